@@ -1,0 +1,369 @@
+//! The command line. This module and the language server are the only code
+//! that touches the file system.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+
+use crate::discover::{self, Candidate, FileKind};
+use crate::lint::{self, Settings};
+use crate::parse::Dialect;
+use crate::report::{self, FileReport, Summary};
+use crate::rules::{self, Category, RULES, Rule, RuleOptions};
+
+/// Exit codes.
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Files larger than this are skipped unless `--max-file-size` says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Parser)]
+#[command(name = "querylint", version, about = "Finds the database queries that take production down.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint files and folders (default: the current folder).
+    Check(CheckArgs),
+    /// List every rule with its category, default state and summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, for example `not-in-subquery`.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or folders to lint.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Rules to run instead of the defaults: rule ids, categories, or `ALL`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Option<Vec<String>>,
+    /// Rules to run on top of the selected ones.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    extend_select: Vec<String>,
+    /// Rules not to run: rule ids or categories.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// The SQL dialect to parse with.
+    #[arg(long, value_enum, default_value_t = Dialect::Postgres)]
+    dialect: Dialect,
+    /// Read the text to lint from standard input, reporting it under this name.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
+    /// Gitignore-style globs of paths to skip, on top of the usual build and
+    /// dependency folders.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    exclude: Vec<String>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Report a literal `OFFSET` above this many rows.
+    #[arg(long, value_name = "ROWS", default_value_t = RuleOptions::default().offset_threshold)]
+    offset_threshold: u64,
+    /// Never color the output (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    no_color: bool,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => list_rules(format),
+        Command::Explain { rule } => explain(&rule),
+    }
+}
+
+fn list_rules(format: Format) -> i32 {
+    let mut out = String::new();
+    match format {
+        Format::Human => {
+            for rule in RULES {
+                out.push_str(&format!(
+                    "{:<24} {:<12} {:<8} {:<4} {}\n",
+                    rule.id,
+                    rule.category.as_str(),
+                    rule.severity.as_str(),
+                    if rule.default_enabled { "on" } else { "off" },
+                    rule.summary()
+                ));
+            }
+        }
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "category": r.category,
+                        "severity": r.severity,
+                        "default_enabled": r.default_enabled,
+                        "summary": r.summary(),
+                    })
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            out.push('\n');
+        }
+    }
+    print_out(&out);
+    EXIT_CLEAN
+}
+
+fn explain(id: &str) -> i32 {
+    match rules::find(id) {
+        Some(rule) => {
+            print_out(rule.doc);
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("error: no rule named `{id}`; `querylint rules` lists them");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Resolves `--select`, `--extend-select` and `--ignore` into the rules to run.
+fn resolve_rules(args: &CheckArgs) -> Result<Vec<&'static Rule>, String> {
+    fn matching(selector: &str) -> Result<Vec<&'static Rule>, String> {
+        let selector = selector.trim();
+        if selector.eq_ignore_ascii_case("all") {
+            return Ok(RULES.to_vec());
+        }
+        if let Some(cat) = Category::ALL.iter().find(|c| c.as_str() == selector) {
+            return Ok(RULES.iter().copied().filter(|r| r.category == *cat).collect());
+        }
+        rules::find(selector).map(|r| vec![r]).ok_or_else(|| {
+            format!("unknown rule or category `{selector}`; `querylint rules` lists them")
+        })
+    }
+    let mut chosen: Vec<&'static Rule> = match &args.select {
+        Some(selectors) => {
+            let mut v = Vec::new();
+            for s in selectors.iter().filter(|s| !s.trim().is_empty()) {
+                v.extend(matching(s)?);
+            }
+            v
+        }
+        None => RULES.iter().copied().filter(|r| r.default_enabled).collect(),
+    };
+    for s in &args.extend_select {
+        chosen.extend(matching(s)?);
+    }
+    let mut ignored = Vec::new();
+    for s in &args.ignore {
+        ignored.extend(matching(s)?);
+    }
+    // Keep registry order and drop duplicates.
+    Ok(RULES
+        .iter()
+        .copied()
+        .filter(|r| chosen.iter().any(|c| c.id == r.id) && !ignored.iter().any(|i| i.id == r.id))
+        .collect())
+}
+
+fn use_color(args: &CheckArgs) -> bool {
+    !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// The path as the user should see it: relative to the working directory
+/// when it lies under it.
+fn display_path(path: &Path) -> String {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    shown.to_string_lossy().into_owned()
+}
+
+enum Outcome {
+    Linted(FileReport),
+    Skipped { path: String, reason: String },
+}
+
+struct Job<'a> {
+    settings: &'a Settings,
+    max_file_size: u64,
+    color: bool,
+    human: bool,
+}
+
+impl Job<'_> {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
+        if meta.len() > self.max_file_size {
+            return Err(format!(
+                "is {} bytes, over the {}-byte limit (--max-file-size), skipped",
+                meta.len(),
+                self.max_file_size
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
+        lint::decode(bytes)
+    }
+
+    fn lint(&self, path: String, text: &str, kind: FileKind) -> FileReport {
+        let diags = lint::lint_text(text, kind, self.settings);
+        let located = report::locate(text, diags);
+        let rendered = (self.human && !located.is_empty())
+            .then(|| report::human::render_file(&path, text, &located, self.color));
+        FileReport {
+            path,
+            diagnostics: located,
+            rendered,
+        }
+    }
+
+    fn run(&self, candidate: &Candidate) -> Outcome {
+        let path = display_path(&candidate.path);
+        match self.read(&candidate.path) {
+            Ok(text) => Outcome::Linted(self.lint(path, &text, candidate.kind)),
+            Err(reason) => Outcome::Skipped { path, reason },
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let rules = match resolve_rules(&args) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let settings = Settings {
+        rules,
+        dialect: args.dialect,
+        options: RuleOptions {
+            offset_threshold: args.offset_threshold,
+        },
+    };
+    let job = Job {
+        settings: &settings,
+        max_file_size: args.max_file_size,
+        color: use_color(&args),
+        human: args.format == Format::Human,
+    };
+
+    let mut warnings = Vec::new();
+    let outcomes: Vec<Outcome> = if let Some(name) = &args.stdin_filename {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+            eprintln!("error: cannot read standard input: {e}");
+            return EXIT_ERROR;
+        }
+        let path = display_path(name);
+        let kind = discover::classify(name).unwrap_or(FileKind::Sql);
+        match lint::decode(bytes) {
+            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(path, &text, kind))],
+            Ok(_) => vec![Outcome::Skipped {
+                path,
+                reason: format!("{} files are not linted yet, skipped", kind.name()),
+            }],
+            Err(reason) => vec![Outcome::Skipped { path, reason }],
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let found = match discover::discover(&paths, &args.exclude) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        };
+        warnings.extend(found.warnings);
+        let files: Vec<Candidate> = found
+            .files
+            .into_iter()
+            .filter(|c| c.kind.is_supported())
+            .collect();
+        run_parallel(|| files.par_iter().map(|c| job.run(c)).collect())
+    };
+
+    let mut summary = Summary::default();
+    let mut reports = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Linted(report) => {
+                summary.files_linted += 1;
+                for d in &report.diagnostics {
+                    summary.add(&d.diag);
+                }
+                reports.push(report);
+            }
+            Outcome::Skipped { path, reason } => {
+                summary.files_skipped += 1;
+                warnings.push(format!("{path} {reason}"));
+            }
+        }
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = match args.format {
+        Format::Human => {
+            let mut text: String = reports.iter().filter_map(|r| r.rendered.as_deref()).collect();
+            text.push_str(&report::human::render_summary(&summary));
+            text
+        }
+        Format::Json => report::json::render(&reports, &summary),
+    };
+    print_out(&text);
+    if summary.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Runs `f` on a thread pool whose threads have room for deeply nested SQL.
+fn run_parallel<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(16 * 1024 * 1024)
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// Writes to standard output, ignoring a closed pipe (`querylint ... | head`).
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}

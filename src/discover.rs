@@ -1,0 +1,220 @@
+//! Finding the files to lint and deciding what kind each one is.
+//!
+//! The walk respects `.gitignore`, `.ignore` and hidden files through the
+//! `ignore` crate. A file named on the command line is always linted, even if
+//! an ignore rule or the exclude list would skip it in a walk.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
+
+/// What a file is, which decides how it is read and which rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    /// A `.sql` file of application SQL: queries, views, functions.
+    Sql,
+    /// A `.sql` file that a migration tool runs.
+    MigrationSql,
+    /// TypeScript or JavaScript.
+    TypeScript,
+    /// Rust.
+    Rust,
+}
+
+impl FileKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Sql => "sql",
+            FileKind::MigrationSql => "migration",
+            FileKind::TypeScript => "typescript",
+            FileKind::Rust => "rust",
+        }
+    }
+
+    /// Whether this build of querylint has a front end for the kind.
+    pub fn is_supported(self) -> bool {
+        matches!(self, FileKind::Sql | FileKind::MigrationSql)
+    }
+}
+
+/// Folder names under which `.sql` files are migrations.
+const MIGRATION_DIRS: &[&str] = &["migrations", "migration", "migrate", "schema_migrations"];
+
+/// Folders that hold generated or third-party files in nearly every project.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    "dist",
+    "build",
+    "vendor",
+    ".venv",
+    "__pycache__",
+];
+
+/// Decides the kind of a file from its path, or `None` if querylint does not
+/// read files of that kind.
+pub fn classify(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "sql" => Some(if is_migration(path, name) {
+            FileKind::MigrationSql
+        } else {
+            FileKind::Sql
+        }),
+        "ts" | "tsx" | "mts" | "cts" | "js" | "jsx" | "mjs" | "cjs" => Some(FileKind::TypeScript),
+        "rs" => Some(FileKind::Rust),
+        _ => None,
+    }
+}
+
+fn is_migration(path: &Path, name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".up.sql") || lower.ends_with(".down.sql") {
+        return true;
+    }
+    // Flyway: V1__init.sql, V2_1__add_users.sql.
+    if let Some(rest) = name.strip_prefix('V')
+        && let Some((version, _)) = rest.split_once("__")
+        && !version.is_empty()
+        && version.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+    {
+        return true;
+    }
+    path.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|s| MIGRATION_DIRS.contains(&s.to_ascii_lowercase().as_str()))
+        })
+    })
+}
+
+/// A file to lint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub kind: FileKind,
+}
+
+/// The outcome of a walk: the files to lint, sorted by path, and the problems
+/// met on the way (an unreadable folder, a broken link), which do not stop it.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Candidate>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum DiscoverError {
+    Missing(PathBuf),
+    BadExclude(String),
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::Missing(p) => write!(f, "{}: no such file or directory", p.display()),
+            DiscoverError::BadExclude(e) => write!(f, "invalid exclude pattern: {e}"),
+        }
+    }
+}
+
+/// Walks `paths` and returns the files querylint can lint. `excludes` are
+/// gitignore-style globs on top of [`DEFAULT_EXCLUDES`].
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovery, DiscoverError> {
+    let mut out = Discovery::default();
+    let mut dirs = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|_| DiscoverError::Missing(path.clone()))?;
+        if meta.is_dir() {
+            dirs.push(path.clone());
+        } else if let Some(kind) = classify(path) {
+            out.files.push(Candidate {
+                path: clean(path),
+                kind,
+            });
+        } else {
+            out.warnings.push(format!(
+                "{}: not a file kind querylint reads (.sql, .ts, .js, .rs), skipped",
+                path.display()
+            ));
+        }
+    }
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut overrides = OverrideBuilder::new(".");
+        for glob in DEFAULT_EXCLUDES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(excludes.iter().cloned())
+        {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| DiscoverError::BadExclude(e.to_string()))?;
+        }
+        let overrides = overrides
+            .build()
+            .map_err(|e| DiscoverError::BadExclude(e.to_string()))?;
+        let mut builder = WalkBuilder::new(first);
+        for dir in rest {
+            builder.add(dir);
+        }
+        builder
+            .hidden(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .require_git(false)
+            .overrides(overrides);
+        for entry in builder.build() {
+            match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    if let Some(kind) = classify(entry.path()) {
+                        out.files.push(Candidate {
+                            path: clean(entry.path()),
+                            kind,
+                        });
+                    }
+                }
+                Err(err) => out.warnings.push(err.to_string()),
+            }
+        }
+    }
+    out.files.sort();
+    out.files.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+/// Drops a leading `./` so paths read as users type them.
+fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_layouts_are_recognised() {
+        let kind = |p: &str| classify(Path::new(p));
+        assert_eq!(kind("queries/report.sql"), Some(FileKind::Sql));
+        assert_eq!(
+            kind("prisma/migrations/20240101_init/migration.sql"),
+            Some(FileKind::MigrationSql)
+        );
+        assert_eq!(kind("db/migrate/001.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("sql/V3__add_users.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("sql/Views__all.sql"), Some(FileKind::Sql));
+        assert_eq!(kind("x/0001_init.up.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("src/db.ts"), Some(FileKind::TypeScript));
+        assert_eq!(kind("README.md"), None);
+    }
+}

@@ -1,0 +1,163 @@
+//! Turning a host file into SQL units.
+//!
+//! A unit is a piece of SQL text together with everything needed to report
+//! on it in the host file: a map from unit offsets to host offsets, the places
+//! where the host language splices values in, and where the SQL came from.
+//! For a `.sql` file the unit is the whole text; the TypeScript and Rust front
+//! ends produce one unit per query they find.
+
+use std::ops::Range;
+
+use crate::discover::FileKind;
+
+/// One contiguous run of unit text that stands unchanged in the host file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub unit_start: usize,
+    pub host_start: usize,
+    pub len: usize,
+}
+
+/// Maps byte offsets in a unit to byte offsets in its host file.
+///
+/// Segments are sorted and do not overlap. Text between segments in the unit
+/// (for example a placeholder that stands for a host interpolation) maps to
+/// the host position where the previous segment ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetMap {
+    segments: Vec<Segment>,
+}
+
+impl OffsetMap {
+    /// A unit that is a verbatim slice of the host starting at `host_start`.
+    pub fn shifted(host_start: usize, len: usize) -> Self {
+        OffsetMap {
+            segments: vec![Segment {
+                unit_start: 0,
+                host_start,
+                len,
+            }],
+        }
+    }
+
+    pub fn from_segments(mut segments: Vec<Segment>) -> Self {
+        segments.sort_by_key(|s| s.unit_start);
+        OffsetMap { segments }
+    }
+
+    /// Host offset for a unit offset used as the start of a range: at a
+    /// boundary between two segments it is the start of the later one.
+    pub fn host_start(&self, offset: usize) -> usize {
+        self.map(offset, true)
+    }
+
+    /// Host offset for a unit offset used as the end of a range: at a
+    /// boundary between two segments it is the end of the earlier one.
+    pub fn host_end(&self, offset: usize) -> usize {
+        self.map(offset, false)
+    }
+
+    pub fn host_range(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.host_start(range.start);
+        let end = self.host_end(range.end).max(start);
+        start..end
+    }
+
+    fn map(&self, offset: usize, prefer_later: bool) -> usize {
+        let Some(first) = self.segments.first() else {
+            return 0;
+        };
+        let idx = if prefer_later {
+            self.segments.partition_point(|s| s.unit_start <= offset)
+        } else {
+            self.segments.partition_point(|s| s.unit_start < offset)
+        };
+        if idx == 0 {
+            return first.host_start;
+        }
+        let seg = &self.segments[idx - 1];
+        seg.host_start + (offset - seg.unit_start).min(seg.len)
+    }
+}
+
+/// Where a unit's SQL came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub kind: FileKind,
+    /// The database API that receives the SQL, such as `sqlx::query!` or
+    /// `prisma.$queryRaw`; `None` for a `.sql` file.
+    pub api: Option<String>,
+    /// Whether the SQL is assembled at run time (string interpolation,
+    /// concatenation, `format!`). Fixes on such SQL are never safe.
+    pub assembled_at_runtime: bool,
+}
+
+/// A value the host language splices into the SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interpolation {
+    /// Where the placeholder that stands for the value sits in the unit.
+    pub unit_range: Range<usize>,
+    /// The host expression, for example `${id}` in a template literal.
+    pub host_range: Range<usize>,
+}
+
+/// A piece of SQL to lint, with the way back to its host file.
+#[derive(Debug, Clone)]
+pub struct SqlUnit {
+    pub text: String,
+    pub map: OffsetMap,
+    pub interpolations: Vec<Interpolation>,
+    pub origin: Origin,
+}
+
+const BOM: &str = "\u{feff}";
+
+/// The unit of a `.sql` file: the whole text, less a leading byte order mark.
+pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
+    let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[skip..];
+    SqlUnit {
+        text: body.to_owned(),
+        map: OffsetMap::shifted(skip, body.len()),
+        interpolations: Vec::new(),
+        origin: Origin {
+            kind,
+            api: None,
+            assembled_at_runtime: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_between_segments_map_to_the_side_the_range_needs() {
+        // Unit `a = $1 x` where `$1` stands for a host `${v}` at 10..14.
+        let map = OffsetMap::from_segments(vec![
+            Segment {
+                unit_start: 0,
+                host_start: 6,
+                len: 4,
+            },
+            Segment {
+                unit_start: 6,
+                host_start: 14,
+                len: 2,
+            },
+        ]);
+        assert_eq!(map.host_start(0), 6);
+        assert_eq!(map.host_end(4), 10);
+        assert_eq!(map.host_start(6), 14);
+        assert_eq!(map.host_end(6), 10);
+        assert_eq!(map.host_range(0..8), 6..16);
+    }
+
+    #[test]
+    fn a_bom_is_not_part_of_the_unit() {
+        let unit = sql_file_unit("\u{feff}SELECT 1", FileKind::Sql);
+        assert_eq!(unit.text, "SELECT 1");
+        assert_eq!(unit.map.host_range(0..6), 3..9);
+    }
+}

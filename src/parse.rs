@@ -1,0 +1,500 @@
+//! Splitting SQL into statements and parsing each one.
+//!
+//! The whole unit is tokenized once with the `sqlparser` tokenizer, which
+//! knows strings, quoted identifiers, comments and dollar-quoted bodies. The
+//! token stream is cut at top-level semicolons, and each statement's tokens
+//! go to the parser on their own, so one statement the parser does not know
+//! costs only that statement. Parsing never fails: a statement that does not
+//! parse keeps its tokens and carries a [`SyntaxError`].
+
+use std::ops::Range;
+
+use sqlparser::ast;
+use sqlparser::dialect::{
+    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whitespace};
+
+/// The SQL dialect statements are parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Dialect {
+    #[default]
+    Postgres,
+    Mysql,
+    Sqlite,
+    Generic,
+}
+
+impl Dialect {
+    fn sqlparser(self) -> &'static dyn SqlDialect {
+        match self {
+            Dialect::Postgres => &PostgreSqlDialect {},
+            Dialect::Mysql => &MySqlDialect {},
+            Dialect::Sqlite => &SQLiteDialect {},
+            Dialect::Generic => &GenericDialect {},
+        }
+    }
+}
+
+/// How deep the parser may nest before it gives up on a statement. Deeper
+/// input is reported as a syntax error rather than risking the stack.
+pub const RECURSION_LIMIT: usize = 50;
+
+/// A token kind, reduced to what rules look at. The token's text is the
+/// unit's text at its range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokKind {
+    /// An unquoted word; `Keyword::NoKeyword` for a plain identifier.
+    Word(Keyword),
+    QuotedIdent,
+    String,
+    Number,
+    Placeholder,
+    LParen,
+    RParen,
+    Comma,
+    SemiColon,
+    Eq,
+    Neq,
+    Period,
+    /// Any other operator or punctuation.
+    Other,
+}
+
+/// A significant token (not whitespace, not a comment) and its byte range in
+/// the unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub kind: TokKind,
+    pub range: Range<usize>,
+}
+
+impl Tok {
+    pub fn is_keyword(&self, kw: Keyword) -> bool {
+        self.kind == TokKind::Word(kw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// Where the parser stopped, in unit offsets.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug)]
+pub struct Statement {
+    /// From the first significant token to the end of the terminating
+    /// semicolon, or of the last token if there is none.
+    pub range: Range<usize>,
+    pub tokens: Vec<Tok>,
+    pub ast: Option<ast::Statement>,
+    pub error: Option<SyntaxError>,
+}
+
+/// A unit split into statements.
+#[derive(Debug)]
+pub struct ParsedUnit {
+    pub statements: Vec<Statement>,
+    /// Byte ranges of every comment in the unit, in order.
+    pub comments: Vec<Range<usize>>,
+    lines: TokenizerLines,
+}
+
+impl ParsedUnit {
+    /// The byte range in the unit of an AST span, or `None` for the empty
+    /// spans `sqlparser` leaves on some nodes.
+    pub fn span_range(&self, text: &str, span: Span) -> Option<Range<usize>> {
+        let start = self.lines.offset(text, span.start)?;
+        let end = self.lines.offset(text, span.end)?;
+        (start < end).then_some(start..end)
+    }
+}
+
+/// Line starts as the `sqlparser` tokenizer counts them: only `\n` ends a
+/// line, and every other character, `\r` included, is one column.
+#[derive(Debug)]
+struct TokenizerLines {
+    starts: Vec<usize>,
+}
+
+impl TokenizerLines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        TokenizerLines { starts }
+    }
+
+    fn offset(&self, text: &str, loc: Location) -> Option<usize> {
+        if loc.line == 0 || loc.column == 0 {
+            return None;
+        }
+        let start = *self.starts.get(usize::try_from(loc.line - 1).ok()?)?;
+        let skip = usize::try_from(loc.column - 1).ok()?;
+        let rest = &text[start..];
+        match rest.char_indices().nth(skip) {
+            Some((i, _)) => Some(start + i),
+            None if rest.chars().count() == skip => Some(text.len()),
+            None => None,
+        }
+    }
+}
+
+/// Walks the text alongside the token stream to turn token locations into
+/// byte offsets in one pass.
+struct Cursor<'a> {
+    text: &'a str,
+    byte: usize,
+    line: u64,
+    column: u64,
+}
+
+impl Cursor<'_> {
+    fn advance_to(&mut self, loc: Location) -> usize {
+        while (self.line, self.column) < (loc.line, loc.column) {
+            let Some(c) = self.text[self.byte..].chars().next() else {
+                break;
+            };
+            self.byte += c.len_utf8();
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.byte
+    }
+}
+
+fn tok_kind(token: &Token) -> Option<TokKind> {
+    Some(match token {
+        Token::EOF | Token::Whitespace(_) => return None,
+        Token::Word(w) if w.quote_style.is_some() => TokKind::QuotedIdent,
+        Token::Word(w) => TokKind::Word(w.keyword),
+        Token::Number(..) => TokKind::Number,
+        Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::TripleSingleQuotedString(_)
+        | Token::TripleDoubleQuotedString(_)
+        | Token::DollarQuotedString(_)
+        | Token::SingleQuotedByteStringLiteral(_)
+        | Token::DoubleQuotedByteStringLiteral(_)
+        | Token::NationalStringLiteral(_)
+        | Token::EscapedStringLiteral(_)
+        | Token::UnicodeStringLiteral(_)
+        | Token::HexStringLiteral(_) => TokKind::String,
+        Token::Placeholder(_) => TokKind::Placeholder,
+        Token::LParen => TokKind::LParen,
+        Token::RParen => TokKind::RParen,
+        Token::Comma => TokKind::Comma,
+        Token::SemiColon => TokKind::SemiColon,
+        Token::Eq | Token::DoubleEq => TokKind::Eq,
+        Token::Neq => TokKind::Neq,
+        Token::Period => TokKind::Period,
+        _ => TokKind::Other,
+    })
+}
+
+fn is_comment(token: &Token) -> bool {
+    matches!(
+        token,
+        Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_))
+    )
+}
+
+/// Collects the tokens of one statement while the stream is cut.
+#[derive(Default)]
+struct Pending {
+    raw: Vec<TokenWithSpan>,
+    toks: Vec<Tok>,
+    /// Parentheses open at this point.
+    parens: usize,
+    /// `BEGIN ATOMIC` bodies and `CASE` expressions open inside them, whose
+    /// semicolons do not end the statement.
+    atomic: usize,
+    cases: usize,
+}
+
+impl Pending {
+    fn at_top_level(&self) -> bool {
+        self.parens == 0 && self.atomic == 0
+    }
+
+    fn track(&mut self, tok: &Tok) {
+        match tok.kind {
+            TokKind::LParen => self.parens += 1,
+            TokKind::RParen => self.parens = self.parens.saturating_sub(1),
+            TokKind::Word(Keyword::ATOMIC)
+                if self
+                    .toks
+                    .last()
+                    .is_some_and(|t| t.is_keyword(Keyword::BEGIN)) =>
+            {
+                self.atomic += 1
+            }
+            TokKind::Word(Keyword::CASE) if self.atomic > 0 => self.cases += 1,
+            TokKind::Word(Keyword::END) if self.atomic > 0 => {
+                if self.cases > 0 {
+                    self.cases -= 1;
+                } else {
+                    self.atomic -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Splits `text` into statements and parses each one with `dialect`.
+pub fn parse_unit(text: &str, dialect: Dialect) -> ParsedUnit {
+    let sql_dialect = dialect.sqlparser();
+    let mut raw = Vec::new();
+    let tokenize_error = Tokenizer::new(sql_dialect, text)
+        .tokenize_with_location_into_buf(&mut raw)
+        .err();
+    let lines = TokenizerLines::new(text);
+
+    let mut cursor = Cursor {
+        text,
+        byte: 0,
+        line: 1,
+        column: 1,
+    };
+    let mut statements = Vec::new();
+    let mut comments = Vec::new();
+    let mut pending = Pending::default();
+    for token in raw {
+        let start = cursor.advance_to(token.span.start);
+        let end = cursor.advance_to(token.span.end).max(start);
+        if is_comment(&token.token) {
+            comments.push(start..end);
+        }
+        let kind = tok_kind(&token.token);
+        let ends_statement = kind == Some(TokKind::SemiColon) && pending.at_top_level();
+        if let Some(kind) = kind {
+            let tok = Tok {
+                kind,
+                range: start..end,
+            };
+            pending.track(&tok);
+            pending.toks.push(tok);
+        }
+        pending.raw.push(token);
+        if ends_statement {
+            let done = std::mem::take(&mut pending);
+            if let Some(stmt) = finish(done, text, &lines, sql_dialect, None) {
+                statements.push(stmt);
+            }
+        }
+    }
+    let error = tokenize_error.map(|e| {
+        let at = lines.offset(text, e.location).unwrap_or(text.len());
+        SyntaxError {
+            message: e.message,
+            range: at..text.len(),
+        }
+    });
+    if let Some(stmt) = finish(pending, text, &lines, sql_dialect, error) {
+        statements.push(stmt);
+    }
+    ParsedUnit {
+        statements,
+        comments,
+        lines,
+    }
+}
+
+fn finish(
+    pending: Pending,
+    text: &str,
+    lines: &TokenizerLines,
+    dialect: &dyn SqlDialect,
+    tokenize_error: Option<SyntaxError>,
+) -> Option<Statement> {
+    let Pending { raw, toks, .. } = pending;
+    let significant = toks.iter().any(|t| t.kind != TokKind::SemiColon);
+    if !significant && tokenize_error.is_none() {
+        return None;
+    }
+    let start = toks
+        .first()
+        .map(|t| t.range.start)
+        .or_else(|| tokenize_error.as_ref().map(|e| e.range.start))
+        .unwrap_or(0);
+    let end = match &tokenize_error {
+        Some(e) => e.range.end,
+        None => toks.last().map_or(start, |t| t.range.end),
+    };
+    if let Some(error) = tokenize_error {
+        return Some(Statement {
+            range: start..end,
+            tokens: toks,
+            ast: None,
+            error: Some(error),
+        });
+    }
+    let mut parser = Parser::new(dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(raw);
+    let result = parser.parse_statement().and_then(|stmt| {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            Ok(stmt)
+        } else {
+            Err(ParserError::ParserError(format!(
+                "Expected end of statement, found: {} at {}",
+                next.token, next.span.start
+            )))
+        }
+    });
+    let (ast, error) = match result {
+        Ok(stmt) => (Some(stmt), None),
+        Err(err) => (None, Some(syntax_error(err, text, lines, &toks, start))),
+    };
+    Some(Statement {
+        range: start..end,
+        tokens: toks,
+        ast,
+        error,
+    })
+}
+
+/// Turns a parser error into a message and the range of the token where the
+/// parser stopped. `sqlparser` puts the location in the message text as
+/// `at Line: L, Column: C`; it is moved from the message into the range.
+fn syntax_error(
+    err: ParserError,
+    text: &str,
+    lines: &TokenizerLines,
+    toks: &[Tok],
+    stmt_start: usize,
+) -> SyntaxError {
+    let message = match err {
+        ParserError::RecursionLimitExceeded => {
+            let first = toks.first().map_or(stmt_start..stmt_start, |t| t.range.clone());
+            return SyntaxError {
+                message: format!("statement nests more than {RECURSION_LIMIT} levels deep"),
+                range: first,
+            };
+        }
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+    };
+    let (message, at) = match message.rfind(" at Line: ") {
+        Some(pos) => {
+            let loc = parse_location(&message[pos + " at ".len()..]);
+            let offset = loc.and_then(|loc| lines.offset(text, loc));
+            (message[..pos].to_owned(), offset)
+        }
+        None => (message, None),
+    };
+    let range = at
+        .and_then(|at| toks.iter().find(|t| t.range.start >= at))
+        .or(toks.last())
+        .map_or(stmt_start..stmt_start, |t| t.range.clone());
+    SyntaxError { message, range }
+}
+
+fn parse_location(s: &str) -> Option<Location> {
+    let rest = s.strip_prefix("Line: ")?;
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some(Location::new(line.parse().ok()?, column.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        parse_unit(sql, Dialect::Postgres)
+            .statements
+            .iter()
+            .map(|s| &sql[s.range.clone()])
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_top_level_semicolons_only() {
+        let sql = "SELECT ';' ; -- a; comment\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n/* ; */ SELECT \"a;b\" FROM t";
+        assert_eq!(
+            texts(sql),
+            vec![
+                "SELECT ';' ;",
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;",
+                "SELECT \"a;b\" FROM t"
+            ]
+        );
+    }
+
+    #[test]
+    fn begin_atomic_bodies_stay_in_one_statement() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END; SELECT 3;";
+        let parts = texts(sql);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert_eq!(parts[1], "SELECT 3;");
+    }
+
+    #[test]
+    fn a_statement_that_does_not_parse_keeps_its_tokens() {
+        let sql = "SELECT 1;\nFROBNICATE the table;\nSELECT 2;";
+        let unit = parse_unit(sql, Dialect::Postgres);
+        assert_eq!(unit.statements.len(), 3);
+        let bad = &unit.statements[1];
+        assert!(bad.ast.is_none());
+        let err = bad.error.as_ref().unwrap();
+        assert_eq!(&sql[err.range.clone()], "FROBNICATE");
+        assert_eq!(bad.tokens.len(), 4);
+        assert!(unit.statements[2].ast.is_some());
+    }
+
+    #[test]
+    fn an_unterminated_string_ends_the_unit_with_an_error() {
+        let sql = "SELECT 1; SELECT 'oops";
+        let unit = parse_unit(sql, Dialect::Postgres);
+        assert_eq!(unit.statements.len(), 2);
+        let err = unit.statements[1].error.as_ref().unwrap();
+        assert!(err.message.contains("Unterminated"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let sql = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+        let unit = parse_unit(&sql, Dialect::Postgres);
+        let err = unit.statements[0].error.as_ref().unwrap();
+        assert!(err.message.contains("nests"), "{}", err.message);
+    }
+
+    #[test]
+    fn token_ranges_are_byte_ranges_with_non_ascii_and_crlf() {
+        let sql = "SELECT \"prénom\"\r\nFROM café WHERE x = 'é';";
+        let unit = parse_unit(sql, Dialect::Postgres);
+        let toks: Vec<&str> = unit.statements[0]
+            .tokens
+            .iter()
+            .map(|t| &sql[t.range.clone()])
+            .collect();
+        assert_eq!(
+            toks,
+            vec![
+                "SELECT",
+                "\"prénom\"",
+                "FROM",
+                "café",
+                "WHERE",
+                "x",
+                "=",
+                "'é'",
+                ";"
+            ]
+        );
+    }
+}

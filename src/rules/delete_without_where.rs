@@ -1,0 +1,40 @@
+//! `delete-without-where`: a `DELETE` that removes every row.
+
+use sqlparser::ast::{FromTable, Statement};
+
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "delete-without-where",
+    category: Category::Correctness,
+    severity: Severity::Error,
+    default_enabled: true,
+    scope: Scope::Application,
+    doc: include_str!("../../rules/delete-without-where.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(Statement::Delete(delete)) = &ctx.stmt.ast else {
+        return;
+    };
+    if delete.selection.is_some() || delete.limit.is_some() {
+        return;
+    }
+    let tables = match &delete.from {
+        FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+    };
+    let keyword = ctx.span(delete.delete_token.0.span);
+    let table = tables.first().and_then(|t| ctx.node(&t.relation));
+    let range = match (keyword, table.clone()) {
+        (Some(k), Some(t)) => k.start..t.end,
+        (Some(k), None) => k,
+        _ => ctx.first_token(),
+    };
+    let name = table.map(|t| ctx.text(t)).unwrap_or("the table");
+    out.push(
+        Diagnostic::new(range, format!("`DELETE` without `WHERE` removes every row of {name}"))
+            .help("Add a `WHERE` clause. To empty the table on purpose, use `TRUNCATE`, or write `WHERE true` so the intent is explicit."),
+    );
+}

@@ -1,0 +1,128 @@
+//! `leading-wildcard-like`: `LIKE '%term'` and friends.
+
+use std::ops::{ControlFlow, Range};
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value, ValueWithSpan,
+    visit_expressions,
+};
+use sqlparser::keywords::Keyword;
+
+use super::{Category, Rule, Scope, StatementContext, function_named};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::parse::TokKind;
+
+pub static RULE: Rule = Rule {
+    id: "leading-wildcard-like",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::All,
+    doc: include_str!("../../rules/leading-wildcard-like.md"),
+    check,
+};
+
+const HELP: &str = "Index the column with a trigram GIN index (`CREATE INDEX ... USING gin (col gin_trgm_ops)`, extension `pg_trgm`), or use full-text search.";
+
+fn message(op: &str) -> String {
+    format!("`{op}` pattern starts with a wildcard, so no B-tree index can serve it and every row is scanned")
+}
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    match &ctx.stmt.ast {
+        Some(ast) => {
+            let _ = visit_expressions(ast, |expr| {
+                let (op, pattern) = match expr {
+                    Expr::Like {
+                        pattern,
+                        negated,
+                        any: false,
+                        ..
+                    } => (if *negated { "NOT LIKE" } else { "LIKE" }, pattern),
+                    Expr::ILike {
+                        pattern,
+                        negated,
+                        any: false,
+                        ..
+                    } => (if *negated { "NOT ILIKE" } else { "ILIKE" }, pattern),
+                    _ => return ControlFlow::<()>::Continue(()),
+                };
+                if let Some(literal) = leading_literal(pattern)
+                    && starts_with_wildcard(&literal.value)
+                {
+                    let range = ctx
+                        .span(literal.span)
+                        .or_else(|| ctx.node(pattern.as_ref()))
+                        .unwrap_or_else(|| ctx.first_token());
+                    out.push(Diagnostic::new(range, message(op)).help(HELP));
+                }
+                ControlFlow::Continue(())
+            });
+        }
+        None => check_tokens(ctx, out),
+    }
+}
+
+/// The string literal a pattern begins with: the pattern itself, the left
+/// end of a `||` chain, or the first argument of `concat(...)`.
+fn leading_literal(expr: &Expr) -> Option<&ValueWithSpan> {
+    match expr {
+        Expr::Value(v) => Some(v),
+        Expr::Nested(inner) => leading_literal(inner),
+        Expr::Cast { expr, .. } => leading_literal(expr),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            ..
+        } => leading_literal(left),
+        Expr::Function(f) if function_named(&f.name, &["concat", "concat_ws"]) => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            // `concat_ws(sep, ...)` starts with its second argument.
+            let skip = usize::from(function_named(&f.name, &["concat_ws"]));
+            match list.args.get(skip)? {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => leading_literal(e),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn starts_with_wildcard(value: &Value) -> bool {
+    match value {
+        Value::SingleQuotedString(s)
+        | Value::EscapedStringLiteral(s)
+        | Value::NationalStringLiteral(s)
+        | Value::DoubleQuotedString(s) => s.starts_with(['%', '_']),
+        Value::DollarQuotedString(d) => d.value.starts_with(['%', '_']),
+        _ => false,
+    }
+}
+
+fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let toks = ctx.tokens();
+    for (i, tok) in toks.iter().enumerate() {
+        let op = match tok.kind {
+            TokKind::Word(Keyword::LIKE) => "LIKE",
+            TokKind::Word(Keyword::ILIKE) => "ILIKE",
+            _ => continue,
+        };
+        let Some(next) = toks.get(i + 1).filter(|t| t.kind == TokKind::String) else {
+            continue;
+        };
+        if literal_body(ctx.text(next.range.clone())).starts_with(['%', '_']) {
+            out.push(Diagnostic::new(next.range.clone(), message(op)).help(HELP));
+        }
+    }
+}
+
+/// The body of a quoted literal as written: `'%a'` and `E'%a'` give `%a`.
+fn literal_body(text: &str) -> &str {
+    let start: Range<usize> = match text.find('\'') {
+        Some(q) => q + 1..text.len(),
+        None => 0..text.len(),
+    };
+    &text[start]
+}

@@ -1,0 +1,246 @@
+//! The rules and their registry.
+//!
+//! A rule is a static [`Rule`] in its own file: its id, category, default
+//! severity, where it applies, its doc (compiled in from `rules/<id>.md`) and
+//! a check function over one statement. Registering a rule is one line in
+//! [`RULES`].
+
+use std::ops::Range;
+
+use serde::Serialize;
+use sqlparser::ast::Spanned;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Span;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::FileKind;
+use crate::extract::SqlUnit;
+use crate::parse::{ParsedUnit, Statement, Tok, TokKind};
+
+mod delete_without_where;
+mod leading_wildcard_like;
+mod not_in_subquery;
+mod null_comparison;
+mod offset_pagination;
+mod order_by_random;
+mod parse_error;
+mod select_star;
+mod unbounded_select;
+mod update_without_where;
+
+/// Every rule querylint has, in the order `querylint rules` lists them.
+pub static RULES: &[&Rule] = &[
+    &parse_error::RULE,
+    &not_in_subquery::RULE,
+    &null_comparison::RULE,
+    &update_without_where::RULE,
+    &delete_without_where::RULE,
+    &leading_wildcard_like::RULE,
+    &unbounded_select::RULE,
+    &offset_pagination::RULE,
+    &order_by_random::RULE,
+    &select_star::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Correctness,
+    Performance,
+    Security,
+    Migration,
+    Style,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Correctness,
+        Category::Performance,
+        Category::Security,
+        Category::Migration,
+        Category::Style,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Correctness => "correctness",
+            Category::Performance => "performance",
+            Category::Security => "security",
+            Category::Migration => "migration",
+            Category::Style => "style",
+        }
+    }
+}
+
+/// Which SQL a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every statement, wherever it comes from.
+    All,
+    /// SQL an application runs: not migrations, whose statements run once.
+    Application,
+    /// Migrations only.
+    Migrations,
+}
+
+impl Scope {
+    pub fn covers(self, kind: FileKind) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Application => kind != FileKind::MigrationSql,
+            Scope::Migrations => kind == FileKind::MigrationSql,
+        }
+    }
+}
+
+pub type CheckFn = fn(&StatementContext<'_>, &mut Vec<Diagnostic>);
+
+pub struct Rule {
+    /// Kebab-case, naming the bad pattern.
+    pub id: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub default_enabled: bool,
+    pub scope: Scope,
+    /// The rule's markdown doc, `rules/<id>.md`.
+    pub doc: &'static str,
+    pub check: CheckFn,
+}
+
+impl Rule {
+    /// The doc's one-line summary: its first paragraph after the title.
+    pub fn summary(&self) -> &'static str {
+        self.doc
+            .lines()
+            .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+    }
+}
+
+/// Settings that change what rules report.
+#[derive(Debug, Clone)]
+pub struct RuleOptions {
+    /// `offset-pagination` reports literal offsets above this.
+    pub offset_threshold: u64,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            offset_threshold: 1000,
+        }
+    }
+}
+
+/// What a rule sees of one statement, with the helpers that turn AST spans
+/// and tokens into unit ranges.
+pub struct StatementContext<'a> {
+    pub unit: &'a SqlUnit,
+    pub parsed: &'a ParsedUnit,
+    pub stmt: &'a Statement,
+    pub options: &'a RuleOptions,
+}
+
+impl<'a> StatementContext<'a> {
+    pub fn text(&self, range: Range<usize>) -> &'a str {
+        self.unit.text.get(range).unwrap_or("")
+    }
+
+    pub fn tokens(&self) -> &'a [Tok] {
+        &self.stmt.tokens
+    }
+
+    /// The unit range of an AST span, `None` if `sqlparser` left it empty.
+    pub fn span(&self, span: Span) -> Option<Range<usize>> {
+        self.parsed.span_range(&self.unit.text, span)
+    }
+
+    pub fn node(&self, node: &impl Spanned) -> Option<Range<usize>> {
+        self.span(node.span())
+    }
+
+    /// Index of the first token that starts at or after `offset`.
+    pub fn token_index_at(&self, offset: usize) -> usize {
+        self.stmt.tokens.partition_point(|t| t.range.start < offset)
+    }
+
+    /// Index of the last token that ends at or before `offset`.
+    pub fn token_index_before(&self, offset: usize) -> Option<usize> {
+        self.stmt
+            .tokens
+            .partition_point(|t| t.range.end <= offset)
+            .checked_sub(1)
+    }
+
+    /// Index of the `)` that closes the `(` at `open`.
+    pub fn matching_paren(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for (i, tok) in self.stmt.tokens.iter().enumerate().skip(open) {
+            match tok.kind {
+                TokKind::LParen => depth += 1,
+                TokKind::RParen => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Extends a range that ends with a function name over its argument
+    /// list, if a `(` follows.
+    pub fn with_call_parens(&self, range: Range<usize>) -> Range<usize> {
+        let next = self.token_index_at(range.end);
+        match self.stmt.tokens.get(next) {
+            Some(t) if t.kind == TokKind::LParen => match self.matching_paren(next) {
+                Some(close) => range.start..self.stmt.tokens[close].range.end,
+                None => range,
+            },
+            _ => range,
+        }
+    }
+
+    /// The range of the nearest `keyword` token that ends at or before
+    /// `offset`, looking back at most `within` tokens.
+    pub fn keyword_before(
+        &self,
+        offset: usize,
+        keyword: Keyword,
+        within: usize,
+    ) -> Option<Range<usize>> {
+        let last = self.token_index_before(offset)?;
+        self.stmt.tokens[..=last]
+            .iter()
+            .rev()
+            .take(within)
+            .find(|t| t.is_keyword(keyword))
+            .map(|t| t.range.clone())
+    }
+
+    /// The statement's first token, for findings that have nothing more
+    /// precise to point at.
+    pub fn first_token(&self) -> Range<usize> {
+        self.stmt
+            .tokens
+            .first()
+            .map_or(self.stmt.range.clone(), |t| t.range.clone())
+    }
+}
+
+/// Whether a function name (possibly schema-qualified) is one of `names`,
+/// compared without case.
+pub fn function_named(name: &sqlparser::ast::ObjectName, names: &[&str]) -> bool {
+    name.0
+        .last()
+        .and_then(|part| part.as_ident())
+        .is_some_and(|ident| names.iter().any(|n| ident.value.eq_ignore_ascii_case(n)))
+}

@@ -1,0 +1,96 @@
+//! `offset-pagination`: `OFFSET $1`, or a large literal offset.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, LimitClause, Query, Value, Visit, Visitor};
+use sqlparser::keywords::Keyword;
+
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "offset-pagination",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Application,
+    doc: include_str!("../../rules/offset-pagination.md"),
+    check,
+};
+
+const HELP: &str = "Paginate by key instead: remember the last row's sort key and ask for `WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT n`.";
+
+/// What an `OFFSET` value is, as far as the text tells.
+enum OffsetValue {
+    Constant(u64),
+    /// A parameter, a column or an expression: a page number from outside.
+    Variable,
+    Unknown,
+}
+
+fn classify(expr: &Expr) -> OffsetValue {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n
+                .parse::<u64>()
+                .map(OffsetValue::Constant)
+                .unwrap_or(OffsetValue::Unknown),
+            Value::Placeholder(_) => OffsetValue::Variable,
+            _ => OffsetValue::Unknown,
+        },
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => classify(e),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => OffsetValue::Variable,
+        Expr::BinaryOp { left, right, .. } => match (classify(left), classify(right)) {
+            (OffsetValue::Variable, _) | (_, OffsetValue::Variable) => OffsetValue::Variable,
+            _ => OffsetValue::Unknown,
+        },
+        _ => OffsetValue::Unknown,
+    }
+}
+
+struct Finder<'c, 'a> {
+    ctx: &'c StatementContext<'a>,
+    out: &'c mut Vec<Diagnostic>,
+}
+
+impl Visitor for Finder<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let offset = match &query.limit_clause {
+            Some(LimitClause::LimitOffset {
+                offset: Some(offset),
+                ..
+            }) => &offset.value,
+            Some(LimitClause::OffsetCommaLimit { offset, .. }) => offset,
+            _ => return ControlFlow::Continue(()),
+        };
+        let message = match classify(offset) {
+            OffsetValue::Variable => {
+                "`OFFSET` taken from a parameter: every page reads and throws away all the rows before it".to_owned()
+            }
+            OffsetValue::Constant(n) if n > self.ctx.options.offset_threshold => format!(
+                "`OFFSET {n}` reads and throws away {n} rows before returning any"
+            ),
+            _ => return ControlFlow::Continue(()),
+        };
+        let ctx = self.ctx;
+        let range = ctx
+            .node(offset)
+            .map(|value| {
+                let start = ctx
+                    .keyword_before(value.start, Keyword::OFFSET, 3)
+                    .map_or(value.start, |kw| kw.start);
+                start..value.end
+            })
+            .unwrap_or_else(|| ctx.first_token());
+        self.out.push(Diagnostic::new(range, message).help(HELP));
+        ControlFlow::Continue(())
+    }
+}
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(ast) = &ctx.stmt.ast {
+        let _ = ast.visit(&mut Finder { ctx, out });
+    }
+}

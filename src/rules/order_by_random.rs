@@ -1,0 +1,73 @@
+//! `order-by-random`: `ORDER BY random()`.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, OrderByExpr, Visit, Visitor};
+use sqlparser::keywords::Keyword;
+
+use super::{Category, Rule, Scope, StatementContext, function_named};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::parse::TokKind;
+
+pub static RULE: Rule = Rule {
+    id: "order-by-random",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::All,
+    doc: include_str!("../../rules/order-by-random.md"),
+    check,
+};
+
+const RANDOM_FUNCTIONS: &[&str] = &["random", "rand", "newid"];
+const MESSAGE: &str =
+    "`ORDER BY random()` reads and sorts every row to return a few of them";
+const HELP: &str = "Pick random rows by key instead (a random id range, or `TABLESAMPLE SYSTEM_ROWS(n)` from `tsm_system_rows`).";
+
+struct Finder<'c, 'a> {
+    ctx: &'c StatementContext<'a>,
+    out: &'c mut Vec<Diagnostic>,
+}
+
+impl Visitor for Finder<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_order_by_expr(&mut self, order: &OrderByExpr) -> ControlFlow<()> {
+        if let Expr::Function(f) = &order.expr
+            && function_named(&f.name, RANDOM_FUNCTIONS)
+        {
+            let range = self
+                .ctx
+                .node(&f.name)
+                .map(|name| self.ctx.with_call_parens(name))
+                .unwrap_or_else(|| self.ctx.first_token());
+            self.out.push(Diagnostic::new(range, MESSAGE).help(HELP));
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    match &ctx.stmt.ast {
+        Some(ast) => {
+            let _ = ast.visit(&mut Finder { ctx, out });
+        }
+        None => {
+            let toks = ctx.tokens();
+            for i in 2..toks.len() {
+                let is_random = matches!(toks[i].kind, TokKind::Word(_))
+                    && RANDOM_FUNCTIONS
+                        .iter()
+                        .any(|f| ctx.text(toks[i].range.clone()).eq_ignore_ascii_case(f));
+                if is_random
+                    && toks[i - 2].is_keyword(Keyword::ORDER)
+                    && toks[i - 1].is_keyword(Keyword::BY)
+                    && toks.get(i + 1).is_some_and(|t| t.kind == TokKind::LParen)
+                {
+                    let range = ctx.with_call_parens(toks[i].range.clone());
+                    out.push(Diagnostic::new(range, MESSAGE).help(HELP));
+                }
+            }
+        }
+    }
+}

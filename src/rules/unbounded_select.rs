@@ -1,0 +1,313 @@
+//! `unbounded-select`: a top-level `SELECT` that can return every row of a
+//! table.
+//!
+//! The rule errs towards silence: it reports only a query that reads a real
+//! table and has nothing that bounds its result (a `LIMIT` or `FETCH`, a
+//! lone aggregate, an equality on a key).
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArguments, InTarget, LimitClause, ObjectName, Query, Select,
+    SetExpr, Statement, TableFactor, TableWithJoins, Visit, Visitor,
+};
+
+use super::{Category, Rule, Scope, StatementContext, function_named};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "unbounded-select",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Application,
+    doc: include_str!("../../rules/unbounded-select.md"),
+    check,
+};
+
+/// Aggregates that fold any number of rows into one.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "bit_and",
+    "bit_or",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "group_concat",
+    "xmlagg",
+    "total",
+];
+
+/// Columns taken to be unique keys when compared for equality.
+const KEY_COLUMNS: &[&str] = &["id"];
+
+/// Schemas whose tables describe the database itself; listing them whole is
+/// what such queries are for.
+const CATALOG_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "sqlite_master"];
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(Statement::Query(query)) = &ctx.stmt.ast else {
+        return;
+    };
+    let Some(select) = unbounded_branch(query, &Ctes::default()) else {
+        return;
+    };
+    let range = ctx
+        .span(select.select_token.0.span)
+        .unwrap_or_else(|| ctx.first_token());
+    let table = first_table(&select.from);
+    let mut diag = Diagnostic::new(
+        range,
+        "this `SELECT` has no `LIMIT` and can return every row of the table",
+    )
+    .help("Add `LIMIT` and paginate by key, or filter on a unique key. If the table stays small by design, ignore this finding.");
+    if let Some(name) = table
+        && let Some(r) = ctx.node(name)
+    {
+        diag = diag.label(r, "rows come from this table");
+    }
+    out.push(diag);
+}
+
+/// CTE names in scope and whether each one's result is bounded.
+#[derive(Default, Clone)]
+struct Ctes<'q> {
+    names: Vec<(&'q str, bool)>,
+}
+
+impl<'q> Ctes<'q> {
+    fn with(&self, query: &'q Query) -> Ctes<'q> {
+        let mut ctes = self.clone();
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let bounded = !with.recursive && unbounded_branch(&cte.query, &ctes).is_none();
+                ctes.names.push((cte.alias.name.value.as_str(), bounded));
+            }
+        }
+        ctes
+    }
+
+    fn lookup(&self, name: &ObjectName) -> Option<bool> {
+        if name.0.len() != 1 {
+            return None;
+        }
+        let ident = name.0[0].as_ident()?;
+        self.names
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&ident.value))
+            .map(|&(_, bounded)| bounded)
+    }
+}
+
+/// The `SELECT` that makes `query` unbounded, if any.
+fn unbounded_branch<'q>(query: &'q Query, outer: &Ctes<'q>) -> Option<&'q Select> {
+    let limited = match &query.limit_clause {
+        Some(LimitClause::LimitOffset { limit, .. }) => limit.as_ref().is_some_and(|l| !is_null(l)),
+        Some(LimitClause::OffsetCommaLimit { .. }) => true,
+        None => false,
+    };
+    if limited || query.fetch.is_some() {
+        return None;
+    }
+    let ctes = outer.with(query);
+    unbounded_body(&query.body, &ctes)
+}
+
+fn is_null(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if v.value == sqlparser::ast::Value::Null)
+}
+
+fn unbounded_body<'q>(body: &'q SetExpr, ctes: &Ctes<'q>) -> Option<&'q Select> {
+    match body {
+        SetExpr::Select(select) => (!select_bounded(select, ctes)).then_some(select.as_ref()),
+        SetExpr::Query(q) => unbounded_branch(q, ctes),
+        SetExpr::SetOperation { left, right, .. } => {
+            unbounded_body(left, ctes).or_else(|| unbounded_body(right, ctes))
+        }
+        _ => None,
+    }
+}
+
+fn select_bounded(select: &Select, ctes: &Ctes<'_>) -> bool {
+    // `SELECT ... INTO new_table` creates a table; nothing comes back.
+    select.into.is_some()
+        || !select.from.iter().any(|t| reads_table(t, ctes))
+        || (no_group_by(select) && select.projection.iter().any(has_aggregate))
+        || select.selection.as_ref().is_some_and(bounds_rows)
+}
+
+fn no_group_by(select: &Select) -> bool {
+    matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+        && select.having.is_none()
+}
+
+fn reads_table(twj: &TableWithJoins, ctes: &Ctes<'_>) -> bool {
+    factor_reads_table(&twj.relation, ctes)
+        || twj
+            .joins
+            .iter()
+            .any(|j| factor_reads_table(&j.relation, ctes))
+}
+
+fn factor_reads_table(factor: &TableFactor, ctes: &Ctes<'_>) -> bool {
+    match factor {
+        TableFactor::Table { name, args, .. } => {
+            if args.is_some() {
+                return false; // A table function such as generate_series(...).
+            }
+            if let Some(bounded) = ctes.lookup(name) {
+                return !bounded;
+            }
+            !is_catalog(name)
+        }
+        TableFactor::Derived { subquery, .. } => unbounded_branch(subquery, ctes).is_some(),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => reads_table(table_with_joins, ctes),
+        _ => false,
+    }
+}
+
+fn is_catalog(name: &ObjectName) -> bool {
+    let parts: Vec<&str> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(|i| i.value.as_str())
+        .collect();
+    match parts.as_slice() {
+        [.., schema, _] if CATALOG_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(schema)) => true,
+        [table] => {
+            table.to_ascii_lowercase().starts_with("pg_")
+                || CATALOG_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(table))
+        }
+        _ => false,
+    }
+}
+
+fn first_table(from: &[TableWithJoins]) -> Option<&ObjectName> {
+    from.iter().find_map(|t| match &t.relation {
+        TableFactor::Table { name, .. } => Some(name),
+        _ => None,
+    })
+}
+
+/// Whether a projection item aggregates at its own level (not inside a
+/// subquery, not as a window function).
+fn has_aggregate(item: &sqlparser::ast::SelectItem) -> bool {
+    struct Finder {
+        depth: usize,
+        found: bool,
+    }
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Function(f) = expr
+                && f.over.is_none()
+                && !matches!(f.args, FunctionArguments::None)
+                && function_named(&f.name, AGGREGATES)
+            {
+                self.found = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    let _ = item.visit(&mut finder);
+    finder.found
+}
+
+/// Whether a `WHERE` condition limits the result to a known handful of rows:
+/// an equality (or `IN` list, or `= ANY`) on a key column against a value,
+/// in every branch that matters.
+fn bounds_rows(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(e) => bounds_rows(e),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => bounds_rows(left) || bounds_rows(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => bounds_rows(left) && bounds_rows(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => (is_key(left) && is_value(right)) || (is_key(right) && is_value(left)),
+        Expr::In {
+            expr,
+            target: InTarget::List(_) | InTarget::Unnest(_),
+            negated: false,
+            ..
+        } => is_key(expr),
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            ..
+        } => is_key(left),
+        _ => false,
+    }
+}
+
+fn is_key(expr: &Expr) -> bool {
+    let ident = match expr {
+        Expr::Identifier(i) => i,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => i,
+            None => return false,
+        },
+        Expr::Nested(e) => return is_key(e),
+        _ => return false,
+    };
+    KEY_COLUMNS
+        .iter()
+        .any(|k| ident.value.eq_ignore_ascii_case(k))
+}
+
+/// A value from outside the row: a literal, a parameter, a cast or function
+/// of one, a scalar subquery. Not another column, which would make the
+/// equality a join condition.
+fn is_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => false,
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
+        _ => true,
+    }
+}
