@@ -1,0 +1,293 @@
+//! Runs the `querylint` binary the way users do and checks what they see:
+//! exit codes, the JSON report, rule selection, standard input, and bad
+//! input of every kind.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn querylint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("querylint runs")
+}
+
+fn with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = querylint(dir, &all);
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    });
+    (out.status.code().unwrap(), value)
+}
+
+fn rules_of(report: &Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+const BAD: &[u8] = b"SELECT id FROM users WHERE id NOT IN (SELECT user_id FROM bans) LIMIT 5;\n";
+const CLEAN: &[u8] = b"SELECT id FROM users WHERE id = $1;\n";
+
+#[test]
+fn exit_codes_say_clean_findings_or_error() {
+    let dir = tree(&[("clean/a.sql", CLEAN), ("bad/b.sql", BAD)]);
+    assert_eq!(querylint(dir.path(), &["check", "clean"]).status.code(), Some(0));
+    assert_eq!(querylint(dir.path(), &["check", "bad"]).status.code(), Some(1));
+    let missing = querylint(dir.path(), &["check", "nowhere"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("nowhere"), "{}", stderr(&missing));
+    let unknown = querylint(dir.path(), &["check", "--select", "no-such-rule", "bad"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no-such-rule"));
+    assert_eq!(querylint(dir.path(), &["check", "--format", "xml"]).status.code(), Some(2));
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let dir = tree(&[("q.sql", BAD)]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["version"], 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["rule"], "not-in-subquery");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "q.sql");
+    // `id NOT IN` starts at column 28 and ends before column 37.
+    assert_eq!(d["start"], serde_json::json!({"line": 1, "column": 28}));
+    assert_eq!(d["end"], serde_json::json!({"line": 1, "column": 37}));
+    assert!(d["message"].as_str().unwrap().contains("NULL"));
+    assert!(d["help"].as_str().unwrap().contains("NOT EXISTS"));
+    assert!(d["fix"].is_null());
+    assert_eq!(d["labels"][0]["start"]["column"], 39);
+    let summary = &report["summary"];
+    assert_eq!(summary["files_linted"], 1);
+    assert_eq!(summary["diagnostics"], 1);
+    assert_eq!(summary["errors"], 1);
+    assert_eq!(summary["by_rule"]["not-in-subquery"], 1);
+}
+
+#[test]
+fn a_fix_is_carried_in_json_with_its_safety_and_edits() {
+    let dir = tree(&[("q.sql", b"SELECT id FROM t WHERE a = NULL AND id = 1;\n")]);
+    let (_, report) = json(dir.path(), &[]);
+    let fix = &report["diagnostics"][0]["fix"];
+    assert_eq!(fix["safety"], "unsafe");
+    assert_eq!(fix["edits"][0]["content"], "IS NULL");
+    assert_eq!(fix["edits"][0]["start"]["column"], 26);
+    assert_eq!(fix["edits"][0]["end"]["column"], 32);
+}
+
+#[test]
+fn select_extend_select_and_ignore_choose_the_rules() {
+    let sql = b"SELECT * FROM users WHERE name LIKE '%a' ORDER BY random();\n";
+    let dir = tree(&[("q.sql", sql)]);
+    let (_, all_default) = json(dir.path(), &[]);
+    let mut rules = rules_of(&all_default);
+    rules.sort();
+    assert_eq!(rules, ["leading-wildcard-like", "order-by-random", "unbounded-select"]);
+    let (_, only) = json(dir.path(), &["--select", "order-by-random"]);
+    assert_eq!(rules_of(&only), ["order-by-random"]);
+    let (_, by_category) = json(dir.path(), &["--select", "performance", "--ignore", "unbounded-select"]);
+    assert_eq!(rules_of(&by_category), ["leading-wildcard-like", "order-by-random"]);
+    let (_, extended) = json(dir.path(), &["--extend-select", "select-star", "--ignore", "performance"]);
+    assert_eq!(rules_of(&extended), ["select-star"]);
+    let (code, none) = json(dir.path(), &["--ignore", "ALL"]);
+    assert_eq!((code, rules_of(&none).len()), (0, 0));
+}
+
+#[test]
+fn stdin_is_linted_under_the_given_name() {
+    let dir = tree(&[]);
+    let out = with_stdin(
+        dir.path(),
+        &["check", "--stdin-filename", "queries/report.sql", "--format", "json"],
+        BAD,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["diagnostics"][0]["path"], "queries/report.sql");
+    // Under a migrations folder the name makes it a migration.
+    let out = with_stdin(
+        dir.path(),
+        &["check", "--stdin-filename", "migrations/1.sql", "--format", "json"],
+        b"DELETE FROM sessions;",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn binary_non_utf8_and_oversized_files_are_skipped_with_a_warning() {
+    let dir = tree(&[
+        ("a_binary.sql", b"SELECT \0\x01\x02"),
+        ("b_latin1.sql", b"SELECT 'caf\xe9' FROM t;"),
+        ("c_bad.sql", BAD),
+        ("d_big.sql", &[b' '; 4096]),
+    ]);
+    let out = querylint(dir.path(), &["check", "--max-file-size", "1000", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "the run goes on after skipped files");
+    let err = stderr(&out);
+    assert!(err.contains("a_binary.sql") && err.contains("binary"), "{err}");
+    assert!(err.contains("b_latin1.sql") && err.contains("UTF-8"), "{err}");
+    assert!(err.contains("d_big.sql") && err.contains("--max-file-size"), "{err}");
+    assert_eq!(err.lines().count(), 3, "one line per skipped file: {err}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files_skipped"], 3);
+    assert_eq!(report["summary"]["files_linted"], 1);
+}
+
+#[test]
+fn broken_sql_gives_notes_and_never_a_crash() {
+    let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    let deep_subquery = format!("SELECT {} 1 {};\n", "(SELECT".repeat(3_000), ")".repeat(3_000));
+    let dir = tree(&[
+        ("empty.sql", b""),
+        ("deep.sql", deep.as_bytes()),
+        ("deep_subquery.sql", deep_subquery.as_bytes()),
+        ("string.sql", b"SELECT 1;\nSELECT 'never closed FROM t;\n"),
+        ("dollar.sql", b"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n"),
+        ("comment.sql", b"SELECT 1; /* never closed"),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 0, "notes do not fail the run: {report}");
+    let diags = report["diagnostics"].as_array().unwrap();
+    let mut paths: Vec<&str> = diags.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["comment.sql", "deep.sql", "deep_subquery.sql", "dollar.sql", "string.sql"]
+    );
+    assert!(diags.iter().all(|d| d["rule"] == "parse-error" && d["severity"] == "info"));
+    let string = diags.iter().find(|d| d["path"] == "string.sql").unwrap();
+    assert_eq!(string["start"]["line"], 2);
+    assert_eq!(report["summary"]["files_linted"], 6);
+}
+
+#[test]
+fn columns_are_right_with_crlf_and_non_ascii_text() {
+    let sql = "-- é\r\nSELECT \"prénom\", 'ü' FROM clients WHERE nom LIKE '%é' LIMIT 3;\r\n";
+    let dir = tree(&[("q.sql", sql.as_bytes())]);
+    let (_, report) = json(dir.path(), &[]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["rule"], "leading-wildcard-like");
+    // Counted in characters: `'%é'` starts at column 50 of line 2.
+    assert_eq!(d["start"], serde_json::json!({"line": 2, "column": 50}));
+    assert_eq!(d["end"], serde_json::json!({"line": 2, "column": 54}));
+    // A lone CR ends a line too.
+    let dir = tree(&[("q.sql", b"SELECT 1;\rDELETE FROM t;\r")]);
+    let (_, report) = json(dir.path(), &[]);
+    assert_eq!(report["diagnostics"][0]["start"], serde_json::json!({"line": 2, "column": 1}));
+}
+
+#[test]
+fn human_report_underlines_the_code_and_points_to_explain() {
+    let dir = tree(&[("q.sql", BAD)]);
+    let out = querylint(dir.path(), &["check", "--no-color"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not-in-subquery"), "{text}");
+    assert!(text.contains("q.sql:1:28"), "{text}");
+    assert!(text.contains("─────────"), "underline: {text}");
+    assert!(text.contains("querylint explain not-in-subquery"), "{text}");
+    assert!(text.contains("Found 1 problem (1 error) in 1 file."), "{text}");
+    assert!(!text.contains('\u{1b}'), "no color codes with --no-color");
+    let clean = tree(&[("q.sql", CLEAN)]);
+    let out = querylint(clean.path(), &["check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no problems in 1 file"));
+}
+
+#[test]
+fn walk_respects_gitignore_hidden_files_and_excludes_and_is_sorted() {
+    let dir = tree(&[
+        (".gitignore", b"generated/\n"),
+        ("generated/x.sql", BAD),
+        (".hidden/y.sql", BAD),
+        ("node_modules/pkg/z.sql", BAD),
+        ("skip_me/w.sql", BAD),
+        ("b/2.sql", BAD),
+        ("a/1.sql", BAD),
+        ("notes.txt", BAD),
+    ]);
+    let (_, report) = json(dir.path(), &["--exclude", "skip_me"]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a/1.sql", "b/2.sql"]);
+    // A file named on the command line is linted even if ignored.
+    let (_, report) = json(dir.path(), &["generated/x.sql"]);
+    assert_eq!(report["summary"]["files_linted"], 1);
+}
+
+#[test]
+fn checking_writes_nothing() {
+    let dir = tree(&[("q.sql", BAD), ("sub/r.sql", CLEAN)]);
+    let snapshot = |p: &Path| {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap();
+            v.push((e.path(), e.metadata().unwrap().modified().unwrap()));
+        }
+        v.sort();
+        v
+    };
+    let before = (snapshot(dir.path()), snapshot(&dir.path().join("sub")));
+    querylint(dir.path(), &["check"]);
+    querylint(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(before, (snapshot(dir.path()), snapshot(&dir.path().join("sub"))));
+    assert_eq!(std::fs::read(dir.path().join("q.sql")).unwrap(), BAD);
+}
+
+#[test]
+fn rules_and_explain_describe_every_rule() {
+    let dir = tree(&[]);
+    let out = querylint(dir.path(), &["rules"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for rule in querylint::rules::RULES {
+        let line = text.lines().find(|l| l.starts_with(rule.id)).unwrap();
+        assert!(line.contains(rule.category.as_str()) && line.contains(rule.summary()));
+        assert!(line.contains(if rule.default_enabled { " on " } else { " off " }));
+    }
+    let out = querylint(dir.path(), &["explain", "unbounded-select"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("## Why is this bad?"));
+    assert_eq!(querylint(dir.path(), &["explain", "nope"]).status.code(), Some(2));
+}
