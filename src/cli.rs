@@ -22,7 +22,11 @@ pub const EXIT_ERROR: i32 = 2;
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 #[derive(Parser)]
-#[command(name = "querylint", version, about = "Finds the database queries that take production down.")]
+#[command(
+    name = "querylint",
+    version,
+    about = "Finds the database queries that take production down."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -92,7 +96,11 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            return if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
         }
     };
     match cli.command {
@@ -159,7 +167,11 @@ fn resolve_rules(args: &CheckArgs) -> Result<Vec<&'static Rule>, String> {
             return Ok(RULES.to_vec());
         }
         if let Some(cat) = Category::ALL.iter().find(|c| c.as_str() == selector) {
-            return Ok(RULES.iter().copied().filter(|r| r.category == *cat).collect());
+            return Ok(RULES
+                .iter()
+                .copied()
+                .filter(|r| r.category == *cat)
+                .collect());
         }
         rules::find(selector).map(|r| vec![r]).ok_or_else(|| {
             format!("unknown rule or category `{selector}`; `querylint rules` lists them")
@@ -173,7 +185,11 @@ fn resolve_rules(args: &CheckArgs) -> Result<Vec<&'static Rule>, String> {
             }
             v
         }
-        None => RULES.iter().copied().filter(|r| r.default_enabled).collect(),
+        None => RULES
+            .iter()
+            .copied()
+            .filter(|r| r.default_enabled)
+            .collect(),
     };
     for s in &args.extend_select {
         chosen.extend(matching(s)?);
@@ -336,7 +352,10 @@ fn check(args: CheckArgs) -> i32 {
     }
     let text = match args.format {
         Format::Human => {
-            let mut text: String = reports.iter().filter_map(|r| r.rendered.as_deref()).collect();
+            let mut text: String = reports
+                .iter()
+                .filter_map(|r| r.rendered.as_deref())
+                .collect();
             text.push_str(&report::human::render_summary(&summary));
             text
         }

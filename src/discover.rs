@@ -81,7 +81,9 @@ fn is_migration(path: &Path, name: &str) -> bool {
     if let Some(rest) = name.strip_prefix('V')
         && let Some((version, _)) = rest.split_once("__")
         && !version.is_empty()
-        && version.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+        && version
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
     {
         return true;
     }

@@ -380,7 +380,9 @@ fn syntax_error(
 ) -> SyntaxError {
     let message = match err {
         ParserError::RecursionLimitExceeded => {
-            let first = toks.first().map_or(stmt_start..stmt_start, |t| t.range.clone());
+            let first = toks
+                .first()
+                .map_or(stmt_start..stmt_start, |t| t.range.clone());
             return SyntaxError {
                 message: format!("statement nests more than {RECURSION_LIMIT} levels deep"),
                 range: first,

@@ -34,9 +34,8 @@ fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["check", "--format", "json"];
     all.extend_from_slice(args);
     let out = querylint(dir, &all);
-    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    });
+    let value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code().unwrap(), value)
 }
 
@@ -69,15 +68,26 @@ const CLEAN: &[u8] = b"SELECT id FROM users WHERE id = $1;\n";
 #[test]
 fn exit_codes_say_clean_findings_or_error() {
     let dir = tree(&[("clean/a.sql", CLEAN), ("bad/b.sql", BAD)]);
-    assert_eq!(querylint(dir.path(), &["check", "clean"]).status.code(), Some(0));
-    assert_eq!(querylint(dir.path(), &["check", "bad"]).status.code(), Some(1));
+    assert_eq!(
+        querylint(dir.path(), &["check", "clean"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        querylint(dir.path(), &["check", "bad"]).status.code(),
+        Some(1)
+    );
     let missing = querylint(dir.path(), &["check", "nowhere"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("nowhere"), "{}", stderr(&missing));
     let unknown = querylint(dir.path(), &["check", "--select", "no-such-rule", "bad"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no-such-rule"));
-    assert_eq!(querylint(dir.path(), &["check", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        querylint(dir.path(), &["check", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -122,12 +132,28 @@ fn select_extend_select_and_ignore_choose_the_rules() {
     let (_, all_default) = json(dir.path(), &[]);
     let mut rules = rules_of(&all_default);
     rules.sort();
-    assert_eq!(rules, ["leading-wildcard-like", "order-by-random", "unbounded-select"]);
+    assert_eq!(
+        rules,
+        [
+            "leading-wildcard-like",
+            "order-by-random",
+            "unbounded-select"
+        ]
+    );
     let (_, only) = json(dir.path(), &["--select", "order-by-random"]);
     assert_eq!(rules_of(&only), ["order-by-random"]);
-    let (_, by_category) = json(dir.path(), &["--select", "performance", "--ignore", "unbounded-select"]);
-    assert_eq!(rules_of(&by_category), ["leading-wildcard-like", "order-by-random"]);
-    let (_, extended) = json(dir.path(), &["--extend-select", "select-star", "--ignore", "performance"]);
+    let (_, by_category) = json(
+        dir.path(),
+        &["--select", "performance", "--ignore", "unbounded-select"],
+    );
+    assert_eq!(
+        rules_of(&by_category),
+        ["leading-wildcard-like", "order-by-random"]
+    );
+    let (_, extended) = json(
+        dir.path(),
+        &["--extend-select", "select-star", "--ignore", "performance"],
+    );
     assert_eq!(rules_of(&extended), ["select-star"]);
     let (code, none) = json(dir.path(), &["--ignore", "ALL"]);
     assert_eq!((code, rules_of(&none).len()), (0, 0));
@@ -138,7 +164,13 @@ fn stdin_is_linted_under_the_given_name() {
     let dir = tree(&[]);
     let out = with_stdin(
         dir.path(),
-        &["check", "--stdin-filename", "queries/report.sql", "--format", "json"],
+        &[
+            "check",
+            "--stdin-filename",
+            "queries/report.sql",
+            "--format",
+            "json",
+        ],
         BAD,
     );
     assert_eq!(out.status.code(), Some(1));
@@ -147,10 +179,21 @@ fn stdin_is_linted_under_the_given_name() {
     // Under a migrations folder the name makes it a migration.
     let out = with_stdin(
         dir.path(),
-        &["check", "--stdin-filename", "migrations/1.sql", "--format", "json"],
+        &[
+            "check",
+            "--stdin-filename",
+            "migrations/1.sql",
+            "--format",
+            "json",
+        ],
         b"DELETE FROM sessions;",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -161,12 +204,28 @@ fn binary_non_utf8_and_oversized_files_are_skipped_with_a_warning() {
         ("c_bad.sql", BAD),
         ("d_big.sql", &[b' '; 4096]),
     ]);
-    let out = querylint(dir.path(), &["check", "--max-file-size", "1000", "--format", "json", "."]);
-    assert_eq!(out.status.code(), Some(1), "the run goes on after skipped files");
+    let out = querylint(
+        dir.path(),
+        &["check", "--max-file-size", "1000", "--format", "json", "."],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the run goes on after skipped files"
+    );
     let err = stderr(&out);
-    assert!(err.contains("a_binary.sql") && err.contains("binary"), "{err}");
-    assert!(err.contains("b_latin1.sql") && err.contains("UTF-8"), "{err}");
-    assert!(err.contains("d_big.sql") && err.contains("--max-file-size"), "{err}");
+    assert!(
+        err.contains("a_binary.sql") && err.contains("binary"),
+        "{err}"
+    );
+    assert!(
+        err.contains("b_latin1.sql") && err.contains("UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("d_big.sql") && err.contains("--max-file-size"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 3, "one line per skipped file: {err}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["files_skipped"], 3);
@@ -176,13 +235,20 @@ fn binary_non_utf8_and_oversized_files_are_skipped_with_a_warning() {
 #[test]
 fn broken_sql_gives_notes_and_never_a_crash() {
     let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
-    let deep_subquery = format!("SELECT {} 1 {};\n", "(SELECT".repeat(3_000), ")".repeat(3_000));
+    let deep_subquery = format!(
+        "SELECT {} 1 {};\n",
+        "(SELECT".repeat(3_000),
+        ")".repeat(3_000)
+    );
     let dir = tree(&[
         ("empty.sql", b""),
         ("deep.sql", deep.as_bytes()),
         ("deep_subquery.sql", deep_subquery.as_bytes()),
         ("string.sql", b"SELECT 1;\nSELECT 'never closed FROM t;\n"),
-        ("dollar.sql", b"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n"),
+        (
+            "dollar.sql",
+            b"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n",
+        ),
         ("comment.sql", b"SELECT 1; /* never closed"),
     ]);
     let (code, report) = json(dir.path(), &[]);
@@ -192,9 +258,19 @@ fn broken_sql_gives_notes_and_never_a_crash() {
     paths.sort();
     assert_eq!(
         paths,
-        ["comment.sql", "deep.sql", "deep_subquery.sql", "dollar.sql", "string.sql"]
+        [
+            "comment.sql",
+            "deep.sql",
+            "deep_subquery.sql",
+            "dollar.sql",
+            "string.sql"
+        ]
     );
-    assert!(diags.iter().all(|d| d["rule"] == "parse-error" && d["severity"] == "info"));
+    assert!(
+        diags
+            .iter()
+            .all(|d| d["rule"] == "parse-error" && d["severity"] == "info")
+    );
     let string = diags.iter().find(|d| d["path"] == "string.sql").unwrap();
     assert_eq!(string["start"]["line"], 2);
     assert_eq!(report["summary"]["files_linted"], 6);
@@ -213,7 +289,10 @@ fn columns_are_right_with_crlf_and_non_ascii_text() {
     // A lone CR ends a line too.
     let dir = tree(&[("q.sql", b"SELECT 1;\rDELETE FROM t;\r")]);
     let (_, report) = json(dir.path(), &[]);
-    assert_eq!(report["diagnostics"][0]["start"], serde_json::json!({"line": 2, "column": 1}));
+    assert_eq!(
+        report["diagnostics"][0]["start"],
+        serde_json::json!({"line": 2, "column": 1})
+    );
 }
 
 #[test]
@@ -225,7 +304,10 @@ fn human_report_underlines_the_code_and_points_to_explain() {
     assert!(text.contains("q.sql:1:28"), "{text}");
     assert!(text.contains("─────────"), "underline: {text}");
     assert!(text.contains("querylint explain not-in-subquery"), "{text}");
-    assert!(text.contains("Found 1 problem (1 error) in 1 file."), "{text}");
+    assert!(
+        text.contains("Found 1 problem (1 error) in 1 file."),
+        "{text}"
+    );
     assert!(!text.contains('\u{1b}'), "no color codes with --no-color");
     let clean = tree(&[("q.sql", CLEAN)]);
     let out = querylint(clean.path(), &["check"]);
@@ -272,7 +354,10 @@ fn checking_writes_nothing() {
     let before = (snapshot(dir.path()), snapshot(&dir.path().join("sub")));
     querylint(dir.path(), &["check"]);
     querylint(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(before, (snapshot(dir.path()), snapshot(&dir.path().join("sub"))));
+    assert_eq!(
+        before,
+        (snapshot(dir.path()), snapshot(&dir.path().join("sub")))
+    );
     assert_eq!(std::fs::read(dir.path().join("q.sql")).unwrap(), BAD);
 }
 
@@ -284,10 +369,17 @@ fn rules_and_explain_describe_every_rule() {
     for rule in querylint::rules::RULES {
         let line = text.lines().find(|l| l.starts_with(rule.id)).unwrap();
         assert!(line.contains(rule.category.as_str()) && line.contains(rule.summary()));
-        assert!(line.contains(if rule.default_enabled { " on " } else { " off " }));
+        assert!(line.contains(if rule.default_enabled {
+            " on "
+        } else {
+            " off "
+        }));
     }
     let out = querylint(dir.path(), &["explain", "unbounded-select"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("## Why is this bad?"));
-    assert_eq!(querylint(dir.path(), &["explain", "nope"]).status.code(), Some(2));
+    assert_eq!(
+        querylint(dir.path(), &["explain", "nope"]).status.code(),
+        Some(2)
+    );
 }

@@ -55,7 +55,7 @@ fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
         }
     }
     assert!(
-        !(clean && !expected.is_empty()),
+        !clean || expected.is_empty(),
         "a fixture cannot both expect findings and say expect-none"
     );
     (clean || !expected.is_empty()).then_some(expected)
@@ -109,7 +109,12 @@ fn every_fixture_produces_exactly_what_it_expects() {
 fn every_rule_has_a_fixture_that_fires_and_one_that_stays_clean() {
     for rule in RULES {
         let dir = fixtures_dir().join(rule.id);
-        assert!(dir.is_dir(), "rule {} has no fixtures/{}/", rule.id, rule.id);
+        assert!(
+            dir.is_dir(),
+            "rule {} has no fixtures/{}/",
+            rule.id,
+            rule.id
+        );
         let mut files = Vec::new();
         files_under(&dir, &mut files);
         let mut fires = false;

@@ -50,16 +50,33 @@ fn doc_examples_fire_and_alternatives_do_not() {
     for rule in RULES {
         let bad = blocks(rule.doc, "## Example");
         let good = blocks(rule.doc, "## Use instead");
-        assert!(!bad.is_empty(), "{}: no sql block under ## Example", rule.id);
-        assert!(!good.is_empty(), "{}: no sql block under ## Use instead", rule.id);
+        assert!(
+            !bad.is_empty(),
+            "{}: no sql block under ## Example",
+            rule.id
+        );
+        assert!(
+            !good.is_empty(),
+            "{}: no sql block under ## Use instead",
+            rule.id
+        );
         for sql in &bad {
             let found = run(rule, sql);
-            assert_eq!(found.len(), 1, "{}: example should give one finding:\n{sql}\n{found:?}", rule.id);
+            assert_eq!(
+                found.len(),
+                1,
+                "{}: example should give one finding:\n{sql}\n{found:?}",
+                rule.id
+            );
             assert_eq!(found[0].rule, rule.id);
         }
         for sql in &good {
             let found = run(rule, sql);
-            assert!(found.is_empty(), "{}: alternative should be clean:\n{sql}\n{found:?}", rule.id);
+            assert!(
+                found.is_empty(),
+                "{}: alternative should be clean:\n{sql}\n{found:?}",
+                rule.id
+            );
         }
     }
 }
@@ -68,7 +85,11 @@ fn doc_examples_fire_and_alternatives_do_not() {
 fn docs_have_the_fixed_headings_in_order() {
     for rule in RULES {
         let doc = rule.doc;
-        assert!(doc.starts_with(&format!("# {}\n", rule.id)), "{}: title", rule.id);
+        assert!(
+            doc.starts_with(&format!("# {}\n", rule.id)),
+            "{}: title",
+            rule.id
+        );
         assert!(!rule.summary().is_empty(), "{}: one-line summary", rule.id);
         let mut last = 0;
         for heading in HEADINGS {
@@ -90,11 +111,24 @@ fn a_rule_whose_fix_is_not_safe_documents_its_safety() {
                 .any(|d| d.fix.as_ref().is_some_and(|f| f.safety != FixSafety::Safe))
         });
         if unsafe_fix {
-            assert!(rule.doc.contains("\n## Fix safety\n"), "{}: needs ## Fix safety", rule.id);
+            assert!(
+                rule.doc.contains("\n## Fix safety\n"),
+                "{}: needs ## Fix safety",
+                rule.id
+            );
         }
-        for fix in blocks(rule.doc, "## Example").iter().flat_map(|sql| run(rule, sql)).filter_map(|d| d.fix) {
+        for fix in blocks(rule.doc, "## Example")
+            .iter()
+            .flat_map(|sql| run(rule, sql))
+            .filter_map(|d| d.fix)
+        {
             let first = fix.title.chars().next().unwrap_or(' ');
-            assert!(first.is_uppercase(), "{}: fix title `{}` should be an imperative sentence", rule.id, fix.title);
+            assert!(
+                first.is_uppercase(),
+                "{}: fix title `{}` should be an imperative sentence",
+                rule.id,
+                fix.title
+            );
         }
     }
 }
@@ -104,7 +138,12 @@ fn every_doc_file_belongs_to_a_rule() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let id = name.strip_suffix(".md").expect("only markdown under rules/");
-        assert!(RULES.iter().any(|r| r.id == id), "rules/{name} documents no rule");
+        let id = name
+            .strip_suffix(".md")
+            .expect("only markdown under rules/");
+        assert!(
+            RULES.iter().any(|r| r.id == id),
+            "rules/{name} documents no rule"
+        );
     }
 }

@@ -26,7 +26,8 @@ pub fn locate(text: &str, diags: Vec<Diagnostic>) -> Vec<Located> {
         return Vec::new();
     }
     let index = LineIndex::new(text);
-    let pos = |r: &std::ops::Range<usize>| (index.line_col(text, r.start), index.line_col(text, r.end));
+    let pos =
+        |r: &std::ops::Range<usize>| (index.line_col(text, r.start), index.line_col(text, r.end));
     diags
         .into_iter()
         .map(|diag| {

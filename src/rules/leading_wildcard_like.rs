@@ -25,7 +25,9 @@ pub static RULE: Rule = Rule {
 const HELP: &str = "Index the column with a trigram GIN index (`CREATE INDEX ... USING gin (col gin_trgm_ops)`, extension `pg_trgm`), or use full-text search.";
 
 fn message(op: &str) -> String {
-    format!("`{op}` pattern starts with a wildcard, so no B-tree index can serve it and every row is scanned")
+    format!(
+        "`{op}` pattern starts with a wildcard, so no B-tree index can serve it and every row is scanned"
+    )
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {

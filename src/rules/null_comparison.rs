@@ -82,8 +82,7 @@ fn report(
     };
     // The operator is the token right before or right after `NULL`.
     let op = if null_on_right {
-        ctx.token_index_before(null_range.start)
-            .map(|i| &toks[i])
+        ctx.token_index_before(null_range.start).map(|i| &toks[i])
     } else {
         toks.get(ctx.token_index_at(null_range.end))
     }

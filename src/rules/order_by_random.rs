@@ -20,8 +20,7 @@ pub static RULE: Rule = Rule {
 };
 
 const RANDOM_FUNCTIONS: &[&str] = &["random", "rand", "newid"];
-const MESSAGE: &str =
-    "`ORDER BY random()` reads and sorts every row to return a few of them";
+const MESSAGE: &str = "`ORDER BY random()` reads and sorts every row to return a few of them";
 const HELP: &str = "Pick random rows by key instead (a random id range, or `TABLESAMPLE SYSTEM_ROWS(n)` from `tsm_system_rows`).";
 
 struct Finder<'c, 'a> {

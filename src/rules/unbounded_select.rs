@@ -196,10 +196,18 @@ fn is_catalog(name: &ObjectName) -> bool {
         .map(|i| i.value.as_str())
         .collect();
     match parts.as_slice() {
-        [.., schema, _] if CATALOG_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(schema)) => true,
+        [.., schema, _]
+            if CATALOG_SCHEMAS
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(schema)) =>
+        {
+            true
+        }
         [table] => {
             table.to_ascii_lowercase().starts_with("pg_")
-                || CATALOG_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(table))
+                || CATALOG_SCHEMAS
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(table))
         }
         _ => false,
     }
