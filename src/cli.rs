@@ -70,7 +70,8 @@ struct CheckArgs {
     /// Rules not to run: rule ids or categories.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     ignore: Vec<String>,
-    /// The SQL dialect to parse with.
+    /// The SQL dialect to parse with. A file whose name or folder names
+    /// another dialect (`x.mysql.sql`, `db/sqlite/`) is parsed with that one.
     #[arg(long, value_enum, default_value_t = Dialect::Postgres)]
     dialect: Dialect,
     /// Read the text to lint from standard input, reporting it under this name.
@@ -248,8 +249,19 @@ impl Job<'_> {
         lint::decode(bytes)
     }
 
-    fn lint(&self, path: String, text: &str, kind: FileKind) -> FileReport {
-        let diags = lint::lint_text(text, kind, self.settings);
+    fn lint(&self, path: String, text: &str, kind: FileKind, hint: Option<Dialect>) -> FileReport {
+        let hinted;
+        let settings = match hint {
+            Some(dialect) if dialect != self.settings.dialect => {
+                hinted = Settings {
+                    dialect,
+                    ..self.settings.clone()
+                };
+                &hinted
+            }
+            _ => self.settings,
+        };
+        let diags = lint::lint_text(text, kind, settings);
         let located = report::locate(text, diags);
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));
@@ -263,7 +275,12 @@ impl Job<'_> {
     fn run(&self, candidate: &Candidate) -> Outcome {
         let path = display_path(&candidate.path);
         match self.read(&candidate.path) {
-            Ok(text) => Outcome::Linted(self.lint(path, &text, candidate.kind)),
+            Ok(text) => Outcome::Linted(self.lint(
+                path,
+                &text,
+                candidate.kind,
+                discover::dialect_hint(&candidate.path),
+            )),
             Err(reason) => Outcome::Skipped { path, reason },
         }
     }
@@ -301,7 +318,12 @@ fn check(args: CheckArgs) -> i32 {
         let path = display_path(name);
         let kind = discover::classify(name).unwrap_or(FileKind::Sql);
         match lint::decode(bytes) {
-            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(path, &text, kind))],
+            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(
+                path,
+                &text,
+                kind,
+                discover::dialect_hint(name),
+            ))],
             Ok(_) => vec![Outcome::Skipped {
                 path,
                 reason: format!("{} files are not linted yet, skipped", kind.name()),

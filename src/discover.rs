@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
+
+use crate::parse::Dialect;
 use ignore::overrides::OverrideBuilder;
 
 /// What a file is, which decides how it is read and which rules apply.
@@ -38,8 +40,9 @@ impl FileKind {
     }
 }
 
-/// Folder names under which `.sql` files are migrations.
-const MIGRATION_DIRS: &[&str] = &["migrations", "migration", "migrate", "schema_migrations"];
+/// Folder names under which `.sql` files are migrations, besides any name
+/// containing `migrat` (`migrations`, `db_migrate`, `data-migrations`).
+const MIGRATION_DIRS: &[&str] = &["delta", "deltas"];
 
 /// Folders that hold generated or third-party files in nearly every project.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -87,13 +90,46 @@ fn is_migration(path: &Path, name: &str) -> bool {
     {
         return true;
     }
+    // A version prefix, zero-padded or a timestamp: 0001_init.sql (drizzle,
+    // golang-migrate), 20240101120000_x.sql (sqlx). `2024_report.sql` is not.
+    let digits = name.bytes().take_while(u8::is_ascii_digit).count();
+    let versioned = (digits >= 3 && name.starts_with('0')) || digits >= 8;
+    if versioned && matches!(name.as_bytes().get(digits), Some(b'_' | b'-')) {
+        return true;
+    }
     path.parent().is_some_and(|dir| {
         dir.components().any(|c| {
-            c.as_os_str()
-                .to_str()
-                .is_some_and(|s| MIGRATION_DIRS.contains(&s.to_ascii_lowercase().as_str()))
+            c.as_os_str().to_str().is_some_and(|s| {
+                let s = s.to_ascii_lowercase();
+                s.contains("migrat") || MIGRATION_DIRS.contains(&s.as_str())
+            })
         })
     })
+}
+
+/// The dialect a file's name or folder says it is written in, such as
+/// `0001_init.mysql.up.sql` or `db/sqlite/schema.sql`.
+pub fn dialect_hint(path: &Path) -> Option<Dialect> {
+    const HINTS: &[(&str, Dialect)] = &[
+        ("mysql", Dialect::Mysql),
+        ("mariadb", Dialect::Mysql),
+        ("sqlite", Dialect::Sqlite),
+        ("sqlite3", Dialect::Sqlite),
+    ];
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let infixes: Vec<&str> = name.split('.').collect();
+    let infixes = &infixes[1..infixes.len().saturating_sub(1).max(1)];
+    let folders = path
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .filter_map(|c| c.as_os_str().to_str())
+        .map(str::to_ascii_lowercase);
+    let words: Vec<String> = infixes.iter().map(|s| s.to_string()).chain(folders).collect();
+    HINTS
+        .iter()
+        .find(|(hint, _)| words.iter().any(|w| w == hint))
+        .map(|&(_, d)| d)
 }
 
 /// A file to lint.
@@ -216,7 +252,22 @@ mod tests {
         assert_eq!(kind("sql/V3__add_users.sql"), Some(FileKind::MigrationSql));
         assert_eq!(kind("sql/Views__all.sql"), Some(FileKind::Sql));
         assert_eq!(kind("x/0001_init.up.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("drizzle/0007_cool_name.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("db/data-migrations/fill.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("schema/delta/29/push.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("queries/2024_report.sql"), Some(FileKind::Sql));
         assert_eq!(kind("src/db.ts"), Some(FileKind::TypeScript));
         assert_eq!(kind("README.md"), None);
+    }
+
+    #[test]
+    fn file_names_and_folders_hint_the_dialect() {
+        let hint = |p: &str| dialect_hint(Path::new(p));
+        assert_eq!(hint("m/0001_init.mysql.up.sql"), Some(Dialect::Mysql));
+        assert_eq!(hint("m/0001_init.sqlite3.sql"), Some(Dialect::Sqlite));
+        assert_eq!(hint("db/mysql/schema.sql"), Some(Dialect::Mysql));
+        assert_eq!(hint("db/postgresql/schema.sql"), None);
+        assert_eq!(hint("mysql.sql"), None);
+        assert_eq!(hint("queries/mysql_export.sql"), None);
     }
 }

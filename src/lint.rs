@@ -62,13 +62,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
 }
 
 fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
-    let rules: Vec<&Rule> = settings
-        .rules
-        .iter()
-        .copied()
-        .filter(|r| r.scope.covers(unit.origin.kind))
-        .collect();
-    if rules.is_empty() {
+    if settings.rules.is_empty() {
         return;
     }
     let parsed = parse_unit(&unit.text, settings.dialect);
@@ -80,7 +74,10 @@ fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
             stmt,
             options: &settings.options,
         };
-        for rule in &rules {
+        for rule in &settings.rules {
+            if !rule.scope.covers(unit.origin.kind, stmt) {
+                continue;
+            }
             (rule.check)(&ctx, &mut found);
             for diag in found.drain(..) {
                 out.push(to_host(diag, rule, unit));

@@ -341,6 +341,14 @@ fn finish(
             error: Some(error),
         });
     }
+    if is_opaque(&toks) {
+        return Some(Statement {
+            range: start..end,
+            tokens: toks,
+            ast: None,
+            error: None,
+        });
+    }
     let mut parser = Parser::new(dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
@@ -350,8 +358,9 @@ fn finish(
         if next.token == Token::EOF {
             Ok(stmt)
         } else {
+            // `Location` displays itself as ` at Line: L, Column: C`.
             Err(ParserError::ParserError(format!(
-                "Expected end of statement, found: {} at {}",
+                "Expected end of statement, found: {}{}",
                 next.token, next.span.start
             )))
         }
@@ -366,6 +375,32 @@ fn finish(
         ast,
         error,
     })
+}
+
+/// Valid PostgreSQL statements the parser does not know and that no rule
+/// needs a syntax tree for: an anonymous `DO` block (drizzle-kit wraps every
+/// foreign key in one), `REINDEX` and `CLUSTER`. They carry neither a syntax
+/// tree nor an error, so they raise no `parse-error` note.
+fn is_opaque(toks: &[Tok]) -> bool {
+    let significant: Vec<&Tok> = toks
+        .iter()
+        .filter(|t| t.kind != TokKind::SemiColon)
+        .collect();
+    match significant.as_slice() {
+        [first, rest @ ..] if first.is_keyword(Keyword::DO) => {
+            // DO [LANGUAGE name] 'body' [LANGUAGE name]
+            let strings = rest.iter().filter(|t| t.kind == TokKind::String).count();
+            strings == 1
+                && rest.iter().all(|t| {
+                    matches!(
+                        t.kind,
+                        TokKind::String | TokKind::QuotedIdent | TokKind::Word(_)
+                    )
+                })
+        }
+        [first, ..] => first.is_keyword(Keyword::REINDEX) || first.is_keyword(Keyword::CLUSTER),
+        [] => false,
+    }
 }
 
 /// Turns a parser error into a message and the range of the token where the
@@ -465,6 +500,23 @@ mod tests {
         assert_eq!(unit.statements.len(), 2);
         let err = unit.statements[1].error.as_ref().unwrap();
         assert!(err.message.contains("Unterminated"), "{}", err.message);
+    }
+
+    #[test]
+    fn do_blocks_reindex_and_cluster_are_known_without_a_tree() {
+        let sql = "DO $$ BEGIN ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES b(id); EXCEPTION WHEN duplicate_object THEN null; END $$;\nDO LANGUAGE plpgsql $x$ BEGIN END $x$;\nREINDEX INDEX CONCURRENTLY idx;\nCLUSTER users USING users_pkey;\nDO nothing useful;";
+        let unit = parse_unit(sql, Dialect::Postgres);
+        let errors: Vec<bool> = unit.statements.iter().map(|s| s.error.is_some()).collect();
+        assert_eq!(errors, vec![false, false, false, false, true]);
+    }
+
+    #[test]
+    fn an_extra_token_after_a_statement_is_an_error_at_that_token() {
+        let sql = "SELECT 1 FROM t AS t2\nCREATE TABLE x (id int);";
+        let unit = parse_unit(sql, Dialect::Postgres);
+        let err = unit.statements[0].error.as_ref().unwrap();
+        assert_eq!(err.message, "Expected end of statement, found: CREATE");
+        assert_eq!(&sql[err.range.clone()], "CREATE");
     }
 
     #[test]

@@ -81,18 +81,22 @@ impl Category {
 pub enum Scope {
     /// Every statement, wherever it comes from.
     All,
-    /// SQL an application runs: not migrations, whose statements run once.
+    /// SQL an application runs: not migrations, whose statements run once,
+    /// except the views they define, which run at every query.
     Application,
     /// Migrations only.
     Migrations,
 }
 
 impl Scope {
-    pub fn covers(self, kind: FileKind) -> bool {
+    pub fn covers(self, kind: FileKind, stmt: &Statement) -> bool {
+        let migration = kind == FileKind::MigrationSql;
         match self {
             Scope::All => true,
-            Scope::Application => kind != FileKind::MigrationSql,
-            Scope::Migrations => kind == FileKind::MigrationSql,
+            Scope::Application => {
+                !migration || matches!(stmt.ast, Some(sqlparser::ast::Statement::CreateView(_)))
+            }
+            Scope::Migrations => migration,
         }
     }
 }
@@ -224,6 +228,28 @@ impl<'a> StatementContext<'a> {
             .take(within)
             .find(|t| t.is_keyword(keyword))
             .map(|t| t.range.clone())
+    }
+
+    /// The comments right before the statement, with no blank line between
+    /// them and it: where query annotations such as sqlc's
+    /// `-- name: GetUser :one` live.
+    pub fn leading_comments(&self) -> impl Iterator<Item = &'a str> {
+        let comments = &self.parsed.comments;
+        let mut end = self.stmt.range.start;
+        let mut i = comments.partition_point(|c| c.end <= end);
+        std::iter::from_fn(move || {
+            i = i.checked_sub(1)?;
+            let c = &comments[i];
+            let gap = self.unit.text.get(c.end..end)?;
+            // A line comment's token ends with its newline.
+            let newlines = gap.matches('\n').count()
+                + usize::from(self.text(c.clone()).ends_with('\n'));
+            if !gap.trim().is_empty() || newlines > 1 {
+                return None;
+            }
+            end = c.start;
+            Some(self.text(c.clone()))
+        })
     }
 
     /// The statement's first token, for findings that have nothing more

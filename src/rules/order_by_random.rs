@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::All,
+    scope: Scope::Application,
     doc: include_str!("../../rules/order-by-random.md"),
     check,
 };

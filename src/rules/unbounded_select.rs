@@ -68,6 +68,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(Statement::Query(query)) = &ctx.stmt.ast else {
         return;
     };
+    if returns_one_row_by_annotation(ctx) {
+        return;
+    }
     let Some(select) = unbounded_branch(query, &Ctes::default()) else {
         return;
     };
@@ -86,6 +89,21 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         diag = diag.label(r, "rows come from this table");
     }
     out.push(diag);
+}
+
+/// sqlc's `-- name: GetUser :one` (and `:exec`, which returns nothing): the
+/// generated code reads at most one row.
+fn returns_one_row_by_annotation(ctx: &StatementContext<'_>) -> bool {
+    ctx.leading_comments().any(|c| {
+        let body = c.trim_start_matches(['-', '/', '*', ' ']).trim_start();
+        body.starts_with("name:")
+            && body.split_whitespace().any(|w| {
+                matches!(
+                    w.trim_end_matches("*/"),
+                    ":one" | ":exec" | ":execrows" | ":execresult" | ":execlastid"
+                )
+            })
+    })
 }
 
 /// CTE names in scope and whether each one's result is bounded.
