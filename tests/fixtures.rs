@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use querylint::discover::classify;
+use querylint::discover::{classify, dialect_hint};
 use querylint::lint::{Settings, lint_text};
 use querylint::rules::RULES;
 use querylint::source::LineIndex;
@@ -64,7 +64,10 @@ fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
 fn actual(path: &Path, text: &str) -> BTreeMap<(usize, String), usize> {
     let relative = path.strip_prefix(fixtures_dir()).unwrap();
     let kind = classify(relative).expect("fixture of a known file kind");
-    let settings = Settings::only(RULES.to_vec());
+    let mut settings = Settings::only(RULES.to_vec());
+    if let Some(dialect) = dialect_hint(relative) {
+        settings.dialect = dialect;
+    }
     let index = LineIndex::new(text);
     let mut found = BTreeMap::new();
     for d in lint_text(text, kind, &settings) {
