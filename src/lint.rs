@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::FileKind;
 use crate::extract::{SqlUnit, sql_file_unit};
-use crate::parse::{Dialect, parse_unit};
+use crate::parse::{Dialect, each_statement};
 use crate::rules::{RULES, Rule, RuleOptions, StatementContext};
 
 /// Which rules run, and how.
@@ -65,12 +65,12 @@ fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
     if settings.rules.is_empty() {
         return;
     }
-    let parsed = parse_unit(&unit.text, settings.dialect);
     let mut found = Vec::new();
-    for stmt in &parsed.statements {
+    each_statement(&unit.text, settings.dialect, |parsed, stmt| {
+        let stmt = &stmt;
         let ctx = StatementContext {
             unit,
-            parsed: &parsed,
+            parsed,
             stmt,
             options: &settings.options,
         };
@@ -83,7 +83,7 @@ fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
                 out.push(to_host(diag, rule, unit));
             }
         }
-    }
+    });
 }
 
 /// Stamps a rule's finding with the rule and moves its ranges from unit

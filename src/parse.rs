@@ -94,11 +94,11 @@ pub struct Statement {
     pub error: Option<SyntaxError>,
 }
 
-/// A unit split into statements.
+/// What is known of a unit beyond one statement.
 #[derive(Debug)]
 pub struct ParsedUnit {
-    pub statements: Vec<Statement>,
-    /// Byte ranges of every comment in the unit, in order.
+    /// Byte ranges of the unit's comments, in order: while statements are
+    /// being handed out, every comment up to the current statement's end.
     pub comments: Vec<Range<usize>>,
     lines: TokenizerLines,
 }
@@ -253,14 +253,27 @@ impl Pending {
     }
 }
 
-/// Splits `text` into statements and parses each one with `dialect`.
-pub fn parse_unit(text: &str, dialect: Dialect) -> ParsedUnit {
+/// Splits `text` into statements and parses each one with `dialect`,
+/// collecting them all. The linter streams with [`each_statement`] instead.
+pub fn parse_all(text: &str, dialect: Dialect) -> Vec<Statement> {
+    let mut out = Vec::new();
+    each_statement(text, dialect, |_, stmt| out.push(stmt));
+    out
+}
+
+/// Splits `text` into statements, parses each one with `dialect`, and hands
+/// it to `f` in order. A statement is dropped once `f` returns, so memory
+/// stays bounded by the largest statement, not by the file.
+pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUnit, Statement)) {
     let sql_dialect = dialect.sqlparser();
     let mut raw = Vec::new();
     let tokenize_error = Tokenizer::new(sql_dialect, text)
         .tokenize_with_location_into_buf(&mut raw)
         .err();
-    let lines = TokenizerLines::new(text);
+    let mut unit = ParsedUnit {
+        comments: Vec::new(),
+        lines: TokenizerLines::new(text),
+    };
 
     let mut cursor = Cursor {
         text,
@@ -268,14 +281,12 @@ pub fn parse_unit(text: &str, dialect: Dialect) -> ParsedUnit {
         line: 1,
         column: 1,
     };
-    let mut statements = Vec::new();
-    let mut comments = Vec::new();
     let mut pending = Pending::default();
     for token in raw {
         let start = cursor.advance_to(token.span.start);
         let end = cursor.advance_to(token.span.end).max(start);
         if is_comment(&token.token) {
-            comments.push(start..end);
+            unit.comments.push(start..end);
         }
         let kind = tok_kind(&token.token);
         let ends_statement = kind == Some(TokKind::SemiColon) && pending.at_top_level();
@@ -290,25 +301,20 @@ pub fn parse_unit(text: &str, dialect: Dialect) -> ParsedUnit {
         pending.raw.push(token);
         if ends_statement {
             let done = std::mem::take(&mut pending);
-            if let Some(stmt) = finish(done, text, &lines, sql_dialect, None) {
-                statements.push(stmt);
+            if let Some(stmt) = finish(done, text, &unit.lines, sql_dialect, None) {
+                f(&unit, stmt);
             }
         }
     }
     let error = tokenize_error.map(|e| {
-        let at = lines.offset(text, e.location).unwrap_or(text.len());
+        let at = unit.lines.offset(text, e.location).unwrap_or(text.len());
         SyntaxError {
             message: e.message,
             range: at..text.len(),
         }
     });
-    if let Some(stmt) = finish(pending, text, &lines, sql_dialect, error) {
-        statements.push(stmt);
-    }
-    ParsedUnit {
-        statements,
-        comments,
-        lines,
+    if let Some(stmt) = finish(pending, text, &unit.lines, sql_dialect, error) {
+        f(&unit, stmt);
     }
 }
 
@@ -452,8 +458,7 @@ mod tests {
     use super::*;
 
     fn texts(sql: &str) -> Vec<&str> {
-        parse_unit(sql, Dialect::Postgres)
-            .statements
+        parse_all(sql, Dialect::Postgres)
             .iter()
             .map(|s| &sql[s.range.clone()])
             .collect()
@@ -483,38 +488,38 @@ mod tests {
     #[test]
     fn a_statement_that_does_not_parse_keeps_its_tokens() {
         let sql = "SELECT 1;\nFROBNICATE the table;\nSELECT 2;";
-        let unit = parse_unit(sql, Dialect::Postgres);
-        assert_eq!(unit.statements.len(), 3);
-        let bad = &unit.statements[1];
+        let unit = parse_all(sql, Dialect::Postgres);
+        assert_eq!(unit.len(), 3);
+        let bad = &unit[1];
         assert!(bad.ast.is_none());
         let err = bad.error.as_ref().unwrap();
         assert_eq!(&sql[err.range.clone()], "FROBNICATE");
         assert_eq!(bad.tokens.len(), 4);
-        assert!(unit.statements[2].ast.is_some());
+        assert!(unit[2].ast.is_some());
     }
 
     #[test]
     fn an_unterminated_string_ends_the_unit_with_an_error() {
         let sql = "SELECT 1; SELECT 'oops";
-        let unit = parse_unit(sql, Dialect::Postgres);
-        assert_eq!(unit.statements.len(), 2);
-        let err = unit.statements[1].error.as_ref().unwrap();
+        let unit = parse_all(sql, Dialect::Postgres);
+        assert_eq!(unit.len(), 2);
+        let err = unit[1].error.as_ref().unwrap();
         assert!(err.message.contains("Unterminated"), "{}", err.message);
     }
 
     #[test]
     fn do_blocks_reindex_and_cluster_are_known_without_a_tree() {
         let sql = "DO $$ BEGIN ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES b(id); EXCEPTION WHEN duplicate_object THEN null; END $$;\nDO LANGUAGE plpgsql $x$ BEGIN END $x$;\nREINDEX INDEX CONCURRENTLY idx;\nCLUSTER users USING users_pkey;\nDO nothing useful;";
-        let unit = parse_unit(sql, Dialect::Postgres);
-        let errors: Vec<bool> = unit.statements.iter().map(|s| s.error.is_some()).collect();
+        let unit = parse_all(sql, Dialect::Postgres);
+        let errors: Vec<bool> = unit.iter().map(|s| s.error.is_some()).collect();
         assert_eq!(errors, vec![false, false, false, false, true]);
     }
 
     #[test]
     fn an_extra_token_after_a_statement_is_an_error_at_that_token() {
         let sql = "SELECT 1 FROM t AS t2\nCREATE TABLE x (id int);";
-        let unit = parse_unit(sql, Dialect::Postgres);
-        let err = unit.statements[0].error.as_ref().unwrap();
+        let unit = parse_all(sql, Dialect::Postgres);
+        let err = unit[0].error.as_ref().unwrap();
         assert_eq!(err.message, "Expected end of statement, found: CREATE");
         assert_eq!(&sql[err.range.clone()], "CREATE");
     }
@@ -522,16 +527,16 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let sql = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
-        let unit = parse_unit(&sql, Dialect::Postgres);
-        let err = unit.statements[0].error.as_ref().unwrap();
+        let unit = parse_all(&sql, Dialect::Postgres);
+        let err = unit[0].error.as_ref().unwrap();
         assert!(err.message.contains("nests"), "{}", err.message);
     }
 
     #[test]
     fn token_ranges_are_byte_ranges_with_non_ascii_and_crlf() {
         let sql = "SELECT \"prénom\"\r\nFROM café WHERE x = 'é';";
-        let unit = parse_unit(sql, Dialect::Postgres);
-        let toks: Vec<&str> = unit.statements[0]
+        let unit = parse_all(sql, Dialect::Postgres);
+        let toks: Vec<&str> = unit[0]
             .tokens
             .iter()
             .map(|t| &sql[t.range.clone()])
