@@ -125,7 +125,11 @@ pub fn dialect_hint(path: &Path) -> Option<Dialect> {
         .flat_map(|p| p.components())
         .filter_map(|c| c.as_os_str().to_str())
         .map(str::to_ascii_lowercase);
-    let words: Vec<String> = infixes.iter().map(|s| s.to_string()).chain(folders).collect();
+    let words: Vec<String> = infixes
+        .iter()
+        .map(|s| s.to_string())
+        .chain(folders)
+        .collect();
     HINTS
         .iter()
         .find(|(hint, _)| words.iter().any(|w| w == hint))
@@ -252,9 +256,18 @@ mod tests {
         assert_eq!(kind("sql/V3__add_users.sql"), Some(FileKind::MigrationSql));
         assert_eq!(kind("sql/Views__all.sql"), Some(FileKind::Sql));
         assert_eq!(kind("x/0001_init.up.sql"), Some(FileKind::MigrationSql));
-        assert_eq!(kind("drizzle/0007_cool_name.sql"), Some(FileKind::MigrationSql));
-        assert_eq!(kind("db/data-migrations/fill.sql"), Some(FileKind::MigrationSql));
-        assert_eq!(kind("schema/delta/29/push.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(
+            kind("drizzle/0007_cool_name.sql"),
+            Some(FileKind::MigrationSql)
+        );
+        assert_eq!(
+            kind("db/data-migrations/fill.sql"),
+            Some(FileKind::MigrationSql)
+        );
+        assert_eq!(
+            kind("schema/delta/29/push.sql"),
+            Some(FileKind::MigrationSql)
+        );
         assert_eq!(kind("queries/2024_report.sql"), Some(FileKind::Sql));
         assert_eq!(kind("src/db.ts"), Some(FileKind::TypeScript));
         assert_eq!(kind("README.md"), None);

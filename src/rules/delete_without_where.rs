@@ -25,14 +25,10 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let tables = match &delete.from {
         FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
     };
-    let keyword = ctx.span(delete.delete_token.0.span);
-    let table = tables.first().and_then(|t| ctx.node(&t.relation));
-    let range = match (keyword, table.clone()) {
-        (Some(k), Some(t)) => k.start..t.end,
-        (Some(k), None) => k,
-        _ => ctx.first_token(),
-    };
-    let name = table.map(|t| ctx.text(t)).unwrap_or("the table");
+    let (range, name) = ctx.keyword_through_table(
+        delete.delete_token.0.span,
+        tables.first().map(|t| &t.relation),
+    );
     out.push(
         Diagnostic::new(range, format!("`DELETE` without `WHERE` removes every row of {name}"))
             .help("Add a `WHERE` clause. To empty the table on purpose, use `TRUNCATE`, or write `WHERE true` so the intent is explicit."),

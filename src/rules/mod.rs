@@ -242,14 +242,31 @@ impl<'a> StatementContext<'a> {
             let c = &comments[i];
             let gap = self.unit.text.get(c.end..end)?;
             // A line comment's token ends with its newline.
-            let newlines = gap.matches('\n').count()
-                + usize::from(self.text(c.clone()).ends_with('\n'));
+            let newlines =
+                gap.matches('\n').count() + usize::from(self.text(c.clone()).ends_with('\n'));
             if !gap.trim().is_empty() || newlines > 1 {
                 return None;
             }
             end = c.start;
             Some(self.text(c.clone()))
         })
+    }
+
+    /// The range from a statement keyword (`UPDATE`, `DELETE`) through the
+    /// table it writes, and the table's name as written.
+    pub fn keyword_through_table(
+        &self,
+        keyword: Span,
+        table: Option<&sqlparser::ast::TableFactor>,
+    ) -> (Range<usize>, &'a str) {
+        let keyword = self.span(keyword);
+        let table = table.and_then(|t| self.node(t));
+        let range = match (keyword, table.clone()) {
+            (Some(k), Some(t)) => k.start..t.end,
+            (Some(k), None) => k,
+            _ => self.first_token(),
+        };
+        (range, table.map_or("the table", |t| self.text(t)))
     }
 
     /// The statement's first token, for findings that have nothing more

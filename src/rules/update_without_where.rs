@@ -22,14 +22,8 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     if update.selection.is_some() || update.limit.is_some() {
         return;
     }
-    let keyword = ctx.span(update.update_token.0.span);
-    let table = ctx.node(&update.table.relation);
-    let range = match (keyword, table.clone()) {
-        (Some(k), Some(t)) => k.start..t.end,
-        (Some(k), None) => k,
-        _ => ctx.first_token(),
-    };
-    let name = table.map(|t| ctx.text(t)).unwrap_or("the table");
+    let (range, name) =
+        ctx.keyword_through_table(update.update_token.0.span, Some(&update.table.relation));
     out.push(
         Diagnostic::new(range, format!("`UPDATE` without `WHERE` changes every row of {name}"))
             .help("Add a `WHERE` clause. If every row is meant, write `WHERE true` so the intent is explicit."),
