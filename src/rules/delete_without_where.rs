@@ -2,7 +2,7 @@
 
 use sqlparser::ast::{FromTable, Statement};
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, Scope, StatementContext, restricted_by_join};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -25,6 +25,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let tables = match &delete.from {
         FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
     };
+    if tables.iter().any(restricted_by_join) {
+        return;
+    }
     let (range, name) = ctx.keyword_through_table(
         delete.delete_token.0.span,
         tables.first().map(|t| &t.relation),

@@ -279,6 +279,22 @@ impl<'a> StatementContext<'a> {
     }
 }
 
+/// Whether a table expression is narrowed by an inner join with a condition
+/// (`DELETE t FROM t JOIN u ON ...`, MySQL's multi-table form): the join, not
+/// a `WHERE`, picks the rows.
+pub fn restricted_by_join(twj: &sqlparser::ast::TableWithJoins) -> bool {
+    use sqlparser::ast::{JoinConstraint, JoinOperator};
+    twj.joins.iter().any(|j| match &j.join_operator {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::StraightJoin(c)
+        | JoinOperator::Semi(c)
+        | JoinOperator::LeftSemi(c)
+        | JoinOperator::RightSemi(c) => !matches!(c, JoinConstraint::None),
+        _ => false,
+    })
+}
+
 /// Whether a function name (possibly schema-qualified) is one of `names`,
 /// compared without case.
 pub fn function_named(name: &sqlparser::ast::ObjectName, names: &[&str]) -> bool {

@@ -2,7 +2,7 @@
 
 use sqlparser::ast::Statement;
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, Scope, StatementContext, restricted_by_join};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -19,7 +19,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(Statement::Update(update)) = &ctx.stmt.ast else {
         return;
     };
-    if update.selection.is_some() || update.limit.is_some() {
+    if update.selection.is_some() || update.limit.is_some() || restricted_by_join(&update.table) {
         return;
     }
     let (range, name) =
