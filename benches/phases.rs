@@ -26,6 +26,7 @@ fn main() {
     let texts: Vec<(String, FileKind)> = found
         .files
         .iter()
+        .filter(|c| c.kind.is_supported())
         .map(|c| (std::fs::read_to_string(&c.path).unwrap(), c.kind))
         .collect();
     let read = t.elapsed();
