@@ -27,7 +27,7 @@ fn main() {
         .files
         .iter()
         .filter(|c| c.kind.is_supported())
-        .map(|c| (std::fs::read_to_string(&c.path).unwrap(), c.kind))
+        .filter_map(|c| Some((std::fs::read_to_string(&c.path).ok()?, c.kind)))
         .collect();
     let read = t.elapsed();
     let bytes: usize = texts.iter().map(|(t, _)| t.len()).sum();
