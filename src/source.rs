@@ -65,10 +65,6 @@ impl LineIndex {
         }
         Some(start..end)
     }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
 }
 
 /// The largest char boundary at or before `offset`, clamped to the text.
