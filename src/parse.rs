@@ -69,6 +69,10 @@ pub enum TokKind {
 pub struct Tok {
     pub kind: TokKind,
     pub range: Range<usize>,
+    /// Where the tokenizer says the token starts and ends; AST spans are
+    /// made of these, so they resolve to byte offsets by binary search.
+    start_loc: Location,
+    end_loc: Location,
 }
 
 impl Tok {
@@ -94,6 +98,20 @@ pub struct Statement {
     pub error: Option<SyntaxError>,
 }
 
+impl Statement {
+    /// The byte range of an AST span whose ends are token boundaries, found
+    /// by binary search over the statement's tokens.
+    pub fn span_range(&self, span: Span) -> Option<Range<usize>> {
+        let toks = &self.tokens;
+        let first = toks.get(toks.partition_point(|t| t.start_loc < span.start))?;
+        let last = toks.get(toks.partition_point(|t| t.end_loc < span.end))?;
+        (first.start_loc == span.start
+            && last.end_loc == span.end
+            && first.range.start < last.range.end)
+            .then(|| first.range.start..last.range.end)
+    }
+}
+
 /// What is known of a unit beyond one statement.
 #[derive(Debug)]
 pub struct ParsedUnit {
@@ -105,7 +123,8 @@ pub struct ParsedUnit {
 
 impl ParsedUnit {
     /// The byte range in the unit of an AST span, or `None` for the empty
-    /// spans `sqlparser` leaves on some nodes.
+    /// spans `sqlparser` leaves on some nodes. This counts characters from
+    /// the start of the line; [`Statement::span_range`] is the fast path.
     pub fn span_range(&self, text: &str, span: Span) -> Option<Range<usize>> {
         let start = self.lines.offset(text, span.start)?;
         let end = self.lines.offset(text, span.end)?;
@@ -294,6 +313,8 @@ pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUni
             let tok = Tok {
                 kind,
                 range: start..end,
+                start_loc: token.span.start,
+                end_loc: token.span.end,
             };
             pending.track(&tok);
             pending.toks.push(tok);
@@ -301,7 +322,7 @@ pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUni
         pending.raw.push(token);
         if ends_statement {
             let done = std::mem::take(&mut pending);
-            if let Some(stmt) = finish(done, text, &unit.lines, sql_dialect, None) {
+            if let Some(stmt) = finish(done, sql_dialect, None) {
                 f(&unit, stmt);
             }
         }
@@ -313,15 +334,13 @@ pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUni
             range: at..text.len(),
         }
     });
-    if let Some(stmt) = finish(pending, text, &unit.lines, sql_dialect, error) {
+    if let Some(stmt) = finish(pending, sql_dialect, error) {
         f(&unit, stmt);
     }
 }
 
 fn finish(
     pending: Pending,
-    text: &str,
-    lines: &TokenizerLines,
     dialect: &dyn SqlDialect,
     tokenize_error: Option<SyntaxError>,
 ) -> Option<Statement> {
@@ -373,7 +392,7 @@ fn finish(
     });
     let (ast, error) = match result {
         Ok(stmt) => (Some(stmt), None),
-        Err(err) => (None, Some(syntax_error(err, text, lines, &toks, start))),
+        Err(err) => (None, Some(syntax_error(err, &toks, start))),
     };
     Some(Statement {
         range: start..end,
@@ -412,13 +431,7 @@ fn is_opaque(toks: &[Tok]) -> bool {
 /// Turns a parser error into a message and the range of the token where the
 /// parser stopped. `sqlparser` puts the location in the message text as
 /// `at Line: L, Column: C`; it is moved from the message into the range.
-fn syntax_error(
-    err: ParserError,
-    text: &str,
-    lines: &TokenizerLines,
-    toks: &[Tok],
-    stmt_start: usize,
-) -> SyntaxError {
+fn syntax_error(err: ParserError, toks: &[Tok], stmt_start: usize) -> SyntaxError {
     let message = match err {
         ParserError::RecursionLimitExceeded => {
             let first = toks
@@ -434,13 +447,12 @@ fn syntax_error(
     let (message, at) = match message.rfind(" at Line: ") {
         Some(pos) => {
             let loc = parse_location(&message[pos + " at ".len()..]);
-            let offset = loc.and_then(|loc| lines.offset(text, loc));
-            (message[..pos].to_owned(), offset)
+            (message[..pos].to_owned(), loc)
         }
         None => (message, None),
     };
     let range = at
-        .and_then(|at| toks.iter().find(|t| t.range.start >= at))
+        .and_then(|at| toks.get(toks.partition_point(|t| t.start_loc < at)))
         .or(toks.last())
         .map_or(stmt_start..stmt_start, |t| t.range.clone());
     SyntaxError { message, range }
@@ -522,6 +534,24 @@ mod tests {
         let err = unit[0].error.as_ref().unwrap();
         assert_eq!(err.message, "Expected end of statement, found: CREATE");
         assert_eq!(&sql[err.range.clone()], "CREATE");
+    }
+
+    #[test]
+    fn ast_spans_resolve_through_the_statements_tokens() {
+        use sqlparser::ast::Spanned;
+        let sql = "SELECT 1;\nSELECT \"é\" FROM café WHERE b = NULL;";
+        let stmts = parse_all(sql, Dialect::Postgres);
+        let stmt = &stmts[1];
+        let Some(ast::Statement::Query(q)) = &stmt.ast else {
+            panic!("parsed")
+        };
+        let ast::SetExpr::Select(select) = q.body.as_ref() else {
+            panic!("select")
+        };
+        let range = stmt.span_range(select.selection.as_ref().unwrap().span());
+        assert_eq!(range.map(|r| &sql[r]), Some("b = NULL"));
+        let from = stmt.span_range(select.from[0].relation.span());
+        assert_eq!(from.map(|r| &sql[r]), Some("café"));
     }
 
     #[test]

@@ -67,6 +67,43 @@ impl LineIndex {
     }
 }
 
+/// Resolves many offsets of one text, reusing the last answer: offsets near
+/// the previous one on the same line cost only the distance between them,
+/// so a file that is one long line does not make every lookup scan it.
+pub struct Locator<'a> {
+    text: &'a str,
+    index: LineIndex,
+    last: Option<(usize, LineCol)>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Locator {
+            text,
+            index: LineIndex::new(text),
+            last: None,
+        }
+    }
+
+    pub fn line_col(&mut self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(self.text, offset);
+        let line = self.index.starts.partition_point(|&s| s <= offset);
+        let pos = match self.last {
+            Some((at, prev)) if prev.line == line && at <= offset => LineCol {
+                line,
+                column: prev.column + self.text[at..offset].chars().count(),
+            },
+            Some((at, prev)) if prev.line == line => LineCol {
+                line,
+                column: prev.column - self.text[offset..at].chars().count(),
+            },
+            _ => self.index.line_col(self.text, offset),
+        };
+        self.last = Some((offset, pos));
+        pos
+    }
+}
+
 /// The largest char boundary at or before `offset`, clamped to the text.
 pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
@@ -92,5 +129,19 @@ mod tests {
         assert_eq!(idx.line_range(text, 2), Some(4..x + 1));
         // An offset inside `ç` is clamped to its start.
         assert_eq!(idx.line_col(text, 5), LineCol { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn the_locator_agrees_with_the_index_in_any_order() {
+        let text = "ab\r\nçé xy😀z\rq\n";
+        let idx = LineIndex::new(text);
+        let mut loc = Locator::new(text);
+        for offset in [9, 4, 14, 6, 0, 20, 17, 8, 3, 21, 99] {
+            assert_eq!(
+                loc.line_col(offset),
+                idx.line_col(text, offset),
+                "at {offset}"
+            );
+        }
     }
 }

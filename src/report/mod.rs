@@ -7,7 +7,7 @@ pub mod json;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{LineCol, LineIndex};
+use crate::source::{LineCol, Locator};
 
 /// A diagnostic with its positions resolved to lines and columns.
 #[derive(Debug, Clone)]
@@ -25,28 +25,25 @@ pub fn locate(text: &str, diags: Vec<Diagnostic>) -> Vec<Located> {
     if diags.is_empty() {
         return Vec::new();
     }
-    let index = LineIndex::new(text);
-    let pos =
-        |r: &std::ops::Range<usize>| (index.line_col(text, r.start), index.line_col(text, r.end));
-    diags
-        .into_iter()
-        .map(|diag| {
-            let (start, end) = pos(&diag.range);
-            let label_positions = diag.labels.iter().map(|l| pos(&l.range)).collect();
-            let edit_positions = diag
-                .fix
-                .iter()
-                .flat_map(|f| f.edits.iter().map(|e| pos(&e.range)))
-                .collect();
-            Located {
-                diag,
-                start,
-                end,
-                label_positions,
-                edit_positions,
-            }
-        })
-        .collect()
+    let mut locator = Locator::new(text);
+    let mut pos = |r: &std::ops::Range<usize>| (locator.line_col(r.start), locator.line_col(r.end));
+    let mut out = Vec::with_capacity(diags.len());
+    for diag in diags {
+        let (start, end) = pos(&diag.range);
+        let label_positions = diag.labels.iter().map(|l| pos(&l.range)).collect();
+        let mut edit_positions = Vec::new();
+        for edit in diag.fix.iter().flat_map(|f| &f.edits) {
+            edit_positions.push(pos(&edit.range));
+        }
+        out.push(Located {
+            diag,
+            start,
+            end,
+            label_positions,
+            edit_positions,
+        });
+    }
+    out
 }
 
 /// The findings of one file.

@@ -162,7 +162,9 @@ impl<'a> StatementContext<'a> {
 
     /// The unit range of an AST span, `None` if `sqlparser` left it empty.
     pub fn span(&self, span: Span) -> Option<Range<usize>> {
-        self.parsed.span_range(&self.unit.text, span)
+        self.stmt
+            .span_range(span)
+            .or_else(|| self.parsed.span_range(&self.unit.text, span))
     }
 
     pub fn node(&self, node: &impl Spanned) -> Option<Range<usize>> {
