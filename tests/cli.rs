@@ -383,3 +383,38 @@ fn rules_and_explain_describe_every_rule() {
         Some(2)
     );
 }
+
+#[test]
+fn a_finding_far_along_one_long_line_is_shown_with_its_real_column() {
+    // Minified SQL: one line, the finding past column 70,000.
+    let mut sql = "SELECT 1;".repeat(8_000);
+    let col = sql.chars().count() + 1;
+    sql.push_str("DELETE FROM carts;");
+    sql.push_str(&" SELECT 2;".repeat(100));
+    let dir = tree(&[("q.sql", sql.as_bytes())]);
+    let out = querylint(dir.path(), &["check", "--no-color"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("q.sql:1:{col}")),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    assert!(text.contains("DELETE FROM carts"));
+    assert!(
+        text.lines().all(|l| l.chars().count() < 1000),
+        "the snippet is clipped"
+    );
+}
+
+#[test]
+fn human_columns_count_characters_like_json() {
+    let dir = tree(&[(
+        "q.sql",
+        "SELECT é, ü FROM t WHERE a = NULL AND id = 1;\n".as_bytes(),
+    )]);
+    let out = querylint(dir.path(), &["check", "--no-color"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("q.sql:1:28"));
+    let (_, report) = json(dir.path(), &[]);
+    assert_eq!(report["diagnostics"][0]["start"]["column"], 28);
+}

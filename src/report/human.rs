@@ -1,10 +1,115 @@
 //! The terminal report: miette's graphical rendering of each finding with
 //! the code underlined, then a summary line.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use std::ops::Range;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 
 use super::{Located, Summary};
 use crate::diagnostic::{FixSafety, Severity};
+use crate::source::{LineIndex, floor_char_boundary};
+
+/// How far a snippet reaches left and right of the code it shows, in bytes,
+/// when the line is longer than that.
+const CLIP: usize = 160;
+/// Labels further than this from the primary range are left out of the
+/// snippet, and ranges longer than this are shown shortened.
+const MAX_SPAN: usize = 4096;
+
+/// The part of a file one finding shows, handed to miette as its source.
+///
+/// miette finds line numbers by scanning its source from the start, and
+/// fails on columns past 65535; giving it only the few lines (or, on a long
+/// line, the few hundred bytes) around the finding keeps rendering linear in
+/// the number of findings and safe on minified SQL. Line numbers and columns
+/// stay those of the whole file.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// Where `text` starts in the file: byte offset, 0-based line, and
+    /// 0-based column in characters.
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Excerpt {
+    fn new(name: &str, file: &str, index: &LineIndex, window: Range<usize>) -> Self {
+        let start = floor_char_boundary(file, window.start);
+        let mut end = window.end.min(file.len());
+        while !file.is_char_boundary(end) {
+            end += 1;
+        }
+        let at = index.line_col(file, start);
+        Excerpt {
+            name: name.to_owned(),
+            text: file[start..end].to_owned(),
+            offset: start,
+            line: at.line - 1,
+            column: at.column - 1,
+        }
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local = SourceSpan::new(span.offset().saturating_sub(self.offset).into(), span.len());
+        let inner = self.text.as_str().read_span(&local, before, after)?;
+        let data = inner.data();
+        let data_start = inner.span().offset();
+        // miette counts columns in bytes; report characters, as JSON does.
+        let line_start = self.text[..data_start.min(self.text.len())]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        let chars = self
+            .text
+            .get(line_start..data_start)
+            .map_or(0, |s| s.chars().count());
+        let column = if inner.line() == 0 {
+            self.column + chars
+        } else {
+            chars
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            SourceSpan::new((data_start + self.offset).into(), inner.span().len()),
+            inner.line() + self.line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The byte window of a file a finding's snippet shows: its lines, one line
+/// of context each side, clipped to [`CLIP`] bytes beyond the ranges.
+fn window(file: &str, index: &LineIndex, ranges: &[Range<usize>]) -> Range<usize> {
+    let lo = ranges.iter().map(|r| r.start).min().unwrap_or(0);
+    let hi = ranges.iter().map(|r| r.end).max().unwrap_or(0);
+    let first = index.line_col(file, lo).line;
+    let last = index.line_col(file, hi).line;
+    let start = index
+        .line_range(file, first.saturating_sub(1).max(1))
+        .map_or(0, |r| r.start);
+    let end = index
+        .line_range(file, last + 1)
+        .or_else(|| index.line_range(file, last))
+        .map_or(file.len(), |r| r.end);
+    start.max(lo.saturating_sub(CLIP))..end.min(hi + CLIP)
+}
+
+/// Shortens a range to at most [`MAX_SPAN`] bytes, for display.
+fn shortened(file: &str, r: &Range<usize>) -> Range<usize> {
+    r.start..floor_char_boundary(file, r.end.min(r.start + MAX_SPAN)).max(r.start)
+}
 
 /// Renders the findings of one file.
 pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> String {
@@ -16,7 +121,7 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100);
-    let source = std::sync::Arc::new(NamedSource::new(path, text.to_owned()));
+    let index = LineIndex::new(text);
     let mut out = String::new();
     for located in diags {
         let d = &located.diag;
@@ -30,11 +135,23 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
             help.push_str(&format!("\n{kind}: {}", fix.title));
         }
         help.push_str(&format!("\nrun `querylint explain {}` for details", d.rule));
-        let primary = LabeledSpan::new_primary_with_span(None, d.range.start..d.range.end);
-        let labels = std::iter::once(primary).chain(
-            d.labels
-                .iter()
-                .map(|l| LabeledSpan::at(l.range.start..l.range.end, l.message.clone())),
+        let primary = shortened(text, &d.range);
+        let near = |r: &Range<usize>| {
+            r.start + MAX_SPAN >= primary.start && r.end <= primary.end + MAX_SPAN
+        };
+        let labels: Vec<(Range<usize>, &str)> = d
+            .labels
+            .iter()
+            .filter(|l| near(&l.range))
+            .map(|l| (shortened(text, &l.range), l.message.as_str()))
+            .collect();
+        let mut ranges: Vec<Range<usize>> = labels.iter().map(|(r, _)| r.clone()).collect();
+        ranges.push(primary.clone());
+        let source = Excerpt::new(path, text, &index, window(text, &index, &ranges));
+        let labels = std::iter::once(LabeledSpan::new_primary_with_span(None, primary)).chain(
+            labels
+                .into_iter()
+                .map(|(r, m)| LabeledSpan::at(r, m.to_owned())),
         );
         let diagnostic = MietteDiagnostic::new(d.message.clone())
             .with_code(d.rule)
@@ -45,7 +162,7 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
             })
             .with_help(help)
             .with_labels(labels);
-        let report = miette::Report::new(diagnostic).with_source_code(source.clone());
+        let report = miette::Report::new(diagnostic).with_source_code(source);
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
     }
