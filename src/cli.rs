@@ -213,16 +213,6 @@ fn use_color(args: &CheckArgs) -> bool {
         && std::io::stdout().is_terminal()
 }
 
-/// The path as the user should see it: relative to the working directory
-/// when it lies under it.
-fn display_path(path: &Path) -> String {
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
-    shown.to_string_lossy().into_owned()
-}
-
 enum Outcome {
     Linted(FileReport),
     Skipped { path: String, reason: String },
@@ -233,9 +223,21 @@ struct Job<'a> {
     max_file_size: u64,
     color: bool,
     human: bool,
+    cwd: Option<PathBuf>,
 }
 
 impl Job<'_> {
+    /// The path as the user should see it: relative to the working
+    /// directory when it lies under it.
+    fn display_path(&self, path: &Path) -> String {
+        let shown = self
+            .cwd
+            .as_deref()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .unwrap_or(path);
+        shown.to_string_lossy().into_owned()
+    }
+
     fn read(&self, path: &Path) -> Result<String, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
         if meta.len() > self.max_file_size {
@@ -249,19 +251,9 @@ impl Job<'_> {
         lint::decode(bytes)
     }
 
-    fn lint(&self, path: String, text: &str, kind: FileKind, hint: Option<Dialect>) -> FileReport {
-        let hinted;
-        let settings = match hint {
-            Some(dialect) if dialect != self.settings.dialect => {
-                hinted = Settings {
-                    dialect,
-                    ..self.settings.clone()
-                };
-                &hinted
-            }
-            _ => self.settings,
-        };
-        let diags = lint::lint_text(text, kind, settings);
+    fn lint(&self, file: &Path, text: &str, kind: FileKind) -> FileReport {
+        let path = self.display_path(file);
+        let diags = lint::lint_file(file, text, kind, self.settings);
         let located = report::locate(text, diags);
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));
@@ -273,15 +265,12 @@ impl Job<'_> {
     }
 
     fn run(&self, candidate: &Candidate) -> Outcome {
-        let path = display_path(&candidate.path);
         match self.read(&candidate.path) {
-            Ok(text) => Outcome::Linted(self.lint(
-                path,
-                &text,
-                candidate.kind,
-                discover::dialect_hint(&candidate.path),
-            )),
-            Err(reason) => Outcome::Skipped { path, reason },
+            Ok(text) => Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind)),
+            Err(reason) => Outcome::Skipped {
+                path: self.display_path(&candidate.path),
+                reason,
+            },
         }
     }
 }
@@ -306,6 +295,7 @@ fn check(args: CheckArgs) -> i32 {
         max_file_size: args.max_file_size,
         color: use_color(&args),
         human: args.format == Format::Human,
+        cwd: std::env::current_dir().ok(),
     };
 
     let mut warnings = Vec::new();
@@ -315,15 +305,10 @@ fn check(args: CheckArgs) -> i32 {
             eprintln!("error: cannot read standard input: {e}");
             return EXIT_ERROR;
         }
-        let path = display_path(name);
+        let path = job.display_path(name);
         let kind = discover::classify(name).unwrap_or(FileKind::Sql);
         match lint::decode(bytes) {
-            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(
-                path,
-                &text,
-                kind,
-                discover::dialect_hint(name),
-            ))],
+            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(name, &text, kind))],
             Ok(_) => vec![Outcome::Skipped {
                 path,
                 reason: format!("{} files are not linted yet, skipped", kind.name()),

@@ -21,11 +21,6 @@ impl Severity {
             Severity::Info => "info",
         }
     }
-
-    /// Whether a finding at this level makes `querylint check` exit with 1.
-    pub fn fails_run(self) -> bool {
-        matches!(self, Severity::Error | Severity::Warning)
-    }
 }
 
 /// How far a fix can be trusted.

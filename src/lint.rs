@@ -1,8 +1,10 @@
 //! The engine: runs the enabled rules over every statement of every unit of
 //! a file and maps their findings into the host file.
 
+use std::path::Path;
+
 use crate::diagnostic::{Diagnostic, FixSafety};
-use crate::discover::FileKind;
+use crate::discover::{FileKind, dialect_hint};
 use crate::extract::{SqlUnit, sql_file_unit};
 use crate::parse::{Dialect, each_statement};
 use crate::rules::{RULES, Rule, RuleOptions, StatementContext};
@@ -45,6 +47,21 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
     match kind {
         FileKind::Sql | FileKind::MigrationSql => vec![sql_file_unit(text, kind)],
         FileKind::TypeScript | FileKind::Rust => Vec::new(),
+    }
+}
+
+/// Lints the text of the file at `path`, parsed in the dialect its name or
+/// folder names (`x.mysql.sql`, `db/sqlite/`) if any, else in the settings'.
+pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
+    match dialect_hint(path) {
+        Some(dialect) if dialect != settings.dialect => {
+            let hinted = Settings {
+                dialect,
+                ..settings.clone()
+            };
+            lint_text(text, kind, &hinted)
+        }
+        _ => lint_text(text, kind, settings),
     }
 }
 

@@ -108,7 +108,7 @@ impl Statement {
         (first.start_loc == span.start
             && last.end_loc == span.end
             && first.range.start < last.range.end)
-            .then(|| first.range.start..last.range.end)
+            .then_some(first.range.start..last.range.end)
     }
 }
 

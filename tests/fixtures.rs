@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use querylint::discover::{classify, dialect_hint};
-use querylint::lint::{Settings, lint_text};
+use querylint::discover::classify;
+use querylint::lint::{Settings, lint_file};
 use querylint::rules::RULES;
 use querylint::source::LineIndex;
 
@@ -64,13 +64,10 @@ fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
 fn actual(path: &Path, text: &str) -> BTreeMap<(usize, String), usize> {
     let relative = path.strip_prefix(fixtures_dir()).unwrap();
     let kind = classify(relative).expect("fixture of a known file kind");
-    let mut settings = Settings::only(RULES.to_vec());
-    if let Some(dialect) = dialect_hint(relative) {
-        settings.dialect = dialect;
-    }
+    let settings = Settings::only(RULES.to_vec());
     let index = LineIndex::new(text);
     let mut found = BTreeMap::new();
-    for d in lint_text(text, kind, &settings) {
+    for d in lint_file(relative, text, kind, &settings) {
         let line = index.line_col(text, d.range.start).line;
         *found.entry((line, d.rule.to_owned())).or_insert(0) += 1;
     }

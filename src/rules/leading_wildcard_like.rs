@@ -1,6 +1,6 @@
 //! `leading-wildcard-like`: `LIKE '%term'` and friends.
 
-use std::ops::{ControlFlow, Range};
+use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value, ValueWithSpan,
@@ -120,11 +120,7 @@ fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The body of a quoted literal as written: `'%a'` and `E'%a'` give `%a`.
+/// The body of a quoted literal as written: `'%a'` and `E'%a'` give `%a'`.
 fn literal_body(text: &str) -> &str {
-    let start: Range<usize> = match text.find('\'') {
-        Some(q) => q + 1..text.len(),
-        None => 0..text.len(),
-    };
-    &text[start]
+    text.split_once('\'').map_or(text, |(_, body)| body)
 }
