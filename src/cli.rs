@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::discover::{self, Candidate, FileKind};
 use crate::lint::{self, Settings};
+use crate::migrate::{Chain, TxOverride, chain_of};
 use crate::parse::Dialect;
 use crate::report::{self, FileReport, Summary};
 use crate::rules::{self, Category, RULES, Rule, RuleOptions};
@@ -87,6 +88,15 @@ struct CheckArgs {
     /// Report a literal `OFFSET` above this many rows.
     #[arg(long, value_name = "ROWS", default_value_t = RuleOptions::default().offset_threshold)]
     offset_threshold: u64,
+    /// The PostgreSQL major version migrations run on; some rules depend on
+    /// it.
+    #[arg(long, value_name = "MAJOR", default_value_t = rules::DEFAULT_POSTGRES_VERSION,
+          value_parser = clap::value_parser!(u32).range(9..=30))]
+    postgres_version: u32,
+    /// Whether migrations run inside a transaction: `auto` follows what the
+    /// migration tool of each folder does.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = TxOverride::Auto)]
+    migration_transactions: TxOverride,
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     no_color: bool,
@@ -252,8 +262,17 @@ impl Job<'_> {
     }
 
     fn lint(&self, file: &Path, text: &str, kind: FileKind) -> FileReport {
-        let path = self.display_path(file);
         let diags = lint::lint_file(file, text, kind, self.settings);
+        self.report(file, text, diags)
+    }
+
+    fn report(
+        &self,
+        file: &Path,
+        text: &str,
+        diags: Vec<crate::diagnostic::Diagnostic>,
+    ) -> FileReport {
+        let path = self.display_path(file);
         let located = report::locate(text, diags);
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));
@@ -262,6 +281,35 @@ impl Job<'_> {
             diagnostics: located,
             rendered,
         }
+    }
+
+    fn run_chain(
+        &self,
+        chain: &Chain,
+        members: &[PathBuf],
+        wanted: &[PathBuf],
+    ) -> Vec<(PathBuf, Outcome)> {
+        let results = lint::lint_chain(
+            chain,
+            members,
+            &|p| wanted.iter().any(|w| w == p),
+            &|p| self.read(p),
+            self.settings,
+        );
+        results
+            .into_iter()
+            .map(|(i, result)| {
+                let file = &members[i];
+                let outcome = match result {
+                    Ok((text, diags)) => Outcome::Linted(self.report(file, &text, diags)),
+                    Err(reason) => Outcome::Skipped {
+                        path: self.display_path(file),
+                        reason,
+                    },
+                };
+                (file.clone(), outcome)
+            })
+            .collect()
     }
 
     fn run(&self, candidate: &Candidate) -> Outcome {
@@ -273,6 +321,38 @@ impl Job<'_> {
             },
         }
     }
+}
+
+/// A unit of parallel work: a file on its own, or a chain of migrations
+/// with the members to report on.
+enum Work {
+    File(Candidate),
+    Chain(Chain, Vec<PathBuf>, Vec<PathBuf>),
+}
+
+/// Groups migrations by chain. A chain's members are all its migrations on
+/// disk, so the ones asked for are linted with their history.
+fn plan(files: Vec<Candidate>) -> Vec<Work> {
+    let mut work = Vec::new();
+    let mut chains: std::collections::BTreeMap<Chain, Vec<PathBuf>> = Default::default();
+    for c in files {
+        if c.kind == FileKind::MigrationSql {
+            chains.entry(chain_of(&c.path)).or_default().push(c.path);
+        } else {
+            work.push(Work::File(c));
+        }
+    }
+    for (chain, wanted) in chains {
+        let mut members = chain.members();
+        for w in &wanted {
+            if !members.contains(w) {
+                members.push(w.clone());
+            }
+        }
+        members.sort_by(|a, b| crate::migrate::layout::compare_keys(&chain.key(a), &chain.key(b)));
+        work.push(Work::Chain(chain, members, wanted));
+    }
+    work
 }
 
 fn check(args: CheckArgs) -> i32 {
@@ -288,7 +368,9 @@ fn check(args: CheckArgs) -> i32 {
         dialect: args.dialect,
         options: RuleOptions {
             offset_threshold: args.offset_threshold,
+            postgres_version: args.postgres_version,
         },
+        transactions: args.migration_transactions,
     };
     let job = Job {
         settings: &settings,
@@ -329,12 +411,23 @@ fn check(args: CheckArgs) -> i32 {
             }
         };
         warnings.extend(found.warnings);
-        let files: Vec<Candidate> = found
-            .files
-            .into_iter()
-            .filter(|c| c.kind.is_supported())
-            .collect();
-        run_parallel(|| files.par_iter().map(|c| job.run(c)).collect())
+        let work = plan(
+            found
+                .files
+                .into_iter()
+                .filter(|c| c.kind.is_supported())
+                .collect(),
+        );
+        let mut outcomes: Vec<(PathBuf, Outcome)> = run_parallel(|| {
+            work.par_iter()
+                .flat_map_iter(|w| match w {
+                    Work::File(c) => vec![(c.path.clone(), job.run(c))],
+                    Work::Chain(chain, members, wanted) => job.run_chain(chain, members, wanted),
+                })
+                .collect()
+        });
+        outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+        outcomes.into_iter().map(|(_, o)| o).collect()
     };
 
     let mut summary = Summary::default();

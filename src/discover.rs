@@ -110,12 +110,6 @@ fn is_migration(path: &Path, name: &str) -> bool {
 /// The dialect a file's name or folder says it is written in, such as
 /// `0001_init.mysql.up.sql` or `db/sqlite/schema.sql`.
 pub fn dialect_hint(path: &Path) -> Option<Dialect> {
-    const HINTS: &[(&str, Dialect)] = &[
-        ("mysql", Dialect::Mysql),
-        ("mariadb", Dialect::Mysql),
-        ("sqlite", Dialect::Sqlite),
-        ("sqlite3", Dialect::Sqlite),
-    ];
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     let infixes: Vec<&str> = name.split('.').collect();
     let infixes = &infixes[1..infixes.len().saturating_sub(1).max(1)];
@@ -130,10 +124,11 @@ pub fn dialect_hint(path: &Path) -> Option<Dialect> {
         .map(|s| s.to_string())
         .chain(folders)
         .collect();
-    HINTS
+    // `pg` is too short a word to trust in a folder name.
+    words
         .iter()
-        .find(|(hint, _)| words.iter().any(|w| w == hint))
-        .map(|&(_, d)| d)
+        .filter(|w| w.as_str() != "pg")
+        .find_map(|w| Dialect::from_name(w))
 }
 
 /// A file to lint.
@@ -279,7 +274,16 @@ mod tests {
         assert_eq!(hint("m/0001_init.mysql.up.sql"), Some(Dialect::Mysql));
         assert_eq!(hint("m/0001_init.sqlite3.sql"), Some(Dialect::Sqlite));
         assert_eq!(hint("db/mysql/schema.sql"), Some(Dialect::Mysql));
-        assert_eq!(hint("db/postgresql/schema.sql"), None);
+        assert_eq!(hint("db/postgresql/schema.sql"), Some(Dialect::Postgres));
+        assert_eq!(
+            hint("m/2019_x.cockroach.up.sql"),
+            Some(Dialect::Cockroachdb)
+        );
+        assert_eq!(
+            hint("db/clickhouse/migrations/01_init.sql"),
+            Some(Dialect::Clickhouse)
+        );
+        assert_eq!(hint("db/pg/schema.sql"), None);
         assert_eq!(hint("mysql.sql"), None);
         assert_eq!(hint("queries/mysql_export.sql"), None);
     }

@@ -57,6 +57,24 @@ impl OffsetMap {
         self.map(offset, false)
     }
 
+    /// The map of a unit that is the slice `range` of this map's unit.
+    pub fn slice(&self, range: Range<usize>) -> OffsetMap {
+        let segments = self
+            .segments
+            .iter()
+            .filter_map(|s| {
+                let start = s.unit_start.max(range.start);
+                let end = (s.unit_start + s.len).min(range.end);
+                (start < end).then(|| Segment {
+                    unit_start: start - range.start,
+                    host_start: s.host_start + (start - s.unit_start),
+                    len: end - start,
+                })
+            })
+            .collect();
+        OffsetMap { segments }
+    }
+
     pub fn host_range(&self, range: Range<usize>) -> Range<usize> {
         let start = self.host_start(range.start);
         let end = self.host_end(range.end).max(start);
@@ -152,6 +170,25 @@ mod tests {
         assert_eq!(map.host_start(6), 14);
         assert_eq!(map.host_end(6), 10);
         assert_eq!(map.host_range(0..8), 6..16);
+    }
+
+    #[test]
+    fn a_slice_maps_through_its_parent() {
+        let map = OffsetMap::from_segments(vec![
+            Segment {
+                unit_start: 0,
+                host_start: 6,
+                len: 4,
+            },
+            Segment {
+                unit_start: 6,
+                host_start: 14,
+                len: 4,
+            },
+        ]);
+        let sub = map.slice(2..8);
+        assert_eq!(sub.host_range(0..2), 8..10);
+        assert_eq!(sub.host_range(4..6), 14..16);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod extract;
 pub mod lint;
+pub mod migrate;
 pub mod parse;
 pub mod report;
 pub mod rules;

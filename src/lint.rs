@@ -1,12 +1,20 @@
 //! The engine: runs the enabled rules over every statement of every unit of
-//! a file and maps their findings into the host file.
+//! a file and maps their findings into the host file. Migrations are linted
+//! as a chain, replaying the schema each one builds.
 
-use std::path::Path;
+use std::cell::{Cell, RefCell};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::{FileKind, dialect_hint};
-use crate::extract::{SqlUnit, sql_file_unit};
-use crate::parse::{Dialect, each_statement};
+use crate::extract::{Origin, SqlUnit, sql_file_unit};
+use crate::migrate::layout::is_dbmate;
+use crate::migrate::schema::Replay;
+use crate::migrate::{
+    Chain, Direction, FileState, MigrationState, Schema, Tool, TxMode, TxOverride, chain_of,
+    is_ddl, lock_timeout_change, plpgsql,
+};
+use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, each_statement, parse_unit};
 use crate::rules::{RULES, Rule, RuleOptions, StatementContext};
 
 /// Which rules run, and how.
@@ -15,6 +23,8 @@ pub struct Settings {
     pub rules: Vec<&'static Rule>,
     pub dialect: Dialect,
     pub options: RuleOptions,
+    /// Whether migrations run inside transactions, over what their tool does.
+    pub transactions: TxOverride,
 }
 
 impl Default for Settings {
@@ -28,6 +38,7 @@ impl Default for Settings {
                 .collect(),
             dialect: Dialect::default(),
             options: RuleOptions::default(),
+            transactions: TxOverride::default(),
         }
     }
 }
@@ -38,6 +49,13 @@ impl Settings {
         Settings {
             rules,
             ..Settings::default()
+        }
+    }
+
+    fn with_dialect(&self, dialect: Dialect) -> Settings {
+        Settings {
+            dialect,
+            ..self.clone()
         }
     }
 }
@@ -52,55 +70,362 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
 
 /// Lints the text of the file at `path`, parsed in the dialect its name or
 /// folder names (`x.mysql.sql`, `db/sqlite/`) if any, else in the settings'.
+/// A migration is linted after the migrations before it in its chain, read
+/// from disk, and `text` stands in for the file's content on disk.
 pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
+    if kind == FileKind::MigrationSql {
+        let chain = chain_of(path);
+        let mut members = chain.members();
+        if !members.iter().any(|m| m == path) {
+            members.push(path.to_path_buf());
+            members
+                .sort_by(|a, b| crate::migrate::layout::compare_keys(&chain.key(a), &chain.key(b)));
+        }
+        let load = |p: &Path| {
+            if p == path {
+                Ok(text.to_owned())
+            } else {
+                std::fs::read_to_string(p).map_err(|e| e.to_string())
+            }
+        };
+        let wanted = |p: &Path| p == path;
+        return lint_chain(&chain, &members, &wanted, &load, settings)
+            .into_iter()
+            .next()
+            .and_then(|(_, r)| r.ok())
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+    }
     match dialect_hint(path) {
         Some(dialect) if dialect != settings.dialect => {
-            let hinted = Settings {
-                dialect,
-                ..settings.clone()
-            };
-            lint_text(text, kind, &hinted)
+            lint_text(text, kind, &settings.with_dialect(dialect))
         }
         _ => lint_text(text, kind, settings),
     }
 }
 
-/// Lints a file's text. Every range in the result is a byte range in `text`,
-/// and the diagnostics are sorted by position.
+/// Lints a file's text on its own, without a path: a migration is taken as
+/// the only one of a plain chain. Every range in the result is a byte range
+/// in `text`, and the diagnostics are sorted by position.
 pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
+    if kind == FileKind::MigrationSql {
+        let chain = Chain {
+            root: PathBuf::new(),
+            tool: Tool::Plain,
+        };
+        let path = PathBuf::from("migration.sql");
+        let load = |_: &Path| Ok(text.to_owned());
+        return lint_chain(&chain, &[path], &|_| true, &load, settings)
+            .into_iter()
+            .next()
+            .and_then(|(_, r)| r.ok())
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+    }
     let mut out = Vec::new();
     for unit in extract(text, kind) {
         lint_unit(&unit, settings, &mut out);
     }
+    sort(&mut out);
+    out
+}
+
+fn sort(out: &mut [Diagnostic]) {
     out.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
-    out
 }
 
 fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
     if settings.rules.is_empty() {
         return;
     }
-    let mut found = Vec::new();
     each_statement(&unit.text, settings.dialect, |parsed, stmt| {
-        let stmt = &stmt;
-        let ctx = StatementContext {
-            unit,
-            parsed,
-            stmt,
-            options: &settings.options,
-        };
-        for rule in &settings.rules {
-            if !rule.scope.covers(unit.origin.kind, stmt) {
-                continue;
-            }
-            (rule.check)(&ctx, &mut found);
-            for diag in found.drain(..) {
-                out.push(to_host(diag, rule, unit));
+        run_rules(unit, parsed, &stmt, None, settings, out);
+    });
+}
+
+/// Runs every enabled rule that covers the statement.
+fn run_rules(
+    unit: &SqlUnit,
+    parsed: &ParsedUnit,
+    stmt: &Statement,
+    migration: Option<MigrationState<'_>>,
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ctx = StatementContext {
+        unit,
+        parsed,
+        stmt,
+        options: &settings.options,
+        migration,
+    };
+    let in_do_block = migration.is_some_and(|m| m.in_do_block);
+    let mut found = Vec::new();
+    for rule in &settings.rules {
+        if !rule
+            .scope
+            .covers(unit.origin.kind, stmt, migration.is_some())
+            || (in_do_block && rule.id == "parse-error")
+        {
+            continue;
+        }
+        let deferred_before = migration.map_or(0, |m| m.file.deferred.borrow().len());
+        (rule.check)(&ctx, &mut found);
+        for diag in found.drain(..) {
+            out.push(to_host(diag, rule, unit));
+        }
+        if let Some(m) = migration {
+            for d in m
+                .file
+                .deferred
+                .borrow_mut()
+                .iter_mut()
+                .skip(deferred_before)
+            {
+                let diag = std::mem::replace(&mut d.diagnostic, Diagnostic::new(0..0, ""));
+                d.diagnostic = to_host(diag, rule, unit);
             }
         }
-    });
+    }
+}
+
+/// A migration file of a chain, read or not.
+pub type ChainResult = (usize, Result<(String, Vec<Diagnostic>), String>);
+
+/// Lints the migrations of one chain, in order, replaying the schema they
+/// build. `members` are the chain's files in the order the tool runs them;
+/// `wanted` says which of them to report on and `load` reads one. Returns,
+/// for each wanted file, its index in `members` and either its text and
+/// diagnostics or why it could not be read. Files that are not wanted are
+/// read only to learn the schema; one that cannot be read is passed over.
+pub fn lint_chain(
+    chain: &Chain,
+    members: &[PathBuf],
+    wanted: &dyn Fn(&Path) -> bool,
+    load: &dyn Fn(&Path) -> Result<String, String>,
+    settings: &Settings,
+) -> Vec<ChainResult> {
+    let mut schema = Schema::default();
+    let mut results: Vec<ChainResult> = Vec::new();
+    let mut deferred = Vec::new();
+    let mut tx_counter = 0u32;
+    let configured = chain.configured_dialect();
+    for (index, path) in members.iter().enumerate() {
+        let wanted = wanted(path);
+        let text = match load(path) {
+            Ok(text) => text,
+            Err(reason) => {
+                if wanted {
+                    results.push((index, Err(reason)));
+                }
+                continue;
+            }
+        };
+        let migration = chain.migration(path);
+        let dialect = dialect_hint(path)
+            .or(configured)
+            .unwrap_or(settings.dialect);
+        let file_settings = settings.with_dialect(dialect);
+        let mut diags = Vec::new();
+        schema.begin_migration();
+        for (unit, direction) in migration_units(&text, migration.direction) {
+            if direction == Direction::Down || !dialect.is_postgres() {
+                if wanted {
+                    lint_unit(&unit, &file_settings, &mut diags);
+                }
+                continue;
+            }
+            let (parsed, stmts) = parse_unit(&unit.text, dialect);
+            let tx_mode = chain.tx_mode(&migration, &text, settings.transactions);
+            let file = FileState {
+                tool: chain.tool,
+                tx_mode,
+                postgres_version: settings.options.postgres_version,
+                lock_timeout_set: false,
+                lock_timeout_reported: Cell::new(false),
+                changes_schema: stmts.iter().any(|s| s.ast.as_ref().is_some_and(is_ddl)),
+                deferred: RefCell::new(Vec::new()),
+            };
+            let mut replayer = Replayer {
+                schema: &mut schema,
+                file,
+                transaction: None,
+                tx_counter: &mut tx_counter,
+                settings: &file_settings,
+                wanted,
+            };
+            replayer.open_file(stmts.len());
+            for stmt in &stmts {
+                replayer.statement(&unit, &parsed, stmt, &mut diags);
+            }
+            for d in replayer.file.deferred.into_inner() {
+                deferred.push((results.len(), d));
+            }
+        }
+        if wanted {
+            results.push((index, Ok((text, diags))));
+        }
+    }
+    for (at, d) in deferred {
+        if (d.stands)(&schema, &d)
+            && let Some((_, Ok((_, diags)))) = results.get_mut(at)
+        {
+            diags.push(d.diagnostic);
+        }
+    }
+    for (_, result) in &mut results {
+        if let Ok((_, diags)) = result {
+            sort(diags);
+        }
+    }
+    results
+}
+
+/// Walks the statements of one migration, keeping track of transactions,
+/// running the rules and applying each statement to the schema.
+struct Replayer<'a> {
+    schema: &'a mut Schema,
+    file: FileState,
+    transaction: Option<u32>,
+    tx_counter: &'a mut u32,
+    settings: &'a Settings,
+    wanted: bool,
+}
+
+impl Replayer<'_> {
+    fn open_file(&mut self, statements: usize) {
+        let wrapped = match self.file.tx_mode {
+            TxMode::Wrapped => true,
+            TxMode::Implicit => statements > 1,
+            TxMode::None => false,
+        };
+        self.transaction = wrapped.then(|| self.next_tx());
+    }
+
+    fn next_tx(&mut self) -> u32 {
+        *self.tx_counter += 1;
+        *self.tx_counter
+    }
+
+    fn statement(
+        &mut self,
+        unit: &SqlUnit,
+        parsed: &ParsedUnit,
+        stmt: &Statement,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        use sqlparser::ast::Statement as S;
+        if self.wanted {
+            let state = MigrationState {
+                schema: self.schema,
+                file: &self.file,
+                transaction: self.transaction,
+                in_do_block: false,
+            };
+            run_rules(unit, parsed, stmt, Some(state), self.settings, out);
+        }
+        if let Some(body) = do_block_unit(unit, stmt) {
+            let (inner_parsed, inner) = parse_unit(&body.text, Dialect::Postgres);
+            for s in &inner {
+                if self.wanted {
+                    let state = MigrationState {
+                        schema: self.schema,
+                        file: &self.file,
+                        transaction: self.transaction,
+                        in_do_block: true,
+                    };
+                    run_rules(&body, &inner_parsed, s, Some(state), self.settings, out);
+                }
+                self.apply(s);
+            }
+        }
+        match &stmt.ast {
+            Some(S::StartTransaction { .. }) => {
+                if self.transaction.is_none() {
+                    self.transaction = Some(self.next_tx());
+                }
+            }
+            Some(S::Commit { .. } | S::Rollback { .. }) => self.transaction = None,
+            _ => self.apply(stmt),
+        }
+    }
+
+    fn apply(&mut self, stmt: &Statement) {
+        let Some(ast) = &stmt.ast else {
+            return;
+        };
+        if let Some(set) = lock_timeout_change(ast) {
+            self.file.lock_timeout_set = set;
+        }
+        self.schema.apply(
+            ast,
+            Replay {
+                tx: self.transaction,
+            },
+        );
+    }
+}
+
+/// The plain statements of a `DO` block's body as a unit of their own,
+/// mapped into the host through the enclosing unit.
+fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
+    use sqlparser::keywords::Keyword;
+    let first = stmt.tokens.first()?;
+    if stmt.ast.is_some() || !first.is_keyword(Keyword::DO) {
+        return None;
+    }
+    let literal = stmt.tokens.iter().find(|t| t.kind == TokKind::String)?;
+    let text = unit.text.get(literal.range.clone())?;
+    let body = plpgsql::body_range(text)?;
+    let start = literal.range.start + body.start;
+    let end = literal.range.start + body.end;
+    Some(SqlUnit {
+        text: plpgsql::plain_statements(&unit.text[start..end]),
+        map: unit.map.slice(start..end),
+        interpolations: Vec::new(),
+        origin: Origin {
+            api: Some("DO block".to_owned()),
+            ..unit.origin.clone()
+        },
+    })
+}
+
+/// The units of a migration file and the direction of each: dbmate keeps
+/// both directions in one file, under `-- migrate:up` and
+/// `-- migrate:down`.
+fn migration_units(text: &str, direction: Direction) -> Vec<(SqlUnit, Direction)> {
+    let whole = sql_file_unit(text, FileKind::MigrationSql);
+    if !is_dbmate(text) {
+        return vec![(whole, direction)];
+    }
+    let Some(down) = find_line(&whole.text, "-- migrate:down") else {
+        return vec![(whole, direction)];
+    };
+    let up = slice_unit(&whole, 0..down);
+    let down = slice_unit(&whole, down..whole.text.len());
+    vec![(up, Direction::Up), (down, Direction::Down)]
+}
+
+fn find_line(text: &str, prefix: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(prefix) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {
+    SqlUnit {
+        text: unit.text[range.clone()].to_owned(),
+        map: unit.map.slice(range),
+        interpolations: Vec::new(),
+        origin: unit.origin.clone(),
+    }
 }
 
 /// Stamps a rule's finding with the rule and moves its ranges from unit

@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use sqlparser::ast;
 use sqlparser::dialect::{
-    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+    ClickHouseDialect, Dialect as SqlDialect, GenericDialect, MsSqlDialect, MySqlDialect,
+    PostgreSqlDialect, SQLiteDialect,
 };
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -22,15 +23,42 @@ use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whit
 pub enum Dialect {
     #[default]
     Postgres,
+    /// CockroachDB: PostgreSQL syntax, but its own locking and online schema
+    /// changes, so the PostgreSQL migration rules do not apply.
+    Cockroachdb,
     Mysql,
     Sqlite,
+    Mssql,
+    Clickhouse,
     Generic,
 }
 
 impl Dialect {
+    /// Whether the PostgreSQL lock and rewrite rules apply to SQL in this
+    /// dialect.
+    pub fn is_postgres(self) -> bool {
+        self == Dialect::Postgres
+    }
+
+    /// The dialect a database or provider name stands for: `postgresql`,
+    /// `pg`, `mysql`, `sqlite`, `sqlserver`, `cockroachdb`, `clickhouse`.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Dialect::Postgres,
+            "cockroach" | "cockroachdb" => Dialect::Cockroachdb,
+            "mysql" | "mariadb" | "singlestore" => Dialect::Mysql,
+            "sqlite" | "sqlite3" | "turso" | "libsql" => Dialect::Sqlite,
+            "sqlserver" | "mssql" => Dialect::Mssql,
+            "clickhouse" => Dialect::Clickhouse,
+            _ => return None,
+        })
+    }
+
     fn sqlparser(self) -> &'static dyn SqlDialect {
         match self {
-            Dialect::Postgres => &PostgreSqlDialect {},
+            Dialect::Postgres | Dialect::Cockroachdb => &PostgreSqlDialect {},
+            Dialect::Mssql => &MsSqlDialect {},
+            Dialect::Clickhouse => &ClickHouseDialect {},
             Dialect::Mysql => &MySqlDialect {},
             Dialect::Sqlite => &SQLiteDialect {},
             Dialect::Generic => &GenericDialect {},
@@ -229,6 +257,31 @@ fn is_comment(token: &Token) -> bool {
     )
 }
 
+/// The significant tokens of `text` with their byte ranges, up to the first
+/// tokenizer error.
+pub fn significant_tokens(text: &str, dialect: Dialect) -> Vec<Tok> {
+    let mut raw = Vec::new();
+    let _ = Tokenizer::new(dialect.sqlparser(), text).tokenize_with_location_into_buf(&mut raw);
+    let mut cursor = Cursor {
+        text,
+        byte: 0,
+        line: 1,
+        column: 1,
+    };
+    raw.into_iter()
+        .filter_map(|token| {
+            let start = cursor.advance_to(token.span.start);
+            let end = cursor.advance_to(token.span.end).max(start);
+            Some(Tok {
+                kind: tok_kind(&token.token)?,
+                range: start..end,
+                start_loc: token.span.start,
+                end_loc: token.span.end,
+            })
+        })
+        .collect()
+}
+
 /// Collects the tokens of one statement while the stream is cut.
 #[derive(Default)]
 struct Pending {
@@ -275,15 +328,26 @@ impl Pending {
 /// Splits `text` into statements and parses each one with `dialect`,
 /// collecting them all. The linter streams with [`each_statement`] instead.
 pub fn parse_all(text: &str, dialect: Dialect) -> Vec<Statement> {
+    parse_unit(text, dialect).1
+}
+
+/// Splits and parses `text`, keeping every statement and what is known of
+/// the unit as a whole.
+pub fn parse_unit(text: &str, dialect: Dialect) -> (ParsedUnit, Vec<Statement>) {
     let mut out = Vec::new();
-    each_statement(text, dialect, |_, stmt| out.push(stmt));
-    out
+    let unit = each_statement(text, dialect, |_, stmt| out.push(stmt));
+    (unit, out)
 }
 
 /// Splits `text` into statements, parses each one with `dialect`, and hands
 /// it to `f` in order. A statement is dropped once `f` returns, so memory
-/// stays bounded by the largest statement, not by the file.
-pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUnit, Statement)) {
+/// stays bounded by the largest statement, not by the file. Returns what is
+/// known of the whole unit.
+pub fn each_statement(
+    text: &str,
+    dialect: Dialect,
+    mut f: impl FnMut(&ParsedUnit, Statement),
+) -> ParsedUnit {
     let sql_dialect = dialect.sqlparser();
     let mut raw = Vec::new();
     let tokenize_error = Tokenizer::new(sql_dialect, text)
@@ -337,6 +401,7 @@ pub fn each_statement(text: &str, dialect: Dialect, mut f: impl FnMut(&ParsedUni
     if let Some(stmt) = finish(pending, sql_dialect, error) {
         f(&unit, stmt);
     }
+    unit
 }
 
 fn finish(
@@ -344,7 +409,7 @@ fn finish(
     dialect: &dyn SqlDialect,
     tokenize_error: Option<SyntaxError>,
 ) -> Option<Statement> {
-    let Pending { raw, toks, .. } = pending;
+    let Pending { mut raw, toks, .. } = pending;
     let significant = toks.iter().any(|t| t.kind != TokKind::SemiColon);
     if !significant && tokenize_error.is_none() {
         return None;
@@ -374,6 +439,20 @@ fn finish(
             error: None,
         });
     }
+    if starts_with_keywords(
+        &toks,
+        &[Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY],
+    ) {
+        // `sqlparser` does not know `DROP INDEX CONCURRENTLY`: parse the
+        // statement without the word, which stays among the tokens for the
+        // rules to see.
+        if let Some(i) = raw
+            .iter()
+            .position(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::CONCURRENTLY))
+        {
+            raw.remove(i);
+        }
+    }
     let mut parser = Parser::new(dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
@@ -400,6 +479,11 @@ fn finish(
         ast,
         error,
     })
+}
+
+/// Whether the statement's first tokens are the given keywords.
+pub fn starts_with_keywords(toks: &[Tok], keywords: &[Keyword]) -> bool {
+    toks.len() >= keywords.len() && toks.iter().zip(keywords).all(|(t, &k)| t.is_keyword(k))
 }
 
 /// Valid PostgreSQL statements the parser does not know and that no rule

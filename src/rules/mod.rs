@@ -15,6 +15,7 @@ use sqlparser::tokenizer::Span;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::FileKind;
 use crate::extract::SqlUnit;
+use crate::migrate::MigrationState;
 use crate::parse::{ParsedUnit, Statement, Tok, TokKind};
 
 mod delete_without_where;
@@ -84,19 +85,23 @@ pub enum Scope {
     /// SQL an application runs: not migrations, whose statements run once,
     /// except the views they define, which run at every query.
     Application,
-    /// Migrations only.
+    /// Up migrations for PostgreSQL only: not down migrations, and not
+    /// migrations written for another database.
     Migrations,
 }
 
 impl Scope {
-    pub fn covers(self, kind: FileKind, stmt: &Statement) -> bool {
+    /// Whether the rule looks at a statement of a file of `kind`;
+    /// `schema_change` says the statement is in an up migration for
+    /// PostgreSQL, where the lock rules apply.
+    pub fn covers(self, kind: FileKind, stmt: &Statement, schema_change: bool) -> bool {
         let migration = kind == FileKind::MigrationSql;
         match self {
             Scope::All => true,
             Scope::Application => {
                 !migration || matches!(stmt.ast, Some(sqlparser::ast::Statement::CreateView(_)))
             }
-            Scope::Migrations => migration,
+            Scope::Migrations => schema_change,
         }
     }
 }
@@ -132,12 +137,18 @@ impl Rule {
 pub struct RuleOptions {
     /// `offset-pagination` reports literal offsets above this.
     pub offset_threshold: u64,
+    /// The PostgreSQL major version migrations run on.
+    pub postgres_version: u32,
 }
+
+/// The oldest PostgreSQL major version still supported upstream.
+pub const DEFAULT_POSTGRES_VERSION: u32 = 14;
 
 impl Default for RuleOptions {
     fn default() -> Self {
         RuleOptions {
             offset_threshold: 1000,
+            postgres_version: DEFAULT_POSTGRES_VERSION,
         }
     }
 }
@@ -149,6 +160,9 @@ pub struct StatementContext<'a> {
     pub parsed: &'a ParsedUnit,
     pub stmt: &'a Statement,
     pub options: &'a RuleOptions,
+    /// What is known about the migration, for a statement of an up
+    /// migration for PostgreSQL.
+    pub migration: Option<MigrationState<'a>>,
 }
 
 impl<'a> StatementContext<'a> {

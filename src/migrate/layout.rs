@@ -1,0 +1,499 @@
+//! Which migration tool a file belongs to, where its chain of migrations
+//! lives, in what order they run, and whether the tool wraps them in a
+//! transaction.
+//!
+//! What each tool does, from its documentation:
+//! - Prisma Migrate sends a `migration.sql` to PostgreSQL as one
+//!   multi-statement query, which PostgreSQL runs as one implicit
+//!   transaction; a file with a single statement runs on its own.
+//!   `migration_lock.toml` names the provider.
+//! - drizzle-kit's migrator runs every pending migration inside one
+//!   transaction; `meta/_journal.json` names the dialect.
+//! - sqlx wraps each migration in a transaction unless its first line is
+//!   `-- no-transaction`.
+//! - golang-migrate sends each file as one multi-statement query (implicit
+//!   transaction, as with Prisma).
+//! - dbmate wraps each migration in a transaction unless the
+//!   `-- migrate:up` line says `transaction:false`.
+//! - Flyway wraps each migration in a transaction, except that on
+//!   PostgreSQL it runs a migration holding a statement that cannot run in
+//!   one (`CREATE INDEX CONCURRENTLY` and the like) without a transaction,
+//!   and honours `executeInTransaction=false` in a `<migration>.conf` file.
+//! - diesel wraps each migration in a transaction unless its
+//!   `metadata.toml` says `run_in_transaction = false`.
+//! - popx (the Ory projects) wraps each file unless its name contains
+//!   `.autocommit.`.
+//! - A plain folder of `.sql` files is assumed to be run statement by
+//!   statement, as `psql -f` does: only an explicit `BEGIN` opens a
+//!   transaction.
+//!
+//! Markers in a file override the tool: `-- no-transaction`,
+//! `-- atlas:txmode none`, `.autocommit.` in the name.
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+use crate::discover::dialect_hint;
+use crate::parse::Dialect;
+
+/// The migration tools querylint knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tool {
+    Prisma,
+    Drizzle,
+    Sqlx,
+    GolangMigrate,
+    Dbmate,
+    Flyway,
+    Diesel,
+    Popx,
+    Plain,
+}
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Prisma => "Prisma Migrate",
+            Tool::Drizzle => "drizzle-kit",
+            Tool::Sqlx => "sqlx",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Dbmate => "dbmate",
+            Tool::Flyway => "Flyway",
+            Tool::Diesel => "diesel",
+            Tool::Popx => "popx",
+            Tool::Plain => "a plain migrations folder",
+        }
+    }
+}
+
+/// Whether a migration applies a change or reverts one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// How a migration's statements are grouped into transactions by the tool
+/// that runs it, before any `BEGIN`/`COMMIT` in the file itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// The tool wraps the migration in one transaction.
+    Wrapped,
+    /// The file is sent as one multi-statement query: PostgreSQL runs it as
+    /// one implicit transaction when it holds more than one statement.
+    Implicit,
+    /// Each statement commits on its own.
+    None,
+}
+
+/// What the user says about transactions, over what the tool does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TxOverride {
+    /// What the migration tool does (see the docs of `querylint check`).
+    #[default]
+    Auto,
+    /// Every migration runs inside a transaction.
+    Always,
+    /// No migration runs inside a transaction unless it says `BEGIN`.
+    Never,
+}
+
+/// A migration chain: the folder its migrations live in and the tool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Chain {
+    pub root: PathBuf,
+    pub tool: Tool,
+}
+
+/// One migration file as its tool sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub path: PathBuf,
+    pub direction: Direction,
+    /// The path below the chain's root, the key migrations are ordered by.
+    pub key: String,
+    /// The dialect the file is written in, from its name, folder or the
+    /// tool's configuration; `None` when nothing says.
+    pub dialect: Option<Dialect>,
+}
+
+/// Finds the chain a migration file belongs to.
+pub fn chain_of(path: &Path) -> Chain {
+    let name = file_name(path);
+    let parent = path.parent().unwrap_or(Path::new(""));
+    // Folder-per-migration layouts: Prisma and drizzle-kit 1.0
+    // (`<root>/<version>_<name>/migration.sql`), diesel
+    // (`<root>/<version>_<name>/up.sql`).
+    if matches!(name.as_str(), "migration.sql" | "up.sql" | "down.sql") {
+        let root = parent.parent().unwrap_or(Path::new("")).to_path_buf();
+        let tool = if name != "migration.sql" {
+            Tool::Diesel
+        } else if parent.join("snapshot.json").is_file()
+            && !root.join("migration_lock.toml").is_file()
+        {
+            Tool::Drizzle
+        } else {
+            Tool::Prisma
+        };
+        return Chain { root, tool };
+    }
+    let root = migrations_root(parent);
+    let tool = if root.join("meta").join("_journal.json").is_file() {
+        Tool::Drizzle
+    } else if is_flyway_name(&name) {
+        Tool::Flyway
+    } else if name.contains(".autocommit.")
+        || ["postgres", "cockroach", "sqlite3"]
+            .iter()
+            .any(|d| name.contains(&format!(".{d}.")))
+    {
+        Tool::Popx
+    } else if near_cargo_manifest(&root) {
+        Tool::Sqlx
+    } else if name.ends_with(".up.sql") || name.ends_with(".down.sql") {
+        Tool::GolangMigrate
+    } else {
+        Tool::Plain
+    };
+    Chain { root, tool }
+}
+
+/// The folder a chain's migrations live under: the nearest folder that is
+/// named like one (`migrations`, `db/migrate`, `delta`), else the file's own.
+fn migrations_root(parent: &Path) -> PathBuf {
+    for dir in parent.ancestors().take(4) {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if name.contains("migrat") || name == "delta" || name == "deltas" {
+            return dir.to_path_buf();
+        }
+    }
+    parent.to_path_buf()
+}
+
+fn near_cargo_manifest(root: &Path) -> bool {
+    root.ancestors()
+        .skip(1)
+        .take(2)
+        .any(|dir| dir.join("Cargo.toml").is_file())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn is_flyway_name(lower: &str) -> bool {
+    let Some(rest) = lower.strip_prefix('v').or_else(|| lower.strip_prefix('u')) else {
+        return lower.starts_with("r__");
+    };
+    rest.split_once("__").is_some_and(|(version, _)| {
+        !version.is_empty()
+            && version
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+    })
+}
+
+impl Chain {
+    /// The dialect the chain's tool is configured for: Prisma's
+    /// `migration_lock.toml` provider, drizzle-kit's journal dialect.
+    pub fn configured_dialect(&self) -> Option<Dialect> {
+        match self.tool {
+            Tool::Prisma => {
+                let lock = std::fs::read_to_string(self.root.join("migration_lock.toml")).ok()?;
+                lock.lines().find_map(|line| {
+                    let (key, value) = line.split_once('=')?;
+                    (key.trim() == "provider")
+                        .then(|| Dialect::from_name(value.trim().trim_matches('"')))
+                        .flatten()
+                })
+            }
+            Tool::Drizzle => {
+                let journal =
+                    std::fs::read_to_string(self.root.join("meta").join("_journal.json")).ok()?;
+                let value: serde_json::Value = serde_json::from_str(&journal).ok()?;
+                Dialect::from_name(value.get("dialect")?.as_str()?)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every migration file of the chain on disk, in the order the tool runs
+    /// them. A folder that cannot be read gives what could be read.
+    pub fn members(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        collect_sql(&self.root, 0, &mut out);
+        out.retain(|p| chain_of(p).root == self.root);
+        out.sort_by(|a, b| compare_keys(&self.key(a), &self.key(b)));
+        out
+    }
+
+    /// The path of `path` below the chain's root, with `/` separators.
+    pub fn key(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        rel.components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Describes one member of the chain.
+    pub fn migration(&self, path: &Path) -> Migration {
+        let name = file_name(path);
+        let down = name.ends_with(".down.sql")
+            || name == "down.sql"
+            || (self.tool == Tool::Flyway && name.starts_with('u'));
+        let dialect = dialect_hint(path).or_else(|| self.configured_dialect());
+        Migration {
+            path: path.to_path_buf(),
+            direction: if down { Direction::Down } else { Direction::Up },
+            key: self.key(path),
+            dialect,
+        }
+    }
+
+    /// How the tool runs the statements of a migration whose text is
+    /// `text`, before any explicit `BEGIN` in it.
+    pub fn tx_mode(&self, migration: &Migration, text: &str, choice: TxOverride) -> TxMode {
+        match choice {
+            TxOverride::Always => return TxMode::Wrapped,
+            TxOverride::Never => return TxMode::None,
+            TxOverride::Auto => {}
+        }
+        let first_line = text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let name = file_name(&migration.path);
+        if first_line.starts_with("-- no-transaction")
+            || text.contains("-- atlas:txmode none")
+            || name.contains(".autocommit.")
+        {
+            return TxMode::None;
+        }
+        let tool = if is_dbmate(text) {
+            Tool::Dbmate
+        } else {
+            self.tool
+        };
+        match tool {
+            Tool::Prisma | Tool::GolangMigrate => TxMode::Implicit,
+            Tool::Drizzle | Tool::Sqlx | Tool::Popx => TxMode::Wrapped,
+            Tool::Dbmate => {
+                let marker = text
+                    .lines()
+                    .find(|l| l.trim_start().starts_with("-- migrate:up"))
+                    .unwrap_or("");
+                if marker.contains("transaction:false") {
+                    TxMode::None
+                } else {
+                    TxMode::Wrapped
+                }
+            }
+            Tool::Flyway => {
+                let conf = migration.path.with_extension("sql.conf");
+                let off = std::fs::read_to_string(conf).is_ok_and(|c| {
+                    c.lines().any(|l| {
+                        l.replace(' ', "")
+                            .eq_ignore_ascii_case("executeInTransaction=false")
+                    })
+                });
+                if off || has_non_transactional_statement(text) {
+                    TxMode::None
+                } else {
+                    TxMode::Wrapped
+                }
+            }
+            Tool::Diesel => {
+                let meta = migration
+                    .path
+                    .parent()
+                    .map(|d| d.join("metadata.toml"))
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .unwrap_or_default();
+                let off = meta.lines().any(|l| {
+                    l.replace(' ', "")
+                        .eq_ignore_ascii_case("run_in_transaction=false")
+                });
+                if off { TxMode::None } else { TxMode::Wrapped }
+            }
+            Tool::Plain => TxMode::None,
+        }
+    }
+}
+
+/// Whether a file uses dbmate's `-- migrate:up` / `-- migrate:down`
+/// sections. dbmate's folder layout is a plain one; its marker is not.
+pub fn is_dbmate(text: &str) -> bool {
+    text.lines()
+        .take(50)
+        .any(|l| l.trim_start().starts_with("-- migrate:up"))
+}
+
+/// Flyway's test for a PostgreSQL migration it must run outside a
+/// transaction, reduced to the statements a migration linter sees.
+fn has_non_transactional_statement(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    upper.contains(" CONCURRENTLY") || upper.contains("VACUUM") || upper.contains("ALTER SYSTEM")
+}
+
+fn collect_sql(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > 3 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !hidden {
+                collect_sql(&path, depth + 1, out);
+            }
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Orders migration keys the way migration tools do: runs of digits compare
+/// as numbers (`2_x` before `10_x`, `V1_2` before `V1_10`), the rest as text.
+pub fn compare_keys(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (trim_zeros(&a[..da]), trim_zeros(&b[..db]));
+                let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_compare_numerically() {
+        let mut keys = vec![
+            "10_c.sql",
+            "2_b.sql",
+            "1_a.sql",
+            "V1_10__x.sql",
+            "V1_2__x.sql",
+        ];
+        keys.sort_by(|a, b| compare_keys(a, b));
+        assert_eq!(
+            keys,
+            vec![
+                "1_a.sql",
+                "2_b.sql",
+                "10_c.sql",
+                "V1_2__x.sql",
+                "V1_10__x.sql"
+            ]
+        );
+    }
+
+    #[test]
+    fn chains_are_found_from_the_path() {
+        // Under a folder that does not exist, so no `Cargo.toml` is near.
+        let chain = chain_of(Path::new(
+            "/x/prisma/migrations/20240101_init/migration.sql",
+        ));
+        assert_eq!(chain.tool, Tool::Prisma);
+        assert_eq!(chain.root, Path::new("/x/prisma/migrations"));
+        let chain = chain_of(Path::new("/x/migrations/2024-01-01-000000_users/up.sql"));
+        assert_eq!(chain.tool, Tool::Diesel);
+        assert_eq!(chain.root, Path::new("/x/migrations"));
+        let chain = chain_of(Path::new("/x/db/migrations/000001_init.up.sql"));
+        assert_eq!(chain.tool, Tool::GolangMigrate);
+        let chain = chain_of(Path::new("/x/sql/V2__add_users.sql"));
+        assert_eq!(chain.tool, Tool::Flyway);
+        assert_eq!(chain.root, Path::new("/x/sql"));
+        let chain = chain_of(Path::new("/x/schema/delta/29/push.sql"));
+        assert_eq!(chain.root, Path::new("/x/schema/delta"));
+        assert_eq!(
+            chain.key(Path::new("/x/schema/delta/29/push.sql")),
+            "29/push.sql"
+        );
+        let chain = chain_of(Path::new(
+            "/x/m/migrations/2019_x.postgres.autocommit.up.sql",
+        ));
+        assert_eq!(chain.tool, Tool::Popx);
+    }
+
+    #[test]
+    fn markers_turn_the_transaction_off() {
+        let chain = Chain {
+            root: PathBuf::from("migrations"),
+            tool: Tool::Sqlx,
+        };
+        let m = chain.migration(Path::new("migrations/20240101_x.sql"));
+        let mode = |text: &str| chain.tx_mode(&m, text, TxOverride::Auto);
+        assert_eq!(mode("CREATE INDEX i ON t (a);"), TxMode::Wrapped);
+        assert_eq!(
+            mode("-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"),
+            TxMode::None
+        );
+        assert_eq!(
+            chain.tx_mode(&m, "SELECT 1", TxOverride::Never),
+            TxMode::None
+        );
+        let dbmate = Chain {
+            root: PathBuf::from("db/migrations"),
+            tool: Tool::Dbmate,
+        };
+        let m = dbmate.migration(Path::new("db/migrations/20240101_x.sql"));
+        assert_eq!(
+            dbmate.tx_mode(
+                &m,
+                "-- migrate:up transaction:false\nSELECT 1;",
+                TxOverride::Auto
+            ),
+            TxMode::None
+        );
+    }
+}
