@@ -67,7 +67,9 @@ fn actual(path: &Path, text: &str) -> BTreeMap<(usize, String), usize> {
     let settings = Settings::only(RULES.to_vec());
     let index = LineIndex::new(text);
     let mut found = BTreeMap::new();
-    for d in lint_file(relative, text, kind, &settings) {
+    // The full path, so a migration is linted after the ones before it in
+    // its folder; the kind comes from the path inside `fixtures/`.
+    for d in lint_file(path, text, kind, &settings) {
         let line = index.line_col(text, d.range.start).line;
         *found.entry((line, d.rule.to_owned())).or_insert(0) += 1;
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use querylint::diagnostic::FixSafety;
 use querylint::discover::FileKind;
 use querylint::lint::{Settings, lint_text};
-use querylint::rules::{RULES, Rule};
+use querylint::rules::{RULES, Rule, Scope};
 
 const HEADINGS: &[&str] = &[
     "## What it does",
@@ -41,8 +41,15 @@ fn blocks(doc: &str, heading: &str) -> Vec<String> {
     out
 }
 
+/// Lints a doc example as the rule expects to see it: migration rules on a
+/// migration, the others on a plain `.sql` file.
 fn run(rule: &'static Rule, sql: &str) -> Vec<querylint::diagnostic::Diagnostic> {
-    lint_text(sql, FileKind::Sql, &Settings::only(vec![rule]))
+    let kind = if rule.scope == Scope::Migrations {
+        FileKind::MigrationSql
+    } else {
+        FileKind::Sql
+    };
+    lint_text(sql, kind, &Settings::only(vec![rule]))
 }
 
 #[test]

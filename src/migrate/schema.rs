@@ -277,9 +277,10 @@ impl Schema {
             }
             return;
         }
-        let Some(table) = self.tables.get_mut(key) else {
-            return;
-        };
+        let table = self
+            .tables
+            .entry(key.to_owned())
+            .or_insert_with(|| placeholder(key));
         match op {
             AlterTableOperation::AddColumn {
                 if_not_exists,
@@ -366,9 +367,10 @@ impl Schema {
 
     fn create_index(&mut self, ci: &CreateIndex) {
         let key = name_key(&ci.table_name);
-        let Some(table) = self.tables.get_mut(&key) else {
-            return;
-        };
+        let table = self
+            .tables
+            .entry(key.clone())
+            .or_insert_with(|| placeholder(&key));
         let columns: Vec<String> = ci.columns.iter().map(index_column).collect();
         let name = match &ci.name {
             Some(n) => {
@@ -386,6 +388,19 @@ impl Schema {
             unique: ci.unique,
             new: true,
         });
+    }
+}
+
+/// A table the chain never created, known only from the changes made to
+/// it: it exists already, and its column list is incomplete.
+fn placeholder(key: &str) -> Table {
+    Table {
+        name: key.rsplit('.').next().unwrap_or(key).to_owned(),
+        columns: Vec::new(),
+        indexes: Vec::new(),
+        constraints: Vec::new(),
+        new: false,
+        columns_known: false,
     }
 }
 

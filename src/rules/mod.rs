@@ -18,16 +18,39 @@ use crate::extract::SqlUnit;
 use crate::migrate::MigrationState;
 use crate::parse::{ParsedUnit, Statement, Tok, TokKind};
 
+mod add_check_without_not_valid;
+mod add_column_not_null_without_default;
+mod add_column_volatile_default;
+mod add_foreign_key_without_not_valid;
+mod add_unique_constraint_without_index;
+mod change_column_type;
+mod cluster;
+mod concurrently_in_transaction;
+mod create_index_non_concurrently;
+mod ddl;
 mod delete_without_where;
+mod drop_column;
+mod drop_index_non_concurrently;
+mod drop_table;
+mod foreign_key_without_index;
+mod int_primary_key;
+mod json_column;
 mod leading_wildcard_like;
+mod missing_lock_timeout;
 mod not_in_subquery;
 mod null_comparison;
 mod offset_pagination;
 mod order_by_random;
 mod parse_error;
+mod reindex_non_concurrently;
+mod rename_column;
+mod rename_table;
 mod select_star;
+mod set_not_null;
+mod unbatched_backfill;
 mod unbounded_select;
 mod update_without_where;
+mod vacuum_full;
 
 /// Every rule querylint has, in the order `querylint rules` lists them.
 pub static RULES: &[&Rule] = &[
@@ -41,6 +64,28 @@ pub static RULES: &[&Rule] = &[
     &offset_pagination::RULE,
     &order_by_random::RULE,
     &select_star::RULE,
+    &create_index_non_concurrently::RULE,
+    &drop_index_non_concurrently::RULE,
+    &concurrently_in_transaction::RULE,
+    &reindex_non_concurrently::RULE,
+    &vacuum_full::RULE,
+    &cluster::RULE,
+    &add_column_volatile_default::RULE,
+    &add_column_not_null_without_default::RULE,
+    &set_not_null::RULE,
+    &add_foreign_key_without_not_valid::RULE,
+    &add_check_without_not_valid::RULE,
+    &add_unique_constraint_without_index::RULE,
+    &change_column_type::RULE,
+    &rename_column::RULE,
+    &rename_table::RULE,
+    &drop_column::RULE,
+    &drop_table::RULE,
+    &missing_lock_timeout::RULE,
+    &unbatched_backfill::RULE,
+    &int_primary_key::RULE,
+    &json_column::RULE,
+    &foreign_key_without_index::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -1,0 +1,20 @@
+//! `add-check-without-not-valid`: a `CHECK` constraint added to a live
+//! table and validated at once.
+
+use super::ddl::{Validated, validated_constraint};
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "add-check-without-not-valid",
+    category: Category::Migration,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Migrations,
+    doc: include_str!("../../rules/add-check-without-not-valid.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    validated_constraint(ctx, Validated::Check, out);
+}

@@ -1,0 +1,42 @@
+//! `create-index-non-concurrently`: building an index on a live table
+//! without `CONCURRENTLY`.
+
+use sqlparser::ast::Statement;
+
+use super::ddl::{shown, without_transaction};
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "create-index-non-concurrently",
+    category: Category::Migration,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Migrations,
+    doc: include_str!("../../rules/create-index-non-concurrently.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let (Some(m), Some(Statement::CreateIndex(ci))) = (ctx.migration, &ctx.stmt.ast) else {
+        return;
+    };
+    if ci.concurrently || m.is_new_table(&ci.table_name) {
+        return;
+    }
+    let range = super::ddl::head(ctx, &ci.table_name);
+    let unique = if ci.unique { "UNIQUE " } else { "" };
+    out.push(
+        Diagnostic::new(
+            range,
+            format!(
+                "`CREATE {unique}INDEX` on `{}` blocks every write to the table (SHARE lock) until the index is built",
+                shown(&ci.table_name)
+            ),
+        )
+        .help(format!(
+            "Use `CREATE {unique}INDEX CONCURRENTLY`, which lets writes go on. It cannot run inside a transaction: {}.",
+            without_transaction(m.file.tool)
+        )),
+    );
+}

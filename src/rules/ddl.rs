@@ -1,0 +1,253 @@
+//! Helpers the migration rules share: finding the clause of an
+//! `ALTER TABLE`, the words for locks, and advice that depends on the
+//! migration tool.
+
+use std::ops::Range;
+
+use sqlparser::ast::{AlterTable, AlterTableOperation, ColumnDef, ColumnOption, ObjectName};
+use sqlparser::keywords::Keyword;
+
+use super::StatementContext;
+use crate::migrate::schema::ident_key;
+use crate::migrate::{MigrationState, Tool, TxMode};
+use crate::parse::TokKind;
+
+/// The migration state and the `ALTER TABLE` of the statement, if it is
+/// one in an up migration.
+pub fn alter_table<'a>(ctx: &StatementContext<'a>) -> Option<(MigrationState<'a>, &'a AlterTable)> {
+    let m = ctx.migration?;
+    match ctx.stmt.ast.as_ref()? {
+        sqlparser::ast::Statement::AlterTable(at) => Some((m, at)),
+        _ => None,
+    }
+}
+
+/// `ALTER TABLE name`: from the statement's first token through the name.
+pub fn head(ctx: &StatementContext<'_>, name: &ObjectName) -> Range<usize> {
+    let first = ctx.first_token();
+    match ctx.node(name) {
+        Some(n) if n.end > first.start => first.start..n.end,
+        _ => first,
+    }
+}
+
+/// The whole clause of an `ALTER TABLE` that holds `op`: from the comma or
+/// table name before it to the comma or end after it, such as
+/// `ADD COLUMN x int NOT NULL` or `ALTER COLUMN x SET NOT NULL`.
+pub fn clause(
+    ctx: &StatementContext<'_>,
+    at: &AlterTable,
+    op: &AlterTableOperation,
+) -> Range<usize> {
+    let Some(inner) = ctx.node(op) else {
+        return head(ctx, &at.name);
+    };
+    let toks = ctx.tokens();
+    let floor = ctx.node(&at.name).map_or(0, |n| ctx.token_index_at(n.end));
+    let mut start = ctx.token_index_at(inner.start).min(toks.len());
+    let mut depth = 0i32;
+    while start > floor {
+        match toks[start - 1].kind {
+            TokKind::RParen => depth += 1,
+            TokKind::LParen => depth -= 1,
+            TokKind::Comma if depth == 0 => break,
+            _ => {}
+        }
+        start -= 1;
+    }
+    let mut end = ctx.token_index_before(inner.end).unwrap_or(start);
+    depth = 0;
+    while end + 1 < toks.len() {
+        match toks[end + 1].kind {
+            TokKind::LParen => depth += 1,
+            TokKind::RParen => depth -= 1,
+            TokKind::Comma | TokKind::SemiColon if depth <= 0 => break,
+            _ => {}
+        }
+        end += 1;
+    }
+    match (toks.get(start), toks.get(end)) {
+        (Some(s), Some(e)) if s.range.start < e.range.end => s.range.start..e.range.end,
+        _ => inner,
+    }
+}
+
+/// Whether a column is new: created in this migration, or on a table
+/// created in it.
+pub fn column_is_new(
+    m: &MigrationState<'_>,
+    table: &ObjectName,
+    column: &sqlparser::ast::Ident,
+) -> bool {
+    m.schema
+        .table(table)
+        .is_some_and(|t| t.new || t.column(&ident_key(column)).is_some_and(|c| c.new))
+}
+
+/// The table's name as written, for messages.
+pub fn shown(name: &ObjectName) -> String {
+    name.to_string()
+}
+
+/// How to run a statement outside a transaction with the migration's tool.
+pub fn without_transaction(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Sqlx => "make `-- no-transaction` the first line of the migration",
+        Tool::Prisma | Tool::GolangMigrate => {
+            "put the statement alone in a migration of its own: a file with one statement is not wrapped in a transaction"
+        }
+        Tool::Drizzle => {
+            "drizzle-kit runs all pending migrations in one transaction, so run this statement outside its migrator (for example in a separate script after `drizzle-kit migrate`)"
+        }
+        Tool::Dbmate => "write `-- migrate:up transaction:false` as the migration's first line",
+        Tool::Flyway => {
+            "put it in a migration of its own (Flyway runs such a migration without a transaction), or set `executeInTransaction=false` in its `.conf` file"
+        }
+        Tool::Diesel => "add `run_in_transaction = false` to the migration's `metadata.toml`",
+        Tool::Popx => "put it in a migration whose name contains `.autocommit.`",
+        Tool::Plain => "run it outside `BEGIN` ... `COMMIT`",
+    }
+}
+
+/// Why the statement runs inside a transaction, for messages.
+pub fn why_in_transaction(m: &MigrationState<'_>) -> String {
+    if m.in_do_block {
+        return "a `DO` block always runs inside a transaction".to_owned();
+    }
+    match m.file.tx_mode {
+        TxMode::Wrapped => format!(
+            "{} runs each migration inside a transaction",
+            m.file.tool.name()
+        ),
+        TxMode::Implicit => format!(
+            "{} sends the migration as one multi-statement query, which PostgreSQL runs as a single transaction",
+            m.file.tool.name()
+        ),
+        TxMode::None => "it follows a `BEGIN`".to_owned(),
+    }
+}
+
+/// Whether any of the first `within` tokens is `keyword`.
+pub fn has_keyword(ctx: &StatementContext<'_>, keyword: Keyword, within: usize) -> bool {
+    ctx.tokens()
+        .iter()
+        .take(within)
+        .any(|t| t.is_keyword(keyword))
+}
+
+/// A column option's kind, for rules that look at what `ADD COLUMN` adds.
+pub fn options(def: &ColumnDef) -> impl Iterator<Item = &ColumnOption> {
+    def.options.iter().map(|o| &o.option)
+}
+
+/// Which kind of constraint a `NOT VALID` rule is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Validated {
+    ForeignKey,
+    Check,
+}
+
+/// The shared check of `add-foreign-key-without-not-valid` and
+/// `add-check-without-not-valid`: a constraint of `kind` added validated to
+/// an existing table, or validated in the transaction that added it
+/// `NOT VALID`.
+pub fn validated_constraint(
+    ctx: &StatementContext<'_>,
+    kind: Validated,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
+    use crate::diagnostic::Diagnostic;
+    use crate::migrate::schema::ConstraintKind;
+    use sqlparser::ast::TableConstraint;
+    let Some((m, at)) = alter_table(ctx) else {
+        return;
+    };
+    let (word, lock) = match kind {
+        Validated::ForeignKey => (
+            "foreign key",
+            "a SHARE ROW EXCLUSIVE lock on both tables, blocking writes to them,",
+        ),
+        Validated::Check => (
+            "check constraint",
+            "an ACCESS EXCLUSIVE lock, blocking reads and writes,",
+        ),
+    };
+    let new_table = m.is_new_table(&at.name);
+    for op in &at.operations {
+        let added = match op {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid: false,
+            } => match (kind, constraint) {
+                (Validated::ForeignKey, TableConstraint::ForeignKey(_))
+                | (Validated::Check, TableConstraint::Check(_)) => true,
+                _ => false,
+            },
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                kind == Validated::ForeignKey
+                    && options(column_def).any(|o| matches!(o, ColumnOption::ForeignKey(_)))
+            }
+            AlterTableOperation::ValidateConstraint { name } => {
+                let same_tx = m
+                    .schema
+                    .table(&at.name)
+                    .and_then(|t| t.constraint(&ident_key(name)))
+                    .is_some_and(|c| {
+                        let right_kind = match kind {
+                            Validated::ForeignKey => {
+                                matches!(c.kind, ConstraintKind::ForeignKey { .. })
+                            }
+                            Validated::Check => matches!(c.kind, ConstraintKind::Check { .. }),
+                        };
+                        right_kind
+                            && c.not_valid_in_tx.is_some()
+                            && c.not_valid_in_tx == m.transaction
+                    });
+                if same_tx {
+                    out.push(
+                        Diagnostic::new(
+                            clause(ctx, at, op),
+                            format!("`VALIDATE CONSTRAINT {name}` runs in the same transaction that added the {word} `NOT VALID`, so the lock taken by the add is held through the whole validation scan"),
+                        )
+                        .help(format!("Validate in a separate migration (or after `COMMIT`): on its own, `VALIDATE CONSTRAINT` takes only a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on. {}", without_transaction_note(m.file.tool))),
+                    );
+                }
+                continue;
+            }
+            _ => false,
+        };
+        if !added || new_table {
+            continue;
+        }
+        let inline = matches!(op, AlterTableOperation::AddColumn { .. });
+        let help = if inline {
+            format!(
+                "Add the column first, then the {word} in its own statement with `NOT VALID`, and `VALIDATE CONSTRAINT` it in a later transaction."
+            )
+        } else {
+            format!(
+                "Add the {word} with `NOT VALID` (new rows are checked at once), then run `ALTER TABLE {} VALIDATE CONSTRAINT ...` in a later transaction, which does not block writes.",
+                shown(&at.name)
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                clause(ctx, at, op),
+                format!(
+                    "Adding a {word} to `{}` checks every existing row while holding {lock} for the whole scan",
+                    shown(&at.name)
+                ),
+            )
+            .help(help),
+        );
+    }
+}
+
+fn without_transaction_note(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Drizzle => {
+            "drizzle-kit runs all pending migrations in one transaction, so apply the validating migration in a later deploy."
+        }
+        _ => "",
+    }
+}

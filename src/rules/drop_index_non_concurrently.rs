@@ -1,0 +1,58 @@
+//! `drop-index-non-concurrently`: dropping an index of a live table without
+//! `CONCURRENTLY`.
+
+use sqlparser::ast::{ObjectType, Statement};
+use sqlparser::keywords::Keyword;
+
+use super::ddl::{has_keyword, without_transaction};
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "drop-index-non-concurrently",
+    category: Category::Migration,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Migrations,
+    doc: include_str!("../../rules/drop-index-non-concurrently.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let (
+        Some(m),
+        Some(Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        }),
+    ) = (ctx.migration, &ctx.stmt.ast)
+    else {
+        return;
+    };
+    if has_keyword(ctx, Keyword::CONCURRENTLY, 3) {
+        return;
+    }
+    // An index this migration created, or one on a table it created, is not
+    // in use yet.
+    let all_new = names.iter().all(|n| {
+        m.schema.index(n).is_some_and(|i| i.new) || m.schema.index_table(n).is_some_and(|t| t.new)
+    });
+    if all_new {
+        return;
+    }
+    let range = match names.last().and_then(|n| ctx.node(n)) {
+        Some(n) => ctx.first_token().start..n.end,
+        None => ctx.first_token(),
+    };
+    out.push(
+        Diagnostic::new(
+            range,
+            "`DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes wait, behind any long-running query",
+        )
+        .help(format!(
+            "Use `DROP INDEX CONCURRENTLY`, which waits for running queries instead of blocking new ones. It cannot run inside a transaction: {}.",
+            without_transaction(m.file.tool)
+        )),
+    );
+}

@@ -1,0 +1,137 @@
+//! `missing-lock-timeout`: a migration that waits for a conflicting lock on
+//! a live table with no `lock_timeout`, so every query queues behind it.
+
+use sqlparser::ast::{AlterTableOperation, ObjectType, Statement, TableConstraint};
+use sqlparser::keywords::Keyword;
+
+use super::ddl::{has_keyword, shown};
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::migrate::MigrationState;
+
+pub static RULE: Rule = Rule {
+    id: "missing-lock-timeout",
+    category: Category::Migration,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Migrations,
+    doc: include_str!("../../rules/missing-lock-timeout.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(m) = ctx.migration else {
+        return;
+    };
+    if m.file.lock_timeout_set || m.file.lock_timeout_reported.get() {
+        return;
+    }
+    let Some((lock, table)) = lock_taken(ctx, &m) else {
+        return;
+    };
+    m.file.lock_timeout_reported.set(true);
+    let set = if m.in_transaction() {
+        "SET LOCAL lock_timeout = '5s';"
+    } else {
+        "SET lock_timeout = '5s';"
+    };
+    let end = ctx
+        .tokens()
+        .iter()
+        .take(6)
+        .take_while(|t| t.kind != crate::parse::TokKind::LParen)
+        .last()
+        .map_or(ctx.first_token().end, |t| t.range.end);
+    out.push(
+        Diagnostic::new(
+            ctx.first_token().start..end,
+            format!(
+                "This migration takes {lock} lock on {table} with no `lock_timeout`: while it waits behind a long-running query, every query on the table waits behind it"
+            ),
+        )
+        .help(format!(
+            "Start the migration with `{set}` so it gives up instead of stalling the application, and retry it; reported once per migration."
+        )),
+    );
+}
+
+/// The lock a statement waits for, if it conflicts with normal reads or
+/// writes of a table that already exists, and the table as written.
+fn lock_taken(
+    ctx: &StatementContext<'_>,
+    m: &MigrationState<'_>,
+) -> Option<(&'static str, String)> {
+    let existing = |name: &sqlparser::ast::ObjectName| !m.is_new_table(name);
+    match ctx.stmt.ast.as_ref() {
+        Some(Statement::AlterTable(at)) if existing(&at.name) => {
+            let only_validate = at
+                .operations
+                .iter()
+                .all(|op| matches!(op, AlterTableOperation::ValidateConstraint { .. }));
+            if only_validate || at.operations.is_empty() {
+                return None;
+            }
+            let only_fk = at.operations.iter().all(|op| {
+                matches!(
+                    op,
+                    AlterTableOperation::AddConstraint {
+                        constraint: TableConstraint::ForeignKey(_),
+                        ..
+                    }
+                )
+            });
+            let lock = if only_fk {
+                "a SHARE ROW EXCLUSIVE"
+            } else {
+                "an ACCESS EXCLUSIVE"
+            };
+            Some((lock, format!("`{}`", shown(&at.name))))
+        }
+        Some(Statement::CreateIndex(ci)) if !ci.concurrently && existing(&ci.table_name) => {
+            Some(("a SHARE", format!("`{}`", shown(&ci.table_name))))
+        }
+        Some(Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        }) => names
+            .iter()
+            .find(|n| existing(n))
+            .map(|n| ("an ACCESS EXCLUSIVE", format!("`{n}`"))),
+        Some(Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        }) if !has_keyword(ctx, Keyword::CONCURRENTLY, 3) => names
+            .iter()
+            .find(|n| !m.schema.index_table(n).is_some_and(|t| t.new))
+            .map(|n| ("an ACCESS EXCLUSIVE", format!("the table of index `{n}`"))),
+        Some(Statement::Truncate(t)) => t
+            .table_names
+            .iter()
+            .find(|n| existing(&n.name))
+            .map(|n| ("an ACCESS EXCLUSIVE", format!("`{}`", n.name))),
+        Some(Statement::CreateTrigger(t)) if existing(&t.table_name) => {
+            Some(("a SHARE ROW EXCLUSIVE", format!("`{}`", t.table_name)))
+        }
+        Some(Statement::Vacuum(v)) if v.full => Some((
+            "an ACCESS EXCLUSIVE",
+            v.table_name
+                .as_ref()
+                .map_or("every table".to_owned(), |n| format!("`{n}`")),
+        )),
+        None => {
+            let first = ctx.tokens().first()?;
+            if first.is_keyword(Keyword::CLUSTER) {
+                Some(("an ACCESS EXCLUSIVE", "the table".to_owned()))
+            } else if first.is_keyword(Keyword::REINDEX)
+                && !has_keyword(ctx, Keyword::CONCURRENTLY, 4)
+            {
+                Some(("a SHARE", "the table".to_owned()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}

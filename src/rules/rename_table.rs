@@ -1,0 +1,41 @@
+//! `rename-table`: renaming a table the running application uses.
+
+use sqlparser::ast::AlterTableOperation;
+
+use super::ddl::{alter_table, clause, shown};
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "rename-table",
+    category: Category::Migration,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Migrations,
+    doc: include_str!("../../rules/rename-table.md"),
+    check,
+};
+
+fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some((m, at)) = alter_table(ctx) else {
+        return;
+    };
+    if m.is_new_table(&at.name) {
+        return;
+    }
+    for op in &at.operations {
+        let AlterTableOperation::RenameTable { .. } = op else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                clause(ctx, at, op),
+                format!(
+                    "Renaming table `{}` breaks every running copy of the application that still uses the old name",
+                    shown(&at.name)
+                ),
+            )
+            .help("Expand and contract: create the new table (or a view with the new name over the old table), move the application over, and drop the old name once no deployed version uses it."),
+        );
+    }
+}
