@@ -488,7 +488,8 @@ pub fn starts_with_keywords(toks: &[Tok], keywords: &[Keyword]) -> bool {
 
 /// Valid PostgreSQL statements the parser does not know and that no rule
 /// needs a syntax tree for: an anonymous `DO` block (drizzle-kit wraps every
-/// foreign key in one), `REINDEX` and `CLUSTER`. They carry neither a syntax
+/// foreign key in one), `REINDEX`, `CLUSTER` and `VACUUM` (whose
+/// parenthesized options the parser does not read). They carry neither a syntax
 /// tree nor an error, so they raise no `parse-error` note.
 fn is_opaque(toks: &[Tok]) -> bool {
     let significant: Vec<&Tok> = toks
@@ -507,7 +508,11 @@ fn is_opaque(toks: &[Tok]) -> bool {
                     )
                 })
         }
-        [first, ..] => first.is_keyword(Keyword::REINDEX) || first.is_keyword(Keyword::CLUSTER),
+        [first, ..] => {
+            first.is_keyword(Keyword::REINDEX)
+                || first.is_keyword(Keyword::CLUSTER)
+                || first.is_keyword(Keyword::VACUUM)
+        }
         [] => false,
     }
 }

@@ -56,7 +56,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         {
             "`ALTER TYPE ... ADD VALUE` (before PostgreSQL 12)"
         }
-        Some(Statement::Vacuum(_)) => "`VACUUM`",
+        None if toks.first().is_some_and(|t| t.is_keyword(Keyword::VACUUM)) => "`VACUUM`",
         None if toks.first().is_some_and(|t| t.is_keyword(Keyword::REINDEX))
             && has_keyword(ctx, Keyword::CONCURRENTLY, 4) =>
         {

@@ -64,10 +64,18 @@ fn lock_taken(
     let existing = |name: &sqlparser::ast::ObjectName| !m.is_new_table(name);
     match ctx.stmt.ast.as_ref() {
         Some(Statement::AlterTable(at)) if existing(&at.name) => {
-            let only_validate = at
-                .operations
-                .iter()
-                .all(|op| matches!(op, AlterTableOperation::ValidateConstraint { .. }));
+            // VALIDATE CONSTRAINT and DETACH PARTITION CONCURRENTLY take a
+            // SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on.
+            let only_validate = at.operations.iter().all(|op| {
+                matches!(
+                    op,
+                    AlterTableOperation::ValidateConstraint { .. }
+                        | AlterTableOperation::DetachPartitionOf {
+                            mode: Some(sqlparser::ast::DetachPartitionMode::Concurrently),
+                            ..
+                        }
+                )
+            });
             if only_validate || at.operations.is_empty() {
                 return None;
             }
@@ -114,15 +122,9 @@ fn lock_taken(
         Some(Statement::CreateTrigger(t)) if existing(&t.table_name) => {
             Some(("a SHARE ROW EXCLUSIVE", format!("`{}`", t.table_name)))
         }
-        Some(Statement::Vacuum(v)) if v.full => Some((
-            "an ACCESS EXCLUSIVE",
-            v.table_name
-                .as_ref()
-                .map_or("every table".to_owned(), |n| format!("`{n}`")),
-        )),
         None => {
             let first = ctx.tokens().first()?;
-            if first.is_keyword(Keyword::CLUSTER) {
+            if first.is_keyword(Keyword::CLUSTER) || super::vacuum_full::is_vacuum_full(ctx) {
                 Some(("an ACCESS EXCLUSIVE", "the table".to_owned()))
             } else if first.is_keyword(Keyword::REINDEX)
                 && !has_keyword(ctx, Keyword::CONCURRENTLY, 4)

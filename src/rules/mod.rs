@@ -50,7 +50,7 @@ mod set_not_null;
 mod unbatched_backfill;
 mod unbounded_select;
 mod update_without_where;
-mod vacuum_full;
+pub(crate) mod vacuum_full;
 
 /// Every rule querylint has, in the order `querylint rules` lists them.
 pub static RULES: &[&Rule] = &[

@@ -1,11 +1,10 @@
 //! `vacuum-full`: `VACUUM FULL` in a migration.
 
-use sqlparser::ast::Statement;
 use sqlparser::keywords::Keyword;
 
-use super::ddl::has_keyword;
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
     id: "vacuum-full",
@@ -18,24 +17,40 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(Statement::Vacuum(v)) = &ctx.stmt.ast else {
-        return;
-    };
-    // `VACUUM FULL t` and `VACUUM (FULL) t`, but not `(FULL false)`.
-    let full =
-        v.full || (has_keyword(ctx, Keyword::FULL, 6) && !has_keyword(ctx, Keyword::FALSE, 8));
-    if !full {
+    if !is_vacuum_full(ctx) {
         return;
     }
-    let range = match v.table_name.as_ref().and_then(|n| ctx.node(n)) {
-        Some(n) => ctx.first_token().start..n.end,
-        None => ctx.first_token(),
-    };
+    let end = ctx
+        .tokens()
+        .iter()
+        .take_while(|t| t.kind != TokKind::SemiColon)
+        .last()
+        .map_or(ctx.first_token().end, |t| t.range.end);
     out.push(
         Diagnostic::new(
-            range,
+            ctx.first_token().start..end,
             "`VACUUM FULL` rewrites the whole table under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes",
         )
         .help("Plain `VACUUM` (or autovacuum) reclaims space without blocking. To shrink a bloated table online, use an extension such as pg_repack or pg_squeeze."),
     );
+}
+
+/// `VACUUM FULL t` and `VACUUM (FULL) t`, but not `VACUUM (FULL false) t`.
+/// The parser does not read `VACUUM`'s option list, so this looks at tokens.
+pub fn is_vacuum_full(ctx: &StatementContext<'_>) -> bool {
+    let toks = ctx.tokens();
+    if !toks.first().is_some_and(|t| t.is_keyword(Keyword::VACUUM)) {
+        return false;
+    }
+    let Some(full) = toks
+        .iter()
+        .take(8)
+        .position(|t| t.is_keyword(Keyword::FULL))
+    else {
+        return false;
+    };
+    let next = toks
+        .get(full + 1)
+        .map(|t| ctx.text(t.range.clone()).to_ascii_lowercase());
+    !matches!(next.as_deref(), Some("false" | "off" | "0"))
 }
