@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::discover::{self, Candidate, FileKind};
 use crate::lint::{self, Settings};
-use crate::migrate::{Chain, TxOverride, chain_of};
+use crate::migrate::layout::{members_of, root_of};
+use crate::migrate::{Chain, Tool, TxOverride};
 use crate::parse::Dialect;
 use crate::report::{self, FileReport, Summary};
 use crate::rules::{self, Category, RULES, Rule, RuleOptions};
@@ -334,22 +335,27 @@ enum Work {
 /// disk, so the ones asked for are linted with their history.
 fn plan(files: Vec<Candidate>) -> Vec<Work> {
     let mut work = Vec::new();
-    let mut chains: std::collections::BTreeMap<Chain, Vec<PathBuf>> = Default::default();
+    let mut roots: std::collections::BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> =
+        Default::default();
     for c in files {
         if c.kind == FileKind::MigrationSql {
-            chains.entry(chain_of(&c.path)).or_default().push(c.path);
+            let (root, hint) = root_of(&c.path);
+            let entry = roots.entry(root).or_default();
+            entry.0 = entry.0.or(hint);
+            entry.1.push(c.path);
         } else {
             work.push(Work::File(c));
         }
     }
-    for (chain, wanted) in chains {
-        let mut members = chain.members();
+    for (root, (hint, wanted)) in roots {
+        let mut members = members_of(&root);
         for w in &wanted {
             if !members.contains(w) {
                 members.push(w.clone());
             }
         }
-        members.sort_by(|a, b| crate::migrate::layout::compare_keys(&chain.key(a), &chain.key(b)));
+        let chain = Chain::new(root, hint, &members);
+        chain.sort(&mut members);
         work.push(Work::Chain(chain, members, wanted));
     }
     work

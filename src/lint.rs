@@ -74,13 +74,7 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
 /// from disk, and `text` stands in for the file's content on disk.
 pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
     if kind == FileKind::MigrationSql {
-        let chain = chain_of(path);
-        let mut members = chain.members();
-        if !members.iter().any(|m| m == path) {
-            members.push(path.to_path_buf());
-            members
-                .sort_by(|a, b| crate::migrate::layout::compare_keys(&chain.key(a), &chain.key(b)));
-        }
+        let (chain, members) = chain_of(path);
         let load = |p: &Path| {
             if p == path {
                 Ok(text.to_owned())

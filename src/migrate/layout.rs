@@ -117,15 +117,22 @@ pub struct Migration {
     pub dialect: Option<Dialect>,
 }
 
-/// Finds the chain a migration file belongs to.
-pub fn chain_of(path: &Path) -> Chain {
+/// The folder that holds the chain a migration file belongs to, and the
+/// tool when the file's place in it already says (a folder per migration).
+pub fn root_of(path: &Path) -> (PathBuf, Option<Tool>) {
     let name = file_name(path);
-    let parent = path.parent().unwrap_or(Path::new(""));
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     // Folder-per-migration layouts: Prisma and drizzle-kit 1.0
     // (`<root>/<version>_<name>/migration.sql`), diesel
     // (`<root>/<version>_<name>/up.sql`).
     if matches!(name.as_str(), "migration.sql" | "up.sql" | "down.sql") {
-        let root = parent.parent().unwrap_or(Path::new("")).to_path_buf();
+        let root = match parent.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let tool = if name != "migration.sql" {
             Tool::Diesel
         } else if parent.join("snapshot.json").is_file()
@@ -135,27 +142,68 @@ pub fn chain_of(path: &Path) -> Chain {
         } else {
             Tool::Prisma
         };
-        return Chain { root, tool };
+        return (root, Some(tool));
     }
-    let root = migrations_root(parent);
-    let tool = if root.join("meta").join("_journal.json").is_file() {
-        Tool::Drizzle
-    } else if is_flyway_name(&name) {
-        Tool::Flyway
-    } else if name.contains(".autocommit.")
-        || ["postgres", "cockroach", "sqlite3"]
+    (migrations_root(parent), None)
+}
+
+/// Finds the chain a migration file belongs to, and the chain's members on
+/// disk in the order its tool runs them. `path` is among the members even
+/// if it is not on disk (text from standard input or an editor).
+pub fn chain_of(path: &Path) -> (Chain, Vec<PathBuf>) {
+    let (root, hint) = root_of(path);
+    let mut members = members_of(&root);
+    if !members.iter().any(|m| m == path) {
+        members.push(path.to_path_buf());
+    }
+    let chain = Chain::new(root, hint, &members);
+    chain.sort(&mut members);
+    (chain, members)
+}
+
+impl Chain {
+    /// The chain rooted at `root`, its tool decided from the layout and the
+    /// names of its members.
+    pub fn new(root: PathBuf, hint: Option<Tool>, members: &[PathBuf]) -> Chain {
+        let names: Vec<String> = members.iter().map(|m| file_name(m)).collect();
+        let tool = if let Some(tool) = hint {
+            tool
+        } else if root.join("meta").join("_journal.json").is_file() {
+            Tool::Drizzle
+        } else if names.iter().any(|n| is_flyway_name(n)) {
+            Tool::Flyway
+        } else if names.iter().any(|n| {
+            n.contains(".autocommit.")
+                || ["postgres", "cockroach", "sqlite3"]
+                    .iter()
+                    .any(|d| n.contains(&format!(".{d}.")))
+        }) {
+            Tool::Popx
+        } else if near_cargo_manifest(&root) {
+            Tool::Sqlx
+        } else if names
             .iter()
-            .any(|d| name.contains(&format!(".{d}.")))
-    {
-        Tool::Popx
-    } else if near_cargo_manifest(&root) {
-        Tool::Sqlx
-    } else if name.ends_with(".up.sql") || name.ends_with(".down.sql") {
-        Tool::GolangMigrate
-    } else {
-        Tool::Plain
-    };
-    Chain { root, tool }
+            .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"))
+        {
+            Tool::GolangMigrate
+        } else {
+            Tool::Plain
+        };
+        Chain { root, tool }
+    }
+
+    /// Sorts paths of the chain in the order the tool runs them.
+    pub fn sort(&self, paths: &mut [PathBuf]) {
+        paths.sort_by(|a, b| compare_keys(&self.key(a), &self.key(b)));
+    }
+}
+
+/// The migration files on disk under a chain's root.
+pub fn members_of(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    collect_sql(root, 0, &mut out);
+    out.retain(|p| root_of(p).0 == root);
+    out
 }
 
 /// The folder a chain's migrations live under: the nearest folder that is
@@ -175,6 +223,7 @@ fn migrations_root(parent: &Path) -> PathBuf {
 }
 
 fn near_cargo_manifest(root: &Path) -> bool {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     root.ancestors()
         .skip(1)
         .take(2)
@@ -222,16 +271,6 @@ impl Chain {
             }
             _ => None,
         }
-    }
-
-    /// Every migration file of the chain on disk, in the order the tool runs
-    /// them. A folder that cannot be read gives what could be read.
-    pub fn members(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        collect_sql(&self.root, 0, &mut out);
-        out.retain(|p| chain_of(p).root == self.root);
-        out.sort_by(|a, b| compare_keys(&self.key(a), &self.key(b)));
-        out
     }
 
     /// The path of `path` below the chain's root, with `/` separators.
@@ -370,7 +409,12 @@ fn collect_sql(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
         {
-            out.push(path);
+            // Paths read as the walk gives them: `x.sql`, not `./x.sql`.
+            out.push(
+                path.strip_prefix(".")
+                    .map(Path::to_path_buf)
+                    .unwrap_or(path),
+            );
         }
     }
 }
@@ -440,26 +484,26 @@ mod tests {
     #[test]
     fn chains_are_found_from_the_path() {
         // Under a folder that does not exist, so no `Cargo.toml` is near.
-        let chain = chain_of(Path::new(
+        let (chain, _) = chain_of(Path::new(
             "/x/prisma/migrations/20240101_init/migration.sql",
         ));
         assert_eq!(chain.tool, Tool::Prisma);
         assert_eq!(chain.root, Path::new("/x/prisma/migrations"));
-        let chain = chain_of(Path::new("/x/migrations/2024-01-01-000000_users/up.sql"));
+        let (chain, _) = chain_of(Path::new("/x/migrations/2024-01-01-000000_users/up.sql"));
         assert_eq!(chain.tool, Tool::Diesel);
         assert_eq!(chain.root, Path::new("/x/migrations"));
-        let chain = chain_of(Path::new("/x/db/migrations/000001_init.up.sql"));
+        let (chain, _) = chain_of(Path::new("/x/db/migrations/000001_init.up.sql"));
         assert_eq!(chain.tool, Tool::GolangMigrate);
-        let chain = chain_of(Path::new("/x/sql/V2__add_users.sql"));
+        let (chain, _) = chain_of(Path::new("/x/sql/V2__add_users.sql"));
         assert_eq!(chain.tool, Tool::Flyway);
         assert_eq!(chain.root, Path::new("/x/sql"));
-        let chain = chain_of(Path::new("/x/schema/delta/29/push.sql"));
+        let (chain, _) = chain_of(Path::new("/x/schema/delta/29/push.sql"));
         assert_eq!(chain.root, Path::new("/x/schema/delta"));
         assert_eq!(
             chain.key(Path::new("/x/schema/delta/29/push.sql")),
             "29/push.sql"
         );
-        let chain = chain_of(Path::new(
+        let (chain, _) = chain_of(Path::new(
             "/x/m/migrations/2019_x.postgres.autocommit.up.sql",
         ));
         assert_eq!(chain.tool, Tool::Popx);

@@ -66,7 +66,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     out.push(
         Diagnostic::new(
-            ctx.first_token().start..toks.iter().take(3).last().map_or(ctx.first_token().end, |t| t.range.end),
+            ctx.first_token().start..toks.iter().take(3).next_back().map_or(ctx.first_token().end, |t| t.range.end),
             format!("{what} cannot run inside a transaction block, and this one does: {}; the migration will fail", why_in_transaction(&m)),
         )
         .help(if m.in_do_block {

@@ -178,11 +178,11 @@ pub fn validated_constraint(
             AlterTableOperation::AddConstraint {
                 constraint,
                 not_valid: false,
-            } => match (kind, constraint) {
+            } => matches!(
+                (kind, constraint),
                 (Validated::ForeignKey, TableConstraint::ForeignKey(_))
-                | (Validated::Check, TableConstraint::Check(_)) => true,
-                _ => false,
-            },
+                    | (Validated::Check, TableConstraint::Check(_))
+            ),
             AlterTableOperation::AddColumn { column_def, .. } => {
                 kind == Validated::ForeignKey
                     && options(column_def).any(|o| matches!(o, ColumnOption::ForeignKey(_)))
