@@ -71,6 +71,67 @@ def migration_files(querylint, dirs):
     return sorted(files)
 
 
+UNEXPLAINED = "no reason found (read these)"
+IDENT = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)'
+NAME = rf"({IDENT}(?:\.{IDENT})?)"
+
+
+def norm(name):
+    name = name.split(".")[-1]
+    return name[1:-1] if name.startswith('"') else name.lower()
+
+
+def statement_at(text, line):
+    """The statement that holds 1-based `line`, by semicolons (roughly)."""
+    lines = text.split("\n")
+    start = sum(len(l) + 1 for l in lines[: line - 1])
+    begin = text.rfind(";", 0, start) + 1
+    end = text.find(";", start)
+    return text[begin : end if end >= 0 else len(text)], begin
+
+
+def why_not(rule, path, line):
+    """A reason querylint is right not to report a squawk finding, guessed
+    from the migration's text, or UNEXPLAINED."""
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        return UNEXPLAINED
+    stmt, at = statement_at(text, line)
+    stmt = re.sub(r"/\*.*?\*/|--[^\n]*", " ", stmt, flags=re.S)
+    line_text = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+    before = text[:at]
+    created = {norm(m) for m in re.findall(rf"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I)}
+    for old, new in re.findall(rf"ALTER\s+TABLE\s+{NAME}\s+RENAME\s+TO\s+{NAME}", before, re.I):
+        if norm(old) in created:
+            created.add(norm(new))
+    added = {norm(m) for m in re.findall(rf"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I)}
+    table = re.search(rf"(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?|\bON\s+(?:ONLY\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?){NAME}", stmt, re.I)
+    if table and norm(table.group(1)) in created:
+        return "table created earlier in the same migration"
+    column = re.search(rf"(?:ALTER|DROP)\s+COLUMN\s+(?:IF\s+EXISTS\s+)?{NAME}", line_text, re.I) or re.search(
+        rf"(?:ALTER|DROP)\s+COLUMN\s+(?:IF\s+EXISTS\s+)?{NAME}", stmt, re.I
+    )
+    if column and norm(column.group(1)) in added:
+        return "column added earlier in the same migration"
+    if rule == "adding-field-with-default" and re.search(r"DEFAULT\s+-\d", stmt, re.I):
+        return "a negative constant default (`-1`) is a constant: no rewrite from PostgreSQL 11"
+    if rule == "require-lock-timeout":
+        if re.search(r"SET\s+(?:LOCAL\s+)?lock_timeout", before, re.I):
+            return "lock_timeout set earlier in the migration"
+        if re.match(r"\s*ALTER\s+TYPE", stmt, re.I):
+            return "ALTER TYPE ... ADD VALUE locks no table"
+        if re.match(r"\s*(CREATE\s+(TABLE|TYPE|SEQUENCE|EXTENSION|SCHEMA|VIEW|FUNCTION|OR)|COMMENT|INSERT|UPDATE|DELETE|SELECT)", stmt, re.I):
+            return "the statement takes no lock that blocks reads or writes of an existing table"
+    if rule == "constraint-missing-not-valid" and re.search(r"PRIMARY\s+KEY", line_text, re.I):
+        return "a primary key cannot be NOT VALID: reported as add-unique-constraint-without-index"
+    if rule == "adding-not-nullable-field":
+        return "the column is NOT NULL already (a no-op), as the replayed schema knows"
+    if rule == "changing-column-type":
+        return "no rewrite: the chain knows the old type (same type, a wider varchar/numeric, or varchar to text)"
+    return UNEXPLAINED
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -93,6 +154,7 @@ def main():
 
     total, matched = Counter(), Counter()
     misses = defaultdict(list)
+    reasons = defaultdict(Counter)
     seen_files = set()
     for s in s_found:
         rule = s["rule_name"]
@@ -113,13 +175,18 @@ def main():
         if hit:
             matched[rule] += 1
         else:
-            misses[rule].append(f"{path}:{line}: {s['message'][:100]}")
+            reason = why_not(rule, path, line)
+            reasons[rule][reason] += 1
+            misses[(rule, reason)].append(f"{path}:{line}: {s['message'][:100]}")
 
     print(f"{len(files)} migration files; squawk findings in shared concepts: {sum(total.values())}")
     for rule in sorted(total):
         print(f"{rule:45} {matched[rule]:5}/{total[rule]:<5} also reported by querylint")
-        for m in misses[rule][:8]:
-            print("    missed:", m)
+        for reason, n in reasons[rule].most_common():
+            print(f"    {n:5}  not reported: {reason}")
+            if reason == UNEXPLAINED or "-v" in os.environ.get("COMPARE", ""):
+                for m in misses[(rule, reason)][:10]:
+                    print("           ", m)
 
 
 if __name__ == "__main__":
