@@ -97,8 +97,9 @@ def why_not(rule, path, line):
         text = open(path, encoding="utf-8").read()
     except OSError:
         return UNEXPLAINED
+    # Comments blanked out, line breaks kept, so lines still count.
+    text = re.sub(r"/\*.*?\*/|--[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
     stmt, at = statement_at(text, line)
-    stmt = re.sub(r"/\*.*?\*/|--[^\n]*", " ", stmt, flags=re.S)
     line_text = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
     before = text[:at]
     created = {norm(m) for m in re.findall(rf"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I)}
@@ -119,6 +120,8 @@ def why_not(rule, path, line):
     if rule == "require-lock-timeout":
         if re.search(r"SET\s+(?:LOCAL\s+)?lock_timeout", before, re.I):
             return "lock_timeout set earlier in the migration"
+        if re.search(r"\bCONCURRENTLY\b", stmt, re.I):
+            return "a concurrent index build takes a lock that lets reads and writes go on"
         if re.match(r"\s*ALTER\s+TYPE", stmt, re.I):
             return "ALTER TYPE ... ADD VALUE locks no table"
         if re.match(r"\s*(CREATE\s+(TABLE|TYPE|SEQUENCE|EXTENSION|SCHEMA|VIEW|FUNCTION|OR)|COMMENT|INSERT|UPDATE|DELETE|SELECT)", stmt, re.I):

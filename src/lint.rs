@@ -243,6 +243,8 @@ pub fn lint_chain(
                 deferred: RefCell::new(Vec::new()),
             };
             let mut replayer = Replayer {
+                file_index: index as u32,
+                statement_index: 0,
                 schema: &mut schema,
                 file,
                 transaction: None,
@@ -280,6 +282,8 @@ pub fn lint_chain(
 /// Walks the statements of one migration, keeping track of transactions,
 /// running the rules and applying each statement to the schema.
 struct Replayer<'a> {
+    file_index: u32,
+    statement_index: u32,
     schema: &'a mut Schema,
     file: FileState,
     transaction: Option<u32>,
@@ -298,6 +302,10 @@ impl Replayer<'_> {
         self.transaction = wrapped.then(|| self.next_tx());
     }
 
+    fn origin(&self) -> (u32, u32) {
+        (self.file_index, self.statement_index)
+    }
+
     fn next_tx(&mut self) -> u32 {
         *self.tx_counter += 1;
         *self.tx_counter
@@ -311,12 +319,14 @@ impl Replayer<'_> {
         out: &mut Vec<Diagnostic>,
     ) {
         use sqlparser::ast::Statement as S;
+        self.statement_index += 1;
         if self.wanted {
             let state = MigrationState {
                 schema: self.schema,
                 file: &self.file,
                 transaction: self.transaction,
                 in_do_block: false,
+                origin: self.origin(),
             };
             run_rules(unit, parsed, stmt, Some(state), self.settings, out);
         }
@@ -329,6 +339,7 @@ impl Replayer<'_> {
                         file: &self.file,
                         transaction: self.transaction,
                         in_do_block: true,
+                        origin: self.origin(),
                     };
                     run_rules(&body, &inner_parsed, s, Some(state), self.settings, out);
                 }
@@ -357,6 +368,7 @@ impl Replayer<'_> {
             ast,
             Replay {
                 tx: self.transaction,
+                origin: self.origin(),
             },
         );
     }

@@ -38,9 +38,11 @@ pub struct FileState {
 #[derive(Debug)]
 pub struct Deferred {
     pub diagnostic: Diagnostic,
-    /// The table key and columns the condition is about.
+    /// The table key and columns the condition is about, and the statement
+    /// that made the object.
     pub table: String,
     pub columns: Vec<String>,
+    pub origin: (u32, u32),
     /// Whether the finding stands, given the schema at the end of the chain.
     pub stands: fn(&Schema, &Deferred) -> bool,
 }
@@ -55,6 +57,10 @@ pub struct MigrationState<'a> {
     pub transaction: Option<u32>,
     /// Whether the statement sits in the body of a `DO` block.
     pub in_do_block: bool,
+    /// Where the statement is in the chain (see
+    /// [`schema::Replay::origin`]), so a deferred finding can tell the
+    /// object it is about from one made later with the same name.
+    pub origin: (u32, u32),
 }
 
 impl MigrationState<'_> {

@@ -85,6 +85,8 @@ pub struct Constraint {
     /// The transaction the constraint was added in, when it was added
     /// `NOT VALID` by the current migration.
     pub not_valid_in_tx: Option<u32>,
+    /// The statement that added the constraint (see [`Replay::origin`]).
+    pub origin: (u32, u32),
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +146,8 @@ pub struct Schema {
 pub struct Replay {
     /// The transaction the statement runs in, if any.
     pub tx: Option<u32>,
+    /// Where the statement is in the chain: file and statement index.
+    pub origin: (u32, u32),
 }
 
 impl Schema {
@@ -199,7 +203,7 @@ impl Schema {
     /// Applies one statement.
     pub fn apply(&mut self, stmt: &Statement, replay: Replay) {
         match stmt {
-            Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::CreateTable(ct) => self.create_table(ct, replay),
             Statement::AlterTable(at) => {
                 let key = name_key(&at.name);
                 for op in &at.operations {
@@ -244,7 +248,7 @@ impl Schema {
         }
     }
 
-    fn create_table(&mut self, ct: &CreateTable) {
+    fn create_table(&mut self, ct: &CreateTable, replay: Replay) {
         let key = name_key(&ct.name);
         if self.tables.contains_key(&key) && ct.if_not_exists {
             return;
@@ -258,11 +262,12 @@ impl Schema {
             new: true,
             columns_known: ct.query.is_none() && ct.like.is_none(),
         };
+        let replay = Replay { tx: None, ..replay };
         for col in &ct.columns {
-            add_column(&mut table, col, true, None);
+            add_column(&mut table, col, true, replay);
         }
         for c in &ct.constraints {
-            add_constraint(&mut table, c, false, None);
+            add_constraint(&mut table, c, false, replay);
         }
         self.tables.insert(key, table);
     }
@@ -289,7 +294,7 @@ impl Schema {
             } => {
                 let exists = table.column(&ident_key(&column_def.name)).is_some();
                 if !(exists && *if_not_exists) {
-                    add_column(table, column_def, true, replay.tx);
+                    add_column(table, column_def, true, replay);
                 }
             }
             AlterTableOperation::DropColumn { column_names, .. } => {
@@ -330,7 +335,7 @@ impl Schema {
             AlterTableOperation::AddConstraint {
                 constraint,
                 not_valid,
-            } => add_constraint(table, constraint, *not_valid, replay.tx),
+            } => add_constraint(table, constraint, *not_valid, replay),
             AlterTableOperation::DropConstraint { name, .. } => {
                 let name = ident_key(name);
                 table.constraints.retain(|c| c.name != name);
@@ -421,7 +426,7 @@ pub fn is_serial(data_type: &DataType) -> bool {
     )
 }
 
-fn add_column(table: &mut Table, def: &ColumnDef, new: bool, tx: Option<u32>) {
+fn add_column(table: &mut Table, def: &ColumnDef, new: bool, replay: Replay) {
     let name = ident_key(&def.name);
     let mut not_null = is_serial(&def.data_type);
     for opt in &def.options {
@@ -449,7 +454,7 @@ fn add_column(table: &mut Table, def: &ColumnDef, new: bool, tx: Option<u32>) {
                     ConstraintKind::PrimaryKey,
                     vec![name.clone()],
                     true,
-                    tx,
+                    replay,
                 );
             }
             ColumnOption::Unique(_) => {
@@ -461,7 +466,7 @@ fn add_column(table: &mut Table, def: &ColumnDef, new: bool, tx: Option<u32>) {
                     ConstraintKind::Unique,
                     vec![name.clone()],
                     true,
-                    tx,
+                    replay,
                 );
             }
             ColumnOption::ForeignKey(fk) => {
@@ -476,6 +481,7 @@ fn add_column(table: &mut Table, def: &ColumnDef, new: bool, tx: Option<u32>) {
                     validated: true,
                     new: true,
                     not_valid_in_tx: None,
+                    origin: replay.origin,
                 });
             }
             ColumnOption::Check(check) => {
@@ -490,6 +496,7 @@ fn add_column(table: &mut Table, def: &ColumnDef, new: bool, tx: Option<u32>) {
                     validated: true,
                     new: true,
                     not_valid_in_tx: None,
+                    origin: replay.origin,
                 });
             }
             _ => {}
@@ -510,8 +517,9 @@ fn push_unique(
     kind: ConstraintKind,
     columns: Vec<String>,
     validated: bool,
-    tx: Option<u32>,
+    replay: Replay,
 ) {
+    let tx = replay.tx;
     if kind == ConstraintKind::PrimaryKey {
         for c in &columns {
             if let Some(col) = table.column_mut(c) {
@@ -532,6 +540,7 @@ fn push_unique(
         validated,
         new: true,
         not_valid_in_tx: (!validated).then_some(tx).flatten(),
+        origin: replay.origin,
     });
 }
 
@@ -548,7 +557,8 @@ pub fn not_null_column(expr: &Expr) -> Option<String> {
     }
 }
 
-fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, tx: Option<u32>) {
+fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, replay: Replay) {
+    let tx = replay.tx;
     let idents = |ids: &[Ident]| ids.iter().map(ident_key).collect::<Vec<_>>();
     let index_cols = |cols: &[IndexColumn]| cols.iter().map(index_column).collect::<Vec<_>>();
     let named = |n: &Option<Ident>, default: String| n.as_ref().map(ident_key).unwrap_or(default);
@@ -561,13 +571,13 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, tx: O
                 ConstraintKind::PrimaryKey,
                 index_cols(&pk.columns),
                 true,
-                tx,
+                replay,
             );
         }
         TableConstraint::Unique(u) => {
             let cols = index_cols(&u.columns);
             let name = named(&u.name, format!("{}_{}_key", table.name, cols.join("_")));
-            push_unique(table, name, ConstraintKind::Unique, cols, true, tx);
+            push_unique(table, name, ConstraintKind::Unique, cols, true, replay);
         }
         TableConstraint::PrimaryKeyUsingIndex(u) | TableConstraint::UniqueUsingIndex(u) => {
             let index = ident_key(&u.index_name);
@@ -602,6 +612,7 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, tx: O
                 validated: true,
                 new: true,
                 not_valid_in_tx: None,
+                origin: replay.origin,
             });
         }
         TableConstraint::ForeignKey(fk) => {
@@ -616,6 +627,7 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, tx: O
                 validated: !not_valid,
                 new: true,
                 not_valid_in_tx: not_valid.then_some(tx).flatten(),
+                origin: replay.origin,
             });
         }
         TableConstraint::Check(check) => {
@@ -634,6 +646,7 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, tx: O
                 validated: !not_valid,
                 new: true,
                 not_valid_in_tx: not_valid.then_some(tx).flatten(),
+                origin: replay.origin,
             });
         }
         _ => {}
@@ -648,7 +661,13 @@ mod tests {
     fn replay(schema: &mut Schema, sql: &str) {
         for stmt in parse_all(sql, Dialect::Postgres) {
             if let Some(ast) = &stmt.ast {
-                schema.apply(ast, Replay { tx: Some(1) });
+                schema.apply(
+                    ast,
+                    Replay {
+                        tx: Some(1),
+                        origin: (0, 0),
+                    },
+                );
             }
         }
     }

@@ -109,19 +109,22 @@ fn check(ctx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {
             .help(format!("Add an index on ({cols}), with `CREATE INDEX CONCURRENTLY` if the table already has rows.")),
             table,
             columns,
+            origin: m.origin,
             stands,
         });
     }
 }
 
-/// The finding stands if the table and its foreign key still exist at the
-/// end of the chain and still no index leads with the key's columns.
+/// The finding stands if the table and this very foreign key (not one
+/// dropped and made again later) still exist at the end of the chain, and
+/// still no index leads with the key's columns.
 fn stands(schema: &Schema, d: &Deferred) -> bool {
     schema.table_by_key(&d.table).is_some_and(|t| {
-        let fk_remains = t
-            .constraints
-            .iter()
-            .any(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }) && c.columns == d.columns);
+        let fk_remains = t.constraints.iter().any(|c| {
+            matches!(c.kind, ConstraintKind::ForeignKey { .. })
+                && c.columns == d.columns
+                && c.origin == d.origin
+        });
         fk_remains && !t.has_index_leading_with(&d.columns)
     })
 }
