@@ -418,3 +418,113 @@ fn human_columns_count_characters_like_json() {
     let (_, report) = json(dir.path(), &[]);
     assert_eq!(report["diagnostics"][0]["start"]["column"], 28);
 }
+
+#[test]
+fn the_postgres_version_changes_what_a_default_costs() {
+    let dir = tree(&[(
+        "migrations/0001_add.sql",
+        b"ALTER TABLE orders ADD COLUMN plan text NOT NULL DEFAULT 'free';\n",
+    )]);
+    let select = ["--select", "add-column-volatile-default"];
+    let (_, modern) = json(dir.path(), &select);
+    assert!(rules_of(&modern).is_empty());
+    let mut old = select.to_vec();
+    old.extend(["--postgres-version", "10"]);
+    let (code, old) = json(dir.path(), &old);
+    assert_eq!(code, 1);
+    assert_eq!(rules_of(&old), vec!["add-column-volatile-default"]);
+    let out = querylint(dir.path(), &["check", "--postgres-version", "abc"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_transaction_mode_can_be_overridden() {
+    let dir = tree(&[(
+        "migrations/0001_index.sql",
+        b"CREATE INDEX CONCURRENTLY orders_a_idx ON orders (a);\n",
+    )]);
+    let select = ["--select", "concurrently-in-transaction"];
+    let (_, plain) = json(dir.path(), &select);
+    assert!(
+        rules_of(&plain).is_empty(),
+        "a plain folder runs without a transaction"
+    );
+    let mut always = select.to_vec();
+    always.extend(["--migration-transactions", "always"]);
+    let (_, wrapped) = json(dir.path(), &always);
+    assert_eq!(rules_of(&wrapped), vec!["concurrently-in-transaction"]);
+}
+
+#[test]
+fn a_migration_given_alone_or_on_stdin_is_linted_after_its_history() {
+    let dir = tree(&[
+        (
+            "migrations/0001_init.sql",
+            b"CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n",
+        ),
+        (
+            "migrations/0002_index.sql",
+            b"CREATE TABLE items (id bigint PRIMARY KEY);\nCREATE INDEX items_id_idx ON items (id);\nCREATE INDEX orders_note_idx ON orders (note);\n",
+        ),
+    ]);
+    let select = ["--select", "create-index-non-concurrently"];
+    let mut alone = select.to_vec();
+    alone.push("migrations/0002_index.sql");
+    let (_, report) = json(dir.path(), &alone);
+    let lines: Vec<u64> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3], "only the index on the older table");
+
+    // An editor sends the unsaved text of a new migration.
+    let out = with_stdin(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "create-index-non-concurrently,drop-table",
+            "--stdin-filename",
+            "migrations/0003_new.sql",
+        ],
+        b"DROP TABLE items;\n",
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules_of(&report), vec!["drop-table"]);
+    assert_eq!(report["diagnostics"][0]["path"], "migrations/0003_new.sql");
+}
+
+#[test]
+fn migrations_for_another_database_get_no_postgres_lock_rules() {
+    let dir = tree(&[
+        (
+            "m/migrations/20190101000000_users.mysql.up.sql",
+            b"ALTER TABLE users ADD COLUMN name varchar(20) NOT NULL;\n",
+        ),
+        (
+            "m/migrations/20190101000000_users.postgres.up.sql",
+            b"ALTER TABLE users ADD COLUMN name text NOT NULL;\n",
+        ),
+        (
+            "prisma/migrations/migration_lock.toml",
+            b"provider = \"sqlite\"\n",
+        ),
+        (
+            "prisma/migrations/20240101_init/migration.sql",
+            b"CREATE INDEX \"User_name_idx\" ON \"User\"(\"name\");\n",
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "migration"]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().all(|p| p.contains(".postgres.")), "{paths:?}");
+    assert!(!paths.is_empty());
+}
