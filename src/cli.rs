@@ -288,12 +288,12 @@ impl Job<'_> {
         &self,
         chain: &Chain,
         members: &[PathBuf],
-        wanted: &[PathBuf],
+        wanted: &std::collections::HashSet<PathBuf>,
     ) -> Vec<(PathBuf, Outcome)> {
         let results = lint::lint_chain(
             chain,
             members,
-            &|p| wanted.iter().any(|w| w == p),
+            &|p| wanted.contains(p),
             &|p| self.read(p),
             self.settings,
         );
@@ -328,7 +328,7 @@ impl Job<'_> {
 /// with the members to report on.
 enum Work {
     File(Candidate),
-    Chain(Chain, Vec<PathBuf>, Vec<PathBuf>),
+    Chain(Chain, Vec<PathBuf>, std::collections::HashSet<PathBuf>),
 }
 
 /// Groups migrations by chain. A chain's members are all its migrations on
@@ -347,18 +347,23 @@ fn plan(files: Vec<Candidate>) -> Vec<Work> {
             work.push(Work::File(c));
         }
     }
+    let mut chains = Vec::new();
     for (root, (hint, wanted)) in roots {
         let mut members = members_of(&root);
-        for w in &wanted {
-            if !members.contains(w) {
-                members.push(w.clone());
-            }
-        }
+        let on_disk: std::collections::HashSet<PathBuf> = members.iter().cloned().collect();
+        members.extend(wanted.iter().filter(|w| !on_disk.contains(*w)).cloned());
         let chain = Chain::new(root, hint, &members);
         chain.sort(&mut members);
-        work.push(Work::Chain(chain, members, wanted));
+        chains.push(Work::Chain(chain, members, wanted.into_iter().collect()));
     }
-    work
+    // Chains first: a chain is replayed on one thread, so it should start
+    // while the other threads take the single files.
+    chains.sort_by_key(|w| match w {
+        Work::Chain(_, members, _) => std::cmp::Reverse(members.len()),
+        Work::File(_) => std::cmp::Reverse(0),
+    });
+    chains.extend(work);
+    chains
 }
 
 fn check(args: CheckArgs) -> i32 {

@@ -5,6 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::{FileKind, dialect_hint};
 use crate::extract::{Origin, SqlUnit, sql_file_unit};
@@ -197,8 +199,8 @@ pub type ChainResult = (usize, Result<(String, Vec<Diagnostic>), String>);
 pub fn lint_chain(
     chain: &Chain,
     members: &[PathBuf],
-    wanted: &dyn Fn(&Path) -> bool,
-    load: &dyn Fn(&Path) -> Result<String, String>,
+    wanted: &(dyn Fn(&Path) -> bool + Sync),
+    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
     settings: &Settings,
 ) -> Vec<ChainResult> {
     let mut schema = Schema::default();
@@ -206,62 +208,51 @@ pub fn lint_chain(
     let mut deferred = Vec::new();
     let mut tx_counter = 0u32;
     let configured = chain.configured_dialect();
-    for (index, path) in members.iter().enumerate() {
-        let wanted = wanted(path);
-        let text = match load(path) {
-            Ok(text) => text,
-            Err(reason) => {
-                if wanted {
-                    results.push((index, Err(reason)));
+    // Reading and parsing do not depend on the schema: a batch of files is
+    // prepared in parallel, then replayed in order on this thread.
+    let indexed: Vec<(usize, &PathBuf)> = members.iter().enumerate().collect();
+    for batch in indexed.chunks(CHAIN_BATCH) {
+        let prepared: Vec<Prepared> = batch
+            .par_iter()
+            .map(|&(index, path)| {
+                prepare(chain, index, path, wanted(path), load, configured, settings)
+            })
+            .collect();
+        for p in prepared {
+            let text = match p.text {
+                Ok(text) => text,
+                Err(reason) => {
+                    if p.wanted {
+                        results.push((p.index, Err(reason)));
+                    }
+                    continue;
                 }
-                continue;
-            }
-        };
-        let migration = chain.migration(path);
-        let dialect = dialect_hint(path)
-            .or(configured)
-            .unwrap_or(settings.dialect);
-        let file_settings = settings.with_dialect(dialect);
-        let mut diags = Vec::new();
-        schema.begin_migration();
-        for (unit, direction) in migration_units(&text, migration.direction) {
-            if direction == Direction::Down || !dialect.is_postgres() {
-                if wanted {
-                    lint_unit(&unit, &file_settings, &mut diags);
+            };
+            let mut diags = p.diags;
+            let file_settings = settings.with_dialect(p.dialect);
+            schema.begin_migration();
+            for up in p.up {
+                let mut replayer = Replayer {
+                    file_index: p.index as u32,
+                    statement_index: 0,
+                    schema: &mut schema,
+                    file: up.file,
+                    transaction: None,
+                    tx_counter: &mut tx_counter,
+                    settings: &file_settings,
+                    wanted: p.wanted,
+                };
+                replayer.open_file(up.statements.len());
+                for stmt in &up.statements {
+                    replayer.statement(&up.unit, &up.parsed, stmt, &mut diags);
                 }
-                continue;
+                for d in replayer.file.deferred.into_inner() {
+                    deferred.push((results.len(), d));
+                }
             }
-            let (parsed, stmts) = parse_unit(&unit.text, dialect);
-            let tx_mode = chain.tx_mode(&migration, &text, settings.transactions);
-            let file = FileState {
-                tool: chain.tool,
-                tx_mode,
-                postgres_version: settings.options.postgres_version,
-                lock_timeout_set: false,
-                lock_timeout_reported: Cell::new(false),
-                changes_schema: stmts.iter().any(|s| s.ast.as_ref().is_some_and(is_ddl)),
-                deferred: RefCell::new(Vec::new()),
-            };
-            let mut replayer = Replayer {
-                file_index: index as u32,
-                statement_index: 0,
-                schema: &mut schema,
-                file,
-                transaction: None,
-                tx_counter: &mut tx_counter,
-                settings: &file_settings,
-                wanted,
-            };
-            replayer.open_file(stmts.len());
-            for stmt in &stmts {
-                replayer.statement(&unit, &parsed, stmt, &mut diags);
+            if p.wanted {
+                results.push((p.index, Ok((text, diags))));
             }
-            for d in replayer.file.deferred.into_inner() {
-                deferred.push((results.len(), d));
-            }
-        }
-        if wanted {
-            results.push((index, Ok((text, diags))));
         }
     }
     for (at, d) in deferred {
@@ -277,6 +268,82 @@ pub fn lint_chain(
         }
     }
     results
+}
+
+/// How many migrations of a chain are read and parsed at once.
+const CHAIN_BATCH: usize = 16;
+
+/// A migration read and parsed, ready to be replayed.
+struct Prepared {
+    index: usize,
+    wanted: bool,
+    text: Result<String, String>,
+    dialect: Dialect,
+    /// Findings of the parts that need no schema: down migrations and
+    /// migrations for another database.
+    diags: Vec<Diagnostic>,
+    up: Vec<UpUnit>,
+}
+
+/// An up migration (or dbmate's up section) for PostgreSQL, parsed.
+struct UpUnit {
+    unit: SqlUnit,
+    parsed: ParsedUnit,
+    statements: Vec<Statement>,
+    file: FileState,
+}
+
+fn prepare(
+    chain: &Chain,
+    index: usize,
+    path: &Path,
+    wanted: bool,
+    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    configured: Option<Dialect>,
+    settings: &Settings,
+) -> Prepared {
+    let mut prepared = Prepared {
+        index,
+        wanted,
+        text: load(path),
+        dialect: dialect_hint(path)
+            .or(configured)
+            .unwrap_or(settings.dialect),
+        diags: Vec::new(),
+        up: Vec::new(),
+    };
+    let Ok(text) = &prepared.text else {
+        return prepared;
+    };
+    let migration = chain.migration(path);
+    let dialect = prepared.dialect;
+    for (unit, direction) in migration_units(text, migration.direction) {
+        if direction == Direction::Down || !dialect.is_postgres() {
+            if wanted {
+                lint_unit(&unit, &settings.with_dialect(dialect), &mut prepared.diags);
+            }
+            continue;
+        }
+        let (parsed, statements) = parse_unit(&unit.text, dialect);
+        let file = FileState {
+            tool: chain.tool,
+            tx_mode: chain.tx_mode(&migration, text, settings.transactions),
+            postgres_version: settings.options.postgres_version,
+            lock_timeout_set: false,
+            lock_timeout_reported: Cell::new(false),
+            changes_schema: statements
+                .iter()
+                .any(|s| s.ast.as_ref().is_some_and(is_ddl)),
+            deferred: RefCell::new(Vec::new()),
+        };
+        prepared.up.push(UpUnit {
+            unit,
+            parsed,
+            statements,
+            file,
+        });
+    }
+    prepared
 }
 
 /// Walks the statements of one migration, keeping track of transactions,

@@ -528,3 +528,38 @@ fn migrations_for_another_database_get_no_postgres_lock_rules() {
     assert!(paths.iter().all(|p| p.contains(".postgres.")), "{paths:?}");
     assert!(!paths.is_empty());
 }
+
+#[test]
+fn diesel_flyway_and_popx_say_when_a_migration_runs_without_a_transaction() {
+    let index = b"CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n".as_slice();
+    let dir = tree(&[
+        ("diesel/migrations/2024-01-01-000000_wrapped/up.sql", index),
+        ("diesel/migrations/2024-01-02-000000_bare/up.sql", index),
+        (
+            "diesel/migrations/2024-01-02-000000_bare/metadata.toml",
+            b"run_in_transaction = false\n",
+        ),
+        // Flyway runs a migration with a concurrent build outside a
+        // transaction by itself.
+        ("flyway/sql/V1__index.sql", index),
+        ("popx/migrations/20240101000000_a.postgres.up.sql", index),
+        (
+            "popx/migrations/20240102000000_b.postgres.autocommit.up.sql",
+            index,
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "concurrently-in-transaction"]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "diesel/migrations/2024-01-01-000000_wrapped/up.sql",
+            "popx/migrations/20240101000000_a.postgres.up.sql"
+        ]
+    );
+}

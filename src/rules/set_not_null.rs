@@ -42,7 +42,11 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if proven && m.postgres_at_least(12) {
             continue;
         }
-        let help = if m.postgres_at_least(12) {
+        let help = if m.postgres_at_least(18) {
+            format!(
+                "Add `CONSTRAINT {column}_not_null NOT NULL {column} NOT VALID` (PostgreSQL 18), then `VALIDATE CONSTRAINT` it in a later transaction, which does not block writes."
+            )
+        } else if m.postgres_at_least(12) {
             format!(
                 "First add `CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT` it in a later transaction (that scan does not block writes); `SET NOT NULL` then uses the check instead of scanning, and the check can be dropped afterwards."
             )
