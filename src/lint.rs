@@ -14,7 +14,7 @@ use crate::migrate::layout::is_dbmate;
 use crate::migrate::schema::Replay;
 use crate::migrate::{
     Chain, Direction, FileState, MigrationState, Schema, Tool, TxMode, TxOverride, chain_of,
-    is_ddl, lock_timeout_change, plpgsql,
+    is_ddl, lock_timeout_change, plpgsql, timezone_change,
 };
 use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, each_statement, parse_unit};
 use crate::rules::{RULES, Rule, RuleOptions, StatementContext};
@@ -334,6 +334,7 @@ fn prepare(
             changes_schema: statements
                 .iter()
                 .any(|s| s.ast.as_ref().is_some_and(is_ddl)),
+            timezone_utc: false,
             deferred: RefCell::new(Vec::new()),
         };
         prepared.up.push(UpUnit {
@@ -430,6 +431,9 @@ impl Replayer<'_> {
         };
         if let Some(set) = lock_timeout_change(ast) {
             self.file.lock_timeout_set = set;
+        }
+        if let Some(utc) = timezone_change(ast) {
+            self.file.timezone_utc = utc;
         }
         self.schema.apply(
             ast,

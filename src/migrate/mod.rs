@@ -29,6 +29,10 @@ pub struct FileState {
     /// Whether the migration changes the schema (holds DDL), as opposed to a
     /// migration that only moves data.
     pub changes_schema: bool,
+    /// Whether a `SET timezone = 'UTC'` ran earlier in the migration, which
+    /// makes `timestamp` to `timestamptz` a change without a rewrite from
+    /// PostgreSQL 12.
+    pub timezone_utc: bool,
     /// Findings that can only be confirmed at the end of the chain.
     pub deferred: RefCell<Vec<Deferred>>,
 }
@@ -126,4 +130,28 @@ pub fn lock_timeout_change(stmt: &Statement) -> Option<bool> {
         }
         _ => None,
     }
+}
+
+/// What a `SET timezone` / `SET TIME ZONE` statement does: `Some(true)` for
+/// UTC, `Some(false)` for another zone, `None` for other statements.
+pub fn timezone_change(stmt: &Statement) -> Option<bool> {
+    let value = match stmt {
+        Statement::Set(sqlparser::ast::Set::SingleAssignment {
+            variable, values, ..
+        }) if variable.to_string().eq_ignore_ascii_case("timezone") => values.first()?,
+        Statement::Set(sqlparser::ast::Set::SetTimeZone { value, .. }) => value,
+        _ => return None,
+    };
+    let zone = match value {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => s.clone(),
+            _ => return Some(false),
+        },
+        Expr::Identifier(id) => id.value.clone(),
+        _ => return Some(false),
+    };
+    Some(matches!(
+        zone.to_ascii_uppercase().as_str(),
+        "UTC" | "ETC/UTC" | "UCT" | "ZULU" | "GMT" | "ETC/GMT" | "Z"
+    ))
 }

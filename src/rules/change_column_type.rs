@@ -41,10 +41,19 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
             .and_then(|t| t.column(&ident_key(column_name)))
             .and_then(|c| c.data_type.clone());
         let to = Type::of(data_type);
+        // `USING col` converts nothing: the plain cast.
+        let using = using.as_ref().filter(|u| !is_column(u, column_name));
         let message = match &old {
             Some(old) => {
                 let from = Type::of(old);
-                if from == to || (using.is_none() && no_rewrite(&from, &to)) {
+                let utc_switch = m.postgres_at_least(12)
+                    && m.file.timezone_utc
+                    && matches!(
+                        (from.base.as_str(), to.base.as_str()),
+                        ("timestamp", "timestamptz") | ("timestamptz", "timestamp")
+                    )
+                    && to.args.first().unwrap_or(&6) >= from.args.first().unwrap_or(&6);
+                if from == to || (using.is_none() && (no_rewrite(&from, &to) || utc_switch)) {
                     continue;
                 }
                 format!(
@@ -67,6 +76,15 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 "Add a new column of the new type, write to both from the application, backfill in batches, switch reads over, then drop the old column.",
             ),
         );
+    }
+}
+
+/// Whether `expr` is just the column itself (`USING col`).
+fn is_column(expr: &sqlparser::ast::Expr, column: &sqlparser::ast::Ident) -> bool {
+    match expr {
+        sqlparser::ast::Expr::Identifier(id) => ident_key(id) == ident_key(column),
+        sqlparser::ast::Expr::Nested(e) => is_column(e, column),
+        _ => false,
     }
 }
 
