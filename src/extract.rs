@@ -130,12 +130,13 @@ pub struct SqlUnit {
 
 const BOM: &str = "\u{feff}";
 
-/// The unit of a `.sql` file: the whole text, less a leading byte order mark.
+/// The unit of a `.sql` file: the whole text, less a leading byte order mark,
+/// with template placeholders made parseable (see [`blank_templates`]).
 pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
     let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &text[skip..];
     SqlUnit {
-        text: body.to_owned(),
+        text: blank_templates(body),
         map: OffsetMap::shifted(skip, body.len()),
         interpolations: Vec::new(),
         origin: Origin {
@@ -146,9 +147,57 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
     }
 }
 
+/// Makes the placeholders of SQL templates parseable without moving a byte:
+/// a Go or Jinja expression `{{ ... }}` (`{{ index .Options "Namespace" }}`,
+/// `{{ ref('users') }}`) becomes an identifier of underscores of the same
+/// length, and a Jinja statement `{% ... %}` becomes spaces. An array literal
+/// such as `'{{1,2},{3,4}}'` is left alone: a placeholder starts with a
+/// letter, `.`, `-` or `_` and ends on the same line.
+pub fn blank_templates(text: &str) -> String {
+    if !text.contains("{{") && !text.contains("{%") {
+        return text.to_owned();
+    }
+    let mut out = text.as_bytes().to_vec();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let (close, fill) = match &bytes[i..i + 2] {
+            b"{{" => ("}}", b'_'),
+            b"{%" => ("%}", b' '),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let rest = &text[i + 2..];
+        let first = rest.trim_start_matches([' ', '-', '+']).chars().next();
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        match rest[..line_end].find(close) {
+            Some(end) if first.is_some_and(|c| c.is_alphabetic() || c == '.' || c == '_') => {
+                let stop = i + 2 + end + 2;
+                out[i..stop].fill(fill);
+                i = stop;
+            }
+            _ => i += 2,
+        }
+    }
+    // Only ASCII bytes were replaced, each by an ASCII byte.
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_placeholders_become_identifiers_of_the_same_length() {
+        let sql = "CREATE TABLE {{ index .Options \"Namespace\" }}.users (a int[] DEFAULT '{{1,2},{3,4}}');\n{% if x %}SELECT 1;{% endif %}";
+        let out = blank_templates(sql);
+        assert_eq!(out.len(), sql.len());
+        assert!(out.starts_with("CREATE TABLE _______"), "{out}");
+        assert!(out.contains("'{{1,2},{3,4}}'"));
+        assert!(out.ends_with("          SELECT 1;           "), "{out}");
+    }
 
     #[test]
     fn boundaries_between_segments_map_to_the_side_the_range_needs() {
