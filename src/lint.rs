@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::{FileKind, dialect_hint};
 use crate::extract::{Origin, SqlUnit, sql_file_unit};
-use crate::migrate::layout::is_dbmate;
+use crate::migrate::layout::sections;
 use crate::migrate::schema::Replay;
 use crate::migrate::{
     Chain, Direction, FileState, MigrationState, Schema, Tool, TxMode, TxOverride, chain_of,
@@ -469,31 +469,35 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
     })
 }
 
-/// The units of a migration file and the direction of each: dbmate keeps
-/// both directions in one file, under `-- migrate:up` and
-/// `-- migrate:down`.
+/// The units of a migration file and the direction of each: dbmate and
+/// goose keep both directions in one file, each in sections opened by a
+/// marker comment; text before the first marker belongs to no direction and
+/// is linted as an up migration.
 fn migration_units(text: &str, direction: Direction) -> Vec<(SqlUnit, Direction)> {
     let whole = sql_file_unit(text, FileKind::MigrationSql);
-    if !is_dbmate(text) {
-        return vec![(whole, direction)];
-    }
-    let Some(down) = find_line(&whole.text, "-- migrate:down") else {
+    let Some(style) = sections(text) else {
         return vec![(whole, direction)];
     };
-    let up = slice_unit(&whole, 0..down);
-    let down = slice_unit(&whole, down..whole.text.len());
-    vec![(up, Direction::Up), (down, Direction::Down)]
-}
-
-fn find_line(text: &str, prefix: &str) -> Option<usize> {
+    let mut cuts: Vec<(usize, Direction)> = vec![(0, Direction::Up)];
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with(prefix) {
-            return Some(offset);
+    for line in whole.text.split_inclusive('\n') {
+        if let Some(up) = style.marker(line) {
+            let dir = if up { Direction::Up } else { Direction::Down };
+            if cuts.last().is_some_and(|&(at, _)| at == offset) {
+                cuts.pop();
+            }
+            cuts.push((offset, dir));
         }
         offset += line.len();
     }
-    None
+    let mut units = Vec::new();
+    for (i, &(start, dir)) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).map_or(whole.text.len(), |c| c.0);
+        if start < end {
+            units.push((slice_unit(&whole, start..end), dir));
+        }
+    }
+    units
 }
 
 fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {

@@ -15,6 +15,8 @@
 //!   transaction, as with Prisma).
 //! - dbmate wraps each migration in a transaction unless the
 //!   `-- migrate:up` line says `transaction:false`.
+//! - goose wraps each migration in a transaction unless it says
+//!   `-- +goose NO TRANSACTION`.
 //! - Flyway wraps each migration in a transaction, except that on
 //!   PostgreSQL it runs a migration holding a statement that cannot run in
 //!   one (`CREATE INDEX CONCURRENTLY` and the like) without a transaction,
@@ -44,6 +46,7 @@ pub enum Tool {
     Sqlx,
     GolangMigrate,
     Dbmate,
+    Goose,
     Flyway,
     Diesel,
     Popx,
@@ -58,6 +61,7 @@ impl Tool {
             Tool::Sqlx => "sqlx",
             Tool::GolangMigrate => "golang-migrate",
             Tool::Dbmate => "dbmate",
+            Tool::Goose => "goose",
             Tool::Flyway => "Flyway",
             Tool::Diesel => "diesel",
             Tool::Popx => "popx",
@@ -319,10 +323,10 @@ impl Chain {
         {
             return TxMode::None;
         }
-        let tool = if is_dbmate(text) {
-            Tool::Dbmate
-        } else {
-            self.tool
+        let tool = match sections(text) {
+            Some(Sections::Dbmate) => Tool::Dbmate,
+            Some(Sections::Goose) => Tool::Goose,
+            None => self.tool,
         };
         match tool {
             Tool::Prisma | Tool::GolangMigrate => TxMode::Implicit,
@@ -337,6 +341,14 @@ impl Chain {
                 } else {
                     TxMode::Wrapped
                 }
+            }
+            Tool::Goose => {
+                let off = text.lines().any(|l| {
+                    l.trim()
+                        .to_ascii_lowercase()
+                        .starts_with("-- +goose no transaction")
+                });
+                if off { TxMode::None } else { TxMode::Wrapped }
             }
             Tool::Flyway => {
                 let conf = migration.path.with_extension("sql.conf");
@@ -370,12 +382,42 @@ impl Chain {
     }
 }
 
-/// Whether a file uses dbmate's `-- migrate:up` / `-- migrate:down`
-/// sections. dbmate's folder layout is a plain one; its marker is not.
-pub fn is_dbmate(text: &str) -> bool {
-    text.lines()
-        .take(50)
-        .any(|l| l.trim_start().starts_with("-- migrate:up"))
+/// Tools that keep both directions of a migration in one file, in sections
+/// opened by a marker comment. Their folder layout is a plain one; their
+/// markers are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sections {
+    /// dbmate: `-- migrate:up`, `-- migrate:down`.
+    Dbmate,
+    /// goose: `-- +goose Up`, `-- +goose Down`.
+    Goose,
+}
+
+impl Sections {
+    /// Whether `line` opens the up or the down section: `Some(true)` for up.
+    pub fn marker(self, line: &str) -> Option<bool> {
+        let line = line.trim_start().to_ascii_lowercase();
+        let (up, down) = match self {
+            Sections::Dbmate => ("-- migrate:up", "-- migrate:down"),
+            Sections::Goose => ("-- +goose up", "-- +goose down"),
+        };
+        if line.starts_with(up) {
+            Some(true)
+        } else if line.starts_with(down) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which section markers a migration uses, if any.
+pub fn sections(text: &str) -> Option<Sections> {
+    text.lines().take(50).find_map(|l| {
+        [Sections::Dbmate, Sections::Goose]
+            .into_iter()
+            .find(|s| s.marker(l) == Some(true))
+    })
 }
 
 /// Flyway's test for a PostgreSQL migration it must run outside a

@@ -100,6 +100,7 @@ pub fn without_transaction(tool: Tool) -> &'static str {
             "drizzle-kit runs all pending migrations in one transaction, so run this statement outside its migrator (for example in a separate script after `drizzle-kit migrate`)"
         }
         Tool::Dbmate => "write `-- migrate:up transaction:false` as the migration's first line",
+        Tool::Goose => "add `-- +goose NO TRANSACTION` to the migration",
         Tool::Flyway => {
             "put it in a migration of its own (Flyway runs such a migration without a transaction), or set `executeInTransaction=false` in its `.conf` file"
         }
