@@ -98,25 +98,43 @@ def why_not(rule, path, line):
     except OSError:
         return UNEXPLAINED
     # Comments blanked out, line breaks kept, so lines still count.
-    text = re.sub(r"/\*.*?\*/|--[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
-    stmt, at = statement_at(text, line)
-    line_text = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
-    before = text[:at]
-    created = {norm(m) for m in re.findall(rf"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I)}
+    plain = re.sub(r"/\*.*?\*/|--[^\n]*", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    stmt, at = statement_at(plain, line)
+    lines = text.split("\n")
+    line_text = lines[line - 1] if line <= len(lines) else ""
+    before = plain[:at]
+    line_start = sum(len(l) + 1 for l in lines[: line - 1])
+    if re.search(r"^\s*--\s*(\+goose\s+down|migrate:down)", text[:line_start], re.I | re.M):
+        return "in a down section, which gets the query rules only"
+    created = {
+        norm(m)
+        for m in re.findall(
+            rf"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I
+        )
+    }
     for old, new in re.findall(rf"ALTER\s+TABLE\s+{NAME}\s+RENAME\s+TO\s+{NAME}", before, re.I):
         if norm(old) in created:
             created.add(norm(new))
     added = {norm(m) for m in re.findall(rf"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{NAME}", before, re.I)}
-    table = re.search(rf"(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?|\bON\s+(?:ONLY\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?){NAME}", stmt, re.I)
+    table = re.search(
+        rf"(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?|\bON\s+(?:ONLY\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?){NAME}",
+        stmt,
+        re.I,
+    )
     if table and norm(table.group(1)) in created:
         return "table created earlier in the same migration"
-    column = re.search(rf"(?:ALTER|DROP)\s+COLUMN\s+(?:IF\s+EXISTS\s+)?{NAME}", line_text, re.I) or re.search(
-        rf"(?:ALTER|DROP)\s+COLUMN\s+(?:IF\s+EXISTS\s+)?{NAME}", stmt, re.I
-    )
+    column_re = rf"(?:ALTER|DROP)\s+COLUMN\s+(?:IF\s+EXISTS\s+)?{NAME}"
+    column = re.search(column_re, line_text, re.I) or re.search(column_re, stmt, re.I)
     if column and norm(column.group(1)) in added:
         return "column added earlier in the same migration"
     if rule == "adding-field-with-default" and re.search(r"DEFAULT\s+-\d", stmt, re.I):
         return "a negative constant default (`-1`) is a constant: no rewrite from PostgreSQL 11"
+    if rule == "constraint-missing-not-valid" and re.search(r"PRIMARY\s+KEY|UNIQUE", line_text + stmt, re.I):
+        return "a primary key or unique constraint cannot be NOT VALID: reported as add-unique-constraint-without-index"
+    if rule == "adding-required-field" and re.search(r"serial", line_text, re.I):
+        return "a serial column is filled from its sequence: reported as add-column-volatile-default"
+    if re.search(r"\bON\s+ONLY\b", stmt, re.I):
+        return "CREATE INDEX ON ONLY a partitioned table builds nothing until partitions are attached"
     if rule == "require-lock-timeout":
         if re.search(r"SET\s+(?:LOCAL\s+)?lock_timeout", before, re.I):
             return "lock_timeout set earlier in the migration"
@@ -124,10 +142,8 @@ def why_not(rule, path, line):
             return "a concurrent index build takes a lock that lets reads and writes go on"
         if re.match(r"\s*ALTER\s+TYPE", stmt, re.I):
             return "ALTER TYPE ... ADD VALUE locks no table"
-        if re.match(r"\s*(CREATE\s+(TABLE|TYPE|SEQUENCE|EXTENSION|SCHEMA|VIEW|FUNCTION|OR)|COMMENT|INSERT|UPDATE|DELETE|SELECT)", stmt, re.I):
+        if re.match(r"\s*(CREATE\s+(TABLE|TYPE|SEQUENCE|EXTENSION|SCHEMA|VIEW|FUNCTION|OR)|COMMENT|INSERT|UPDATE|DELETE|SELECT|DROP\s+(FUNCTION|TRIGGER|TYPE|SEQUENCE))", stmt, re.I):
             return "the statement takes no lock that blocks reads or writes of an existing table"
-    if rule == "constraint-missing-not-valid" and re.search(r"PRIMARY\s+KEY", line_text, re.I):
-        return "a primary key cannot be NOT VALID: reported as add-unique-constraint-without-index"
     if rule == "adding-not-nullable-field":
         return "the column is NOT NULL already (a no-op), as the replayed schema knows"
     if rule == "changing-column-type":

@@ -114,6 +114,31 @@ fn lock_taken(
             .iter()
             .find(|n| !m.schema.index_table(n).is_some_and(|t| t.new))
             .map(|n| ("an ACCESS EXCLUSIVE", format!("the table of index `{n}`"))),
+        Some(Statement::Drop {
+            object_type: ObjectType::View | ObjectType::MaterializedView,
+            names,
+            ..
+        }) => names
+            .first()
+            .map(|n| ("an ACCESS EXCLUSIVE", format!("view `{n}`"))),
+        Some(Statement::Drop {
+            object_type: ObjectType::Schema,
+            names,
+            cascade: true,
+            ..
+        }) => names.first().map(|n| {
+            (
+                "an ACCESS EXCLUSIVE",
+                format!("every table and view in schema `{n}`"),
+            )
+        }),
+        Some(Statement::CreateView(v)) if v.or_replace => {
+            Some(("an ACCESS EXCLUSIVE", format!("view `{}`", v.name)))
+        }
+        Some(Statement::RefreshMaterializedView(r)) if !r.concurrently => Some((
+            "an ACCESS EXCLUSIVE",
+            format!("materialized view `{}`", r.name),
+        )),
         Some(Statement::Truncate(t)) => t
             .table_names
             .iter()
