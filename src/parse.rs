@@ -453,6 +453,14 @@ fn finish(
             raw.remove(i);
         }
     }
+    if let Some(at) = index_on_only(&toks) {
+        // Nor `CREATE INDEX ... ON ONLY parent`: parse it without `ONLY`,
+        // which stays among the tokens (see [`index_on_only`]).
+        let only = &toks[at];
+        if let Some(i) = raw.iter().position(|t| t.span.start == only.start_loc) {
+            raw.remove(i);
+        }
+    }
     let mut parser = Parser::new(dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
@@ -481,6 +489,21 @@ fn finish(
     })
 }
 
+/// For `CREATE [UNIQUE] INDEX ... ON ONLY table`, the index of the `ONLY`
+/// token. Such an index is built on the partitioned parent alone, which
+/// holds no rows: it takes no time and blocks nothing.
+pub fn index_on_only(toks: &[Tok]) -> Option<usize> {
+    let create_index = starts_with_keywords(toks, &[Keyword::CREATE, Keyword::INDEX])
+        || starts_with_keywords(toks, &[Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX]);
+    if !create_index {
+        return None;
+    }
+    let on = toks.iter().position(|t| t.is_keyword(Keyword::ON))?;
+    toks.get(on + 1)
+        .is_some_and(|t| t.is_keyword(Keyword::ONLY))
+        .then_some(on + 1)
+}
+
 /// Whether the statement's first tokens are the given keywords.
 pub fn starts_with_keywords(toks: &[Tok], keywords: &[Keyword]) -> bool {
     toks.len() >= keywords.len() && toks.iter().zip(keywords).all(|(t, &k)| t.is_keyword(k))
@@ -488,8 +511,9 @@ pub fn starts_with_keywords(toks: &[Tok], keywords: &[Keyword]) -> bool {
 
 /// Valid PostgreSQL statements the parser does not know and that no rule
 /// needs a syntax tree for: an anonymous `DO` block (drizzle-kit wraps every
-/// foreign key in one), `REINDEX`, `CLUSTER` and `VACUUM` (whose
-/// parenthesized options the parser does not read). They carry neither a syntax
+/// foreign key in one), `REINDEX`, `CLUSTER`, `VACUUM` (whose
+/// parenthesized options the parser does not read) and `ALTER INDEX ...
+/// ATTACH PARTITION`. They carry neither a syntax
 /// tree nor an error, so they raise no `parse-error` note.
 fn is_opaque(toks: &[Tok]) -> bool {
     let significant: Vec<&Tok> = toks
@@ -512,6 +536,8 @@ fn is_opaque(toks: &[Tok]) -> bool {
             first.is_keyword(Keyword::REINDEX)
                 || first.is_keyword(Keyword::CLUSTER)
                 || first.is_keyword(Keyword::VACUUM)
+                || (starts_with_keywords(toks, &[Keyword::ALTER, Keyword::INDEX])
+                    && toks.iter().any(|t| t.is_keyword(Keyword::ATTACH)))
         }
         [] => false,
     }

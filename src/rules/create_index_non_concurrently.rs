@@ -21,7 +21,10 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let (Some(m), Some(Statement::CreateIndex(ci))) = (ctx.migration, &ctx.stmt.ast) else {
         return;
     };
-    if ci.concurrently || m.is_new_table(&ci.table_name) {
+    if ci.concurrently
+        || m.is_new_table(&ci.table_name)
+        || crate::parse::index_on_only(ctx.tokens()).is_some()
+    {
         return;
     }
     let range = super::ddl::head(ctx, &ci.table_name);

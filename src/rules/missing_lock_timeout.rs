@@ -95,7 +95,11 @@ fn lock_taken(
             };
             Some((lock, format!("`{}`", shown(&at.name))))
         }
-        Some(Statement::CreateIndex(ci)) if !ci.concurrently && existing(&ci.table_name) => {
+        Some(Statement::CreateIndex(ci))
+            if !ci.concurrently
+                && existing(&ci.table_name)
+                && crate::parse::index_on_only(ctx.tokens()).is_none() =>
+        {
             Some(("a SHARE", format!("`{}`", shown(&ci.table_name))))
         }
         Some(Statement::Drop {
