@@ -1,7 +1,7 @@
 //! `missing-lock-timeout`: a migration that waits for a conflicting lock on
 //! a live table with no `lock_timeout`, so every query queues behind it.
 
-use sqlparser::ast::{AlterTableOperation, ObjectType, Statement, TableConstraint};
+use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement, TableConstraint};
 use sqlparser::keywords::Keyword;
 
 use super::ddl::{has_keyword, shown};
@@ -26,7 +26,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     if m.file.lock_timeout_set || m.file.lock_timeout_reported.get() {
         return;
     }
-    let Some((lock, table)) = lock_taken(ctx, &m) else {
+    let Some((lock, table, name)) = lock_taken(ctx, &m) else {
         return;
     };
     m.file.lock_timeout_reported.set(true);
@@ -35,16 +35,18 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         "SET lock_timeout = '5s';"
     };
-    let end = ctx
-        .tokens()
-        .iter()
-        .take(6)
-        .take_while(|t| t.kind != crate::parse::TokKind::LParen)
-        .last()
-        .map_or(ctx.first_token().end, |t| t.range.end);
+    // The statement's head, through the name of what it locks.
+    let range = match name {
+        Some(name) => super::ddl::head(ctx, name),
+        None => {
+            let toks = ctx.tokens();
+            let last = toks.get(1).unwrap_or(&toks[0]);
+            ctx.first_token().start..last.range.end
+        }
+    };
     out.push(
         Diagnostic::new(
-            ctx.first_token().start..end,
+            range,
             format!(
                 "This migration takes {lock} lock on {table} with no `lock_timeout`: while it waits behind a long-running query, every query on the table waits behind it"
             ),
@@ -55,13 +57,16 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     );
 }
 
+/// What a statement locks: the lock mode, the relation as the message names
+/// it, and its name in the statement, to point at.
+type Locked<'a> = (&'static str, String, Option<&'a ObjectName>);
+
 /// The lock a statement waits for, if it conflicts with normal reads or
-/// writes of a table that already exists, and the table as written.
-fn lock_taken(
-    ctx: &StatementContext<'_>,
-    m: &MigrationState<'_>,
-) -> Option<(&'static str, String)> {
-    let existing = |name: &sqlparser::ast::ObjectName| !m.is_new_table(name);
+/// writes of a relation that already exists.
+fn lock_taken<'a>(ctx: &StatementContext<'a>, m: &MigrationState<'_>) -> Option<Locked<'a>> {
+    const ACCESS_EXCLUSIVE: &str = "an ACCESS EXCLUSIVE";
+    let existing = |name: &ObjectName| !m.is_new_table(name);
+    let quoted = |name: &ObjectName| format!("`{}`", shown(name));
     match ctx.stmt.ast.as_ref() {
         Some(Statement::AlterTable(at)) if existing(&at.name) => {
             // VALIDATE CONSTRAINT and DETACH PARTITION CONCURRENTLY take a
@@ -91,16 +96,16 @@ fn lock_taken(
             let lock = if only_fk {
                 "a SHARE ROW EXCLUSIVE"
             } else {
-                "an ACCESS EXCLUSIVE"
+                ACCESS_EXCLUSIVE
             };
-            Some((lock, format!("`{}`", shown(&at.name))))
+            Some((lock, quoted(&at.name), Some(&at.name)))
         }
         Some(Statement::CreateIndex(ci))
             if !ci.concurrently
                 && existing(&ci.table_name)
                 && crate::parse::index_on_only(ctx.tokens()).is_none() =>
         {
-            Some(("a SHARE", format!("`{}`", shown(&ci.table_name))))
+            Some(("a SHARE", quoted(&ci.table_name), Some(&ci.table_name)))
         }
         Some(Statement::Drop {
             object_type: ObjectType::Table,
@@ -109,7 +114,7 @@ fn lock_taken(
         }) => names
             .iter()
             .find(|n| existing(n))
-            .map(|n| ("an ACCESS EXCLUSIVE", format!("`{n}`"))),
+            .map(|n| (ACCESS_EXCLUSIVE, quoted(n), Some(n))),
         Some(Statement::Drop {
             object_type: ObjectType::Index,
             names,
@@ -117,14 +122,20 @@ fn lock_taken(
         }) if !has_keyword(ctx, Keyword::CONCURRENTLY, 3) => names
             .iter()
             .find(|n| !m.schema.index_table(n).is_some_and(|t| t.new))
-            .map(|n| ("an ACCESS EXCLUSIVE", format!("the table of index `{n}`"))),
+            .map(|n| {
+                (
+                    ACCESS_EXCLUSIVE,
+                    format!("the table of index `{n}`"),
+                    Some(n),
+                )
+            }),
         Some(Statement::Drop {
             object_type: ObjectType::View | ObjectType::MaterializedView,
             names,
             ..
         }) => names
             .first()
-            .map(|n| ("an ACCESS EXCLUSIVE", format!("view `{n}`"))),
+            .map(|n| (ACCESS_EXCLUSIVE, format!("view `{n}`"), Some(n))),
         Some(Statement::Drop {
             object_type: ObjectType::Schema,
             names,
@@ -132,33 +143,39 @@ fn lock_taken(
             ..
         }) => names.first().map(|n| {
             (
-                "an ACCESS EXCLUSIVE",
+                ACCESS_EXCLUSIVE,
                 format!("every table and view in schema `{n}`"),
+                Some(n),
             )
         }),
-        Some(Statement::CreateView(v)) if v.or_replace => {
-            Some(("an ACCESS EXCLUSIVE", format!("view `{}`", v.name)))
-        }
+        Some(Statement::CreateView(v)) if v.or_replace => Some((
+            ACCESS_EXCLUSIVE,
+            format!("view `{}`", v.name),
+            Some(&v.name),
+        )),
         Some(Statement::RefreshMaterializedView(r)) if !r.concurrently => Some((
-            "an ACCESS EXCLUSIVE",
+            ACCESS_EXCLUSIVE,
             format!("materialized view `{}`", r.name),
+            Some(&r.name),
         )),
         Some(Statement::Truncate(t)) => t
             .table_names
             .iter()
             .find(|n| existing(&n.name))
-            .map(|n| ("an ACCESS EXCLUSIVE", format!("`{}`", n.name))),
-        Some(Statement::CreateTrigger(t)) if existing(&t.table_name) => {
-            Some(("a SHARE ROW EXCLUSIVE", format!("`{}`", t.table_name)))
-        }
+            .map(|n| (ACCESS_EXCLUSIVE, quoted(&n.name), Some(&n.name))),
+        Some(Statement::CreateTrigger(t)) if existing(&t.table_name) => Some((
+            "a SHARE ROW EXCLUSIVE",
+            quoted(&t.table_name),
+            Some(&t.table_name),
+        )),
         None => {
             let first = ctx.tokens().first()?;
             if first.is_keyword(Keyword::CLUSTER) || super::vacuum_full::is_vacuum_full(ctx) {
-                Some(("an ACCESS EXCLUSIVE", "the table".to_owned()))
+                Some((ACCESS_EXCLUSIVE, "the table".to_owned(), None))
             } else if first.is_keyword(Keyword::REINDEX)
                 && !has_keyword(ctx, Keyword::CONCURRENTLY, 4)
             {
-                Some(("a SHARE", "the table".to_owned()))
+                Some(("a SHARE", "the table".to_owned(), None))
             } else {
                 None
             }
