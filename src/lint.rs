@@ -370,6 +370,17 @@ impl Replayer<'_> {
         self.transaction = wrapped.then(|| self.next_tx());
     }
 
+    /// What the rules see of the statement being replayed.
+    fn state(&self, in_do_block: bool) -> MigrationState<'_> {
+        MigrationState {
+            schema: self.schema,
+            file: &self.file,
+            transaction: self.transaction,
+            in_do_block,
+            origin: self.origin(),
+        }
+    }
+
     fn origin(&self) -> (u32, u32) {
         (self.file_index, self.statement_index)
     }
@@ -389,26 +400,14 @@ impl Replayer<'_> {
         use sqlparser::ast::Statement as S;
         self.statement_index += 1;
         if self.wanted {
-            let state = MigrationState {
-                schema: self.schema,
-                file: &self.file,
-                transaction: self.transaction,
-                in_do_block: false,
-                origin: self.origin(),
-            };
+            let state = self.state(false);
             run_rules(unit, parsed, stmt, Some(state), self.settings, out);
         }
         if let Some(body) = do_block_unit(unit, stmt) {
             let (inner_parsed, inner) = parse_unit(&body.text, Dialect::Postgres);
             for s in &inner {
                 if self.wanted {
-                    let state = MigrationState {
-                        schema: self.schema,
-                        file: &self.file,
-                        transaction: self.transaction,
-                        in_do_block: true,
-                        origin: self.origin(),
-                    };
+                    let state = self.state(true);
                     run_rules(&body, &inner_parsed, s, Some(state), self.settings, out);
                 }
                 self.apply(s);

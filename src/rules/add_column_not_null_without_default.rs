@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
 
-use super::ddl::{alter_table, clause, options, shown};
+use super::ddl::{alter_existing_table, clause, options, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::is_serial;
@@ -19,12 +19,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Some((m, at)) = alter_table(ctx) else {
+    let Some((_, at)) = alter_existing_table(ctx) else {
         return;
     };
-    if m.is_new_table(&at.name) {
-        return;
-    }
     for op in &at.operations {
         let AlterTableOperation::AddColumn { column_def, .. } = op else {
             continue;

@@ -6,7 +6,7 @@ use sqlparser::ast::{
 };
 use std::ops::ControlFlow;
 
-use super::ddl::{alter_table, clause, options, shown};
+use super::ddl::{alter_existing_table, clause, options, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::is_serial;
@@ -73,12 +73,9 @@ const NOT_VOLATILE: &[&str] = &[
 ];
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Some((m, at)) = alter_table(ctx) else {
+    let Some((m, at)) = alter_existing_table(ctx) else {
         return;
     };
-    if m.is_new_table(&at.name) {
-        return;
-    }
     for op in &at.operations {
         let AlterTableOperation::AddColumn { column_def, .. } = op else {
             continue;

@@ -22,6 +22,25 @@ pub fn alter_table<'a>(ctx: &StatementContext<'a>) -> Option<(MigrationState<'a>
     }
 }
 
+/// Like [`alter_table`], for an `ALTER TABLE` of a table that existed before
+/// the migration.
+pub fn alter_existing_table<'a>(
+    ctx: &StatementContext<'a>,
+) -> Option<(MigrationState<'a>, &'a AlterTable)> {
+    alter_table(ctx).filter(|(m, at)| !m.is_new_table(&at.name))
+}
+
+/// The whole statement but its semicolon, for statements read from tokens.
+pub fn whole_statement(ctx: &StatementContext<'_>) -> Range<usize> {
+    let end = ctx
+        .tokens()
+        .iter()
+        .take_while(|t| t.kind != TokKind::SemiColon)
+        .last()
+        .map_or(ctx.first_token().end, |t| t.range.end);
+    ctx.first_token().start..end
+}
+
 /// `ALTER TABLE name`: from the statement's first token through the name.
 pub fn head(ctx: &StatementContext<'_>, name: &ObjectName) -> Range<usize> {
     let first = ctx.first_token();

@@ -41,8 +41,8 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     if all_new {
         return;
     }
-    let range = match names.last().and_then(|n| ctx.node(n)) {
-        Some(n) => ctx.first_token().start..n.end,
+    let range = match names.last() {
+        Some(last) => super::ddl::head(ctx, last),
         None => ctx.first_token(),
     };
     out.push(

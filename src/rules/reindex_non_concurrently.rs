@@ -27,11 +27,6 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
-    let end = toks
-        .iter()
-        .take_while(|t| t.kind != crate::parse::TokKind::SemiColon)
-        .last()
-        .map_or(ctx.first_token().end, |t| t.range.end);
     let help = if m.postgres_at_least(12) {
         "Use `REINDEX ... CONCURRENTLY` (PostgreSQL 12 and later), outside a transaction, or run it by hand off-peak rather than in a migration."
     } else {
@@ -39,7 +34,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     out.push(
         Diagnostic::new(
-            ctx.first_token().start..end,
+            super::ddl::whole_statement(ctx),
             "`REINDEX` blocks writes to the table (SHARE lock) and every query that would use the index (ACCESS EXCLUSIVE on the index) while it rebuilds",
         )
         .help(help),

@@ -2,7 +2,7 @@
 
 use sqlparser::ast::AlterTableOperation;
 
-use super::ddl::{alter_table, clause, shown};
+use super::ddl::{alter_existing_table, clause, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -17,12 +17,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Some((m, at)) = alter_table(ctx) else {
+    let Some((_, at)) = alter_existing_table(ctx) else {
         return;
     };
-    if m.is_new_table(&at.name) {
-        return;
-    }
     for op in &at.operations {
         let AlterTableOperation::RenameTable { .. } = op else {
             continue;

@@ -4,7 +4,6 @@ use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
     id: "vacuum-full",
@@ -20,15 +19,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     if !is_vacuum_full(ctx) {
         return;
     }
-    let end = ctx
-        .tokens()
-        .iter()
-        .take_while(|t| t.kind != TokKind::SemiColon)
-        .last()
-        .map_or(ctx.first_token().end, |t| t.range.end);
     out.push(
         Diagnostic::new(
-            ctx.first_token().start..end,
+            super::ddl::whole_statement(ctx),
             "`VACUUM FULL` rewrites the whole table under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes",
         )
         .help("Plain `VACUUM` (or autovacuum) reclaims space without blocking. To shrink a bloated table online, use an extension such as pg_repack or pg_squeeze."),
