@@ -97,6 +97,17 @@ fn is_migration(path: &Path, name: &str) -> bool {
     if versioned && matches!(name.as_bytes().get(digits), Some(b'_' | b'-')) {
         return true;
     }
+    // A folder per migration: Prisma and drizzle-kit 1.0
+    // (`<version>_<name>/migration.sql`), diesel (`<version>_<name>/up.sql`).
+    let folder_per_migration = matches!(lower.as_str(), "migration.sql" | "up.sql" | "down.sql")
+        && path
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.bytes().take_while(u8::is_ascii_digit).count() >= 4);
+    if folder_per_migration {
+        return true;
+    }
     path.parent().is_some_and(|dir| {
         dir.components().any(|c| {
             c.as_os_str().to_str().is_some_and(|s| {
@@ -264,6 +275,15 @@ mod tests {
             Some(FileKind::MigrationSql)
         );
         assert_eq!(kind("queries/2024_report.sql"), Some(FileKind::Sql));
+        assert_eq!(
+            kind("drizzle/20250101000000_init/migration.sql"),
+            Some(FileKind::MigrationSql)
+        );
+        assert_eq!(
+            kind("db/2024-01-01-000000_users/up.sql"),
+            Some(FileKind::MigrationSql)
+        );
+        assert_eq!(kind("reports/up.sql"), Some(FileKind::Sql));
         assert_eq!(kind("src/db.ts"), Some(FileKind::TypeScript));
         assert_eq!(kind("README.md"), None);
     }

@@ -563,3 +563,18 @@ fn diesel_flyway_and_popx_say_when_a_migration_runs_without_a_transaction() {
         ]
     );
 }
+
+#[test]
+fn set_not_null_uses_a_validated_check_only_from_postgres_12() {
+    let dir = tree(&[(
+        "migrations/0001_nn.sql",
+        b"ALTER TABLE orders ADD CONSTRAINT c CHECK (note IS NOT NULL) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;\nALTER TABLE orders ALTER COLUMN note SET NOT NULL;\n",
+    )]);
+    let (_, modern) = json(dir.path(), &["--select", "set-not-null"]);
+    assert!(rules_of(&modern).is_empty());
+    let (_, old) = json(
+        dir.path(),
+        &["--select", "set-not-null", "--postgres-version", "11"],
+    );
+    assert_eq!(rules_of(&old), vec!["set-not-null"]);
+}
