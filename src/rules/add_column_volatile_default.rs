@@ -6,7 +6,7 @@ use sqlparser::ast::{
 };
 use std::ops::ControlFlow;
 
-use super::ddl::{alter_existing_table, clause, options, shown};
+use super::helpers::{alter_existing_table, clause, options, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::is_serial;

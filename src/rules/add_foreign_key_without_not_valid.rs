@@ -1,7 +1,7 @@
 //! `add-foreign-key-without-not-valid`: a foreign key added to a live table
 //! and validated at once.
 
-use super::ddl::{Validated, validated_constraint};
+use super::helpers::{Validated, validated_constraint};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 

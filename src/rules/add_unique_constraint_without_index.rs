@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{AlterTableOperation, ColumnOption, TableConstraint};
 
-use super::ddl::{alter_existing_table, clause, options, shown};
+use super::helpers::{alter_existing_table, clause, options, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 

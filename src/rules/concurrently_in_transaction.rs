@@ -4,7 +4,7 @@
 use sqlparser::ast::{AlterTableOperation, AlterTypeOperation, Statement};
 use sqlparser::keywords::Keyword;
 
-use super::ddl::{has_keyword, why_in_transaction, without_transaction};
+use super::helpers::{has_keyword, why_in_transaction, without_transaction};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::starts_with_keywords;

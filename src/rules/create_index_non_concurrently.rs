@@ -3,7 +3,7 @@
 
 use sqlparser::ast::Statement;
 
-use super::ddl::{shown, without_transaction};
+use super::helpers::{shown, without_transaction};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -27,7 +27,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
-    let range = super::ddl::head(ctx, &ci.table_name);
+    let range = super::helpers::head(ctx, &ci.table_name);
     let unique = if ci.unique { "UNIQUE " } else { "" };
     out.push(
         Diagnostic::new(

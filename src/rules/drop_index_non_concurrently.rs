@@ -4,7 +4,7 @@
 use sqlparser::ast::{ObjectType, Statement};
 use sqlparser::keywords::Keyword;
 
-use super::ddl::{has_keyword, without_transaction};
+use super::helpers::{has_keyword, without_transaction};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -42,7 +42,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let range = match names.last() {
-        Some(last) => super::ddl::head(ctx, last),
+        Some(last) => super::helpers::head(ctx, last),
         None => ctx.first_token(),
     };
     out.push(

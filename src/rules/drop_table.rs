@@ -36,7 +36,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let range = match names.last() {
-        Some(last) => super::ddl::head(ctx, last),
+        Some(last) => super::helpers::head(ctx, last),
         None => ctx.first_token(),
     };
     out.push(

@@ -73,7 +73,7 @@ fn check(ctx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {
                     } => found.push((
                         table.clone(),
                         fk.columns.iter().map(ident_key).collect(),
-                        Some(super::ddl::clause(ctx, at, op)),
+                        Some(super::helpers::clause(ctx, at, op)),
                         fk.foreign_table.to_string(),
                     )),
                     AlterTableOperation::AddColumn { column_def, .. } => {
@@ -83,7 +83,7 @@ fn check(ctx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {
                                     &mut found,
                                     &table,
                                     &column_def.name,
-                                    Some(super::ddl::clause(ctx, at, op)),
+                                    Some(super::helpers::clause(ctx, at, op)),
                                     fk.foreign_table.to_string(),
                                 );
                             }

@@ -52,7 +52,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                                 data_type: DataType::JSON,
                                 ..
                             },
-                    } => report(Some(super::ddl::clause(ctx, at, op)), column_name),
+                    } => report(Some(super::helpers::clause(ctx, at, op)), column_name),
                     _ => {}
                 }
             }

@@ -4,7 +4,7 @@
 use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement, TableConstraint};
 use sqlparser::keywords::Keyword;
 
-use super::ddl::{has_keyword, shown};
+use super::helpers::{has_keyword, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::MigrationState;
@@ -37,7 +37,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     // The statement's head, through the name of what it locks.
     let range = match name {
-        Some(name) => super::ddl::head(ctx, name),
+        Some(name) => super::helpers::head(ctx, name),
         None => {
             let toks = ctx.tokens();
             let last = toks.get(1).unwrap_or(&toks[0]);

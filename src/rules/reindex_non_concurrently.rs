@@ -3,7 +3,7 @@
 
 use sqlparser::keywords::Keyword;
 
-use super::ddl::has_keyword;
+use super::helpers::has_keyword;
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -34,7 +34,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     out.push(
         Diagnostic::new(
-            super::ddl::whole_statement(ctx),
+            super::helpers::whole_statement(ctx),
             "`REINDEX` blocks writes to the table (SHARE lock) and every query that would use the index (ACCESS EXCLUSIVE on the index) while it rebuilds",
         )
         .help(help),

@@ -2,7 +2,7 @@
 
 use sqlparser::ast::AlterTableOperation;
 
-use super::ddl::{alter_existing_table, clause, shown};
+use super::helpers::{alter_existing_table, clause, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 

@@ -3,7 +3,7 @@
 
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 
-use super::ddl::{alter_table, clause, column_is_new, shown};
+use super::helpers::{alter_table, clause, column_is_new, shown};
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::ident_key;

@@ -21,7 +21,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     out.push(
         Diagnostic::new(
-            super::ddl::whole_statement(ctx),
+            super::helpers::whole_statement(ctx),
             "`VACUUM FULL` rewrites the whole table under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes",
         )
         .help("Plain `VACUUM` (or autovacuum) reclaims space without blocking. To shrink a bloated table online, use an extension such as pg_repack or pg_squeeze."),
