@@ -35,7 +35,6 @@
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
-use crate::discover::dialect_hint;
 use crate::parse::Dialect;
 
 /// The migration tools querylint knows.
@@ -114,11 +113,6 @@ pub struct Chain {
 pub struct Migration {
     pub path: PathBuf,
     pub direction: Direction,
-    /// The path below the chain's root, the key migrations are ordered by.
-    pub key: String,
-    /// The dialect the file is written in, from its name, folder or the
-    /// tool's configuration; `None` when nothing says.
-    pub dialect: Option<Dialect>,
 }
 
 /// The folder that holds the chain a migration file belongs to, and the
@@ -292,12 +286,9 @@ impl Chain {
         let down = name.ends_with(".down.sql")
             || name == "down.sql"
             || (self.tool == Tool::Flyway && name.starts_with('u'));
-        let dialect = dialect_hint(path).or_else(|| self.configured_dialect());
         Migration {
             path: path.to_path_buf(),
             direction: if down { Direction::Down } else { Direction::Up },
-            key: self.key(path),
-            dialect,
         }
     }
 

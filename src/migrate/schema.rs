@@ -97,8 +97,6 @@ pub struct Table {
     pub constraints: Vec<Constraint>,
     /// Created by the current migration.
     pub new: bool,
-    /// Whether the column list is complete (not `CREATE TABLE ... AS`).
-    pub columns_known: bool,
 }
 
 impl Table {
@@ -183,10 +181,6 @@ impl Schema {
             .find(|i| i.name == short)
     }
 
-    pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values()
-    }
-
     /// Starts a new migration: everything so far now exists already.
     pub fn begin_migration(&mut self) {
         for t in self.tables.values_mut() {
@@ -260,7 +254,6 @@ impl Schema {
             indexes: Vec::new(),
             constraints: Vec::new(),
             new: true,
-            columns_known: ct.query.is_none() && ct.like.is_none(),
         };
         let replay = Replay { tx: None, ..replay };
         for col in &ct.columns {
@@ -397,7 +390,7 @@ impl Schema {
 }
 
 /// A table the chain never created, known only from the changes made to
-/// it: it exists already, and its column list is incomplete.
+/// it: it exists already, and it has only the columns later statements add.
 fn placeholder(key: &str) -> Table {
     Table {
         name: key.rsplit('.').next().unwrap_or(key).to_owned(),
@@ -405,7 +398,6 @@ fn placeholder(key: &str) -> Table {
         indexes: Vec::new(),
         constraints: Vec::new(),
         new: false,
-        columns_known: false,
     }
 }
 
