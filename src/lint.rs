@@ -85,12 +85,7 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
             }
         };
         let wanted = |p: &Path| p == path;
-        return lint_chain(&chain, &members, &wanted, &load, settings)
-            .into_iter()
-            .next()
-            .and_then(|(_, r)| r.ok())
-            .map(|(_, d)| d)
-            .unwrap_or_default();
+        return only_file(lint_chain(&chain, &members, &wanted, &load, settings));
     }
     match dialect_hint(path) {
         Some(dialect) if dialect != settings.dialect => {
@@ -111,12 +106,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         };
         let path = PathBuf::from("migration.sql");
         let load = |_: &Path| Ok(text.to_owned());
-        return lint_chain(&chain, &[path], &|_| true, &load, settings)
-            .into_iter()
-            .next()
-            .and_then(|(_, r)| r.ok())
-            .map(|(_, d)| d)
-            .unwrap_or_default();
+        return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
     let mut out = Vec::new();
     for unit in extract(text, kind) {
@@ -124,6 +114,16 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
     }
     sort(&mut out);
     out
+}
+
+/// The diagnostics of the one file a chain was linted for.
+fn only_file(results: Vec<ChainResult>) -> Vec<Diagnostic> {
+    results
+        .into_iter()
+        .next()
+        .and_then(|(_, r)| r.ok())
+        .map(|(_, d)| d)
+        .unwrap_or_default()
 }
 
 fn sort(out: &mut [Diagnostic]) {
