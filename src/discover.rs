@@ -20,6 +20,8 @@ pub enum FileKind {
     MigrationSql,
     /// TypeScript or JavaScript.
     TypeScript,
+    /// TypeScript or JavaScript with JSX (`.tsx`, `.jsx`).
+    Tsx,
     /// Rust.
     Rust,
 }
@@ -30,13 +32,17 @@ impl FileKind {
             FileKind::Sql => "sql",
             FileKind::MigrationSql => "migration",
             FileKind::TypeScript => "typescript",
+            FileKind::Tsx => "tsx",
             FileKind::Rust => "rust",
         }
     }
 
     /// Whether this build of querylint has a front end for the kind.
     pub fn is_supported(self) -> bool {
-        matches!(self, FileKind::Sql | FileKind::MigrationSql)
+        matches!(
+            self,
+            FileKind::Sql | FileKind::MigrationSql | FileKind::TypeScript | FileKind::Tsx
+        )
     }
 }
 
@@ -69,7 +75,8 @@ pub fn classify(path: &Path) -> Option<FileKind> {
         } else {
             FileKind::Sql
         }),
-        "ts" | "tsx" | "mts" | "cts" | "js" | "jsx" | "mjs" | "cjs" => Some(FileKind::TypeScript),
+        "ts" | "mts" | "cts" | "js" | "mjs" | "cjs" => Some(FileKind::TypeScript),
+        "tsx" | "jsx" => Some(FileKind::Tsx),
         "rs" => Some(FileKind::Rust),
         _ => None,
     }

@@ -18,14 +18,25 @@ pub struct Segment {
     pub len: usize,
 }
 
+/// Unit text that stands for host text of another length: a placeholder for
+/// an interpolation `${x}`, or the character an escape sequence `\n` means.
+/// A range that starts in it starts at the host text's start; one that ends
+/// in it ends at the host text's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opaque {
+    pub unit: Range<usize>,
+    pub host: Range<usize>,
+}
+
 /// Maps byte offsets in a unit to byte offsets in its host file.
 ///
 /// Segments are sorted and do not overlap. Text between segments in the unit
-/// (for example a placeholder that stands for a host interpolation) maps to
-/// the host position where the previous segment ends.
+/// maps to its [`Opaque`] host text if it has one, else to the host position
+/// where the previous segment ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffsetMap {
     segments: Vec<Segment>,
+    opaque: Vec<Opaque>,
 }
 
 impl OffsetMap {
@@ -37,12 +48,18 @@ impl OffsetMap {
                 host_start,
                 len,
             }],
+            opaque: Vec::new(),
         }
     }
 
-    pub fn from_segments(mut segments: Vec<Segment>) -> Self {
+    pub fn from_segments(segments: Vec<Segment>) -> Self {
+        Self::with_opaque(segments, Vec::new())
+    }
+
+    pub fn with_opaque(mut segments: Vec<Segment>, mut opaque: Vec<Opaque>) -> Self {
         segments.sort_by_key(|s| s.unit_start);
-        OffsetMap { segments }
+        opaque.sort_by_key(|o| o.unit.start);
+        OffsetMap { segments, opaque }
     }
 
     /// Host offset for a unit offset used as the start of a range: at a
@@ -72,7 +89,16 @@ impl OffsetMap {
                 })
             })
             .collect();
-        OffsetMap { segments }
+        let opaque = self
+            .opaque
+            .iter()
+            .filter(|o| o.unit.start >= range.start && o.unit.end <= range.end)
+            .map(|o| Opaque {
+                unit: o.unit.start - range.start..o.unit.end - range.start,
+                host: o.host.clone(),
+            })
+            .collect();
+        OffsetMap { segments, opaque }
     }
 
     pub fn host_range(&self, range: Range<usize>) -> Range<usize> {
@@ -82,6 +108,20 @@ impl OffsetMap {
     }
 
     fn map(&self, offset: usize, prefer_later: bool) -> usize {
+        let inside = self.opaque.iter().find(|o| {
+            if prefer_later {
+                o.unit.start <= offset && offset < o.unit.end
+            } else {
+                o.unit.start < offset && offset <= o.unit.end
+            }
+        });
+        if let Some(o) = inside {
+            return if prefer_later {
+                o.host.start
+            } else {
+                o.host.end
+            };
+        }
         let Some(first) = self.segments.first() else {
             return 0;
         };

@@ -66,7 +66,8 @@ impl Settings {
 pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
     match kind {
         FileKind::Sql | FileKind::MigrationSql => vec![sql_file_unit(text, kind)],
-        FileKind::TypeScript | FileKind::Rust => Vec::new(),
+        FileKind::TypeScript | FileKind::Tsx => crate::typescript::extract(text, kind),
+        FileKind::Rust => Vec::new(),
     }
 }
 

@@ -1,0 +1,678 @@
+//! The TypeScript and JavaScript front end: finds the SQL a file sends to a
+//! database and turns each piece into a [`SqlUnit`] mapped into the file.
+//!
+//! A file is parsed with tree-sitter (the TSX grammar for `.tsx`/`.jsx`)
+//! only if a cheap scan of its text says it can talk to a database. The SQL
+//! comes from tagged templates that bind their values (`` sql`...` ``,
+//! `` prisma.$queryRaw`...` ``, `` Prisma.sql`...` ``) and from strings and
+//! templates passed to raw sinks (`client.query(...)`,
+//! `$queryRawUnsafe(...)`, `sql.unsafe(...)`, `knex.raw(...)`).
+//!
+//! Whether a receiver is a database is decided from where its name comes
+//! from: an import from a database package, a variable made by a database
+//! constructor (`new PrismaClient()`, `drizzle(...)`, `postgres(url)`,
+//! `new Pool()`), the parameter of a transaction callback, or a class field
+//! typed as a database service. A name bound to anything else (`new Map()`,
+//! `axios.create()`) is not a database; a name nothing binds falls back to
+//! the conventional names (`prisma`, `db`, `tx`, `pool`, `client`, `sql`).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tree_sitter::{Node, Parser, Tree};
+
+use crate::discover::FileKind;
+use crate::extract::{Interpolation, OffsetMap, Opaque, Origin, Segment, SqlUnit};
+
+/// Words without one of which a file cannot talk to a database through an
+/// API querylint knows. Checked before parsing.
+const DATABASE_WORDS: &[&str] = &[
+    "sql", "SQL", "query", "Query", "prisma", "Prisma", "drizzle", "kysely", "knex", "postgres",
+    "Pool", "Client", "slonik", "execute",
+];
+
+/// Whether a file can contain database code at all.
+pub fn might_touch_database(text: &str) -> bool {
+    DATABASE_WORDS.iter().any(|w| text.contains(w))
+}
+
+/// Packages whose exports are database clients, tags or constructors.
+const DATABASE_PACKAGES: &[&str] = &[
+    "@prisma/client",
+    "pg",
+    "postgres",
+    "@vercel/postgres",
+    "@neondatabase/serverless",
+    "slonik",
+    "kysely",
+    "knex",
+    "mysql2",
+    "mysql2/promise",
+    "better-sqlite3",
+    "@planetscale/database",
+];
+
+/// Constructors and factories whose result is a database client.
+const DATABASE_FACTORIES: &[&str] = &[
+    "PrismaClient",
+    "drizzle",
+    "postgres",
+    "Pool",
+    "Client",
+    "Kysely",
+    "knex",
+    "Knex",
+    "createPool",
+    "neon",
+    "createClient",
+];
+
+/// Names that usually hold a database client, trusted only when nothing in
+/// the file binds them.
+const CONVENTIONAL_NAMES: &[&str] = &[
+    "prisma",
+    "db",
+    "tx",
+    "trx",
+    "pool",
+    "client",
+    "sql",
+    "knex",
+    "conn",
+    "connection",
+    "database",
+];
+
+/// Methods whose callback parameter is a transaction on the same database.
+const TRANSACTION_METHODS: &[&str] = &["$transaction", "transaction", "begin", "transact"];
+
+/// Methods that send their first argument as SQL text.
+const RAW_SINKS: &[&str] = &[
+    "query",
+    "$queryRawUnsafe",
+    "$executeRawUnsafe",
+    "unsafe",
+    "raw",
+    "execute",
+];
+
+/// What a name is bound to, as far as the file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Binding {
+    Database,
+    Other,
+}
+
+/// Statement keywords: extracted text that starts otherwise is a fragment
+/// (`` sql`lower(${x})` ``), not a statement, and is not linted.
+const STATEMENT_STARTS: &[&str] = &[
+    "select", "with", "insert", "update", "delete", "create", "alter", "drop", "set", "truncate",
+    "merge", "call", "explain", "values", "lock", "grant", "revoke", "refresh", "copy", "do",
+    "reindex", "vacuum", "comment", "reset",
+];
+
+/// The SQL units of a TypeScript or JavaScript file.
+pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
+    if !might_touch_database(text) {
+        return Vec::new();
+    }
+    let Some(tree) = parse(text, kind) else {
+        return Vec::new();
+    };
+    let mut scan = Scan {
+        text,
+        kind,
+        bindings: HashMap::new(),
+        units: Vec::new(),
+    };
+    scan.bind(tree.root_node(), 0);
+    scan.find(tree.root_node(), 0);
+    scan.units
+}
+
+fn parse(text: &str, kind: FileKind) -> Option<Tree> {
+    let mut parser = Parser::new();
+    let language = if kind == FileKind::Tsx {
+        tree_sitter_typescript::LANGUAGE_TSX
+    } else {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT
+    };
+    parser.set_language(&language.into()).ok()?;
+    parser.parse(text, None)
+}
+
+/// How deep the walks go before they stop: input controls the depth.
+const MAX_DEPTH: usize = 400;
+
+struct Scan<'a> {
+    text: &'a str,
+    kind: FileKind,
+    bindings: HashMap<String, Binding>,
+    units: Vec<SqlUnit>,
+}
+
+impl<'a> Scan<'a> {
+    fn src(&self, node: Node) -> &'a str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// Records what names are bound to: imports, declarations, transaction
+    /// callback parameters and constructor parameter properties.
+    fn bind(&mut self, node: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node.kind() {
+            "import_statement" => self.bind_import(node),
+            "variable_declarator" => {
+                if let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) && name.kind() == "identifier"
+                {
+                    let binding = if self.is_database_value(value) {
+                        Binding::Database
+                    } else {
+                        Binding::Other
+                    };
+                    self.set(self.src(name), binding);
+                }
+            }
+            "call_expression" => {
+                // prisma.$transaction(async (tx) => ...), sql.begin(sql => ...)
+                if let Some(callee) = node.child_by_field_name("function").map(peel)
+                    && callee.kind() == "member_expression"
+                    && let (Some(object), Some(property)) = (
+                        callee.child_by_field_name("object"),
+                        callee.child_by_field_name("property"),
+                    )
+                    && TRANSACTION_METHODS.contains(&self.src(property))
+                    && self.is_database(object)
+                    && let Some(args) = node.child_by_field_name("arguments")
+                {
+                    let mut cursor = args.walk();
+                    for arg in args.named_children(&mut cursor) {
+                        self.bind_callback_parameters(arg);
+                    }
+                }
+            }
+            "required_parameter" | "optional_parameter" => {
+                // constructor(private prisma: PrismaService)
+                let has_modifier = (0..node.named_child_count())
+                    .filter_map(|i| node.named_child(i as u32))
+                    .any(|c| {
+                        c.kind() == "accessibility_modifier" || c.kind() == "override_modifier"
+                    });
+                if has_modifier
+                    && let Some(pattern) = node.child_by_field_name("pattern")
+                    && pattern.kind() == "identifier"
+                {
+                    let typed_db = node.child_by_field_name("type").is_some_and(|t| {
+                        let t = self.src(t);
+                        [
+                            "Prisma", "Drizzle", "Database", "Db", "DB", "Pool", "Sql", "Knex",
+                            "Kysely",
+                        ]
+                        .iter()
+                        .any(|w| t.contains(w))
+                    });
+                    let name = format!("this.{}", self.src(pattern));
+                    let binding = if typed_db || CONVENTIONAL_NAMES.contains(&self.src(pattern)) {
+                        Binding::Database
+                    } else {
+                        Binding::Other
+                    };
+                    self.set(&name, binding);
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.bind(child, depth + 1);
+        }
+    }
+
+    /// A name bound to a database anywhere in the file stays a database:
+    /// without scopes, the cautious reading keeps finding its queries.
+    fn set(&mut self, name: &str, binding: Binding) {
+        let entry = self.bindings.entry(name.to_owned()).or_insert(binding);
+        if binding == Binding::Database {
+            *entry = Binding::Database;
+        }
+    }
+
+    fn bind_import(&mut self, node: Node) {
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let module = self.src(source).trim_matches(|c| c == '"' || c == '\'');
+        let database = DATABASE_PACKAGES.contains(&module) || module.starts_with("drizzle-orm");
+        // A project module (`./db`) may export a client: its names are
+        // left to the conventional-name fallback.
+        let project =
+            module.starts_with('.') || module.starts_with("@/") || module.starts_with("~/");
+        let mut names = Vec::new();
+        collect_imported_names(node, self.text, &mut names, 0);
+        for name in names {
+            if database {
+                self.set(&name, Binding::Database);
+            } else if !project {
+                self.set(&name, Binding::Other);
+            }
+        }
+    }
+
+    fn bind_callback_parameters(&mut self, callback: Node) {
+        if !matches!(
+            callback.kind(),
+            "arrow_function" | "function_expression" | "function"
+        ) {
+            return;
+        }
+        let params = callback
+            .child_by_field_name("parameters")
+            .or_else(|| callback.child_by_field_name("parameter"));
+        let Some(params) = params else {
+            return;
+        };
+        if params.kind() == "identifier" {
+            self.set(self.src(params), Binding::Database);
+            return;
+        }
+        let mut cursor = params.walk();
+        for p in params.named_children(&mut cursor) {
+            if let Some(pattern) = p.child_by_field_name("pattern")
+                && pattern.kind() == "identifier"
+            {
+                self.set(self.src(pattern), Binding::Database);
+            }
+        }
+    }
+
+    /// Whether a declaration's value makes a database client:
+    /// `new PrismaClient()`, `drizzle(pool)`, `postgres(url)`, or a name
+    /// that already is one.
+    fn is_database_value(&self, value: Node) -> bool {
+        let value = peel(value);
+        match value.kind() {
+            "new_expression" | "call_expression" => {
+                let callee = value
+                    .child_by_field_name("constructor")
+                    .or_else(|| value.child_by_field_name("function"))
+                    .map(peel);
+                callee.is_some_and(|c| {
+                    let name = self.src(c);
+                    let last = name.rsplit('.').next().unwrap_or(name);
+                    DATABASE_FACTORIES.contains(&last)
+                        && (c.kind() != "identifier"
+                            || self.bindings.get(name) != Some(&Binding::Other))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether an expression holds a database client.
+    fn is_database(&self, node: Node) -> bool {
+        let node = peel(node);
+        match node.kind() {
+            "identifier" => {
+                let name = self.src(node);
+                match self.bindings.get(name) {
+                    Some(b) => *b == Binding::Database,
+                    None => CONVENTIONAL_NAMES.contains(&name),
+                }
+            }
+            "member_expression" => {
+                let text = self.src(node);
+                if let Some(b) = self.bindings.get(text) {
+                    return *b == Binding::Database;
+                }
+                node.child_by_field_name("property")
+                    .is_some_and(|p| CONVENTIONAL_NAMES.contains(&self.src(p)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Finds the SQL the file sends.
+    fn find(&mut self, node: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        if node.kind() == "call_expression" {
+            self.call(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.find(child, depth + 1);
+        }
+    }
+
+    fn call(&mut self, call: Node) {
+        let (Some(callee), Some(args)) = (
+            call.child_by_field_name("function"),
+            call.child_by_field_name("arguments"),
+        ) else {
+            return;
+        };
+        let callee = peel(callee);
+        if args.kind() == "template_string" {
+            if let Some(api) = self.binding_tag(callee) {
+                self.template_unit(args, api, true);
+            }
+            return;
+        }
+        if callee.kind() != "member_expression" {
+            return;
+        }
+        let (Some(object), Some(property)) = (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("property"),
+        ) else {
+            return;
+        };
+        let method = self.src(property);
+        if !RAW_SINKS.contains(&method) || !self.is_database(object) {
+            return;
+        }
+        let Some(first) = args.named_child(0) else {
+            return;
+        };
+        let api = self.src(callee).to_owned();
+        match first.kind() {
+            "string" => self.string_unit(first, api),
+            "template_string" => self.template_unit(first, api, false),
+            _ => {}
+        }
+    }
+
+    /// The API name of a tag that sends its template as SQL with bound
+    /// values, or `None` for any other tag (`gql`, `css`, `html`).
+    fn binding_tag(&self, callee: Node) -> Option<String> {
+        match callee.kind() {
+            "identifier" => {
+                let name = self.src(callee);
+                (name == "sql" && self.is_database(callee)).then(|| name.to_owned())
+            }
+            "member_expression" => {
+                let object = callee.child_by_field_name("object")?;
+                let property = self.src(callee.child_by_field_name("property")?);
+                let object_text = self.src(peel(object));
+                let tag = match property {
+                    "$queryRaw" | "$executeRaw" => self.is_database(object),
+                    "sql" => object_text == "Prisma" || self.is_database(object),
+                    _ => false,
+                };
+                tag.then(|| format!("{object_text}.{property}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// A unit from a string literal passed to a raw sink.
+    fn string_unit(&mut self, node: Node, api: String) {
+        let mut builder = UnitBuilder::default();
+        let mut cursor = node.walk();
+        for part in node.named_children(&mut cursor) {
+            match part.kind() {
+                "string_fragment" => builder.verbatim(self.text, part.byte_range()),
+                "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
+                _ => {}
+            }
+        }
+        self.push(builder, api, false);
+    }
+
+    /// A unit from a template literal. In a tag that binds, each `${...}`
+    /// becomes a parameter placeholder; in a plain template it is text
+    /// spliced in at run time.
+    fn template_unit(&mut self, node: Node, api: String, binds: bool) {
+        let mut builder = UnitBuilder::default();
+        let mut spliced = false;
+        let mut cursor = node.walk();
+        for part in node.named_children(&mut cursor) {
+            match part.kind() {
+                "string_fragment" => builder.verbatim(self.text, part.byte_range()),
+                "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
+                "template_substitution" => {
+                    spliced |= !binds;
+                    builder.placeholder(part.byte_range(), binds);
+                }
+                _ => {}
+            }
+        }
+        self.push(builder, api, spliced);
+    }
+
+    fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) {
+        let first_word: String = builder
+            .text
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if !STATEMENT_STARTS.contains(&first_word.as_str()) {
+            return;
+        }
+        self.units.push(SqlUnit {
+            map: OffsetMap::with_opaque(builder.segments, builder.opaque),
+            text: builder.text,
+            interpolations: builder.interpolations,
+            origin: Origin {
+                kind: self.kind,
+                api: Some(api),
+                assembled_at_runtime,
+            },
+        });
+    }
+}
+
+/// Collects the local names an import statement binds.
+fn collect_imported_names(node: Node, text: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "import_specifier" => {
+                let local = child
+                    .child_by_field_name("alias")
+                    .or_else(|| child.child_by_field_name("name"));
+                if let Some(local) = local {
+                    out.push(text[local.byte_range()].to_owned());
+                }
+            }
+            "identifier" => out.push(text[child.byte_range()].to_owned()),
+            "string" => {}
+            _ => collect_imported_names(child, text, out, depth + 1),
+        }
+    }
+}
+
+/// The expression under parentheses, `await`, `!` and type arguments.
+///
+/// tree-sitter-typescript reads `` await prisma.$queryRaw<User[]>`...` `` as
+/// a tagged template whose tag is `(await prisma.$queryRaw)<User[]>` (an
+/// open grammar bug), so peeling the instantiation and the `await` finds
+/// the real tag.
+fn peel(node: Node) -> Node {
+    let mut node = node;
+    for _ in 0..16 {
+        let inner = match node.kind() {
+            "parenthesized_expression" | "non_null_expression" | "await_expression" => {
+                node.named_child(0)
+            }
+            "instantiation_expression" => node.named_child(0),
+            "as_expression" | "satisfies_expression" => node.named_child(0),
+            _ => None,
+        };
+        match inner {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node
+}
+
+/// Builds a unit's text and its map back into the host file.
+#[derive(Default)]
+struct UnitBuilder {
+    text: String,
+    segments: Vec<Segment>,
+    opaque: Vec<Opaque>,
+    interpolations: Vec<Interpolation>,
+    parameters: usize,
+}
+
+impl UnitBuilder {
+    fn verbatim(&mut self, host: &str, range: Range<usize>) {
+        let Some(piece) = host.get(range.clone()) else {
+            return;
+        };
+        self.segments.push(Segment {
+            unit_start: self.text.len(),
+            host_start: range.start,
+            len: piece.len(),
+        });
+        self.text.push_str(piece);
+    }
+
+    fn escape(&mut self, escape: &str, host: Range<usize>) {
+        let decoded = match escape {
+            "\\n" => "\n".to_owned(),
+            "\\r" => "\r".to_owned(),
+            "\\t" => "\t".to_owned(),
+            "\\0" => " ".to_owned(),
+            e if e.starts_with("\\\r\n") || e.starts_with("\\\n") => String::new(),
+            e => e.chars().nth(1).map(String::from).unwrap_or_default(),
+        };
+        self.opaque(decoded, host);
+    }
+
+    /// A `${...}`: `$N` where the tag binds a value, else an identifier
+    /// that parses wherever the spliced text could stand.
+    fn placeholder(&mut self, host: Range<usize>, binds: bool) {
+        self.parameters += 1;
+        let in_name = self
+            .text
+            .trim_end()
+            .rsplit(|c: char| c.is_whitespace())
+            .next()
+            .is_some_and(|w| {
+                matches!(
+                    w.to_ascii_lowercase().as_str(),
+                    "from" | "join" | "into" | "update" | "table" | "."
+                )
+            });
+        let text = if binds && !in_name {
+            format!("${}", self.parameters)
+        } else {
+            format!("__ql{}", self.parameters)
+        };
+        let start = self.text.len();
+        self.opaque(text, host.clone());
+        self.interpolations.push(Interpolation {
+            unit_range: start..self.text.len(),
+            host_range: host,
+        });
+    }
+
+    fn opaque(&mut self, text: String, host: Range<usize>) {
+        let start = self.text.len();
+        self.text.push_str(&text);
+        self.opaque.push(Opaque {
+            unit: start..self.text.len(),
+            host,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(src: &str) -> Vec<(String, Option<String>, bool)> {
+        extract(src, FileKind::TypeScript)
+            .into_iter()
+            .map(|u| (u.text, u.origin.api, u.origin.assembled_at_runtime))
+            .collect()
+    }
+
+    #[test]
+    fn typed_tagged_templates_are_found_despite_the_grammar() {
+        let src =
+            "const rows = await prisma.$queryRaw<User[]>`SELECT * FROM users WHERE id = ${id}`;";
+        let found = extract(src, FileKind::TypeScript);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "SELECT * FROM users WHERE id = $1");
+        assert_eq!(found[0].origin.api.as_deref(), Some("prisma.$queryRaw"));
+        // The placeholder maps back onto `${id}`.
+        let range = found[0].map.host_range(31..33);
+        assert_eq!(&src[range], "${id}");
+    }
+
+    #[test]
+    fn receivers_are_judged_by_where_they_come_from() {
+        let src = r#"
+import { Pool } from 'pg';
+import axios from 'axios';
+const pool = new Pool();
+const client = axios.create();
+const cache = new Map();
+await pool.query("SELECT a\nFROM t");
+await client.query('SELECT 1');
+cache.delete('x');
+await db.execute(`DELETE FROM sessions WHERE id = ${sid}`);
+"#;
+        assert_eq!(
+            units(src),
+            vec![
+                (
+                    "SELECT a\nFROM t".to_owned(),
+                    Some("pool.query".to_owned()),
+                    false
+                ),
+                (
+                    "DELETE FROM sessions WHERE id = __ql1".to_owned(),
+                    Some("db.execute".to_owned()),
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn transaction_callbacks_and_injected_services_are_databases() {
+        let src = r#"
+class Repo {
+  constructor(private readonly store: PrismaService) {}
+  run() {
+    return this.store.$transaction(async (t) => t.$executeRawUnsafe('UPDATE accounts SET plan = 1'));
+  }
+}
+"#;
+        let found = units(src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "UPDATE accounts SET plan = 1");
+    }
+
+    #[test]
+    fn fragments_and_other_tags_are_not_statements() {
+        let src = "const a = sql`lower(${users.email})`; const b = gql`query { x }`; const c = css`select { }`;";
+        assert!(units(src).is_empty());
+    }
+
+    #[test]
+    fn files_without_database_words_are_not_parsed() {
+        assert!(!might_touch_database(
+            "export const add = (a: number, b: number) => a + b;"
+        ));
+        assert!(might_touch_database(
+            "const rows = await db.query.users.findMany();"
+        ));
+    }
+}
