@@ -578,3 +578,44 @@ fn set_not_null_uses_a_validated_check_only_from_postgres_12() {
     );
     assert_eq!(rules_of(&old), vec!["set-not-null"]);
 }
+
+#[test]
+fn findings_in_typescript_templates_land_on_the_right_line_and_column() {
+    // CRLF line endings and multi-byte characters before the finding, both
+    // in the host file and inside the template.
+    let src = "// Café de l'été\r\nimport { sql } from '@vercel/postgres';\r\nconst ünï = 1;\r\nexport const q = () => sql`\r\n  SELECT id FROM orders -- 😀 é\r\n  WHERE status NOT IN (SELECT s FROM bad) LIMIT ${ünï}`;\r\n";
+    let dir = tree(&[("src/orders.ts", src.as_bytes())]);
+    let (code, report) = json(dir.path(), &["--select", "not-in-subquery"]);
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["rule"], "not-in-subquery");
+    assert_eq!(d["start"]["line"], 6);
+    // The finding starts at `status`; columns count characters from 1.
+    assert_eq!(d["start"]["column"], 9);
+    assert_eq!(d["end"]["line"], 6);
+}
+
+#[test]
+fn typescript_and_javascript_files_are_linted_and_other_files_cost_nothing() {
+    let dir = tree(&[
+        (
+            "app/db.mjs",
+            b"import postgres from 'postgres';\nconst sql = postgres(process.env.DB);\nexport const all = () => sql`SELECT * FROM users WHERE deleted_at = NULL`;\n",
+        ),
+        ("app/math.ts", b"export const add = (a: number, b: number) => a + b;\n"),
+        // A syntax error further down leaves the sound part linted.
+        (
+            "app/broken.ts",
+            b"const x = await db.query(`SELECT 1 FROM t WHERE a = NULL`);\nfunction (\n{{ <<\n",
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "null-comparison"]);
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["app/broken.ts", "app/db.mjs"]);
+    assert_eq!(report["summary"]["files_linted"], 3);
+}

@@ -3,6 +3,7 @@
 //! A fixture states what it expects next to the code: `-- expect: rule-a,
 //! rule-b` applies to the nearest line above it that is neither blank nor
 //! another expectation, and a file meant to be clean says `-- expect-none`.
+//! In TypeScript and Rust the comments start with `//` instead.
 //! The diagnostics must match the expectations exactly, so a fixture for one
 //! rule also catches false positives of every other rule.
 
@@ -43,6 +44,11 @@ fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
     let mut target = None;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
+        let trimmed = match trimmed.strip_prefix("// ") {
+            Some(rest) => format!("-- {rest}"),
+            None => trimmed.to_owned(),
+        };
+        let trimmed = trimmed.as_str();
         if trimmed.starts_with(EXPECT_NONE) {
             clean = true;
         } else if let Some(rules) = trimmed.strip_prefix(EXPECT) {
