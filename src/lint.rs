@@ -158,13 +158,15 @@ fn run_rules(
         options: &settings.options,
         migration,
     };
-    let in_do_block = migration.is_some_and(|m| m.in_do_block);
+    // A parse note on SQL spliced together at run time, or inside a `DO`
+    // body, would be about text querylint made up, not the user's.
+    let quiet_parse = migration.is_some_and(|m| m.in_do_block) || unit.origin.assembled_at_runtime;
     let mut found = Vec::new();
     for rule in &settings.rules {
         if !rule
             .scope
             .covers(unit.origin.kind, stmt, migration.is_some())
-            || (in_do_block && rule.id == "parse-error")
+            || (quiet_parse && rule.id == "parse-error")
         {
             continue;
         }

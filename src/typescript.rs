@@ -100,6 +100,8 @@ const RAW_SINKS: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Binding {
     Database,
+    /// A method taken off a database client: `const { rawQuery } = prisma`.
+    DatabaseMethod,
     Other,
 }
 
@@ -123,6 +125,7 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
         text,
         kind,
         bindings: HashMap::new(),
+        root: tree.root_node().id(),
         units: Vec::new(),
     };
     scan.bind(tree.root_node(), 0);
@@ -147,8 +150,25 @@ const MAX_DEPTH: usize = 400;
 struct Scan<'a> {
     text: &'a str,
     kind: FileKind,
-    bindings: HashMap<String, Binding>,
+    /// What names are bound to, per scope: the id of the function (or the
+    /// whole file) that declares them.
+    bindings: HashMap<(usize, String), Binding>,
+    root: usize,
     units: Vec<SqlUnit>,
+}
+
+/// Nodes that open a scope for the names declared in them.
+fn is_scope(node: Node) -> bool {
+    matches!(
+        node.kind(),
+        "function_declaration"
+            | "function_expression"
+            | "function"
+            | "arrow_function"
+            | "method_definition"
+            | "generator_function_declaration"
+            | "generator_function"
+    )
 }
 
 impl<'a> Scan<'a> {
@@ -168,14 +188,35 @@ impl<'a> Scan<'a> {
                 if let (Some(name), Some(value)) = (
                     node.child_by_field_name("name"),
                     node.child_by_field_name("value"),
-                ) && name.kind() == "identifier"
-                {
-                    let binding = if self.is_database_value(value) {
-                        Binding::Database
-                    } else {
-                        Binding::Other
-                    };
-                    self.set(self.src(name), binding);
+                ) {
+                    if name.kind() == "identifier" {
+                        let binding = if self.is_database_value(value) {
+                            Binding::Database
+                        } else {
+                            Binding::Other
+                        };
+                        self.set(self.scope_of(node), self.src(name), binding);
+                    } else if name.kind() == "object_pattern" && self.is_database(value) {
+                        // const { rawQuery } = prisma
+                        let mut cursor = name.walk();
+                        for field in name.named_children(&mut cursor) {
+                            let local = match field.kind() {
+                                "shorthand_property_identifier_pattern" => Some(field),
+                                "pair_pattern" => field.child_by_field_name("value"),
+                                _ => None,
+                            };
+                            if let Some(local) = local.filter(|l| {
+                                l.kind() == "identifier"
+                                    || l.kind() == "shorthand_property_identifier_pattern"
+                            }) {
+                                self.set(
+                                    self.scope_of(node),
+                                    self.src(local),
+                                    Binding::DatabaseMethod,
+                                );
+                            }
+                        }
+                    }
                 }
             }
             "call_expression" => {
@@ -222,7 +263,7 @@ impl<'a> Scan<'a> {
                     } else {
                         Binding::Other
                     };
-                    self.set(&name, binding);
+                    self.set(self.root, &name, binding);
                 }
             }
             _ => {}
@@ -235,11 +276,45 @@ impl<'a> Scan<'a> {
 
     /// A name bound to a database anywhere in the file stays a database:
     /// without scopes, the cautious reading keeps finding its queries.
-    fn set(&mut self, name: &str, binding: Binding) {
-        let entry = self.bindings.entry(name.to_owned()).or_insert(binding);
-        if binding == Binding::Database {
-            *entry = Binding::Database;
+    fn set(&mut self, scope: usize, name: &str, binding: Binding) {
+        let entry = self
+            .bindings
+            .entry((scope, name.to_owned()))
+            .or_insert(binding);
+        if binding != Binding::Other {
+            *entry = binding;
         }
+    }
+
+    /// The scope a declaration at `node` belongs to.
+    fn scope_of(&self, node: Node) -> usize {
+        let mut current = node.parent();
+        for _ in 0..MAX_DEPTH {
+            match current {
+                Some(n) if is_scope(n) => return n.id(),
+                Some(n) => current = n.parent(),
+                None => break,
+            }
+        }
+        self.root
+    }
+
+    /// What `name` is bound to where `at` stands: the nearest scope that
+    /// declares it.
+    fn lookup(&self, at: Node, name: &str) -> Option<Binding> {
+        let mut current = at.parent();
+        for _ in 0..MAX_DEPTH {
+            let Some(n) = current else {
+                break;
+            };
+            if is_scope(n)
+                && let Some(b) = self.bindings.get(&(n.id(), name.to_owned()))
+            {
+                return Some(*b);
+            }
+            current = n.parent();
+        }
+        self.bindings.get(&(self.root, name.to_owned())).copied()
     }
 
     fn bind_import(&mut self, node: Node) {
@@ -256,9 +331,9 @@ impl<'a> Scan<'a> {
         collect_imported_names(node, self.text, &mut names, 0);
         for name in names {
             if database {
-                self.set(&name, Binding::Database);
+                self.set(self.root, &name, Binding::Database);
             } else if !project {
-                self.set(&name, Binding::Other);
+                self.set(self.root, &name, Binding::Other);
             }
         }
     }
@@ -276,8 +351,9 @@ impl<'a> Scan<'a> {
         let Some(params) = params else {
             return;
         };
+        let scope = callback.id();
         if params.kind() == "identifier" {
-            self.set(self.src(params), Binding::Database);
+            self.set(scope, self.src(params), Binding::Database);
             return;
         }
         let mut cursor = params.walk();
@@ -285,7 +361,7 @@ impl<'a> Scan<'a> {
             if let Some(pattern) = p.child_by_field_name("pattern")
                 && pattern.kind() == "identifier"
             {
-                self.set(self.src(pattern), Binding::Database);
+                self.set(scope, self.src(pattern), Binding::Database);
             }
         }
     }
@@ -306,7 +382,7 @@ impl<'a> Scan<'a> {
                     let last = name.rsplit('.').next().unwrap_or(name);
                     DATABASE_FACTORIES.contains(&last)
                         && (c.kind() != "identifier"
-                            || self.bindings.get(name) != Some(&Binding::Other))
+                            || self.lookup(c, name) != Some(Binding::Other))
                 })
             }
             _ => false,
@@ -319,15 +395,15 @@ impl<'a> Scan<'a> {
         match node.kind() {
             "identifier" => {
                 let name = self.src(node);
-                match self.bindings.get(name) {
-                    Some(b) => *b == Binding::Database,
+                match self.lookup(node, name) {
+                    Some(b) => b == Binding::Database,
                     None => CONVENTIONAL_NAMES.contains(&name),
                 }
             }
             "member_expression" => {
                 let text = self.src(node);
-                if let Some(b) = self.bindings.get(text) {
-                    return *b == Binding::Database;
+                if let Some(b) = self.lookup(node, text) {
+                    return b == Binding::Database;
                 }
                 node.child_by_field_name("property")
                     .is_some_and(|p| CONVENTIONAL_NAMES.contains(&self.src(p)))
@@ -364,6 +440,15 @@ impl<'a> Scan<'a> {
             }
             return;
         }
+        if callee.kind() == "identifier" {
+            // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
+            if self.lookup(callee, self.src(callee)) == Some(Binding::DatabaseMethod)
+                && let Some(first) = args.named_child(0)
+            {
+                self.argument_unit(first, self.src(callee).to_owned());
+            }
+            return;
+        }
         if callee.kind() != "member_expression" {
             return;
         }
@@ -380,10 +465,14 @@ impl<'a> Scan<'a> {
         let Some(first) = args.named_child(0) else {
             return;
         };
-        let api = self.src(callee).to_owned();
-        match first.kind() {
-            "string" => self.string_unit(first, api),
-            "template_string" => self.template_unit(first, api, false),
+        self.argument_unit(first, self.src(callee).to_owned());
+    }
+
+    /// A unit from the SQL text argument of a raw sink.
+    fn argument_unit(&mut self, arg: Node, api: String) {
+        match arg.kind() {
+            "string" => self.string_unit(arg, api),
+            "template_string" => self.template_unit(arg, api, false),
             _ => {}
         }
     }
@@ -459,7 +548,7 @@ impl<'a> Scan<'a> {
         }
         self.units.push(SqlUnit {
             map: OffsetMap::with_opaque(builder.segments, builder.opaque),
-            text: builder.text,
+            text: crate::extract::blank_templates(&builder.text),
             interpolations: builder.interpolations,
             origin: Origin {
                 kind: self.kind,
@@ -553,22 +642,58 @@ impl UnitBuilder {
         self.opaque(decoded, host);
     }
 
-    /// A `${...}`: `$N` where the tag binds a value, else an identifier
-    /// that parses wherever the spliced text could stand.
+    /// A `${...}`. Where a value or a name is expected (after an operator,
+    /// `(`, `,` or a keyword), `$N` if the tag binds it, else an identifier
+    /// that parses as either; after a complete expression, where spliced
+    /// text can only be more SQL (`WHERE a = 1 ${filters}`), a comment.
     fn placeholder(&mut self, host: Range<usize>, binds: bool) {
         self.parameters += 1;
-        let in_name = self
-            .text
-            .trim_end()
-            .rsplit(|c: char| c.is_whitespace())
+        let before = self.text.trim_end();
+        let last_word = before
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
             .next()
-            .is_some_and(|w| {
-                matches!(
-                    w.to_ascii_lowercase().as_str(),
-                    "from" | "join" | "into" | "update" | "table" | "."
-                )
-            });
-        let text = if binds && !in_name {
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let in_name = matches!(
+            last_word.as_str(),
+            "from" | "join" | "into" | "update" | "table"
+        ) || before.ends_with('.');
+        let wants_operand = before.is_empty()
+            || before.ends_with(|c: char| "=<>!(,+-*/|%:[".contains(c))
+            || matches!(
+                last_word.as_str(),
+                "select"
+                    | "where"
+                    | "and"
+                    | "or"
+                    | "not"
+                    | "in"
+                    | "like"
+                    | "ilike"
+                    | "limit"
+                    | "offset"
+                    | "by"
+                    | "then"
+                    | "else"
+                    | "when"
+                    | "values"
+                    | "set"
+                    | "is"
+                    | "any"
+                    | "all"
+                    | "between"
+                    | "on"
+                    | "as"
+                    | "distinct"
+                    | "returning"
+                    | "having"
+                    | "case"
+                    | "interval"
+            )
+            || in_name;
+        let text = if !wants_operand && !before.is_empty() {
+            format!("/*{}*/", self.parameters)
+        } else if binds && !in_name {
             format!("${}", self.parameters)
         } else {
             format!("__ql{}", self.parameters)
@@ -658,6 +783,26 @@ class Repo {
         let found = units(src);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "UPDATE accounts SET plan = 1");
+    }
+
+    #[test]
+    fn names_are_resolved_in_their_own_function() {
+        let src = r#"
+import prisma from '@/lib/prisma';
+import clickhouse from '@/lib/clickhouse';
+async function relational(id: string) {
+  const { rawQuery } = prisma;
+  return rawQuery(`select * from events where id = {{id::uuid}} ${filters} limit 10`, { id });
+}
+async function analytical(id: string) {
+  const { rawQuery } = clickhouse;
+  return rawQuery(`select * from events where id = {id:UUID}`, { id });
+}
+"#;
+        let found = units(src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1.as_deref(), Some("rawQuery"));
+        assert!(found[0].0.contains("/*1*/ limit 10"), "{}", found[0].0);
     }
 
     #[test]
