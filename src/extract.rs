@@ -157,6 +157,10 @@ pub struct Interpolation {
     pub unit_range: Range<usize>,
     /// The host expression, for example `${id}` in a template literal.
     pub host_range: Range<usize>,
+    /// Whether the value is pasted into the SQL text (not bound as a
+    /// parameter) and may hold anything: not a constant of the file, not a
+    /// number conversion, not passed through a quoting helper.
+    pub spliced: bool,
 }
 
 /// A piece of SQL to lint, with the way back to its host file.

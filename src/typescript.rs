@@ -83,6 +83,9 @@ const CONVENTIONAL_NAMES: &[&str] = &[
     "database",
 ];
 
+/// Methods of a pool that hand out a connection.
+const CONNECT_METHODS: &[&str] = &["connect", "acquire", "getConnection", "reserve"];
+
 /// Methods whose callback parameter is a transaction on the same database.
 const TRANSACTION_METHODS: &[&str] = &["$transaction", "transaction", "begin", "transact"];
 
@@ -125,6 +128,8 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
         text,
         kind,
         bindings: HashMap::new(),
+        texts: HashMap::new(),
+        constants: HashMap::new(),
         root: tree.root_node().id(),
         units: Vec::new(),
     };
@@ -153,6 +158,11 @@ struct Scan<'a> {
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
     bindings: HashMap<(usize, String), Binding>,
+    /// Declarations whose value is SQL text being built (a string, a
+    /// template, a `+` chain), for a raw sink called with the variable.
+    texts: HashMap<(usize, String), Range<usize>>,
+    /// Names declared `const` with a literal value.
+    constants: HashMap<(usize, String), ()>,
     root: usize,
     units: Vec<SqlUnit>,
 }
@@ -190,6 +200,22 @@ impl<'a> Scan<'a> {
                     node.child_by_field_name("value"),
                 ) {
                     if name.kind() == "identifier" {
+                        let scope = self.scope_of(node);
+                        let key = (scope, self.src(name).to_owned());
+                        if matches!(
+                            value.kind(),
+                            "string" | "template_string" | "binary_expression"
+                        ) {
+                            self.texts.insert(key.clone(), value.byte_range());
+                        }
+                        let constant = is_literal(value)
+                            && node
+                                .parent()
+                                .and_then(|d| d.child(0))
+                                .is_some_and(|k| k.kind() == "const");
+                        if constant {
+                            self.constants.insert(key, ());
+                        }
                         let binding = if self.is_database_value(value) {
                             Binding::Database
                         } else {
@@ -371,6 +397,19 @@ impl<'a> Scan<'a> {
     /// that already is one.
     fn is_database_value(&self, value: Node) -> bool {
         let value = peel(value);
+        if value.kind() == "call_expression"
+            && let Some(callee) = value.child_by_field_name("function").map(peel)
+            && callee.kind() == "member_expression"
+            && let (Some(object), Some(property)) = (
+                callee.child_by_field_name("object"),
+                callee.child_by_field_name("property"),
+            )
+            && CONNECT_METHODS.contains(&self.src(property))
+            && self.is_database(object)
+        {
+            // const client = await pool.connect()
+            return true;
+        }
         match value.kind() {
             "new_expression" | "call_expression" => {
                 let callee = value
@@ -436,7 +475,7 @@ impl<'a> Scan<'a> {
         let callee = peel(callee);
         if args.kind() == "template_string" {
             if let Some(api) = self.binding_tag(callee) {
-                self.template_unit(args, api, true);
+                self.tagged_unit(args, api);
             }
             return;
         }
@@ -468,12 +507,122 @@ impl<'a> Scan<'a> {
         self.argument_unit(first, self.src(callee).to_owned());
     }
 
-    /// A unit from the SQL text argument of a raw sink.
+    /// A unit from the SQL text argument of a raw sink: a string, a
+    /// template, a `+` chain, or a variable declared as one of those.
     fn argument_unit(&mut self, arg: Node, api: String) {
-        match arg.kind() {
-            "string" => self.string_unit(arg, api),
-            "template_string" => self.template_unit(arg, api, false),
-            _ => {}
+        let arg = peel(arg);
+        let arg = if arg.kind() == "identifier" {
+            match self.text_of(arg) {
+                Some(value) => value,
+                None => return,
+            }
+        } else {
+            arg
+        };
+        let mut builder = UnitBuilder::default();
+        let mut spliced = false;
+        self.append(arg, &mut builder, &mut spliced, 0);
+        self.push(builder, api, spliced);
+    }
+
+    /// The node of the text a variable was declared with, in the nearest
+    /// scope that declares it.
+    fn text_of(&self, name: Node<'a>) -> Option<Node<'a>> {
+        let key = self.src(name);
+        let mut current = name.parent();
+        let mut scopes = Vec::new();
+        for _ in 0..MAX_DEPTH {
+            let Some(n) = current else { break };
+            if is_scope(n) {
+                scopes.push(n.id());
+            }
+            current = n.parent();
+        }
+        scopes.push(self.root);
+        let range = scopes
+            .into_iter()
+            .find_map(|s| self.texts.get(&(s, key.to_owned())))?;
+        let mut root = name;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        root.descendant_for_byte_range(range.start, range.end)
+            .filter(|n| n.byte_range() == *range)
+    }
+
+    /// Appends the SQL text of a string, a template or a `+` chain.
+    fn append(&self, node: Node, builder: &mut UnitBuilder, spliced: &mut bool, depth: usize) {
+        match node.kind() {
+            "string" | "template_string" => {
+                let mut cursor = node.walk();
+                for part in node.named_children(&mut cursor) {
+                    match part.kind() {
+                        "string_fragment" => builder.verbatim(self.text, part.byte_range()),
+                        "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
+                        "template_substitution" => self.splice(part, builder, spliced),
+                        _ => {}
+                    }
+                }
+            }
+            "binary_expression"
+                if depth < 64
+                    && node
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.src(o) == "+") =>
+            {
+                for side in ["left", "right"] {
+                    if let Some(child) = node.child_by_field_name(side) {
+                        self.append(child, builder, spliced, depth + 1);
+                    }
+                }
+            }
+            "parenthesized_expression" if depth < 64 => {
+                if let Some(inner) = node.named_child(0) {
+                    self.append(inner, builder, spliced, depth + 1);
+                }
+            }
+            _ => self.splice(node, builder, spliced),
+        }
+    }
+
+    /// A value pasted into SQL text.
+    fn splice(&self, node: Node, builder: &mut UnitBuilder, spliced: &mut bool) {
+        let expression = if node.kind() == "template_substitution" {
+            node.named_child(0).unwrap_or(node)
+        } else {
+            node
+        };
+        let dangerous = !self.is_safe_value(expression);
+        *spliced = true;
+        builder.placeholder(node.byte_range(), false, dangerous);
+    }
+
+    /// Whether a spliced value cannot carry SQL: a literal, a constant of
+    /// the file, a number conversion, or a quoting helper's result.
+    fn is_safe_value(&self, node: Node) -> bool {
+        let node = peel(node);
+        if is_literal(node) {
+            return true;
+        }
+        match node.kind() {
+            "identifier" => {
+                let name = self.src(node);
+                let mut current = node.parent();
+                for _ in 0..MAX_DEPTH {
+                    let Some(n) = current else { break };
+                    if is_scope(n) && self.constants.contains_key(&(n.id(), name.to_owned())) {
+                        return true;
+                    }
+                    current = n.parent();
+                }
+                self.constants.contains_key(&(self.root, name.to_owned()))
+            }
+            "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
+                let name = self.src(f);
+                let last = name.rsplit('.').next().unwrap_or(name);
+                SAFE_CALLS.contains(&last)
+            }),
+            _ => false,
         }
     }
 
@@ -500,39 +649,20 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// A unit from a string literal passed to a raw sink.
-    fn string_unit(&mut self, node: Node, api: String) {
+    /// A unit from a template whose tag binds each `${...}` as a
+    /// parameter.
+    fn tagged_unit(&mut self, node: Node, api: String) {
         let mut builder = UnitBuilder::default();
         let mut cursor = node.walk();
         for part in node.named_children(&mut cursor) {
             match part.kind() {
                 "string_fragment" => builder.verbatim(self.text, part.byte_range()),
                 "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
+                "template_substitution" => builder.placeholder(part.byte_range(), true, false),
                 _ => {}
             }
         }
         self.push(builder, api, false);
-    }
-
-    /// A unit from a template literal. In a tag that binds, each `${...}`
-    /// becomes a parameter placeholder; in a plain template it is text
-    /// spliced in at run time.
-    fn template_unit(&mut self, node: Node, api: String, binds: bool) {
-        let mut builder = UnitBuilder::default();
-        let mut spliced = false;
-        let mut cursor = node.walk();
-        for part in node.named_children(&mut cursor) {
-            match part.kind() {
-                "string_fragment" => builder.verbatim(self.text, part.byte_range()),
-                "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
-                "template_substitution" => {
-                    spliced |= !binds;
-                    builder.placeholder(part.byte_range(), binds);
-                }
-                _ => {}
-            }
-        }
-        self.push(builder, api, spliced);
     }
 
     fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) {
@@ -556,6 +686,35 @@ impl<'a> Scan<'a> {
                 assembled_at_runtime,
             },
         });
+    }
+}
+
+/// Calls whose result is safe to paste into SQL: number conversions and
+/// quoting helpers (`sql.identifier`, `format.ident`, `escapeLiteral`).
+const SAFE_CALLS: &[&str] = &[
+    "Number",
+    "parseInt",
+    "parseFloat",
+    "identifier",
+    "ident",
+    "escapeIdentifier",
+    "escapeLiteral",
+    "quoteIdent",
+    "quoteLiteral",
+    "literal",
+];
+
+/// Whether a node is a literal: a string without substitutions, a number,
+/// `true`/`false`/`null`.
+fn is_literal(node: Node) -> bool {
+    match node.kind() {
+        "string" | "number" | "true" | "false" | "null" => true,
+        "template_string" => {
+            let mut cursor = node.walk();
+            node.named_children(&mut cursor)
+                .all(|c| c.kind() != "template_substitution")
+        }
+        _ => false,
     }
 }
 
@@ -646,7 +805,7 @@ impl UnitBuilder {
     /// `(`, `,` or a keyword), `$N` if the tag binds it, else an identifier
     /// that parses as either; after a complete expression, where spliced
     /// text can only be more SQL (`WHERE a = 1 ${filters}`), a comment.
-    fn placeholder(&mut self, host: Range<usize>, binds: bool) {
+    fn placeholder(&mut self, host: Range<usize>, binds: bool, dangerous: bool) {
         self.parameters += 1;
         let before = self.text.trim_end();
         let last_word = before
@@ -703,6 +862,7 @@ impl UnitBuilder {
         self.interpolations.push(Interpolation {
             unit_range: start..self.text.len(),
             host_range: host,
+            spliced: dangerous,
         });
     }
 

@@ -18,6 +18,8 @@ const HEADINGS: &[&str] = &[
 ];
 
 /// The `sql` code blocks of the section under `heading`.
+/// The code blocks under `heading`: SQL, or TypeScript (` ```ts `) kept
+/// with a leading marker line so [`run`] lints it as TypeScript.
 fn blocks(doc: &str, heading: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_section = false;
@@ -36,15 +38,22 @@ fn blocks(doc: &str, heading: &str) -> Vec<String> {
             in_section = line.trim() == heading;
         } else if in_section && line.trim() == "```sql" {
             current = Some(String::new());
+        } else if in_section && matches!(line.trim(), "```ts" | "```typescript") {
+            current = Some(TS_MARKER.to_owned());
         }
     }
     out
 }
 
-/// Lints a doc example as the rule expects to see it: migration rules on a
-/// migration, the others on a plain `.sql` file.
+const TS_MARKER: &str = "// typescript\n";
+
+/// Lints a doc example as the rule expects to see it: TypeScript blocks as
+/// TypeScript, migration rules on a migration, the others on a plain `.sql`
+/// file.
 fn run(rule: &'static Rule, sql: &str) -> Vec<querylint::diagnostic::Diagnostic> {
-    let kind = if rule.scope == Scope::Migrations {
+    let kind = if sql.starts_with(TS_MARKER) {
+        FileKind::TypeScript
+    } else if rule.scope == Scope::Migrations {
         FileKind::MigrationSql
     } else {
         FileKind::Sql
@@ -59,12 +68,12 @@ fn doc_examples_fire_and_alternatives_do_not() {
         let good = blocks(rule.doc, "## Use instead");
         assert!(
             !bad.is_empty(),
-            "{}: no sql block under ## Example",
+            "{}: no sql or ts block under ## Example",
             rule.id
         );
         assert!(
             !good.is_empty(),
-            "{}: no sql block under ## Use instead",
+            "{}: no sql or ts block under ## Use instead",
             rule.id
         );
         for sql in &bad {

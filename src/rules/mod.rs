@@ -34,6 +34,8 @@ mod drop_table;
 mod foreign_key_without_index;
 mod helpers;
 mod int_primary_key;
+mod interpolated_set;
+mod interpolated_sql;
 mod json_column;
 mod leading_wildcard_like;
 mod missing_lock_timeout;
@@ -64,6 +66,8 @@ pub static RULES: &[&Rule] = &[
     &offset_pagination::RULE,
     &order_by_random::RULE,
     &select_star::RULE,
+    &interpolated_sql::RULE,
+    &interpolated_set::RULE,
     &create_index_non_concurrently::RULE,
     &drop_index_non_concurrently::RULE,
     &concurrently_in_transaction::RULE,
