@@ -24,16 +24,50 @@ use tree_sitter::{Node, Parser, Tree};
 use crate::discover::FileKind;
 use crate::extract::{Interpolation, OffsetMap, Opaque, Origin, Segment, SqlUnit};
 
-/// Words without one of which a file cannot talk to a database through an
-/// API querylint knows. Checked before parsing.
-const DATABASE_WORDS: &[&str] = &[
-    "sql", "SQL", "query", "Query", "prisma", "Prisma", "drizzle", "kysely", "knex", "postgres",
-    "Pool", "Client", "slonik", "execute",
+/// Text without one of which a file cannot talk to a database through an
+/// API querylint knows: the database packages, the raw methods, and the
+/// conventional names of clients used as receivers. Words common in other
+/// code (`useQuery`, `query` alone) are not enough.
+const DATABASE_SIGNS: &[&str] = &[
+    "prisma",
+    "Prisma",
+    "drizzle",
+    "kysely",
+    "knex",
+    "slonik",
+    "postgres",
+    "'pg'",
+    "\"pg\"",
+    "mysql",
+    "sqlite",
+    "sql`",
+    "sql<",
+    "sql.",
+    "sql(",
+    "db.",
+    "Db.",
+    "tx.",
+    "trx.",
+    "pool.",
+    "client.",
+    "conn.",
+    "connection.",
+    "database.",
+    ".query(",
+    "$queryRaw",
+    "$executeRaw",
+    "Query(`",
+    "Raw(",
 ];
 
-/// Whether a file can contain database code at all.
+static SIGNS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(DATABASE_SIGNS).expect("the patterns are plain strings")
+});
+
+/// Whether a file can contain database code at all: one pass over its
+/// bytes, before any parsing.
 pub fn might_touch_database(text: &str) -> bool {
-    DATABASE_WORDS.iter().any(|w| text.contains(w))
+    SIGNS.is_match(text)
 }
 
 /// Packages whose exports are database clients, tags or constructors.
@@ -128,6 +162,8 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
         text,
         kind,
         bindings: HashMap::new(),
+        scopes: Vec::new(),
+        root_node: tree.root_node(),
         texts: HashMap::new(),
         constants: HashMap::new(),
         root: tree.root_node().id(),
@@ -158,6 +194,11 @@ struct Scan<'a> {
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
     bindings: HashMap<(usize, String), Binding>,
+    /// The scopes around the node being visited, innermost last: walks
+    /// keep it, because a tree-sitter node finds its parent only by
+    /// searching down from the root.
+    scopes: Vec<usize>,
+    root_node: Node<'a>,
     /// Declarations whose value is SQL text being built (a string, a
     /// template, a `+` chain), for a raw sink called with the variable.
     texts: HashMap<(usize, String), Range<usize>>,
@@ -200,7 +241,7 @@ impl<'a> Scan<'a> {
                     node.child_by_field_name("value"),
                 ) {
                     if name.kind() == "identifier" {
-                        let scope = self.scope_of(node);
+                        let scope = self.scope_of();
                         let key = (scope, self.src(name).to_owned());
                         if matches!(
                             value.kind(),
@@ -221,7 +262,7 @@ impl<'a> Scan<'a> {
                         } else {
                             Binding::Other
                         };
-                        self.set(self.scope_of(node), self.src(name), binding);
+                        self.set(self.scope_of(), self.src(name), binding);
                     } else if name.kind() == "object_pattern" && self.is_database(value) {
                         // const { rawQuery } = prisma
                         let mut cursor = name.walk();
@@ -235,11 +276,7 @@ impl<'a> Scan<'a> {
                                 l.kind() == "identifier"
                                     || l.kind() == "shorthand_property_identifier_pattern"
                             }) {
-                                self.set(
-                                    self.scope_of(node),
-                                    self.src(local),
-                                    Binding::DatabaseMethod,
-                                );
+                                self.set(self.scope_of(), self.src(local), Binding::DatabaseMethod);
                             }
                         }
                     }
@@ -294,9 +331,16 @@ impl<'a> Scan<'a> {
             }
             _ => {}
         }
+        let scope = is_scope(node);
+        if scope {
+            self.scopes.push(node.id());
+        }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             self.bind(child, depth + 1);
+        }
+        if scope {
+            self.scopes.pop();
         }
     }
 
@@ -312,35 +356,25 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The scope a declaration at `node` belongs to.
-    fn scope_of(&self, node: Node) -> usize {
-        let mut current = node.parent();
-        for _ in 0..MAX_DEPTH {
-            match current {
-                Some(n) if is_scope(n) => return n.id(),
-                Some(n) => current = n.parent(),
-                None => break,
-            }
-        }
-        self.root
+    /// The scope a declaration being visited belongs to.
+    fn scope_of(&self) -> usize {
+        self.scopes.last().copied().unwrap_or(self.root)
     }
 
-    /// What `name` is bound to where `at` stands: the nearest scope that
-    /// declares it.
-    fn lookup(&self, at: Node, name: &str) -> Option<Binding> {
-        let mut current = at.parent();
-        for _ in 0..MAX_DEPTH {
-            let Some(n) = current else {
-                break;
-            };
-            if is_scope(n)
-                && let Some(b) = self.bindings.get(&(n.id(), name.to_owned()))
-            {
-                return Some(*b);
-            }
-            current = n.parent();
-        }
-        self.bindings.get(&(self.root, name.to_owned())).copied()
+    /// The scopes a name is looked up in, innermost first.
+    fn chain(&self) -> impl Iterator<Item = usize> + '_ {
+        self.scopes
+            .iter()
+            .rev()
+            .copied()
+            .chain(std::iter::once(self.root))
+    }
+
+    /// What `name` is bound to where the walk stands: the nearest scope
+    /// that declares it.
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        self.chain()
+            .find_map(|scope| self.bindings.get(&(scope, name.to_owned())).copied())
     }
 
     fn bind_import(&mut self, node: Node) {
@@ -420,8 +454,7 @@ impl<'a> Scan<'a> {
                     let name = self.src(c);
                     let last = name.rsplit('.').next().unwrap_or(name);
                     DATABASE_FACTORIES.contains(&last)
-                        && (c.kind() != "identifier"
-                            || self.lookup(c, name) != Some(Binding::Other))
+                        && (c.kind() != "identifier" || self.lookup(name) != Some(Binding::Other))
                 })
             }
             _ => false,
@@ -434,14 +467,14 @@ impl<'a> Scan<'a> {
         match node.kind() {
             "identifier" => {
                 let name = self.src(node);
-                match self.lookup(node, name) {
+                match self.lookup(name) {
                     Some(b) => b == Binding::Database,
                     None => CONVENTIONAL_NAMES.contains(&name),
                 }
             }
             "member_expression" => {
                 let text = self.src(node);
-                if let Some(b) = self.lookup(node, text) {
+                if let Some(b) = self.lookup(text) {
                     return b == Binding::Database;
                 }
                 node.child_by_field_name("property")
@@ -459,9 +492,16 @@ impl<'a> Scan<'a> {
         if node.kind() == "call_expression" {
             self.call(node);
         }
+        let scope = is_scope(node);
+        if scope {
+            self.scopes.push(node.id());
+        }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             self.find(child, depth + 1);
+        }
+        if scope {
+            self.scopes.pop();
         }
     }
 
@@ -481,7 +521,7 @@ impl<'a> Scan<'a> {
         }
         if callee.kind() == "identifier" {
             // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
-            if self.lookup(callee, self.src(callee)) == Some(Binding::DatabaseMethod)
+            if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
                 && let Some(first) = args.named_child(0)
             {
                 self.argument_unit(first, self.src(callee).to_owned());
@@ -529,24 +569,11 @@ impl<'a> Scan<'a> {
     /// scope that declares it.
     fn text_of(&self, name: Node<'a>) -> Option<Node<'a>> {
         let key = self.src(name);
-        let mut current = name.parent();
-        let mut scopes = Vec::new();
-        for _ in 0..MAX_DEPTH {
-            let Some(n) = current else { break };
-            if is_scope(n) {
-                scopes.push(n.id());
-            }
-            current = n.parent();
-        }
-        scopes.push(self.root);
-        let range = scopes
-            .into_iter()
-            .find_map(|s| self.texts.get(&(s, key.to_owned())))?;
-        let mut root = name;
-        while let Some(p) = root.parent() {
-            root = p;
-        }
-        root.descendant_for_byte_range(range.start, range.end)
+        let range = self
+            .chain()
+            .find_map(|scope| self.texts.get(&(scope, key.to_owned())))?;
+        self.root_node
+            .descendant_for_byte_range(range.start, range.end)
             .filter(|n| n.byte_range() == *range)
     }
 
@@ -607,15 +634,8 @@ impl<'a> Scan<'a> {
         match node.kind() {
             "identifier" => {
                 let name = self.src(node);
-                let mut current = node.parent();
-                for _ in 0..MAX_DEPTH {
-                    let Some(n) = current else { break };
-                    if is_scope(n) && self.constants.contains_key(&(n.id(), name.to_owned())) {
-                        return true;
-                    }
-                    current = n.parent();
-                }
-                self.constants.contains_key(&(self.root, name.to_owned()))
+                self.chain()
+                    .any(|scope| self.constants.contains_key(&(scope, name.to_owned())))
             }
             "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
                 let name = self.src(f);
@@ -975,6 +995,9 @@ async function analytical(id: string) {
     fn files_without_database_words_are_not_parsed() {
         assert!(!might_touch_database(
             "export const add = (a: number, b: number) => a + b;"
+        ));
+        assert!(!might_touch_database(
+            "const { data } = useQuery({ queryKey: ['todos'], queryFn: fetchTodos });"
         ));
         assert!(might_touch_database(
             "const rows = await db.query.users.findMany();"
