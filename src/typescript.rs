@@ -619,7 +619,15 @@ impl<'a> Scan<'a> {
         } else {
             node
         };
-        let dangerous = !self.is_safe_value(expression);
+        // SQL text built in a variable of the file and pasted in is
+        // composition; its own pasted values are judged where it is built.
+        let composed = expression.kind() == "identifier"
+            && self.chain().any(|scope| {
+                self.texts
+                    .contains_key(&(scope, self.src(expression).to_owned()))
+            });
+        let dangerous =
+            !composed && !self.is_safe_value(expression) && !is_sql_builder(self.src(expression));
         *spliced = true;
         builder.placeholder(node.byte_range(), false, dangerous);
     }
@@ -637,6 +645,11 @@ impl<'a> Scan<'a> {
                 self.chain()
                     .any(|scope| self.constants.contains_key(&(scope, name.to_owned())))
             }
+            // `${desc ? 'DESC' : 'ASC'}`
+            "ternary_expression" => ["consequence", "alternative"].iter().all(|field| {
+                node.child_by_field_name(field)
+                    .is_some_and(|branch| self.is_safe_value(branch))
+            }),
             "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
                 let name = self.src(f);
                 let last = name.rsplit('.').next().unwrap_or(name);
@@ -723,6 +736,29 @@ const SAFE_CALLS: &[&str] = &[
     "quoteLiteral",
     "literal",
 ];
+
+/// Whether an expression calls a helper that builds SQL text, by the name
+/// projects give such helpers (`getDateSQL(...)`, `toLikeClause(...)`,
+/// `buildFilterQuery(...)`): composition, judged where the helper builds it.
+fn is_sql_builder(expression: &str) -> bool {
+    let Some((callee, _)) = expression.split_once('(') else {
+        return false;
+    };
+    let name = callee.rsplit('.').next().unwrap_or(callee).trim();
+    [
+        "SQL",
+        "Sql",
+        "Query",
+        "Clause",
+        "Filter",
+        "Filters",
+        "Condition",
+        "Conditions",
+        "Fragment",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix) && name.len() > suffix.len())
+}
 
 /// Whether a node is a literal: a string without substitutions, a number,
 /// `true`/`false`/`null`.
@@ -870,7 +906,15 @@ impl UnitBuilder {
                     | "interval"
             )
             || in_name;
-        let text = if !wants_operand && !before.is_empty() {
+        // Text pasted where a clause can follow (`WHERE a = 1 ${filters}`)
+        // is a fragment of SQL built elsewhere, not a value: composition,
+        // which `interpolated-sql` leaves to where the fragment is built.
+        let in_string = self.text.matches('\'').count() % 2 == 1;
+        // Right after another pasted fragment, more of the same.
+        let after_fragment = before.ends_with("*/");
+        let clause = (after_fragment || !wants_operand) && !before.is_empty() && !in_string;
+        let dangerous = dangerous && !clause;
+        let text = if clause {
             format!("/*{}*/", self.parameters)
         } else if binds && !in_name {
             format!("${}", self.parameters)
