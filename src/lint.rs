@@ -110,11 +110,45 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
     let mut out = Vec::new();
-    for unit in extract(text, kind) {
-        lint_unit(&unit, settings, &mut out);
+    if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
+        let file = crate::typescript::scan(text, kind);
+        for unit in &file.units {
+            lint_unit(unit, settings, &mut out);
+        }
+        lint_orm_calls(&file.calls, settings, &mut out);
+    } else {
+        for unit in extract(text, kind) {
+            lint_unit(&unit, settings, &mut out);
+        }
     }
     sort(&mut out);
     out
+}
+
+/// Runs the ORM checks of the enabled rules over a file's ORM calls. Their
+/// ranges are host ranges already.
+fn lint_orm_calls(
+    calls: &[crate::typescript::OrmCall],
+    settings: &Settings,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut found = Vec::new();
+    for rule in &settings.rules {
+        let Some((_, check)) = crate::rules::ORM_CHECKS
+            .iter()
+            .find(|(id, _)| *id == rule.id)
+        else {
+            continue;
+        };
+        for call in calls {
+            check(call, &mut found);
+            for mut diag in found.drain(..) {
+                diag.rule = rule.id;
+                diag.severity = rule.severity;
+                out.push(diag);
+            }
+        }
+    }
 }
 
 /// The diagnostics of the one file a chain was linted for.

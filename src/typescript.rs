@@ -150,13 +150,27 @@ const STATEMENT_STARTS: &[&str] = &[
     "reindex", "vacuum", "comment", "reset",
 ];
 
+/// What a TypeScript or JavaScript file sends to a database.
+#[derive(Debug, Default)]
+pub struct TsFile {
+    /// The SQL it sends as text.
+    pub units: Vec<SqlUnit>,
+    /// The ORM and query-builder calls it makes.
+    pub calls: Vec<OrmCall>,
+}
+
 /// The SQL units of a TypeScript or JavaScript file.
 pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
+    scan(text, kind).units
+}
+
+/// Everything a TypeScript or JavaScript file sends to a database.
+pub fn scan(text: &str, kind: FileKind) -> TsFile {
     if !might_touch_database(text) {
-        return Vec::new();
+        return TsFile::default();
     }
     let Some(tree) = parse(text, kind) else {
-        return Vec::new();
+        return TsFile::default();
     };
     let mut scan = Scan {
         text,
@@ -168,11 +182,86 @@ pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
         constants: HashMap::new(),
         root: tree.root_node().id(),
         units: Vec::new(),
+        calls: Vec::new(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
-    scan.units
+    TsFile {
+        units: scan.units,
+        calls: scan.calls,
+    }
 }
+
+/// The ORMs and query builders whose calls querylint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orm {
+    Prisma,
+    Drizzle,
+}
+
+/// A property of an object literal argument, at any depth.
+#[derive(Debug, Clone)]
+pub struct Property {
+    /// The keys from the argument down to this property: `where.email`.
+    pub path: String,
+    pub key: String,
+    /// The value's source text, and whether it is a literal.
+    pub value: String,
+    pub literal: bool,
+    /// Host range of `key: value`.
+    pub range: Range<usize>,
+}
+
+/// A call of a method on a chain built from an ORM call, such as
+/// `.limit(10)` in `db.select().from(t).limit(10)`.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub method: String,
+    /// Host range of the method name through its closing parenthesis.
+    pub range: Range<usize>,
+    /// The arguments' source texts.
+    pub args: Vec<String>,
+}
+
+/// An ORM or query-builder call: `prisma.user.findMany({...})`,
+/// `db.query.users.findMany({...})`, `db.select().from(t).where(...)`.
+#[derive(Debug, Clone)]
+pub struct OrmCall {
+    pub orm: Orm,
+    /// The method that starts the call: `findMany`, `deleteMany`,
+    /// `select`, `update`, `delete`.
+    pub method: String,
+    /// The receiver as written: `prisma.user`, `db`.
+    pub receiver: String,
+    /// Host range of the whole call expression (with its chain).
+    pub range: Range<usize>,
+    /// Host range of the method name.
+    pub method_range: Range<usize>,
+    /// Whether the first argument was given at all.
+    pub has_args: bool,
+    /// The properties of the first argument, when it is an object literal.
+    pub properties: Vec<Property>,
+    /// For builders: the methods called on the chain, in order.
+    pub chain: Vec<Link>,
+    /// Whether the call's result is used where it runs: awaited, returned,
+    /// or passed on; `false` when it is only stored in a variable.
+    pub executed: bool,
+}
+
+impl OrmCall {
+    pub fn property(&self, path: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.path == path)
+    }
+
+    pub fn link(&self, method: &str) -> Option<&Link> {
+        self.chain.iter().find(|l| l.method == method)
+    }
+}
+
+/// Prisma model methods querylint reads.
+const PRISMA_METHODS: &[&str] = &["findMany", "updateMany", "deleteMany"];
+/// Drizzle builder entry points.
+const DRIZZLE_BUILDERS: &[&str] = &["select", "selectDistinct", "update", "delete"];
 
 fn parse(text: &str, kind: FileKind) -> Option<Tree> {
     let mut parser = Parser::new();
@@ -206,6 +295,7 @@ struct Scan<'a> {
     constants: HashMap<(usize, String), ()>,
     root: usize,
     units: Vec<SqlUnit>,
+    calls: Vec<OrmCall>,
 }
 
 /// Nodes that open a scope for the names declared in them.
@@ -485,7 +575,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Finds the SQL the file sends.
-    fn find(&mut self, node: Node, depth: usize) {
+    fn find(&mut self, node: Node<'a>, depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -505,7 +595,7 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn call(&mut self, call: Node) {
+    fn call(&mut self, call: Node<'a>) {
         let (Some(callee), Some(args)) = (
             call.child_by_field_name("function"),
             call.child_by_field_name("arguments"),
@@ -519,6 +609,7 @@ impl<'a> Scan<'a> {
             }
             return;
         }
+        self.orm_call(call, callee, args);
         if callee.kind() == "identifier" {
             // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
             if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
@@ -545,6 +636,137 @@ impl<'a> Scan<'a> {
             return;
         };
         self.argument_unit(first, self.src(callee).to_owned());
+    }
+
+    /// Records a Prisma model call (`prisma.user.findMany({...})`), a
+    /// Drizzle relational query (`db.query.users.findMany({...})`) or the
+    /// start of a Drizzle builder chain (`db.select()...`).
+    fn orm_call(&mut self, call: Node<'a>, callee: Node<'a>, args: Node<'a>) {
+        if callee.kind() != "member_expression" {
+            return;
+        }
+        let (Some(object), Some(property)) = (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("property"),
+        ) else {
+            return;
+        };
+        let method = self.src(property);
+        let object = peel(object);
+        let (orm, builder) =
+            if PRISMA_METHODS.contains(&method) && object.kind() == "member_expression" {
+                // prisma.user.findMany / db.query.users.findMany
+                let Some(owner) = object.child_by_field_name("object").map(peel) else {
+                    return;
+                };
+                if owner.kind() == "member_expression"
+                    && owner
+                        .child_by_field_name("property")
+                        .is_some_and(|p| self.src(p) == "query")
+                    && owner
+                        .child_by_field_name("object")
+                        .is_some_and(|o| self.is_database(o))
+                {
+                    (Orm::Drizzle, false)
+                } else if self.is_database(owner) {
+                    (Orm::Prisma, false)
+                } else {
+                    return;
+                }
+            } else if DRIZZLE_BUILDERS.contains(&method) && self.is_database(object) {
+                (Orm::Drizzle, true)
+            } else {
+                return;
+            };
+        let first = args.named_child(0);
+        let mut properties = Vec::new();
+        if let Some(obj) = first.filter(|f| f.kind() == "object") {
+            self.properties(obj, "", &mut properties, 0);
+        }
+        // Climb the chain built on the call: `.from(t).where(...).limit(n)`.
+        let mut chain = Vec::new();
+        let mut top = call;
+        if builder {
+            while let Some(member) = top.parent().filter(|p| p.kind() == "member_expression") {
+                let Some(outer) = member.parent().filter(|p| p.kind() == "call_expression") else {
+                    break;
+                };
+                let (Some(name), Some(link_args)) = (
+                    member.child_by_field_name("property"),
+                    outer.child_by_field_name("arguments"),
+                ) else {
+                    break;
+                };
+                let mut cursor = link_args.walk();
+                chain.push(Link {
+                    method: self.src(name).to_owned(),
+                    range: name.start_byte()..outer.end_byte(),
+                    args: link_args
+                        .named_children(&mut cursor)
+                        .map(|a| self.src(a).to_owned())
+                        .collect(),
+                });
+                top = outer;
+            }
+        }
+        let executed = top.parent().is_none_or(|p| {
+            !matches!(
+                p.kind(),
+                "variable_declarator" | "assignment_expression" | "member_expression"
+            )
+        });
+        self.calls.push(OrmCall {
+            orm,
+            method: method.to_owned(),
+            receiver: self.src(object).to_owned(),
+            range: call.start_byte()..top.end_byte(),
+            method_range: property.start_byte()..call.end_byte(),
+            has_args: first.is_some(),
+            properties,
+            chain,
+            executed,
+        });
+    }
+
+    /// Collects the properties of an object literal and of the object
+    /// literals nested in it.
+    fn properties(&self, object: Node, prefix: &str, out: &mut Vec<Property>, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        let mut cursor = object.walk();
+        for pair in object.named_children(&mut cursor) {
+            let (key, value) = match pair.kind() {
+                "pair" => (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ),
+                "shorthand_property_identifier" => (Some(pair), Some(pair)),
+                _ => continue,
+            };
+            let (Some(key), Some(value)) = (key, value) else {
+                continue;
+            };
+            let key = self
+                .src(key)
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_owned();
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            out.push(Property {
+                path: path.clone(),
+                key,
+                value: self.src(value).to_owned(),
+                literal: pair.kind() == "pair" && is_literal(value),
+                range: pair.byte_range(),
+            });
+            if value.kind() == "object" {
+                self.properties(value, &path, out, depth + 1);
+            }
+        }
     }
 
     /// A unit from the SQL text argument of a raw sink: a string, a

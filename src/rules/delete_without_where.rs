@@ -4,6 +4,7 @@ use sqlparser::ast::{FromTable, Statement};
 
 use super::{Category, Rule, Scope, StatementContext, restricted_by_join};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::typescript::OrmCall;
 
 pub static RULE: Rule = Rule {
     id: "delete-without-where",
@@ -36,4 +37,15 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         Diagnostic::new(range, format!("`DELETE` without `WHERE` removes every row of {name}"))
             .help("Add a `WHERE` clause. To empty the table on purpose, use `TRUNCATE`, or write `WHERE true` so the intent is explicit."),
     );
+}
+
+/// Prisma `deleteMany` without a `where` (or with an empty one), and a
+/// Drizzle `delete(t)` run without `.where(...)`.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    if let Some(range) = super::update_without_where::missing_where(call, "deleteMany", "delete") {
+        out.push(
+            Diagnostic::new(range, format!("`{}.{}` without a `where` removes every row", call.receiver, call.method))
+                .help("Add a `where`. To empty the table on purpose, use `TRUNCATE` through a raw query, so the intent is explicit."),
+        );
+    }
 }

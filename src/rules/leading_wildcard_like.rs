@@ -11,6 +11,7 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, Scope, StatementContext, function_named};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::TokKind;
+use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "leading-wildcard-like",
@@ -123,4 +124,49 @@ fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 /// The body of a quoted literal as written: `'%a'` and `E'%a'` give `%a'`.
 fn literal_body(text: &str) -> &str {
     text.split_once('\'').map_or(text, |(_, body)| body)
+}
+
+/// Prisma `contains`/`endsWith` string filters (`LIKE '%x%'`, `'%x'`), and
+/// Drizzle `like`/`ilike` with a pattern that starts with `%`.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    match call.orm {
+        Orm::Prisma => {
+            for p in &call.properties {
+                if p.path.starts_with("where") && matches!(p.key.as_str(), "contains" | "endsWith")
+                {
+                    out.push(
+                        Diagnostic::new(p.range.clone(), format!("`{}` becomes a `LIKE` pattern that starts with `%`: no B-tree index can serve it and every row is scanned", p.key))
+                            .help("Use `startsWith` where a prefix will do, or full-text search (or a trigram index) for substring search."),
+                    );
+                }
+            }
+        }
+        Orm::Drizzle => {
+            for link in call.chain.iter().filter(|l| l.method == "where") {
+                if link.args.iter().any(|a| leading_wildcard_call(a)) {
+                    out.push(
+                        Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
+                            .help("Match a prefix (`'term%'`), or use full-text search or a trigram index (`pg_trgm`) for substring search."),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether source text calls `like(col, pattern)` or `ilike(...)` with a
+/// pattern that starts with `%`.
+fn leading_wildcard_call(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("like(") {
+        let after = &rest[at + "like(".len()..];
+        if let Some((_, pattern)) = after.split_once(',') {
+            let pattern = pattern.trim_start();
+            if ["`%", "'%", "\"%"].iter().any(|p| pattern.starts_with(p)) {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
 }

@@ -92,6 +92,19 @@ pub static RULES: &[&Rule] = &[
     &foreign_key_without_index::RULE,
 ];
 
+/// A rule's check of an ORM or query-builder call in TypeScript.
+pub type OrmCheckFn = fn(&crate::typescript::OrmCall, &mut Vec<Diagnostic>);
+
+/// The rules that also read ORM calls, each with its check (which lives in
+/// the rule's file beside the SQL check).
+pub static ORM_CHECKS: &[(&str, OrmCheckFn)] = &[
+    ("unbounded-select", unbounded_select::check_orm),
+    ("offset-pagination", offset_pagination::check_orm),
+    ("leading-wildcard-like", leading_wildcard_like::check_orm),
+    ("update-without-where", update_without_where::check_orm),
+    ("delete-without-where", delete_without_where::check_orm),
+];
+
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }

@@ -7,6 +7,7 @@ use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "offset-pagination",
@@ -92,5 +93,26 @@ impl Visitor for Finder<'_, '_> {
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(ast) = &ctx.stmt.ast {
         let _ = ast.visit(&mut Finder { ctx, out });
+    }
+}
+
+/// Prisma `skip` taken from a variable (not the cursor idiom, `skip: 1`
+/// with `cursor`), and Drizzle `.offset(x)` with a non-literal `x`.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    let found = match call.orm {
+        Orm::Prisma => call
+            .property("skip")
+            .filter(|skip| !skip.literal && call.property("cursor").is_none())
+            .map(|skip| (skip.range.clone(), format!("`skip: {}`", skip.value))),
+        Orm::Drizzle => call
+            .link("offset")
+            .filter(|o| o.args.first().is_some_and(|a| a.parse::<f64>().is_err()))
+            .map(|o| (o.range.clone(), "`.offset(...)`".to_owned())),
+    };
+    if let Some((range, what)) = found {
+        out.push(
+            Diagnostic::new(range, format!("{what} pages by offset: every page reads and throws away all the rows before it"))
+                .help("Page by key instead: remember the last row's key and ask for the rows after it (Prisma `cursor` with `skip: 1`, or `where(gt(t.id, lastId))`)."),
+        );
     }
 }

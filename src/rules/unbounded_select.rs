@@ -14,6 +14,7 @@ use sqlparser::ast::{
 
 use super::{Category, Rule, Scope, StatementContext, function_named};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "unbounded-select",
@@ -336,4 +337,51 @@ fn is_value(expr: &Expr) -> bool {
         Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
         _ => true,
     }
+}
+
+/// Prisma `findMany` without `take`, Drizzle `db.query.t.findMany` without
+/// `limit`, and a Drizzle `select()...from(t)` chain run without `.limit()`.
+/// A query filtered by its key (`where: { id }`, `eq(t.id, x)`) is bounded.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    let by_key = |text: &str| {
+        let t = text.replace(' ', "");
+        t.contains(".id,") || t.starts_with("{id") || t.contains("{id:") || t.contains(",id:")
+    };
+    let (missing, what) = match (call.orm, call.method.as_str()) {
+        (Orm::Prisma, "findMany") => {
+            let keyed = call.property("where.id").is_some();
+            (call.property("take").is_none() && !keyed, "`take`")
+        }
+        (Orm::Drizzle, "findMany") => {
+            let keyed = call.property("where").is_some_and(|w| by_key(&w.value));
+            (call.property("limit").is_none() && !keyed, "`limit`")
+        }
+        (Orm::Drizzle, "select" | "selectDistinct") => {
+            let keyed = call
+                .link("where")
+                .is_some_and(|w| w.args.iter().any(|a| by_key(a)));
+            (
+                call.executed
+                    && call.link("from").is_some()
+                    && call.link("limit").is_none()
+                    && !keyed,
+                "`.limit()`",
+            )
+        }
+        _ => return,
+    };
+    if !missing {
+        return;
+    }
+    let start = call.method_range.start;
+    out.push(
+        Diagnostic::new(
+            start..start + call.method.len(),
+            format!(
+                "`{}.{}` has no {what} and can return every row of the table",
+                call.receiver, call.method
+            ),
+        )
+        .help("Add a bound (`take`/`limit`) and page with a cursor, or filter by a unique key."),
+    );
 }

@@ -4,6 +4,7 @@ use sqlparser::ast::Statement;
 
 use super::{Category, Rule, Scope, StatementContext, restricted_by_join};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "update-without-where",
@@ -28,4 +29,38 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         Diagnostic::new(range, format!("`UPDATE` without `WHERE` changes every row of {name}"))
             .help("Add a `WHERE` clause. If every row is meant, write `WHERE true` so the intent is explicit."),
     );
+}
+
+/// Prisma `updateMany` without a `where` (or with an empty one), and a
+/// Drizzle `update(t).set(...)` run without `.where(...)`.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    if let Some(range) = missing_where(call, "updateMany", "update") {
+        out.push(
+            Diagnostic::new(range, format!("`{}.{}` without a `where` changes every row", call.receiver, call.method))
+                .help("Add a `where`. If every row is meant, say so with a condition that is always true, so the intent is explicit."),
+        );
+    }
+}
+
+/// Where a write call without a filter starts, if it is one: Prisma's
+/// `prisma_method` with no or an empty `where`, or Drizzle's
+/// `drizzle_method` chain run with no `.where(...)`.
+pub fn missing_where(
+    call: &OrmCall,
+    prisma_method: &str,
+    drizzle_method: &str,
+) -> Option<std::ops::Range<usize>> {
+    let missing = match call.orm {
+        Orm::Prisma if call.method == prisma_method => call.property("where").is_none_or(|w| {
+            w.value
+                .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+                .is_empty()
+        }),
+        Orm::Drizzle if call.method == drizzle_method => {
+            call.executed && call.link("where").is_none()
+        }
+        _ => false,
+    };
+    let start = call.method_range.start;
+    missing.then(|| start..start + call.method.len())
 }
