@@ -472,20 +472,24 @@ impl<'a> Scan<'a> {
             return;
         };
         let module = self.src(source).trim_matches(|c| c == '"' || c == '\'');
-        let database = DATABASE_PACKAGES.contains(&module) || module.starts_with("drizzle-orm");
-        // A project module (`./db`) may export a client: its names are
-        // left to the conventional-name fallback.
-        let project =
-            module.starts_with('.') || module.starts_with("@/") || module.starts_with("~/");
+        let lower = module.to_ascii_lowercase();
+        // A workspace package that wraps the client (`@acme/db`,
+        // `@documenso/prisma`) counts as a database package too.
+        let database = DATABASE_PACKAGES.contains(&module)
+            || [
+                "prisma", "drizzle", "database", "postgres", "/db", "-db", "sql",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
         let mut names = Vec::new();
         collect_imported_names(node, self.text, &mut names, 0);
-        for name in names {
-            if database {
+        if database {
+            for name in names {
                 self.set(self.root, &name, Binding::Database);
-            } else if !project {
-                self.set(self.root, &name, Binding::Other);
             }
         }
+        // Names from other modules are left to the conventional names:
+        // a project module (`./db`) may well export a client.
     }
 
     fn bind_callback_parameters(&mut self, callback: Node) {
