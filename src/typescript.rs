@@ -183,6 +183,9 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
         root: tree.root_node().id(),
         units: Vec::new(),
         calls: Vec::new(),
+        loops: Vec::new(),
+        entering_callback: false,
+        exits: 0,
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
@@ -197,6 +200,8 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
 pub enum Orm {
     Prisma,
     Drizzle,
+    /// SQL text sent through a raw sink or a tagged template.
+    Sql,
 }
 
 /// A property of an object literal argument, at any depth.
@@ -246,6 +251,8 @@ pub struct OrmCall {
     /// Whether the call's result is used where it runs: awaited, returned,
     /// or passed on; `false` when it is only stored in a variable.
     pub executed: bool,
+    /// The loop the call runs in, once per iteration.
+    pub in_loop: Option<LoopInfo>,
 }
 
 impl OrmCall {
@@ -259,9 +266,25 @@ impl OrmCall {
 }
 
 /// Prisma model methods querylint reads.
-const PRISMA_METHODS: &[&str] = &["findMany", "updateMany", "deleteMany"];
+const PRISMA_METHODS: &[&str] = &[
+    "findMany",
+    "updateMany",
+    "deleteMany",
+    "findUnique",
+    "findUniqueOrThrow",
+    "findFirst",
+    "findFirstOrThrow",
+    "create",
+    "createMany",
+    "update",
+    "upsert",
+    "delete",
+    "count",
+    "aggregate",
+    "groupBy",
+];
 /// Drizzle builder entry points.
-const DRIZZLE_BUILDERS: &[&str] = &["select", "selectDistinct", "update", "delete"];
+const DRIZZLE_BUILDERS: &[&str] = &["select", "selectDistinct", "update", "delete", "insert"];
 
 fn parse(text: &str, kind: FileKind) -> Option<Tree> {
     let mut parser = Parser::new();
@@ -296,6 +319,31 @@ struct Scan<'a> {
     root: usize,
     units: Vec<SqlUnit>,
     calls: Vec<OrmCall>,
+    /// The loops around the node being visited; `None` marks a function
+    /// boundary.
+    loops: Vec<Option<LoopInfo>>,
+    entering_callback: bool,
+    /// How many `return`, `throw` and `break` statements the walk is in.
+    exits: usize,
+}
+
+/// Array methods whose callback runs once per element.
+const LOOP_METHODS: &[&str] = &[
+    "forEach", "map", "flatMap", "reduce", "filter", "some", "every",
+];
+
+/// A loop a database call runs in.
+#[derive(Debug, Clone)]
+pub struct LoopInfo {
+    /// `for...of`, `while`, `.map()`...
+    pub kind: String,
+    /// Host range of the loop's head (`for (const x of xs)`, `xs.map`).
+    pub head: Range<usize>,
+    /// Whether it runs over an array literal, a few fixed items.
+    pub literal_items: bool,
+    /// Whether it is `Promise.all(xs.map(...))`.
+    pub promise_all: bool,
+    exits_at: usize,
 }
 
 /// Nodes that open a scope for the names declared in them.
@@ -589,14 +637,131 @@ impl<'a> Scan<'a> {
         let scope = is_scope(node);
         if scope {
             self.scopes.push(node.id());
+            // A function runs when it is called, not where it is written:
+            // unless it is a loop's callback, it leaves the loop.
+            if !std::mem::take(&mut self.entering_callback) {
+                self.loops.push(None);
+            } else {
+                self.loops.push(self.loops.last().cloned().flatten());
+            }
         }
+        let exits = matches!(
+            node.kind(),
+            "return_statement" | "throw_statement" | "break_statement"
+        );
+        if exits {
+            self.exits += 1;
+        }
+        let body = match node.kind() {
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
+                node.child_by_field_name("body")
+            }
+            _ => None,
+        };
+        let callbacks = self.loop_callbacks(node);
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
-            self.find(child, depth + 1);
+            if body == Some(child) {
+                let info = self.loop_info(node);
+                self.loops.push(Some(info));
+                self.find(child, depth + 1);
+                self.loops.pop();
+            } else if child.kind() == "arguments" && callbacks.is_some() {
+                let mut args = child.walk();
+                for arg in child.named_children(&mut args) {
+                    if matches!(
+                        arg.kind(),
+                        "arrow_function" | "function_expression" | "function"
+                    ) {
+                        self.loops.push(callbacks.clone());
+                        self.entering_callback = true;
+                        self.find(arg, depth + 2);
+                        self.loops.pop();
+                    } else {
+                        self.find(arg, depth + 2);
+                    }
+                }
+            } else {
+                self.find(child, depth + 1);
+            }
+        }
+        if exits {
+            self.exits -= 1;
         }
         if scope {
             self.scopes.pop();
+            self.loops.pop();
         }
+    }
+
+    /// The loop a `for`, `for...of`, `for...in`, `while` or `do` statement
+    /// makes of its body.
+    fn loop_info(&self, node: Node) -> LoopInfo {
+        let kind = match node.kind() {
+            "for_in_statement" => {
+                if (0..node.child_count())
+                    .filter_map(|i| node.child(i as u32))
+                    .any(|c| c.kind() == "of")
+                {
+                    "for...of"
+                } else {
+                    "for...in"
+                }
+            }
+            "for_statement" => "for",
+            "while_statement" => "while",
+            _ => "do...while",
+        };
+        let head_end = node
+            .child_by_field_name("body")
+            .map_or(node.end_byte(), |b| b.start_byte());
+        let literal_items = node
+            .child_by_field_name("right")
+            .is_some_and(|r| r.kind() == "array");
+        LoopInfo {
+            kind: kind.to_owned(),
+            head: node.start_byte()..head_end,
+            literal_items,
+            promise_all: false,
+            exits_at: self.exits,
+        }
+    }
+
+    /// For `xs.map(...)`, `xs.forEach(...)` and the like, the loop their
+    /// callbacks run in.
+    fn loop_callbacks(&self, node: Node) -> Option<LoopInfo> {
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let callee = node.child_by_field_name("function").map(peel)?;
+        if callee.kind() != "member_expression" {
+            return None;
+        }
+        let method = self.src(callee.child_by_field_name("property")?);
+        if !LOOP_METHODS.contains(&method) {
+            return None;
+        }
+        let items = callee.child_by_field_name("object").map(peel)?;
+        let promise_all = node.parent().and_then(|a| a.parent()).is_some_and(|outer| {
+            outer.kind() == "call_expression"
+                && outer
+                    .child_by_field_name("function")
+                    .is_some_and(|f| self.src(f).starts_with("Promise.all"))
+        });
+        Some(LoopInfo {
+            kind: format!(".{method}()"),
+            head: callee.start_byte()..node.child_by_field_name("arguments")?.start_byte(),
+            literal_items: items.kind() == "array",
+            promise_all,
+            exits_at: self.exits,
+        })
+    }
+
+    /// The loop a database call at this point of the walk runs in, if any.
+    fn current_loop(&self) -> Option<LoopInfo> {
+        let info = self.loops.last().cloned().flatten()?;
+        // A call on a path that leaves the loop runs once.
+        (self.exits == info.exits_at).then_some(info)
     }
 
     fn call(&mut self, call: Node<'a>) {
@@ -609,6 +774,7 @@ impl<'a> Scan<'a> {
         let callee = peel(callee);
         if args.kind() == "template_string" {
             if let Some(api) = self.binding_tag(callee) {
+                self.sql_call(call, callee, &api);
                 self.tagged_unit(args, api);
             }
             return;
@@ -619,6 +785,7 @@ impl<'a> Scan<'a> {
             if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
                 && let Some(first) = args.named_child(0)
             {
+                self.sql_call(call, callee, self.src(callee));
                 self.argument_unit(first, self.src(callee).to_owned());
             }
             return;
@@ -639,7 +806,29 @@ impl<'a> Scan<'a> {
         let Some(first) = args.named_child(0) else {
             return;
         };
+        self.sql_call(call, callee, self.src(callee));
         self.argument_unit(first, self.src(callee).to_owned());
+    }
+
+    /// Records a call that sends SQL text, for the rules about where calls
+    /// run (`n-plus-one`).
+    fn sql_call(&mut self, call: Node, callee: Node, api: &str) {
+        let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
+        let method_start = callee
+            .child_by_field_name("property")
+            .map_or(callee.start_byte(), |p| p.start_byte());
+        self.calls.push(OrmCall {
+            orm: Orm::Sql,
+            method: method.to_owned(),
+            receiver: receiver.to_owned(),
+            range: call.byte_range(),
+            method_range: method_start..call.end_byte(),
+            has_args: true,
+            properties: Vec::new(),
+            chain: Vec::new(),
+            executed: true,
+            in_loop: self.current_loop(),
+        });
     }
 
     /// Records a Prisma model call (`prisma.user.findMany({...})`), a
@@ -729,6 +918,7 @@ impl<'a> Scan<'a> {
             properties,
             chain,
             executed,
+            in_loop: self.current_loop(),
         });
     }
 

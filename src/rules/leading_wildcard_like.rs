@@ -151,6 +151,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        Orm::Sql => {}
     }
 }
 

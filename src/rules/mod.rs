@@ -39,6 +39,7 @@ mod interpolated_sql;
 mod json_column;
 mod leading_wildcard_like;
 mod missing_lock_timeout;
+mod n_plus_one;
 mod not_in_subquery;
 mod null_comparison;
 mod offset_pagination;
@@ -68,6 +69,7 @@ pub static RULES: &[&Rule] = &[
     &select_star::RULE,
     &interpolated_sql::RULE,
     &interpolated_set::RULE,
+    &n_plus_one::RULE,
     &create_index_non_concurrently::RULE,
     &drop_index_non_concurrently::RULE,
     &concurrently_in_transaction::RULE,
@@ -103,6 +105,7 @@ pub static ORM_CHECKS: &[(&str, OrmCheckFn)] = &[
     ("leading-wildcard-like", leading_wildcard_like::check_orm),
     ("update-without-where", update_without_where::check_orm),
     ("delete-without-where", delete_without_where::check_orm),
+    ("n-plus-one", n_plus_one::check_orm),
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -108,6 +108,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
             .link("offset")
             .filter(|o| o.args.first().is_some_and(|a| a.parse::<f64>().is_err()))
             .map(|o| (o.range.clone(), "`.offset(...)`".to_owned())),
+        Orm::Sql => None,
     };
     if let Some((range, what)) = found {
         out.push(

@@ -1,0 +1,79 @@
+//! `n-plus-one`: a query run once per iteration of a loop.
+
+use super::{Category, Rule, Scope, StatementContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::typescript::{Orm, OrmCall};
+
+pub static RULE: Rule = Rule {
+    id: "n-plus-one",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    default_enabled: true,
+    scope: Scope::Application,
+    doc: include_str!("../../rules/n-plus-one.md"),
+    check,
+};
+
+/// The rule reads calls in application code, not SQL statements.
+fn check(_: &StatementContext<'_>, _: &mut Vec<Diagnostic>) {}
+
+/// Prisma methods that write one row.
+const WRITES: &[&str] = &["create", "update", "upsert", "delete", "insert"];
+
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    let Some(each) = &call.in_loop else {
+        return;
+    };
+    if each.literal_items || !call.executed {
+        return;
+    }
+    // Prisma batches findUnique calls made in the same tick.
+    if call.orm == Orm::Prisma
+        && each.promise_all
+        && matches!(call.method.as_str(), "findUnique" | "findUniqueOrThrow")
+    {
+        return;
+    }
+    // A loop that fetches page after page.
+    let pages = call.property("cursor").is_some()
+        || call.property("skip").is_some()
+        || call.link("offset").is_some();
+    if pages && matches!(each.kind.as_str(), "while" | "do...while" | "for") {
+        return;
+    }
+    let write = WRITES.contains(&call.method.as_str());
+    let help = match (call.orm, write) {
+        (Orm::Prisma, false) => {
+            "Fetch all the rows in one query before the loop (`findMany({ where: { id: { in: ids } } })`), or load the relation with `include`/`select`."
+        }
+        (Orm::Prisma, true) => {
+            "Write the rows in one call (`createMany`, `updateMany`), or batch the calls in one `$transaction([...])`."
+        }
+        (Orm::Drizzle, false) => {
+            "Fetch all the rows in one query before the loop (`where(inArray(t.id, ids))`), or load the relation with `with`."
+        }
+        (Orm::Drizzle, true) => {
+            "Write the rows in one statement: `db.insert(t).values([...rows])`."
+        }
+        (Orm::Sql, _) => {
+            "Run one query for all the items: pass the keys as an array (`WHERE id = ANY($1)`) or insert many rows with one `INSERT ... VALUES` or `unnest($1)`."
+        }
+    };
+    let start = call.method_range.start;
+    let what = if call.receiver.is_empty() {
+        call.method.clone()
+    } else {
+        format!("{}.{}", call.receiver, call.method)
+    };
+    out.push(
+        Diagnostic::new(
+            start..start + call.method.len(),
+            format!(
+                "`{what}` runs once per iteration of the `{}` loop: N items make N queries",
+                each.kind
+            ),
+        )
+        .label(each.head.clone(), "the loop")
+        .help(help),
+    );
+}
