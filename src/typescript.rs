@@ -773,9 +773,10 @@ impl<'a> Scan<'a> {
         };
         let callee = peel(callee);
         if args.kind() == "template_string" {
-            if let Some(api) = self.binding_tag(callee) {
+            if let Some(api) = self.binding_tag(callee)
+                && self.tagged_unit(args, api.clone())
+            {
                 self.sql_call(call, callee, &api);
-                self.tagged_unit(args, api);
             }
             return;
         }
@@ -785,8 +786,9 @@ impl<'a> Scan<'a> {
             if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
                 && let Some(first) = args.named_child(0)
             {
-                self.sql_call(call, callee, self.src(callee));
-                self.argument_unit(first, self.src(callee).to_owned());
+                if self.argument_unit(first, self.src(callee).to_owned()) {
+                    self.sql_call(call, callee, self.src(callee));
+                }
             }
             return;
         }
@@ -806,8 +808,9 @@ impl<'a> Scan<'a> {
         let Some(first) = args.named_child(0) else {
             return;
         };
-        self.sql_call(call, callee, self.src(callee));
-        self.argument_unit(first, self.src(callee).to_owned());
+        if self.argument_unit(first, self.src(callee).to_owned()) {
+            self.sql_call(call, callee, self.src(callee));
+        }
     }
 
     /// Records a call that sends SQL text, for the rules about where calls
@@ -965,12 +968,13 @@ impl<'a> Scan<'a> {
 
     /// A unit from the SQL text argument of a raw sink: a string, a
     /// template, a `+` chain, or a variable declared as one of those.
-    fn argument_unit(&mut self, arg: Node, api: String) {
+    /// Returns whether the text is a statement (and was kept).
+    fn argument_unit(&mut self, arg: Node, api: String) -> bool {
         let arg = peel(arg);
         let arg = if arg.kind() == "identifier" {
             match self.text_of(arg) {
                 Some(value) => value,
-                None => return,
+                None => return false,
             }
         } else {
             arg
@@ -978,7 +982,7 @@ impl<'a> Scan<'a> {
         let mut builder = UnitBuilder::default();
         let mut spliced = false;
         self.append(arg, &mut builder, &mut spliced, 0);
-        self.push(builder, api, spliced);
+        self.push(builder, api, spliced)
     }
 
     /// The node of the text a variable was declared with, in the nearest
@@ -1100,7 +1104,7 @@ impl<'a> Scan<'a> {
 
     /// A unit from a template whose tag binds each `${...}` as a
     /// parameter.
-    fn tagged_unit(&mut self, node: Node, api: String) {
+    fn tagged_unit(&mut self, node: Node, api: String) -> bool {
         let mut builder = UnitBuilder::default();
         let mut cursor = node.walk();
         for part in node.named_children(&mut cursor) {
@@ -1111,10 +1115,11 @@ impl<'a> Scan<'a> {
                 _ => {}
             }
         }
-        self.push(builder, api, false);
+        self.push(builder, api, false)
     }
 
-    fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) {
+    /// Keeps the unit if its text is a statement; returns whether it did.
+    fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) -> bool {
         let first_word: String = builder
             .text
             .trim_start()
@@ -1123,7 +1128,7 @@ impl<'a> Scan<'a> {
             .collect::<String>()
             .to_ascii_lowercase();
         if !STATEMENT_STARTS.contains(&first_word.as_str()) {
-            return;
+            return false;
         }
         self.units.push(SqlUnit {
             map: OffsetMap::with_opaque(builder.segments, builder.opaque),
@@ -1135,6 +1140,7 @@ impl<'a> Scan<'a> {
                 assembled_at_runtime,
             },
         });
+        true
     }
 }
 

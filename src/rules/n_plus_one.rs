@@ -24,7 +24,11 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     let Some(each) = &call.in_loop else {
         return;
     };
-    if each.literal_items || !call.executed {
+    // A `...Many` call in a loop writes a batch per iteration: chunking.
+    if each.literal_items
+        || !call.executed
+        || call.method.ends_with("Many") && call.orm == Orm::Prisma && call.method != "findMany"
+    {
         return;
     }
     // Prisma batches findUnique calls made in the same tick.
