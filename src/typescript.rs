@@ -905,12 +905,23 @@ impl<'a> Scan<'a> {
                 top = outer;
             }
         }
-        let executed = top.parent().is_none_or(|p| {
-            !matches!(
-                p.kind(),
-                "variable_declarator" | "assignment_expression" | "member_expression"
-            )
+        // Kept in a variable, or passed to another call (a subquery such as
+        // `inArray(col, db.select()...)`), a builder does not run here.
+        let passed_on = top.parent().is_some_and(|p| {
+            p.kind() == "arguments"
+                && !p
+                    .parent()
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .is_some_and(|f| self.src(f).starts_with("Promise."))
         });
+        let executed = !passed_on
+            && !chain.iter().any(|l| l.method == "as")
+            && top.parent().is_none_or(|p| {
+                !matches!(
+                    p.kind(),
+                    "variable_declarator" | "assignment_expression" | "member_expression"
+                )
+            });
         self.calls.push(OrmCall {
             orm,
             method: method.to_owned(),

@@ -100,6 +100,7 @@ pub type OrmCheckFn = fn(&crate::typescript::OrmCall, &mut Vec<Diagnostic>);
 /// The rules that also read ORM calls, each with its check (which lives in
 /// the rule's file beside the SQL check).
 pub static ORM_CHECKS: &[(&str, OrmCheckFn)] = &[
+    ("not-in-subquery", not_in_subquery::check_orm),
     ("unbounded-select", unbounded_select::check_orm),
     ("offset-pagination", offset_pagination::check_orm),
     ("leading-wildcard-like", leading_wildcard_like::check_orm),

@@ -8,6 +8,7 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, Scope, StatementContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::TokKind;
+use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "not-in-subquery",
@@ -86,4 +87,27 @@ fn find_not_in(
         (toks[i].is_keyword(Keyword::NOT) && toks[i + 1].is_keyword(Keyword::IN))
             .then(|| (toks[i].range.clone(), toks[i + 1].range.clone()))
     })
+}
+
+/// Drizzle `notInArray(col, subquery)`: `NOT IN (SELECT ...)` built by the
+/// query builder.
+pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    if call.orm != Orm::Drizzle {
+        return;
+    }
+    for link in call.chain.iter().filter(|l| l.method == "where") {
+        let subquery = link.args.iter().any(|a| {
+            a.split("notInArray(").skip(1).any(|rest| {
+                rest.split_once(',').is_some_and(|(_, second)| {
+                    second.contains(".select(") || second.contains(".selectDistinct(")
+                })
+            })
+        });
+        if subquery {
+            out.push(
+                Diagnostic::new(link.range.clone(), "`notInArray(col, subquery)` is `NOT IN (SELECT ...)`: once the subquery returns a NULL, no row matches")
+                    .help("Use `notExists(db.select().from(t).where(eq(t.col, outer.col)))`, or filter NULLs out of the subquery."),
+            );
+        }
+    }
 }
