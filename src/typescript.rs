@@ -785,10 +785,9 @@ impl<'a> Scan<'a> {
             // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
             if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
                 && let Some(first) = args.named_child(0)
+                && self.argument_unit(first, self.src(callee).to_owned())
             {
-                if self.argument_unit(first, self.src(callee).to_owned()) {
-                    self.sql_call(call, callee, self.src(callee));
-                }
+                self.sql_call(call, callee, self.src(callee));
             }
             return;
         }
