@@ -148,6 +148,10 @@ pub struct Origin {
     /// Whether the SQL is assembled at run time (string interpolation,
     /// concatenation, `format!`). Fixes on such SQL are never safe.
     pub assembled_at_runtime: bool,
+    /// Whether the SQL goes through a connection pool (`pool.query`, a
+    /// client checked out of a pool), so session state it sets outlives
+    /// the request.
+    pub pooled: bool,
 }
 
 /// A value the host language splices into the SQL.
@@ -187,6 +191,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             kind,
             api: None,
             assembled_at_runtime: false,
+            pooled: false,
         },
     }
 }

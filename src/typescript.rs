@@ -180,6 +180,8 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
         root_node: tree.root_node(),
         texts: HashMap::new(),
         constants: HashMap::new(),
+        pooled: HashMap::new(),
+        sink_pooled: false,
         root: tree.root_node().id(),
         units: Vec::new(),
         calls: Vec::new(),
@@ -316,6 +318,10 @@ struct Scan<'a> {
     texts: HashMap<(usize, String), Range<usize>>,
     /// Names declared `const` with a literal value.
     constants: HashMap<(usize, String), ()>,
+    /// Names that hold a connection pool, or a client checked out of one.
+    pooled: HashMap<(usize, String), ()>,
+    /// Whether the sink being read sends through a pool.
+    sink_pooled: bool,
     root: usize,
     units: Vec<SqlUnit>,
     calls: Vec<OrmCall>,
@@ -393,7 +399,10 @@ impl<'a> Scan<'a> {
                                 .and_then(|d| d.child(0))
                                 .is_some_and(|k| k.kind() == "const");
                         if constant {
-                            self.constants.insert(key, ());
+                            self.constants.insert(key.clone(), ());
+                        }
+                        if self.is_pool_value(value) {
+                            self.pooled.insert(key, ());
                         }
                         let binding = if self.is_database_value(value) {
                             Binding::Database
@@ -603,6 +612,34 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Whether a declaration's value is a pool (`new Pool()`,
+    /// `createPool(...)`, `postgres(url)`) or a client checked out of one
+    /// (`await pool.connect()`).
+    fn is_pool_value(&self, value: Node) -> bool {
+        let value = peel(value);
+        let callee = value
+            .child_by_field_name("constructor")
+            .or_else(|| value.child_by_field_name("function"))
+            .map(peel);
+        callee.is_some_and(|c| {
+            let text = self.src(c);
+            let last = text.rsplit('.').next().unwrap_or(text);
+            matches!(last, "Pool" | "createPool" | "postgres")
+                || (CONNECT_METHODS.contains(&last)
+                    && c.child_by_field_name("object")
+                        .is_some_and(|o| self.is_pooled(o)))
+        })
+    }
+
+    /// Whether an expression holds a pool or a client checked out of one.
+    fn is_pooled(&self, node: Node) -> bool {
+        let node = peel(node);
+        let name = self.src(node);
+        self.chain()
+            .any(|scope| self.pooled.contains_key(&(scope, name.to_owned())))
+            || (node.kind() == "identifier" && name == "pool")
+    }
+
     /// Whether an expression holds a database client.
     fn is_database(&self, node: Node) -> bool {
         let node = peel(node);
@@ -804,10 +841,13 @@ impl<'a> Scan<'a> {
         if !RAW_SINKS.contains(&method) || !self.is_database(object) {
             return;
         }
+        self.sink_pooled = self.is_pooled(object);
         let Some(first) = args.named_child(0) else {
             return;
         };
-        if self.argument_unit(first, self.src(callee).to_owned()) {
+        let kept = self.argument_unit(first, self.src(callee).to_owned());
+        self.sink_pooled = false;
+        if kept {
             self.sql_call(call, callee, self.src(callee));
         }
     }
@@ -1148,6 +1188,7 @@ impl<'a> Scan<'a> {
                 kind: self.kind,
                 api: Some(api),
                 assembled_at_runtime,
+                pooled: self.sink_pooled,
             },
         });
         true

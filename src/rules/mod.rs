@@ -49,6 +49,7 @@ mod reindex_non_concurrently;
 mod rename_column;
 mod rename_table;
 mod select_star;
+mod session_level_set;
 mod set_not_null;
 mod unbatched_backfill;
 mod unbounded_select;
@@ -70,6 +71,7 @@ pub static RULES: &[&Rule] = &[
     &interpolated_sql::RULE,
     &interpolated_set::RULE,
     &n_plus_one::RULE,
+    &session_level_set::RULE,
     &create_index_non_concurrently::RULE,
     &drop_index_non_concurrently::RULE,
     &concurrently_in_transaction::RULE,
