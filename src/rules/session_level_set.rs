@@ -36,9 +36,12 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 t.kind == crate::parse::TokKind::Period && toks[1].is_keyword(Keyword::SESSION)
             });
         if !local && custom {
-            let end = toks
+            // Through the setting's name: up to `=` or `TO`.
+            let value_at = toks
                 .iter()
-                .take(4)
+                .position(|t| t.kind == crate::parse::TokKind::Eq || t.is_keyword(Keyword::TO))
+                .unwrap_or(toks.len().min(4));
+            let end = toks[..value_at.max(1)]
                 .last()
                 .map_or(first.range.end, |t| t.range.end);
             out.push(
