@@ -1105,6 +1105,13 @@ impl<'a> Scan<'a> {
     /// Whether a spliced value cannot carry SQL: a literal, a constant of
     /// the file, a number conversion, or a quoting helper's result.
     fn is_safe_value(&self, node: Node) -> bool {
+        self.is_safe_value_at(node, 0)
+    }
+
+    fn is_safe_value_at(&self, node: Node, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
         let node = peel(node);
         if is_literal(node) {
             return true;
@@ -1118,7 +1125,7 @@ impl<'a> Scan<'a> {
             // `${desc ? 'DESC' : 'ASC'}`
             "ternary_expression" => ["consequence", "alternative"].iter().all(|field| {
                 node.child_by_field_name(field)
-                    .is_some_and(|branch| self.is_safe_value(branch))
+                    .is_some_and(|branch| self.is_safe_value_at(branch, depth + 1))
             }),
             "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
                 let name = self.src(f);

@@ -619,3 +619,19 @@ fn typescript_and_javascript_files_are_linted_and_other_files_cost_nothing() {
     assert_eq!(paths, vec!["app/broken.ts", "app/db.mjs"]);
     assert_eq!(report["summary"]["files_linted"], 3);
 }
+
+#[test]
+fn deeply_nested_typescript_is_linted_without_a_crash() {
+    let depth = 20_000;
+    let src = format!(
+        "import {{ Pool }} from 'pg';\nconst pool = new Pool();\nexport const x = {}1{};\nexport const y = pool.query(`SELECT a FROM t WHERE b = NULL AND c = ${{{}d{}}}`);\n",
+        "(".repeat(depth),
+        ")".repeat(depth),
+        "e ? ".repeat(depth),
+        " : f".repeat(depth),
+    );
+    let dir = tree(&[("src/deep.ts", src.as_bytes())]);
+    let (code, report) = json(dir.path(), &["--select", "null-comparison"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(rules_of(&report), vec!["null-comparison"]);
+}
