@@ -831,10 +831,7 @@ impl<'a> Scan<'a> {
         if callee.kind() != "member_expression" {
             return;
         }
-        let (Some(object), Some(property)) = (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("property"),
-        ) else {
+        let Some((object, property)) = member_parts(callee) else {
             return;
         };
         let method = self.src(property);
@@ -880,10 +877,7 @@ impl<'a> Scan<'a> {
         if callee.kind() != "member_expression" {
             return;
         }
-        let (Some(object), Some(property)) = (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("property"),
-        ) else {
+        let Some((object, property)) = member_parts(callee) else {
             return;
         };
         let method = self.src(property);
@@ -1275,6 +1269,17 @@ fn collect_imported_names(node: Node, text: &str, out: &mut Vec<String>, depth: 
             _ => collect_imported_names(child, text, out, depth + 1),
         }
     }
+}
+
+/// The object and the property of a member expression `object.property`.
+fn member_parts(node: Node) -> Option<(Node, Node)> {
+    if node.kind() != "member_expression" {
+        return None;
+    }
+    Some((
+        node.child_by_field_name("object")?,
+        node.child_by_field_name("property")?,
+    ))
 }
 
 /// The expression under parentheses, `await`, `!` and type arguments.

@@ -48,6 +48,15 @@ fn rules_of(report: &Value) -> Vec<String> {
         .collect()
 }
 
+fn paths_of(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect()
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -327,12 +336,7 @@ fn walk_respects_gitignore_hidden_files_and_excludes_and_is_sorted() {
         ("notes.txt", BAD),
     ]);
     let (_, report) = json(dir.path(), &["--exclude", "skip_me"]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&report);
     assert_eq!(paths, ["a/1.sql", "b/2.sql"]);
     // A file named on the command line is linted even if ignored.
     let (_, report) = json(dir.path(), &["generated/x.sql"]);
@@ -519,12 +523,7 @@ fn migrations_for_another_database_get_no_postgres_lock_rules() {
         ),
     ]);
     let (_, report) = json(dir.path(), &["--select", "migration"]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&report);
     assert!(paths.iter().all(|p| p.contains(".postgres.")), "{paths:?}");
     assert!(!paths.is_empty());
 }
@@ -549,12 +548,7 @@ fn diesel_flyway_and_popx_say_when_a_migration_runs_without_a_transaction() {
         ),
     ]);
     let (_, report) = json(dir.path(), &["--select", "concurrently-in-transaction"]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&report);
     assert_eq!(
         paths,
         vec![
@@ -610,12 +604,7 @@ fn typescript_and_javascript_files_are_linted_and_other_files_cost_nothing() {
         ),
     ]);
     let (_, report) = json(dir.path(), &["--select", "null-comparison"]);
-    let paths: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&report);
     assert_eq!(paths, vec!["app/broken.ts", "app/db.mjs"]);
     assert_eq!(report["summary"]["files_linted"], 3);
 }
