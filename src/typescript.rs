@@ -188,9 +188,12 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
         loops: Vec::new(),
         entering_callback: false,
         exits: 0,
+        functions: HashMap::new(),
+        looped_calls: Vec::new(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
+    scan.queries_through_functions();
     TsFile {
         units: scan.units,
         calls: scan.calls,
@@ -255,6 +258,8 @@ pub struct OrmCall {
     pub executed: bool,
     /// The loop the call runs in, once per iteration.
     pub in_loop: Option<LoopInfo>,
+    /// For a call of a function of the file: the query its body runs.
+    pub via: Option<String>,
 }
 
 impl OrmCall {
@@ -331,6 +336,10 @@ struct Scan<'a> {
     entering_callback: bool,
     /// How many `return`, `throw` and `break` statements the walk is in.
     exits: usize,
+    /// Functions of the file by name, with the range of their body.
+    functions: HashMap<String, Range<usize>>,
+    /// Calls of the file's own functions made in a loop.
+    looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
 }
 
 /// Array methods whose callback runs once per element.
@@ -376,6 +385,27 @@ impl<'a> Scan<'a> {
     fn bind(&mut self, node: Node, depth: usize) {
         if depth > MAX_DEPTH {
             return;
+        }
+        // function load(...) {...}, const load = async (...) => ...
+        let function = match node.kind() {
+            "function_declaration" | "generator_function_declaration" => node
+                .child_by_field_name("name")
+                .zip(node.child_by_field_name("body")),
+            "variable_declarator" => node.child_by_field_name("name").zip(
+                node.child_by_field_name("value")
+                    .filter(|v| {
+                        matches!(
+                            v.kind(),
+                            "arrow_function" | "function_expression" | "function"
+                        )
+                    })
+                    .and_then(|v| v.child_by_field_name("body")),
+            ),
+            _ => None,
+        };
+        if let Some((name, body)) = function {
+            self.functions
+                .insert(self.src(name).to_owned(), body.byte_range());
         }
         match node.kind() {
             "import_statement" => self.bind_import(node),
@@ -731,6 +761,43 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// A call, in a loop, of a function of the file whose body runs a
+    /// query (outside any loop of its own) runs that query per iteration.
+    fn queries_through_functions(&mut self) {
+        let mut found = Vec::new();
+        for (name, range, each) in std::mem::take(&mut self.looped_calls) {
+            let Some(body) = self.functions.get(&name) else {
+                continue;
+            };
+            let inner = self.calls.iter().find(|c| {
+                c.executed
+                    && c.in_loop.is_none()
+                    && c.range.start >= body.start
+                    && c.range.end <= body.end
+            });
+            if let Some(inner) = inner {
+                found.push(OrmCall {
+                    method: name,
+                    receiver: String::new(),
+                    range: range.clone(),
+                    method_range: range,
+                    has_args: false,
+                    properties: Vec::new(),
+                    chain: Vec::new(),
+                    executed: true,
+                    in_loop: Some(each),
+                    via: Some(if inner.receiver.is_empty() {
+                        inner.method.clone()
+                    } else {
+                        format!("{}.{}", inner.receiver, inner.method)
+                    }),
+                    orm: inner.orm,
+                });
+            }
+        }
+        self.calls.extend(found);
+    }
+
     /// The loop a `for`, `for...of`, `for...in`, `while` or `do` statement
     /// makes of its body.
     fn loop_info(&self, node: Node) -> LoopInfo {
@@ -809,6 +876,13 @@ impl<'a> Scan<'a> {
             return;
         };
         let callee = peel(callee);
+        if callee.kind() == "identifier"
+            && self.functions.contains_key(self.src(callee))
+            && let Some(each) = self.current_loop()
+        {
+            self.looped_calls
+                .push((self.src(callee).to_owned(), callee.byte_range(), each));
+        }
         if args.kind() == "template_string" {
             if let Some(api) = self.binding_tag(callee)
                 && self.tagged_unit(args, api.clone())
@@ -867,6 +941,7 @@ impl<'a> Scan<'a> {
             chain: Vec::new(),
             executed: true,
             in_loop: self.current_loop(),
+            via: None,
         });
     }
 
@@ -966,6 +1041,7 @@ impl<'a> Scan<'a> {
             chain,
             executed,
             in_loop: self.current_loop(),
+            via: None,
         });
     }
 

@@ -64,16 +64,20 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         }
     };
     let start = call.method_range.start;
-    let what = if call.receiver.is_empty() {
+    let name = if call.receiver.is_empty() {
         call.method.clone()
     } else {
         format!("{}.{}", call.receiver, call.method)
+    };
+    let what = match &call.via {
+        Some(query) => format!("`{name}` runs `{query}`, so that query"),
+        None => format!("`{name}`"),
     };
     out.push(
         Diagnostic::new(
             start..start + call.method.len(),
             format!(
-                "`{what}` runs once per iteration of the `{}` loop: N items make N queries",
+                "{what} runs once per iteration of the `{}` loop: N items make N queries",
                 each.kind
             ),
         )
