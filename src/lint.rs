@@ -62,15 +62,6 @@ impl Settings {
     }
 }
 
-/// The SQL units of a file of the given kind.
-pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
-    match kind {
-        FileKind::Sql | FileKind::MigrationSql => vec![sql_file_unit(text, kind)],
-        FileKind::TypeScript | FileKind::Tsx => crate::typescript::extract(text, kind),
-        FileKind::Rust => Vec::new(),
-    }
-}
-
 /// Lints the text of the file at `path`, parsed in the dialect its name or
 /// folder names (`x.mysql.sql`, `db/sqlite/`) if any, else in the settings'.
 /// A migration is linted after the migrations before it in its chain, read
@@ -116,10 +107,8 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
             lint_unit(unit, settings, &mut out);
         }
         lint_orm_calls(&file.calls, settings, &mut out);
-    } else {
-        for unit in extract(text, kind) {
-            lint_unit(&unit, settings, &mut out);
-        }
+    } else if kind != FileKind::Rust {
+        lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     }
     sort(&mut out);
     out
