@@ -205,6 +205,7 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
 pub enum Orm {
     Prisma,
     Drizzle,
+    Kysely,
     /// SQL text sent through a raw sink or a tagged template.
     Sql,
 }
@@ -290,6 +291,9 @@ const PRISMA_METHODS: &[&str] = &[
     "aggregate",
     "groupBy",
 ];
+/// Kysely builder entry points.
+const KYSELY_BUILDERS: &[&str] = &["selectFrom", "updateTable", "deleteFrom"];
+
 /// Drizzle builder entry points.
 const DRIZZLE_BUILDERS: &[&str] = &["select", "selectDistinct", "update", "delete", "insert"];
 
@@ -475,6 +479,18 @@ impl<'a> Scan<'a> {
                     for arg in args.named_children(&mut cursor) {
                         self.bind_callback_parameters(arg);
                     }
+                }
+            }
+            "assignment_expression" => {
+                // this.db = drizzle(pool), this.prisma = prisma
+                if let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) && left.kind() == "member_expression"
+                    && self.src(left).starts_with("this.")
+                    && (self.is_database_value(right) || self.is_database(right))
+                {
+                    self.set(self.root, self.src(left), Binding::Database);
                 }
             }
             "required_parameter" | "optional_parameter" => {
@@ -979,6 +995,8 @@ impl<'a> Scan<'a> {
                 }
             } else if DRIZZLE_BUILDERS.contains(&method) && self.is_database(object) {
                 (Orm::Drizzle, true)
+            } else if KYSELY_BUILDERS.contains(&method) && self.is_database(object) {
+                (Orm::Kysely, true)
             } else {
                 return;
             };

@@ -151,6 +151,24 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        Orm::Kysely => {
+            // .where('name', 'like', '%term')
+            for link in call.chain.iter().filter(|l| l.method == "where") {
+                let op = link.args.get(1).map(|a| {
+                    a.trim_matches(|c| c == '\'' || c == '"')
+                        .to_ascii_lowercase()
+                });
+                let pattern = link.args.get(2).map(|a| a.trim_start());
+                if matches!(op.as_deref(), Some("like" | "ilike"))
+                    && pattern.is_some_and(|p| ["`%", "'%", "\"%"].iter().any(|q| p.starts_with(q)))
+                {
+                    out.push(
+                        Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
+                            .help("Match a prefix (`'term%'`), or use full-text search or a trigram index (`pg_trgm`) for substring search."),
+                    );
+                }
+            }
+        }
         Orm::Sql => {}
     }
 }

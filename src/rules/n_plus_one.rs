@@ -59,6 +59,9 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         (Orm::Drizzle, true) => {
             "Write the rows in one statement: `db.insert(t).values([...rows])`."
         }
+        (Orm::Kysely, _) => {
+            "Run one query for all the items: `where('id', 'in', ids)`, or insert many rows with one `insertInto(t).values([...rows])`."
+        }
         (Orm::Sql, _) => {
             "Run one query for all the items: pass the keys as an array (`WHERE id = ANY($1)`) or insert many rows with one `INSERT ... VALUES` or `unnest($1)`."
         }

@@ -104,7 +104,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
             .property("skip")
             .filter(|skip| !skip.literal && call.property("cursor").is_none())
             .map(|skip| (skip.range.clone(), format!("`skip: {}`", skip.value))),
-        Orm::Drizzle => call
+        Orm::Drizzle | Orm::Kysely => call
             .link("offset")
             .filter(|o| o.args.first().is_some_and(|a| a.parse::<f64>().is_err()))
             .map(|o| (o.range.clone(), "`.offset(...)`".to_owned())),

@@ -356,6 +356,24 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
             let keyed = call.property("where").is_some_and(|w| by_key(&w.value));
             (call.property("limit").is_none() && !keyed, "`limit`")
         }
+        (Orm::Kysely, "selectFrom") => {
+            let one = call
+                .chain
+                .iter()
+                .any(|l| l.method.starts_with("executeTakeFirst"));
+            let runs = call.chain.iter().any(|l| l.method.starts_with("execute"));
+            let keyed = call.chain.iter().any(|l| {
+                l.method == "where"
+                    && l.args
+                        .first()
+                        .is_some_and(|a| a.trim_matches(|c| c == '\'' || c == '"').ends_with("id"))
+                    && l.args.get(1).is_some_and(|op| op.contains('='))
+            });
+            (
+                call.executed && runs && !one && call.link("limit").is_none() && !keyed,
+                "`.limit()`",
+            )
+        }
         (Orm::Drizzle, "select" | "selectDistinct") => {
             let keyed = call
                 .link("where")

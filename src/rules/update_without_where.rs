@@ -56,6 +56,13 @@ pub fn missing_where(
                 .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
                 .is_empty()
         }),
+        // Kysely: updateTable(t).set(...).execute(), deleteFrom(t).execute()
+        Orm::Kysely
+            if call.method == kysely_method(drizzle_method)
+                && call.chain.iter().any(|l| l.method.starts_with("execute")) =>
+        {
+            call.executed && call.link("where").is_none()
+        }
         Orm::Drizzle if call.method == drizzle_method => {
             call.executed && call.link("where").is_none()
         }
@@ -63,4 +70,13 @@ pub fn missing_where(
     };
     let start = call.method_range.start;
     missing.then(|| start..start + call.method.len())
+}
+
+/// Kysely's name for a Drizzle write builder.
+fn kysely_method(drizzle_method: &str) -> &'static str {
+    match drizzle_method {
+        "update" => "updateTable",
+        "delete" => "deleteFrom",
+        _ => "",
+    }
 }
