@@ -378,6 +378,16 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
             let keyed = call
                 .link("where")
                 .is_some_and(|w| w.args.iter().any(|a| by_key(a)));
+            // `select({ n: sql`count(*)` })` without `groupBy` is one row;
+            // `.get()` takes the first.
+            let aggregate = call.link("groupBy").is_none()
+                && call.properties.iter().any(|p| {
+                    let v = p.value.to_ascii_lowercase();
+                    ["count(", "sum(", "avg(", "min(", "max("]
+                        .iter()
+                        .any(|f| v.contains(f))
+                });
+            let keyed = keyed || aggregate || call.link("get").is_some();
             (
                 call.executed
                     && call.link("from").is_some()
