@@ -512,8 +512,9 @@ pub fn starts_with_keywords(toks: &[Tok], keywords: &[Keyword]) -> bool {
 /// Valid PostgreSQL statements the parser does not know and that no rule
 /// needs a syntax tree for: an anonymous `DO` block (drizzle-kit wraps every
 /// foreign key in one), `REINDEX`, `CLUSTER`, `VACUUM` (whose
-/// parenthesized options the parser does not read) and `ALTER INDEX ...
-/// ATTACH PARTITION`. They carry neither a syntax
+/// parenthesized options the parser does not read), `ALTER INDEX ...
+/// ATTACH PARTITION` and SQLite's `PRAGMA` (whose `ON`/`OFF` values the
+/// parser refuses). They carry neither a syntax
 /// tree nor an error, so they raise no `parse-error` note.
 fn is_opaque(toks: &[Tok]) -> bool {
     let significant: Vec<&Tok> = toks
@@ -536,6 +537,7 @@ fn is_opaque(toks: &[Tok]) -> bool {
             first.is_keyword(Keyword::REINDEX)
                 || first.is_keyword(Keyword::CLUSTER)
                 || first.is_keyword(Keyword::VACUUM)
+                || first.is_keyword(Keyword::PRAGMA)
                 || (starts_with_keywords(toks, &[Keyword::ALTER, Keyword::INDEX])
                     && toks.iter().any(|t| t.is_keyword(Keyword::ATTACH)))
         }
