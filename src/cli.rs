@@ -324,6 +324,19 @@ impl Job<'_> {
     }
 }
 
+/// The names the project's TypeScript files export as database clients.
+fn project_clients(work: &[Work], job: &Job) -> crate::typescript::ProjectClients {
+    work.par_iter()
+        .filter_map(|w| match w {
+            Work::File(c) if matches!(c.kind, FileKind::TypeScript | FileKind::Tsx) => {
+                job.read(&c.path).ok()
+            }
+            _ => None,
+        })
+        .flat_map_iter(|text| crate::typescript::exported_clients(&text))
+        .collect()
+}
+
 /// A unit of parallel work: a file on its own, or a chain of migrations
 /// with the members to report on.
 enum Work {
@@ -382,6 +395,7 @@ fn check(args: CheckArgs) -> i32 {
             postgres_version: args.postgres_version,
         },
         transactions: args.migration_transactions,
+        clients: Default::default(),
     };
     let job = Job {
         settings: &settings,
@@ -429,6 +443,18 @@ fn check(args: CheckArgs) -> i32 {
                 .filter(|c| c.kind.is_supported())
                 .collect(),
         );
+        // Names the project's modules export as clients, so an import of
+        // `db` from `./lib/db` resolves wherever it is used.
+        let clients = run_parallel(|| project_clients(&work, &job));
+        let settings = Settings {
+            clients: std::sync::Arc::new(clients),
+            ..job.settings.clone()
+        };
+        let job = Job {
+            settings: &settings,
+            cwd: job.cwd.clone(),
+            ..job
+        };
         let mut outcomes: Vec<(PathBuf, Outcome)> = run_parallel(|| {
             work.par_iter()
                 .flat_map_iter(|w| match w {

@@ -27,6 +27,8 @@ pub struct Settings {
     pub options: RuleOptions,
     /// Whether migrations run inside transactions, over what their tool does.
     pub transactions: TxOverride,
+    /// Names the project's TypeScript modules export as database clients.
+    pub clients: std::sync::Arc<crate::typescript::ProjectClients>,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             dialect: Dialect::default(),
             options: RuleOptions::default(),
             transactions: TxOverride::default(),
+            clients: Default::default(),
         }
     }
 }
@@ -102,7 +105,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
     }
     let mut out = Vec::new();
     if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        let file = crate::typescript::scan(text, kind);
+        let file = crate::typescript::scan(text, kind, &settings.clients);
         for unit in &file.units {
             lint_unit(unit, settings, &mut out);
         }

@@ -624,3 +624,23 @@ fn deeply_nested_typescript_is_linted_without_a_crash() {
     assert_eq!(code, 1, "{report}");
     assert_eq!(rules_of(&report), vec!["null-comparison"]);
 }
+
+#[test]
+fn a_client_exported_by_one_module_is_a_client_where_it_is_imported() {
+    let dir = tree(&[
+        (
+            "src/lib/store.ts",
+            b"import { drizzle } from 'drizzle-orm/node-postgres';\nexport const store = drizzle(process.env.DATABASE_URL!);\n",
+        ),
+        (
+            "src/routes/purge.ts",
+            b"import { store } from '../lib/store';\nexport const purge = () => store.execute('DELETE FROM sessions');\n",
+        ),
+        (
+            "src/routes/cache.ts",
+            b"import { cache } from '../lib/cache';\nexport const purge = () => cache.execute('DELETE FROM sessions');\n",
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "delete-without-where"]);
+    assert_eq!(paths_of(&report), vec!["src/routes/purge.ts"]);
+}

@@ -167,12 +167,59 @@ pub struct TsFile {
 
 /// The SQL units of a TypeScript or JavaScript file.
 pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
-    scan(text, kind).units
+    scan(text, kind, &ProjectClients::default()).units
+}
+
+/// Names the project's own modules export as database clients
+/// (`export const db = drizzle(pool)`), gathered from all its files before
+/// any is linted, so `import { db } from './db'` resolves.
+pub type ProjectClients = std::collections::HashSet<String>;
+
+/// The names a file exports as database clients: `export const NAME =
+/// [new] Factory(...)` with a known factory, read from the text.
+pub fn exported_clients(text: &str) -> Vec<String> {
+    if !might_touch_database(text) {
+        return Vec::new();
+    }
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("export ")?.trim_start();
+            let rest = ["const ", "let ", "var "]
+                .iter()
+                .find_map(|k| rest.strip_prefix(k))?
+                .trim_start();
+            let name_len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(rest.len());
+            let (name, rest) = rest.split_at(name_len);
+            let rest = rest.trim_start();
+            // An optional type annotation: `export const db: Db = ...`.
+            let rest = match rest.strip_prefix(':') {
+                Some(typed) => typed.split_once('=').map(|(_, v)| v)?,
+                None => rest.strip_prefix('=')?,
+            };
+            let rest = rest.trim_start();
+            let rest = rest.strip_prefix("await ").unwrap_or(rest).trim_start();
+            let rest = rest.strip_prefix("new ").unwrap_or(rest).trim_start();
+            let factory_len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(rest.len());
+            let factory = &rest[..factory_len];
+            let last = factory.rsplit('.').next().unwrap_or(factory);
+            (!name.is_empty() && DATABASE_FACTORIES.contains(&last)).then(|| name.to_owned())
+        })
+        .collect()
 }
 
 /// Everything a TypeScript or JavaScript file sends to a database.
-pub fn scan(text: &str, kind: FileKind) -> TsFile {
-    if !might_touch_database(text) {
+pub fn scan(text: &str, kind: FileKind, clients: &ProjectClients) -> TsFile {
+    let uses_client = || {
+        clients.iter().any(|c| {
+            text.match_indices(c.as_str())
+                .any(|(i, _)| text[i + c.len()..].starts_with('.'))
+        })
+    };
+    if !might_touch_database(text) && !uses_client() {
         return TsFile::default();
     }
     let Some(tree) = parse(text, kind) else {
@@ -181,6 +228,7 @@ pub fn scan(text: &str, kind: FileKind) -> TsFile {
     let mut scan = Scan {
         text,
         kind,
+        clients,
         bindings: HashMap::new(),
         scopes: Vec::new(),
         root_node: tree.root_node(),
@@ -223,6 +271,7 @@ const MAX_DEPTH: usize = 400;
 struct Scan<'a> {
     text: &'a str,
     kind: FileKind,
+    clients: &'a ProjectClients,
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
     bindings: HashMap<(usize, String), Binding>,
@@ -476,13 +525,13 @@ impl<'a> Scan<'a> {
             .any(|w| lower.contains(w));
         let mut names = Vec::new();
         collect_imported_names(node, self.text, &mut names, 0);
-        if database {
-            for name in names {
+        for name in names {
+            if database || self.clients.contains(&name) {
                 self.set(self.root, &name, Binding::Database);
             }
         }
-        // Names from other modules are left to the conventional names:
-        // a project module (`./db`) may well export a client.
+        // Other names from other modules are left to the conventional
+        // names.
     }
 
     fn bind_callback_parameters(&mut self, callback: Node) {
@@ -1106,6 +1155,16 @@ async function analytical(id: string) {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].1.as_deref(), Some("rawQuery"));
         assert!(found[0].0.contains("/*1*/ limit 10"), "{}", found[0].0);
+    }
+
+    #[test]
+    fn clients_exported_by_the_project_are_found_by_name() {
+        let module = "import { Pool } from 'pg';\nexport const pool = new Pool();\nexport const store: Database = drizzle(pool);\nexport const limit = 10;\n";
+        assert_eq!(exported_clients(module), vec!["pool", "store"]);
+        let user = "import { store } from '../lib/store';\nexport const all = () => store.execute('SELECT 1 FROM t');\n";
+        assert!(extract(user, FileKind::TypeScript).is_empty());
+        let clients: ProjectClients = ["store".to_owned()].into_iter().collect();
+        assert_eq!(scan(user, FileKind::TypeScript, &clients).units.len(), 1);
     }
 
     #[test]
