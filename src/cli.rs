@@ -126,9 +126,10 @@ fn list_rules(format: Format) -> i32 {
     let mut out = String::new();
     match format {
         Format::Human => {
+            let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for rule in RULES {
                 out.push_str(&format!(
-                    "{:<24} {:<12} {:<8} {:<4} {}\n",
+                    "{:<width$} {:<12} {:<8} {:<4} {}\n",
                     rule.id,
                     rule.category.as_str(),
                     rule.severity.as_str(),
