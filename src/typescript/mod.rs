@@ -648,6 +648,18 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Whether a node is `lookup.get(key) ?? ...` or `... || ...` with a
+    /// cache read on the left.
+    fn is_memo_fallback(&self, node: Node) -> bool {
+        node.kind() == "binary_expression"
+            && node
+                .child_by_field_name("operator")
+                .is_some_and(|o| matches!(self.src(o), "??" | "||"))
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|l| self.src(l).contains(".get("))
+    }
+
     /// Finds the SQL the file sends.
     fn find(&mut self, node: Node<'a>, depth: usize) {
         if depth > MAX_DEPTH {
@@ -667,10 +679,13 @@ impl<'a> Scan<'a> {
                 self.loops.push(self.loops.last().cloned().flatten());
             }
         }
+        // A path that leaves the loop, or the fallback of a memoised lookup
+        // (`cache.get(id) ?? await db...`), runs the query once at most per
+        // key, not per iteration.
         let exits = matches!(
             node.kind(),
             "return_statement" | "throw_statement" | "break_statement"
-        );
+        ) || self.is_memo_fallback(node);
         if exits {
             self.exits += 1;
         }
