@@ -325,17 +325,27 @@ impl Job<'_> {
     }
 }
 
-/// The names the project's TypeScript files export as database clients.
-fn project_clients(work: &[Work], job: &Job) -> crate::typescript::ProjectClients {
-    work.par_iter()
-        .filter_map(|w| match w {
-            Work::File(c) if matches!(c.kind, FileKind::TypeScript | FileKind::Tsx) => {
-                job.read(&c.path).ok()
-            }
-            _ => None,
-        })
-        .flat_map_iter(|text| crate::typescript::exported_clients(&text))
-        .collect()
+/// What the project's files say before any is linted: the names its
+/// TypeScript files export as database clients, and the to-many relations
+/// of its Prisma schemas.
+fn project_facts(files: &[Candidate], job: &Job) -> crate::typescript::Project {
+    let read = |kinds: &[FileKind]| -> Vec<String> {
+        files
+            .par_iter()
+            .filter(|c| kinds.contains(&c.kind))
+            .filter_map(|c| job.read(&c.path).ok())
+            .collect()
+    };
+    crate::typescript::Project {
+        clients: read(&[FileKind::TypeScript, FileKind::Tsx])
+            .iter()
+            .flat_map(|text| crate::typescript::exported_clients(text))
+            .collect(),
+        prisma_lists: read(&[FileKind::PrismaSchema])
+            .iter()
+            .flat_map(|text| crate::typescript::prisma_list_fields(text))
+            .collect(),
+    }
 }
 
 /// A unit of parallel work: a file on its own, or a chain of migrations
@@ -396,7 +406,7 @@ fn check(args: CheckArgs) -> i32 {
             postgres_version: args.postgres_version,
         },
         transactions: args.migration_transactions,
-        clients: Default::default(),
+        project: Default::default(),
     };
     let job = Job {
         settings: &settings,
@@ -437,6 +447,9 @@ fn check(args: CheckArgs) -> i32 {
             }
         };
         warnings.extend(found.warnings);
+        // What other files say, so an import of `db` from `./lib/db`
+        // resolves and `include: { posts: true }` is known to load many.
+        let facts = run_parallel(|| project_facts(&found.files, &job));
         let work = plan(
             found
                 .files
@@ -444,11 +457,8 @@ fn check(args: CheckArgs) -> i32 {
                 .filter(|c| c.kind.is_supported())
                 .collect(),
         );
-        // Names the project's modules export as clients, so an import of
-        // `db` from `./lib/db` resolves wherever it is used.
-        let clients = run_parallel(|| project_clients(&work, &job));
         let settings = Settings {
-            clients: std::sync::Arc::new(clients),
+            project: std::sync::Arc::new(facts),
             ..job.settings.clone()
         };
         let job = Job {

@@ -24,6 +24,8 @@ pub enum FileKind {
     Tsx,
     /// Rust.
     Rust,
+    /// A Prisma schema, read for what it says of relations, not linted.
+    PrismaSchema,
 }
 
 impl FileKind {
@@ -34,6 +36,7 @@ impl FileKind {
             FileKind::TypeScript => "typescript",
             FileKind::Tsx => "tsx",
             FileKind::Rust => "rust",
+            FileKind::PrismaSchema => "prisma schema",
         }
     }
 
@@ -78,6 +81,7 @@ pub fn classify(path: &Path) -> Option<FileKind> {
         "ts" | "mts" | "cts" | "js" | "mjs" | "cjs" => Some(FileKind::TypeScript),
         "tsx" | "jsx" => Some(FileKind::Tsx),
         "rs" => Some(FileKind::Rust),
+        "prisma" => Some(FileKind::PrismaSchema),
         _ => None,
     }
 }

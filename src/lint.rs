@@ -27,8 +27,9 @@ pub struct Settings {
     pub options: RuleOptions,
     /// Whether migrations run inside transactions, over what their tool does.
     pub transactions: TxOverride,
-    /// Names the project's TypeScript modules export as database clients.
-    pub clients: std::sync::Arc<crate::typescript::ProjectClients>,
+    /// What the project's other files say: the clients its modules export,
+    /// its Prisma schema's to-many relations.
+    pub project: std::sync::Arc<crate::typescript::Project>,
 }
 
 impl Default for Settings {
@@ -43,7 +44,7 @@ impl Default for Settings {
             dialect: Dialect::default(),
             options: RuleOptions::default(),
             transactions: TxOverride::default(),
-            clients: Default::default(),
+            project: Default::default(),
         }
     }
 }
@@ -105,7 +106,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
     }
     let mut out = Vec::new();
     if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        let file = crate::typescript::scan(text, kind, &settings.clients);
+        let file = crate::typescript::scan(text, kind, &settings.project);
         for unit in &file.units {
             lint_unit(unit, settings, &mut out);
         }

@@ -644,3 +644,31 @@ fn a_client_exported_by_one_module_is_a_client_where_it_is_imported() {
     let (_, report) = json(dir.path(), &["--select", "delete-without-where"]);
     assert_eq!(paths_of(&report), vec!["src/routes/purge.ts"]);
 }
+
+#[test]
+fn a_nested_to_many_read_without_take_is_unbounded() {
+    let dir = tree(&[
+        (
+            "prisma/schema.prisma",
+            b"model User {\n  id    String @id\n  posts Post[]\n  team  Team?  @relation(fields: [teamId], references: [id])\n  teamId String?\n}\n",
+        ),
+        (
+            "src/users.ts",
+            b"import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport const a = () => prisma.user.findMany({ take: 10, include: { posts: true, team: true } });\nexport const b = () => prisma.user.findMany({ take: 10, include: { posts: { take: 5 } } });\n",
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "unbounded-select"]);
+    let lines: Vec<u64> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3], "{report}");
+    assert!(
+        report["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`posts`")
+    );
+}

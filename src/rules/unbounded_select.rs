@@ -343,6 +343,15 @@ fn is_value(expr: &Expr) -> bool {
 /// `limit`, and a Drizzle `select()...from(t)` chain run without `.limit()`.
 /// A query filtered by its key (`where: { id }`, `eq(t.id, x)`) is bounded.
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    for relation in &call.unbounded_relations {
+        out.push(
+            Diagnostic::new(
+                relation.range.clone(),
+                format!("`{}` loads every related row: it is a to-many relation and has no `take`", relation.key),
+            )
+            .help("Give the nested read a `take` (and an `orderBy`), or load the relation separately with paging."),
+        );
+    }
     let by_key = |text: &str| {
         let t = text.replace(' ', "");
         t.contains(".id,") || t.starts_with("{id") || t.contains("{id:") || t.contains(",id:")

@@ -98,6 +98,9 @@ pub struct OrmCall {
     pub in_loop: Option<LoopInfo>,
     /// For a call of a function of the file: the query its body runs.
     pub via: Option<String>,
+    /// Prisma `include`/`select` entries that load a to-many relation with
+    /// no `take`.
+    pub unbounded_relations: Vec<Property>,
 }
 
 impl OrmCall {
@@ -156,6 +159,7 @@ impl<'a> Scan<'a> {
                         format!("{}.{}", inner.receiver, inner.method)
                     }),
                     orm: inner.orm,
+                    unbounded_relations: Vec::new(),
                 });
             }
         }
@@ -251,6 +255,7 @@ impl<'a> Scan<'a> {
             executed: true,
             in_loop: self.current_loop(),
             via: None,
+            unbounded_relations: Vec::new(),
         });
     }
 
@@ -298,6 +303,25 @@ impl<'a> Scan<'a> {
         if let Some(obj) = first.filter(|f| f.kind() == "object") {
             self.properties(obj, "", &mut properties, 0);
         }
+        // include: { posts: true } or { posts: { where } } loads every post.
+        let unbounded_relations = if orm == Orm::Prisma {
+            properties
+                .iter()
+                .filter(|p| {
+                    let parent = p.path.rsplit_once('.').map_or("", |(parent, _)| parent);
+                    let under = parent.rsplit('.').next().unwrap_or(parent);
+                    matches!(under, "include" | "select")
+                        && self.prisma_lists.contains(&p.key)
+                        && p.value != "false"
+                        && !properties
+                            .iter()
+                            .any(|q| q.path == format!("{}.take", p.path))
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Climb the chain built on the call: `.from(t).where(...).limit(n)`.
         let mut chain = Vec::new();
         let mut top = call;
@@ -353,6 +377,7 @@ impl<'a> Scan<'a> {
             executed,
             in_loop: self.current_loop(),
             via: None,
+            unbounded_relations,
         });
     }
 

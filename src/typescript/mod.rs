@@ -167,13 +167,50 @@ pub struct TsFile {
 
 /// The SQL units of a TypeScript or JavaScript file.
 pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
-    scan(text, kind, &ProjectClients::default()).units
+    scan(text, kind, &Project::default()).units
 }
 
-/// Names the project's own modules export as database clients
-/// (`export const db = drizzle(pool)`), gathered from all its files before
-/// any is linted, so `import { db } from './db'` resolves.
-pub type ProjectClients = std::collections::HashSet<String>;
+/// What querylint learns of the project from all its files before it lints
+/// any one of them.
+#[derive(Debug, Default, Clone)]
+pub struct Project {
+    /// Names the project's own modules export as database clients
+    /// (`export const db = drizzle(pool)`), so `import { db } from './db'`
+    /// resolves.
+    pub clients: std::collections::HashSet<String>,
+    /// Prisma relation fields that hold many rows (`posts Post[]` in
+    /// `schema.prisma`), by field name.
+    pub prisma_lists: std::collections::HashSet<String>,
+}
+
+/// The fields of a Prisma schema that hold many rows: `name Type[]` inside
+/// a `model` block.
+pub fn prisma_list_fields(schema: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_model = false;
+    for line in schema.lines() {
+        let line = line.trim();
+        if line.starts_with("model ") && line.ends_with('{') {
+            in_model = true;
+        } else if line.starts_with('}') {
+            in_model = false;
+        } else if in_model {
+            let mut words = line.split_whitespace();
+            const SCALARS: &[&str] = &[
+                "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json",
+                "Bytes",
+            ];
+            if let (Some(name), Some(ty)) = (words.next(), words.next())
+                && let Some(element) = ty.strip_suffix("[]")
+                && !SCALARS.contains(&element)
+                && !name.starts_with("//")
+            {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
 
 /// The names a file exports as database clients: `export const NAME =
 /// [new] Factory(...)` with a known factory, read from the text.
@@ -212,7 +249,8 @@ pub fn exported_clients(text: &str) -> Vec<String> {
 }
 
 /// Everything a TypeScript or JavaScript file sends to a database.
-pub fn scan(text: &str, kind: FileKind, clients: &ProjectClients) -> TsFile {
+pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
+    let clients = &project.clients;
     let uses_client = || {
         clients.iter().any(|c| {
             text.match_indices(c.as_str())
@@ -229,6 +267,7 @@ pub fn scan(text: &str, kind: FileKind, clients: &ProjectClients) -> TsFile {
         text,
         kind,
         clients,
+        prisma_lists: &project.prisma_lists,
         bindings: HashMap::new(),
         scopes: Vec::new(),
         root_node: tree.root_node(),
@@ -271,7 +310,8 @@ const MAX_DEPTH: usize = 400;
 struct Scan<'a> {
     text: &'a str,
     kind: FileKind,
-    clients: &'a ProjectClients,
+    clients: &'a std::collections::HashSet<String>,
+    prisma_lists: &'a std::collections::HashSet<String>,
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
     bindings: HashMap<(usize, String), Binding>,
@@ -1178,8 +1218,13 @@ async function analytical(id: string) {
         assert_eq!(exported_clients(module), vec!["pool", "store"]);
         let user = "import { store } from '../lib/store';\nexport const all = () => store.execute('SELECT 1 FROM t');\n";
         assert!(extract(user, FileKind::TypeScript).is_empty());
-        let clients: ProjectClients = ["store".to_owned()].into_iter().collect();
-        assert_eq!(scan(user, FileKind::TypeScript, &clients).units.len(), 1);
+        let project = Project {
+            clients: ["store".to_owned()].into_iter().collect(),
+            ..Project::default()
+        };
+        assert_eq!(scan(user, FileKind::TypeScript, &project).units.len(), 1);
+        let schema = "model User {\n  id    Int    @id\n  posts Post[]\n  tags  String[]\n  team  Team?\n}\nenum Role {\n  A\n}\n";
+        assert_eq!(prisma_list_fields(schema), vec!["posts"]);
     }
 
     #[test]
