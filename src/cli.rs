@@ -341,10 +341,16 @@ fn project_facts(files: &[Candidate], job: &Job) -> crate::typescript::Project {
             .iter()
             .flat_map(|text| crate::typescript::exported_clients(text))
             .collect(),
-        prisma_lists: read(&[FileKind::PrismaSchema])
-            .iter()
-            .flat_map(|text| crate::typescript::prisma_list_fields(text))
-            .collect(),
+        prisma_relations: {
+            let mut models: std::collections::HashMap<_, std::collections::HashMap<_, _>> =
+                Default::default();
+            for text in read(&[FileKind::PrismaSchema]) {
+                for (model, field, relation) in crate::typescript::prisma_relations(&text) {
+                    models.entry(model).or_default().insert(field, relation);
+                }
+            }
+            models
+        },
     }
 }
 

@@ -305,13 +305,11 @@ impl<'a> Scan<'a> {
         }
         // include: { posts: true } or { posts: { where } } loads every post.
         let unbounded_relations = if orm == Orm::Prisma {
+            let model = self.src(object).rsplit('.').next().unwrap_or("").to_owned();
             properties
                 .iter()
                 .filter(|p| {
-                    let parent = p.path.rsplit_once('.').map_or("", |(parent, _)| parent);
-                    let under = parent.rsplit('.').next().unwrap_or(parent);
-                    matches!(under, "include" | "select")
-                        && self.prisma_lists.contains(&p.key)
+                    self.is_many_relation(&model, &p.path)
                         && p.value != "false"
                         && !properties
                             .iter()
@@ -379,6 +377,33 @@ impl<'a> Scan<'a> {
             via: None,
             unbounded_relations,
         });
+    }
+
+    /// Whether a property path of a Prisma call on `model`
+    /// (`include.posts`, `select.author.select.posts`) names a to-many
+    /// relation, following the relations the path goes through.
+    fn is_many_relation(&self, model: &str, path: &str) -> bool {
+        let segments: Vec<&str> = path.split('.').collect();
+        let mut model = model.to_owned();
+        let mut i = 0;
+        while i + 1 < segments.len() {
+            if !matches!(segments[i], "include" | "select") {
+                return false;
+            }
+            let Some(relation) = self
+                .prisma_relations
+                .get(&model)
+                .and_then(|fields| fields.get(segments[i + 1]))
+            else {
+                return false;
+            };
+            if i + 2 == segments.len() {
+                return relation.many;
+            }
+            model = relation.target.clone();
+            i += 2;
+        }
+        false
     }
 
     /// Collects the properties of an object literal and of the object

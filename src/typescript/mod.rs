@@ -178,38 +178,77 @@ pub struct Project {
     /// (`export const db = drizzle(pool)`), so `import { db } from './db'`
     /// resolves.
     pub clients: std::collections::HashSet<String>,
-    /// Prisma relation fields that hold many rows (`posts Post[]` in
-    /// `schema.prisma`), by field name.
-    pub prisma_lists: std::collections::HashSet<String>,
+    /// Prisma relation fields by model (both lower-cased as the client
+    /// writes them, `prisma.user`): whether the field holds many rows
+    /// (`posts Post[]`) and the model it points to.
+    pub prisma_relations: HashMap<String, HashMap<String, Relation>>,
 }
 
-/// The fields of a Prisma schema that hold many rows: `name Type[]` inside
-/// a `model` block.
-pub fn prisma_list_fields(schema: &str) -> Vec<String> {
+/// A relation field of a Prisma model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub many: bool,
+    /// The related model, lower-cased.
+    pub target: String,
+}
+
+/// The relation fields of a Prisma schema: `(model, field, relation)` for
+/// each `field Model` or `field Model[]` inside a `model` block.
+pub fn prisma_relations(schema: &str) -> Vec<(String, String, Relation)> {
+    const SCALARS: &[&str] = &[
+        "String",
+        "Int",
+        "BigInt",
+        "Float",
+        "Decimal",
+        "Boolean",
+        "DateTime",
+        "Json",
+        "Bytes",
+        "Unsupported",
+    ];
     let mut out = Vec::new();
-    let mut in_model = false;
+    let mut model: Option<String> = None;
     for line in schema.lines() {
         let line = line.trim();
-        if line.starts_with("model ") && line.ends_with('{') {
-            in_model = true;
+        if let Some(rest) = line.strip_prefix("model ")
+            && line.ends_with('{')
+        {
+            model = rest.split_whitespace().next().map(lower_first);
         } else if line.starts_with('}') {
-            in_model = false;
-        } else if in_model {
+            model = None;
+        } else if let Some(model) = &model {
             let mut words = line.split_whitespace();
-            const SCALARS: &[&str] = &[
-                "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json",
-                "Bytes",
-            ];
-            if let (Some(name), Some(ty)) = (words.next(), words.next())
-                && let Some(element) = ty.strip_suffix("[]")
-                && !SCALARS.contains(&element)
-                && !name.starts_with("//")
-            {
-                out.push(name.to_owned());
+            let (Some(field), Some(ty)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let many = ty.ends_with("[]");
+            let element = ty.trim_end_matches("[]").trim_end_matches('?');
+            if field.starts_with("//") || field.starts_with('@') || SCALARS.contains(&element) {
+                continue;
+            }
+            if element.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push((
+                    model.clone(),
+                    field.to_owned(),
+                    Relation {
+                        many,
+                        target: lower_first(element),
+                    },
+                ));
             }
         }
     }
     out
+}
+
+/// `UserProfile` as the client writes it: `userProfile`.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// The names a file exports as database clients: `export const NAME =
@@ -267,7 +306,7 @@ pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
         text,
         kind,
         clients,
-        prisma_lists: &project.prisma_lists,
+        prisma_relations: &project.prisma_relations,
         bindings: HashMap::new(),
         scopes: Vec::new(),
         root_node: tree.root_node(),
@@ -311,7 +350,7 @@ struct Scan<'a> {
     text: &'a str,
     kind: FileKind,
     clients: &'a std::collections::HashSet<String>,
-    prisma_lists: &'a std::collections::HashSet<String>,
+    prisma_relations: &'a HashMap<String, HashMap<String, Relation>>,
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
     bindings: HashMap<(usize, String), Binding>,
@@ -1224,7 +1263,14 @@ async function analytical(id: string) {
         };
         assert_eq!(scan(user, FileKind::TypeScript, &project).units.len(), 1);
         let schema = "model User {\n  id    Int    @id\n  posts Post[]\n  tags  String[]\n  team  Team?\n}\nenum Role {\n  A\n}\n";
-        assert_eq!(prisma_list_fields(schema), vec!["posts"]);
+        let fields: Vec<(String, bool)> = prisma_relations(schema)
+            .into_iter()
+            .map(|(_, f, r)| (f, r.many))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![("posts".to_owned(), true), ("team".to_owned(), false)]
+        );
     }
 
     #[test]
