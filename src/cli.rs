@@ -329,28 +329,32 @@ impl Job<'_> {
 /// TypeScript files export as database clients, and the to-many relations
 /// of its Prisma schemas.
 fn project_facts(files: &[Candidate], job: &Job) -> crate::typescript::Project {
-    let read = |kinds: &[FileKind]| -> Vec<String> {
+    use crate::typescript::{exported_clients, prisma_relations};
+    // Each file is read, scanned and dropped: only the facts are kept.
+    let of_kind = |kinds: &'static [FileKind]| {
         files
             .par_iter()
-            .filter(|c| kinds.contains(&c.kind))
+            .filter(move |c| kinds.contains(&c.kind))
             .filter_map(|c| job.read(&c.path).ok())
-            .collect()
     };
+    let mut prisma_relations_by_model: std::collections::HashMap<
+        _,
+        std::collections::HashMap<_, _>,
+    > = Default::default();
+    let relations: Vec<_> = of_kind(&[FileKind::PrismaSchema])
+        .flat_map_iter(|text| prisma_relations(&text))
+        .collect();
+    for (model, field, relation) in relations {
+        prisma_relations_by_model
+            .entry(model)
+            .or_default()
+            .insert(field, relation);
+    }
     crate::typescript::Project {
-        clients: read(&[FileKind::TypeScript, FileKind::Tsx])
-            .iter()
-            .flat_map(|text| crate::typescript::exported_clients(text))
+        clients: of_kind(&[FileKind::TypeScript, FileKind::Tsx])
+            .flat_map_iter(|text| exported_clients(&text))
             .collect(),
-        prisma_relations: {
-            let mut models: std::collections::HashMap<_, std::collections::HashMap<_, _>> =
-                Default::default();
-            for text in read(&[FileKind::PrismaSchema]) {
-                for (model, field, relation) in crate::typescript::prisma_relations(&text) {
-                    models.entry(model).or_default().insert(field, relation);
-                }
-            }
-            models
-        },
+        prisma_relations: prisma_relations_by_model,
     }
 }
 

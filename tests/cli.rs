@@ -48,6 +48,15 @@ fn rules_of(report: &Value) -> Vec<String> {
         .collect()
 }
 
+fn lines_of(report: &Value) -> Vec<u64> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"]["line"].as_u64().unwrap())
+        .collect()
+}
+
 fn paths_of(report: &Value) -> Vec<&str> {
     report["diagnostics"]
         .as_array()
@@ -475,12 +484,7 @@ fn a_migration_given_alone_or_on_stdin_is_linted_after_its_history() {
     let mut alone = select.to_vec();
     alone.push("migrations/0002_index.sql");
     let (_, report) = json(dir.path(), &alone);
-    let lines: Vec<u64> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["start"]["line"].as_u64().unwrap())
-        .collect();
+    let lines = lines_of(&report);
     assert_eq!(lines, vec![3], "only the index on the older table");
 
     // An editor sends the unsaved text of a new migration.
@@ -658,12 +662,7 @@ fn a_nested_to_many_read_without_take_is_unbounded() {
         ),
     ]);
     let (_, report) = json(dir.path(), &["--select", "unbounded-select"]);
-    let lines: Vec<u64> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["start"]["line"].as_u64().unwrap())
-        .collect();
+    let lines = lines_of(&report);
     assert_eq!(lines, vec![3], "{report}");
     assert!(
         report["diagnostics"][0]["message"]

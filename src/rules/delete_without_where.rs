@@ -44,7 +44,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     if let Some(range) = super::update_without_where::missing_where(call, "deleteMany", "delete") {
         out.push(
-            Diagnostic::new(range, format!("`{}.{}` without a `where` removes every row", call.receiver, call.method))
+            Diagnostic::new(range, format!("`{}` without a `where` removes every row", call.name()))
                 .help("Add a `where`. To empty the table on purpose, use `TRUNCATE` through a raw query, so the intent is explicit."),
         );
     }

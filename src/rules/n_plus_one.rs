@@ -66,19 +66,14 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
             "Run one query for all the items: pass the keys as an array (`WHERE id = ANY($1)`) or insert many rows with one `INSERT ... VALUES` or `unnest($1)`."
         }
     };
-    let start = call.method_range.start;
-    let name = if call.receiver.is_empty() {
-        call.method.clone()
-    } else {
-        format!("{}.{}", call.receiver, call.method)
-    };
+    let name = call.name();
     let what = match &call.via {
         Some(query) => format!("`{name}` runs `{query}`, so that query"),
         None => format!("`{name}`"),
     };
     out.push(
         Diagnostic::new(
-            start..start + call.method.len(),
+            call.method_name.clone(),
             format!(
                 "{what} runs once per iteration of the `{}` loop: N items make N queries",
                 each.kind

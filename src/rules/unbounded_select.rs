@@ -410,13 +410,12 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     if !missing {
         return;
     }
-    let start = call.method_range.start;
     out.push(
         Diagnostic::new(
-            start..start + call.method.len(),
+            call.method_name.clone(),
             format!(
-                "`{}.{}` has no {what} and can return every row of the table",
-                call.receiver, call.method
+                "`{}` has no {what} and can return every row of the table",
+                call.name()
             ),
         )
         .help("Add a bound (`take`/`limit`) and page with a cursor, or filter by a unique key."),

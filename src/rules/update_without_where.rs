@@ -36,7 +36,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     if let Some(range) = missing_where(call, "updateMany", "update") {
         out.push(
-            Diagnostic::new(range, format!("`{}.{}` without a `where` changes every row", call.receiver, call.method))
+            Diagnostic::new(range, format!("`{}` without a `where` changes every row", call.name()))
                 .help("Add a `where`. If every row is meant, say so with a condition that is always true, so the intent is explicit."),
         );
     }
@@ -68,8 +68,7 @@ pub fn missing_where(
         }
         _ => false,
     };
-    let start = call.method_range.start;
-    missing.then(|| start..start + call.method.len())
+    missing.then(|| call.method_name.clone())
 }
 
 /// Kysely's name for a Drizzle write builder.

@@ -83,10 +83,9 @@ pub struct OrmCall {
     pub receiver: String,
     /// Host range of the whole call expression (with its chain).
     pub range: Range<usize>,
-    /// Host range of the method name.
-    pub method_range: Range<usize>,
-    /// Whether the first argument was given at all.
-    pub has_args: bool,
+    /// Host range of the method's name, where findings about the call
+    /// point.
+    pub method_name: Range<usize>,
     /// The properties of the first argument, when it is an object literal.
     pub properties: Vec<Property>,
     /// For builders: the methods called on the chain, in order.
@@ -104,6 +103,15 @@ pub struct OrmCall {
 }
 
 impl OrmCall {
+    /// The call as the code names it: `prisma.user.findMany`, `rawQuery`.
+    pub fn name(&self) -> String {
+        if self.receiver.is_empty() {
+            self.method.clone()
+        } else {
+            format!("{}.{}", self.receiver, self.method)
+        }
+    }
+
     pub fn property(&self, path: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.path == path)
     }
@@ -147,17 +155,12 @@ impl<'a> Scan<'a> {
                     method: name,
                     receiver: String::new(),
                     range: range.clone(),
-                    method_range: range,
-                    has_args: false,
+                    method_name: range,
                     properties: Vec::new(),
                     chain: Vec::new(),
                     executed: true,
                     in_loop: Some(each),
-                    via: Some(if inner.receiver.is_empty() {
-                        inner.method.clone()
-                    } else {
-                        format!("{}.{}", inner.receiver, inner.method)
-                    }),
+                    via: Some(inner.name()),
                     orm: inner.orm,
                     unbounded_relations: Vec::new(),
                 });
@@ -240,16 +243,15 @@ impl<'a> Scan<'a> {
     /// run (`n-plus-one`).
     pub(super) fn sql_call(&mut self, call: Node, callee: Node, api: &str) {
         let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
-        let method_start = callee
+        let method_name = callee
             .child_by_field_name("property")
-            .map_or(callee.start_byte(), |p| p.start_byte());
+            .map_or(callee.byte_range(), |p| p.byte_range());
         self.calls.push(OrmCall {
             orm: Orm::Sql,
             method: method.to_owned(),
             receiver: receiver.to_owned(),
             range: call.byte_range(),
-            method_range: method_start..call.end_byte(),
-            has_args: true,
+            method_name,
             properties: Vec::new(),
             chain: Vec::new(),
             executed: true,
@@ -368,8 +370,7 @@ impl<'a> Scan<'a> {
             method: method.to_owned(),
             receiver: self.src(object).to_owned(),
             range: call.start_byte()..top.end_byte(),
-            method_range: property.start_byte()..call.end_byte(),
-            has_args: first.is_some(),
+            method_name: property.byte_range(),
             properties,
             chain,
             executed,

@@ -67,7 +67,11 @@ const DATABASE_SIGNS: &[&str] = &[
 ];
 
 static SIGNS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-    aho_corasick::AhoCorasick::new(DATABASE_SIGNS).expect("the patterns are plain strings")
+    // A DFA: the patterns are few and short, and every file goes through it.
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(DATABASE_SIGNS)
+        .expect("the patterns are plain strings")
 });
 
 /// Whether a file can contain database code at all: one pass over its
@@ -254,9 +258,6 @@ fn lower_first(name: &str) -> String {
 /// The names a file exports as database clients: `export const NAME =
 /// [new] Factory(...)` with a known factory, read from the text.
 pub fn exported_clients(text: &str) -> Vec<String> {
-    if !might_touch_database(text) {
-        return Vec::new();
-    }
     text.lines()
         .filter_map(|line| {
             let rest = line.trim_start().strip_prefix("export ")?.trim_start();
@@ -385,8 +386,12 @@ struct Scan<'a> {
 
 /// Nodes that open a scope for the names declared in them.
 fn is_scope(node: Node) -> bool {
+    is_scope_kind(node.kind())
+}
+
+fn is_scope_kind(kind: &str) -> bool {
     matches!(
-        node.kind(),
+        kind,
         "function_declaration"
             | "function_expression"
             | "function"
@@ -744,10 +749,12 @@ impl<'a> Scan<'a> {
         if depth > MAX_DEPTH {
             return;
         }
-        if node.kind() == "call_expression" {
+        // `kind()` measures and checks a C string: ask once per node.
+        let kind = node.kind();
+        if kind == "call_expression" {
             self.call(node);
         }
-        let scope = is_scope(node);
+        let scope = is_scope_kind(kind);
         if scope {
             self.scopes.push(node.id());
             // A function runs when it is called, not where it is written:
@@ -762,19 +769,23 @@ impl<'a> Scan<'a> {
         // (`cache.get(id) ?? await db...`), runs the query once at most per
         // key, not per iteration.
         let exits = matches!(
-            node.kind(),
+            kind,
             "return_statement" | "throw_statement" | "break_statement"
-        ) || self.is_memo_fallback(node);
+        ) || (kind == "binary_expression" && self.is_memo_fallback(node));
         if exits {
             self.exits += 1;
         }
-        let body = match node.kind() {
+        let body = match kind {
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
                 node.child_by_field_name("body")
             }
             _ => None,
         };
-        let callbacks = self.loop_callbacks(node);
+        let callbacks = if kind == "call_expression" {
+            self.loop_callbacks(node)
+        } else {
+            None
+        };
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if body == Some(child) {
