@@ -89,6 +89,28 @@ pub struct Constraint {
     pub origin: (u32, u32),
 }
 
+impl Constraint {
+    /// A constraint the statement being replayed adds: new, and if it is
+    /// added `NOT VALID`, remembered with its transaction.
+    fn added(
+        name: String,
+        kind: ConstraintKind,
+        columns: Vec<String>,
+        validated: bool,
+        replay: Replay,
+    ) -> Constraint {
+        Constraint {
+            name,
+            kind,
+            columns,
+            validated,
+            new: true,
+            not_valid_in_tx: (!validated).then_some(replay.tx).flatten(),
+            origin: replay.origin,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: String,
@@ -464,32 +486,28 @@ fn add_column(table: &mut Table, def: &ColumnDef, new: bool, replay: Replay) {
             ColumnOption::ForeignKey(fk) => {
                 let cname =
                     constraint_name.unwrap_or_else(|| format!("{}_{}_fkey", table.name, name));
-                table.constraints.push(Constraint {
-                    name: cname,
-                    kind: ConstraintKind::ForeignKey {
+                table.constraints.push(Constraint::added(
+                    cname,
+                    ConstraintKind::ForeignKey {
                         references: name_key(&fk.foreign_table),
                     },
-                    columns: vec![name.clone()],
-                    validated: true,
-                    new: true,
-                    not_valid_in_tx: None,
-                    origin: replay.origin,
-                });
+                    vec![name.clone()],
+                    true,
+                    replay,
+                ));
             }
             ColumnOption::Check(check) => {
                 let cname =
                     constraint_name.unwrap_or_else(|| format!("{}_{}_check", table.name, name));
-                table.constraints.push(Constraint {
-                    name: cname,
-                    kind: ConstraintKind::Check {
+                table.constraints.push(Constraint::added(
+                    cname,
+                    ConstraintKind::Check {
                         not_null_of: not_null_column(&check.expr),
                     },
-                    columns: vec![name.clone()],
-                    validated: true,
-                    new: true,
-                    not_valid_in_tx: None,
-                    origin: replay.origin,
-                });
+                    vec![name.clone()],
+                    true,
+                    replay,
+                ));
             }
             _ => {}
         }
@@ -511,7 +529,6 @@ fn push_unique(
     validated: bool,
     replay: Replay,
 ) {
-    let tx = replay.tx;
     if kind == ConstraintKind::PrimaryKey {
         for c in &columns {
             if let Some(col) = table.column_mut(c) {
@@ -525,15 +542,9 @@ fn push_unique(
         unique: true,
         new: true,
     });
-    table.constraints.push(Constraint {
-        name,
-        kind,
-        columns,
-        validated,
-        new: true,
-        not_valid_in_tx: (!validated).then_some(tx).flatten(),
-        origin: replay.origin,
-    });
+    table
+        .constraints
+        .push(Constraint::added(name, kind, columns, validated, replay));
 }
 
 /// The column a check expression proves `NOT NULL`: `col IS NOT NULL`.
@@ -550,7 +561,6 @@ pub fn not_null_column(expr: &Expr) -> Option<String> {
 }
 
 fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, replay: Replay) {
-    let tx = replay.tx;
     let idents = |ids: &[Ident]| ids.iter().map(ident_key).collect::<Vec<_>>();
     let index_cols = |cols: &[IndexColumn]| cols.iter().map(index_column).collect::<Vec<_>>();
     let named = |n: &Option<Ident>, default: String| n.as_ref().map(ident_key).unwrap_or(default);
@@ -597,30 +607,22 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, repla
                     }
                 }
             }
-            table.constraints.push(Constraint {
-                name,
-                kind,
-                columns: cols,
-                validated: true,
-                new: true,
-                not_valid_in_tx: None,
-                origin: replay.origin,
-            });
+            table
+                .constraints
+                .push(Constraint::added(name, kind, cols, true, replay));
         }
         TableConstraint::ForeignKey(fk) => {
             let cols = idents(&fk.columns);
             let name = named(&fk.name, format!("{}_{}_fkey", table.name, cols.join("_")));
-            table.constraints.push(Constraint {
+            table.constraints.push(Constraint::added(
                 name,
-                kind: ConstraintKind::ForeignKey {
+                ConstraintKind::ForeignKey {
                     references: name_key(&fk.foreign_table),
                 },
-                columns: cols,
-                validated: !not_valid,
-                new: true,
-                not_valid_in_tx: not_valid.then_some(tx).flatten(),
-                origin: replay.origin,
-            });
+                cols,
+                !not_valid,
+                replay,
+            ));
         }
         TableConstraint::Check(check) => {
             let not_null_of = not_null_column(&check.expr);
@@ -629,17 +631,15 @@ fn add_constraint(table: &mut Table, c: &TableConstraint, not_valid: bool, repla
                 table.name,
                 not_null_of.clone().unwrap_or_default()
             );
-            table.constraints.push(Constraint {
-                name: named(&check.name, default),
-                kind: ConstraintKind::Check {
+            table.constraints.push(Constraint::added(
+                named(&check.name, default),
+                ConstraintKind::Check {
                     not_null_of: not_null_of.clone(),
                 },
-                columns: not_null_of.into_iter().collect(),
-                validated: !not_valid,
-                new: true,
-                not_valid_in_tx: not_valid.then_some(tx).flatten(),
-                origin: replay.origin,
-            });
+                not_null_of.into_iter().collect(),
+                !not_valid,
+                replay,
+            ));
         }
         _ => {}
     }
