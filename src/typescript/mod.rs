@@ -169,11 +169,6 @@ pub struct TsFile {
     pub calls: Vec<OrmCall>,
 }
 
-/// The SQL units of a TypeScript or JavaScript file.
-pub fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
-    scan(text, kind, &Project::default()).units
-}
-
 /// What querylint learns of the project from all its files before it lints
 /// any one of them.
 #[derive(Debug, Default, Clone)]
@@ -1176,6 +1171,10 @@ fn peel(node: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
+        scan(text, kind, &Project::default()).units
+    }
 
     fn units(src: &str) -> Vec<(String, Option<String>, bool)> {
         extract(src, FileKind::TypeScript)
