@@ -15,12 +15,11 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 
-from bench import run  # same folder: times one run, wall and peak RSS
+from bench import measure  # same folder: median wall time, MB/s, files/s, peak RSS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
@@ -114,14 +113,6 @@ def generate(root, size_mb, seed=11):
     return total, n
 
 
-def measure(label, cmd, runs, size, env=None):
-    results = [run(cmd, env) for _ in range(runs)]
-    wall = statistics.median(r[0] for r in results)
-    rss = statistics.median(r[1] for r in results)
-    print(f"{label:28} {wall:7.3f} s  {size / 1e6 / wall:7.1f} MB/s  {rss:7.1f} MiB")
-    return wall
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -138,11 +129,11 @@ def main():
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
     print(f"corpus: {root}: {count} files, {size / 1e6:.1f} MB; median of {args.runs} runs; {os.cpu_count()} cores")
     rg = shutil.which("rg")
-    q = measure("querylint (all cores)", [querylint, "check", "--format", "json", root], args.runs, size)
-    measure("querylint (1 core)", [querylint, "check", "--format", "json", root], args.runs, size,
+    q = measure("querylint (all cores)", [querylint, "check", "--format", "json", root], args.runs, size, count)
+    measure("querylint (1 core)", [querylint, "check", "--format", "json", root], args.runs, size, count,
             dict(os.environ, RAYON_NUM_THREADS="1"))
     if rg:
-        r = measure("rg -c (all cores)", [rg, "-c", "prisma|drizzle|sql|query", root], args.runs, size)
+        r = measure("rg -c (all cores)", [rg, "-c", "prisma|drizzle|sql|query", root], args.runs, size, count)
         print(f"querylint takes {q / r:.1f}x the time of rg")
     if not args.keep:
         shutil.rmtree(root)
