@@ -350,12 +350,135 @@ fn project_facts(files: &[Candidate], job: &Job) -> crate::typescript::Project {
             .or_default()
             .insert(field, relation);
     }
-    crate::typescript::Project {
-        clients: of_kind(&[FileKind::TypeScript, FileKind::Tsx])
-            .flat_map_iter(|text| exported_clients(&text))
-            .collect(),
-        prisma_relations: prisma_relations_by_model,
+    let found: Vec<_> = of_kind(&[FileKind::TypeScript, FileKind::Tsx])
+        .map(|text| exported_clients(&text))
+        .collect();
+    let mut clients: std::collections::HashSet<String> =
+        found.iter().flat_map(|(names, _)| names.clone()).collect();
+    // Renaming re-exports, followed until nothing new is learnt.
+    let renames: Vec<_> = found.into_iter().flat_map(|(_, r)| r).collect();
+    loop {
+        let learnt: Vec<String> = renames
+            .iter()
+            .filter(|(from, to)| clients.contains(from) && !clients.contains(to))
+            .map(|(_, to)| to.clone())
+            .collect();
+        if learnt.is_empty() {
+            break;
+        }
+        clients.extend(learnt);
     }
+    crate::typescript::Project {
+        clients,
+        prisma_relations: prisma_relations_by_model,
+        query_functions: None,
+    }
+}
+
+/// Lints the TypeScript and JavaScript files together: all are scanned
+/// first, so a call made in one file's loop of a function another file
+/// exports is linked to the query that function runs before any is
+/// reported. A file that says nothing about databases is read once and
+/// kept as an empty report; only the others keep their text until linted.
+fn lint_typescript(
+    files: Vec<Candidate>,
+    job: &Job,
+    project: &mut crate::typescript::Project,
+) -> Vec<(PathBuf, Outcome)> {
+    use crate::typescript::{TsFile, link, might_touch_database, scan};
+    enum Scanned {
+        Skipped(String),
+        Clean,
+        Found(String, TsFile),
+    }
+    let scan_one = |c: &Candidate, project: &crate::typescript::Project| match job.read(&c.path) {
+        Err(reason) => Scanned::Skipped(reason),
+        Ok(text) => {
+            let file = scan(&text, c.kind, project);
+            if file.is_empty() {
+                Scanned::Clean
+            } else {
+                Scanned::Found(text, file)
+            }
+        }
+    };
+    let mut scanned: Vec<(Candidate, Scanned)> = run_parallel(|| {
+        files
+            .into_par_iter()
+            .map(|c| {
+                let s = scan_one(&c, project);
+                (c, s)
+            })
+            .collect()
+    });
+    // Files with no sign of a database may still call, in a loop, a
+    // function of the project that runs a query: those that name one are
+    // read again.
+    let names: std::collections::HashSet<&str> = scanned
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Scanned::Found(_, f) => Some(f),
+            _ => None,
+        })
+        .flat_map(|f| f.exports.queries.iter().map(|(name, _, _)| name.as_str()))
+        .filter(|name| *name != "default")
+        .collect();
+    if !names.is_empty() {
+        project.query_functions = aho_corasick::AhoCorasick::new(&names).ok();
+        let project = &*project;
+        run_parallel(|| {
+            scanned.par_iter_mut().for_each(|(c, s)| {
+                if matches!(s, Scanned::Clean)
+                    && let Ok(text) = job.read(&c.path)
+                    && !might_touch_database(&text)
+                    && project
+                        .query_functions
+                        .as_ref()
+                        .is_some_and(|f| f.is_match(&text))
+                {
+                    let file = scan(&text, c.kind, project);
+                    if !file.is_empty() {
+                        *s = Scanned::Found(text, file);
+                    }
+                }
+            })
+        });
+    }
+    let mut found: Vec<(PathBuf, TsFile)> = Vec::new();
+    let mut texts = Vec::new();
+    let mut outcomes = Vec::new();
+    for (c, s) in scanned {
+        match s {
+            Scanned::Skipped(reason) => outcomes.push((
+                c.path.clone(),
+                Outcome::Skipped {
+                    path: job.display_path(&c.path),
+                    reason,
+                },
+            )),
+            Scanned::Clean => outcomes.push((
+                c.path.clone(),
+                Outcome::Linted(job.report(&c.path, "", Vec::new())),
+            )),
+            Scanned::Found(text, file) => {
+                found.push((c.path, file));
+                texts.push(text);
+            }
+        }
+    }
+    link(&mut found);
+    let linted: Vec<(PathBuf, Outcome)> = run_parallel(|| {
+        found
+            .par_iter()
+            .zip(texts.par_iter())
+            .map(|((path, file), text)| {
+                let diags = lint::lint_scanned(file, job.settings);
+                (path.clone(), Outcome::Linted(job.report(path, text, diags)))
+            })
+            .collect()
+    });
+    outcomes.extend(linted);
+    outcomes
 }
 
 /// A unit of parallel work: a file on its own, or a chain of migrations
@@ -459,14 +582,14 @@ fn check(args: CheckArgs) -> i32 {
         warnings.extend(found.warnings);
         // What other files say, so an import of `db` from `./lib/db`
         // resolves and `include: { posts: true }` is known to load many.
-        let facts = run_parallel(|| project_facts(&found.files, &job));
-        let work = plan(
-            found
-                .files
-                .into_iter()
-                .filter(|c| c.kind.is_supported())
-                .collect(),
-        );
+        let mut facts = run_parallel(|| project_facts(&found.files, &job));
+        let (scripts, others): (Vec<_>, Vec<_>) = found
+            .files
+            .into_iter()
+            .filter(|c| c.kind.is_supported())
+            .partition(|c| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx));
+        let mut outcomes = lint_typescript(scripts, &job, &mut facts);
+        let work = plan(others);
         let settings = Settings {
             project: std::sync::Arc::new(facts),
             ..job.settings.clone()
@@ -476,14 +599,14 @@ fn check(args: CheckArgs) -> i32 {
             cwd: job.cwd.clone(),
             ..job
         };
-        let mut outcomes: Vec<(PathBuf, Outcome)> = run_parallel(|| {
+        outcomes.extend(run_parallel(|| {
             work.par_iter()
                 .flat_map_iter(|w| match w {
                     Work::File(c) => vec![(c.path.clone(), job.run(c))],
                     Work::Chain(chain, members, wanted) => job.run_chain(chain, members, wanted),
                 })
-                .collect()
-        });
+                .collect::<Vec<_>>()
+        }));
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
         outcomes.into_iter().map(|(_, o)| o).collect()
     };

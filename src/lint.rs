@@ -104,16 +104,27 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         let load = |_: &Path| Ok(text.to_owned());
         return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
-    let mut out = Vec::new();
     if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        let file = crate::typescript::scan(text, kind, &settings.project);
-        for unit in &file.units {
-            lint_unit(unit, settings, &mut out);
-        }
-        lint_orm_calls(&file.calls, settings, &mut out);
-    } else if kind != FileKind::Rust {
+        return lint_scanned(
+            &crate::typescript::scan(text, kind, &settings.project),
+            settings,
+        );
+    }
+    let mut out = Vec::new();
+    if kind != FileKind::Rust {
         lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     }
+    sort(&mut out);
+    out
+}
+
+/// Lints what the scan of a TypeScript or JavaScript file found in it.
+pub fn lint_scanned(file: &crate::typescript::TsFile, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for unit in &file.units {
+        lint_unit(unit, settings, &mut out);
+    }
+    lint_orm_calls(&file.calls, settings, &mut out);
     sort(&mut out);
     out
 }

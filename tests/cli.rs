@@ -671,3 +671,86 @@ fn a_nested_to_many_read_without_take_is_unbounded() {
             .contains("`posts`")
     );
 }
+
+#[test]
+fn a_query_function_of_another_file_called_in_a_loop_is_n_plus_one() {
+    let dir = tree(&[
+        (
+            "src/lib/db.ts",
+            b"import { PrismaClient } from '@prisma/client';\nexport const prisma = new PrismaClient();\n",
+        ),
+        (
+            "src/lib/orders.ts",
+            b"import { prisma } from './db';\n\nexport async function ordersOf(customerId: string) {\n  return prisma.order.findMany({ where: { customerId }, take: 50 });\n}\n\nexport const formatTotal = (cents: number) => `${cents / 100} EUR`;\n",
+        ),
+        // A barrel that re-exports the module, and a default export.
+        ("src/lib/index.ts", b"export * from './orders';\n"),
+        (
+            "src/lib/invoice.ts",
+            b"import { prisma } from './db';\nexport default async function invoiceFor(id: string) {\n  return prisma.invoice.findUnique({ where: { id } });\n}\n",
+        ),
+        // No word here says "database": the calls are what matter.
+        (
+            "src/pages/report.tsx",
+            "import { ordersOf, formatTotal } from '../lib';\nimport * as orders from '@/lib/orders';\nimport invoiceFor from '../lib/invoice.js';\n\n// Résumé des clients\nexport async function Report({ customers }: { customers: string[] }) {\n  for (const c of customers) {\n    await ordersOf(c);\n    formatTotal(3);\n  }\n  await Promise.all(customers.map((c) => orders.ordersOf(c)));\n  const ids = customers.map((c) => invoiceFor(c));\n  return ids.length;\n}\n"
+                .as_bytes(),
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "n-plus-one"]);
+    assert_eq!(
+        paths_of(&report),
+        vec!["src/pages/report.tsx"; 3],
+        "{report}"
+    );
+    assert_eq!(lines_of(&report), vec![8, 11, 12]);
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].starts_with("`ordersOf` runs `prisma.order.findMany`"));
+    assert!(messages[1].starts_with("`orders.ordersOf` runs `prisma.order.findMany`"));
+    assert!(messages[2].starts_with("`invoiceFor` runs `prisma.invoice.findUnique`"));
+    // The finding underlines the callee, columns counted in characters.
+    assert_eq!(
+        report["diagnostics"][0]["start"],
+        serde_json::json!({"line": 8, "column": 11})
+    );
+}
+
+#[test]
+fn a_function_that_runs_no_query_is_not_n_plus_one_in_a_loop() {
+    let dir = tree(&[
+        (
+            "src/lib/orders.ts",
+            b"import { prisma } from './db';\nexport function cacheKey(id: string) {\n  return `orders:${id}`;\n}\nexport async function ordersOf(id: string) {\n  for (const x of [1]) { await prisma.order.findMany({ where: { id }, take: 1 }); }\n}\n",
+        ),
+        (
+            "src/jobs/warm.ts",
+            b"import { cacheKey } from '../lib/orders';\nimport { ordersOf } from 'some-package/orders';\nexport function warm(ids: string[]) {\n  for (const id of ids) { cacheKey(id); ordersOf(id); }\n}\n",
+        ),
+    ]);
+    let (code, report) = json(dir.path(), &["--select", "n-plus-one"]);
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn clients_re_exported_under_another_name_resolve() {
+    let dir = tree(&[
+        (
+            "src/server/db/client.ts",
+            b"import postgres from 'postgres';\nimport { drizzle } from 'drizzle-orm/postgres-js';\nconst conn = postgres(process.env.URL!);\nexport const store = drizzle(conn);\n",
+        ),
+        (
+            "src/server/db/index.ts",
+            b"export { store as warehouse } from './client';\n",
+        ),
+        (
+            "src/routes/purge.ts",
+            b"import { warehouse } from '../server/db';\nexport const purge = () => warehouse.execute('DELETE FROM sessions');\n",
+        ),
+    ]);
+    let (_, report) = json(dir.path(), &["--select", "delete-without-where"]);
+    assert_eq!(paths_of(&report), vec!["src/routes/purge.ts"], "{report}");
+}

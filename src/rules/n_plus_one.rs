@@ -26,6 +26,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     };
     // A `...Many` call in a loop writes a batch per iteration: chunking.
     if each.literal_items
+        || each.until_found
         || !call.executed
         || call.method.ends_with("Many") && call.orm == Orm::Prisma && call.method != "findMany"
     {

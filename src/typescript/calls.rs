@@ -130,6 +130,9 @@ pub struct LoopInfo {
     pub head: Range<usize>,
     /// Whether it runs over an array literal, a few fixed items.
     pub literal_items: bool,
+    /// Whether it retries until a value is found: `while (!slug)`,
+    /// `do { ... } while (found == null)`. Such a loop runs about once.
+    pub until_found: bool,
     /// Whether it is `Promise.all(xs.map(...))`.
     pub promise_all: bool,
     pub(super) exits_at: usize,
@@ -144,13 +147,7 @@ impl<'a> Scan<'a> {
             let Some(body) = self.functions.get(&name) else {
                 continue;
             };
-            let inner = self.calls.iter().find(|c| {
-                c.executed
-                    && c.in_loop.is_none()
-                    && c.range.start >= body.start
-                    && c.range.end <= body.end
-            });
-            if let Some(inner) = inner {
+            if let Some(inner) = self.query_in(body) {
                 found.push(OrmCall {
                     method: name,
                     receiver: String::new(),
@@ -193,12 +190,41 @@ impl<'a> Scan<'a> {
         let literal_items = node
             .child_by_field_name("right")
             .is_some_and(|r| r.kind() == "array");
+        let until_found = matches!(kind, "while" | "do...while")
+            && node
+                .child_by_field_name("condition")
+                .is_some_and(|c| self.is_until_found(peel(c)));
         LoopInfo {
             kind: kind.to_owned(),
             head: node.start_byte()..head_end,
             literal_items,
+            until_found,
             promise_all: false,
             exits_at: self.exits,
+        }
+    }
+
+    /// `!slug`, `user == null`, `row === undefined`: a condition that
+    /// holds until something is found.
+    fn is_until_found(&self, condition: Node) -> bool {
+        let plain = |n: Node| matches!(peel(n).kind(), "identifier" | "member_expression");
+        match condition.kind() {
+            "unary_expression" => {
+                self.src(condition).starts_with('!')
+                    && condition.child_by_field_name("argument").is_some_and(plain)
+            }
+            "binary_expression" => {
+                let op = condition
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.src(o));
+                let nothing = |n: Option<Node>| {
+                    n.is_some_and(|n| matches!(self.src(n), "null" | "undefined"))
+                };
+                matches!(op, "==" | "===")
+                    && (nothing(condition.child_by_field_name("right"))
+                        || nothing(condition.child_by_field_name("left")))
+            }
+            _ => false,
         }
     }
 
@@ -227,6 +253,7 @@ impl<'a> Scan<'a> {
             kind: format!(".{method}()"),
             head: callee.start_byte()..node.child_by_field_name("arguments")?.start_byte(),
             literal_items: items.kind() == "array",
+            until_found: false,
             promise_all,
             exits_at: self.exits,
         })

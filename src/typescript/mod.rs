@@ -25,9 +25,11 @@ use crate::discover::FileKind;
 use crate::extract::{OffsetMap, Origin, SqlUnit};
 
 mod calls;
+mod modules;
 mod units;
 
 pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
+pub use modules::{Exports, ImportedCall, export_clauses, link};
 use units::UnitBuilder;
 
 /// Text without one of which a file cannot talk to a database through an
@@ -64,6 +66,14 @@ const DATABASE_SIGNS: &[&str] = &[
     "$executeRaw",
     "Query(`",
     "Raw(",
+    // Imports of the project's own database module (`@acme/db`,
+    // `../lib/db`, `~/server/database`), whose clients are often used as
+    // `db\n  .select()` after a formatter broke the chain.
+    "/db'",
+    "/db\"",
+    "-db'",
+    "-db\"",
+    "/database",
 ];
 
 static SIGNS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
@@ -167,6 +177,23 @@ pub struct TsFile {
     pub units: Vec<SqlUnit>,
     /// The ORM and query-builder calls it makes.
     pub calls: Vec<OrmCall>,
+    /// Its exported functions that run queries, for the files that import
+    /// them.
+    pub exports: Exports,
+    /// Its calls, in loops, of functions imported from other modules.
+    pub imported_calls: Vec<ImportedCall>,
+}
+
+impl TsFile {
+    /// Whether the file says nothing about databases: nothing to lint and
+    /// nothing other files need.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+            && self.calls.is_empty()
+            && self.exports.queries.is_empty()
+            && self.exports.reexports.is_empty()
+            && self.imported_calls.is_empty()
+    }
 }
 
 /// What querylint learns of the project from all its files before it lints
@@ -181,6 +208,10 @@ pub struct Project {
     /// writes them, `prisma.user`): whether the field holds many rows
     /// (`posts Post[]`) and the model it points to.
     pub prisma_relations: HashMap<String, HashMap<String, Relation>>,
+    /// Names of the project's exported functions that run a query: a file
+    /// that calls one must be read even if nothing else in it mentions a
+    /// database.
+    pub query_functions: Option<aho_corasick::AhoCorasick>,
 }
 
 /// A relation field of a Prisma model.
@@ -250,37 +281,67 @@ fn lower_first(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The names a file exports as database clients: `export const NAME =
-/// [new] Factory(...)` with a known factory, read from the text.
-pub fn exported_clients(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.trim_start().strip_prefix("export ")?.trim_start();
-            let rest = ["const ", "let ", "var "]
-                .iter()
-                .find_map(|k| rest.strip_prefix(k))?
-                .trim_start();
-            let name_len = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(rest.len());
-            let (name, rest) = rest.split_at(name_len);
-            let rest = rest.trim_start();
-            // An optional type annotation: `export const db: Db = ...`.
-            let rest = match rest.strip_prefix(':') {
-                Some(typed) => typed.split_once('=').map(|(_, v)| v)?,
-                None => rest.strip_prefix('=')?,
-            };
-            let rest = rest.trim_start();
-            let rest = rest.strip_prefix("await ").unwrap_or(rest).trim_start();
-            let rest = rest.strip_prefix("new ").unwrap_or(rest).trim_start();
-            let factory_len = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .unwrap_or(rest.len());
-            let factory = &rest[..factory_len];
-            let last = factory.rsplit('.').next().unwrap_or(factory);
-            (!name.is_empty() && DATABASE_FACTORIES.contains(&last)).then(|| name.to_owned())
-        })
-        .collect()
+/// The names a file exports as database clients, read from the text:
+/// `export const NAME = [new] Factory(...)` with a known factory, and
+/// `export { local as NAME }` of a name the file declares that way. The
+/// second list holds the renames of re-exports (`export { db as store }
+/// from './db'`): `(db, store)`.
+pub fn exported_clients(text: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut exported = Vec::new();
+    let mut local = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let (rest, public) = match line.strip_prefix("export ") {
+            Some(rest) => (rest.trim_start(), true),
+            None => (line, false),
+        };
+        let Some(rest) = ["const ", "let ", "var "]
+            .iter()
+            .find_map(|k| rest.strip_prefix(k))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let name_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .unwrap_or(rest.len());
+        let (name, rest) = rest.split_at(name_len);
+        let rest = rest.trim_start();
+        // An optional type annotation: `export const db: Db = ...`.
+        let value = match rest.strip_prefix(':') {
+            Some(typed) => typed.split_once('=').map(|(_, v)| v),
+            None => rest.strip_prefix('='),
+        };
+        let Some(value) = value else {
+            continue;
+        };
+        // `globalForPrisma.prisma ?? new PrismaClient()`: a factory call
+        // anywhere in the value.
+        let makes_client = value.split(['(', ' ', '?', '|', '=']).any(|word| {
+            let last = word.rsplit('.').next().unwrap_or(word);
+            DATABASE_FACTORIES.contains(&last)
+        }) && value.contains('(');
+        if !name.is_empty() && makes_client {
+            if public {
+                exported.push(name.to_owned());
+            } else {
+                local.push(name.to_owned());
+            }
+        }
+    }
+    let mut renames = Vec::new();
+    for (names, from) in export_clauses(text) {
+        for (name, alias) in names {
+            if from.is_some() {
+                if name != alias {
+                    renames.push((name, alias));
+                }
+            } else if local.contains(&name) || exported.contains(&name) {
+                exported.push(alias);
+            }
+        }
+    }
+    (exported, renames)
 }
 
 /// Everything a TypeScript or JavaScript file sends to a database.
@@ -292,8 +353,24 @@ pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
                 .any(|(i, _)| text[i + c.len()..].starts_with('.'))
         })
     };
-    if !might_touch_database(text) && !uses_client() {
-        return TsFile::default();
+    let calls_query_function = || {
+        project
+            .query_functions
+            .as_ref()
+            .is_some_and(|f| f.is_match(text))
+    };
+    if !might_touch_database(text) && !uses_client() && !calls_query_function() {
+        // A barrel file still passes other modules' functions on.
+        let mut file = TsFile::default();
+        for (names, from) in export_clauses(text) {
+            let Some(module) = from else { continue };
+            for (name, exported) in names {
+                file.exports
+                    .reexports
+                    .push((exported, name, module.clone()));
+            }
+        }
+        return file;
     }
     let Some(tree) = parse(text, kind) else {
         return TsFile::default();
@@ -318,13 +395,18 @@ pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
         exits: 0,
         functions: HashMap::new(),
         looped_calls: Vec::new(),
+        modules: Default::default(),
+        deferred: Vec::new(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
     scan.queries_through_functions();
+    let exports = scan.exports();
     TsFile {
         units: scan.units,
         calls: scan.calls,
+        exports,
+        imported_calls: scan.modules.calls,
     }
 }
 
@@ -377,6 +459,12 @@ struct Scan<'a> {
     functions: HashMap<String, Range<usize>>,
     /// Calls of the file's own functions made in a loop.
     looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
+    /// What the file imports and exports.
+    modules: modules::ModuleFacts,
+    /// Functions that run when something calls them later, not where they
+    /// are written: declared, assigned or returned rather than passed as a
+    /// callback.
+    deferred: Vec<Range<usize>>,
 }
 
 /// Nodes that open a scope for the names declared in them.
@@ -425,12 +513,19 @@ impl<'a> Scan<'a> {
             ),
             _ => None,
         };
+        if is_scope(node) && node.parent().is_some_and(|p| p.kind() != "arguments") {
+            self.deferred.push(node.byte_range());
+        }
         if let Some((name, body)) = function {
             self.functions
                 .insert(self.src(name).to_owned(), body.byte_range());
         }
         match node.kind() {
-            "import_statement" => self.bind_import(node),
+            "import_statement" => {
+                self.bind_import(node);
+                self.record_import(node);
+            }
+            "export_statement" => self.record_export(node),
             "variable_declarator" => {
                 if let (Some(name), Some(value)) = (
                     node.child_by_field_name("name"),
@@ -830,6 +925,8 @@ impl<'a> Scan<'a> {
         {
             self.looped_calls
                 .push((self.src(callee).to_owned(), callee.byte_range(), each));
+        } else {
+            self.record_imported_call(callee);
         }
         if args.kind() == "template_string" {
             if let Some(api) = self.binding_tag(callee)
@@ -1264,7 +1361,7 @@ async function analytical(id: string) {
     #[test]
     fn clients_exported_by_the_project_are_found_by_name() {
         let module = "import { Pool } from 'pg';\nexport const pool = new Pool();\nexport const store: Database = drizzle(pool);\nexport const limit = 10;\n";
-        assert_eq!(exported_clients(module), vec!["pool", "store"]);
+        assert_eq!(exported_clients(module).0, vec!["pool", "store"]);
         let user = "import { store } from '../lib/store';\nexport const all = () => store.execute('SELECT 1 FROM t');\n";
         assert!(extract(user, FileKind::TypeScript).is_empty());
         let project = Project {

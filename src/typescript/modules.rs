@@ -1,0 +1,433 @@
+//! What a file imports and exports, and the links between the project's
+//! files that this makes: a function exported by one file whose body runs a
+//! query, called in a loop in another, runs that query per iteration.
+//!
+//! Module specifiers are resolved the way bundlers and `tsc` resolve them
+//! for the common cases: a relative specifier against the importing file
+//! (with or without an extension, `./posts.js` naming `posts.ts`, or a
+//! folder's `index`), and an aliased one (`@/lib/posts`, `~/server/posts`)
+//! by the unique file of the project whose path ends with it. A package
+//! name that matches no such file links nothing.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use tree_sitter::Node;
+
+use super::{Orm, OrmCall, Scan, TsFile};
+use crate::typescript::LoopInfo;
+
+/// What a file's exports do that other files care about.
+#[derive(Debug, Default, Clone)]
+pub struct Exports {
+    /// Exported functions whose body runs a query: `(exported name, the
+    /// query's call, its library)`.
+    pub queries: Vec<(String, String, Orm)>,
+    /// `export { a as b } from './m'`: `(b, a, './m')`; `export * from
+    /// './m'` is `("*", "*", './m')`.
+    pub reexports: Vec<(String, String, String)>,
+}
+
+/// A call, in a loop, of a function imported from another module.
+#[derive(Debug, Clone)]
+pub struct ImportedCall {
+    /// The function's name in the module that exports it (`default` for a
+    /// default import).
+    pub name: String,
+    /// The module specifier as written: `./posts`, `@/lib/posts`.
+    pub module: String,
+    /// The callee as the calling file writes it: `load`, `posts.load`.
+    pub written: String,
+    /// Host range of the callee.
+    pub range: Range<usize>,
+    pub each: LoopInfo,
+}
+
+/// What the scan of one file records of its imports and exports.
+#[derive(Debug, Default)]
+pub(super) struct ModuleFacts {
+    /// Imported names: local name → (name in the module, module).
+    imports: HashMap<String, (String, String)>,
+    /// `import * as posts from './posts'`: local name → module.
+    namespaces: HashMap<String, String>,
+    /// Exported local names: (local, exported).
+    exported: Vec<(String, String)>,
+    reexports: Vec<(String, String, String)>,
+    pub(super) calls: Vec<ImportedCall>,
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim_matches(|c| c == '"' || c == '\'' || c == '`')
+}
+
+impl<'a> Scan<'a> {
+    /// Records the names an import statement binds and where from.
+    pub(super) fn record_import(&mut self, node: Node) {
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let module = unquote(self.src(source)).to_owned();
+        let mut cursor = node.walk();
+        for clause in node.named_children(&mut cursor) {
+            if clause.kind() != "import_clause" {
+                continue;
+            }
+            let mut inner = clause.walk();
+            for part in clause.named_children(&mut inner) {
+                match part.kind() {
+                    // import load from './load'
+                    "identifier" => {
+                        self.modules.imports.insert(
+                            self.src(part).to_owned(),
+                            ("default".to_owned(), module.clone()),
+                        );
+                    }
+                    "namespace_import" => {
+                        if let Some(local) = part.named_child(0) {
+                            self.modules
+                                .namespaces
+                                .insert(self.src(local).to_owned(), module.clone());
+                        }
+                    }
+                    "named_imports" => {
+                        let mut specs = part.walk();
+                        for spec in part.named_children(&mut specs) {
+                            let Some(name) = spec.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let local = spec.child_by_field_name("alias").unwrap_or(name);
+                            self.modules.imports.insert(
+                                self.src(local).to_owned(),
+                                (unquote(self.src(name)).to_owned(), module.clone()),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Records what an export statement makes visible to other files.
+    pub(super) fn record_export(&mut self, node: Node) {
+        let default = (0..node.child_count())
+            .filter_map(|i| node.child(i as u32))
+            .any(|c| c.kind() == "default");
+        let source = node
+            .child_by_field_name("source")
+            .map(|s| unquote(self.src(s)).to_owned());
+        if let Some(declaration) = node.child_by_field_name("declaration") {
+            let mut names = Vec::new();
+            match declaration.kind() {
+                "function_declaration" | "generator_function_declaration" => {
+                    names.extend(declaration.child_by_field_name("name"));
+                }
+                "lexical_declaration" | "variable_declaration" => {
+                    let mut cursor = declaration.walk();
+                    for d in declaration.named_children(&mut cursor) {
+                        names.extend(
+                            d.child_by_field_name("name")
+                                .filter(|n| n.kind() == "identifier"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            for name in names {
+                let local = self.src(name).to_owned();
+                let exported = if default {
+                    "default".to_owned()
+                } else {
+                    local.clone()
+                };
+                self.modules.exported.push((local, exported));
+            }
+            return;
+        }
+        if default {
+            // export default load;
+            if let Some(value) = node.child_by_field_name("value")
+                && value.kind() == "identifier"
+            {
+                self.modules
+                    .exported
+                    .push((self.src(value).to_owned(), "default".to_owned()));
+            }
+            return;
+        }
+        let mut cursor = node.walk();
+        let clause = node
+            .named_children(&mut cursor)
+            .find(|c| c.kind() == "export_clause");
+        let Some(clause) = clause else {
+            // export * from './posts'
+            if let Some(module) = source {
+                self.modules
+                    .reexports
+                    .push(("*".to_owned(), "*".to_owned(), module));
+            }
+            return;
+        };
+        let mut specs = clause.walk();
+        for spec in clause.named_children(&mut specs) {
+            let Some(name) = spec.child_by_field_name("name") else {
+                continue;
+            };
+            let name = unquote(self.src(name)).to_owned();
+            let exported = spec
+                .child_by_field_name("alias")
+                .map_or_else(|| name.clone(), |a| unquote(self.src(a)).to_owned());
+            match &source {
+                Some(module) => self
+                    .modules
+                    .reexports
+                    .push((exported, name, module.clone())),
+                None => self.modules.exported.push((name, exported)),
+            }
+        }
+    }
+
+    /// Records a call of an imported function made in a loop: `load(id)`
+    /// or `posts.load(id)` with `import * as posts`.
+    pub(super) fn record_imported_call(&mut self, callee: Node) {
+        let found = match callee.kind() {
+            "identifier" => self.modules.imports.get(self.src(callee)).cloned(),
+            "member_expression" => callee
+                .child_by_field_name("object")
+                .filter(|o| o.kind() == "identifier")
+                .and_then(|o| self.modules.namespaces.get(self.src(o)))
+                .zip(callee.child_by_field_name("property"))
+                .map(|(module, property)| (self.src(property).to_owned(), module.clone())),
+            _ => None,
+        };
+        if let Some((name, module)) = found
+            && let Some(each) = self.current_loop()
+        {
+            self.modules.calls.push(ImportedCall {
+                name,
+                module,
+                written: self.src(callee).to_owned(),
+                range: callee.byte_range(),
+                each,
+            });
+        }
+    }
+
+    /// The exported functions whose body runs a query outside any loop of
+    /// its own.
+    pub(super) fn exports(&mut self) -> Exports {
+        let mut queries = Vec::new();
+        for (local, exported) in &self.modules.exported {
+            let Some(body) = self.functions.get(local) else {
+                continue;
+            };
+            if let Some(inner) = self.query_in(body) {
+                queries.push((exported.clone(), inner.name(), inner.orm));
+            }
+        }
+        Exports {
+            queries,
+            reexports: std::mem::take(&mut self.modules.reexports),
+        }
+    }
+
+    /// The first query a function body runs when called: not in a loop,
+    /// nor in a function the body only declares or returns.
+    pub(super) fn query_in(&self, body: &Range<usize>) -> Option<&OrmCall> {
+        let inside =
+            |r: &Range<usize>, outer: &Range<usize>| r.start >= outer.start && r.end <= outer.end;
+        let deferred: Vec<&Range<usize>> =
+            self.deferred.iter().filter(|f| inside(f, body)).collect();
+        self.calls.iter().find(|c| {
+            c.executed
+                && c.in_loop.is_none()
+                && inside(&c.range, body)
+                && !deferred.iter().any(|f| inside(&c.range, f))
+        })
+    }
+}
+
+/// The path a module is known by: its file's path without the extension,
+/// and without `/index` for a folder's index file.
+fn module_key(path: &Path) -> PathBuf {
+    let stem = path.with_extension("");
+    if stem.file_name().is_some_and(|n| n == "index") {
+        stem.parent().map(Path::to_path_buf).unwrap_or(stem)
+    } else {
+        stem
+    }
+}
+
+/// `a/b/../c/./d` as `a/c/d`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+const SCRIPT_EXTENSIONS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
+
+/// Resolves a module specifier written in `from` to one of the files by
+/// their module key.
+fn resolve(from: &Path, spec: &str, keys: &HashMap<PathBuf, usize>) -> Option<usize> {
+    let strip = |p: PathBuf| {
+        if p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SCRIPT_EXTENSIONS.contains(&e))
+        {
+            module_key(&p)
+        } else {
+            p
+        }
+    };
+    if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+        let base = from.parent().unwrap_or(Path::new(""));
+        return keys.get(&strip(normalize(&base.join(spec)))).copied();
+    }
+    // An alias: the first segment names a root (`@`, `~`, `#app`, `src`).
+    let (_, rest) = spec.split_once('/')?;
+    if rest.is_empty() {
+        return None;
+    }
+    let tail = strip(PathBuf::from(rest));
+    let mut found = keys.iter().filter(|(key, _)| key.ends_with(&tail));
+    let first = found.next()?;
+    found.next().is_none().then_some(*first.1)
+}
+
+/// Adds to each file the calls, made in its loops, of functions that other
+/// files of the project export and whose bodies run a query. Re-exports
+/// (`export { load } from './load'`, `export * from './posts'`) are
+/// followed a few levels, as barrel files chain them.
+pub fn link(files: &mut [(PathBuf, TsFile)]) {
+    let keys: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| (module_key(&normalize(path)), i))
+        .collect();
+    let mut found: Vec<(usize, OrmCall)> = Vec::new();
+    for (i, (path, file)) in files.iter().enumerate() {
+        for call in &file.imported_calls {
+            let Some(target) = resolve(path, &call.module, &keys) else {
+                continue;
+            };
+            let Some((query, orm)) = exported_query(files, &keys, target, &call.name, 0) else {
+                continue;
+            };
+            found.push((
+                i,
+                OrmCall {
+                    method: call.written.clone(),
+                    receiver: String::new(),
+                    range: call.range.clone(),
+                    method_name: call.range.clone(),
+                    properties: Vec::new(),
+                    chain: Vec::new(),
+                    executed: true,
+                    in_loop: Some(call.each.clone()),
+                    via: Some(query),
+                    orm,
+                    unbounded_relations: Vec::new(),
+                },
+            ));
+        }
+    }
+    for (i, call) in found {
+        files[i].1.calls.push(call);
+    }
+}
+
+/// The query an exported name of a file runs, following re-exports.
+fn exported_query(
+    files: &[(PathBuf, TsFile)],
+    keys: &HashMap<PathBuf, usize>,
+    target: usize,
+    name: &str,
+    depth: usize,
+) -> Option<(String, Orm)> {
+    let (path, file) = &files[target];
+    if let Some((_, query, orm)) = file.exports.queries.iter().find(|(n, _, _)| n == name) {
+        return Some((query.clone(), *orm));
+    }
+    if depth >= 4 {
+        return None;
+    }
+    file.exports
+        .reexports
+        .iter()
+        .filter(|(exported, _, _)| exported == name || exported == "*")
+        .find_map(|(exported, original, module)| {
+            let next = resolve(path, module, keys)?;
+            let original = if exported == "*" { name } else { original };
+            exported_query(files, keys, next, original, depth + 1)
+        })
+}
+
+/// An export list: `(name, exported name)` pairs, and the module they come
+/// from for a re-export.
+pub type ExportClause = (Vec<(String, String)>, Option<String>);
+
+/// The export lists of a file read from its text, without parsing:
+/// `export { a, b as c } from './m'` is `([(a, a), (b, c)], Some('./m'))`,
+/// `export * from './m'` is `([(*, *)], Some('./m'))`, and `export { a }`
+/// has no module. Barrel files are made of these and nothing else.
+pub fn export_clauses(text: &str) -> Vec<ExportClause> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("export") {
+        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        if !text[line_start..i].trim().is_empty() {
+            continue;
+        }
+        let after = text[i + "export".len()..].trim_start();
+        let (names, after) = if let Some(rest) = after.strip_prefix('*') {
+            let rest = rest.trim_start();
+            if rest.starts_with("as") {
+                continue;
+            }
+            (vec![("*".to_owned(), "*".to_owned())], rest)
+        } else if let Some(rest) = after.strip_prefix('{') {
+            let Some(close) = rest.find('}') else {
+                continue;
+            };
+            let names = rest[..close]
+                .split(',')
+                .filter_map(|spec| {
+                    let spec = spec.trim();
+                    let spec = spec.strip_prefix("type ").unwrap_or(spec);
+                    let mut words = spec.split_whitespace();
+                    let name = words.next().filter(|w| !w.starts_with('/'))?;
+                    let exported = match words.next() {
+                        Some("as") => words.next()?,
+                        _ => name,
+                    };
+                    Some((unquote(name).to_owned(), unquote(exported).to_owned()))
+                })
+                .collect();
+            (names, &rest[close + 1..])
+        } else {
+            continue;
+        };
+        let from = after
+            .trim_start()
+            .strip_prefix("from")
+            .map(str::trim_start)
+            .and_then(|f| {
+                let quote = f.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+                let body = &f[1..];
+                Some(body[..body.find(quote)?].to_owned())
+            });
+        out.push((names, from));
+    }
+    out
+}
