@@ -385,35 +385,43 @@ fn lint_typescript(
     job: &Job,
     project: &mut crate::typescript::Project,
 ) -> Vec<(PathBuf, Outcome)> {
-    use crate::typescript::{TsFile, link, might_touch_database, scan};
+    use crate::typescript::{TsFile, link, project_imports, scan};
     enum Scanned {
         Skipped(String),
-        Clean,
-        Found(String, TsFile),
+        /// Nothing about databases; the names it imports from the
+        /// project's modules.
+        Clean(Vec<String>),
+        /// What the scan found, and a digest of the text it read.
+        Found(u64, TsFile),
     }
-    let scan_one = |c: &Candidate, project: &crate::typescript::Project| match job.read(&c.path) {
-        Err(reason) => Scanned::Skipped(reason),
-        Ok(text) => {
-            let file = scan(&text, c.kind, project);
-            if file.is_empty() {
-                Scanned::Clean
-            } else {
-                Scanned::Found(text, file)
-            }
-        }
+    let digest = |text: &str| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
     };
     let mut scanned: Vec<(Candidate, Scanned)> = run_parallel(|| {
         files
             .into_par_iter()
             .map(|c| {
-                let s = scan_one(&c, project);
+                let s = match job.read(&c.path) {
+                    Err(reason) => Scanned::Skipped(reason),
+                    Ok(text) => {
+                        let file = scan(&text, c.kind, project);
+                        if file.is_empty() {
+                            Scanned::Clean(project_imports(&text))
+                        } else {
+                            Scanned::Found(digest(&text), file)
+                        }
+                    }
+                };
                 (c, s)
             })
             .collect()
     });
-    // Files with no sign of a database may still call, in a loop, a
-    // function of the project that runs a query: those that name one are
-    // read again.
+    // A file with no sign of a database may still call, in a loop, a
+    // function of the project that runs a query: those that import one by
+    // name are scanned again, as callers.
     let names: std::collections::HashSet<&str> = scanned
         .iter()
         .filter_map(|(_, s)| match s {
@@ -421,31 +429,37 @@ fn lint_typescript(
             _ => None,
         })
         .flat_map(|f| f.exports.queries.iter().map(|(name, _, _)| name.as_str()))
-        .filter(|name| *name != "default")
         .collect();
-    if !names.is_empty() {
+    let callers: Vec<usize> = scanned
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, s))| {
+            matches!(s, Scanned::Clean(imports)
+                if imports.iter().any(|i| names.contains(i.as_str())))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !callers.is_empty() {
+        let names: Vec<&str> = names.into_iter().filter(|n| *n != "default").collect();
         project.query_functions = aho_corasick::AhoCorasick::new(&names).ok();
         let project = &*project;
-        run_parallel(|| {
-            scanned.par_iter_mut().for_each(|(c, s)| {
-                if matches!(s, Scanned::Clean)
-                    && let Ok(text) = job.read(&c.path)
-                    && !might_touch_database(&text)
-                    && project
-                        .query_functions
-                        .as_ref()
-                        .is_some_and(|f| f.is_match(&text))
-                {
+        let rescanned: Vec<(usize, TsFile, u64)> = run_parallel(|| {
+            callers
+                .par_iter()
+                .filter_map(|&i| {
+                    let c = &scanned[i].0;
+                    let text = job.read(&c.path).ok()?;
                     let file = scan(&text, c.kind, project);
-                    if !file.is_empty() {
-                        *s = Scanned::Found(text, file);
-                    }
-                }
-            })
+                    (!file.is_empty()).then(|| (i, file, digest(&text)))
+                })
+                .collect()
         });
+        for (i, file, sum) in rescanned {
+            scanned[i].1 = Scanned::Found(sum, file);
+        }
     }
     let mut found: Vec<(PathBuf, TsFile)> = Vec::new();
-    let mut texts = Vec::new();
+    let mut sums = Vec::new();
     let mut outcomes = Vec::new();
     for (c, s) in scanned {
         match s {
@@ -456,24 +470,39 @@ fn lint_typescript(
                     reason,
                 },
             )),
-            Scanned::Clean => outcomes.push((
+            Scanned::Clean(_) => outcomes.push((
                 c.path.clone(),
                 Outcome::Linted(job.report(&c.path, "", Vec::new())),
             )),
-            Scanned::Found(text, file) => {
+            Scanned::Found(sum, file) => {
                 found.push((c.path, file));
-                texts.push(text);
+                sums.push((sum, c.kind));
             }
         }
     }
     link(&mut found);
+    // The text is read again to report on it; a file that changed since it
+    // was scanned is scanned again, on its own.
     let linted: Vec<(PathBuf, Outcome)> = run_parallel(|| {
         found
             .par_iter()
-            .zip(texts.par_iter())
-            .map(|((path, file), text)| {
-                let diags = lint::lint_scanned(file, job.settings);
-                (path.clone(), Outcome::Linted(job.report(path, text, diags)))
+            .zip(sums.par_iter())
+            .map(|((path, file), (sum, kind))| {
+                let outcome = match job.read(path) {
+                    Err(reason) => Outcome::Skipped {
+                        path: job.display_path(path),
+                        reason,
+                    },
+                    Ok(text) => {
+                        let diags = if digest(&text) == *sum {
+                            lint::lint_scanned(file, job.settings)
+                        } else {
+                            lint::lint_scanned(&scan(&text, *kind, project), job.settings)
+                        };
+                        Outcome::Linted(job.report(path, &text, diags))
+                    }
+                };
+                (path.clone(), outcome)
             })
             .collect()
     });

@@ -29,7 +29,7 @@ mod modules;
 mod units;
 
 pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
-pub use modules::{Exports, ImportedCall, export_clauses, link};
+pub use modules::{Exports, ImportedCall, export_clauses, link, project_imports};
 use units::UnitBuilder;
 
 /// Text without one of which a file cannot talk to a database through an
@@ -76,19 +76,54 @@ const DATABASE_SIGNS: &[&str] = &[
     "/database",
 ];
 
-static SIGNS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-    // A DFA: the patterns are few and short, and every file goes through it.
-    aho_corasick::AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(DATABASE_SIGNS)
-        .expect("the patterns are plain strings")
-});
+/// A search for a few short strings at once: SIMD (Teddy) where the CPU
+/// has it, a DFA otherwise. Every file goes through these, and most match
+/// nothing, so they read every byte of most files.
+pub(crate) enum Finder {
+    Packed(aho_corasick::packed::Searcher),
+    Dfa(aho_corasick::AhoCorasick),
+}
+
+impl Finder {
+    pub(crate) fn new(patterns: &[&str]) -> Self {
+        match aho_corasick::packed::Searcher::new(patterns.iter()) {
+            Some(searcher) => Finder::Packed(searcher),
+            None => Finder::Dfa(
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(patterns)
+                    .expect("the patterns are plain strings"),
+            ),
+        }
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        match self {
+            Finder::Packed(searcher) => searcher.find(text).is_some(),
+            Finder::Dfa(dfa) => dfa.is_match(text),
+        }
+    }
+
+    /// Where the matches start, left to right, not overlapping.
+    pub(crate) fn starts<'t>(&'t self, text: &'t str) -> Box<dyn Iterator<Item = usize> + 't> {
+        match self {
+            Finder::Packed(searcher) => Box::new(searcher.find_iter(text).map(|m| m.start())),
+            Finder::Dfa(dfa) => Box::new(dfa.find_iter(text).map(|m| m.start())),
+        }
+    }
+}
+
+static SIGNS: std::sync::LazyLock<Finder> =
+    std::sync::LazyLock::new(|| Finder::new(DATABASE_SIGNS));
 
 /// Whether a file can contain database code at all: one pass over its
 /// bytes, before any parsing.
 pub fn might_touch_database(text: &str) -> bool {
     SIGNS.is_match(text)
 }
+
+static FACTORIES: std::sync::LazyLock<Finder> =
+    std::sync::LazyLock::new(|| Finder::new(DATABASE_FACTORIES));
 
 /// Packages whose exports are database clients, tags or constructors.
 const DATABASE_PACKAGES: &[&str] = &[
@@ -289,7 +324,12 @@ fn lower_first(name: &str) -> String {
 pub fn exported_clients(text: &str) -> (Vec<String>, Vec<(String, String)>) {
     let mut exported = Vec::new();
     let mut local = Vec::new();
-    for line in text.lines() {
+    let lines = if FACTORIES.is_match(text) {
+        text.lines()
+    } else {
+        "".lines()
+    };
+    for line in lines {
         let line = line.trim_start();
         let (rest, public) = match line.strip_prefix("export ") {
             Some(rest) => (rest.trim_start(), true),

@@ -383,8 +383,11 @@ pub type ExportClause = (Vec<(String, String)>, Option<String>);
 /// `export * from './m'` is `([(*, *)], Some('./m'))`, and `export { a }`
 /// has no module. Barrel files are made of these and nothing else.
 pub fn export_clauses(text: &str) -> Vec<ExportClause> {
+    static CLAUSES: std::sync::LazyLock<super::Finder> = std::sync::LazyLock::new(|| {
+        super::Finder::new(&["export {", "export *", "export{", "export*"])
+    });
     let mut out = Vec::new();
-    for (i, _) in text.match_indices("export") {
+    for i in CLAUSES.starts(text) {
         let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
         if !text[line_start..i].trim().is_empty() {
             continue;
@@ -428,6 +431,51 @@ pub fn export_clauses(text: &str) -> Vec<ExportClause> {
                 Some(body[..body.find(quote)?].to_owned())
             });
         out.push((names, from));
+    }
+    out
+}
+
+/// The local names a file imports from the project's own modules (a
+/// relative or aliased specifier, not a package), read from its text
+/// without parsing: what a file with no sign of a database could call that
+/// runs a query elsewhere.
+pub fn project_imports(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("import") {
+        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        if !text[line_start..i].trim().is_empty() {
+            continue;
+        }
+        let rest = &text[i + "import".len()..];
+        // The clause ends at `from`; a statement runs a few lines at most.
+        let window = &rest[..rest.len().min(2000)];
+        let Some(from) = window.find(" from ").or_else(|| window.find("}from")) else {
+            continue;
+        };
+        let clause = &window[..from];
+        let spec = window[from..]
+            .trim_start_matches(['}', ' '])
+            .trim_start_matches("from")
+            .trim_start();
+        let Some(quote) = spec.chars().next().filter(|q| *q == '\'' || *q == '"') else {
+            continue;
+        };
+        let spec = &spec[1..];
+        let Some(end) = spec.find(quote) else {
+            continue;
+        };
+        let spec = &spec[..end];
+        let package = !(spec.starts_with('.') || spec.starts_with("@/") || spec.starts_with("~/"))
+            && (spec.starts_with('@') && spec.matches('/').count() <= 1 || !spec.contains('/'));
+        if package {
+            continue;
+        }
+        out.extend(
+            clause
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .filter(|w| !w.is_empty() && !matches!(*w, "type" | "as" | "typeof"))
+                .map(str::to_owned),
+        );
     }
     out
 }
