@@ -448,7 +448,11 @@ pub fn project_imports(text: &str) -> Vec<String> {
         }
         let rest = &text[i + "import".len()..];
         // The clause ends at `from`; a statement runs a few lines at most.
-        let window = &rest[..rest.len().min(2000)];
+        let mut cut = rest.len().min(2000);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let window = &rest[..cut];
         let Some(from) = window.find(" from ").or_else(|| window.find("}from")) else {
             continue;
         };
@@ -470,12 +474,50 @@ pub fn project_imports(text: &str) -> Vec<String> {
         if package {
             continue;
         }
-        out.extend(
-            clause
-                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .filter(|w| !w.is_empty() && !matches!(*w, "type" | "as" | "typeof"))
-                .map(str::to_owned),
-        );
+        // The local names: `b` in `a as b`, `* as ns`.
+        let words: Vec<&str> = clause
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .filter(|w| !w.is_empty() && !matches!(*w, "type" | "typeof"))
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            if *w != "as" && words.get(i + 1) != Some(&"as") {
+                out.push((*w).to_owned());
+            }
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_are_read_from_text_whatever_follows_them() {
+        // The window an import is read in ends inside a multi-byte
+        // character.
+        let mut text = String::from(
+            "import { a, b as c } from '@/lib/x';\nimport d from \"./d\";\nimport { e } from 'react';\nimport ",
+        );
+        while text.len() < 2100 {
+            text.push('─');
+        }
+        assert_eq!(project_imports(&text), vec!["a", "c", "d"]);
+        assert_eq!(
+            export_clauses(
+                "export { x as y } from './m';\nexport * from \"./n\";\n  export { z };\n"
+            ),
+            vec![
+                (
+                    vec![("x".to_owned(), "y".to_owned())],
+                    Some("./m".to_owned())
+                ),
+                (
+                    vec![("*".to_owned(), "*".to_owned())],
+                    Some("./n".to_owned())
+                ),
+                (vec![("z".to_owned(), "z".to_owned())], None),
+            ]
+        );
+    }
 }
