@@ -44,7 +44,11 @@ impl FileKind {
     pub fn is_supported(self) -> bool {
         matches!(
             self,
-            FileKind::Sql | FileKind::MigrationSql | FileKind::TypeScript | FileKind::Tsx
+            FileKind::Sql
+                | FileKind::MigrationSql
+                | FileKind::TypeScript
+                | FileKind::Tsx
+                | FileKind::Rust
         )
     }
 }

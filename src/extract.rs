@@ -152,6 +152,10 @@ pub struct Origin {
     /// client checked out of a pool), so session state it sets outlives
     /// the request.
     pub pooled: bool,
+    /// Whether the code reads at most one row of the result (sqlx's
+    /// `fetch_one`/`fetch_optional`, tokio-postgres's `query_one`), or
+    /// none (`execute`).
+    pub one_row: bool,
 }
 
 /// A value the host language splices into the SQL.
@@ -192,6 +196,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             api: None,
             assembled_at_runtime: false,
             pooled: false,
+            one_row: false,
         },
     }
 }

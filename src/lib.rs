@@ -15,5 +15,7 @@ pub mod migrate;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod rust;
 pub mod source;
 pub mod typescript;
+mod units;

@@ -111,7 +111,24 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         );
     }
     let mut out = Vec::new();
-    if kind != FileKind::Rust {
+    if kind == FileKind::Rust {
+        let file = crate::rust::scan(text);
+        if let Some((range, message)) = file.parse_error
+            && let Some(rule) = settings.rules.iter().find(|r| r.id == "parse-error")
+        {
+            let mut diag = Diagnostic::new(
+                range,
+                format!("this Rust file does not parse ({message}), so its SQL is not linted"),
+            );
+            diag.rule = rule.id;
+            diag.severity = rule.severity;
+            out.push(diag);
+        }
+        for unit in &file.units {
+            lint_unit(unit, settings, &mut out);
+        }
+        lint_orm_calls(&file.calls, settings, &mut out);
+    } else {
         lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     }
     sort(&mut out);

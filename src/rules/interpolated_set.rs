@@ -53,8 +53,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!("`SET {setting}` pastes its value into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
             )
             .help(format!(
-                "Bind the value: `SELECT set_config('{setting}', $1, {})` with the value as the parameter.",
-                if local { "true" } else { "true /* true = for this transaction only */" }
+                "Bind the value: `SELECT set_config('{setting}', $1, {})` with the value as the parameter{}.",
+                if local { "true" } else { "true /* true = for this transaction only */" },
+                if ctx.unit.origin.kind == crate::discover::FileKind::Rust { " (`.bind(value)`)" } else { "" }
             )),
         );
     }

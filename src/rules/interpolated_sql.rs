@@ -27,7 +27,11 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 value,
                 format!("A value is pasted into the SQL text that `{api}` runs: whatever it holds becomes SQL (`{shown}` stands for it here)"),
             )
-            .help("Bind the value as a parameter instead: a tagged template that binds (`sql`...``, `prisma.$queryRaw`...``), or a `$1` placeholder with the value in the parameter array. Quote identifiers with a helper such as `format.ident` or `sql.identifier`."),
+            .help(if ctx.unit.origin.kind == crate::discover::FileKind::Rust {
+                "Bind the value as a parameter instead: a `$1` placeholder in a literal with `.bind(value)` (sqlx) or the value in the parameter slice (tokio-postgres); build dynamic SQL with `QueryBuilder::push_bind`. An identifier must come from a fixed list, or be quoted (`quote_ident`)."
+            } else {
+                "Bind the value as a parameter instead: a tagged template that binds (`sql`...``, `prisma.$queryRaw`...``), or a `$1` placeholder with the value in the parameter array. Quote identifiers with a helper such as `format.ident` or `sql.identifier`."
+            }),
         );
     }
 }

@@ -69,7 +69,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(Statement::Query(query)) = &ctx.stmt.ast else {
         return;
     };
-    if returns_one_row_by_annotation(ctx) {
+    if ctx.unit.origin.one_row || returns_one_row_by_annotation(ctx) {
         return;
     }
     let Some(select) = unbounded_branch(query, &Ctes::default()) else {

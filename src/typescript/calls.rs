@@ -135,7 +135,7 @@ pub struct LoopInfo {
     pub until_found: bool,
     /// Whether it is `Promise.all(xs.map(...))`.
     pub promise_all: bool,
-    pub(super) exits_at: usize,
+    pub(crate) exits_at: usize,
 }
 
 impl<'a> Scan<'a> {

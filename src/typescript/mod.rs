@@ -26,11 +26,10 @@ use crate::extract::{OffsetMap, Origin, SqlUnit};
 
 mod calls;
 mod modules;
-mod units;
 
+use crate::units::UnitBuilder;
 pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
 pub use modules::{Exports, ImportedCall, export_clauses, link, project_imports};
-use units::UnitBuilder;
 
 /// Text without one of which a file cannot talk to a database through an
 /// API querylint knows: the database packages, the raw methods, and the
@@ -196,14 +195,6 @@ enum Binding {
     DatabaseMethod,
     Other,
 }
-
-/// Statement keywords: extracted text that starts otherwise is a fragment
-/// (`` sql`lower(${x})` ``), not a statement, and is not linted.
-const STATEMENT_STARTS: &[&str] = &[
-    "select", "with", "insert", "update", "delete", "create", "alter", "drop", "set", "truncate",
-    "merge", "call", "explain", "values", "lock", "grant", "revoke", "refresh", "copy", "do",
-    "reindex", "vacuum", "comment", "reset",
-];
 
 /// What a TypeScript or JavaScript file sends to a database.
 #[derive(Debug, Default)]
@@ -1169,14 +1160,7 @@ impl<'a> Scan<'a> {
 
     /// Keeps the unit if its text is a statement; returns whether it did.
     fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) -> bool {
-        let first_word: String = builder
-            .text
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if !STATEMENT_STARTS.contains(&first_word.as_str()) {
+        if !builder.is_statement() {
             return false;
         }
         self.units.push(SqlUnit {
@@ -1188,6 +1172,7 @@ impl<'a> Scan<'a> {
                 api: Some(api),
                 assembled_at_runtime,
                 pooled: self.sink_pooled,
+                one_row: false,
             },
         });
         true

@@ -1,5 +1,6 @@
 //! Building a [`SqlUnit`](crate::extract::SqlUnit)'s text from the pieces
-//! of a JavaScript string or template, with the map back into the file.
+//! of a string literal in a host language (JavaScript strings and templates,
+//! Rust literals and `format!` strings), with the map back into the file.
 
 use std::ops::Range;
 
@@ -7,16 +8,45 @@ use crate::extract::{Interpolation, Opaque, Segment};
 
 /// Builds a unit's text and its map back into the host file.
 #[derive(Default)]
-pub(super) struct UnitBuilder {
-    pub(super) text: String,
-    pub(super) segments: Vec<Segment>,
-    pub(super) opaque: Vec<Opaque>,
-    pub(super) interpolations: Vec<Interpolation>,
-    pub(super) parameters: usize,
+pub(crate) struct UnitBuilder {
+    pub(crate) text: String,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) opaque: Vec<Opaque>,
+    pub(crate) interpolations: Vec<Interpolation>,
+    pub(crate) parameters: usize,
 }
 
+/// Statement keywords: extracted text that starts otherwise is a fragment
+/// (`` sql`lower(${x})` ``), not a statement, and is not linted.
+const STATEMENT_STARTS: &[&str] = &[
+    "select", "with", "insert", "update", "delete", "create", "alter", "drop", "set", "truncate",
+    "merge", "call", "explain", "values", "lock", "grant", "revoke", "refresh", "copy", "do",
+    "reindex", "vacuum", "comment", "reset", "begin", "commit", "rollback", "analyze",
+];
+
 impl UnitBuilder {
-    pub(super) fn verbatim(&mut self, host: &str, range: Range<usize>) {
+    /// Whether the text built so far starts like a SQL statement, after
+    /// any comments.
+    pub(crate) fn is_statement(&self) -> bool {
+        let mut rest = self.text.trim_start();
+        loop {
+            if let Some(r) = rest.strip_prefix("--") {
+                rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+            } else if let Some(r) = rest.strip_prefix("/*") {
+                rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+            } else {
+                break;
+            }
+        }
+        let first_word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        STATEMENT_STARTS.contains(&first_word.as_str())
+    }
+
+    pub(crate) fn verbatim(&mut self, host: &str, range: Range<usize>) {
         let Some(piece) = host.get(range.clone()) else {
             return;
         };
@@ -28,7 +58,7 @@ impl UnitBuilder {
         self.text.push_str(piece);
     }
 
-    pub(super) fn escape(&mut self, escape: &str, host: Range<usize>) {
+    pub(crate) fn escape(&mut self, escape: &str, host: Range<usize>) {
         let decoded = match escape {
             "\\n" => "\n".to_owned(),
             "\\r" => "\r".to_owned(),
@@ -44,7 +74,7 @@ impl UnitBuilder {
     /// `(`, `,` or a keyword), `$N` if the tag binds it, else an identifier
     /// that parses as either; after a complete expression, where spliced
     /// text can only be more SQL (`WHERE a = 1 ${filters}`), a comment.
-    pub(super) fn placeholder(&mut self, host: Range<usize>, binds: bool, dangerous: bool) {
+    pub(crate) fn placeholder(&mut self, host: Range<usize>, binds: bool, dangerous: bool) {
         self.parameters += 1;
         let before = self.text.trim_end();
         let last_word = before
@@ -113,7 +143,7 @@ impl UnitBuilder {
         });
     }
 
-    fn opaque(&mut self, text: String, host: Range<usize>) {
+    pub(crate) fn opaque(&mut self, text: String, host: Range<usize>) {
         let start = self.text.len();
         self.text.push_str(&text);
         self.opaque.push(Opaque {

@@ -1,0 +1,891 @@
+//! The Rust front end: finds the SQL a `.rs` file sends to a database
+//! through sqlx (macros and functions), tokio-postgres / postgres clients
+//! and diesel's `sql_query`, and the loops those queries run in.
+//!
+//! A file is parsed with `syn` only if a cheap scan of its text mentions a
+//! database API. Spans come from proc-macro2's `span-locations`, as byte
+//! ranges in the text that was parsed; the thread's span table is reset
+//! after each file, so a long run does not grow it. String literals are
+//! decoded escape by escape into a [`SqlUnit`] whose map points every byte
+//! back into the literal; `format!` strings become units whose `{}` holes
+//! stand for their arguments, as `interpolated-sql` expects.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, Lit, LitStr, Macro, Token};
+
+use crate::discover::FileKind;
+use crate::extract::{OffsetMap, Origin, SqlUnit};
+use crate::typescript::{Finder, LoopInfo, Orm, OrmCall};
+use crate::units::UnitBuilder;
+
+/// Text without one of which a Rust file cannot reach a database through
+/// an API querylint reads.
+const DATABASE_SIGNS: &[&str] = &[
+    "sqlx",
+    "query",
+    "sql_query",
+    "QueryBuilder",
+    "postgres",
+    "raw_sql",
+    "execute(",
+];
+
+static SIGNS: std::sync::LazyLock<Finder> =
+    std::sync::LazyLock::new(|| Finder::new(DATABASE_SIGNS));
+
+/// sqlx's query macros, and where their SQL argument sits.
+const MACROS: &[(&str, usize)] = &[
+    ("query", 0),
+    ("query_unchecked", 0),
+    ("query_scalar", 0),
+    ("query_scalar_unchecked", 0),
+    ("query_as", 1),
+    ("query_as_unchecked", 1),
+];
+
+/// Functions whose first argument is SQL text.
+const FUNCTIONS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_with",
+    "query_as_with",
+    "query_scalar_with",
+    "raw_sql",
+    "sql_query",
+];
+
+/// Client methods (tokio-postgres, postgres, sqlx's `Executor`) whose first
+/// argument is SQL text, and whether they read at most one row.
+const CLIENT_METHODS: &[(&str, bool)] = &[
+    ("query", false),
+    ("query_one", true),
+    ("query_opt", true),
+    ("query_raw", false),
+    ("execute", false),
+    ("batch_execute", false),
+    ("simple_query", false),
+    ("prepare", false),
+    ("fetch_all", false),
+    ("fetch_one", true),
+    ("fetch_optional", true),
+];
+
+/// Methods that run a sqlx query, and whether they read at most one row.
+const FETCHES: &[(&str, bool)] = &[
+    ("fetch_all", false),
+    ("fetch", false),
+    ("fetch_many", false),
+    ("fetch_one", true),
+    ("fetch_optional", true),
+    ("execute", true),
+    ("execute_many", false),
+];
+
+/// Methods whose closure runs once per element of an iterator or stream.
+const LOOP_METHODS: &[&str] = &[
+    "map",
+    "for_each",
+    "filter_map",
+    "flat_map",
+    "then",
+    "for_each_concurrent",
+    "try_for_each",
+    "try_for_each_concurrent",
+    "and_then",
+];
+
+/// Macros whose arguments are plain expressions worth reading.
+const EXPRESSION_MACROS: &[&str] = &["join", "try_join", "vec", "assert", "assert_eq", "dbg"];
+
+/// Whether a Rust file can contain database code at all.
+pub fn might_touch_database(text: &str) -> bool {
+    SIGNS.is_match(text)
+}
+
+/// What a Rust file sends to a database.
+#[derive(Debug, Default)]
+pub struct RsFile {
+    pub units: Vec<SqlUnit>,
+    /// The queries it runs, for the rules about calls (`n-plus-one`).
+    pub calls: Vec<OrmCall>,
+    /// Why `syn` could not parse it, and where.
+    pub parse_error: Option<(Range<usize>, String)>,
+}
+
+/// Everything a Rust file sends to a database.
+pub fn scan(text: &str) -> RsFile {
+    if !might_touch_database(text) {
+        return RsFile::default();
+    }
+    // What syn would skip itself: a byte order mark and a shebang line.
+    let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if text[skip..].starts_with("#!") && !text[skip + 2..].trim_start().starts_with('[') {
+        skip += text[skip..].find('\n').unwrap_or(text.len() - skip);
+    }
+    let file = match syn::parse_str::<syn::File>(&text[skip..]) {
+        Ok(file) => file,
+        Err(e) => {
+            let range = e.span().byte_range();
+            let start = (range.start + skip).min(text.len());
+            let end = (range.end + skip).clamp(start, text.len());
+            let out = RsFile {
+                parse_error: Some((start..end, e.to_string())),
+                ..RsFile::default()
+            };
+            proc_macro2::extra::invalidate_current_thread_spans();
+            return out;
+        }
+    };
+    let mut scan = Scan {
+        text,
+        skip,
+        consts: HashSet::new(),
+        imported: HashSet::new(),
+        locals: Vec::new(),
+        fetches: HashMap::new(),
+        loops: Vec::new(),
+        exits: 0,
+        functions: HashMap::new(),
+        looped_calls: Vec::new(),
+        units: Vec::new(),
+        calls: Vec::new(),
+    };
+    for item in &file.items {
+        scan.declare(item);
+    }
+    scan.visit_file(&file);
+    scan.queries_through_functions();
+    drop(file);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    RsFile {
+        units: scan.units,
+        calls: scan.calls,
+        parse_error: None,
+    }
+}
+
+struct Scan<'t> {
+    text: &'t str,
+    /// Bytes before the text syn parsed.
+    skip: usize,
+    /// `const` and `static` names of the file.
+    consts: HashSet<String>,
+    /// Names imported from sqlx (`use sqlx::{query, query_as as qa}`).
+    imported: HashSet<String>,
+    /// `let` bindings of the function being read whose value can be SQL
+    /// text, innermost last.
+    locals: Vec<(String, Expr)>,
+    /// Query expressions a fetch method runs, by start offset: whether
+    /// the fetch reads at most one row.
+    fetches: HashMap<usize, bool>,
+    /// Loops around the expression being read; `None` marks a function.
+    loops: Vec<Option<LoopInfo>>,
+    exits: usize,
+    /// Functions of the file by name, with their body's range.
+    functions: HashMap<String, Range<usize>>,
+    looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
+    units: Vec<SqlUnit>,
+    calls: Vec<OrmCall>,
+}
+
+fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+impl Scan<'_> {
+    fn range(&self, span: proc_macro2::Span) -> Range<usize> {
+        let r = span.byte_range();
+        let start = (r.start + self.skip).min(self.text.len());
+        start..(r.end + self.skip).clamp(start, self.text.len())
+    }
+
+    fn declare(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Const(c) => {
+                self.consts.insert(c.ident.to_string());
+            }
+            syn::Item::Static(s) => {
+                self.consts.insert(s.ident.to_string());
+            }
+            syn::Item::Use(u) => self.imports(&u.tree, false),
+            syn::Item::Mod(m) => {
+                for item in m.content.iter().flat_map(|(_, items)| items) {
+                    self.declare(item);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn imports(&mut self, tree: &syn::UseTree, in_sqlx: bool) {
+        match tree {
+            syn::UseTree::Path(p) => self.imports(&p.tree, in_sqlx || p.ident == "sqlx"),
+            syn::UseTree::Name(n) if in_sqlx => {
+                self.imported.insert(n.ident.to_string());
+            }
+            syn::UseTree::Rename(r) if in_sqlx => {
+                // `use sqlx::query_as as qa;`: `qa` is `query_as`.
+                self.imported.insert(format!("{}={}", r.rename, r.ident));
+                self.imported.insert(r.rename.to_string());
+            }
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.imports(t, in_sqlx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The sqlx name a path calls, if it is one: `sqlx::query`, an
+    /// imported `query_as`, or a renamed import.
+    fn sqlx_name(&self, path: &syn::Path) -> Option<String> {
+        let last = last_segment(path);
+        let qualified = path.segments.len() > 1
+            && path
+                .segments
+                .iter()
+                .any(|s| s.ident == "sqlx" || s.ident == "diesel");
+        let renamed = self
+            .imported
+            .iter()
+            .find_map(|i| i.strip_prefix(&format!("{last}=")).map(str::to_owned));
+        let name = renamed.unwrap_or(last.clone());
+        (qualified || self.imported.contains(&last) || path.segments.len() == 1).then_some(name)
+    }
+
+    fn current_loop(&self) -> Option<LoopInfo> {
+        let info = self.loops.last()?.clone()?;
+        (self.exits == info.exits_at).then_some(info)
+    }
+
+    fn with_loop(&mut self, info: LoopInfo, f: impl FnOnce(&mut Self)) {
+        self.loops.push(Some(info));
+        f(self);
+        self.loops.pop();
+    }
+
+    fn loop_info(&self, kind: &str, head: Range<usize>, literal_items: bool) -> LoopInfo {
+        LoopInfo {
+            kind: kind.to_owned(),
+            head,
+            literal_items,
+            until_found: false,
+            promise_all: false,
+            exits_at: self.exits,
+        }
+    }
+
+    /// The SQL an expression holds, as a unit: a literal, `+`-joined
+    /// literals, `concat!`, a `format!`, a `const`, or a local bound to one
+    /// of these.
+    fn sql_of(
+        &self,
+        expr: &Expr,
+        builder: &mut UnitBuilder,
+        runtime: &mut bool,
+        depth: usize,
+    ) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                self.literal(s, builder, None);
+                true
+            }
+            Expr::Reference(r) => self.sql_of(&r.expr, builder, runtime, depth + 1),
+            Expr::Paren(p) => self.sql_of(&p.expr, builder, runtime, depth + 1),
+            Expr::Group(g) => self.sql_of(&g.expr, builder, runtime, depth + 1),
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+                let left = self.sql_of(&b.left, builder, runtime, depth + 1);
+                if !self.sql_of(&b.right, builder, runtime, depth + 1) {
+                    *runtime = true;
+                    let host = self.range(b.right.span());
+                    builder.placeholder(host, false, !self.is_constant(&b.right));
+                }
+                left
+            }
+            Expr::Macro(m) => self.macro_sql(&m.mac, builder, runtime),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "to_owned" | "into" | "as_str" | "as_ref" | "clone"
+                ) =>
+            {
+                self.sql_of(&m.receiver, builder, runtime, depth + 1)
+            }
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Path(p)
+                    if last_segment(&p.path) == "from" || last_segment(&p.path) == "AssertSqlSafe")
+                    && c.args.len() == 1 =>
+            {
+                self.sql_of(&c.args[0], builder, runtime, depth + 1)
+            }
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = last_segment(&p.path);
+                match self.locals.iter().rev().find(|(n, _)| *n == name) {
+                    Some((_, init)) => self.sql_of(init, builder, runtime, depth + 1),
+                    None => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn macro_sql(&self, mac: &Macro, builder: &mut UnitBuilder, runtime: &mut bool) -> bool {
+        let name = last_segment(&mac.path);
+        let Ok(args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) else {
+            return false;
+        };
+        match name.as_str() {
+            "concat" => {
+                let mut any = false;
+                for arg in &args {
+                    any |= self.sql_of(arg, builder, runtime, 1);
+                }
+                any
+            }
+            "format" => {
+                let mut args = args.iter();
+                let Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(template),
+                    ..
+                })) = args.next()
+                else {
+                    return false;
+                };
+                let rest: Vec<&Expr> = args.collect();
+                *runtime = true;
+                self.literal(template, builder, Some(&rest));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn is_constant(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Lit(_) => true,
+            Expr::Reference(r) => self.is_constant(&r.expr),
+            Expr::Path(p) => {
+                let name = last_segment(&p.path);
+                self.consts.contains(&name)
+                    || (name.len() > 1
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
+            }
+            Expr::Macro(m) => last_segment(&m.mac.path) == "concat",
+            _ => false,
+        }
+    }
+
+    /// Decodes a string literal into the builder, escape by escape; with
+    /// `format` arguments, each `{...}` hole becomes a placeholder for its
+    /// argument.
+    fn literal(&self, lit: &LitStr, builder: &mut UnitBuilder, format: Option<&[&Expr]>) {
+        let whole = self.range(lit.span());
+        let src = &self.text[whole.clone()];
+        let (raw, body) = if let Some(rest) = src.strip_prefix('r') {
+            let hashes = rest.len() - rest.trim_start_matches('#').len();
+            let start = whole.start + 1 + hashes + 1;
+            let end = whole.end.saturating_sub(1 + hashes).max(start);
+            (true, start..end)
+        } else if src.starts_with('"') && src.len() >= 2 && src.ends_with('"') {
+            (false, whole.start + 1..whole.end - 1)
+        } else {
+            return;
+        };
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut run = body.start;
+        let mut i = body.start;
+        let mut positional = 0;
+        let flush = |builder: &mut UnitBuilder, run: usize, i: usize| {
+            if i > run {
+                builder.verbatim(text, run..i);
+            }
+        };
+        while i < body.end {
+            let c = bytes[i];
+            if c == b'\\' && !raw && i + 1 < body.end {
+                flush(builder, run, i);
+                let next = bytes[i + 1];
+                let (len, decoded) = match next {
+                    b'x' => {
+                        let hex = text.get(i + 2..(i + 4).min(body.end)).unwrap_or("");
+                        let ch = u8::from_str_radix(hex, 16).map(char::from).unwrap_or(' ');
+                        (4, ch.to_string())
+                    }
+                    b'u' => {
+                        let close = text[i..body.end].find('}').map_or(body.end - i, |c| c + 1);
+                        let hex = text[i..i + close]
+                            .trim_start_matches("\\u{")
+                            .trim_end_matches('}');
+                        let ch = u32::from_str_radix(hex, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .unwrap_or(' ');
+                        (close, ch.to_string())
+                    }
+                    b'\n' | b'\r' => {
+                        // A line continuation: the newline and the
+                        // whitespace after it are dropped.
+                        let rest = &text[i + 1..body.end];
+                        let kept = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+                        (1 + rest.len() - kept.len(), String::new())
+                    }
+                    b'n' => (2, "\n".to_owned()),
+                    b'r' => (2, "\r".to_owned()),
+                    b't' => (2, "\t".to_owned()),
+                    b'0' => (2, " ".to_owned()),
+                    other => (2, char::from(other).to_string()),
+                };
+                let end = (i + len).min(body.end);
+                builder.opaque(decoded, i..end);
+                i = end;
+                run = i;
+                continue;
+            }
+            if let Some(args) = format
+                && (c == b'{' || c == b'}')
+            {
+                flush(builder, run, i);
+                if bytes.get(i + 1) == Some(&c) && i + 1 < body.end {
+                    builder.opaque(char::from(c).to_string(), i..i + 2);
+                    i += 2;
+                } else if c == b'{' {
+                    let close = text[i..body.end].find('}').map_or(body.end, |c| i + c + 1);
+                    let spec = &text[i + 1..close.saturating_sub(1).max(i + 1)];
+                    let key = spec.split(':').next().unwrap_or("").trim();
+                    let arg = if key.is_empty() {
+                        positional += 1;
+                        args.get(positional - 1).copied()
+                    } else if let Ok(n) = key.parse::<usize>() {
+                        args.get(n).copied()
+                    } else {
+                        args.iter().copied().find_map(|a| match a {
+                            Expr::Assign(assign) if matches!(&*assign.left, Expr::Path(p) if last_segment(&p.path) == key) => {
+                                Some(&*assign.right)
+                            }
+                            _ => None,
+                        })
+                    };
+                    match arg {
+                        Some(arg) => {
+                            let host = self.range(arg.span());
+                            builder.placeholder(host, false, !self.is_constant(arg));
+                        }
+                        // `{id}` captures a variable of the same name.
+                        None => builder.placeholder(i..close, false, !self.consts.contains(key)),
+                    }
+                    i = close;
+                } else {
+                    builder.opaque("}".to_owned(), i..i + 1);
+                    i += 1;
+                }
+                run = i;
+                continue;
+            }
+            i += 1;
+        }
+        flush(builder, run, body.end);
+    }
+
+    /// Whether an expression holds SQL text this scan can read.
+    fn is_text(&self, expr: &Expr) -> bool {
+        let mut builder = UnitBuilder::default();
+        self.sql_of(expr, &mut builder, &mut false, 0) && builder.is_statement()
+    }
+
+    /// Records the SQL of a query: `at` is the query expression's range,
+    /// `name` the range findings about the call point at.
+    fn query(
+        &mut self,
+        at: Range<usize>,
+        name: Range<usize>,
+        sql: &Expr,
+        api: &str,
+        one_row: Option<bool>,
+    ) {
+        let mut builder = UnitBuilder::default();
+        let mut runtime = false;
+        if !self.sql_of(sql, &mut builder, &mut runtime, 0) || !builder.is_statement() {
+            return;
+        }
+        let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
+        self.units.push(SqlUnit {
+            text: builder.text,
+            map: OffsetMap::with_opaque(builder.segments, builder.opaque),
+            interpolations: builder.interpolations,
+            origin: Origin {
+                kind: FileKind::Rust,
+                api: Some(api.to_owned()),
+                assembled_at_runtime: runtime,
+                pooled: false,
+                one_row: fetched == Some(true),
+            },
+        });
+        // A query that is run where it is written.
+        if fetched.is_some() {
+            self.calls.push(OrmCall {
+                orm: Orm::Sql,
+                method: api.to_owned(),
+                receiver: String::new(),
+                range: at,
+                method_name: name,
+                properties: Vec::new(),
+                chain: Vec::new(),
+                executed: true,
+                in_loop: self.current_loop(),
+                via: None,
+                unbounded_relations: Vec::new(),
+            });
+        }
+    }
+
+    /// A call, in a loop, of a function of the file whose body runs a
+    /// query (outside any loop of its own) runs that query per iteration.
+    fn queries_through_functions(&mut self) {
+        let mut found = Vec::new();
+        for (name, range, each) in std::mem::take(&mut self.looped_calls) {
+            let Some(body) = self.functions.get(&name) else {
+                continue;
+            };
+            let inner = self.calls.iter().find(|c| {
+                c.in_loop.is_none() && c.range.start >= body.start && c.range.end <= body.end
+            });
+            if let Some(inner) = inner {
+                found.push(OrmCall {
+                    method: name,
+                    receiver: String::new(),
+                    range: range.clone(),
+                    method_name: range,
+                    properties: Vec::new(),
+                    chain: Vec::new(),
+                    executed: true,
+                    in_loop: Some(each),
+                    via: Some(inner.name()),
+                    orm: Orm::Sql,
+                    unbounded_relations: Vec::new(),
+                });
+            }
+        }
+        self.calls.extend(found);
+    }
+
+    fn function(&mut self, name: String, block: &syn::Block, f: impl FnOnce(&mut Self)) {
+        self.functions.insert(name, self.range(block.span()));
+        let locals = self.locals.len();
+        self.loops.push(None);
+        f(self);
+        self.loops.pop();
+        self.locals.truncate(locals);
+    }
+
+    /// Whether a method chain reads an iterator or a stream: `.iter()`,
+    /// `.into_iter()`, `stream::iter(...)`, `.chunks(n)`.
+    fn iterates(expr: &Expr) -> bool {
+        let mut expr = expr;
+        for _ in 0..32 {
+            match expr {
+                Expr::MethodCall(m) => {
+                    if matches!(
+                        m.method.to_string().as_str(),
+                        "iter"
+                            | "into_iter"
+                            | "iter_mut"
+                            | "drain"
+                            | "chunks"
+                            | "windows"
+                            | "into_stream"
+                    ) {
+                        return true;
+                    }
+                    expr = &m.receiver;
+                }
+                Expr::Call(c) => {
+                    return matches!(&*c.func, Expr::Path(p) if last_segment(&p.path) == "iter");
+                }
+                Expr::Paren(p) => expr = &p.expr,
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
+impl<'ast> Visit<'ast> for Scan<'_> {
+    fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
+        self.function(i.sig.ident.to_string(), &i.block, |s| {
+            syn::visit::visit_item_fn(s, i)
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
+        self.function(i.sig.ident.to_string(), &i.block, |s| {
+            syn::visit::visit_impl_item_fn(s, i)
+        });
+    }
+
+    fn visit_local(&mut self, i: &'ast syn::Local) {
+        syn::visit::visit_local(self, i);
+        let ident = match &i.pat {
+            syn::Pat::Ident(p) => Some(&p.ident),
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Ident(p) => Some(&p.ident),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(ident), Some(init)) = (ident, &i.init)
+            && self.is_text(&init.expr)
+        {
+            self.locals.push((ident.to_string(), (*init.expr).clone()));
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, i: &'ast syn::ExprForLoop) {
+        self.visit_expr(&i.expr);
+        let head =
+            self.range(i.for_token.span).start..self.range(i.body.brace_token.span.open()).start;
+        let literal = matches!(&*i.expr, Expr::Array(_))
+            || matches!(&*i.expr, Expr::Reference(r) if matches!(&*r.expr, Expr::Array(_)));
+        let info = self.loop_info("for", head, literal);
+        self.with_loop(info, |s| s.visit_block(&i.body));
+    }
+
+    fn visit_expr_while(&mut self, i: &'ast syn::ExprWhile) {
+        // The condition runs each time too, but a `while let Some(row) =
+        // stream.try_next().await` reads one stream: only the body counts.
+        self.visit_expr(&i.cond);
+        let head =
+            self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
+        let info = self.loop_info("while", head, false);
+        self.with_loop(info, |s| s.visit_block(&i.body));
+    }
+
+    fn visit_expr_loop(&mut self, i: &'ast syn::ExprLoop) {
+        let start = self.range(i.loop_token.span).start;
+        let info = self.loop_info("loop", start..start + 4, false);
+        self.with_loop(info, |s| s.visit_block(&i.body));
+    }
+
+    fn visit_expr_closure(&mut self, i: &'ast syn::ExprClosure) {
+        // A closure not passed to a loop method runs when called.
+        let in_loop_method = matches!(self.loops.last(), Some(Some(l)) if l.kind.starts_with('.'));
+        if in_loop_method {
+            syn::visit::visit_expr_closure(self, i);
+        } else {
+            self.loops.push(None);
+            syn::visit::visit_expr_closure(self, i);
+            self.loops.pop();
+        }
+    }
+
+    fn visit_expr_return(&mut self, i: &'ast syn::ExprReturn) {
+        self.exits += 1;
+        syn::visit::visit_expr_return(self, i);
+        self.exits -= 1;
+    }
+
+    fn visit_expr_break(&mut self, i: &'ast syn::ExprBreak) {
+        self.exits += 1;
+        syn::visit::visit_expr_break(self, i);
+        self.exits -= 1;
+    }
+
+    fn visit_expr_method_call(&mut self, i: &'ast syn::ExprMethodCall) {
+        let method = i.method.to_string();
+        // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
+        if let Some((_, one)) = FETCHES.iter().find(|(m, _)| *m == method) {
+            let mut inner = &*i.receiver;
+            for _ in 0..64 {
+                match inner {
+                    Expr::MethodCall(m) => inner = &m.receiver,
+                    Expr::Await(a) => inner = &a.base,
+                    Expr::Paren(p) => inner = &p.expr,
+                    _ => break,
+                }
+            }
+            let at = self.range(inner.span()).start;
+            self.fetches.insert(at, *one);
+        }
+        // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
+        if let Some((_, one)) = CLIENT_METHODS.iter().find(|(m, _)| *m == method)
+            && let Some(first) = i.args.first()
+            && self.is_text(first)
+        {
+            let at = self.range(i.span());
+            let name = self.range(i.method.span());
+            self.query(at, name, first, &format!(".{method}"), Some(*one));
+        }
+        // `QueryBuilder::push` of text built at run time.
+        if method == "push"
+            && let Some(first) = i.args.first()
+        {
+            let mut builder = UnitBuilder::default();
+            let mut runtime = false;
+            if self.sql_of(first, &mut builder, &mut runtime, 0)
+                && builder.interpolations.iter().any(|x| x.spliced)
+            {
+                self.units.push(SqlUnit {
+                    text: builder.text,
+                    map: OffsetMap::with_opaque(builder.segments, builder.opaque),
+                    interpolations: builder.interpolations,
+                    origin: Origin {
+                        kind: FileKind::Rust,
+                        api: Some("QueryBuilder::push".to_owned()),
+                        assembled_at_runtime: true,
+                        pooled: false,
+                        one_row: true,
+                    },
+                });
+            }
+        }
+        if LOOP_METHODS.contains(&method.as_str())
+            && (matches!(
+                method.as_str(),
+                "for_each" | "for_each_concurrent" | "try_for_each" | "try_for_each_concurrent"
+            ) || Self::iterates(&i.receiver))
+        {
+            self.visit_expr(&i.receiver);
+            let head = self.range(i.method.span());
+            let info = self.loop_info(&format!(".{method}()"), head, false);
+            self.with_loop(info, |s| {
+                for arg in &i.args {
+                    s.visit_expr(arg);
+                }
+            });
+            return;
+        }
+        if let Expr::Path(p) = &*i.receiver
+            && last_segment(&p.path) == "self"
+            && let Some(each) = self.current_loop()
+        {
+            self.looped_calls
+                .push((method.clone(), self.range(i.method.span()), each));
+        }
+        syn::visit::visit_expr_method_call(self, i);
+    }
+
+    fn visit_expr_call(&mut self, i: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*i.func {
+            if let Some(name) = self.sqlx_name(&p.path)
+                && FUNCTIONS.contains(&name.as_str())
+                && let Some(first) = i.args.first()
+            {
+                let api = if p.path.segments.len() > 1 {
+                    p.path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::")
+                } else {
+                    name.clone()
+                };
+                let at = self.range(i.span());
+                let name = self.range(i.func.span());
+                self.query(at, name, first, &api, None);
+            } else if let Some(each) = self.current_loop() {
+                let name = last_segment(&p.path);
+                self.looped_calls
+                    .push((name, self.range(i.func.span()), each));
+            }
+        }
+        syn::visit::visit_expr_call(self, i);
+    }
+
+    fn visit_macro(&mut self, i: &'ast Macro) {
+        let name = last_segment(&i.path);
+        if let Some((_, index)) = MACROS.iter().find(|(m, _)| *m == name) {
+            if let Ok(args) = i.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                && let Some(sql) = args.iter().nth(*index)
+            {
+                let api = if i.path.segments.len() > 1 {
+                    format!("sqlx::{name}!")
+                } else {
+                    format!("{name}!")
+                };
+                let at = self.range(i.span());
+                let name = self.range(i.path.span());
+                self.query(at, name, sql, &api, None);
+                for arg in args.iter().skip(index + 1) {
+                    Visit::visit_expr(self, arg);
+                }
+            }
+            return;
+        }
+        if EXPRESSION_MACROS.contains(&name.as_str())
+            && let Ok(args) = i.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        {
+            for arg in &args {
+                Visit::visit_expr(self, arg);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host text a unit range maps back to.
+    fn host<'a>(src: &'a str, unit: &SqlUnit, needle: &str) -> &'a str {
+        let at = unit.text.find(needle).expect("in the unit");
+        &src[unit.map.host_range(at..at + needle.len())]
+    }
+
+    #[test]
+    fn literals_map_back_through_escapes_raw_strings_and_non_ascii() {
+        let src = "fn f() {\r\n    sqlx::query!(\"SELECT 'Zoë' AS \\\"név\\\",\\\n      \\u{e9}té FROM t\").fetch_all(&p);\r\n    sqlx::query(r##\"SELECT \"#\" FROM ünï\"##).fetch_one(&p);\r\n}\r\n";
+        let file = scan(src);
+        assert_eq!(file.units.len(), 2, "{:?}", file.units);
+        let first = &file.units[0];
+        assert_eq!(first.text, "SELECT 'Zoë' AS \"név\",été FROM t");
+        assert_eq!(host(src, first, "FROM t"), "FROM t");
+        assert_eq!(host(src, first, "\"név\""), "\\\"név\\\"");
+        assert!(!first.origin.one_row);
+        let second = &file.units[1];
+        assert_eq!(second.text, "SELECT \"#\" FROM ünï");
+        assert_eq!(host(src, second, "ünï"), "ünï");
+        assert!(second.origin.one_row);
+    }
+
+    #[test]
+    fn format_holes_stand_for_their_arguments() {
+        let src = "const T: &str = \"t\";\nfn f(c: &str, id: i64) { let s = format!(\"SELECT {c}, {{x}} FROM {} WHERE id = {}\", T, id); sqlx::query(&s); }\n";
+        let file = scan(src);
+        let unit = &file.units[0];
+        assert!(unit.origin.assembled_at_runtime);
+        let spliced: Vec<&str> = unit
+            .interpolations
+            .iter()
+            .filter(|i| i.spliced)
+            .map(|i| &src[i.host_range.clone()])
+            .collect();
+        assert_eq!(spliced, vec!["{c}", "id"]);
+        assert!(unit.text.contains("{x}"));
+    }
+
+    #[test]
+    fn a_file_syn_cannot_parse_is_a_note_not_a_crash() {
+        let file = scan("fn f() { sqlx::query(\"SELECT 1\") ");
+        assert!(file.units.is_empty());
+        assert!(file.parse_error.is_some());
+        assert!(scan("fn main() {}").parse_error.is_none());
+    }
+}
