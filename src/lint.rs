@@ -192,9 +192,37 @@ fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
     if settings.rules.is_empty() {
         return;
     }
-    each_statement(&unit.text, settings.dialect, |parsed, stmt| {
+    each_statement(&unit.text, unit_dialect(unit, settings), |parsed, stmt| {
         run_rules(unit, parsed, &stmt, None, settings, out);
     });
+}
+
+/// The dialect SQL from application code is read in: `?` placeholders
+/// (sqlx and drivers for SQLite and MySQL) say the query is not written
+/// for PostgreSQL, whatever the run's default.
+fn unit_dialect(unit: &SqlUnit, settings: &Settings) -> Dialect {
+    if unit.origin.api.is_none() || settings.dialect != Dialect::Postgres {
+        return settings.dialect;
+    }
+    let mut quoted = false;
+    let bytes = unit.text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b'?' if !quoted
+                && !matches!(bytes.get(i + 1), Some(b'|' | b'&'))
+                // `data ? 'key'` is PostgreSQL's jsonb operator.
+                && bytes[i + 1..].iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'\'')
+                && bytes[..i].iter().rev().find(|c| !c.is_ascii_whitespace()).is_some_and(|c| {
+                    matches!(c, b'=' | b'(' | b',' | b'<' | b'>') || c.is_ascii_alphabetic()
+                }) =>
+            {
+                return Dialect::Sqlite;
+            }
+            _ => {}
+        }
+    }
+    settings.dialect
 }
 
 /// Runs every enabled rule that covers the statement.

@@ -148,6 +148,8 @@ pub fn scan(text: &str) -> RsFile {
         consts: HashSet::new(),
         imported: HashSet::new(),
         locals: Vec::new(),
+        builders: HashSet::new(),
+        shaped: HashSet::new(),
         fetches: HashMap::new(),
         loops: Vec::new(),
         exits: 0,
@@ -181,6 +183,11 @@ struct Scan<'t> {
     /// `let` bindings of the function being read whose value can be SQL
     /// text, innermost last.
     locals: Vec<(String, Expr)>,
+    /// Locals holding a `QueryBuilder`.
+    builders: HashSet<String>,
+    /// Locals built from literals alone, such as a list of placeholders
+    /// (`["?"].repeat(n).join(",")`, `(1..=n).map(|i| format!("${i}"))`).
+    shaped: HashSet<String>,
     /// Query expressions a fetch method runs, by start offset: whether
     /// the fetch reads at most one row.
     fetches: HashMap<usize, bool>,
@@ -192,6 +199,20 @@ struct Scan<'t> {
     looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
     units: Vec<SqlUnit>,
     calls: Vec<OrmCall>,
+}
+
+/// Whether a type names `name` anywhere: `&mut QueryBuilder<'_, Postgres>`.
+fn mentions(ty: &syn::Type, name: &str) -> bool {
+    struct Find<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.1 |= s.ident == self.0;
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut find = Find(name, false);
+    find.visit_type(ty);
+    find.1
 }
 
 fn last_segment(path: &syn::Path) -> String {
@@ -382,6 +403,7 @@ impl Scan<'_> {
             Expr::Path(p) => {
                 let name = last_segment(&p.path);
                 self.consts.contains(&name)
+                    || self.shaped.contains(&name)
                     || (name.len() > 1
                         && name
                             .chars()
@@ -489,7 +511,11 @@ impl Scan<'_> {
                             builder.placeholder(host, false, !self.is_constant(arg));
                         }
                         // `{id}` captures a variable of the same name.
-                        None => builder.placeholder(i..close, false, !self.consts.contains(key)),
+                        None => builder.placeholder(
+                            i..close,
+                            false,
+                            !(self.consts.contains(key) || self.shaped.contains(key)),
+                        ),
                     }
                     i = close;
                 } else {
@@ -586,6 +612,17 @@ impl Scan<'_> {
         self.calls.extend(found);
     }
 
+    fn parameters(&mut self, sig: &syn::Signature) {
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input
+                && let syn::Pat::Ident(p) = &*t.pat
+                && mentions(&t.ty, "QueryBuilder")
+            {
+                self.builders.insert(p.ident.to_string());
+            }
+        }
+    }
+
     fn function(&mut self, name: String, block: &syn::Block, f: impl FnOnce(&mut Self)) {
         self.functions.insert(name, self.range(block.span()));
         let locals = self.locals.len();
@@ -629,12 +666,14 @@ impl Scan<'_> {
 
 impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
+        self.parameters(&i.sig);
         self.function(i.sig.ident.to_string(), &i.block, |s| {
             syn::visit::visit_item_fn(s, i)
         });
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
+        self.parameters(&i.sig);
         self.function(i.sig.ident.to_string(), &i.block, |s| {
             syn::visit::visit_impl_item_fn(s, i)
         });
@@ -650,10 +689,30 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             },
             _ => None,
         };
-        if let (Some(ident), Some(init)) = (ident, &i.init)
-            && self.is_text(&init.expr)
-        {
-            self.locals.push((ident.to_string(), (*init.expr).clone()));
+        let typed_builder = matches!(&i.pat, syn::Pat::Type(t)
+            if mentions(&t.ty, "QueryBuilder"));
+        if let (Some(ident), Some(init)) = (ident, &i.init) {
+            if self.is_text(&init.expr) {
+                self.locals.push((ident.to_string(), (*init.expr).clone()));
+            }
+            let mut root = &*init.expr;
+            while let Expr::MethodCall(m) = root {
+                root = &m.receiver;
+            }
+            let root = match root {
+                Expr::Paren(p) => &*p.expr,
+                other => other,
+            };
+            if matches!(root, Expr::Array(_) | Expr::Range(_) | Expr::Repeat(_))
+                || matches!(root, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
+            {
+                self.shaped.insert(ident.to_string());
+            }
+            let built = matches!(&*init.expr, Expr::Call(c)
+                if matches!(&*c.func, Expr::Path(p) if p.path.segments.iter().any(|s| s.ident == "QueryBuilder")));
+            if built || typed_builder {
+                self.builders.insert(ident.to_string());
+            }
         }
     }
 
@@ -735,6 +794,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // `QueryBuilder::push` of text built at run time.
         if method == "push"
             && let Some(first) = i.args.first()
+            && matches!(&*i.receiver, Expr::Path(p) if self.builders.contains(&last_segment(&p.path)))
         {
             let mut builder = UnitBuilder::default();
             let mut runtime = false;
