@@ -201,6 +201,22 @@ struct Scan<'t> {
     calls: Vec<OrmCall>,
 }
 
+/// The unit a builder made, sent through `api`.
+fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUnit {
+    SqlUnit {
+        text: builder.text,
+        map: OffsetMap::with_opaque(builder.segments, builder.opaque),
+        interpolations: builder.interpolations,
+        origin: Origin {
+            kind: FileKind::Rust,
+            api: Some(api.to_owned()),
+            assembled_at_runtime: runtime,
+            pooled: false,
+            one_row,
+        },
+    }
+}
+
 /// Whether a type names `name` anywhere: `&mut QueryBuilder<'_, Postgres>`.
 fn mentions(ty: &syn::Type, name: &str) -> bool {
     struct Find<'n>(&'n str, bool);
@@ -552,18 +568,8 @@ impl Scan<'_> {
             return;
         }
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
-        self.units.push(SqlUnit {
-            text: builder.text,
-            map: OffsetMap::with_opaque(builder.segments, builder.opaque),
-            interpolations: builder.interpolations,
-            origin: Origin {
-                kind: FileKind::Rust,
-                api: Some(api.to_owned()),
-                assembled_at_runtime: runtime,
-                pooled: false,
-                one_row: fetched == Some(true),
-            },
-        });
+        self.units
+            .push(unit(builder, api, runtime, fetched == Some(true)));
         // A query that is run where it is written.
         if fetched.is_some() {
             self.calls.push(OrmCall {
@@ -594,19 +600,7 @@ impl Scan<'_> {
                 c.in_loop.is_none() && c.range.start >= body.start && c.range.end <= body.end
             });
             if let Some(inner) = inner {
-                found.push(OrmCall {
-                    method: name,
-                    receiver: String::new(),
-                    range: range.clone(),
-                    method_name: range,
-                    properties: Vec::new(),
-                    chain: Vec::new(),
-                    executed: true,
-                    in_loop: Some(each),
-                    via: Some(inner.name()),
-                    orm: Orm::Sql,
-                    unbounded_relations: Vec::new(),
-                });
+                found.push(OrmCall::through(name, range, each, inner));
             }
         }
         self.calls.extend(found);
@@ -801,18 +795,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             if self.sql_of(first, &mut builder, &mut runtime, 0)
                 && builder.interpolations.iter().any(|x| x.spliced)
             {
-                self.units.push(SqlUnit {
-                    text: builder.text,
-                    map: OffsetMap::with_opaque(builder.segments, builder.opaque),
-                    interpolations: builder.interpolations,
-                    origin: Origin {
-                        kind: FileKind::Rust,
-                        api: Some("QueryBuilder::push".to_owned()),
-                        assembled_at_runtime: true,
-                        pooled: false,
-                        one_row: true,
-                    },
-                });
+                // A fragment: what it pastes is the finding, not its rows.
+                self.units
+                    .push(unit(builder, "QueryBuilder::push", true, true));
             }
         }
         if LOOP_METHODS.contains(&method.as_str())

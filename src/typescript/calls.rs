@@ -103,6 +103,24 @@ pub struct OrmCall {
 }
 
 impl OrmCall {
+    /// A call, in a loop, of a function whose body runs the query `via`:
+    /// the function's name stands for the call.
+    pub fn through(name: String, range: Range<usize>, each: LoopInfo, via: &OrmCall) -> Self {
+        OrmCall {
+            method: name,
+            receiver: String::new(),
+            range: range.clone(),
+            method_name: range,
+            properties: Vec::new(),
+            chain: Vec::new(),
+            executed: true,
+            in_loop: Some(each),
+            via: Some(via.name()),
+            orm: via.orm,
+            unbounded_relations: Vec::new(),
+        }
+    }
+
     /// The call as the code names it: `prisma.user.findMany`, `rawQuery`.
     pub fn name(&self) -> String {
         if self.receiver.is_empty() {
@@ -148,19 +166,7 @@ impl<'a> Scan<'a> {
                 continue;
             };
             if let Some(inner) = self.query_in(body) {
-                found.push(OrmCall {
-                    method: name,
-                    receiver: String::new(),
-                    range: range.clone(),
-                    method_name: range,
-                    properties: Vec::new(),
-                    chain: Vec::new(),
-                    executed: true,
-                    in_loop: Some(each),
-                    via: Some(inner.name()),
-                    orm: inner.orm,
-                    unbounded_relations: Vec::new(),
-                });
+                found.push(OrmCall::through(name, range, each, inner));
             }
         }
         self.calls.extend(found);
