@@ -151,6 +151,8 @@ pub fn scan(text: &str) -> RsFile {
         builders: HashSet::new(),
         shaped: HashSet::new(),
         fetches: HashMap::new(),
+        pooled: HashSet::new(),
+        chunked: HashSet::new(),
         loops: Vec::new(),
         exits: 0,
         functions: HashMap::new(),
@@ -191,6 +193,12 @@ struct Scan<'t> {
     /// Query expressions a fetch method runs, by start offset: whether
     /// the fetch reads at most one row.
     fetches: HashMap<usize, bool>,
+    /// Query expressions run on a pool (`.execute(&pool)`), by start
+    /// offset: session state they set outlives the request.
+    pooled: HashSet<usize>,
+    /// Loops over chunks of a list (`for ids in all.chunks(500)`), by the
+    /// start of their head: a query per chunk is how batches are sent.
+    chunked: HashSet<usize>,
     /// Loops around the expression being read; `None` marks a function.
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
@@ -568,8 +576,17 @@ impl Scan<'_> {
             return;
         }
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
-        self.units
-            .push(unit(builder, api, runtime, fetched == Some(true)));
+        let mut found = unit(builder, api, runtime, fetched == Some(true));
+        found.origin.pooled = self.pooled.contains(&at.start);
+        // A page fetched per turn of a `loop`/`while`, or a batch per chunk.
+        let each = self.current_loop().filter(|each| {
+            let sql = found.text.to_ascii_lowercase();
+            let pages = matches!(each.kind.as_str(), "loop" | "while") && sql.contains("limit");
+            let batch = self.chunked.contains(&each.head.start)
+                && (sql.contains("any(") || sql.contains("unnest("));
+            !pages && !batch
+        });
+        self.units.push(found);
         // A query that is run where it is written.
         if fetched.is_some() {
             self.calls.push(OrmCall {
@@ -581,7 +598,7 @@ impl Scan<'_> {
                 properties: Vec::new(),
                 chain: Vec::new(),
                 executed: true,
-                in_loop: self.current_loop(),
+                in_loop: each,
                 via: None,
                 unbounded_relations: Vec::new(),
             });
@@ -716,6 +733,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             self.range(i.for_token.span).start..self.range(i.body.brace_token.span.open()).start;
         let literal = matches!(&*i.expr, Expr::Array(_))
             || matches!(&*i.expr, Expr::Reference(r) if matches!(&*r.expr, Expr::Array(_)));
+        let mut chunks = &*i.expr;
+        while let Expr::MethodCall(m) = chunks {
+            if m.method == "chunks" || m.method == "chunks_exact" {
+                self.chunked.insert(head.start);
+                break;
+            }
+            chunks = &m.receiver;
+        }
         let info = self.loop_info("for", head, literal);
         self.with_loop(info, |s| s.visit_block(&i.body));
     }
@@ -775,6 +800,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             }
             let at = self.range(inner.span()).start;
             self.fetches.insert(at, *one);
+            let on_pool = i.args.first().is_some_and(|a| {
+                let r = self.range(a.span());
+                self.text[r].to_ascii_lowercase().contains("pool")
+            });
+            if on_pool {
+                self.pooled.insert(at);
+            }
         }
         // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
         if let Some((_, one)) = CLIENT_METHODS.iter().find(|(m, _)| *m == method)
