@@ -403,6 +403,10 @@ fn lint_typescript(
     let mut scanned: Vec<(Candidate, Scanned)> = run_parallel(|| {
         files
             .into_par_iter()
+            // One file a piece: files that talk to a database cluster in a
+            // few folders, and coarse pieces would leave one core with all
+            // of them.
+            .with_max_len(1)
             .map(|c| {
                 let s = match job.read(&c.path) {
                     Err(reason) => Scanned::Skipped(reason),
@@ -446,6 +450,7 @@ fn lint_typescript(
         let rescanned: Vec<(usize, TsFile, u64)> = run_parallel(|| {
             callers
                 .par_iter()
+                .with_max_len(1)
                 .filter_map(|&i| {
                     let c = &scanned[i].0;
                     let text = job.read(&c.path).ok()?;
@@ -487,6 +492,7 @@ fn lint_typescript(
         found
             .par_iter()
             .zip(sums.par_iter())
+            .with_max_len(1)
             .map(|((path, file), (sum, kind))| {
                 let outcome = match job.read(path) {
                     Err(reason) => Outcome::Skipped {
@@ -630,6 +636,7 @@ fn check(args: CheckArgs) -> i32 {
         };
         outcomes.extend(run_parallel(|| {
             work.par_iter()
+                .with_max_len(1)
                 .flat_map_iter(|w| match w {
                     Work::File(c) => vec![(c.path.clone(), job.run(c))],
                     Work::Chain(chain, members, wanted) => job.run_chain(chain, members, wanted),
