@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench import measure  # same folder: median wall time, MB/s, files/s, peak RSS
+from bench import front_end_bench  # same folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
@@ -83,11 +83,6 @@ def generate(root, size_mb):
     return total, n
 
 
-def tree_size(paths):
-    files = [os.path.join(d, f) for p in paths for d, _, fs in os.walk(p) for f in fs]
-    return sum(os.path.getsize(f) for f in files), len(files)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -99,22 +94,7 @@ def main():
     root = args.keep or tempfile.mkdtemp(prefix="querylint-rs-bench-")
     if not os.path.isdir(os.path.join(root, "src")):
         generate(root, args.size_mb)
-    size, count = tree_size([root])
-    print(f"corpus: {root}: {count} files, {size / 1e6:.1f} MB; median of {args.runs} runs; {os.cpu_count()} cores")
-    rg = shutil.which("rg")
-    cmd = [querylint, "check", "--format", "json"]
-    q = measure("querylint (all cores)", cmd + [root], args.runs, size, count)
-    measure("querylint (1 core)", cmd + [root], args.runs, size, count, dict(os.environ, RAYON_NUM_THREADS="1"))
-    if rg:
-        r = measure("rg -c (all cores)", [rg, "-c", "sqlx|query", root], args.runs, size, count)
-        print(f"querylint takes {q / r:.1f}x the time of rg")
-    plain_dir = [os.path.join(root, "src", "domain")]
-    psize, pcount = tree_size(plain_dir)
-    print(f"files without database code: {pcount} files, {psize / 1e6:.1f} MB")
-    q = measure("querylint (all cores)", cmd + plain_dir, args.runs, psize, pcount)
-    if rg:
-        r = measure("rg -c (all cores)", [rg, "-c", "sqlx|query"] + plain_dir, args.runs, psize, pcount)
-        print(f"querylint takes {q / r:.1f}x the time of rg")
+    front_end_bench(querylint, root, [os.path.join(root, "src", "domain")], "sqlx|query", args.runs)
     if not args.keep:
         shutil.rmtree(root)
 

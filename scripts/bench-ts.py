@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench import measure  # same folder: median wall time, MB/s, files/s, peak RSS
+from bench import front_end_bench  # same folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
@@ -124,31 +124,11 @@ def main():
     querylint = os.path.join(ROOT, "target", "release", "querylint")
     root = args.keep or tempfile.mkdtemp(prefix="querylint-ts-bench-")
     if not os.path.isdir(os.path.join(root, "src")):
-        size, count = generate(root, args.size_mb)
-    else:
-        count = sum(len(f) for _, _, f in os.walk(root))
-        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
-    print(f"corpus: {root}: {count} files, {size / 1e6:.1f} MB; median of {args.runs} runs; {os.cpu_count()} cores")
-    rg = shutil.which("rg")
-    q = measure("querylint (all cores)", [querylint, "check", "--format", "json", root], args.runs, size, count)
-    measure("querylint (1 core)", [querylint, "check", "--format", "json", root], args.runs, size, count,
-            dict(os.environ, RAYON_NUM_THREADS="1"))
-    if rg:
-        r = measure("rg -c (all cores)", [rg, "-c", "prisma|drizzle|sql|query", root], args.runs, size, count)
-        print(f"querylint takes {q / r:.1f}x the time of rg")
+        generate(root, args.size_mb)
     # The four files in five with no database code (components and
-    # utilities): what the one-pass prefilter costs where there is nothing
-    # to parse.
+    # utilities) are what the one-pass prefilter alone reads.
     plain = [os.path.join(root, "src", d) for d in ("components", "lib")]
-    plain_size = sum(os.path.getsize(os.path.join(d, f)) for p in plain for d, _, fs in os.walk(p) for f in fs)
-    plain_count = sum(len(fs) for p in plain for _, _, fs in os.walk(p))
-    print(f"files without database code: {plain_count} files, {plain_size / 1e6:.1f} MB")
-    q = measure("querylint (all cores)", [querylint, "check", "--format", "json", *plain], args.runs,
-                plain_size, plain_count)
-    if rg:
-        r = measure("rg -c (all cores)", [rg, "-c", "prisma|drizzle|sql|query", *plain], args.runs,
-                    plain_size, plain_count)
-        print(f"querylint takes {q / r:.1f}x the time of rg")
+    front_end_bench(querylint, root, plain, "prisma|drizzle|sql|query", args.runs)
     if not args.keep:
         shutil.rmtree(root)
 

@@ -134,6 +134,32 @@ def measure(name, cmd, runs, size, files, env=None):
     return wall
 
 
+def tree_size(paths):
+    """Total bytes and number of files under the given folders."""
+    files = [os.path.join(d, f) for p in paths for d, _, fs in os.walk(p) for f in fs]
+    return sum(os.path.getsize(f) for f in files), len(files)
+
+
+def front_end_bench(querylint, root, plain, pattern, runs):
+    """Times querylint (both cores, one core) and `rg -c PATTERN` over a
+    generated tree, then both over `plain`, the folders without database
+    code, which only querylint's prefilter reads. Prints medians."""
+    size, count = tree_size([root])
+    print(f"corpus: {root}: {count} files, {size / 1e6:.1f} MB; median of {runs} runs; {os.cpu_count()} cores")
+    rg = shutil.which("rg")
+    cmd = [querylint, "check", "--format", "json"]
+    for label, paths, (size, count) in (("", [root], (size, count)),
+                                        ("files without database code: ", plain, tree_size(plain))):
+        if label:
+            print(f"{label}{count} files, {size / 1e6:.1f} MB")
+        q = measure("querylint (all cores)", cmd + paths, runs, size, count)
+        if not label:
+            measure("querylint (1 core)", cmd + paths, runs, size, count, dict(os.environ, RAYON_NUM_THREADS="1"))
+        if rg:
+            r = measure("rg -c (all cores)", [rg, "-c", pattern] + paths, runs, size, count)
+            print(f"querylint takes {q / r:.1f}x the time of rg")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
