@@ -516,6 +516,54 @@ fn lint_typescript(
     outcomes
 }
 
+/// The folders Rust code names in `sqlx::migrate!("dir")`, resolved against
+/// the crate root (the nearest folder with a `Cargo.toml`) and normalised
+/// without touching the file system: `.sql` files directly in them are sqlx
+/// migrations, whatever they are named.
+fn sqlx_migration_dirs(files: &[Candidate], job: &Job) -> std::collections::HashSet<PathBuf> {
+    let rust: Vec<&Candidate> = files.iter().filter(|c| c.kind == FileKind::Rust).collect();
+    let found: Vec<PathBuf> = run_parallel(|| {
+        rust.par_iter()
+            .filter_map(|c| job.read(&c.path).ok().map(|text| (c, text)))
+            .flat_map_iter(|(c, text)| {
+                let root = c
+                    .path
+                    .ancestors()
+                    .skip(1)
+                    .find(|d| d.join("Cargo.toml").is_file())
+                    .map(Path::to_path_buf);
+                let dirs: Vec<PathBuf> = text
+                    .match_indices("migrate!(")
+                    .filter_map(|(i, m)| {
+                        let rest = text[i + m.len()..].trim_start().strip_prefix('"')?;
+                        Some(rest[..rest.find('"')?].to_owned())
+                    })
+                    .filter_map(|dir| root.as_ref().map(|r| normalize(&r.join(dir))))
+                    .collect();
+                dirs
+            })
+            .collect()
+    });
+    found.into_iter().collect()
+}
+
+/// `a/./b/../c` as `a/c`, lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// A unit of parallel work: a file on its own, or a chain of migrations
 /// with the members to report on.
 enum Work {
@@ -525,13 +573,21 @@ enum Work {
 
 /// Groups migrations by chain. A chain's members are all its migrations on
 /// disk, so the ones asked for are linted with their history.
-fn plan(files: Vec<Candidate>) -> Vec<Work> {
+fn plan(files: Vec<Candidate>, sqlx_dirs: &std::collections::HashSet<PathBuf>) -> Vec<Work> {
     let mut work = Vec::new();
     let mut roots: std::collections::BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> =
         Default::default();
-    for c in files {
+    for mut c in files {
+        let in_sqlx_dir = c
+            .path
+            .parent()
+            .is_some_and(|p| sqlx_dirs.contains(&normalize(p)));
+        if in_sqlx_dir && c.kind == FileKind::Sql {
+            c.kind = FileKind::MigrationSql;
+        }
         if c.kind == FileKind::MigrationSql {
             let (root, hint) = root_of(&c.path);
+            let hint = hint.or(in_sqlx_dir.then_some(Tool::Sqlx));
             let entry = roots.entry(root).or_default();
             entry.0 = entry.0.or(hint);
             entry.1.push(c.path);
@@ -624,7 +680,8 @@ fn check(args: CheckArgs) -> i32 {
             .filter(|c| c.kind.is_supported())
             .partition(|c| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx));
         let mut outcomes = lint_typescript(scripts, &job, &mut facts);
-        let work = plan(others);
+        let sqlx_dirs = sqlx_migration_dirs(&others, &job);
+        let work = plan(others, &sqlx_dirs);
         let settings = Settings {
             project: std::sync::Arc::new(facts),
             ..job.settings.clone()

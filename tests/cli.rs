@@ -754,3 +754,22 @@ fn clients_re_exported_under_another_name_resolve() {
     let (_, report) = json(dir.path(), &["--select", "delete-without-where"]);
     assert_eq!(paths_of(&report), vec!["src/routes/purge.ts"], "{report}");
 }
+
+#[test]
+fn a_folder_named_by_sqlx_migrate_holds_migrations() {
+    let files: &[(&str, &[u8])] = &[
+        ("Cargo.toml", b"[package]\nname = \"api\"\n"),
+        (
+            "src/main.rs",
+            b"#[tokio::main]\nasync fn main() {\n    let pool = sqlx::PgPool::connect(\"postgres://\").await.unwrap();\n    sqlx::migrate!(\"./db/schema\").run(&pool).await.unwrap();\n}\n",
+        ),
+        ("db/schema/1_init.sql", b"CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n"),
+        ("db/schema/2_index.sql", b"CREATE INDEX notes_body ON notes (body);\n"),
+        // The same files where no `migrate!` names the folder: plain SQL.
+        ("other/1_init.sql", b"CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n"),
+        ("other/2_index.sql", b"CREATE INDEX notes_body ON notes (body);\n"),
+    ];
+    let dir = tree(files);
+    let (_, report) = json(dir.path(), &["--select", "create-index-non-concurrently"]);
+    assert_eq!(paths_of(&report), vec!["db/schema/2_index.sql"], "{report}");
+}
