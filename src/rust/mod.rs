@@ -313,6 +313,13 @@ impl Scan<'_> {
         (self.exits == info.exits_at).then_some(info)
     }
 
+    /// Reads the body of a loop that does not iterate over items.
+    fn event_loop(&mut self, f: impl FnOnce(&mut Self)) {
+        self.loops.push(None);
+        f(self);
+        self.loops.pop();
+    }
+
     fn with_loop(&mut self, info: LoopInfo, f: impl FnOnce(&mut Self)) {
         self.loops.push(Some(info));
         f(self);
@@ -578,13 +585,12 @@ impl Scan<'_> {
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
         let mut found = unit(builder, api, runtime, fetched == Some(true));
         found.origin.pooled = self.pooled.contains(&at.start);
-        // A page fetched per turn of a `loop`/`while`, or a batch per chunk.
+        // A batch per chunk of keys. (Pages fetched per turn are in a
+        // `loop`, which `event_loop` leaves out.)
         let each = self.current_loop().filter(|each| {
             let sql = found.text.to_ascii_lowercase();
-            let pages = matches!(each.kind.as_str(), "loop" | "while") && sql.contains("limit");
-            let batch = self.chunked.contains(&each.head.start)
-                && (sql.contains("any(") || sql.contains("unnest("));
-            !pages && !batch
+            !(self.chunked.contains(&each.head.start)
+                && (sql.contains("any(") || sql.contains("unnest(")))
         });
         self.units.push(found);
         // A query that is run where it is written.
@@ -749,6 +755,15 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // The condition runs each time too, but a `while let Some(row) =
         // stream.try_next().await` reads one stream: only the body counts.
         self.visit_expr(&i.cond);
+        // `while let Some(id) = stack.pop()` walks a collection; other
+        // `while` loops wait for events, ticks or messages, and a query per
+        // event is the work, not an N+1.
+        let cond = self.range(i.cond.span());
+        let pops = self.text[cond].contains(".pop");
+        if !pops {
+            self.event_loop(|s| s.visit_block(&i.body));
+            return;
+        }
         let head =
             self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
         let info = self.loop_info("while", head, false);
@@ -756,9 +771,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_expr_loop(&mut self, i: &'ast syn::ExprLoop) {
-        let start = self.range(i.loop_token.span).start;
-        let info = self.loop_info("loop", start..start + 4, false);
-        self.with_loop(info, |s| s.visit_block(&i.body));
+        // A `loop` serves events (a UI, a channel, a timer) or fetches page
+        // after page; neither is one query per item of a list.
+        self.event_loop(|s| s.visit_block(&i.body));
     }
 
     fn visit_expr_closure(&mut self, i: &'ast syn::ExprClosure) {
