@@ -737,8 +737,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         self.visit_expr(&i.expr);
         let head =
             self.range(i.for_token.span).start..self.range(i.body.brace_token.span.open()).start;
+        // An array literal or a range with literal bounds (`0..5`): a few
+        // fixed turns, not a list of items.
+        let literal_bound =
+            |e: &Option<Box<Expr>>| e.as_deref().is_none_or(|e| matches!(e, Expr::Lit(_)));
         let literal = matches!(&*i.expr, Expr::Array(_))
-            || matches!(&*i.expr, Expr::Reference(r) if matches!(&*r.expr, Expr::Array(_)));
+            || matches!(&*i.expr, Expr::Reference(r) if matches!(&*r.expr, Expr::Array(_)))
+            || matches!(&*i.expr, Expr::Range(r)
+                if r.end.is_some() && literal_bound(&r.start) && literal_bound(&r.end));
         let mut chunks = &*i.expr;
         while let Expr::MethodCall(m) = chunks {
             if m.method == "chunks" || m.method == "chunks_exact" {
