@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench import front_end_bench  # same folder
+from bench import front_end_bench, write  # same folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
@@ -75,10 +75,7 @@ def generate(root, size_mb):
             path = os.path.join(root, "src", "domain", f"model{n:05}.rs")
             body = "use std::collections::HashMap;\n\n" + "".join(
                 plain(rng) for _ in range(rng.randint(20, 60)))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(body)
-        total += len(body.encode())
+        total += write(path, body)
         n += 1
     return total, n
 

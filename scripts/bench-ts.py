@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench import front_end_bench  # same folder
+from bench import front_end_bench, write  # same folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
@@ -106,10 +106,7 @@ def generate(root, size_mb, seed=11):
             path = os.path.join(root, "src", "lib", f"util{n:05}.ts")
             body = HEADERS["ts"] + "".join((plain_function if rng.random() < 0.6 else types)(rng)
                                            for _ in range(rng.randint(30, 90)))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(body)
-        total += len(body.encode())
+        total += write(path, body)
         n += 1
     return total, n
 

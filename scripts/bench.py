@@ -102,10 +102,7 @@ def generate(root, size_mb, seed=7):
         else:
             path = os.path.join(root, "schema", f"s{n:05}.sql")
             body = "\n".join(create_table(rng, f"{ident(rng)}_{n}_{i}") for i in range(rng.randint(5, 30)))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(body)
-        total += len(body.encode())
+        total += write(path, body)
         n += 1
     return total, n
 
@@ -132,6 +129,14 @@ def measure(name, cmd, runs, size, files, env=None):
     rss = statistics.median(r[1] for r in results)
     print(f"{name:<28} {wall:8.3f} s {size / wall / 1e6:8.1f} MB/s {files / wall:9.0f} files/s {rss:8.1f} MiB")
     return wall
+
+
+def write(path, body):
+    """Writes a generated file, making its folder; returns its size in bytes."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(body)
+    return len(body.encode())
 
 
 def tree_size(paths):
