@@ -11,17 +11,12 @@ files without database code alone, which only the prefilter reads.
     python3 scripts/bench-rs.py [--runs 5] [--size-mb 32] [--keep DIR]
 """
 
-import argparse
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 
-from bench import front_end_bench, write  # same folder
+from bench import front_end_main, write  # same folder
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
          "team project task comment tag label device token webhook plan").split()
 
@@ -81,19 +76,7 @@ def generate(root, size_mb):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--size-mb", type=int, default=32)
-    ap.add_argument("--keep")
-    args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    querylint = os.path.join(ROOT, "target", "release", "querylint")
-    root = args.keep or tempfile.mkdtemp(prefix="querylint-rs-bench-")
-    if not os.path.isdir(os.path.join(root, "src")):
-        generate(root, args.size_mb)
-    front_end_bench(querylint, root, [os.path.join(root, "src", "domain")], "sqlx|query", args.runs)
-    if not args.keep:
-        shutil.rmtree(root)
+    front_end_main(generate, 32, [("src", "domain")], "sqlx|query", "querylint-rs-bench-")
 
 
 if __name__ == "__main__":

@@ -12,17 +12,12 @@ without database code alone, which only the prefilter reads.
     python3 scripts/bench-ts.py [--runs 5] [--size-mb 52] [--keep DIR]
 """
 
-import argparse
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 
-from bench import front_end_bench, write  # same folder
+from bench import front_end_main, write  # same folder
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("user account order invoice payment product cart session event audit "
          "team project task comment tag label device token webhook plan").split()
 
@@ -112,22 +107,10 @@ def generate(root, size_mb, seed=11):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--size-mb", type=int, default=52)
-    ap.add_argument("--keep")
-    args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    querylint = os.path.join(ROOT, "target", "release", "querylint")
-    root = args.keep or tempfile.mkdtemp(prefix="querylint-ts-bench-")
-    if not os.path.isdir(os.path.join(root, "src")):
-        generate(root, args.size_mb)
     # The four files in five with no database code (components and
     # utilities) are what the one-pass prefilter alone reads.
-    plain = [os.path.join(root, "src", d) for d in ("components", "lib")]
-    front_end_bench(querylint, root, plain, "prisma|drizzle|sql|query", args.runs)
-    if not args.keep:
-        shutil.rmtree(root)
+    front_end_main(generate, 52, [("src", "components"), ("src", "lib")], "prisma|drizzle|sql|query",
+                   "querylint-ts-bench-")
 
 
 if __name__ == "__main__":

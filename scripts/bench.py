@@ -145,6 +145,26 @@ def tree_size(paths):
     return sum(os.path.getsize(f) for f in files), len(files)
 
 
+def front_end_main(generate, size_mb, plain, pattern, prefix):
+    """The command line of a front end's benchmark: builds querylint,
+    generates the corpus with `generate(root, size_mb)` (or reuses the one in
+    `--keep`), and runs `front_end_bench` with `plain`, the folders under
+    the corpus's root that hold no database code."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--size-mb", type=int, default=size_mb)
+    ap.add_argument("--keep")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    querylint = os.path.join(ROOT, "target", "release", "querylint")
+    root = args.keep or tempfile.mkdtemp(prefix=prefix)
+    if not os.path.isdir(os.path.join(root, "src")):
+        generate(root, args.size_mb)
+    front_end_bench(querylint, root, [os.path.join(root, *p) for p in plain], pattern, args.runs)
+    if not args.keep:
+        shutil.rmtree(root)
+
+
 def front_end_bench(querylint, root, plain, pattern, runs):
     """Times querylint (both cores, one core) and `rg -c PATTERN` over a
     generated tree, then both over `plain`, the folders without database

@@ -538,30 +538,13 @@ fn sqlx_migration_dirs(files: &[Candidate], job: &Job) -> std::collections::Hash
                         let rest = text[i + m.len()..].trim_start().strip_prefix('"')?;
                         Some(rest[..rest.find('"')?].to_owned())
                     })
-                    .filter_map(|dir| root.as_ref().map(|r| normalize(&r.join(dir))))
+                    .filter_map(|dir| root.as_ref().map(|r| discover::normalize(&r.join(dir))))
                     .collect();
                 dirs
             })
             .collect()
     });
     found.into_iter().collect()
-}
-
-/// `a/./b/../c` as `a/c`, lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// A unit of parallel work: a file on its own, or a chain of migrations
@@ -581,7 +564,7 @@ fn plan(files: Vec<Candidate>, sqlx_dirs: &std::collections::HashSet<PathBuf>) -
         let in_sqlx_dir = c
             .path
             .parent()
-            .is_some_and(|p| sqlx_dirs.contains(&normalize(p)));
+            .is_some_and(|p| sqlx_dirs.contains(&discover::normalize(p)));
         if in_sqlx_dir && c.kind == FileKind::Sql {
             c.kind = FileKind::MigrationSql;
         }

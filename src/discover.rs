@@ -73,6 +73,25 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 
 /// Decides the kind of a file from its path, or `None` if querylint does not
 /// read files of that kind.
+/// `a/b/../c/./d` as `a/c/d`, without touching the file system: paths as
+/// written in import specifiers and `migrate!("dir")`, compared with paths
+/// as discovered.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();

@@ -146,7 +146,7 @@ pub fn scan(text: &str) -> RsFile {
         text,
         skip,
         consts: HashSet::new(),
-        imported: HashSet::new(),
+        imported: HashMap::new(),
         locals: Vec::new(),
         builders: HashSet::new(),
         shaped: HashSet::new(),
@@ -180,8 +180,9 @@ struct Scan<'t> {
     skip: usize,
     /// `const` and `static` names of the file.
     consts: HashSet<String>,
-    /// Names imported from sqlx (`use sqlx::{query, query_as as qa}`).
-    imported: HashSet<String>,
+    /// Names imported from sqlx, by local name: `use sqlx::{query,
+    /// query_as as qa}` maps `query` to `query` and `qa` to `query_as`.
+    imported: HashMap<String, String>,
     /// `let` bindings of the function being read whose value can be SQL
     /// text, innermost last.
     locals: Vec<(String, Expr)>,
@@ -275,12 +276,12 @@ impl Scan<'_> {
         match tree {
             syn::UseTree::Path(p) => self.imports(&p.tree, in_sqlx || p.ident == "sqlx"),
             syn::UseTree::Name(n) if in_sqlx => {
-                self.imported.insert(n.ident.to_string());
+                self.imported
+                    .insert(n.ident.to_string(), n.ident.to_string());
             }
             syn::UseTree::Rename(r) if in_sqlx => {
-                // `use sqlx::query_as as qa;`: `qa` is `query_as`.
-                self.imported.insert(format!("{}={}", r.rename, r.ident));
-                self.imported.insert(r.rename.to_string());
+                self.imported
+                    .insert(r.rename.to_string(), r.ident.to_string());
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
@@ -300,12 +301,8 @@ impl Scan<'_> {
                 .segments
                 .iter()
                 .any(|s| s.ident == "sqlx" || s.ident == "diesel");
-        let renamed = self
-            .imported
-            .iter()
-            .find_map(|i| i.strip_prefix(&format!("{last}=")).map(str::to_owned));
-        let name = renamed.unwrap_or(last.clone());
-        (qualified || self.imported.contains(&last) || path.segments.len() == 1).then_some(name)
+        let name = self.imported.get(&last).cloned().unwrap_or(last);
+        (qualified || path.segments.len() == 1).then_some(name)
     }
 
     fn current_loop(&self) -> Option<LoopInfo> {

@@ -610,11 +610,7 @@ impl<'a> Scan<'a> {
             "call_expression" => {
                 // prisma.$transaction(async (tx) => ...), sql.begin(sql => ...)
                 if let Some(callee) = node.child_by_field_name("function").map(peel)
-                    && callee.kind() == "member_expression"
-                    && let (Some(object), Some(property)) = (
-                        callee.child_by_field_name("object"),
-                        callee.child_by_field_name("property"),
-                    )
+                    && let Some((object, property)) = member_parts(callee)
                     && TRANSACTION_METHODS.contains(&self.src(property))
                     && self.is_database(object)
                     && let Some(args) = node.child_by_field_name("arguments")
@@ -774,11 +770,7 @@ impl<'a> Scan<'a> {
         let value = peel(value);
         if value.kind() == "call_expression"
             && let Some(callee) = value.child_by_field_name("function").map(peel)
-            && callee.kind() == "member_expression"
-            && let (Some(object), Some(property)) = (
-                callee.child_by_field_name("object"),
-                callee.child_by_field_name("property"),
-            )
+            && let Some((object, property)) = member_parts(callee)
             && CONNECT_METHODS.contains(&self.src(property))
             && self.is_database(object)
         {
