@@ -905,7 +905,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_macro(&mut self, i: &'ast Macro) {
-        let name = last_segment(&i.path);
+        // `use sqlx::query_as as rows;` makes `rows!` sqlx's `query_as!`.
+        let written = last_segment(&i.path);
+        let name = self.imported.get(&written).cloned().unwrap_or(written);
         if let Some((_, index)) = MACROS.iter().find(|(m, _)| *m == name) {
             if let Ok(args) = i.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
                 && let Some(sql) = args.iter().nth(*index)
