@@ -663,7 +663,12 @@ fn check(args: CheckArgs) -> i32 {
             .filter(|c| c.kind.is_supported())
             .partition(|c| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx));
         let mut outcomes = lint_typescript(scripts, &job, &mut facts);
-        let sqlx_dirs = sqlx_migration_dirs(&others, &job);
+        // Only plain `.sql` files can turn out to be migrations.
+        let sqlx_dirs = if others.iter().any(|c| c.kind == FileKind::Sql) {
+            sqlx_migration_dirs(&others, &job)
+        } else {
+            Default::default()
+        };
         let work = plan(others, &sqlx_dirs);
         let settings = Settings {
             project: std::sync::Arc::new(facts),
