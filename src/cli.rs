@@ -314,6 +314,19 @@ impl Job<'_> {
             .collect()
     }
 
+    fn run_query_file(&self, path: &Path, uses: &[crate::rust::QueryFile]) -> Outcome {
+        match self.read(path) {
+            Ok(text) => {
+                let diags = lint::lint_query_file(path, &text, uses, self.settings);
+                Outcome::Linted(self.report(path, &text, diags))
+            }
+            Err(reason) => Outcome::Skipped {
+                path: self.display_path(path),
+                reason,
+            },
+        }
+    }
+
     fn run(&self, candidate: &Candidate) -> Outcome {
         match self.read(&candidate.path) {
             Ok(text) => Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind)),
@@ -394,12 +407,6 @@ fn lint_typescript(
         /// What the scan found, and a digest of the text it read.
         Found(u64, TsFile),
     }
-    let digest = |text: &str| {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut h);
-        h.finish()
-    };
     let mut scanned: Vec<(Candidate, Scanned)> = run_parallel(|| {
         files
             .into_par_iter()
@@ -516,55 +523,209 @@ fn lint_typescript(
     outcomes
 }
 
-/// The folders Rust code names in `sqlx::migrate!("dir")`, resolved against
+/// What the project's Rust files say about its other files.
+#[derive(Default)]
+struct RustFacts {
+    /// The folders Rust code names in `sqlx::migrate!("dir")`: `.sql`
+    /// files directly in them are sqlx migrations, whatever they are named.
+    migration_dirs: std::collections::HashSet<PathBuf>,
+    /// The `.sql` files `sqlx::query_file!` and its kin run, with the
+    /// calls that run each.
+    query_files: std::collections::BTreeMap<PathBuf, Vec<crate::rust::QueryFile>>,
+}
+
+/// Lints the Rust files, and gathers what they say about the project's
+/// `.sql` files. Paths in `migrate!` and `query_file!` are resolved against
 /// the crate root (the nearest folder with a `Cargo.toml`) and normalised
-/// without touching the file system: `.sql` files directly in them are sqlx
-/// migrations, whatever they are named.
-fn sqlx_migration_dirs(files: &[Candidate], job: &Job) -> std::collections::HashSet<PathBuf> {
-    let rust: Vec<&Candidate> = files.iter().filter(|c| c.kind == FileKind::Rust).collect();
-    let found: Vec<PathBuf> = run_parallel(|| {
-        rust.par_iter()
-            .filter_map(|c| job.read(&c.path).ok().map(|text| (c, text)))
-            .flat_map_iter(|(c, text)| {
-                let root = c
-                    .path
-                    .ancestors()
-                    .skip(1)
-                    .find(|d| d.join("Cargo.toml").is_file())
-                    .map(Path::to_path_buf);
-                let dirs: Vec<PathBuf> = text
+/// without touching the file system.
+///
+/// A call in a loop is followed into the functions of other files of its
+/// crate: every file is scanned first, then the calls are resolved against
+/// the crate's functions, and a file with such a call is linted again. A
+/// file with no database sign is parsed only if it names one of the
+/// crate's query functions.
+fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, RustFacts) {
+    use crate::rust::{CrateIndex, LoopedCall, QueryFile, might_touch_database, scan_parsed};
+    use crate::typescript::{Finder, OrmCall};
+    struct Scanned {
+        outcome: Outcome,
+        root: Option<PathBuf>,
+        /// Whether the file mentions no database API (and was not parsed).
+        clean: bool,
+        digest: u64,
+        dirs: Vec<PathBuf>,
+        query_files: Vec<(PathBuf, QueryFile)>,
+        functions: Vec<crate::rust::Function>,
+        looped: Vec<LoopedCall>,
+    }
+    let crate_root = |path: &Path| {
+        path.ancestors()
+            .skip(1)
+            .find(|d| d.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+    };
+    let scanned: Vec<Scanned> = run_parallel(|| {
+        files
+            .par_iter()
+            .with_max_len(1)
+            .map(|c| {
+                let root = crate_root(&c.path);
+                let mut out = Scanned {
+                    outcome: Outcome::Skipped {
+                        path: String::new(),
+                        reason: String::new(),
+                    },
+                    root,
+                    clean: false,
+                    digest: 0,
+                    dirs: Vec::new(),
+                    query_files: Vec::new(),
+                    functions: Vec::new(),
+                    looped: Vec::new(),
+                };
+                let text = match job.read(&c.path) {
+                    Ok(text) => text,
+                    Err(reason) => {
+                        let path = job.display_path(&c.path);
+                        out.outcome = Outcome::Skipped { path, reason };
+                        return out;
+                    }
+                };
+                let in_crate = |p: &str| out.root.as_ref().map(|r| discover::normalize(&r.join(p)));
+                out.dirs = text
                     .match_indices("migrate!(")
                     .filter_map(|(i, m)| {
                         let rest = text[i + m.len()..].trim_start().strip_prefix('"')?;
-                        Some(rest[..rest.find('"')?].to_owned())
+                        in_crate(&rest[..rest.find('"')?])
                     })
-                    .filter_map(|dir| root.as_ref().map(|r| discover::normalize(&r.join(dir))))
                     .collect();
-                dirs
+                out.clean = !might_touch_database(&text);
+                let file = if out.clean {
+                    Default::default()
+                } else {
+                    scan_parsed(&text)
+                };
+                let diags = lint::lint_rust_scan(&c.path, &file, &[], job.settings);
+                out.query_files = file
+                    .query_files
+                    .into_iter()
+                    .filter_map(|q| Some((in_crate(&q.path)?, q)))
+                    .collect();
+                out.digest = digest(&text);
+                out.functions = file.functions;
+                out.looped = file.looped_calls;
+                out.outcome = Outcome::Linted(job.report(&c.path, &text, diags));
+                out
             })
             .collect()
     });
-    found.into_iter().collect()
+    let mut crates: std::collections::HashMap<Option<PathBuf>, CrateIndex> = Default::default();
+    for s in &scanned {
+        crates.entry(s.root.clone()).or_default().add(&s.functions);
+    }
+    let finders: std::collections::HashMap<&Option<PathBuf>, Finder> = crates
+        .iter()
+        .filter_map(|(root, index)| {
+            let names = index.query_functions();
+            (!names.is_empty()).then(|| (root, Finder::new(&names)))
+        })
+        .collect();
+    // The calls a file makes in loops of functions that run a query in
+    // other files of its crate.
+    let through = |index: &CrateIndex, looped: &[LoopedCall]| -> Vec<OrmCall> {
+        looped
+            .iter()
+            .filter_map(|call| {
+                let runs = index.resolve(call)?;
+                Some(OrmCall::through_named(
+                    call.name.clone(),
+                    call.range.clone(),
+                    call.each.clone(),
+                    runs.to_owned(),
+                    crate::typescript::Orm::Sql,
+                ))
+            })
+            .collect()
+    };
+    let mut facts = RustFacts::default();
+    let relinted: Vec<(PathBuf, Outcome)> = run_parallel(|| {
+        files
+            .par_iter()
+            .zip(&scanned)
+            .with_max_len(1)
+            .filter_map(|(c, s)| {
+                let index = &crates[&s.root];
+                let finder = finders.get(&s.root)?;
+                if s.clean || !through(index, &s.looped).is_empty() {
+                    let text = job.read(&c.path).ok()?;
+                    if digest(&text) != s.digest || (s.clean && !finder.is_match(&text)) {
+                        return None;
+                    }
+                    let file = scan_parsed(&text);
+                    let more = through(index, &file.looped_calls);
+                    if more.is_empty() {
+                        return None;
+                    }
+                    let diags = lint::lint_rust_scan(&c.path, &file, &more, job.settings);
+                    return Some((
+                        c.path.clone(),
+                        Outcome::Linted(job.report(&c.path, &text, diags)),
+                    ));
+                }
+                None
+            })
+            .collect()
+    });
+    let mut relinted: std::collections::HashMap<PathBuf, Outcome> = relinted.into_iter().collect();
+    let mut outcomes = Vec::new();
+    for (c, s) in files.iter().zip(scanned) {
+        let outcome = relinted.remove(&c.path).unwrap_or(s.outcome);
+        outcomes.push((c.path.clone(), outcome));
+        facts.migration_dirs.extend(s.dirs);
+        for (file, q) in s.query_files {
+            facts.query_files.entry(file).or_default().push(q);
+        }
+    }
+    (outcomes, facts)
+}
+
+/// A digest of a file's text, to tell whether it changed between reads.
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// A unit of parallel work: a file on its own, or a chain of migrations
 /// with the members to report on.
 enum Work {
     File(Candidate),
+    /// A `.sql` file Rust code runs with `query_file!`, and those calls.
+    QueryFile(PathBuf, Vec<crate::rust::QueryFile>),
     Chain(Chain, Vec<PathBuf>, std::collections::HashSet<PathBuf>),
 }
 
 /// Groups migrations by chain. A chain's members are all its migrations on
 /// disk, so the ones asked for are linted with their history.
-fn plan(files: Vec<Candidate>, sqlx_dirs: &std::collections::HashSet<PathBuf>) -> Vec<Work> {
+/// A `.sql` file that `query_file!` names is linted as the query it is,
+/// also when it lies outside the folders walked (but not when a walk
+/// passed it over: it is ignored or excluded).
+fn plan(files: Vec<Candidate>, mut rust: RustFacts, walked: &[PathBuf]) -> Vec<Work> {
     let mut work = Vec::new();
     let mut roots: std::collections::BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> =
         Default::default();
     for mut c in files {
+        if c.kind == FileKind::Sql
+            && let Some(uses) = rust.query_files.remove(&discover::normalize(&c.path))
+        {
+            work.push(Work::QueryFile(c.path, uses));
+            continue;
+        }
         let in_sqlx_dir = c
             .path
             .parent()
-            .is_some_and(|p| sqlx_dirs.contains(&discover::normalize(p)));
+            .is_some_and(|p| rust.migration_dirs.contains(&discover::normalize(p)));
         if in_sqlx_dir && c.kind == FileKind::Sql {
             c.kind = FileKind::MigrationSql;
         }
@@ -576,6 +737,14 @@ fn plan(files: Vec<Candidate>, sqlx_dirs: &std::collections::HashSet<PathBuf>) -
             entry.1.push(c.path);
         } else {
             work.push(Work::File(c));
+        }
+    }
+    for (path, uses) in rust.query_files {
+        let walked_past = walked
+            .iter()
+            .any(|dir| path.starts_with(discover::normalize(dir)));
+        if !walked_past && path.is_file() {
+            work.push(Work::QueryFile(path, uses));
         }
     }
     let mut chains = Vec::new();
@@ -591,7 +760,7 @@ fn plan(files: Vec<Candidate>, sqlx_dirs: &std::collections::HashSet<PathBuf>) -
     // while the other threads take the single files.
     chains.sort_by_key(|w| match w {
         Work::Chain(_, members, _) => std::cmp::Reverse(members.len()),
-        Work::File(_) => std::cmp::Reverse(0),
+        Work::File(_) | Work::QueryFile(..) => std::cmp::Reverse(0),
     });
     chains.extend(work);
     chains
@@ -663,13 +832,12 @@ fn check(args: CheckArgs) -> i32 {
             .filter(|c| c.kind.is_supported())
             .partition(|c| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx));
         let mut outcomes = lint_typescript(scripts, &job, &mut facts);
-        // Only plain `.sql` files can turn out to be migrations.
-        let sqlx_dirs = if others.iter().any(|c| c.kind == FileKind::Sql) {
-            sqlx_migration_dirs(&others, &job)
-        } else {
-            Default::default()
-        };
-        let work = plan(others, &sqlx_dirs);
+        let (rust, others): (Vec<_>, Vec<_>) =
+            others.into_iter().partition(|c| c.kind == FileKind::Rust);
+        let (linted, rust_facts) = lint_rust(rust, &job);
+        outcomes.extend(linted);
+        let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+        let work = plan(others, rust_facts, &walked);
         let settings = Settings {
             project: std::sync::Arc::new(facts),
             ..job.settings.clone()
@@ -684,6 +852,9 @@ fn check(args: CheckArgs) -> i32 {
                 .with_max_len(1)
                 .flat_map_iter(|w| match w {
                     Work::File(c) => vec![(c.path.clone(), job.run(c))],
+                    Work::QueryFile(path, uses) => {
+                        vec![(path.clone(), job.run_query_file(path, uses))]
+                    }
                     Work::Chain(chain, members, wanted) => job.run_chain(chain, members, wanted),
                 })
                 .collect::<Vec<_>>()

@@ -83,12 +83,81 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
         let wanted = |p: &Path| p == path;
         return only_file(lint_chain(&chain, &members, &wanted, &load, settings));
     }
+    lint_text(text, kind, &for_path(path, settings))
+}
+
+/// The settings for the file at `path`: in the dialect its name or folders
+/// name, if any.
+fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
     match dialect_hint(path) {
         Some(dialect) if dialect != settings.dialect => {
-            lint_text(text, kind, &settings.with_dialect(dialect))
+            std::borrow::Cow::Owned(settings.with_dialect(dialect))
         }
-        _ => lint_text(text, kind, settings),
+        _ => std::borrow::Cow::Borrowed(settings),
     }
+}
+
+/// Lints a Rust file, and returns with its diagnostics the queries whose
+/// SQL is in other files (`sqlx::query_file!`), for [`lint_query_file`].
+pub fn lint_rust_file(
+    path: &Path,
+    text: &str,
+    settings: &Settings,
+) -> (Vec<Diagnostic>, Vec<crate::rust::QueryFile>) {
+    let file = crate::rust::scan(text);
+    let out = lint_rust_scan(path, &file, &[], settings);
+    (out, file.query_files)
+}
+
+/// Lints what the scan of a Rust file found, with `more` calls found by
+/// following the file's calls into other files of its crate.
+pub fn lint_rust_scan(
+    path: &Path,
+    file: &crate::rust::RsFile,
+    more: &[crate::typescript::OrmCall],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let settings = for_path(path, settings);
+    let mut out = Vec::new();
+    if let Some((range, message)) = &file.parse_error
+        && let Some(rule) = settings.rules.iter().find(|r| r.id == "parse-error")
+    {
+        let mut diag = Diagnostic::new(
+            range.clone(),
+            format!("this Rust file does not parse ({message}), so its SQL is not linted"),
+        );
+        diag.rule = rule.id;
+        diag.severity = rule.severity;
+        out.push(diag);
+    }
+    for unit in &file.units {
+        lint_unit(unit, &settings, &mut out);
+    }
+    lint_orm_calls(&file.calls, &settings, &mut out);
+    lint_orm_calls(more, &settings, &mut out);
+    sort(&mut out);
+    out
+}
+
+/// Lints a `.sql` file that Rust code runs with `sqlx::query_file!` (and
+/// its kin): `uses` are the macro calls that name it. Its SQL is read as
+/// the calls read it: a `SELECT` fetched with `fetch_one` everywhere is
+/// not unbounded.
+pub fn lint_query_file(
+    path: &Path,
+    text: &str,
+    uses: &[crate::rust::QueryFile],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let settings = for_path(path, settings);
+    let mut unit = sql_file_unit(text, FileKind::Sql);
+    unit.origin.api = uses.first().map(|u| u.api.clone());
+    unit.origin.one_row = !uses.is_empty() && uses.iter().all(|u| u.one_row);
+    unit.origin.pooled = uses.iter().any(|u| u.pooled);
+    let mut out = Vec::new();
+    lint_unit(&unit, &settings, &mut out);
+    sort(&mut out);
+    out
 }
 
 /// Lints a file's text on its own, without a path: a migration is taken as
@@ -110,27 +179,11 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
             settings,
         );
     }
-    let mut out = Vec::new();
     if kind == FileKind::Rust {
-        let file = crate::rust::scan(text);
-        if let Some((range, message)) = file.parse_error
-            && let Some(rule) = settings.rules.iter().find(|r| r.id == "parse-error")
-        {
-            let mut diag = Diagnostic::new(
-                range,
-                format!("this Rust file does not parse ({message}), so its SQL is not linted"),
-            );
-            diag.rule = rule.id;
-            diag.severity = rule.severity;
-            out.push(diag);
-        }
-        for unit in &file.units {
-            lint_unit(unit, settings, &mut out);
-        }
-        lint_orm_calls(&file.calls, settings, &mut out);
-    } else {
-        lint_unit(&sql_file_unit(text, kind), settings, &mut out);
+        return lint_rust_file(Path::new(""), text, settings).0;
     }
+    let mut out = Vec::new();
+    lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     sort(&mut out);
     out
 }

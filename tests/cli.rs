@@ -773,3 +773,107 @@ fn a_folder_named_by_sqlx_migrate_holds_migrations() {
     let (_, report) = json(dir.path(), &["--select", "create-index-non-concurrently"]);
     assert_eq!(paths_of(&report), vec!["db/schema/2_index.sql"], "{report}");
 }
+
+#[test]
+fn sql_run_by_query_file_is_linted_in_its_file_as_the_calls_fetch_it() {
+    let files: &[(&str, &[u8])] = &[
+        ("Cargo.toml", b"[package]\nname = \"api\"\n"),
+        (
+            "src/reports.rs",
+            b"pub async fn totals(pool: &sqlx::PgPool) -> sqlx::Result<Vec<Total>> {\n    sqlx::query_file_as!(Total, \"queries/totals.sql\").fetch_all(pool).await\n}\n\npub async fn latest(pool: &sqlx::PgPool) -> sqlx::Result<Invoice> {\n    sqlx::query_file_as!(Invoice, \"queries/latest.sql\").fetch_one(pool).await\n}\n\npub async fn refresh(pool: &sqlx::PgPool, ids: &[i64]) -> sqlx::Result<()> {\n    for id in ids {\n        sqlx::query_file!(\"queries/touch.sql\", id).execute(pool).await?;\n    }\n    Ok(())\n}\n",
+        ),
+        // Read with `fetch_all`: every invoice comes back.
+        ("queries/totals.sql", b"SELECT customer_id, amount\nFROM invoices;\n"),
+        // Read with `fetch_one`: one row, whatever the query says.
+        ("queries/latest.sql", b"SELECT id, amount FROM invoices ORDER BY id DESC;\n"),
+        ("queries/touch.sql", b"UPDATE invoices SET seen = now() WHERE id = $1;\n"),
+    ];
+    let dir = tree(files);
+    let (_, report) = json(dir.path(), &["--select", "unbounded-select,n-plus-one"]);
+    let found: Vec<(String, String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let path = d["path"].as_str().unwrap().to_owned();
+            let rule = d["rule"].as_str().unwrap().to_owned();
+            (path, rule, d["start"]["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "queries/totals.sql".to_owned(),
+                "unbounded-select".to_owned(),
+                1
+            ),
+            ("src/reports.rs".to_owned(), "n-plus-one".to_owned(), 11),
+        ],
+        "{report}"
+    );
+
+    // Linting only the Rust file still lints the files it runs.
+    let (_, report) = json(
+        dir.path(),
+        &["--select", "unbounded-select", "src/reports.rs"],
+    );
+    assert_eq!(paths_of(&report), vec!["queries/totals.sql"], "{report}");
+    // A query file the walk excludes stays excluded.
+    let (_, report) = json(
+        dir.path(),
+        &["--select", "unbounded-select", "--exclude", "queries/"],
+    );
+    assert_eq!(paths_of(&report), Vec::<&str>::new(), "{report}");
+}
+
+#[test]
+fn a_loop_calling_a_query_function_of_another_file_of_the_crate_is_n_plus_one() {
+    let files: &[(&str, &[u8])] = &[
+        ("Cargo.toml", b"[package]\nname = \"shop\"\n"),
+        (
+            "src/repo.rs",
+            b"pub async fn customer_by_id(pool: &sqlx::PgPool, id: i64) -> sqlx::Result<Customer> {\n    sqlx::query_as!(Customer, \"SELECT id, name FROM customers WHERE id = $1\", id)\n        .fetch_one(pool)\n        .await\n}\n\npub struct Orders { pool: sqlx::PgPool }\n\nimpl Orders {\n    pub async fn lines_of(&self, order: i64) -> sqlx::Result<Vec<Line>> {\n        sqlx::query_as!(Line, \"SELECT sku FROM order_lines WHERE order_id = $1\", order)\n            .fetch_all(&self.pool)\n            .await\n    }\n}\n\npub fn label(id: i64) -> String {\n    format!(\"customer {id}\")\n}\n",
+        ),
+        // Nothing here mentions a database: the queries are in `repo.rs`.
+        (
+            "src/jobs/invoices.rs",
+            b"use crate::repo::{self, Orders};\n\npub async fn send_all(state: &State, orders: &Orders, ids: &[i64]) {\n    for id in ids {\n        let customer = repo::customer_by_id(&state.pool, *id).await;\n        let lines = orders.lines_of(*id).await;\n        let name = repo::label(*id);\n        let seen = state.seen.get(id);\n        mail(customer, lines, name, seen);\n    }\n}\n",
+        ),
+        // A crate of its own, with a function of the same name that runs
+        // no query.
+        ("tools/Cargo.toml", b"[package]\nname = \"tools\"\n"),
+        (
+            "tools/src/main.rs",
+            b"fn customer_by_id(id: i64) -> i64 { id }\n\nfn main() {\n    for id in [1, 2, 3].iter() {\n        println!(\"{}\", customer_by_id(*id));\n    }\n}\n",
+        ),
+    ];
+    let dir = tree(files);
+    let (_, report) = json(dir.path(), &["--select", "n-plus-one"]);
+    let found: Vec<(&str, u64, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{report}");
+    assert_eq!(found[0].0, "src/jobs/invoices.rs");
+    assert_eq!(found[0].1, 5);
+    assert!(
+        found[0]
+            .2
+            .contains("`customer_by_id` runs `sqlx::query_as!`"),
+        "{}",
+        found[0].2
+    );
+    assert_eq!(found[1].1, 6);
+    assert!(found[1].2.contains("`lines_of`"), "{}", found[1].2);
+    let help = report["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(help.contains("ANY($1)"), "{help}");
+}

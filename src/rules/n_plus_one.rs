@@ -63,7 +63,12 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         (Orm::Kysely, _) => {
             "Run one query for all the items: `where('id', 'in', ids)`, or insert many rows with one `insertInto(t).values([...rows])`."
         }
-        (Orm::Sql, _) if call.method.contains("::") || call.method.ends_with('!') => {
+        (Orm::Sql, _)
+            if [Some(&call.method), call.via.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|m| m.contains("::") || m.ends_with('!')) =>
+        {
             "Run one query for all the items: bind the keys as one array (`WHERE id = ANY($1)` with `.bind(&ids[..])`), insert many rows with `UNNEST($1::bigint[], $2::text[])` or `QueryBuilder::push_values`."
         }
         (Orm::Sql, _) => {

@@ -48,6 +48,17 @@ const MACROS: &[(&str, usize)] = &[
     ("query_as_unchecked", 1),
 ];
 
+/// sqlx's macros that read their SQL from a file, and where the path
+/// argument sits.
+const FILE_MACROS: &[(&str, usize)] = &[
+    ("query_file", 0),
+    ("query_file_unchecked", 0),
+    ("query_file_scalar", 0),
+    ("query_file_scalar_unchecked", 0),
+    ("query_file_as", 1),
+    ("query_file_as_unchecked", 1),
+];
+
 /// Functions whose first argument is SQL text.
 const FUNCTIONS: &[&str] = &[
     "query",
@@ -108,14 +119,157 @@ pub fn might_touch_database(text: &str) -> bool {
     SIGNS.is_match(text)
 }
 
+/// A `query_file!` family macro: the SQL is in a file of the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryFile {
+    /// The path as written, relative to the crate root.
+    pub path: String,
+    /// The macro call in the Rust file.
+    pub range: Range<usize>,
+    pub api: String,
+    /// Whether the code reads at most one row of the result.
+    pub one_row: bool,
+    /// Whether the query runs on a connection pool.
+    pub pooled: bool,
+}
+
 /// What a Rust file sends to a database.
 #[derive(Debug, Default)]
 pub struct RsFile {
     pub units: Vec<SqlUnit>,
+    /// Queries whose SQL is in another file.
+    pub query_files: Vec<QueryFile>,
     /// The queries it runs, for the rules about calls (`n-plus-one`).
     pub calls: Vec<OrmCall>,
     /// Why `syn` could not parse it, and where.
     pub parse_error: Option<(Range<usize>, String)>,
+    /// Every function and method it defines.
+    pub functions: Vec<Function>,
+    /// Calls in loops of functions it does not define, which may run a
+    /// query in another file of the crate.
+    pub looped_calls: Vec<LoopedCall>,
+}
+
+/// A function or method a file defines.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    /// The type of the `impl` block that defines a method.
+    pub owner: Option<String>,
+    /// The query its body runs outside any loop of its own, if any.
+    pub runs: Option<String>,
+}
+
+/// A call in a loop, by the name of the function it calls.
+#[derive(Debug, Clone)]
+pub struct LoopedCall {
+    pub name: String,
+    /// The type a path call names (`User::find` calls `find` of `User`).
+    pub owner: Option<String>,
+    /// The function's name at the call.
+    pub range: Range<usize>,
+    pub each: LoopInfo,
+    /// Whether it is a method call on a value (`repo.find(id)`), which
+    /// only a name no other function of the crate has can resolve.
+    pub method: bool,
+}
+
+/// Method names so common on standard types (maps, vectors, channels,
+/// locks, builders) that a crate function of that name says nothing about
+/// a call on some value.
+const COMMON_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "iter",
+    "map",
+    "clone",
+    "contains",
+    "contains_key",
+    "extend",
+    "entry",
+    "new",
+    "default",
+    "from",
+    "into",
+    "send",
+    "recv",
+    "lock",
+    "read",
+    "write",
+    "run",
+    "call",
+    "update",
+    "find",
+    "filter",
+    "parse",
+    "build",
+    "finish",
+    "flush",
+    "next",
+    "take",
+    "append",
+    "join",
+    "split",
+    "load",
+    "save",
+    "delete",
+    "create",
+    "list",
+    "set",
+    "add",
+    "apply",
+    "handle",
+    "process",
+];
+
+/// The functions of one crate, so a call in a loop in one file can be
+/// followed into a function of another that runs a query.
+#[derive(Debug, Default)]
+pub struct CrateIndex {
+    /// Every function of the crate's parsed files by name: its owner type
+    /// and the query it runs.
+    by_name: HashMap<String, Vec<(Option<String>, Option<String>)>>,
+}
+
+impl CrateIndex {
+    pub fn add(&mut self, functions: &[Function]) {
+        for f in functions {
+            self.by_name
+                .entry(f.name.clone())
+                .or_default()
+                .push((f.owner.clone(), f.runs.clone()));
+        }
+    }
+
+    /// The query a call runs through a function of the crate. Only a
+    /// function no other of the crate shares its name with (its name and
+    /// type, when the call names the type) is taken to be the one called.
+    pub fn resolve(&self, call: &LoopedCall) -> Option<&str> {
+        let defs = self.by_name.get(&call.name)?;
+        let mut matching = defs
+            .iter()
+            .filter(|(owner, _)| call.owner.is_none() || *owner == call.owner);
+        let (_, runs) = matching.next()?;
+        if matching.next().is_some() {
+            return None;
+        }
+        runs.as_deref()
+    }
+
+    /// The names of the functions that run a query.
+    pub fn query_functions(&self) -> Vec<&str> {
+        self.by_name
+            .iter()
+            .filter(|(_, defs)| defs.iter().any(|(_, runs)| runs.is_some()))
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
 }
 
 /// Everything a Rust file sends to a database.
@@ -123,6 +277,13 @@ pub fn scan(text: &str) -> RsFile {
     if !might_touch_database(text) {
         return RsFile::default();
     }
+    scan_parsed(text)
+}
+
+/// What [`scan`] finds, also in a file that mentions no database API:
+/// such a file can still call, in a loop, a function of its crate that
+/// runs a query.
+pub fn scan_parsed(text: &str) -> RsFile {
     // What syn would skip itself: a byte order mark and a shebang line.
     let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text[skip..].starts_with("#!") && !text[skip + 2..].trim_start().starts_with('[') {
@@ -155,22 +316,36 @@ pub fn scan(text: &str) -> RsFile {
         chunked: HashSet::new(),
         loops: Vec::new(),
         exits: 0,
-        functions: HashMap::new(),
+        functions: Vec::new(),
+        owner: None,
         looped_calls: Vec::new(),
         units: Vec::new(),
+        query_files: Vec::new(),
         calls: Vec::new(),
     };
     for item in &file.items {
         scan.declare(item);
     }
     scan.visit_file(&file);
-    scan.queries_through_functions();
+    let looped_calls = scan.queries_through_functions();
     drop(file);
     proc_macro2::extra::invalidate_current_thread_spans();
+    let functions = scan
+        .functions
+        .iter()
+        .map(|(name, owner, body)| Function {
+            name: name.clone(),
+            owner: owner.clone(),
+            runs: scan.query_in(body).map(OrmCall::name),
+        })
+        .collect();
     RsFile {
         units: scan.units,
+        query_files: scan.query_files,
         calls: scan.calls,
         parse_error: None,
+        functions,
+        looped_calls,
     }
 }
 
@@ -204,9 +379,13 @@ struct Scan<'t> {
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
     /// Functions of the file by name, with their body's range.
-    functions: HashMap<String, Range<usize>>,
-    looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
+    /// Functions of the file: name, owner type, body.
+    functions: Vec<(String, Option<String>, Range<usize>)>,
+    /// The type of the `impl` block being read.
+    owner: Option<String>,
+    looped_calls: Vec<LoopedCall>,
     units: Vec<SqlUnit>,
+    query_files: Vec<QueryFile>,
     calls: Vec<OrmCall>,
 }
 
@@ -582,48 +761,76 @@ impl Scan<'_> {
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
         let mut found = unit(builder, api, runtime, fetched == Some(true));
         found.origin.pooled = self.pooled.contains(&at.start);
-        // A batch per chunk of keys. (Pages fetched per turn are in a
-        // `loop`, which `event_loop` leaves out.)
-        let each = self.current_loop().filter(|each| {
+        let batched = {
             let sql = found.text.to_ascii_lowercase();
-            !(self.chunked.contains(&each.head.start)
-                && (sql.contains("any(") || sql.contains("unnest(")))
-        });
+            sql.contains("any(") || sql.contains("unnest(")
+        };
         self.units.push(found);
-        // A query that is run where it is written.
         if fetched.is_some() {
-            self.calls.push(OrmCall {
-                orm: Orm::Sql,
-                method: api.to_owned(),
-                receiver: String::new(),
-                range: at,
-                method_name: name,
-                properties: Vec::new(),
-                chain: Vec::new(),
-                executed: true,
-                in_loop: each,
-                via: None,
-                unbounded_relations: Vec::new(),
-            });
+            self.executed(at, name, api, batched);
         }
     }
 
+    /// Records a query that is run where it is written, for the rules about
+    /// calls; `batched` when its SQL takes a list of keys.
+    fn executed(&mut self, at: Range<usize>, name: Range<usize>, api: &str, batched: bool) {
+        // A batch per chunk of keys. (Pages fetched per turn are in a
+        // `loop`, which `event_loop` leaves out.)
+        let each = self
+            .current_loop()
+            .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
+        self.calls.push(OrmCall {
+            orm: Orm::Sql,
+            method: api.to_owned(),
+            receiver: String::new(),
+            range: at,
+            method_name: name,
+            properties: Vec::new(),
+            chain: Vec::new(),
+            executed: true,
+            in_loop: each,
+            via: None,
+            unbounded_relations: Vec::new(),
+        });
+    }
+
+    /// The query a function body runs outside any loop of its own.
+    fn query_in(&self, body: &Range<usize>) -> Option<&OrmCall> {
+        self.calls.iter().find(|c| {
+            c.in_loop.is_none()
+                && c.via.is_none()
+                && c.range.start >= body.start
+                && c.range.end <= body.end
+        })
+    }
+
     /// A call, in a loop, of a function of the file whose body runs a
-    /// query (outside any loop of its own) runs that query per iteration.
-    fn queries_through_functions(&mut self) {
+    /// query runs that query per iteration. Returns the calls of functions
+    /// the file does not define (or of methods on other values), which
+    /// other files of the crate may resolve.
+    fn queries_through_functions(&mut self) -> Vec<LoopedCall> {
         let mut found = Vec::new();
-        for (name, range, each) in std::mem::take(&mut self.looped_calls) {
-            let Some(body) = self.functions.get(&name) else {
-                continue;
-            };
-            let inner = self.calls.iter().find(|c| {
-                c.in_loop.is_none() && c.range.start >= body.start && c.range.end <= body.end
-            });
-            if let Some(inner) = inner {
-                found.push(OrmCall::through(name, range, each, inner));
+        let mut unresolved = Vec::new();
+        for call in std::mem::take(&mut self.looped_calls) {
+            let body = self
+                .functions
+                .iter()
+                .rev()
+                .find(|(n, owner, _)| {
+                    *n == call.name && (call.owner.is_none() || *owner == call.owner)
+                })
+                .map(|(_, _, body)| body);
+            match body {
+                Some(body) if !call.method => {
+                    if let Some(inner) = self.query_in(body) {
+                        found.push(OrmCall::through(call.name, call.range, call.each, inner));
+                    }
+                }
+                _ => unresolved.push(call),
             }
         }
         self.calls.extend(found);
+        unresolved
     }
 
     fn parameters(&mut self, sig: &syn::Signature) {
@@ -638,7 +845,8 @@ impl Scan<'_> {
     }
 
     fn function(&mut self, name: String, block: &syn::Block, f: impl FnOnce(&mut Self)) {
-        self.functions.insert(name, self.range(block.span()));
+        let body = self.range(block.span());
+        self.functions.push((name, self.owner.clone(), body));
         let locals = self.locals.len();
         self.loops.push(None);
         f(self);
@@ -679,6 +887,16 @@ impl Scan<'_> {
 }
 
 impl<'ast> Visit<'ast> for Scan<'_> {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let owner = match &*i.self_ty {
+            syn::Type::Path(t) => Some(last_segment(&t.path)),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.owner, owner);
+        syn::visit::visit_item_impl(self, i);
+        self.owner = outer;
+    }
+
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
         self.parameters(&i.sig);
         self.function(i.sig.ident.to_string(), &i.block, |s| {
@@ -866,12 +1084,21 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             });
             return;
         }
-        if let Expr::Path(p) = &*i.receiver
-            && last_segment(&p.path) == "self"
-            && let Some(each) = self.current_loop()
+        // `self.load(id)` calls a method of the file; `repo.user(id)` may
+        // call one of another file.
+        let on_self = matches!(&*i.receiver, Expr::Path(p) if last_segment(&p.path) == "self");
+        if let Some(each) = self.current_loop()
+            && (on_self || !COMMON_METHODS.contains(&method.as_str()))
+            && !FETCHES.iter().any(|(m, _)| *m == method)
+            && !CLIENT_METHODS.iter().any(|(m, _)| *m == method)
         {
-            self.looped_calls
-                .push((method.clone(), self.range(i.method.span()), each));
+            self.looped_calls.push(LoopedCall {
+                name: method.clone(),
+                owner: on_self.then(|| self.owner.clone()).flatten(),
+                range: self.range(i.method.span()),
+                each,
+                method: !on_self,
+            });
         }
         syn::visit::visit_expr_method_call(self, i);
     }
@@ -896,9 +1123,25 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 let name = self.range(i.func.span());
                 self.query(at, name, first, &api, None);
             } else if let Some(each) = self.current_loop() {
-                let name = last_segment(&p.path);
-                self.looped_calls
-                    .push((name, self.range(i.func.span()), each));
+                // `User::find(..)`, `Self::find(..)`: a function of a type.
+                let segments = &p.path.segments;
+                let owner = segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .map(|s| s.ident.to_string())
+                    .filter(|s| s.starts_with(char::is_uppercase));
+                let owner = match owner.as_deref() {
+                    Some("Self") => self.owner.clone(),
+                    _ => owner,
+                };
+                self.looped_calls.push(LoopedCall {
+                    name: last_segment(&p.path),
+                    owner,
+                    range: self.range(i.func.span()),
+                    each,
+                    method: false,
+                });
             }
         }
         syn::visit::visit_expr_call(self, i);
@@ -920,6 +1163,35 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 let at = self.range(i.span());
                 let name = self.range(i.path.span());
                 self.query(at, name, sql, &api, None);
+                for arg in args.iter().skip(index + 1) {
+                    Visit::visit_expr(self, arg);
+                }
+            }
+            return;
+        }
+        if let Some((_, index)) = FILE_MACROS.iter().find(|(m, _)| *m == name) {
+            if let Ok(args) = i.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                && let Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(path),
+                    ..
+                })) = args.iter().nth(*index)
+            {
+                let api = format!("sqlx::{name}!");
+                let at = self.range(i.span());
+                let fetched = self.fetches.get(&at.start).copied();
+                self.query_files.push(QueryFile {
+                    path: path.value(),
+                    range: at.clone(),
+                    api: api.clone(),
+                    one_row: fetched == Some(true),
+                    pooled: self.pooled.contains(&at.start),
+                });
+                if fetched.is_some() {
+                    // The SQL is out of sight: a query per chunk is taken
+                    // to be a batch.
+                    let name = self.range(i.path.span());
+                    self.executed(at, name, &api, true);
+                }
                 for arg in args.iter().skip(index + 1) {
                     Visit::visit_expr(self, arg);
                 }

@@ -106,6 +106,18 @@ impl OrmCall {
     /// A call, in a loop, of a function whose body runs the query `via`:
     /// the function's name stands for the call.
     pub fn through(name: String, range: Range<usize>, each: LoopInfo, via: &OrmCall) -> Self {
+        Self::through_named(name, range, each, via.name(), via.orm)
+    }
+
+    /// A call, in a loop, of a function whose body runs the query named
+    /// `via` through `orm`.
+    pub fn through_named(
+        name: String,
+        range: Range<usize>,
+        each: LoopInfo,
+        via: String,
+        orm: Orm,
+    ) -> Self {
         OrmCall {
             method: name,
             receiver: String::new(),
@@ -115,8 +127,8 @@ impl OrmCall {
             chain: Vec::new(),
             executed: true,
             in_loop: Some(each),
-            via: Some(via.name()),
-            orm: via.orm,
+            via: Some(via),
+            orm,
             unbounded_relations: Vec::new(),
         }
     }
