@@ -232,9 +232,8 @@ const COMMON_METHODS: &[&str] = &[
 /// followed into a function of another that runs a query.
 #[derive(Debug, Default)]
 pub struct CrateIndex {
-    /// Every function of the crate's parsed files by name: its owner type
-    /// and the query it runs.
-    by_name: HashMap<String, Vec<(Option<String>, Option<String>)>>,
+    /// Every function of the crate's parsed files, by name.
+    by_name: HashMap<String, Vec<Function>>,
 }
 
 impl CrateIndex {
@@ -243,7 +242,7 @@ impl CrateIndex {
             self.by_name
                 .entry(f.name.clone())
                 .or_default()
-                .push((f.owner.clone(), f.runs.clone()));
+                .push(f.clone());
         }
     }
 
@@ -254,19 +253,19 @@ impl CrateIndex {
         let defs = self.by_name.get(&call.name)?;
         let mut matching = defs
             .iter()
-            .filter(|(owner, _)| call.owner.is_none() || *owner == call.owner);
-        let (_, runs) = matching.next()?;
+            .filter(|f| call.owner.is_none() || f.owner == call.owner);
+        let found = matching.next()?;
         if matching.next().is_some() {
             return None;
         }
-        runs.as_deref()
+        found.runs.as_deref()
     }
 
     /// The names of the functions that run a query.
     pub fn query_functions(&self) -> Vec<&str> {
         self.by_name
             .iter()
-            .filter(|(_, defs)| defs.iter().any(|(_, runs)| runs.is_some()))
+            .filter(|(_, defs)| defs.iter().any(|f| f.runs.is_some()))
             .map(|(name, _)| name.as_str())
             .collect()
     }
