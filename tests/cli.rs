@@ -838,7 +838,7 @@ fn a_loop_calling_a_query_function_of_another_file_of_the_crate_is_n_plus_one() 
         // Nothing here mentions a database: the queries are in `repo.rs`.
         (
             "src/jobs/invoices.rs",
-            b"use crate::repo::{self, Orders};\n\npub async fn send_all(state: &State, orders: &Orders, ids: &[i64]) {\n    for id in ids {\n        let customer = repo::customer_by_id(&state.pool, *id).await;\n        let lines = orders.lines_of(*id).await;\n        let name = repo::label(*id);\n        let seen = state.seen.get(id);\n        mail(customer, lines, name, seen);\n    }\n}\n",
+            b"use crate::repo::{self, Orders};\n\npub async fn send_all(state: &State, orders: &Orders, ids: &[i64]) {\n    for id in ids {\n        let customer = repo::customer_by_id(&state.pool, *id).await;\n        let lines = orders.lines_of(*id).await;\n        let name = repo::label(*id);\n        let seen = state.seen.get(id);\n        // A setter a derive made, not the query function of that name.\n        let draft = Draft::builder().lines_of(*id).build();\n        mail(customer, lines, name, seen, draft);\n    }\n}\n",
         ),
         // A crate of its own, with a function of the same name that runs
         // no query.

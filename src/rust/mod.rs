@@ -156,6 +156,7 @@ pub struct Function {
     pub name: String,
     /// The type of the `impl` block that defines a method.
     pub owner: Option<String>,
+    pub is_async: bool,
     /// The query its body runs outside any loop of its own, if any.
     pub runs: Option<String>,
 }
@@ -172,6 +173,8 @@ pub struct LoopedCall {
     /// Whether it is a method call on a value (`repo.find(id)`), which
     /// only a name no other function of the crate has can resolve.
     pub method: bool,
+    /// Whether its result is awaited where it is made.
+    pub awaited: bool,
 }
 
 /// Method names so common on standard types (maps, vectors, channels,
@@ -258,6 +261,12 @@ impl CrateIndex {
         if matching.next().is_some() {
             return None;
         }
+        // A method of a value that is not awaited is not an async query
+        // function: a builder's setter (`Record::builder().idx(n)`) made by
+        // a derive shares the name.
+        if call.method && found.is_async && !call.awaited {
+            return None;
+        }
         found.runs.as_deref()
     }
 
@@ -316,6 +325,7 @@ pub fn scan_parsed(text: &str) -> RsFile {
         loops: Vec::new(),
         exits: 0,
         functions: Vec::new(),
+        awaited: HashSet::new(),
         owner: None,
         looped_calls: Vec::new(),
         units: Vec::new(),
@@ -332,9 +342,10 @@ pub fn scan_parsed(text: &str) -> RsFile {
     let functions = scan
         .functions
         .iter()
-        .map(|(name, owner, body)| Function {
+        .map(|(name, owner, is_async, body)| Function {
             name: name.clone(),
             owner: owner.clone(),
+            is_async: *is_async,
             runs: scan.query_in(body).map(OrmCall::name),
         })
         .collect();
@@ -378,8 +389,10 @@ struct Scan<'t> {
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
     /// Functions of the file by name, with their body's range.
-    /// Functions of the file: name, owner type, body.
-    functions: Vec<(String, Option<String>, Range<usize>)>,
+    /// Functions of the file: name, owner type, whether async, body.
+    functions: Vec<(String, Option<String>, bool, Range<usize>)>,
+    /// The expressions awaited, by range.
+    awaited: HashSet<Range<usize>>,
     /// The type of the `impl` block being read.
     owner: Option<String>,
     looped_calls: Vec<LoopedCall>,
@@ -815,10 +828,10 @@ impl Scan<'_> {
                 .functions
                 .iter()
                 .rev()
-                .find(|(n, owner, _)| {
+                .find(|(n, owner, _, _)| {
                     *n == call.name && (call.owner.is_none() || *owner == call.owner)
                 })
-                .map(|(_, _, body)| body);
+                .map(|(_, _, _, body)| body);
             match body {
                 Some(body) if !call.method => {
                     if let Some(inner) = self.query_in(body) {
@@ -843,9 +856,13 @@ impl Scan<'_> {
         }
     }
 
-    fn function(&mut self, name: String, block: &syn::Block, f: impl FnOnce(&mut Self)) {
+    fn function(&mut self, sig: &syn::Signature, block: &syn::Block, f: impl FnOnce(&mut Self)) {
+        self.parameters(sig);
         let body = self.range(block.span());
-        self.functions.push((name, self.owner.clone(), body));
+        let name = sig.ident.to_string();
+        let is_async = sig.asyncness.is_some();
+        self.functions
+            .push((name, self.owner.clone(), is_async, body));
         let locals = self.locals.len();
         self.loops.push(None);
         f(self);
@@ -897,17 +914,17 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
-        self.parameters(&i.sig);
-        self.function(i.sig.ident.to_string(), &i.block, |s| {
-            syn::visit::visit_item_fn(s, i)
-        });
+        self.function(&i.sig, &i.block, |s| syn::visit::visit_item_fn(s, i));
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
-        self.parameters(&i.sig);
-        self.function(i.sig.ident.to_string(), &i.block, |s| {
-            syn::visit::visit_impl_item_fn(s, i)
-        });
+        self.function(&i.sig, &i.block, |s| syn::visit::visit_impl_item_fn(s, i));
+    }
+
+    fn visit_expr_await(&mut self, i: &'ast syn::ExprAwait) {
+        let base = self.range(i.base.span());
+        self.awaited.insert(base);
+        syn::visit::visit_expr_await(self, i);
     }
 
     fn visit_local(&mut self, i: &'ast syn::Local) {
@@ -1097,6 +1114,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 range: self.range(i.method.span()),
                 each,
                 method: !on_self,
+                awaited: self.awaited.contains(&self.range(i.span())),
             });
         }
         syn::visit::visit_expr_method_call(self, i);
@@ -1136,6 +1154,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 };
                 self.looped_calls.push(LoopedCall {
                     name: last_segment(&p.path),
+                    awaited: self.awaited.contains(&self.range(i.span())),
                     owner,
                     range: self.range(i.func.span()),
                     each,
