@@ -318,6 +318,8 @@ pub fn scan_parsed(text: &str) -> RsFile {
         imported: HashMap::new(),
         locals: Vec::new(),
         builders: HashSet::new(),
+        assembling: HashMap::new(),
+        chain_done: HashSet::new(),
         shaped: HashSet::new(),
         fetches: HashMap::new(),
         pooled: HashSet::new(),
@@ -373,6 +375,11 @@ struct Scan<'t> {
     locals: Vec<(String, Expr)>,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
+    /// The SQL `QueryBuilder` locals assemble, by local name (a
+    /// `separated` helper shares its builder's).
+    assembling: HashMap<String, Assembly>,
+    /// Method calls of a builder chain already read with the chain.
+    chain_done: HashSet<Range<usize>>,
     /// Locals built from literals alone, such as a list of placeholders
     /// (`["?"].repeat(n).join(",")`, `(1..=n).map(|i| format!("${i}"))`).
     shaped: HashSet<String>,
@@ -399,6 +406,16 @@ struct Scan<'t> {
     units: Vec<SqlUnit>,
     query_files: Vec<QueryFile>,
     calls: Vec<OrmCall>,
+}
+
+/// The SQL a `QueryBuilder` assembles, push by push, in the order of the
+/// code: every branch's pushes, as if each condition held.
+struct Assembly {
+    builder: UnitBuilder,
+    /// The builder's name, for the local a `separated` helper is bound to.
+    of: String,
+    /// Whether a push pasted text built at run time.
+    runtime: bool,
 }
 
 /// The unit a builder made, sent through `api`.
@@ -806,6 +823,100 @@ impl Scan<'_> {
         });
     }
 
+    /// Reads a chain of calls on a `QueryBuilder` local, innermost first
+    /// (`qb.push(" AND a = ").push_bind(a)`), into the SQL it assembles;
+    /// `build()` and its kin send it.
+    fn assemble(&mut self, outer: &syn::ExprMethodCall) {
+        let mut links = vec![outer];
+        let mut root = &*outer.receiver;
+        while let Expr::MethodCall(m) = root {
+            links.push(m);
+            root = &m.receiver;
+        }
+        let Expr::Path(p) = root else { return };
+        let local = last_segment(&p.path);
+        let Some(of) = self.assembling.get(&local).map(|a| a.of.clone()) else {
+            return;
+        };
+        let Some(mut assembly) = self.assembling.remove(&of) else {
+            return;
+        };
+        for link in links.iter().rev() {
+            self.chain_done.insert(self.range(link.span()));
+            let host = self.range(link.span());
+            let arg = link.args.first();
+            // What a push pastes is read at the push (`interpolated-sql`).
+            let kept = assembly.builder.interpolations.len();
+            match link.method.to_string().as_str() {
+                "push" | "push_unseparated" => {
+                    let Some(arg) = arg else { continue };
+                    let before = assembly.builder.text.len();
+                    let b = &mut assembly.builder;
+                    if !self.sql_of(arg, b, &mut assembly.runtime, 0) {
+                        // Text from elsewhere; `interpolated-sql` reads
+                        // the push itself.
+                        b.text.truncate(before);
+                        b.placeholder(self.range(arg.span()), false, false);
+                    }
+                }
+                "push_bind" | "push_bind_unseparated" => {
+                    let Some(arg) = arg else { continue };
+                    assembly
+                        .builder
+                        .placeholder(self.range(arg.span()), true, false);
+                }
+                "push_values" | "push_tuples" => {
+                    let keyword = if link.method == "push_values" {
+                        " VALUES "
+                    } else {
+                        " "
+                    };
+                    assembly.builder.opaque(format!("{keyword}($1)"), host);
+                }
+                "build" | "build_query_as" | "build_query_scalar" => {
+                    let name = self.range(link.method.span());
+                    let at = self.range(root.span()).start;
+                    let sql = &assembly.builder.text;
+                    // Pushes from branches that exclude each other can
+                    // make text no database would be sent: nothing to read.
+                    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+                    if assembly.builder.is_statement()
+                        && sqlparser::parser::Parser::parse_sql(&dialect, sql).is_ok()
+                    {
+                        let fetched = self.fetches.get(&at).copied();
+                        let b = &assembly.builder;
+                        let copy = UnitBuilder {
+                            text: b.text.clone(),
+                            segments: b.segments.clone(),
+                            opaque: b.opaque.clone(),
+                            interpolations: b.interpolations.clone(),
+                            parameters: b.parameters,
+                        };
+                        let mut found = unit(
+                            copy,
+                            "QueryBuilder",
+                            assembly.runtime,
+                            fetched == Some(true),
+                        );
+                        found.origin.pooled = self.pooled.contains(&at);
+                        let lower = found.text.to_ascii_lowercase();
+                        let batched = lower.contains("any(")
+                            || lower.contains("unnest(")
+                            || lower.contains(" values ($1)");
+                        self.units.push(found);
+                        if fetched.is_some() {
+                            self.executed(host.clone(), name, "QueryBuilder::build", batched);
+                        }
+                    }
+                }
+                "reset" => assembly.builder = UnitBuilder::default(),
+                _ => {}
+            }
+            assembly.builder.interpolations.truncate(kept);
+        }
+        self.assembling.insert(of, assembly);
+    }
+
     /// The query a function body runs outside any loop of its own.
     fn query_in(&self, body: &Range<usize>) -> Option<&OrmCall> {
         self.calls.iter().find(|c| {
@@ -864,9 +975,11 @@ impl Scan<'_> {
         self.functions
             .push((name, self.owner.clone(), is_async, body));
         let locals = self.locals.len();
+        let assembling = std::mem::take(&mut self.assembling);
         self.loops.push(None);
         f(self);
         self.loops.pop();
+        self.assembling = assembling;
         self.locals.truncate(locals);
     }
 
@@ -956,10 +1069,49 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             {
                 self.shaped.insert(ident.to_string());
             }
-            let built = matches!(&*init.expr, Expr::Call(c)
-                if matches!(&*c.func, Expr::Path(p) if p.path.segments.iter().any(|s| s.ident == "QueryBuilder")));
-            if built || typed_builder {
+            let built = match &*init.expr {
+                Expr::Call(c)
+                    if matches!(&*c.func, Expr::Path(p)
+                        if p.path.segments.iter().any(|s| s.ident == "QueryBuilder")) =>
+                {
+                    Some(c)
+                }
+                _ => None,
+            };
+            if built.is_some() || typed_builder {
                 self.builders.insert(ident.to_string());
+            }
+            let name = ident.to_string();
+            if let Some(first) = built.and_then(|c| c.args.first()) {
+                let mut builder = UnitBuilder::default();
+                let mut runtime = false;
+                if self.sql_of(first, &mut builder, &mut runtime, 0) {
+                    let of = name.clone();
+                    let assembly = Assembly {
+                        builder,
+                        of,
+                        runtime,
+                    };
+                    self.assembling.insert(name, assembly);
+                }
+            } else if let Expr::MethodCall(m) = &*init.expr
+                && m.method == "separated"
+                && let Expr::Path(p) = &*m.receiver
+                && self.assembling.contains_key(&last_segment(&p.path))
+            {
+                // `let mut list = qb.separated(", ");`: pushes on `list`
+                // go to `qb`.
+                let of = last_segment(&p.path);
+                self.assembling.insert(
+                    name,
+                    Assembly {
+                        builder: UnitBuilder::default(),
+                        of,
+                        runtime: false,
+                    },
+                );
+            } else {
+                self.assembling.remove(&name);
             }
         }
     }
@@ -1068,6 +1220,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             let at = self.range(i.span());
             let name = self.range(i.method.span());
             self.query(at, name, first, &format!(".{method}"), Some(*one));
+        }
+        if !self.chain_done.contains(&self.range(i.span())) {
+            self.assemble(i);
         }
         // `QueryBuilder::push` of text built at run time.
         if method == "push"
