@@ -1408,6 +1408,19 @@ mod tests {
     }
 
     #[test]
+    fn literals_joined_with_plus_map_each_piece_back() {
+        let src = "fn f() {\n    sqlx::query!(\"SELECT id \"\n        + \"FROM ünï \" + r\"WHERE x = $1\", x).fetch_all(&p);\n}\n";
+        let file = scan(src);
+        let unit = &file.units[0];
+        assert_eq!(unit.text, "SELECT id FROM ünï WHERE x = $1");
+        assert!(!unit.origin.assembled_at_runtime);
+        assert_eq!(host(src, unit, "ünï"), "ünï");
+        assert_eq!(host(src, unit, "WHERE"), "WHERE");
+        // A range across two literals spans the `+` between them.
+        assert_eq!(host(src, unit, "id FROM"), "id \"\n        + \"FROM");
+    }
+
+    #[test]
     fn format_holes_stand_for_their_arguments() {
         let src = "const T: &str = \"t\";\nfn f(c: &str, id: i64) { let s = format!(\"SELECT {c}, {{x}} FROM {} WHERE id = {}\", T, id); sqlx::query(&s); }\n";
         let file = scan(src);
