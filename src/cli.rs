@@ -101,6 +101,47 @@ struct CheckArgs {
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     no_color: bool,
+    /// Apply the safe fixes, writing the files; report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// With `--fix` or `--diff`, apply unsafe fixes too (they may change
+    /// what the code does: read each rule's doc).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print, as a unified diff, what `--fix` would change, and write
+    /// nothing. Exits 1 if there is a change.
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
+}
+
+impl CheckArgs {
+    fn fix_mode(&self) -> Option<crate::fix::Mode> {
+        use crate::fix::Mode;
+        (self.fix || self.diff).then_some(if self.unsafe_fixes {
+            Mode::Unsafe
+        } else {
+            Mode::Safe
+        })
+    }
+}
+
+/// How a file is linted again while it is fixed.
+#[derive(Clone)]
+enum Host {
+    File(FileKind),
+    /// A `.sql` file that `query_file!` runs, read the way those calls do.
+    QueryFile(Vec<crate::rust::QueryFile>),
+}
+
+/// What fixing one file came to.
+enum FixOutcome {
+    /// No fix applied.
+    Unchanged,
+    Fixed {
+        report: FileReport,
+        applied: usize,
+        diff: Option<String>,
+    },
 }
 
 pub fn main() -> i32 {
@@ -312,6 +353,77 @@ impl Job<'_> {
                 (file.clone(), outcome)
             })
             .collect()
+    }
+
+    fn lint_host(
+        &self,
+        path: &Path,
+        text: &str,
+        host: &Host,
+    ) -> Vec<crate::diagnostic::Diagnostic> {
+        match host {
+            Host::File(kind) => lint::lint_file(path, text, *kind, self.settings),
+            Host::QueryFile(uses) => lint::lint_query_file(path, text, uses, self.settings),
+        }
+    }
+
+    /// Fixes one file: applies its fixes, checks the result still parses,
+    /// and writes it (or, with `diff`, only shows the change). Problems
+    /// that leave the file alone come back as warnings.
+    fn fix_file(
+        &self,
+        path: &Path,
+        host: &Host,
+        mode: crate::fix::Mode,
+        diff: bool,
+        warnings: &mut Vec<String>,
+    ) -> FixOutcome {
+        let shown = self.display_path(path);
+        let original = match self.read(path) {
+            Ok(text) => text,
+            Err(reason) => {
+                warnings.push(format!("{shown} {reason}"));
+                return FixOutcome::Unchanged;
+            }
+        };
+        let kind = match host {
+            Host::File(kind) => *kind,
+            Host::QueryFile(_) => FileKind::Sql,
+        };
+        let fixed = crate::fix::fix(
+            &original,
+            mode,
+            |text| self.lint_host(path, text, host),
+            |text| lint::syntax_errors(path, text, kind, self.settings),
+        );
+        for (rule, title) in &fixed.rejected {
+            warnings.push(format!(
+                "{shown}: the `{rule}` fix \"{title}\" would leave the file unparseable, so it was not applied; this is a bug in querylint, please report it"
+            ));
+        }
+        if fixed.unfinished {
+            warnings.push(format!(
+                "{shown}: fixes still applied after {} passes; run again to apply the rest",
+                crate::fix::MAX_PASSES
+            ));
+        }
+        if fixed.applied == 0 || fixed.text == original {
+            return FixOutcome::Unchanged;
+        }
+        let diff = if diff {
+            Some(unified_diff(&shown, &original, &fixed.text))
+        } else {
+            if let Err(reason) = write_fixed(path, &original, &fixed.text) {
+                warnings.push(format!("{shown} {reason}"));
+                return FixOutcome::Unchanged;
+            }
+            None
+        };
+        FixOutcome::Fixed {
+            report: self.report(path, &fixed.text, fixed.remaining),
+            applied: fixed.applied,
+            diff,
+        }
     }
 
     fn run_query_file(&self, path: &Path, uses: &[crate::rust::QueryFile]) -> Outcome {
@@ -793,6 +905,8 @@ fn check(args: CheckArgs) -> i32 {
     };
 
     let mut warnings = Vec::new();
+    let mut summary = Summary::default();
+    let mut diffs = String::new();
     let outcomes: Vec<Outcome> = if let Some(name) = &args.stdin_filename {
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
@@ -802,6 +916,9 @@ fn check(args: CheckArgs) -> i32 {
         let path = job.display_path(name);
         let kind = discover::classify(name).unwrap_or(FileKind::Sql);
         match lint::decode(bytes) {
+            Ok(text) if kind.is_supported() && args.fix_mode().is_some() => {
+                return fix_stdin(&job, name, &text, kind, &args);
+            }
             Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(name, &text, kind))],
             Ok(_) => vec![Outcome::Skipped {
                 path,
@@ -826,6 +943,11 @@ fn check(args: CheckArgs) -> i32 {
         // What other files say, so an import of `db` from `./lib/db`
         // resolves and `include: { posts: true }` is known to load many.
         let mut facts = run_parallel(|| project_facts(&found.files, &job));
+        let mut hosts: std::collections::HashMap<PathBuf, Host> = found
+            .files
+            .iter()
+            .map(|c| (c.path.clone(), Host::File(c.kind)))
+            .collect();
         let (scripts, others): (Vec<_>, Vec<_>) = found
             .files
             .into_iter()
@@ -838,6 +960,21 @@ fn check(args: CheckArgs) -> i32 {
         outcomes.extend(linted);
         let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
         let work = plan(others, rust_facts, &walked);
+        for w in &work {
+            match w {
+                Work::File(c) => {
+                    hosts.insert(c.path.clone(), Host::File(c.kind));
+                }
+                Work::QueryFile(path, uses) => {
+                    hosts.insert(path.clone(), Host::QueryFile(uses.clone()));
+                }
+                Work::Chain(_, _, wanted) => {
+                    for path in wanted {
+                        hosts.insert(path.clone(), Host::File(FileKind::MigrationSql));
+                    }
+                }
+            }
+        }
         let settings = Settings {
             project: std::sync::Arc::new(facts),
             ..job.settings.clone()
@@ -860,10 +997,45 @@ fn check(args: CheckArgs) -> i32 {
                 .collect::<Vec<_>>()
         }));
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(mode) = args.fix_mode() {
+            let fixed: Vec<(usize, FixOutcome, Vec<String>)> = run_parallel(|| {
+                outcomes
+                    .par_iter()
+                    .enumerate()
+                    .with_max_len(1)
+                    .filter(|(_, (path, outcome))| {
+                        let fixable = |r: &FileReport| {
+                            r.diagnostics
+                                .iter()
+                                .any(|d| d.diag.fix.as_ref().is_some_and(|f| mode.applies(f)))
+                        };
+                        hosts.contains_key(path)
+                            && matches!(outcome, Outcome::Linted(r) if fixable(r))
+                    })
+                    .map(|(i, (path, _))| {
+                        let mut notes = Vec::new();
+                        let done = job.fix_file(path, &hosts[path], mode, args.diff, &mut notes);
+                        (i, done, notes)
+                    })
+                    .collect()
+            });
+            for (i, done, notes) in fixed {
+                warnings.extend(notes);
+                if let FixOutcome::Fixed {
+                    report,
+                    applied,
+                    diff,
+                } = done
+                {
+                    summary.fixed += applied;
+                    diffs.push_str(diff.as_deref().unwrap_or(""));
+                    outcomes[i].1 = Outcome::Linted(report);
+                }
+            }
+        }
         outcomes.into_iter().map(|(_, o)| o).collect()
     };
 
-    let mut summary = Summary::default();
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
@@ -883,6 +1055,26 @@ fn check(args: CheckArgs) -> i32 {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
+    if args.diff {
+        print_out(&diffs);
+        let n = summary.fixed;
+        if n > 0 {
+            eprintln!(
+                "{} would be fixed; run with --fix{} to apply.",
+                report::human::plural(n, "finding"),
+                if args.unsafe_fixes {
+                    " --unsafe-fixes"
+                } else {
+                    ""
+                }
+            );
+        }
+        return if diffs.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_FINDINGS
+        };
+    }
     let text = match args.format {
         Format::Human => {
             let mut text: String = reports
@@ -900,6 +1092,84 @@ fn check(args: CheckArgs) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// `--fix` or `--diff` on standard input: the fixed text (or the diff) goes
+/// to standard output, the findings that remain to standard error.
+fn fix_stdin(job: &Job, name: &Path, text: &str, kind: FileKind, args: &CheckArgs) -> i32 {
+    let mode = args.fix_mode().unwrap_or(crate::fix::Mode::Safe);
+    let host = Host::File(kind);
+    let fixed = crate::fix::fix(
+        text,
+        mode,
+        |t| job.lint_host(name, t, &host),
+        |t| lint::syntax_errors(name, t, kind, job.settings),
+    );
+    let shown = job.display_path(name);
+    for (rule, title) in &fixed.rejected {
+        eprintln!(
+            "warning: {shown}: the `{rule}` fix \"{title}\" would leave the text unparseable, so it was not applied; this is a bug in querylint, please report it"
+        );
+    }
+    if args.diff {
+        if fixed.text == text {
+            return EXIT_CLEAN;
+        }
+        print_out(&unified_diff(&shown, text, &fixed.text));
+        return EXIT_FINDINGS;
+    }
+    print_out(&fixed.text);
+    let remaining = fixed
+        .remaining
+        .iter()
+        .filter(|d| d.severity != crate::diagnostic::Severity::Info)
+        .count();
+    eprintln!(
+        "Fixed {}; {} remaining.",
+        report::human::plural(fixed.applied, "finding"),
+        remaining
+    );
+    if remaining > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// A unified diff of a file's text before and after its fixes.
+fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// Writes a fixed file in its place: a temporary file in the same folder,
+/// with the original's permissions, renamed over it. A read-only file, or
+/// one whose content changed since it was read, is left alone.
+fn write_fixed(path: &Path, original: &str, fixed: &str) -> Result<(), String> {
+    let target = std::fs::canonicalize(path).map_err(|e| format!("cannot be fixed ({e})"))?;
+    let meta = std::fs::metadata(&target).map_err(|e| format!("cannot be fixed ({e})"))?;
+    if meta.permissions().readonly() {
+        return Err("is read-only, so its fixes were not written".to_owned());
+    }
+    let now = std::fs::read(&target).map_err(|e| format!("cannot be fixed ({e})"))?;
+    if now != original.as_bytes() {
+        return Err("changed on disk while it was being fixed, so it was left alone".to_owned());
+    }
+    let folder = target.parent().unwrap_or(Path::new("."));
+    let write = || -> std::io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".querylint-fix-")
+            .tempfile_in(folder)?;
+        tmp.write_all(fixed.as_bytes())?;
+        tmp.as_file().set_permissions(meta.permissions())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&target).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|e| format!("could not be written ({e}); it is unchanged"))
 }
 
 /// Runs `f` on a thread pool whose threads have room for deeply nested SQL.

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod extract;
+pub mod fix;
 pub mod lint;
 pub mod migrate;
 pub mod parse;

@@ -97,6 +97,25 @@ fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Set
     }
 }
 
+/// How many syntax errors a file's text has: statements that do not parse
+/// in its SQL, and the host language's own (a Rust file `syn` cannot parse,
+/// error nodes in a TypeScript tree). The fix engine keeps a fix only if it
+/// adds none.
+pub fn syntax_errors(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> usize {
+    let Some(rule) = RULES.iter().copied().find(|r| r.id == "parse-error") else {
+        return 0;
+    };
+    let only = Settings {
+        rules: vec![rule],
+        ..settings.clone()
+    };
+    let host = match kind {
+        FileKind::TypeScript | FileKind::Tsx => crate::typescript::syntax_errors(text, kind),
+        _ => 0,
+    };
+    host + lint_file(path, text, kind, &only).len()
+}
+
 /// Lints a Rust file, and returns with its diagnostics the queries whose
 /// SQL is in other files (`sqlx::query_file!`), for [`lint_query_file`].
 pub fn lint_rust_file(

@@ -171,6 +171,32 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
 
 /// The closing line of a human report.
 pub fn render_summary(summary: &Summary) -> String {
+    let mut out = String::new();
+    if summary.fixed > 0 {
+        out.push_str(&format!(
+            "Fixed {}; {} remaining.\n",
+            plural(summary.fixed, "finding"),
+            summary.total()
+        ));
+    }
+    out.push_str(&render_counts(summary));
+    if summary.fixable > 0 {
+        out.push_str(&format!(
+            "{} can be fixed with `--fix`.\n",
+            plural(summary.fixable, "finding")
+        ));
+    }
+    if summary.unsafe_fixable > 0 {
+        let more = if summary.fixable > 0 { " more" } else { "" };
+        out.push_str(&format!(
+            "{}{more} can be fixed with `--fix --unsafe-fixes` (review each change: such fixes can change what the code does).\n",
+            plural(summary.unsafe_fixable, "finding")
+        ));
+    }
+    out
+}
+
+fn render_counts(summary: &Summary) -> String {
     let files = plural(summary.files_linted, "file");
     if summary.total() == 0 {
         return format!("All checks passed: no problems in {files}.\n");
@@ -192,7 +218,7 @@ pub fn render_summary(summary: &Summary) -> String {
     )
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {

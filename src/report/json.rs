@@ -69,6 +69,8 @@ struct JsonSummary<'a> {
     warnings: usize,
     infos: usize,
     by_rule: &'a BTreeMap<&'static str, usize>,
+    /// Findings `--fix` fixed in this run.
+    fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -131,6 +133,7 @@ pub fn render(files: &[FileReport], summary: &Summary) -> String {
             warnings: summary.warnings,
             infos: summary.infos,
             by_rule: &summary.by_rule,
+            fixed: summary.fixed,
         },
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

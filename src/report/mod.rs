@@ -65,6 +65,12 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub by_rule: BTreeMap<&'static str, usize>,
+    /// Findings that `--fix` fixed.
+    pub fixed: usize,
+    /// Findings that remain with a fix `--fix` would apply, and with one
+    /// only `--unsafe-fixes` would.
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
 }
 
 impl Summary {
@@ -75,6 +81,11 @@ impl Summary {
             Severity::Info => self.infos += 1,
         }
         *self.by_rule.entry(diag.rule).or_default() += 1;
+        match diag.fix.as_ref().map(|f| f.safety) {
+            Some(crate::diagnostic::FixSafety::Safe) => self.fixable += 1,
+            Some(crate::diagnostic::FixSafety::Unsafe) => self.unsafe_fixable += 1,
+            _ => {}
+        }
     }
 
     pub fn total(&self) -> usize {

@@ -441,6 +441,34 @@ pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
     }
 }
 
+/// How many syntax errors tree-sitter finds in a file: error and missing
+/// nodes. A file it cannot parse at all counts as one.
+pub fn syntax_errors(text: &str, kind: FileKind) -> usize {
+    let Some(tree) = parse(text, kind) else {
+        return 1;
+    };
+    if !tree.root_node().has_error() {
+        return 0;
+    }
+    let mut count = 0;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        // Into a subtree only where an error lies.
+        if node.has_error() && !node.is_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return count;
+            }
+        }
+    }
+}
+
 fn parse(text: &str, kind: FileKind) -> Option<Tree> {
     let mut parser = Parser::new();
     let language = if kind == FileKind::Tsx {
