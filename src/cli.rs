@@ -1138,11 +1138,15 @@ fn fix_stdin(job: &Job, name: &Path, text: &str, kind: FileKind, args: &CheckArg
 
 /// A unified diff of a file's text before and after its fixes.
 fn unified_diff(path: &str, before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
+    let mut diff = similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+        .to_string();
+    if !diff.is_empty() && !diff.ends_with('\n') {
+        diff.push('\n');
+    }
+    diff
 }
 
 /// Writes a fixed file in its place: a temporary file in the same folder,

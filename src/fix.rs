@@ -250,9 +250,8 @@ mod tests {
     #[test]
     fn a_fix_that_never_settles_stops_after_the_last_pass() {
         // Each pass makes another finding.
-        let lint = |text: &str| {
-            vec![Diagnostic::new(0..0, "grow").fix(replace(0..0, "+", FixSafety::Safe))]
-        };
+        let lint =
+            |_: &str| vec![Diagnostic::new(0..0, "grow").fix(replace(0..0, "+", FixSafety::Safe))];
         let out = fix("", Mode::Safe, lint, |_| 0);
         assert_eq!(out.text, "+".repeat(MAX_PASSES));
         assert!(out.unfinished);

@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/add-column-not-null-without-default.md"),
+    fix: None,
     check,
 };
 

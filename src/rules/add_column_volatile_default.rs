@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/add-column-volatile-default.md"),
+    fix: None,
     check,
 };
 

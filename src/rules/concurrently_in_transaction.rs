@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/concurrently-in-transaction.md"),
+    fix: None,
     check,
 };
 

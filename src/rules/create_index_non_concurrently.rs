@@ -3,9 +3,9 @@
 
 use sqlparser::ast::Statement;
 
-use super::helpers::{shown, without_transaction};
+use super::helpers::{concurrently_fix, shown, without_transaction};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
     id: "create-index-non-concurrently",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/create-index-non-concurrently.md"),
+    fix: Some(FixSafety::Safe),
     check,
 };
 
@@ -29,17 +30,19 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let range = super::helpers::head(ctx, &ci.table_name);
     let unique = if ci.unique { "UNIQUE " } else { "" };
-    out.push(
-        Diagnostic::new(
-            range,
-            format!(
-                "`CREATE {unique}INDEX` on `{}` blocks every write to the table (SHARE lock) until the index is built",
-                shown(&ci.table_name)
-            ),
-        )
-        .help(format!(
-            "Use `CREATE {unique}INDEX CONCURRENTLY`, which lets writes go on. It cannot run inside a transaction: {}.",
-            without_transaction(m.file.tool)
-        )),
-    );
+    let mut diag = Diagnostic::new(
+        range,
+        format!(
+            "`CREATE {unique}INDEX` on `{}` blocks every write to the table (SHARE lock) until the index is built",
+            shown(&ci.table_name)
+        ),
+    )
+    .help(format!(
+        "Use `CREATE {unique}INDEX CONCURRENTLY`, which lets writes go on. It cannot run inside a transaction: {}.",
+        without_transaction(m.file.tool)
+    ));
+    if let Some(fix) = concurrently_fix(ctx, &m, &format!("CREATE {unique}INDEX")) {
+        diag = diag.fix(fix);
+    }
+    out.push(diag);
 }

@@ -4,9 +4,9 @@
 use sqlparser::ast::{ObjectType, Statement};
 use sqlparser::keywords::Keyword;
 
-use super::helpers::{has_keyword, without_transaction};
+use super::helpers::{concurrently_fix, has_keyword, without_transaction};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
     id: "drop-index-non-concurrently",
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/drop-index-non-concurrently.md"),
+    fix: Some(FixSafety::Safe),
     check,
 };
 
@@ -24,6 +25,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         Some(Statement::Drop {
             object_type: ObjectType::Index,
             names,
+            cascade,
             ..
         }),
     ) = (ctx.migration, &ctx.stmt.ast)
@@ -45,14 +47,20 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         Some(last) => super::helpers::head(ctx, last),
         None => ctx.first_token(),
     };
-    out.push(
-        Diagnostic::new(
-            range,
-            "`DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes wait, behind any long-running query",
-        )
-        .help(format!(
-            "Use `DROP INDEX CONCURRENTLY`, which waits for running queries instead of blocking new ones. It cannot run inside a transaction: {}.",
-            without_transaction(m.file.tool)
-        )),
-    );
+    let mut diag = Diagnostic::new(
+        range,
+        "`DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes wait, behind any long-running query",
+    )
+    .help(format!(
+        "Use `DROP INDEX CONCURRENTLY`, which waits for running queries instead of blocking new ones. It cannot run inside a transaction: {}.",
+        without_transaction(m.file.tool)
+    ));
+    // `CONCURRENTLY` drops one index, without `CASCADE`.
+    if names.len() == 1
+        && !cascade
+        && let Some(fix) = concurrently_fix(ctx, &m, "DROP INDEX")
+    {
+        diag = diag.fix(fix);
+    }
+    out.push(diag);
 }

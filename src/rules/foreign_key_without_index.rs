@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/foreign-key-without-index.md"),
+    fix: None,
     check,
 };
 

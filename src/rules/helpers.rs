@@ -271,3 +271,55 @@ fn without_transaction_note(tool: Tool) -> &'static str {
         _ => "",
     }
 }
+
+/// The fix that writes `CONCURRENTLY` after the statement's `INDEX`
+/// keyword (`CREATE UNIQUE INDEX`, `DROP INDEX`). Safe where the statement
+/// runs outside a transaction. Inside one the fix is unsafe: `CONCURRENTLY`
+/// fails there, so a sqlx migration also gets `-- no-transaction` as its
+/// first line, which makes its other statements run one by one; other
+/// tools need the change their doc names (see [`without_transaction`]).
+pub fn concurrently_fix(
+    ctx: &StatementContext<'_>,
+    m: &MigrationState<'_>,
+    verb: &str,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::diagnostic::{Edit, Fix, FixSafety};
+    let index = ctx
+        .tokens()
+        .iter()
+        .take(4)
+        .find(|t| t.is_keyword(Keyword::INDEX))?;
+    let at = index.range.end;
+    let mut edits = vec![Edit {
+        range: at..at,
+        content: " CONCURRENTLY".to_owned(),
+    }];
+    if !m.in_transaction() {
+        return Some(Fix {
+            title: format!("Write `{verb} CONCURRENTLY`"),
+            safety: FixSafety::Safe,
+            edits,
+        });
+    }
+    let wrapped_by_sqlx =
+        m.file.tool == Tool::Sqlx && m.file.tx_mode == TxMode::Wrapped && !m.in_do_block;
+    let title = if wrapped_by_sqlx {
+        edits.push(Edit {
+            range: 0..0,
+            content: "-- no-transaction\n".to_owned(),
+        });
+        format!(
+            "Write `{verb} CONCURRENTLY` and make the migration `-- no-transaction` (its statements no longer run as one transaction)"
+        )
+    } else {
+        format!(
+            "Write `{verb} CONCURRENTLY` (it fails inside a transaction: {})",
+            without_transaction(m.file.tool)
+        )
+    };
+    Some(Fix {
+        title,
+        safety: FixSafety::Unsafe,
+        edits,
+    })
+}

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/int-primary-key.md"),
+    fix: None,
     check,
 };
 

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/interpolated-set.md"),
+    fix: None,
     check,
 };
 

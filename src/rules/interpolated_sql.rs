@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/interpolated-sql.md"),
+    fix: None,
     check,
 };
 

@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/leading-wildcard-like.md"),
+    fix: None,
     check,
 };
 

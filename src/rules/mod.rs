@@ -185,6 +185,9 @@ pub struct Rule {
     pub scope: Scope,
     /// The rule's markdown doc, `rules/<id>.md`.
     pub doc: &'static str,
+    /// The safest fix the rule offers, if it offers any: `Safe` if some of
+    /// its findings get a fix `--fix` applies.
+    pub fix: Option<crate::diagnostic::FixSafety>,
     pub check: CheckFn,
 }
 

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/n-plus-one.md"),
+    fix: None,
     check,
 };
 

@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::All,
     doc: include_str!("../../rules/not-in-subquery.md"),
+    fix: None,
     check,
 };
 

@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::All,
     doc: include_str!("../../rules/null-comparison.md"),
+    fix: Some(FixSafety::Unsafe),
     check,
 };
 
@@ -53,8 +54,19 @@ fn replacement(negated: bool) -> &'static str {
     if negated { "IS NOT NULL" } else { "IS NULL" }
 }
 
+/// `IS [NOT] NULL` to replace the comparison at `range`, with a space
+/// before it where the text before would run into it (`a=NULL`).
+fn replacing(ctx: &StatementContext<'_>, range: &std::ops::Range<usize>, negated: bool) -> String {
+    let glued = ctx.unit.text[..range.start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| !c.is_whitespace() && c != '(');
+    let space = if glued { " " } else { "" };
+    format!("{space}{}", replacement(negated))
+}
+
 fn fix(negated: bool, edits: Vec<Edit>) -> Fix {
-    let op = if negated { "<> NULL" } else { "= NULL" };
+    let op = if negated { "<>`/`!= NULL" } else { "= NULL" };
     Fix {
         title: format!("Replace `{op}` with `{}`", replacement(negated)),
         safety: FixSafety::Unsafe,
@@ -96,7 +108,7 @@ fn report(
         let range = op.start..null_range.end;
         let edits = vec![Edit {
             range: range.clone(),
-            content: replacement(negated).to_owned(),
+            content: replacing(ctx, &range, negated),
         }];
         (range, Some(edits))
     } else {
@@ -146,8 +158,8 @@ fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 .fix(fix(
                     negated,
                     vec![Edit {
+                        content: replacing(ctx, &range, negated),
                         range,
-                        content: replacement(negated).to_owned(),
                     }],
                 )),
         );

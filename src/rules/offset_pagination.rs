@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/offset-pagination.md"),
+    fix: None,
     check,
 };
 

@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/order-by-random.md"),
+    fix: None,
     check,
 };
 

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::All,
     doc: include_str!("../../rules/parse-error.md"),
+    fix: None,
     check,
 };
 

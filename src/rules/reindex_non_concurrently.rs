@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/reindex-non-concurrently.md"),
+    fix: None,
     check,
 };
 

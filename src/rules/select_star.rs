@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     default_enabled: false,
     scope: Scope::Application,
     doc: include_str!("../../rules/select-star.md"),
+    fix: None,
     check,
 };
 

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/session-level-set.md"),
+    fix: None,
     check,
 };
 

@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/set-not-null.md"),
+    fix: None,
     check,
 };
 

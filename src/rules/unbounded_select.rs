@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/unbounded-select.md"),
+    fix: None,
     check,
 };
 

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/update-without-where.md"),
+    fix: None,
     check,
 };
 

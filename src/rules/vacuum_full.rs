@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/vacuum-full.md"),
+    fix: None,
     check,
 };
 
