@@ -89,6 +89,10 @@ struct CheckArgs {
     /// Report a literal `OFFSET` above this many rows.
     #[arg(long, value_name = "ROWS", default_value_t = RuleOptions::default().offset_threshold)]
     offset_threshold: u64,
+    /// The `lock_timeout` that the `missing-lock-timeout` fix sets.
+    #[arg(long, value_name = "DURATION", default_value_t = RuleOptions::default().lock_timeout,
+          value_parser = parse_duration)]
+    lock_timeout: String,
     /// The PostgreSQL major version migrations run on; some rules depend on
     /// it.
     #[arg(long, value_name = "MAJOR", default_value_t = rules::DEFAULT_POSTGRES_VERSION,
@@ -112,6 +116,20 @@ struct CheckArgs {
     /// nothing. Exits 1 if there is a change.
     #[arg(long, conflicts_with = "fix")]
     diff: bool,
+}
+
+/// A PostgreSQL duration as `lock_timeout` takes it: a number and an
+/// optional unit (`5s`, `500ms`, `1min`), nothing that needs quoting.
+fn parse_duration(text: &str) -> Result<String, String> {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let unit = &text[digits..];
+    if digits > 0 && ["", "us", "ms", "s", "min", "h", "d"].contains(&unit) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a duration such as `5s`, `500ms` or `1min`"
+        ))
+    }
 }
 
 impl CheckArgs {
@@ -891,6 +909,7 @@ fn check(args: CheckArgs) -> i32 {
         dialect: args.dialect,
         options: RuleOptions {
             offset_threshold: args.offset_threshold,
+            lock_timeout: args.lock_timeout.clone(),
             postgres_version: args.postgres_version,
         },
         transactions: args.migration_transactions,

@@ -3,7 +3,7 @@
 
 use super::helpers::{Validated, validated_constraint};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
     id: "add-foreign-key-without-not-valid",
@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/add-foreign-key-without-not-valid.md"),
-    fix: None,
+    fix: Some(FixSafety::Safe),
     check,
 };
 

@@ -240,6 +240,15 @@ pub fn validated_constraint(
             continue;
         }
         let inline = matches!(op, AlterTableOperation::AddColumn { .. });
+        let name = match op {
+            AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
+                TableConstraint::ForeignKey(fk) => fk.name.as_ref(),
+                TableConstraint::Check(c) => c.name.as_ref(),
+                _ => None,
+            },
+            _ => None,
+        };
+        let fix = name.map(|name| not_valid_fix(ctx, &m, at, op, name));
         let help = if inline {
             format!(
                 "Add the column first, then the {word} in its own statement with `NOT VALID`, and `VALIDATE CONSTRAINT` it in a later transaction."
@@ -250,16 +259,69 @@ pub fn validated_constraint(
                 shown(&at.name)
             )
         };
-        out.push(
-            Diagnostic::new(
-                clause(ctx, at, op),
-                format!(
-                    "Adding a {word} to `{}` checks every existing row while holding {lock} for the whole scan",
-                    shown(&at.name)
-                ),
-            )
-            .help(help),
-        );
+        let mut diag = Diagnostic::new(
+            clause(ctx, at, op),
+            format!(
+                "Adding a {word} to `{}` checks every existing row while holding {lock} for the whole scan",
+                shown(&at.name)
+            ),
+        )
+        .help(help);
+        if let Some(fix) = fix {
+            diag = diag.fix(fix);
+        }
+        out.push(diag);
+    }
+}
+
+/// The fix of a validated constraint: `NOT VALID` on the clause that adds
+/// it, and a `VALIDATE CONSTRAINT` statement after the statement. Safe
+/// outside a transaction. Inside one, the validation would run under the
+/// lock the add took, so the change is only shown: the `VALIDATE` belongs
+/// in a later migration.
+fn not_valid_fix(
+    ctx: &StatementContext<'_>,
+    m: &MigrationState<'_>,
+    at: &AlterTable,
+    op: &AlterTableOperation,
+    name: &sqlparser::ast::Ident,
+) -> crate::diagnostic::Fix {
+    use crate::diagnostic::{Edit, Fix, FixSafety};
+    let end = clause(ctx, at, op).end;
+    let stmt_end = ctx.stmt.range.end;
+    let terminated = ctx.unit.text[..stmt_end].ends_with(';');
+    let validate = format!(
+        "{}\nALTER TABLE {} VALIDATE CONSTRAINT {name};",
+        if terminated { "" } else { ";" },
+        at.name
+    );
+    let edits = vec![
+        Edit {
+            range: end..end,
+            content: " NOT VALID".to_owned(),
+        },
+        Edit {
+            range: stmt_end..stmt_end,
+            content: validate,
+        },
+    ];
+    if m.in_transaction() {
+        Fix {
+            title: format!(
+                "Add it `NOT VALID`, and run `ALTER TABLE {} VALIDATE CONSTRAINT {name}` in a later migration (in this one's transaction it would hold the lock)",
+                at.name
+            ),
+            safety: FixSafety::DisplayOnly,
+            edits,
+        }
+    } else {
+        Fix {
+            title: format!(
+                "Add it `NOT VALID`, then `VALIDATE CONSTRAINT {name}` in a statement of its own"
+            ),
+            safety: FixSafety::Safe,
+            edits,
+        }
     }
 }
 

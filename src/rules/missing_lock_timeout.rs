@@ -6,7 +6,7 @@ use sqlparser::keywords::Keyword;
 
 use super::helpers::{has_keyword, shown};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::migrate::MigrationState;
 
 pub static RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/missing-lock-timeout.md"),
-    fix: None,
+    fix: Some(FixSafety::Safe),
     check,
 };
 
@@ -31,10 +31,11 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     m.file.lock_timeout_reported.set(true);
+    let timeout = &ctx.options.lock_timeout;
     let set = if m.in_transaction() {
-        "SET LOCAL lock_timeout = '5s';"
+        format!("SET LOCAL lock_timeout = '{timeout}';")
     } else {
-        "SET lock_timeout = '5s';"
+        format!("SET lock_timeout = '{timeout}';")
     };
     // The statement's head, through the name of what it locks.
     let range = match name {
@@ -45,17 +46,44 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
             ctx.first_token().start..last.range.end
         }
     };
-    out.push(
-        Diagnostic::new(
-            range,
-            format!(
-                "This migration takes {lock} lock on {table} with no `lock_timeout`: while it waits behind a long-running query, every query on the table waits behind it"
-            ),
-        )
-        .help(format!(
-            "Start the migration with `{set}` so it gives up instead of stalling the application, and retry it; reported once per migration."
-        )),
-    );
+    let mut diag = Diagnostic::new(
+        range,
+        format!(
+            "This migration takes {lock} lock on {table} with no `lock_timeout`: while it waits behind a long-running query, every query on the table waits behind it"
+        ),
+    )
+    .help(format!(
+        "Start the migration with `{set}` so it gives up instead of stalling the application, and retry it; reported once per migration."
+    ));
+    // Not inside a `DO` body, whose statements are PL/pgSQL.
+    if !m.in_do_block {
+        diag = diag.fix(set_before(ctx, &set));
+    }
+    out.push(diag);
+}
+
+/// `set` on a line of its own before the statement, indented like it.
+fn set_before(ctx: &StatementContext<'_>, set: &str) -> Fix {
+    let start = ctx.first_token().start;
+    let text = &ctx.unit.text;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..start];
+    let edit = if indent.chars().all(char::is_whitespace) {
+        Edit {
+            range: line_start..line_start,
+            content: format!("{indent}{set}\n"),
+        }
+    } else {
+        Edit {
+            range: start..start,
+            content: format!("{set} "),
+        }
+    };
+    Fix {
+        title: format!("Insert `{set}` before the statement"),
+        safety: FixSafety::Safe,
+        edits: vec![edit],
+    }
 }
 
 /// What a statement locks: the lock mode, the relation as the message names

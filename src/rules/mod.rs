@@ -210,6 +210,8 @@ pub struct RuleOptions {
     pub offset_threshold: u64,
     /// The PostgreSQL major version migrations run on.
     pub postgres_version: u32,
+    /// The `lock_timeout` the `missing-lock-timeout` fix sets, such as `5s`.
+    pub lock_timeout: String,
 }
 
 /// The oldest PostgreSQL major version still supported upstream.
@@ -220,6 +222,7 @@ impl Default for RuleOptions {
         RuleOptions {
             offset_threshold: 1000,
             postgres_version: DEFAULT_POSTGRES_VERSION,
+            lock_timeout: "5s".to_owned(),
         }
     }
 }

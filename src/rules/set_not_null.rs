@@ -5,7 +5,7 @@ use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 
 use super::helpers::{alter_table, clause, column_is_new, shown};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::migrate::schema::ident_key;
 
 pub static RULE: Rule = Rule {
@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Migrations,
     doc: include_str!("../../rules/set-not-null.md"),
-    fix: None,
+    fix: Some(FixSafety::Unsafe),
     check,
 };
 
@@ -54,15 +54,69 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             "Before PostgreSQL 12 `SET NOT NULL` always scans the table; keep a validated `CHECK (col IS NOT NULL)` constraint instead of the `NOT NULL` attribute until you upgrade.".to_owned()
         };
-        out.push(
-            Diagnostic::new(
-                clause(ctx, at, op),
-                format!(
-                    "`SET NOT NULL` on `{}` scans the whole table under an ACCESS EXCLUSIVE lock to check for NULLs: no reads or writes meanwhile",
-                    shown(&at.name)
-                ),
-            )
-            .help(help),
-        );
+        let mut diag = Diagnostic::new(
+            clause(ctx, at, op),
+            format!(
+                "`SET NOT NULL` on `{}` scans the whole table under an ACCESS EXCLUSIVE lock to check for NULLs: no reads or writes meanwhile",
+                shown(&at.name)
+            ),
+        )
+        .help(help);
+        if at.operations.len() == 1 && m.postgres_at_least(12) {
+            diag = diag.fix(steps(ctx, &at.name, column_name));
+        }
+        out.push(diag);
+    }
+}
+
+/// The statement rewritten as the four steps that set `NOT NULL` without a
+/// scan under the exclusive lock: a `CHECK` added `NOT VALID`, validated,
+/// then `SET NOT NULL` (which trusts the check) and the check dropped.
+fn steps(
+    ctx: &StatementContext<'_>,
+    table: &sqlparser::ast::ObjectName,
+    column: &sqlparser::ast::Ident,
+) -> Fix {
+    let last = table
+        .0
+        .last()
+        .map(|p| p.to_string().trim_matches('"').to_owned())
+        .unwrap_or_default();
+    let mut check = format!("{last}_{}_not_null", column.value);
+    if check.len() > 63 {
+        // PostgreSQL's limit on names; keep the end, which names the column.
+        let cut = check.len() - 63;
+        let cut = (cut..check.len())
+            .find(|&i| check.is_char_boundary(i))
+            .unwrap_or(cut);
+        check = check[cut..].to_owned();
+    }
+    let plain = check.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && check
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let check = if plain {
+        sqlparser::ast::Ident::new(check)
+    } else {
+        sqlparser::ast::Ident::with_quote('"', check)
+    };
+    let range = ctx.stmt.range.clone();
+    let terminated = ctx.unit.text[..range.end].ends_with(';');
+    let text = format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n\
+         ALTER TABLE {table} VALIDATE CONSTRAINT {check};\n\
+         ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n\
+         ALTER TABLE {table} DROP CONSTRAINT {check}{}",
+        if terminated { ";" } else { "" }
+    );
+    Fix {
+        title: format!(
+            "Set `NOT NULL` through a `CHECK ({column} IS NOT NULL)` validated first (four statements; run the validation in a later transaction if this one holds locks)"
+        ),
+        safety: FixSafety::Unsafe,
+        edits: vec![Edit {
+            range,
+            content: text,
+        }],
     }
 }
