@@ -123,7 +123,14 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(d["end"], serde_json::json!({"line": 1, "column": 37}));
     assert!(d["message"].as_str().unwrap().contains("NULL"));
     assert!(d["help"].as_str().unwrap().contains("NOT EXISTS"));
-    assert!(d["fix"].is_null());
+    assert_eq!(d["fix"]["safety"], "unsafe");
+    assert_eq!(d["fix"]["edits"][0]["start"]["column"], 28);
+    assert!(
+        d["fix"]["edits"][0]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("NOT EXISTS (SELECT 1 FROM bans WHERE bans.user_id = users.id)")
+    );
     assert_eq!(d["labels"][0]["start"]["column"], 39);
     let summary = &report["summary"];
     assert_eq!(summary["files_linted"], 1);

@@ -2,11 +2,15 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, InTarget, visit_expressions};
+use sqlparser::ast::Spanned as _;
+use sqlparser::ast::{
+    Expr, FromTable, InTarget, Query, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
+    Visit, Visitor, visit_expressions,
+};
 use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 use crate::typescript::{Orm, OrmCall};
 
@@ -17,7 +21,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::All,
     doc: include_str!("../../rules/not-in-subquery.md"),
-    fix: None,
+    fix: Some(FixSafety::Unsafe),
     check,
 };
 
@@ -49,6 +53,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     if let Some(sub) = subquery {
                         diag = diag.label(sub, LABEL);
                     }
+                    if let Some(fix) = not_exists(ctx, ast, left, query) {
+                        diag = diag.fix(fix);
+                    }
                     out.push(diag);
                 }
                 ControlFlow::<()>::Continue(())
@@ -75,6 +82,145 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 from = ctx.token_index_at(in_kw.end);
             }
         }
+    }
+}
+
+/// `x NOT IN (SELECT c FROM t WHERE p)` rewritten as `NOT EXISTS (SELECT 1
+/// FROM t WHERE (p) AND t.c = x)`, where that means the same but for NULLs:
+/// a subquery of one column of one table, without grouping, `DISTINCT`,
+/// `LIMIT` or set operations, and an `x` that is a parameter, a literal, a
+/// qualified column, or a column of the statement's single other table
+/// (qualified in the rewrite, so it cannot bind to the subquery's table).
+fn not_exists(
+    ctx: &StatementContext<'_>,
+    stmt: &Statement,
+    left: &Expr,
+    query: &Query,
+) -> Option<Fix> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let simple = query.with.is_none()
+        && query.order_by.is_none()
+        && query.limit_clause.is_none()
+        && query.fetch.is_none()
+        && select.distinct.is_none()
+        && select.having.is_none()
+        && matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.from.len() == 1
+        && select.projection.len() == 1;
+    if !simple {
+        return None;
+    }
+    let inner = qualifier(&select.from[0])?;
+    let column = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    let text =
+        |span: sqlparser::tokenizer::Span| ctx.span(span).map(|r| ctx.unit.text[r].to_owned());
+    let column = match column {
+        Expr::Identifier(_) => format!("{inner}.{}", text(column.span())?),
+        Expr::CompoundIdentifier(_) => text(column.span())?,
+        _ => return None,
+    };
+    let outer = match left {
+        Expr::Value(_) => text(left.span())?,
+        Expr::CompoundIdentifier(parts) => {
+            // `t.id` where the subquery also reads a `t`: ambiguous.
+            let first = parts.first()?.value.to_ascii_lowercase();
+            if first == last_part(&inner) {
+                return None;
+            }
+            text(left.span())?
+        }
+        Expr::Identifier(_) => {
+            let outer = outer_qualifier(stmt)?;
+            if last_part(&outer) == last_part(&inner) {
+                return None;
+            }
+            format!("{outer}.{}", text(left.span())?)
+        }
+        _ => return None,
+    };
+    let from = text(select.from[0].relation.span())?;
+    let condition = match &select.selection {
+        Some(p) => format!("({}) AND {column} = {outer}", text(p.span())?),
+        None => format!("{column} = {outer}"),
+    };
+    // From `x` through the parenthesis that closes the subquery.
+    let start = ctx.node(left)?.start;
+    let sub_end = ctx.node(query)?.end;
+    let toks = ctx.tokens();
+    let close = toks.get(ctx.token_index_at(sub_end))?;
+    if close.kind != TokKind::RParen {
+        return None;
+    }
+    Some(Fix {
+        title: "Rewrite as `NOT EXISTS (SELECT 1 ...)`".to_owned(),
+        safety: FixSafety::Unsafe,
+        edits: vec![Edit {
+            range: start..close.range.end,
+            content: format!("NOT EXISTS (SELECT 1 FROM {from} WHERE {condition})"),
+        }],
+    })
+}
+
+/// How a column of a lone table in `FROM` is qualified: its alias, or its
+/// name.
+fn qualifier(from: &TableWithJoins) -> Option<String> {
+    if !from.joins.is_empty() {
+        return None;
+    }
+    match &from.relation {
+        TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } => Some(match alias {
+            Some(a) => a.name.to_string(),
+            None => name.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn last_part(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches('"')
+        .to_ascii_lowercase()
+}
+
+/// The qualifier of the one table a statement reads, when its `NOT IN`
+/// can only be in that statement's own `WHERE`: a `SELECT` whose only
+/// subquery is the `NOT IN` one, or an `UPDATE`/`DELETE` with none other.
+fn outer_qualifier(stmt: &Statement) -> Option<String> {
+    struct Queries(usize);
+    impl Visitor for Queries {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> std::ops::ControlFlow<()> {
+            self.0 += 1;
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut queries = Queries(0);
+    let _ = stmt.visit(&mut queries);
+    match stmt {
+        Statement::Query(q) if queries.0 == 2 => match q.body.as_ref() {
+            SetExpr::Select(s) if s.from.len() == 1 => qualifier(&s.from[0]),
+            _ => None,
+        },
+        Statement::Delete(d) if queries.0 == 1 && d.using.is_none() => match &d.from {
+            FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) if t.len() == 1 => {
+                qualifier(&t[0])
+            }
+            _ => None,
+        },
+        Statement::Update(u) if queries.0 == 1 && u.from.is_none() => qualifier(&u.table),
+        _ => None,
     }
 }
 
