@@ -49,6 +49,18 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// A change to read, never applied: what to write instead where no
+    /// mechanical rewrite keeps the code's meaning.
+    pub fn suggestion(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: title.into(),
+            safety: FixSafety::DisplayOnly,
+            edits,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub range: Range<usize>,

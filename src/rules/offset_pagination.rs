@@ -6,7 +6,7 @@ use sqlparser::ast::{Expr, LimitClause, Query, Value, Visit, Visitor};
 use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/offset-pagination.md"),
-    fix: None,
+    fix: Some(FixSafety::DisplayOnly),
     check,
 };
 
@@ -86,7 +86,14 @@ impl Visitor for Finder<'_, '_> {
                 start..value.end
             })
             .unwrap_or_else(|| ctx.first_token());
-        self.out.push(Diagnostic::new(range, message).help(HELP));
+        self.out.push(
+            Diagnostic::new(range, message)
+                .help(HELP)
+                .fix(Fix::suggestion(
+                    "Page by key: `WHERE id > $last_id ORDER BY id LIMIT n`, with the last row's key from the page before",
+                    Vec::new(),
+                )),
+        );
         ControlFlow::Continue(())
     }
 }

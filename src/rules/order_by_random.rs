@@ -6,7 +6,7 @@ use sqlparser::ast::{Expr, OrderByExpr, Visit, Visitor};
 use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext, function_named};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
@@ -16,13 +16,20 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/order-by-random.md"),
-    fix: None,
+    fix: Some(FixSafety::DisplayOnly),
     check,
 };
 
 const RANDOM_FUNCTIONS: &[&str] = &["random", "rand", "newid"];
 const MESSAGE: &str = "`ORDER BY random()` reads and sorts every row to return a few of them";
 const HELP: &str = "Pick random rows by key instead (a random id range, or `TABLESAMPLE SYSTEM_ROWS(n)` from `tsm_system_rows`).";
+const SUGGESTION: &str = "Pick rows from a random key on: `WHERE id >= (SELECT floor(random() * max(id)) FROM t) ORDER BY id LIMIT n`";
+
+fn diagnostic(range: std::ops::Range<usize>) -> Diagnostic {
+    Diagnostic::new(range, MESSAGE)
+        .help(HELP)
+        .fix(Fix::suggestion(SUGGESTION, Vec::new()))
+}
 
 struct Finder<'c, 'a> {
     ctx: &'c StatementContext<'a>,
@@ -41,7 +48,7 @@ impl Visitor for Finder<'_, '_> {
                 .node(&f.name)
                 .map(|name| self.ctx.with_call_parens(name))
                 .unwrap_or_else(|| self.ctx.first_token());
-            self.out.push(Diagnostic::new(range, MESSAGE).help(HELP));
+            self.out.push(diagnostic(range));
         }
         ControlFlow::Continue(())
     }
@@ -65,7 +72,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     && toks.get(i + 1).is_some_and(|t| t.kind == TokKind::LParen)
                 {
                     let range = ctx.with_call_parens(toks[i].range.clone());
-                    out.push(Diagnostic::new(range, MESSAGE).help(HELP));
+                    out.push(diagnostic(range));
                 }
             }
         }

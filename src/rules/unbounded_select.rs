@@ -13,7 +13,7 @@ use sqlparser::ast::{
 };
 
 use super::{Category, Rule, Scope, StatementContext, function_named};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/unbounded-select.md"),
-    fix: None,
+    fix: Some(FixSafety::DisplayOnly),
     check,
 };
 
@@ -90,6 +90,24 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     {
         diag = diag.label(r, "rows come from this table");
     }
+    // Where the statement is that one `SELECT`, ordered (a `LIMIT` on rows
+    // in no order returns any of them), show the `LIMIT` at its end.
+    let whole = matches!(query.body.as_ref(), sqlparser::ast::SetExpr::Select(s) if std::ptr::eq(s.as_ref(), select))
+        && query.order_by.is_some();
+    let edits = if whole {
+        let text = &ctx.unit.text[..ctx.stmt.range.end];
+        let end = text.trim_end_matches(';').trim_end().len();
+        vec![Edit {
+            range: end..end,
+            content: " LIMIT 100".to_owned(),
+        }]
+    } else {
+        Vec::new()
+    };
+    diag = diag.fix(Fix::suggestion(
+        "Return one page: `LIMIT n`, and the next page from the last row's key",
+        edits,
+    ));
     out.push(diag);
 }
 
