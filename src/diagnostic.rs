@@ -46,6 +46,10 @@ pub struct Fix {
     /// What the fix does, in the imperative: "Replace `= NULL` with `IS NULL`".
     pub title: String,
     pub safety: FixSafety,
+    /// Whether the edits' ranges are in the host file already. A rule's
+    /// edits are in its SQL unit and the engine maps them, unless they
+    /// change host code around the SQL (the call that sends it).
+    pub in_host: bool,
     pub edits: Vec<Edit>,
 }
 
@@ -56,6 +60,7 @@ impl Fix {
         Fix {
             title: title.into(),
             safety: FixSafety::DisplayOnly,
+            in_host: false,
             edits,
         }
     }

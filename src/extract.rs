@@ -171,6 +171,60 @@ pub struct Interpolation {
     pub spliced: bool,
 }
 
+/// The call that sends a unit's SQL, as far as a fix that changes how
+/// values reach the database needs it. Ranges are in the host file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    /// The SQL argument as written in the call (a template literal,
+    /// `&format!(...)`), which a fix replaces whole.
+    pub argument: Range<usize>,
+    /// Where a bound value goes, and the code that adds it, with `{}` for
+    /// the value: `, [{}]` after a JavaScript client's SQL argument,
+    /// `.bind({})` after a sqlx call.
+    pub bind: (usize, &'static str),
+    /// How the call's SQL names its first bound value: `$1`, or `?`.
+    pub placeholder: &'static str,
+    /// A method to rename so that the call takes values: tokio-postgres'
+    /// `batch_execute` becomes `execute`.
+    pub rename: Option<(Range<usize>, &'static str)>,
+    /// The host source of each value the SQL splices, by its host range.
+    pub values: Vec<(Range<usize>, String)>,
+}
+
+impl CallSite {
+    /// A call site whose values are read from the host text at the unit's
+    /// spliced interpolations, without the host's own brackets (`${id}`
+    /// and `{id}` are `id`).
+    pub fn new(
+        host: &str,
+        unit: &SqlUnit,
+        argument: Range<usize>,
+        bind: (usize, &'static str),
+        placeholder: &'static str,
+        rename: Option<(Range<usize>, &'static str)>,
+    ) -> CallSite {
+        let values = unit
+            .interpolations
+            .iter()
+            .filter_map(|i| {
+                let src = host.get(i.host_range.clone())?;
+                let src = src
+                    .strip_prefix("${")
+                    .or_else(|| src.strip_prefix('{'))
+                    .map_or(src, |s| s.strip_suffix('}').unwrap_or(s));
+                Some((i.host_range.clone(), src.trim().to_owned()))
+            })
+            .collect();
+        CallSite {
+            argument,
+            bind,
+            placeholder,
+            rename,
+            values,
+        }
+    }
+}
+
 /// A piece of SQL to lint, with the way back to its host file.
 #[derive(Debug, Clone)]
 pub struct SqlUnit {
@@ -178,6 +232,8 @@ pub struct SqlUnit {
     pub map: OffsetMap,
     pub interpolations: Vec<Interpolation>,
     pub origin: Origin,
+    /// The call that sends it, where the front end knows it.
+    pub call: Option<CallSite>,
 }
 
 const BOM: &str = "\u{feff}";
@@ -198,6 +254,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             pooled: false,
             one_row: false,
         },
+        call: None,
     }
 }
 

@@ -179,6 +179,7 @@ mod tests {
         Fix {
             title: format!("put {content}"),
             safety,
+            in_host: false,
             edits: vec![Edit {
                 range,
                 content: content.to_owned(),

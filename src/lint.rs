@@ -623,6 +623,7 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
             api: Some("DO block".to_owned()),
             ..unit.origin.clone()
         },
+        call: None,
     })
 }
 
@@ -663,6 +664,7 @@ fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {
         map: unit.map.slice(range),
         interpolations: Vec::new(),
         origin: unit.origin.clone(),
+        call: None,
     }
 }
 
@@ -677,8 +679,11 @@ fn to_host(mut diag: Diagnostic, rule: &Rule, unit: &SqlUnit) -> Diagnostic {
         label.range = unit.map.host_range(label.range.clone());
     }
     if let Some(fix) = &mut diag.fix {
-        for edit in &mut fix.edits {
-            edit.range = unit.map.host_range(edit.range.clone());
+        if !fix.in_host {
+            for edit in &mut fix.edits {
+                edit.range = unit.map.host_range(edit.range.clone());
+            }
+            fix.in_host = true;
         }
         if unit.origin.assembled_at_runtime && fix.safety == FixSafety::Safe {
             fix.safety = FixSafety::Unsafe;

@@ -117,6 +117,7 @@ impl UnitBuilder {
                     | "having"
                     | "case"
                     | "interval"
+                    | "to"
             )
             || in_name;
         // Text pasted where a clause can follow (`WHERE a = 1 ${filters}`)

@@ -312,6 +312,7 @@ fn not_valid_fix(
                 at.name
             ),
             safety: FixSafety::DisplayOnly,
+            in_host: false,
             edits,
         }
     } else {
@@ -320,6 +321,7 @@ fn not_valid_fix(
                 "Add it `NOT VALID`, then `VALIDATE CONSTRAINT {name}` in a statement of its own"
             ),
             safety: FixSafety::Safe,
+            in_host: false,
             edits,
         }
     }
@@ -360,6 +362,7 @@ pub fn concurrently_fix(
         return Some(Fix {
             title: format!("Write `{verb} CONCURRENTLY`"),
             safety: FixSafety::Safe,
+            in_host: false,
             edits,
         });
     }
@@ -382,6 +385,7 @@ pub fn concurrently_fix(
     Some(Fix {
         title,
         safety: FixSafety::Unsafe,
+        in_host: false,
         edits,
     })
 }

@@ -3,7 +3,8 @@
 
 use super::interpolated_sql::{is_set, spliced};
 use super::{Category, Rule, Scope, StatementContext};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
+use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
     id: "interpolated-set",
@@ -12,7 +13,7 @@ pub static RULE: Rule = Rule {
     default_enabled: true,
     scope: Scope::Application,
     doc: include_str!("../../rules/interpolated-set.md"),
-    fix: None,
+    fix: Some(FixSafety::Unsafe),
     check,
 };
 
@@ -47,9 +48,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         .tokens()
         .get(1)
         .is_some_and(|t| ctx.text(t.range.clone()).eq_ignore_ascii_case("local"));
+    let fix = bind_fix(ctx, &setting, local);
     for value in spliced(ctx) {
-        out.push(
-            Diagnostic::new(
+        let mut diag = Diagnostic::new(
                 value,
                 format!("`SET {setting}` pastes its value into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
             )
@@ -57,7 +58,76 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 "Bind the value: `SELECT set_config('{setting}', $1, {})` with the value as the parameter{}.",
                 if local { "true" } else { "true /* true = for this transaction only */" },
                 if ctx.unit.origin.kind == crate::discover::FileKind::Rust { " (`.bind(value)`)" } else { "" }
-            )),
-        );
+            ));
+        if let Some(fix) = &fix {
+            diag = diag.fix(fix.clone());
+        }
+        out.push(diag);
     }
+}
+
+/// The call rewritten to bind the value: `set_config` takes it as a
+/// parameter where `SET` cannot. Only where the statement is the call's
+/// whole SQL, written in the call, with the one spliced value standing
+/// alone after `=` or `TO`, and the front end knows how the call binds.
+fn bind_fix(ctx: &StatementContext<'_>, setting: &str, local: bool) -> Option<Fix> {
+    let call = ctx.unit.call.as_ref()?;
+    let statement = ctx
+        .text(ctx.stmt.range.clone())
+        .trim_end_matches(';')
+        .trim();
+    if ctx.unit.text.trim().trim_end_matches(';').trim_end() != statement {
+        return None;
+    }
+    let mut values = ctx.unit.interpolations.iter().filter(|i| i.spliced);
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let toks = ctx.tokens();
+    let assign = toks.iter().position(|t| {
+        t.kind == TokKind::Eq || ctx.text(t.range.clone()).eq_ignore_ascii_case("to")
+    })?;
+    let rest: Vec<_> = toks[assign + 1..]
+        .iter()
+        .filter(|t| t.kind != TokKind::SemiColon)
+        .collect();
+    let [only] = rest.as_slice() else {
+        return None;
+    };
+    let placeholder = &ctx.unit.text[value.unit_range.clone()];
+    let alone = ctx.text(only.range.clone()) == placeholder
+        || ctx.text(only.range.clone()) == format!("'{placeholder}'");
+    if !alone || setting.contains(['\'', '"', '\\']) {
+        return None;
+    }
+    let (_, source) = call.values.iter().find(|(r, _)| *r == value.host_range)?;
+    let sql = format!(
+        "\"SELECT set_config('{setting}', {}, {local})\"",
+        call.placeholder
+    );
+    let mut edits = vec![
+        Edit {
+            range: call.argument.clone(),
+            content: sql,
+        },
+        Edit {
+            range: call.bind.0..call.bind.0,
+            content: call.bind.1.replace("{}", source),
+        },
+    ];
+    if let Some((range, name)) = &call.rename {
+        edits.push(Edit {
+            range: range.clone(),
+            content: (*name).to_owned(),
+        });
+    }
+    Some(Fix {
+        title: format!(
+            "Bind the value: `SELECT set_config('{setting}', {}, {local})`",
+            call.placeholder
+        ),
+        safety: FixSafety::Unsafe,
+        in_host: true,
+        edits,
+    })
 }

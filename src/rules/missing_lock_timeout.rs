@@ -82,6 +82,7 @@ fn set_before(ctx: &StatementContext<'_>, set: &str) -> Fix {
     Fix {
         title: format!("Insert `{set}` before the statement"),
         safety: FixSafety::Safe,
+        in_host: false,
         edits: vec![edit],
     }
 }

@@ -159,6 +159,7 @@ fn not_exists(
     Some(Fix {
         title: "Rewrite as `NOT EXISTS (SELECT 1 ...)`".to_owned(),
         safety: FixSafety::Unsafe,
+        in_host: false,
         edits: vec![Edit {
             range: start..close.range.end,
             content: format!("NOT EXISTS (SELECT 1 FROM {from} WHERE {condition})"),

@@ -70,6 +70,7 @@ fn fix(negated: bool, edits: Vec<Edit>) -> Fix {
     Fix {
         title: format!("Replace `{op}` with `{}`", replacement(negated)),
         safety: FixSafety::Unsafe,
+        in_host: false,
         edits,
     }
 }

@@ -114,6 +114,7 @@ fn steps(
             "Set `NOT NULL` through a `CHECK ({column} IS NOT NULL)` validated first (four statements; run the validation in a later transaction if this one holds locks)"
         ),
         safety: FixSafety::Unsafe,
+        in_host: false,
         edits: vec![Edit {
             range,
             content: text,

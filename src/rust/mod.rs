@@ -431,6 +431,7 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             pooled: false,
             one_row,
         },
+        call: None,
     }
 }
 
@@ -773,7 +774,8 @@ impl Scan<'_> {
     }
 
     /// Records the SQL of a query: `at` is the query expression's range,
-    /// `name` the range findings about the call point at.
+    /// `name` the range findings about the call point at. Returns whether
+    /// it made a unit.
     fn query(
         &mut self,
         at: Range<usize>,
@@ -781,11 +783,11 @@ impl Scan<'_> {
         sql: &Expr,
         api: &str,
         one_row: Option<bool>,
-    ) {
+    ) -> bool {
         let mut builder = UnitBuilder::default();
         let mut runtime = false;
         if !self.sql_of(sql, &mut builder, &mut runtime, 0) || !builder.is_statement() {
-            return;
+            return false;
         }
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
         let mut found = unit(builder, api, runtime, fetched == Some(true));
@@ -797,6 +799,21 @@ impl Scan<'_> {
         self.units.push(found);
         if fetched.is_some() {
             self.executed(at, name, api, batched);
+        }
+        true
+    }
+
+    /// Tells the unit just made by [`Scan::query`] how its call binds
+    /// values, for fixes that bind a value the SQL splices.
+    fn call_site(
+        &mut self,
+        argument: Range<usize>,
+        bind: (usize, &'static str),
+        rename: Option<(Range<usize>, &'static str)>,
+    ) {
+        if let Some(unit) = self.units.last_mut() {
+            let site = crate::extract::CallSite::new(self.text, unit, argument, bind, "$1", rename);
+            unit.call = Some(site);
         }
     }
 
@@ -1219,7 +1236,15 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         {
             let at = self.range(i.span());
             let name = self.range(i.method.span());
-            self.query(at, name, first, &format!(".{method}"), Some(*one));
+            let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
+            // `client.batch_execute(&sql)`: `execute` takes values.
+            if made
+                && i.args.len() == 1
+                && matches!(method.as_str(), "batch_execute" | "simple_query")
+            {
+                let arg = self.range(first.span());
+                self.call_site(arg.clone(), (arg.end, ", &[&{}]"), Some((name, "execute")));
+            }
         }
         if !self.chain_done.contains(&self.range(i.span())) {
             self.assemble(i);
@@ -1292,8 +1317,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     name.clone()
                 };
                 let at = self.range(i.span());
-                let name = self.range(i.func.span());
-                self.query(at, name, first, &api, None);
+                let name_range = self.range(i.func.span());
+                let made = self.query(at.clone(), name_range, first, &api, None);
+                // `sqlx::query(&sql)`: `.bind(v)` after the call.
+                if made && matches!(name.as_str(), "query" | "query_as" | "query_scalar") {
+                    let arg = self.range(first.span());
+                    self.call_site(arg, (at.end, ".bind({})"), None);
+                }
             } else if let Some(each) = self.current_loop() {
                 // `User::find(..)`, `Self::find(..)`: a function of a type.
                 let segments = &p.path.segments;

@@ -1015,6 +1015,28 @@ impl<'a> Scan<'a> {
         let kept = self.argument_unit(first, self.src(callee).to_owned());
         self.sink_pooled = false;
         if kept {
+            // SQL written in the call, with no values after it: where a
+            // fix can bind one.
+            let bind = match method {
+                "$queryRawUnsafe" | "$executeRawUnsafe" => Some((", {}", "$1")),
+                "raw" => Some((", [{}]", "?")),
+                "query" | "execute" | "unsafe" => Some((", [{}]", "$1")),
+                _ => None,
+            };
+            if let Some((code, placeholder)) = bind
+                && args.named_child_count() == 1
+                && peel(first).kind() != "identifier"
+                && let Some(unit) = self.units.last_mut()
+            {
+                unit.call = Some(crate::extract::CallSite::new(
+                    self.text,
+                    unit,
+                    first.byte_range(),
+                    (first.end_byte(), code),
+                    placeholder,
+                    None,
+                ));
+            }
             self.sql_call(call, callee, self.src(callee));
         }
     }
@@ -1194,6 +1216,7 @@ impl<'a> Scan<'a> {
                 pooled: self.sink_pooled,
                 one_row: false,
             },
+            call: None,
         });
         true
     }
