@@ -1,0 +1,283 @@
+//! `querylint check --fix`, `--unsafe-fixes` and `--diff` on real files:
+//! what is written, what is left alone, and what the user is told.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn querylint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("querylint runs")
+}
+
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// A plain migration (run outside a transaction) with a safe fix, after
+/// the migration that creates its table.
+const TABLES: &[u8] = b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n";
+const INDEX: &[u8] = b"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n";
+const FIXED_INDEX: &[u8] =
+    b"SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n";
+
+#[test]
+fn fix_writes_the_safe_fix_and_reports_what_remains() {
+    let dir = tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        ("migrations/0002_email.sql", INDEX),
+        // An unsafe fix waits for --unsafe-fixes.
+        (
+            "queries/q.sql",
+            b"SELECT id FROM users WHERE email = NULL LIMIT 1;\n",
+        ),
+    ]);
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    assert_eq!(read(dir.path(), "migrations/0002_email.sql"), FIXED_INDEX);
+    assert_eq!(
+        read(dir.path(), "queries/q.sql"),
+        b"SELECT id FROM users WHERE email = NULL LIMIT 1;\n"
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Fixed 1 finding; 1 remaining."), "{stdout}");
+    assert!(
+        stdout.contains("1 finding can be fixed with `--fix --unsafe-fixes`"),
+        "{stdout}"
+    );
+    // The fixed finding is not reported; the other one still fails the run.
+    assert!(
+        !stdout.contains("create-index-non-concurrently"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = querylint(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(
+        read(dir.path(), "queries/q.sql"),
+        b"SELECT id FROM users WHERE email IS NULL LIMIT 1;\n"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn diff_prints_the_change_and_writes_nothing() {
+    let dir = tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        ("migrations/0002_email.sql", INDEX),
+    ]);
+    let out = querylint(dir.path(), &["check", "--diff"]);
+    assert_eq!(read(dir.path(), "migrations/0002_email.sql"), INDEX);
+    let diff = text(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/migrations/0002_email.sql\n+++ b/migrations/0002_email.sql\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("\n-CREATE INDEX users_email ON users (email);\n+CREATE INDEX CONCURRENTLY users_email ON users (email);\n"), "{diff}");
+    assert_eq!(out.status.code(), Some(1));
+    // Nothing to change: no diff, exit 0.
+    std::fs::write(dir.path().join("migrations/0002_email.sql"), FIXED_INDEX).unwrap();
+    let out = querylint(dir.path(), &["check", "--diff"]);
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn line_endings_and_a_byte_order_mark_are_kept() {
+    let crlf = b"\xef\xbb\xbfSELECT id FROM t WHERE a = NULL LIMIT 1;\r\nSELECT id FROM t\r\nWHERE b <> NULL LIMIT 1;\r\n";
+    let dir = tree(&[("q.sql", crlf)]);
+    querylint(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(
+        read(dir.path(), "q.sql"),
+        b"\xef\xbb\xbfSELECT id FROM t WHERE a IS NULL LIMIT 1;\r\nSELECT id FROM t\r\nWHERE b IS NOT NULL LIMIT 1;\r\n"
+    );
+}
+
+#[test]
+fn a_fix_that_inserts_lines_writes_the_file_s_line_endings() {
+    let dir = tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        (
+            "migrations/0002_email.sql",
+            b"ALTER TABLE users ADD COLUMN age int;\r\n",
+        ),
+    ]);
+    querylint(
+        dir.path(),
+        &[
+            "check",
+            "--fix",
+            "--select",
+            "missing-lock-timeout",
+            "--lock-timeout",
+            "3s",
+        ],
+    );
+    assert_eq!(
+        read(dir.path(), "migrations/0002_email.sql"),
+        b"SET lock_timeout = '3s';\r\nALTER TABLE users ADD COLUMN age int;\r\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_left_alone_with_a_clear_message() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        ("migrations/0002_email.sql", INDEX),
+    ]);
+    let path = dir.path().join("migrations/0002_email.sql");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    assert_eq!(std::fs::read(&path).unwrap(), INDEX);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("migrations/0002_email.sql is read-only, so its fixes were not written"),
+        "{stderr}"
+    );
+    // Still reported, since it was not fixed.
+    assert!(text(&out.stdout).contains("create-index-non-concurrently"));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fixed_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        ("migrations/0002_email.sql", INDEX),
+    ]);
+    let path = dir.path().join("migrations/0002_email.sql");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    querylint(dir.path(), &["check", "--fix"]);
+    assert_eq!(std::fs::read(&path).unwrap(), FIXED_INDEX);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn diff_then_fix_give_the_same_text_over_every_fixture() {
+    // Every fixture folder, copied twice: one copy is diffed, the other
+    // fixed; the diff must describe exactly what the fix wrote.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures, a.path());
+    copy_tree(&fixtures, b.path());
+    let args = ["check", "--unsafe-fixes", "--select", "ALL"];
+    let diff = querylint(a.path(), &[&args[..], &["--diff"]].concat());
+    let fixed = querylint(b.path(), &[&args[..], &["--fix"]].concat());
+    assert!(fixed.status.code().is_some(), "{}", text(&fixed.stderr));
+    // No fix of any rule broke a fixture.
+    assert!(
+        !text(&fixed.stderr).contains("unparseable"),
+        "{}",
+        text(&fixed.stderr)
+    );
+    let mut expected = String::new();
+    let mut changed = 0;
+    for file in files(a.path()) {
+        let rel = file.strip_prefix(a.path()).unwrap();
+        let before = std::fs::read_to_string(&file).unwrap();
+        let after = std::fs::read_to_string(b.path().join(rel)).unwrap();
+        if before != after {
+            changed += 1;
+            let shown = rel.to_string_lossy();
+            let mut d = similar::TextDiff::from_lines(&before, &after)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                .to_string();
+            if !d.ends_with('\n') {
+                d.push('\n');
+            }
+            expected.push_str(&d);
+        }
+    }
+    assert!(changed >= 5, "only {changed} fixture files changed");
+    assert_eq!(text(&diff.stdout), expected);
+    // Fixing again changes nothing.
+    let again = querylint(b.path(), &[&args[..], &["--diff"]].concat());
+    assert_eq!(text(&again.stdout), "");
+}
+
+#[test]
+fn fix_on_standard_input_prints_the_fixed_text() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--stdin-filename",
+            "q.sql",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT 1 FROM t WHERE a = NULL LIMIT 1;\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT 1 FROM t WHERE a IS NULL LIMIT 1;\n"
+    );
+    assert!(text(&out.stderr).contains("Fixed 1 finding; 0 remaining."));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for file in files(from) {
+        let rel = file.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&file, dest).unwrap();
+    }
+}
