@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
+use crate::diagnostic::FixSafety;
 use crate::discover::{self, Candidate, FileKind};
 use crate::lint::{self, Settings};
 use crate::migrate::layout::{members_of, root_of};
@@ -187,15 +188,24 @@ fn list_rules(format: Format) -> i32 {
         Format::Human => {
             let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for rule in RULES {
+                // ruff's marks: a fix `--fix` applies, or one that needs
+                // `--unsafe-fixes`.
+                let fix = match rule.fix {
+                    Some(FixSafety::Safe) => "[*]",
+                    Some(FixSafety::Unsafe) => "[-]",
+                    _ => "",
+                };
                 out.push_str(&format!(
-                    "{:<width$} {:<12} {:<8} {:<4} {}\n",
+                    "{:<width$} {:<3} {:<12} {:<8} {:<4} {}\n",
                     rule.id,
+                    fix,
                     rule.category.as_str(),
                     rule.severity.as_str(),
                     if rule.default_enabled { "on" } else { "off" },
                     rule.summary()
                 ));
             }
+            out.push_str("\n[*] --fix fixes some findings; [-] --fix --unsafe-fixes does.\n");
         }
         Format::Json => {
             let rules: Vec<serde_json::Value> = RULES
@@ -206,6 +216,7 @@ fn list_rules(format: Format) -> i32 {
                         "category": r.category,
                         "severity": r.severity,
                         "default_enabled": r.default_enabled,
+                        "fix": r.fix,
                         "summary": r.summary(),
                     })
                 })
