@@ -111,6 +111,46 @@ fn shortened(file: &str, r: &Range<usize>) -> Range<usize> {
     r.start..floor_char_boundary(file, r.end.min(r.start + MAX_SPAN)).max(r.start)
 }
 
+/// The lines a fix changes, before and after, when they are few: what to
+/// write instead, shown under the finding.
+fn preview(text: &str, fix: &crate::diagnostic::Fix) -> Option<String> {
+    const MAX_LINES: usize = 6;
+    let lo = fix.edits.iter().map(|e| e.range.start).min()?;
+    let hi = fix.edits.iter().map(|e| e.range.end).max()?;
+    if hi > text.len() || !text.is_char_boundary(lo) || !text.is_char_boundary(hi) {
+        return None;
+    }
+    let start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+    let before = &text[start..end];
+    let shifted: Vec<crate::diagnostic::Edit> = fix
+        .edits
+        .iter()
+        .map(|e| crate::diagnostic::Edit {
+            range: e.range.start - start..e.range.end - start,
+            content: e.content.clone(),
+        })
+        .collect();
+    let shifted = crate::diagnostic::Fix {
+        edits: shifted,
+        ..fix.clone()
+    };
+    let (after, _) = crate::fix::apply(before, std::iter::once(&shifted), false);
+    let before_lines: Vec<&str> = before.lines().collect();
+    let after_lines: Vec<&str> = after.lines().collect();
+    if before_lines.len() + after_lines.len() > MAX_LINES * 2 || before == after {
+        return None;
+    }
+    let mut out = String::new();
+    for line in before_lines {
+        out.push_str(&format!("\n  - {}", line.trim_end()));
+    }
+    for line in after_lines {
+        out.push_str(&format!("\n  + {}", line.trim_end()));
+    }
+    Some(out)
+}
+
 /// Renders the findings of one file.
 pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> String {
     let theme = if color {
@@ -133,6 +173,9 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
                 FixSafety::DisplayOnly => "suggestion",
             };
             help.push_str(&format!("\n{kind}: {}", fix.title));
+            if let Some(preview) = preview(text, fix) {
+                help.push_str(&preview);
+            }
         }
         help.push_str(&format!("\nrun `querylint explain {}` for details", d.rule));
         let primary = shortened(text, &d.range);

@@ -66,9 +66,8 @@ fn replacing(ctx: &StatementContext<'_>, range: &std::ops::Range<usize>, negated
 }
 
 fn fix(negated: bool, edits: Vec<Edit>) -> Fix {
-    let op = if negated { "<>`/`!= NULL" } else { "= NULL" };
     Fix {
-        title: format!("Replace `{op}` with `{}`", replacement(negated)),
+        title: format!("Test with `{}`", replacement(negated)),
         safety: FixSafety::Unsafe,
         in_host: false,
         edits,
