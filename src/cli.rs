@@ -152,6 +152,13 @@ enum Host {
     QueryFile(Vec<crate::rust::QueryFile>),
 }
 
+/// Files to fix together.
+enum FixJob<'w> {
+    File(&'w PathBuf),
+    /// Migrations of one chain: the chain, its members, the ones to fix.
+    Chain(&'w Chain, &'w [PathBuf], Vec<PathBuf>),
+}
+
 /// What fixing one file came to.
 enum FixOutcome {
     /// No fix applied.
@@ -425,6 +432,95 @@ impl Job<'_> {
             |text| self.lint_host(path, text, host),
             |text| lint::syntax_errors(path, text, kind, self.settings),
         );
+        self.finish_fix(path, &original, fixed, diff, warnings)
+    }
+
+    /// Fixes the wanted migrations of a chain together: each pass lints the
+    /// chain once, with the texts fixed so far standing in for the files,
+    /// so every migration is fixed with its history (and its future, for
+    /// findings that later migrations settle) at the cost of one replay.
+    fn fix_chain(
+        &self,
+        chain: &Chain,
+        members: &[PathBuf],
+        targets: &[PathBuf],
+        mode: crate::fix::Mode,
+        diff: bool,
+        warnings: &mut Vec<String>,
+    ) -> Vec<(PathBuf, FixOutcome)> {
+        use crate::fix::Fixing;
+        let syntax = |path: &Path, text: &str| {
+            lint::syntax_errors(path, text, FileKind::MigrationSql, self.settings)
+        };
+        let mut states: Vec<(PathBuf, String, Fixing)> = Vec::new();
+        for path in targets {
+            match self.read(path) {
+                Ok(text) => {
+                    let state = Fixing::new(&text, &|t: &str| syntax(path, t));
+                    states.push((path.clone(), text, state));
+                }
+                Err(reason) => warnings.push(format!("{} {reason}", self.display_path(path))),
+            }
+        }
+        let lint_all = |states: &[(PathBuf, String, Fixing)]| {
+            let fixing = |p: &Path| states.iter().find(|(q, _, _)| q == p);
+            let results = lint::lint_chain(
+                chain,
+                members,
+                &|p| fixing(p).is_some(),
+                &|p| match fixing(p) {
+                    Some((_, _, state)) => Ok(state.text().to_owned()),
+                    None => self.read(p),
+                },
+                self.settings,
+            );
+            let mut by_path: std::collections::HashMap<
+                PathBuf,
+                Vec<crate::diagnostic::Diagnostic>,
+            > = Default::default();
+            for (i, result) in results {
+                if let Ok((_, diags)) = result {
+                    by_path.insert(members[i].clone(), diags);
+                }
+            }
+            by_path
+        };
+        let mut found = lint_all(&states);
+        let mut last_pass = true;
+        for _ in 0..crate::fix::MAX_PASSES {
+            let mut changed = false;
+            for (path, _, state) in &mut states {
+                let diags = found.get(path).map_or(&[][..], Vec::as_slice);
+                changed |= state.pass(diags, mode, &|t: &str| syntax(path, t));
+            }
+            if !changed {
+                last_pass = false;
+                break;
+            }
+            found = lint_all(&states);
+        }
+        states
+            .into_iter()
+            .map(|(path, original, state)| {
+                let diags = found.remove(&path).unwrap_or_default();
+                let fixed = state.done(diags, last_pass, mode);
+                let outcome = self.finish_fix(&path, &original, fixed, diff, warnings);
+                (path, outcome)
+            })
+            .collect()
+    }
+
+    /// Reports what fixing a file came to, and writes it (or, with `diff`,
+    /// only shows the change).
+    fn finish_fix(
+        &self,
+        path: &Path,
+        original: &str,
+        fixed: crate::fix::Fixed,
+        diff: bool,
+        warnings: &mut Vec<String>,
+    ) -> FixOutcome {
+        let shown = self.display_path(path);
         for (rule, title) in &fixed.rejected {
             warnings.push(format!(
                 "{shown}: the `{rule}` fix \"{title}\" would leave the file unparseable, so it was not applied; this is a bug in querylint, please report it"
@@ -440,9 +536,9 @@ impl Job<'_> {
             return FixOutcome::Unchanged;
         }
         let diff = if diff {
-            Some(unified_diff(&shown, &original, &fixed.text))
+            Some(unified_diff(&shown, original, &fixed.text))
         } else {
-            if let Err(reason) = write_fixed(path, &original, &fixed.text) {
+            if let Err(reason) = write_fixed(path, original, &fixed.text) {
                 warnings.push(format!("{shown} {reason}"));
                 return FixOutcome::Unchanged;
             }
@@ -1028,40 +1124,85 @@ fn check(args: CheckArgs) -> i32 {
         }));
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(mode) = args.fix_mode() {
-            let fixed: Vec<(usize, FixOutcome, Vec<String>)> = run_parallel(|| {
-                outcomes
-                    .par_iter()
-                    .enumerate()
+            let fixable: std::collections::HashSet<&PathBuf> = outcomes
+                .iter()
+                .filter(|(path, outcome)| {
+                    let fixable = |r: &FileReport| {
+                        r.diagnostics
+                            .iter()
+                            .any(|d| d.diag.fix.as_ref().is_some_and(|f| mode.applies(f)))
+                    };
+                    hosts.contains_key(path) && matches!(outcome, Outcome::Linted(r) if fixable(r))
+                })
+                .map(|(path, _)| path)
+                .collect();
+            // Migrations are fixed chain by chain, other files one by one.
+            let mut jobs: Vec<FixJob> = Vec::new();
+            let mut in_chains = std::collections::HashSet::new();
+            for w in &work {
+                if let Work::Chain(chain, members, wanted) = w {
+                    let targets: Vec<PathBuf> = members
+                        .iter()
+                        .filter(|m| wanted.contains(*m) && fixable.contains(m))
+                        .cloned()
+                        .collect();
+                    in_chains.extend(targets.iter().cloned());
+                    if !targets.is_empty() {
+                        jobs.push(FixJob::Chain(chain, members, targets));
+                    }
+                }
+            }
+            for path in &fixable {
+                if !in_chains.contains(*path) {
+                    jobs.push(FixJob::File(path));
+                }
+            }
+            let fixed: Vec<(Vec<(PathBuf, FixOutcome)>, Vec<String>)> = run_parallel(|| {
+                jobs.par_iter()
                     .with_max_len(1)
-                    .filter(|(_, (path, outcome))| {
-                        let fixable = |r: &FileReport| {
-                            r.diagnostics
-                                .iter()
-                                .any(|d| d.diag.fix.as_ref().is_some_and(|f| mode.applies(f)))
-                        };
-                        hosts.contains_key(path)
-                            && matches!(outcome, Outcome::Linted(r) if fixable(r))
-                    })
-                    .map(|(i, (path, _))| {
+                    .map(|j| {
                         let mut notes = Vec::new();
-                        let done = job.fix_file(path, &hosts[path], mode, args.diff, &mut notes);
-                        (i, done, notes)
+                        let done = match j {
+                            FixJob::File(path) => {
+                                let host = &hosts[*path];
+                                let done = job.fix_file(path, host, mode, args.diff, &mut notes);
+                                vec![((*path).clone(), done)]
+                            }
+                            FixJob::Chain(chain, members, targets) => {
+                                job.fix_chain(chain, members, targets, mode, args.diff, &mut notes)
+                            }
+                        };
+                        (done, notes)
                     })
                     .collect()
             });
-            for (i, done, notes) in fixed {
+            let index: std::collections::HashMap<PathBuf, usize> = outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, (p, _))| (p.clone(), i))
+                .collect();
+            let mut diff_of: Vec<(PathBuf, String)> = Vec::new();
+            for (done, notes) in fixed {
                 warnings.extend(notes);
-                if let FixOutcome::Fixed {
-                    report,
-                    applied,
-                    diff,
-                } = done
-                {
-                    summary.fixed += applied;
-                    diffs.push_str(diff.as_deref().unwrap_or(""));
-                    outcomes[i].1 = Outcome::Linted(report);
+                for (path, outcome) in done {
+                    if let FixOutcome::Fixed {
+                        report,
+                        applied,
+                        diff,
+                    } = outcome
+                    {
+                        summary.fixed += applied;
+                        if let Some(d) = diff {
+                            diff_of.push((path.clone(), d));
+                        }
+                        if let Some(&i) = index.get(&path) {
+                            outcomes[i].1 = Outcome::Linted(report);
+                        }
+                    }
                 }
             }
+            diff_of.sort();
+            diffs = diff_of.into_iter().map(|(_, d)| d).collect();
         }
         outcomes.into_iter().map(|(_, o)| o).collect()
     };

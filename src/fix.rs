@@ -59,14 +59,53 @@ pub fn fix(
     lint: impl Fn(&str) -> Vec<Diagnostic>,
     syntax_errors: impl Fn(&str) -> usize,
 ) -> Fixed {
-    let allowed = syntax_errors(text);
-    let crlf = text.contains("\r\n");
-    let mut out = Fixed {
-        text: text.to_owned(),
-        ..Fixed::default()
-    };
+    let mut state = Fixing::new(text, &syntax_errors);
     let mut diags = lint(text);
     for _ in 0..MAX_PASSES {
+        if !state.pass(&diags, mode, &syntax_errors) {
+            return state.done(diags, false, mode);
+        }
+        diags = lint(&state.out.text);
+    }
+    state.done(diags, true, mode)
+}
+
+/// The fixing of one text, pass by pass, for callers that lint many texts
+/// at once between passes (the migrations of a chain).
+pub struct Fixing {
+    out: Fixed,
+    /// The syntax errors of the original text: a pass may not add any.
+    allowed: usize,
+    crlf: bool,
+}
+
+impl Fixing {
+    pub fn new(text: &str, syntax_errors: &impl Fn(&str) -> usize) -> Fixing {
+        Fixing {
+            out: Fixed {
+                text: text.to_owned(),
+                ..Fixed::default()
+            },
+            allowed: syntax_errors(text),
+            crlf: text.contains("\r\n"),
+        }
+    }
+
+    /// The text as fixed so far.
+    pub fn text(&self) -> &str {
+        &self.out.text
+    }
+
+    /// Applies the fixes of `diags`, the findings of the current text.
+    /// Returns whether the text changed; when it did, lint it again and
+    /// call this once more.
+    pub fn pass(
+        &mut self,
+        diags: &[Diagnostic],
+        mode: Mode,
+        syntax_errors: &impl Fn(&str) -> usize,
+    ) -> bool {
+        let out = &mut self.out;
         let fixes: Vec<&Diagnostic> = diags
             .iter()
             .filter(|d| {
@@ -80,40 +119,40 @@ pub fn fix(
             })
             .collect();
         if fixes.is_empty() {
-            out.remaining = diags;
-            return out;
+            return false;
         }
+        let crlf = self.crlf;
         let (candidate, n) = apply(&out.text, fixes.iter().filter_map(|d| d.fix.as_ref()), crlf);
-        if syntax_errors(&candidate) <= allowed {
+        if syntax_errors(&candidate) <= self.allowed {
             out.text = candidate;
             out.applied += n;
-        } else {
-            // Find the fix that breaks the file: the first that works alone
-            // is kept, the ones before it that do not are dropped.
-            let mut kept = false;
-            for d in &fixes {
-                let f = d.fix.as_ref().expect("filtered on fixes");
-                let (alone, _) = apply(&out.text, std::iter::once(f), crlf);
-                if syntax_errors(&alone) <= allowed {
-                    out.text = alone;
-                    out.applied += 1;
-                    kept = true;
-                    break;
-                }
-                out.rejected.push((d.rule, f.title.clone()));
-            }
-            if !kept {
-                out.remaining = lint(&out.text);
-                return out;
-            }
+            return n > 0;
         }
-        diags = lint(&out.text);
+        // Find the fix that breaks the text: the first that works alone is
+        // kept, the ones before it that do not are dropped.
+        for d in &fixes {
+            let f = d.fix.as_ref().expect("filtered on fixes");
+            let (alone, _) = apply(&out.text, std::iter::once(f), crlf);
+            if syntax_errors(&alone) <= self.allowed {
+                out.text = alone;
+                out.applied += 1;
+                return true;
+            }
+            out.rejected.push((d.rule, f.title.clone()));
+        }
+        false
     }
-    out.unfinished = diags
-        .iter()
-        .any(|d| d.fix.as_ref().is_some_and(|f| mode.applies(f)));
-    out.remaining = diags;
-    out
+
+    /// The outcome, given the findings of the final text; `last_pass` when
+    /// the passes ran out rather than the fixes.
+    pub fn done(mut self, diags: Vec<Diagnostic>, last_pass: bool, mode: Mode) -> Fixed {
+        self.out.unfinished = last_pass
+            && diags
+                .iter()
+                .any(|d| d.fix.as_ref().is_some_and(|f| mode.applies(f)));
+        self.out.remaining = diags;
+        self.out
+    }
 }
 
 /// Applies the fixes that do not overlap one taken before them (in order of

@@ -113,6 +113,11 @@ pub fn syntax_errors(path: &Path, text: &str, kind: FileKind, settings: &Setting
         FileKind::TypeScript | FileKind::Tsx => crate::typescript::syntax_errors(text, kind),
         _ => 0,
     };
+    // A migration's statements parse the same without the chain around it.
+    let kind = match kind {
+        FileKind::MigrationSql => FileKind::Sql,
+        other => other,
+    };
     host + lint_file(path, text, kind, &only).len()
 }
 
