@@ -1157,7 +1157,9 @@ fn check(args: CheckArgs) -> i32 {
                     jobs.push(FixJob::File(path));
                 }
             }
-            let fixed: Vec<(Vec<(PathBuf, FixOutcome)>, Vec<String>)> = run_parallel(|| {
+            // Per job: what each file came to, and the warnings.
+            type Done = (Vec<(PathBuf, FixOutcome)>, Vec<String>);
+            let fixed: Vec<Done> = run_parallel(|| {
                 jobs.par_iter()
                     .with_max_len(1)
                     .map(|j| {

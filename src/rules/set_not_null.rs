@@ -77,12 +77,18 @@ fn steps(
     table: &sqlparser::ast::ObjectName,
     column: &sqlparser::ast::Ident,
 ) -> Fix {
+    // Unquoted names are folded to lower case, as PostgreSQL does.
+    let folded = |ident: &sqlparser::ast::Ident| match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    };
     let last = table
         .0
         .last()
-        .map(|p| p.to_string().trim_matches('"').to_owned())
+        .and_then(|p| p.as_ident())
+        .map(folded)
         .unwrap_or_default();
-    let mut check = format!("{last}_{}_not_null", column.value);
+    let mut check = format!("{last}_{}_not_null", folded(column));
     if check.len() > 63 {
         // PostgreSQL's limit on names; keep the end, which names the column.
         let cut = check.len() - 63;
