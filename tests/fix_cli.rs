@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::{files_under as files, tree};
+
 fn querylint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_querylint"))
         .args(args)
@@ -11,16 +14,6 @@ fn querylint(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("querylint runs")
-}
-
-fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
@@ -37,6 +30,14 @@ const TABLES: &[u8] = b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\
 const INDEX: &[u8] = b"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n";
 const FIXED_INDEX: &[u8] =
     b"SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n";
+
+/// The two migrations, the second with a safe fix.
+fn index_migration() -> tempfile::TempDir {
+    tree(&[
+        ("migrations/0001_users.sql", TABLES),
+        ("migrations/0002_email.sql", INDEX),
+    ])
+}
 
 #[test]
 fn fix_writes_the_safe_fix_and_reports_what_remains() {
@@ -78,10 +79,7 @@ fn fix_writes_the_safe_fix_and_reports_what_remains() {
 
 #[test]
 fn diff_prints_the_change_and_writes_nothing() {
-    let dir = tree(&[
-        ("migrations/0001_users.sql", TABLES),
-        ("migrations/0002_email.sql", INDEX),
-    ]);
+    let dir = index_migration();
     let out = querylint(dir.path(), &["check", "--diff"]);
     assert_eq!(read(dir.path(), "migrations/0002_email.sql"), INDEX);
     let diff = text(&out.stdout);
@@ -139,10 +137,7 @@ fn a_fix_that_inserts_lines_writes_the_file_s_line_endings() {
 #[test]
 fn a_read_only_file_is_left_alone_with_a_clear_message() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tree(&[
-        ("migrations/0001_users.sql", TABLES),
-        ("migrations/0002_email.sql", INDEX),
-    ]);
+    let dir = index_migration();
     let path = dir.path().join("migrations/0002_email.sql");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let out = querylint(dir.path(), &["check", "--fix"]);
@@ -161,10 +156,7 @@ fn a_read_only_file_is_left_alone_with_a_clear_message() {
 #[test]
 fn a_fixed_file_keeps_its_permissions() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tree(&[
-        ("migrations/0001_users.sql", TABLES),
-        ("migrations/0002_email.sql", INDEX),
-    ]);
+    let dir = index_migration();
     let path = dir.path().join("migrations/0002_email.sql");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     querylint(dir.path(), &["check", "--fix"]);
@@ -254,23 +246,6 @@ fn fix_on_standard_input_prints_the_fixed_text() {
     );
     assert!(text(&out.stderr).contains("Fixed 1 finding; 0 remaining."));
     assert_eq!(out.status.code(), Some(0));
-}
-
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -17,30 +17,13 @@ use querylint::fix::{Mode, fix};
 use querylint::lint::{Settings, lint_file, syntax_errors};
 use querylint::rules::{RULES, Rule};
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
+mod common;
+use common::{files_under, fixtures_dir};
 
 /// The fix fixtures of a rule: the files under its `fix/` folder that
 /// querylint lints.
 fn fix_fixtures(rule: &Rule) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    files_under(&fixtures_dir().join(rule.id).join("fix"), &mut files);
+    let mut files = files_under(&fixtures_dir().join(rule.id).join("fix"));
     files.retain(|p| classify(p).is_some());
     files
 }
@@ -154,8 +137,7 @@ fn every_rule_that_declares_a_fix_has_a_fix_fixture_that_uses_it() {
 }
 
 fn all_fixtures(rule: &Rule) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    files_under(&fixtures_dir().join(rule.id), &mut files);
+    let mut files = files_under(&fixtures_dir().join(rule.id));
     files.retain(|p| classify(p).is_some());
     files
 }

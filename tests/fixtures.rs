@@ -8,34 +8,18 @@
 //! rule also catches false positives of every other rule.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use querylint::discover::classify;
 use querylint::lint::{Settings, lint_file};
 use querylint::rules::RULES;
 use querylint::source::LineIndex;
 
+mod common;
+use common::{files_under, fixtures_dir};
+
 const EXPECT: &str = "-- expect:";
 const EXPECT_NONE: &str = "-- expect-none";
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 /// (line, rule) pairs a fixture expects, counted.
 fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
@@ -84,8 +68,7 @@ fn actual(path: &Path, text: &str) -> BTreeMap<(usize, String), usize> {
 
 #[test]
 fn every_fixture_produces_exactly_what_it_expects() {
-    let mut files = Vec::new();
-    files_under(&fixtures_dir(), &mut files);
+    let files = files_under(&fixtures_dir());
     let mut failures = Vec::new();
     let mut checked = 0;
     for path in files.iter().filter(|p| classify(p).is_some()) {
@@ -123,8 +106,7 @@ fn every_rule_has_a_fixture_that_fires_and_one_that_stays_clean() {
             rule.id,
             rule.id
         );
-        let mut files = Vec::new();
-        files_under(&dir, &mut files);
+        let files = files_under(&dir);
         let mut fires = false;
         let mut clean = false;
         for path in &files {
