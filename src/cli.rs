@@ -352,6 +352,9 @@ impl Job<'_> {
         diags: Vec<crate::diagnostic::Diagnostic>,
     ) -> FileReport {
         let path = self.display_path(file);
+        let mut diags = diags;
+        let kind = discover::classify(file).unwrap_or(FileKind::Sql);
+        lint::silence(text, kind, self.settings.dialect, &mut diags);
         let located = report::locate(text, diags);
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));

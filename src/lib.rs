@@ -18,5 +18,6 @@ pub mod report;
 pub mod rules;
 pub mod rust;
 pub mod source;
+pub mod suppress;
 pub mod typescript;
 mod units;

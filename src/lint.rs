@@ -181,6 +181,7 @@ pub fn lint_query_file(
     let mut out = Vec::new();
     lint_unit(&unit, &settings, &mut out);
     sort(&mut out);
+    silence(text, FileKind::Sql, settings.dialect, &mut out);
     out
 }
 
@@ -197,19 +198,39 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         let load = |_: &Path| Ok(text.to_owned());
         return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
-    if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        return lint_scanned(
+    let mut out = if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
+        lint_scanned(
             &crate::typescript::scan(text, kind, &settings.project),
             settings,
-        );
-    }
-    if kind == FileKind::Rust {
-        return lint_rust_file(Path::new(""), text, settings).0;
-    }
-    let mut out = Vec::new();
-    lint_unit(&sql_file_unit(text, kind), settings, &mut out);
-    sort(&mut out);
+        )
+    } else if kind == FileKind::Rust {
+        lint_rust_file(Path::new(""), text, settings).0
+    } else {
+        let mut out = Vec::new();
+        lint_unit(&sql_file_unit(text, kind), settings, &mut out);
+        sort(&mut out);
+        out
+    };
+    silence(text, kind, settings.dialect, &mut out);
     out
+}
+
+/// Drops the findings that the file's suppression comments silence (see
+/// [`crate::suppress`]).
+pub fn silence(text: &str, kind: FileKind, dialect: Dialect, diags: &mut Vec<Diagnostic>) {
+    if diags.is_empty() {
+        return;
+    }
+    let statements = || {
+        let unit = sql_file_unit(text, kind);
+        let mut ranges = Vec::new();
+        each_statement(&unit.text, dialect, |_, stmt| {
+            ranges.push(unit.map.host_range(stmt.range.clone()));
+        });
+        ranges
+    };
+    let found = crate::suppress::suppressions(text, kind, statements);
+    crate::suppress::apply(diags, &found);
 }
 
 /// Lints what the scan of a TypeScript or JavaScript file found in it.
@@ -426,7 +447,8 @@ pub fn lint_chain(
         }
     }
     for (_, result) in &mut results {
-        if let Ok((_, diags)) = result {
+        if let Ok((text, diags)) = result {
+            silence(text, FileKind::MigrationSql, settings.dialect, diags);
             sort(diags);
         }
     }

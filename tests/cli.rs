@@ -877,3 +877,59 @@ fn a_loop_calling_a_query_function_of_another_file_of_the_crate_is_n_plus_one() 
     let help = report["diagnostics"][0]["help"].as_str().unwrap();
     assert!(help.contains("ANY($1)"), "{help}");
 }
+
+#[test]
+fn suppression_comments_silence_findings_in_each_language() {
+    let files: &[(&str, &[u8])] = &[
+        (
+            "queries/report.sql",
+            b"-- querylint-ignore unbounded-select: the table holds the 50 states\nSELECT code FROM states\nORDER BY code;\nSELECT id FROM users ORDER BY id;\n",
+        ),
+        (
+            "migrations/0001_t.sql",
+            b"CREATE TABLE t (id bigint PRIMARY KEY, a int);\n",
+        ),
+        (
+            "migrations/0002_i.sql",
+            b"-- querylint-ignore-file create-index-non-concurrently: the table is empty in every deploy\nSET lock_timeout = '5s';\nCREATE INDEX t_a ON t (a);\n",
+        ),
+        (
+            "src/sync.ts",
+            b"import { db } from './db';\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    // querylint-ignore-next-line n-plus-one: at most three ids\n    await db.user.findUnique({ where: { id } });\n    await db.team.findUnique({ where: { id } });\n  }\n}\n",
+        ),
+    ];
+    let dir = tree(files);
+    let (_, report) = json(dir.path(), &[]);
+    let found: Vec<(String, u64, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "queries/report.sql".to_owned(),
+                4,
+                "unbounded-select".to_owned()
+            ),
+            ("src/sync.ts".to_owned(), 6, "n-plus-one".to_owned()),
+        ],
+        "{report}"
+    );
+    // A silenced finding is not fixed either.
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    assert!(out.status.code().is_some());
+    let migration = std::fs::read_to_string(dir.path().join("migrations/0002_i.sql")).unwrap();
+    assert!(
+        migration.contains("CREATE INDEX t_a ON t (a);"),
+        "{migration}"
+    );
+}

@@ -1,0 +1,256 @@
+//! Suppression comments: a finding the code's author has looked at and
+//! accepted, with the reason written next to it.
+//!
+//! - SQL: `-- querylint-ignore <rule>[, <rule>]: <reason>` on the lines
+//!   before a statement silences those rules for that statement;
+//!   `-- querylint-ignore-file <rule>: <reason>` for the whole file.
+//! - TypeScript, JavaScript, Rust: `// querylint-ignore-next-line <rule>:
+//!   <reason>` for the next line of code, `// querylint-ignore-file <rule>:
+//!   <reason>` for the whole file.
+//!
+//! `all` stands for every rule.
+
+use std::ops::Range;
+
+use crate::diagnostic::Diagnostic;
+use crate::discover::FileKind;
+
+const MARKER: &str = "querylint-ignore";
+
+/// What one suppression comment covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// The comment itself.
+    pub comment: Range<usize>,
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    /// The host text it covers: a statement, a line, or the whole file.
+    pub covers: Range<usize>,
+    pub whole_file: bool,
+}
+
+impl Suppression {
+    fn silences(&self, diag: &Diagnostic) -> bool {
+        let rule = self.rules.iter().any(|r| r == diag.rule || r == "all");
+        rule && (self.whole_file || self.covers.contains(&diag.range.start))
+    }
+}
+
+/// The comment syntax of a file kind: `--` for SQL, `//` otherwise.
+fn comment_prefix(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Sql | FileKind::MigrationSql => "--",
+        _ => "//",
+    }
+}
+
+/// The suppression comments of a file. `statements` gives the byte ranges
+/// of a SQL file's statements (asked for only when the file has one).
+pub fn suppressions(
+    text: &str,
+    kind: FileKind,
+    statements: impl FnOnce() -> Vec<Range<usize>>,
+) -> Vec<Suppression> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
+    let prefix = comment_prefix(kind);
+    let sql = prefix == "--";
+    let statements = if sql { statements() } else { Vec::new() };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        let start = offset;
+        offset += line.len();
+        let Some(at) = line.find(prefix) else {
+            continue;
+        };
+        let body = line[at + prefix.len()..].trim_start();
+        let Some(rest) = body.strip_prefix(MARKER) else {
+            continue;
+        };
+        let (whole_file, rest) = if let Some(r) = rest.strip_prefix("-file") {
+            (true, r)
+        } else if sql {
+            (false, rest)
+        } else if let Some(r) = rest.strip_prefix("-next-line") {
+            (false, r)
+        } else {
+            continue;
+        };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let rest = rest.trim_end_matches(['\n', '\r']).trim();
+        let (rules, reason) = match rest.split_once(':') {
+            Some((rules, reason)) => (rules, Some(reason.trim().to_owned())),
+            None => (rest, None),
+        };
+        let rules: Vec<String> = rules
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let comment = start + at..start + line.trim_end_matches(['\n', '\r']).len();
+        let covers = if whole_file {
+            0..text.len()
+        } else if sql {
+            // The next statement that starts after the comment.
+            match statements.iter().find(|s| s.start >= comment.end) {
+                Some(s) => s.clone(),
+                None => continue,
+            }
+        } else {
+            // The next line that is not itself a comment line.
+            let mut next = offset;
+            let mut j = i + 1;
+            while let Some(l) = lines.get(j) {
+                if !l.trim_start().starts_with("//") {
+                    break;
+                }
+                next += l.len();
+                j += 1;
+            }
+            match lines.get(j) {
+                Some(l) => next..next + l.len(),
+                None => continue,
+            }
+        };
+        out.push(Suppression {
+            comment,
+            rules,
+            reason: reason.filter(|r| !r.is_empty()),
+            covers,
+            whole_file,
+        });
+    }
+    out
+}
+
+/// Drops the findings the file's suppression comments silence.
+pub fn apply(diags: &mut Vec<Diagnostic>, suppressions: &[Suppression]) {
+    if suppressions.is_empty() {
+        return;
+    }
+    diags.retain(|d| !suppressions.iter().any(|s| s.silences(d)));
+}
+
+/// The comment that silences `rule` on the line (or statement) at
+/// `offset`, inserted before that line with its indentation: what an
+/// editor's "ignore this finding" action writes.
+pub fn ignore_comment(text: &str, kind: FileKind, offset: usize, rule: &str) -> (usize, String) {
+    let offset = crate::source::floor_char_boundary(text, offset.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let marker = match comment_prefix(kind) {
+        "--" => "-- querylint-ignore",
+        _ => "// querylint-ignore-next-line",
+    };
+    (
+        line_start,
+        format!("{indent}{marker} {rule}: <reason>{newline}"),
+    )
+}
+
+/// The comment that silences `rule` in the whole file, inserted at its
+/// top (after a shebang line or a byte order mark).
+pub fn ignore_file_comment(text: &str, kind: FileKind, rule: &str) -> (usize, String) {
+    let mut at = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if text[at..].starts_with("#!") {
+        at = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let prefix = comment_prefix(kind);
+    (
+        at,
+        format!("{prefix} querylint-ignore-file {rule}: <reason>{newline}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(rule: &'static str, at: usize) -> Diagnostic {
+        let mut d = Diagnostic::new(at..at + 1, "x");
+        d.rule = rule;
+        d
+    }
+
+    #[test]
+    fn a_sql_comment_silences_its_rules_on_the_next_statement_only() {
+        let text = "-- querylint-ignore unbounded-select, select-star: a lookup table\nSELECT *\nFROM countries;\nSELECT * FROM users;\n";
+        let second = text.find("SELECT * FROM users").unwrap();
+        let statements = || {
+            vec![
+                text.find("SELECT *\n").unwrap()..text.find(";\n").unwrap() + 1,
+                second..text.len() - 1,
+            ]
+        };
+        let found = suppressions(text, FileKind::Sql, statements);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rules, vec!["unbounded-select", "select-star"]);
+        assert_eq!(found[0].reason.as_deref(), Some("a lookup table"));
+        let first = text.find("FROM countries").unwrap();
+        let mut diags = vec![
+            diag("unbounded-select", first),
+            diag("select-star", first),
+            diag("not-in-subquery", first),
+            diag("unbounded-select", second),
+        ];
+        apply(&mut diags, &found);
+        let left: Vec<(&str, usize)> = diags.iter().map(|d| (d.rule, d.range.start)).collect();
+        assert_eq!(
+            left,
+            vec![("not-in-subquery", first), ("unbounded-select", second)]
+        );
+    }
+
+    #[test]
+    fn a_next_line_comment_skips_further_comment_lines() {
+        let text = "fn f() {\n    // querylint-ignore-next-line n-plus-one: ten items at most\n    // (checked in the handler)\n    run(q).await;\n    run(q).await;\n}\n";
+        let found = suppressions(text, FileKind::Rust, Vec::new);
+        let first = text.find("run(q)").unwrap();
+        let second = text.rfind("run(q)").unwrap();
+        let mut diags = vec![diag("n-plus-one", first), diag("n-plus-one", second)];
+        apply(&mut diags, &found);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].range.start, second);
+    }
+
+    #[test]
+    fn a_file_comment_silences_the_rule_everywhere() {
+        let text = "// querylint-ignore-file interpolated-sql: admin-only tool\nconst a = 1;\n";
+        let found = suppressions(text, FileKind::TypeScript, Vec::new);
+        let mut diags = vec![diag("interpolated-sql", 20), diag("n-plus-one", 20)];
+        apply(&mut diags, &found);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].rule, "n-plus-one");
+    }
+
+    #[test]
+    fn the_comments_an_editor_inserts_keep_indentation_and_line_endings() {
+        let text = "a\r\n    b = 1\r\n";
+        let at = text.find('b').unwrap();
+        assert_eq!(
+            ignore_comment(text, FileKind::TypeScript, at, "n-plus-one"),
+            (
+                3,
+                "    // querylint-ignore-next-line n-plus-one: <reason>\r\n".to_owned()
+            )
+        );
+        assert_eq!(
+            ignore_file_comment("#!/usr/bin/env node\nx", FileKind::TypeScript, "r"),
+            (20, "// querylint-ignore-file r: <reason>\n".to_owned())
+        );
+    }
+}
