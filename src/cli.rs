@@ -14,7 +14,7 @@ use crate::migrate::layout::{members_of, root_of};
 use crate::migrate::{Chain, Tool, TxOverride};
 use crate::parse::Dialect;
 use crate::report::{self, FileReport, Summary};
-use crate::rules::{self, Category, RULES, Rule, RuleOptions};
+use crate::rules::{self, RULES};
 
 /// Exit codes.
 pub const EXIT_CLEAN: i32 = 0;
@@ -38,7 +38,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lint files and folders (default: the current folder).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its category, default state and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -73,10 +73,11 @@ struct CheckArgs {
     /// Rules not to run: rule ids or categories.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     ignore: Vec<String>,
-    /// The SQL dialect to parse with. A file whose name or folder names
-    /// another dialect (`x.mysql.sql`, `db/sqlite/`) is parsed with that one.
-    #[arg(long, value_enum, default_value_t = Dialect::Postgres)]
-    dialect: Dialect,
+    /// The SQL dialect to parse with (default: postgres). A file whose name
+    /// or folder names another dialect (`x.mysql.sql`, `db/sqlite/`) is
+    /// parsed with that one.
+    #[arg(long, value_enum)]
+    dialect: Option<Dialect>,
     /// Read the text to lint from standard input, reporting it under this name.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
@@ -84,25 +85,31 @@ struct CheckArgs {
     /// dependency folders.
     #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
     exclude: Vec<String>,
-    /// Skip files larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
-    max_file_size: u64,
-    /// Report a literal `OFFSET` above this many rows.
-    #[arg(long, value_name = "ROWS", default_value_t = RuleOptions::default().offset_threshold)]
-    offset_threshold: u64,
-    /// The `lock_timeout` that the `missing-lock-timeout` fix sets.
-    #[arg(long, value_name = "DURATION", default_value_t = RuleOptions::default().lock_timeout,
-          value_parser = parse_duration)]
-    lock_timeout: String,
+    /// Skip files larger than this many bytes (default: 10 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Report a literal `OFFSET` above this many rows (default: 1000).
+    #[arg(long, value_name = "ROWS")]
+    offset_threshold: Option<u64>,
+    /// The `lock_timeout` that the `missing-lock-timeout` fix sets
+    /// (default: 5s).
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    lock_timeout: Option<String>,
     /// The PostgreSQL major version migrations run on; some rules depend on
     /// it.
-    #[arg(long, value_name = "MAJOR", default_value_t = rules::DEFAULT_POSTGRES_VERSION,
-          value_parser = clap::value_parser!(u32).range(9..=30))]
-    postgres_version: u32,
+    #[arg(long, value_name = "MAJOR", value_parser = clap::value_parser!(u32).range(9..=30))]
+    postgres_version: Option<u32>,
     /// Whether migrations run inside a transaction: `auto` follows what the
     /// migration tool of each folder does.
-    #[arg(long, value_enum, value_name = "MODE", default_value_t = TxOverride::Auto)]
-    migration_transactions: TxOverride,
+    #[arg(long, value_enum, value_name = "MODE")]
+    migration_transactions: Option<TxOverride>,
+    /// Read settings from this file instead of the `querylint.toml` found
+    /// from the working directory upward.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    isolated: bool,
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     no_color: bool,
@@ -117,20 +124,6 @@ struct CheckArgs {
     /// nothing. Exits 1 if there is a change.
     #[arg(long, conflicts_with = "fix")]
     diff: bool,
-}
-
-/// A PostgreSQL duration as `lock_timeout` takes it: a number and an
-/// optional unit (`5s`, `500ms`, `1min`), nothing that needs quoting.
-fn parse_duration(text: &str) -> Result<String, String> {
-    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let unit = &text[digits..];
-    if digits > 0 && ["", "us", "ms", "s", "min", "h", "d"].contains(&unit) {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "`{text}` is not a duration such as `5s`, `500ms` or `1min`"
-        ))
-    }
 }
 
 impl CheckArgs {
@@ -183,7 +176,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
     }
@@ -249,51 +242,73 @@ fn explain(id: &str) -> i32 {
     }
 }
 
-/// Resolves `--select`, `--extend-select` and `--ignore` into the rules to run.
-fn resolve_rules(args: &CheckArgs) -> Result<Vec<&'static Rule>, String> {
-    fn matching(selector: &str) -> Result<Vec<&'static Rule>, String> {
-        let selector = selector.trim();
-        if selector.eq_ignore_ascii_case("all") {
-            return Ok(RULES.to_vec());
-        }
-        if let Some(cat) = Category::ALL.iter().find(|c| c.as_str() == selector) {
-            return Ok(RULES
-                .iter()
-                .copied()
-                .filter(|r| r.category == *cat)
-                .collect());
-        }
-        rules::find(selector).map(|r| vec![r]).ok_or_else(|| {
-            format!("unknown rule or category `{selector}`; `querylint rules` lists them")
-        })
-    }
-    let mut chosen: Vec<&'static Rule> = match &args.select {
-        Some(selectors) => {
-            let mut v = Vec::new();
-            for s in selectors.iter().filter(|s| !s.trim().is_empty()) {
-                v.extend(matching(s)?);
-            }
-            v
-        }
-        None => RULES
-            .iter()
-            .copied()
-            .filter(|r| r.default_enabled)
-            .collect(),
+/// The settings of a run: the configuration file's (unless `--isolated`),
+/// with the command line's options over them. Also the extra `exclude`
+/// globs and the file size limit.
+fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, u64), String> {
+    let file = if args.isolated {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        crate::config::find(Path::new("."))
     };
-    for s in &args.extend_select {
-        chosen.extend(matching(s)?);
+    let config = match &file {
+        Some(path) => crate::config::load(path).map_err(|e| e.to_string())?,
+        None => crate::config::Config::default(),
+    };
+    let mut settings = config.settings();
+    let strings = |v: &[toml::Spanned<String>]| -> Vec<String> {
+        v.iter().map(|s| s.get_ref().clone()).collect()
+    };
+    // `--select` replaces the file's whole choice of rules; otherwise the
+    // command line's `--extend-select` and `--ignore` add to the file's.
+    let from_file = args.select.is_none();
+    let select = args
+        .select
+        .clone()
+        .or_else(|| config.select.as_deref().map(strings));
+    let extend: Vec<String> = strings(&config.extend_select)
+        .into_iter()
+        .filter(|_| from_file)
+        .chain(args.extend_select.iter().cloned())
+        .collect();
+    let ignore: Vec<String> = strings(&config.ignore)
+        .into_iter()
+        .filter(|_| from_file)
+        .chain(args.ignore.iter().cloned())
+        .collect();
+    settings.rules = crate::config::resolve_rules(
+        select.as_ref().map(|s| s.iter().map(String::as_str)),
+        extend.iter().map(String::as_str),
+        ignore.iter().map(String::as_str),
+    )?;
+    if let Some(d) = args.dialect {
+        settings.dialect = d;
     }
-    let mut ignored = Vec::new();
-    for s in &args.ignore {
-        ignored.extend(matching(s)?);
+    if let Some(v) = args.offset_threshold {
+        settings.options.offset_threshold = v;
     }
-    // Keep registry order and drop duplicates.
-    Ok(RULES
+    if let Some(v) = args.postgres_version {
+        settings.options.postgres_version = v;
+    }
+    if let Some(v) = &args.lock_timeout {
+        settings.options.lock_timeout = v.clone();
+    }
+    if let Some(v) = args.migration_transactions {
+        settings.transactions = v;
+    }
+    let exclude = config
+        .exclude
         .iter()
-        .copied()
-        .filter(|r| chosen.iter().any(|c| c.id == r.id) && !ignored.iter().any(|i| i.id == r.id))
-        .collect())
+        .chain(&args.exclude)
+        .cloned()
+        .collect();
+    let max = args
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    Ok((settings, exclude, max))
 }
 
 fn use_color(args: &CheckArgs) -> bool {
@@ -1007,27 +1022,16 @@ fn plan(files: Vec<Candidate>, mut rust: RustFacts, walked: &[PathBuf]) -> Vec<W
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let rules = match resolve_rules(&args) {
-        Ok(r) => r,
+    let (settings, exclude, max_file_size) = match effective(&args) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_ERROR;
         }
     };
-    let settings = Settings {
-        rules,
-        dialect: args.dialect,
-        options: RuleOptions {
-            offset_threshold: args.offset_threshold,
-            lock_timeout: args.lock_timeout.clone(),
-            postgres_version: args.postgres_version,
-        },
-        transactions: args.migration_transactions,
-        project: Default::default(),
-    };
     let job = Job {
         settings: &settings,
-        max_file_size: args.max_file_size,
+        max_file_size,
         color: use_color(&args),
         human: args.format == Format::Human,
         cwd: std::env::current_dir().ok(),
@@ -1061,7 +1065,7 @@ fn check(args: CheckArgs) -> i32 {
         } else {
             args.paths.clone()
         };
-        let found = match discover::discover(&paths, &args.exclude) {
+        let found = match discover::discover(&paths, &exclude) {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -7,6 +7,7 @@
 //! Only [`cli`] touches the file system.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod extract;

@@ -933,3 +933,50 @@ fn suppression_comments_silence_findings_in_each_language() {
         "{migration}"
     );
 }
+
+#[test]
+fn querylint_toml_is_read_from_the_folder_upward_and_flags_override_it() {
+    let files: &[(&str, &[u8])] = &[
+        (
+            "querylint.toml",
+            b"# Lookups stay small here.\nignore = [\"unbounded-select\"]\nextend-select = [\"select-star\"]\n",
+        ),
+        ("app/queries/q.sql", b"SELECT * FROM users ORDER BY id;\n"),
+    ];
+    let dir = tree(files);
+    let app = dir.path().join("app");
+    let (_, report) = json(&app, &[]);
+    assert_eq!(rules_of(&report), vec!["select-star"], "{report}");
+    // `--select` replaces the file's choice of rules.
+    let (_, report) = json(&app, &["--select", "unbounded-select"]);
+    assert_eq!(rules_of(&report), vec!["unbounded-select"], "{report}");
+    // `--isolated` reads no file: the defaults.
+    let (_, report) = json(&app, &["--isolated"]);
+    assert_eq!(rules_of(&report), vec!["unbounded-select"], "{report}");
+    // `--config` names another file.
+    std::fs::write(dir.path().join("strict.toml"), "select = [\"ALL\"]\n").unwrap();
+    let (_, report) = json(&app, &["--config", "../strict.toml"]);
+    assert_eq!(
+        rules_of(&report),
+        vec!["unbounded-select", "select-star"],
+        "{report}"
+    );
+}
+
+#[test]
+fn a_mistake_in_querylint_toml_stops_the_run_with_its_line_and_a_suggestion() {
+    let dir = tree(&[
+        (
+            "querylint.toml",
+            b"dialect = \"postgres\"\nignroe = [\"select-star\"]\n",
+        ),
+        ("q.sql", b"SELECT 1;\n"),
+    ]);
+    let out = querylint(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("querylint.toml:2: unknown key `ignroe`; did you mean `ignore`?"),
+        "{err}"
+    );
+}

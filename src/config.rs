@@ -1,0 +1,385 @@
+//! `querylint.toml`: a repository's settings, shared by the command line
+//! and the language server.
+//!
+//! The file is found from a folder upward (`querylint.toml`, then
+//! `.querylint.toml`, in each folder); command-line options override it.
+//! Every key is checked: an unknown key, a wrong type or an unknown rule id
+//! is an error naming the file, the line and the key, with the closest
+//! valid name.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::lint::Settings;
+use crate::migrate::TxOverride;
+use crate::parse::Dialect;
+use crate::rules::{Category, RULES, Rule, RuleOptions};
+
+/// The names a configuration file may have, in the order they are tried
+/// in each folder.
+pub const FILE_NAMES: &[&str] = &["querylint.toml", ".querylint.toml"];
+
+/// The keys of the file, for suggestions.
+const KEYS: &[&str] = &[
+    "select",
+    "extend-select",
+    "ignore",
+    "dialect",
+    "postgres-version",
+    "lock-timeout",
+    "offset-threshold",
+    "migration-transactions",
+    "exclude",
+    "max-file-size",
+];
+
+/// The settings a configuration file holds, as written.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Rules to run instead of the defaults: ids, categories or `ALL`.
+    pub select: Option<Vec<Spanned<String>>>,
+    /// Rules to run on top of the selected ones.
+    #[serde(default)]
+    pub extend_select: Vec<Spanned<String>>,
+    /// Rules or categories not to run.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    /// The SQL dialect (`postgres`, `mysql`, `sqlite`, ...).
+    pub dialect: Option<Spanned<String>>,
+    /// The PostgreSQL major version migrations run on.
+    pub postgres_version: Option<Spanned<u32>>,
+    /// The `lock_timeout` the `missing-lock-timeout` fix sets.
+    pub lock_timeout: Option<Spanned<String>>,
+    /// `offset-pagination` reports literal offsets above this.
+    pub offset_threshold: Option<u64>,
+    /// `auto`, `always` or `never`.
+    pub migration_transactions: Option<Spanned<String>>,
+    /// Gitignore-style globs of paths not to lint.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Files larger than this many bytes are skipped.
+    pub max_file_size: Option<u64>,
+}
+
+/// A configuration file that cannot be used, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line of the problem, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// The configuration file that applies to `folder`: the first of
+/// [`FILE_NAMES`] in it or the nearest folder above.
+pub fn find(folder: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    start.ancestors().find_map(|dir| {
+        FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot be read: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Checks the text of a configuration file.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let error = |span: Option<Range<usize>>, message: String| ConfigError {
+        path: path.to_path_buf(),
+        line: span.map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        message,
+    };
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let raw = e.message().trim_end();
+        // serde's "unknown field `selct`, expected one of ...": name the
+        // closest key instead of listing them all.
+        let message = match raw
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            Some(key) => match closest(key, KEYS.iter().copied()) {
+                Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
+                None => format!("unknown key `{key}`; the keys are {}", KEYS.join(", ")),
+            },
+            None => raw.to_owned(),
+        };
+        error(e.span(), message)
+    })?;
+    for selector in config
+        .select
+        .iter()
+        .flatten()
+        .chain(&config.extend_select)
+        .chain(&config.ignore)
+    {
+        if let Err(message) = selector_rules(selector.get_ref()) {
+            return Err(error(Some(selector.span()), message));
+        }
+    }
+    if let Some(d) = &config.dialect
+        && Dialect::from_name(d.get_ref()).is_none()
+    {
+        return Err(error(
+            Some(d.span()),
+            format!(
+                "unknown dialect `{}`; one of postgres, cockroachdb, mysql, sqlite, mssql, clickhouse, generic",
+                d.get_ref()
+            ),
+        ));
+    }
+    if let Some(v) = &config.postgres_version
+        && !(9..=30).contains(v.get_ref())
+    {
+        return Err(error(
+            Some(v.span()),
+            format!(
+                "`postgres-version` {} is not a PostgreSQL major version (9 to 30)",
+                v.get_ref()
+            ),
+        ));
+    }
+    if let Some(t) = &config.lock_timeout
+        && let Err(message) = parse_duration(t.get_ref())
+    {
+        return Err(error(Some(t.span()), message));
+    }
+    if let Some(m) = &config.migration_transactions
+        && tx_override(m.get_ref()).is_none()
+    {
+        return Err(error(
+            Some(m.span()),
+            format!(
+                "`migration-transactions` is `auto`, `always` or `never`, not `{}`",
+                m.get_ref()
+            ),
+        ));
+    }
+    Ok(config)
+}
+
+fn tx_override(name: &str) -> Option<TxOverride> {
+    <TxOverride as clap::ValueEnum>::from_str(name, true).ok()
+}
+
+/// A PostgreSQL duration as `lock_timeout` takes it: a number and an
+/// optional unit (`5s`, `500ms`, `1min`), nothing that needs quoting.
+pub fn parse_duration(text: &str) -> Result<String, String> {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let unit = &text[digits..];
+    if digits > 0 && ["", "us", "ms", "s", "min", "h", "d"].contains(&unit) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a duration such as `5s`, `500ms` or `1min`"
+        ))
+    }
+}
+
+/// The rules a selector names: a rule id, a category, or `ALL`.
+pub fn selector_rules(selector: &str) -> Result<Vec<&'static Rule>, String> {
+    let selector = selector.trim();
+    if selector.eq_ignore_ascii_case("all") {
+        return Ok(RULES.to_vec());
+    }
+    if let Some(cat) = Category::ALL.iter().find(|c| c.as_str() == selector) {
+        return Ok(RULES
+            .iter()
+            .copied()
+            .filter(|r| r.category == *cat)
+            .collect());
+    }
+    crate::rules::find(selector)
+        .map(|r| vec![r])
+        .ok_or_else(|| {
+            let names = RULES
+                .iter()
+                .map(|r| r.id)
+                .chain(Category::ALL.iter().map(|c| c.as_str()));
+            match closest(selector, names) {
+                Some(near) => {
+                    format!("unknown rule or category `{selector}`; did you mean `{near}`?")
+                }
+                None => {
+                    format!("unknown rule or category `{selector}`; `querylint rules` lists them")
+                }
+            }
+        })
+}
+
+/// The rules to run: `select` (or the rules on by default), plus
+/// `extend`, less `ignore`.
+pub fn resolve_rules<'s>(
+    select: Option<impl IntoIterator<Item = &'s str>>,
+    extend: impl IntoIterator<Item = &'s str>,
+    ignore: impl IntoIterator<Item = &'s str>,
+) -> Result<Vec<&'static Rule>, String> {
+    let mut chosen: Vec<&'static Rule> = match select {
+        Some(selectors) => {
+            let mut v = Vec::new();
+            for s in selectors.into_iter().filter(|s| !s.trim().is_empty()) {
+                v.extend(selector_rules(s)?);
+            }
+            v
+        }
+        None => RULES
+            .iter()
+            .copied()
+            .filter(|r| r.default_enabled)
+            .collect(),
+    };
+    for s in extend {
+        chosen.extend(selector_rules(s)?);
+    }
+    let mut ignored = Vec::new();
+    for s in ignore {
+        ignored.extend(selector_rules(s)?);
+    }
+    chosen.retain(|r| !ignored.iter().any(|i| i.id == r.id));
+    let mut seen = std::collections::HashSet::new();
+    chosen.retain(|r| seen.insert(r.id));
+    // Registry order, so output does not depend on how rules were named.
+    chosen.sort_by_key(|r| RULES.iter().position(|x| x.id == r.id));
+    Ok(chosen)
+}
+
+impl Config {
+    /// The settings this file gives, over querylint's defaults.
+    pub fn settings(&self) -> Settings {
+        let strings = |v: &[Spanned<String>]| -> Vec<String> {
+            v.iter().map(|s| s.get_ref().clone()).collect()
+        };
+        let select = self.select.as_deref().map(strings);
+        let extend = strings(&self.extend_select);
+        let ignore = strings(&self.ignore);
+        // Checked when the file was read.
+        let rules = resolve_rules(
+            select.as_ref().map(|s| s.iter().map(String::as_str)),
+            extend.iter().map(String::as_str),
+            ignore.iter().map(String::as_str),
+        )
+        .unwrap_or_default();
+        let defaults = RuleOptions::default();
+        Settings {
+            rules,
+            dialect: self
+                .dialect
+                .as_ref()
+                .and_then(|d| Dialect::from_name(d.get_ref()))
+                .unwrap_or_default(),
+            options: RuleOptions {
+                offset_threshold: self.offset_threshold.unwrap_or(defaults.offset_threshold),
+                postgres_version: self
+                    .postgres_version
+                    .as_ref()
+                    .map_or(defaults.postgres_version, |v| *v.get_ref()),
+                lock_timeout: self
+                    .lock_timeout
+                    .as_ref()
+                    .map_or(defaults.lock_timeout, |t| t.get_ref().clone()),
+            },
+            transactions: self
+                .migration_transactions
+                .as_ref()
+                .and_then(|m| tx_override(m.get_ref()))
+                .unwrap_or_default(),
+            project: Default::default(),
+        }
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if one is close
+/// enough to be a likely typo.
+pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse(Path::new("querylint.toml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_mistake_names_the_file_the_line_and_the_closest_name() {
+        assert_eq!(
+            error("dialect = \"postgres\"\nselct = [\"ALL\"]\n"),
+            "querylint.toml:2: unknown key `selct`; did you mean `select`?"
+        );
+        assert_eq!(
+            error("ignore = [\n  \"select-star\",\n  \"n-plus-on\",\n]\n"),
+            "querylint.toml:3: unknown rule or category `n-plus-on`; did you mean `n-plus-one`?"
+        );
+        assert!(error("postgres-version = \"14\"\n").starts_with("querylint.toml:1: invalid type"));
+        assert!(error("lock-timeout = \"5 seconds\"\n").contains("not a duration"));
+    }
+
+    #[test]
+    fn settings_start_from_the_defaults() {
+        let config = parse(
+            Path::new("q.toml"),
+            "extend-select = [\"select-star\"]\nignore = [\"migration\"]\npostgres-version = 16\n",
+        )
+        .unwrap();
+        let settings = config.settings();
+        assert!(settings.rules.iter().any(|r| r.id == "select-star"));
+        assert!(
+            settings
+                .rules
+                .iter()
+                .all(|r| r.category != Category::Migration)
+        );
+        assert!(settings.rules.iter().any(|r| r.id == "n-plus-one"));
+        assert_eq!(settings.options.postgres_version, 16);
+    }
+}
