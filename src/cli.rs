@@ -44,6 +44,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Run the language server on standard input and output.
+    Server,
     /// Print a rule's documentation.
     Explain {
         /// The rule id, for example `not-in-subquery`.
@@ -177,6 +179,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check(*args),
+        Command::Server => crate::server::run(),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
     }

@@ -18,6 +18,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod rust;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod typescript;

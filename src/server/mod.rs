@@ -1,0 +1,624 @@
+//! `querylint server`: the language server.
+//!
+//! The main thread reads messages and keeps the open documents; a lint
+//! thread lints them and publishes diagnostics. Changes queue up while a
+//! document is being linted and only the newest text of each document is
+//! linted next, so a burst of keystrokes costs one lint; a result is
+//! published only if its version is still the document's newest, so an
+//! editor never sees diagnostics older than ones it already has.
+//!
+//! A diagnostic carries in `data` the edits of its fix and of the two
+//! "ignore" actions, so a code action needs no new lint.
+
+mod text;
+pub mod transport;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CodeDescription, Diagnostic as LspDiagnostic,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, InitializeResult, Location, MarkupContent,
+    MarkupKind, NumberOrString, PublishDiagnosticsParams, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
+};
+use serde_json::{Value, json};
+
+use crate::diagnostic::{Diagnostic, FixSafety, Severity};
+use crate::discover::FileKind;
+use crate::lint::Settings;
+use text::Lines;
+
+/// Where a rule's documentation is published.
+fn rule_url(rule: &str) -> Option<Uri> {
+    format!("{}/blob/main/rules/{rule}.md", env!("CARGO_PKG_REPOSITORY"))
+        .parse()
+        .ok()
+}
+
+/// Runs the server on standard input and output until `exit`. Returns the
+/// process exit code: 0 after `shutdown` then `exit`, 1 otherwise.
+pub fn run() -> i32 {
+    let (sender, receiver, writer) = transport::stdio();
+    let code = serve(&sender, &receiver);
+    drop(sender);
+    let _ = writer.join();
+    code
+}
+
+/// An open document.
+struct Document {
+    uri: Uri,
+    text: String,
+    version: i32,
+    kind: FileKind,
+    path: PathBuf,
+}
+
+/// A document to lint, as it was at one version.
+struct Job {
+    key: String,
+    uri: Uri,
+    version: i32,
+    text: String,
+    kind: FileKind,
+    path: PathBuf,
+    settings: Arc<Settings>,
+    max_size: u64,
+}
+
+/// What the main thread and the lint thread share.
+#[derive(Default)]
+struct Shared {
+    /// The newest version of each open document.
+    latest: HashMap<String, i32>,
+    /// What was last published for each document: range and rule, for
+    /// hover.
+    published: HashMap<String, Vec<(lsp_types::Range, &'static str)>>,
+}
+
+/// The server's state on the main thread.
+struct Server {
+    out: Sender<Message>,
+    documents: HashMap<String, Document>,
+    shared: Arc<Mutex<Shared>>,
+    jobs: Sender<Job>,
+    /// Settings by the configuration file that gives them (`None`: none).
+    settings: HashMap<Option<PathBuf>, (Arc<Settings>, u64)>,
+    /// Configuration files already reported as broken.
+    reported: std::collections::HashSet<PathBuf>,
+}
+
+fn serve(out: &Sender<Message>, input: &Receiver<Message>) -> i32 {
+    // Nothing but `initialize` is answered before it.
+    loop {
+        match input.recv() {
+            Err(_) => return 1,
+            Ok(Message::Request(req)) if req.method == "initialize" => {
+                let _ = out.send(Message::Response(Response::new_ok(req.id, capabilities())));
+                break;
+            }
+            Ok(Message::Request(req)) => {
+                let _ = out.send(Message::Response(Response::new_err(
+                    req.id,
+                    ErrorCode::ServerNotInitialized as i32,
+                    "the server is not initialized yet".to_owned(),
+                )));
+            }
+            Ok(Message::Notification(n)) if n.method == "exit" => return 1,
+            Ok(_) => {}
+        }
+    }
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+    let lint_thread = {
+        let out = out.clone();
+        let shared = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("querylint-lsp-lint".to_owned())
+            .stack_size(64 * 1024 * 1024)
+            .spawn(move || lint_loop(&queue, &out, &shared))
+            .expect("a thread can be started")
+    };
+    let mut server = Server {
+        out: out.clone(),
+        documents: HashMap::new(),
+        shared,
+        jobs,
+        settings: HashMap::new(),
+        reported: Default::default(),
+    };
+    let mut shutting_down = false;
+    let code = loop {
+        let Ok(message) = input.recv() else {
+            break 1;
+        };
+        match message {
+            Message::Request(req) => {
+                if req.method == "shutdown" {
+                    shutting_down = true;
+                    server.respond(req.id, Ok(Value::Null));
+                } else if shutting_down {
+                    server.respond(
+                        req.id,
+                        Err((
+                            ErrorCode::InvalidRequest,
+                            "the server is shutting down".to_owned(),
+                        )),
+                    );
+                } else {
+                    let id = req.id.clone();
+                    let result = server.request(req);
+                    server.respond(id, result);
+                }
+            }
+            Message::Notification(n) if n.method == "exit" => {
+                break if shutting_down { 0 } else { 1 };
+            }
+            Message::Notification(n) => server.notification(n),
+            Message::Response(_) => {}
+        }
+    };
+    drop(server);
+    let _ = lint_thread.join();
+    code
+}
+
+fn capabilities() -> InitializeResult {
+    InitializeResult {
+        capabilities: ServerCapabilities {
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..Default::default()
+                },
+            )),
+            code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            ..Default::default()
+        },
+        server_info: Some(ServerInfo {
+            name: "querylint".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+    }
+}
+
+type Answer = Result<Value, (ErrorCode, String)>;
+
+impl Server {
+    fn respond(&self, id: RequestId, result: Answer) {
+        let response = match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err((code, message)) => Response::new_err(id, code as i32, message),
+        };
+        let _ = self.out.send(Message::Response(response));
+    }
+
+    fn log(&self, message: &str) {
+        let _ = self.out.send(transport::log(message));
+    }
+
+    fn request(&mut self, req: Request) -> Answer {
+        let invalid = |e: serde_json::Error| (ErrorCode::InvalidParams, e.to_string());
+        match req.method.as_str() {
+            "textDocument/codeAction" => {
+                let params: CodeActionParams =
+                    serde_json::from_value(req.params).map_err(invalid)?;
+                Ok(serde_json::to_value(self.code_actions(params)).unwrap_or(Value::Null))
+            }
+            "textDocument/hover" => {
+                let params: HoverParams = serde_json::from_value(req.params).map_err(invalid)?;
+                Ok(serde_json::to_value(self.hover(params)).unwrap_or(Value::Null))
+            }
+            other => Err((
+                ErrorCode::MethodNotFound,
+                format!("querylint does not handle `{other}`"),
+            )),
+        }
+    }
+
+    fn notification(&mut self, n: Notification) {
+        let result = match n.method.as_str() {
+            "textDocument/didOpen" => serde_json::from_value(n.params).map(|p| self.did_open(p)),
+            "textDocument/didChange" => {
+                serde_json::from_value(n.params).map(|p| self.did_change(p))
+            }
+            "textDocument/didClose" => serde_json::from_value(n.params).map(|p| self.did_close(p)),
+            "textDocument/didSave" => serde_json::from_value(n.params).map(|p| self.did_save(p)),
+            "workspace/didChangeWatchedFiles" => {
+                self.config_changed();
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.log(&format!(
+                "querylint could not read a `{}` notification: {e}",
+                n.method
+            ));
+        }
+    }
+
+    fn did_open(&mut self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let path = document_path(&doc.uri, &doc.language_id);
+        let Some(kind) = crate::discover::classify(&path) else {
+            return;
+        };
+        if !kind.is_supported() {
+            return;
+        }
+        let key = doc.uri.as_str().to_owned();
+        self.documents.insert(
+            key.clone(),
+            Document {
+                uri: doc.uri,
+                text: doc.text,
+                version: doc.version,
+                kind,
+                path,
+            },
+        );
+        self.lint(&key);
+    }
+
+    fn did_change(&mut self, params: DidChangeTextDocumentParams) {
+        let key = params.text_document.uri.as_str().to_owned();
+        let Some(doc) = self.documents.get_mut(&key) else {
+            self.log(&format!(
+                "querylint got changes for `{key}`, which is not open"
+            ));
+            return;
+        };
+        text::apply_changes(&mut doc.text, params.content_changes);
+        doc.version = params.text_document.version;
+        self.lint(&key);
+    }
+
+    fn did_save(&mut self, params: DidSaveTextDocumentParams) {
+        let path = document_path(&params.text_document.uri, "");
+        let is_config = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| crate::config::FILE_NAMES.contains(&n));
+        if is_config {
+            self.config_changed();
+        } else {
+            // A migration's neighbours may have changed on disk.
+            self.lint(params.text_document.uri.as_str());
+        }
+    }
+
+    fn did_close(&mut self, params: DidCloseTextDocumentParams) {
+        let key = params.text_document.uri.as_str().to_owned();
+        if self.documents.remove(&key).is_none() {
+            return;
+        }
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.latest.remove(&key);
+        shared.published.remove(&key);
+        publish(&self.out, params.text_document.uri, Vec::new(), None);
+    }
+
+    /// A configuration file changed: read it again and lint every open
+    /// document with what it says now.
+    fn config_changed(&mut self) {
+        self.settings.clear();
+        self.reported.clear();
+        let keys: Vec<String> = self.documents.keys().cloned().collect();
+        for key in keys {
+            self.lint(&key);
+        }
+    }
+
+    /// The settings for a document: from the configuration file nearest
+    /// its folder, or the defaults.
+    fn settings_for(&mut self, path: &Path) -> (Arc<Settings>, u64) {
+        let file = path.parent().and_then(crate::config::find);
+        if let Some(found) = self.settings.get(&file) {
+            return found.clone();
+        }
+        let config = match &file {
+            Some(f) => match crate::config::load(f) {
+                Ok(c) => c,
+                Err(e) => {
+                    if self.reported.insert(f.clone()) {
+                        let _ = self.out.send(Message::Notification(Notification::new(
+                            "window/showMessage".to_owned(),
+                            json!({ "type": 1, "message": format!("querylint: {e}; using the default settings") }),
+                        )));
+                    }
+                    Default::default()
+                }
+            },
+            None => Default::default(),
+        };
+        let max = config
+            .max_file_size
+            .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE);
+        let found = (Arc::new(config.settings()), max);
+        self.settings.insert(file, found.clone());
+        found
+    }
+
+    fn lint(&mut self, key: &str) {
+        let Some(doc) = self.documents.get(key) else {
+            return;
+        };
+        let path = doc.path.clone();
+        let (settings, max_size) = self.settings_for(&path);
+        let Some(doc) = self.documents.get(key) else {
+            return;
+        };
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .latest
+            .insert(key.to_owned(), doc.version);
+        let _ = self.jobs.send(Job {
+            key: key.to_owned(),
+            uri: doc.uri.clone(),
+            version: doc.version,
+            text: doc.text.clone(),
+            kind: doc.kind,
+            path,
+            settings,
+            max_size,
+        });
+    }
+
+    fn code_actions(&self, params: CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let uri = params.text_document.uri;
+        let mut actions = Vec::new();
+        let mut file_rules = std::collections::HashSet::new();
+        for diag in &params.context.diagnostics {
+            let Some(data) = &diag.data else { continue };
+            let edit = |edits: Vec<TextEdit>| WorkspaceEdit {
+                changes: Some(HashMap::from([(uri.clone(), edits)])),
+                ..Default::default()
+            };
+            let rule = data["rule"].as_str().unwrap_or("");
+            if let Some(fix) = data.get("fix")
+                && let Ok(edits) = serde_json::from_value::<Vec<TextEdit>>(fix["edits"].clone())
+                && fix["safety"] != "display-only"
+                && !edits.is_empty()
+            {
+                let safe = fix["safety"] == "safe";
+                let title = fix["title"].as_str().unwrap_or("Fix");
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: if safe {
+                        title.to_owned()
+                    } else {
+                        format!("{title} (unsafe: review the change)")
+                    },
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(edit(edits)),
+                    is_preferred: Some(safe),
+                    ..Default::default()
+                }));
+            }
+            if let Ok(line) = serde_json::from_value::<TextEdit>(data["ignoreLine"].clone()) {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("Ignore `{rule}` here"),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(edit(vec![line])),
+                    ..Default::default()
+                }));
+            }
+            if file_rules.insert(rule.to_owned())
+                && let Ok(file) = serde_json::from_value::<TextEdit>(data["ignoreFile"].clone())
+            {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("Ignore `{rule}` in this file"),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(edit(vec![file])),
+                    ..Default::default()
+                }));
+            }
+        }
+        actions
+    }
+
+    fn hover(&self, params: HoverParams) -> Option<Hover> {
+        let at = params.text_document_position_params.position;
+        let key = params
+            .text_document_position_params
+            .text_document
+            .uri
+            .as_str()
+            .to_owned();
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let inside = |r: &lsp_types::Range| {
+            (r.start.line, r.start.character) <= (at.line, at.character)
+                && (at.line, at.character) <= (r.end.line, r.end.character)
+        };
+        let (range, rule) = shared
+            .published
+            .get(&key)?
+            .iter()
+            .find(|(r, _)| inside(r))?;
+        let rule = crate::rules::find(rule)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: rule.doc.to_owned(),
+            }),
+            range: Some(*range),
+        })
+    }
+}
+
+/// The path a document stands for: its file, or for an unsaved one a name
+/// whose extension is its language's.
+fn document_path(uri: &Uri, language: &str) -> PathBuf {
+    let text = uri.as_str();
+    if let Some(rest) = text.strip_prefix("file://") {
+        return PathBuf::from(percent_decode(rest));
+    }
+    let ext = match language {
+        "typescript" => "ts",
+        "typescriptreact" => "tsx",
+        "javascript" => "js",
+        "javascriptreact" => "jsx",
+        "rust" => "rs",
+        _ => "sql",
+    };
+    PathBuf::from(format!("untitled.{ext}"))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn publish(out: &Sender<Message>, uri: Uri, diagnostics: Vec<LspDiagnostic>, version: Option<i32>) {
+    let params = PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version,
+    };
+    let _ = out.send(Message::Notification(Notification::new(
+        "textDocument/publishDiagnostics".to_owned(),
+        params,
+    )));
+}
+
+/// Lints what comes in, newest text of each document first-come, and
+/// publishes what is still current.
+fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch: Vec<Job> = vec![first];
+        for job in queue.try_iter() {
+            batch.retain(|j| j.key != job.key);
+            batch.push(job);
+        }
+        for job in batch {
+            let current = |shared: &Shared| shared.latest.get(&job.key) == Some(&job.version);
+            if !current(&shared.lock().unwrap_or_else(|e| e.into_inner())) {
+                continue;
+            }
+            let lsp = if job.text.len() as u64 > job.max_size {
+                let _ = out.send(transport::log(&format!(
+                    "querylint: {} is {} bytes, over the {}-byte limit (max-file-size), so it is not linted",
+                    job.path.display(),
+                    job.text.len(),
+                    job.max_size
+                )));
+                Vec::new()
+            } else {
+                let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::lint::lint_file(&job.path, &job.text, job.kind, &job.settings)
+                }));
+                match linted {
+                    Ok(diags) => diags,
+                    Err(_) => {
+                        let _ = out.send(transport::log(&format!(
+                            "querylint failed while linting {}; this is a bug, please report it",
+                            job.path.display()
+                        )));
+                        Vec::new()
+                    }
+                }
+            }
+            .iter()
+            .map(|d| to_lsp(&job, d))
+            .collect::<Vec<LspDiagnostic>>();
+            let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
+            if !current(&shared) {
+                continue;
+            }
+            let spots = lsp
+                .iter()
+                .filter_map(|d| {
+                    let rule = crate::rules::find(d.data.as_ref()?["rule"].as_str()?)?;
+                    Some((d.range, rule.id))
+                })
+                .collect();
+            shared.published.insert(job.key.clone(), spots);
+            publish(out, job.uri.clone(), lsp, Some(job.version));
+        }
+    }
+}
+
+/// A finding as the editor shows it, with the edits of its actions.
+fn to_lsp(job: &Job, d: &Diagnostic) -> LspDiagnostic {
+    let lines = Lines::new(&job.text);
+    let edit = |range: &std::ops::Range<usize>, text: &str| json!({ "range": lines.range(range), "newText": text });
+    let fix = d.fix.as_ref().map(|f| {
+        json!({
+            "title": f.title,
+            "safety": match f.safety {
+                FixSafety::Safe => "safe",
+                FixSafety::Unsafe => "unsafe",
+                FixSafety::DisplayOnly => "display-only",
+            },
+            "edits": f.edits.iter().map(|e| edit(&e.range, &e.content)).collect::<Vec<_>>(),
+        })
+    });
+    let (line_at, line_text) =
+        crate::suppress::ignore_comment(&job.text, job.kind, d.range.start, d.rule);
+    let (file_at, file_text) = crate::suppress::ignore_file_comment(&job.text, job.kind, d.rule);
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\n\n");
+        message.push_str(help);
+    }
+    LspDiagnostic {
+        range: lines.range(&d.range),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.rule.to_owned())),
+        code_description: rule_url(d.rule).map(|href| CodeDescription { href }),
+        source: Some("querylint".to_owned()),
+        message,
+        related_information: (!d.labels.is_empty()).then(|| {
+            d.labels
+                .iter()
+                .map(|l| DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: job.uri.clone(),
+                        range: lines.range(&l.range),
+                    },
+                    message: l.message.clone(),
+                })
+                .collect()
+        }),
+        tags: None,
+        data: Some(json!({
+            "rule": d.rule,
+            "fix": fix,
+            "ignoreLine": edit(&(line_at..line_at), &line_text),
+            "ignoreFile": edit(&(file_at..file_at), &file_text),
+        })),
+    }
+}
