@@ -1,0 +1,394 @@
+//! `querylint server` spoken to as an editor would: JSON-RPC messages
+//! framed with `Content-Length` on the binary's standard input and output.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+mod common;
+
+/// How long to wait for a message the server must send.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(dir: &std::path::Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
+            .arg("server")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if out.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        length = v.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                if out.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if tx
+                    .send(serde_json::from_slice(&body).expect("JSON"))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        };
+        let init = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "querylint", "{init}");
+        assert_eq!(
+            init["result"]["capabilities"]["textDocumentSync"]["change"],
+            2
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send_raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, message: Value) {
+        self.send_raw(&message.to_string());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and waits for its response, keeping nothing else.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.wait(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// The next message that `wanted` accepts; others are dropped.
+    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(m) if wanted(&m) => return m,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => panic!("no such message within {PATIENCE:?}"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+            ["params"]
+            .clone()
+    }
+
+    fn open(&mut self, uri: &str, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": language, "version": 1, "text": text } }),
+        );
+    }
+
+    /// `shutdown`, then `exit`: the exit code.
+    fn stop(mut self) -> Option<i32> {
+        let reply = self.request("shutdown", Value::Null);
+        assert!(
+            reply["result"].is_null() && reply.get("error").is_none(),
+            "{reply}"
+        );
+        self.notify("exit", Value::Null);
+        self.child.wait().unwrap().code()
+    }
+}
+
+fn file_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// Applies LSP text edits (UTF-16 positions) to a text.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let (line, character) = (
+            p["line"].as_u64().unwrap(),
+            p["character"].as_u64().unwrap(),
+        );
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line as usize)
+            .map(str::len)
+            .sum();
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= character as usize {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut edits: Vec<&Value> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(offset(&e["range"]["start"])));
+    let mut out = text.to_owned();
+    for e in edits {
+        let (s, t) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
+        out.replace_range(s..t, e["newText"].as_str().unwrap());
+    }
+    out
+}
+
+#[test]
+fn diagnostics_follow_the_text_and_fixes_apply() {
+    let dir = common::tree(&[]);
+    let path = dir.path().join("report.sql");
+    let uri = file_uri(&path);
+    let text = "SELECT '😀é' AS tag FROM t WHERE a = NULL LIMIT 1;\n";
+    let mut client = Client::start(dir.path());
+    client.open(&uri, "sql", text);
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 1);
+    let diags = published["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{published}");
+    let d = &diags[0];
+    assert_eq!(d["code"], "null-comparison");
+    assert_eq!(d["severity"], 1);
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/rules/null-comparison.md")
+    );
+    // `= NULL` starts after 34 characters, one of them two UTF-16 units.
+    assert_eq!(d["range"]["start"], json!({ "line": 0, "character": 35 }));
+    assert_eq!(d["range"]["end"], json!({ "line": 0, "character": 41 }));
+
+    // The quick fix, the line and the file ignore actions.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    )["result"]
+        .clone();
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Test with `IS NULL` (unsafe: review the change)",
+            "Ignore `null-comparison` here",
+            "Ignore `null-comparison` in this file",
+        ]
+    );
+    let fix = actions[0]["edit"]["changes"][&uri]
+        .as_array()
+        .unwrap()
+        .clone();
+    let fixed = apply(text, &fix);
+    assert_eq!(
+        fixed,
+        "SELECT '😀é' AS tag FROM t WHERE a IS NULL LIMIT 1;\n"
+    );
+    let ignore = actions[1]["edit"]["changes"][&uri]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        apply(text, &ignore),
+        format!("-- querylint-ignore null-comparison: <reason>\n{text}")
+    );
+
+    // Hover on the finding shows the rule's doc.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 38 } }),
+    );
+    let doc = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(doc.starts_with("# null-comparison"), "{hover}");
+
+    // The fix, sent back as an incremental change: the finding goes.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [ { "range": fix[0]["range"], "text": fix[0]["newText"] } ],
+        }),
+    );
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 2);
+    assert_eq!(published["diagnostics"], json!([]));
+
+    // Closing the document clears what was published.
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(client.diagnostics(&uri)["diagnostics"], json!([]));
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn typescript_rust_and_migrations_are_linted_from_the_unsaved_text() {
+    let dir = common::tree(&[(
+        "migrations/0001_users.sql",
+        b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+    )]);
+    let mut client = Client::start(dir.path());
+    let ts = file_uri(&dir.path().join("src/sync.ts"));
+    client.open(
+        &ts,
+        "typescript",
+        "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",
+    );
+    let d = client.diagnostics(&ts);
+    assert_eq!(d["diagnostics"][0]["code"], "n-plus-one", "{d}");
+    assert_eq!(d["diagnostics"][0]["range"]["start"]["line"], 4);
+
+    let rs = file_uri(&dir.path().join("src/tenant.rs"));
+    client.open(
+        &rs,
+        "rust",
+        "pub async fn scope(pool: &sqlx::PgPool, t: &str) {\n    sqlx::query(&format!(\"SET app.tenant = '{}'\", t)).execute(pool).await.unwrap();\n}\n",
+    );
+    let d = client.diagnostics(&rs);
+    let codes: Vec<&str> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"interpolated-set"), "{d}");
+
+    // A migration is linted after the ones on disk before it.
+    let migration = file_uri(&dir.path().join("migrations/0002_email.sql"));
+    client.open(
+        &migration,
+        "sql",
+        "SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n",
+    );
+    let d = client.diagnostics(&migration);
+    assert_eq!(
+        d["diagnostics"][0]["code"], "create-index-non-concurrently",
+        "{d}"
+    );
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn bad_input_gets_an_error_or_a_log_line_and_the_server_goes_on() {
+    let dir = common::tree(&[]);
+    let mut client = Client::start(dir.path());
+    client.send_raw("{this is not json");
+    let logged = client.wait(|m| m["method"] == "window/logMessage");
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not read")
+    );
+    // An unknown method is an error response.
+    let reply = client.request("textDocument/frobnicate", json!({}));
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    // Parameters of the wrong shape.
+    let reply = client.request("textDocument/hover", json!({ "position": 3 }));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    // A document that is not open: nothing to show.
+    let reply = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.sql" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(reply["result"].is_null(), "{reply}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": "file:///nowhere.sql", "version": 2 }, "contentChanges": [] }),
+    );
+    client.wait(|m| m["method"] == "window/logMessage");
+    // A 10 MB document is linted without trouble.
+    let big = file_uri(&dir.path().join("big.ts"));
+    let mut text = "export const n = 1;\n".repeat(500_000);
+    text.push_str("await pool.query(`SELECT id FROM t WHERE a = NULL LIMIT 1`);\n");
+    client.open(&big, "typescript", &text);
+    let d = client.diagnostics(&big);
+    assert_eq!(
+        d["diagnostics"][0]["code"], "null-comparison",
+        "{}",
+        d["diagnostics"]
+    );
+    assert_eq!(d["diagnostics"][0]["range"]["start"]["line"], 500_000);
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error_exit() {
+    let dir = common::tree(&[]);
+    let mut client = Client::start(dir.path());
+    client.notify("exit", Value::Null);
+    assert_eq!(client.child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn the_nearest_querylint_toml_applies_to_a_document() {
+    let dir = common::tree(&[(
+        "strict/querylint.toml",
+        b"extend-select = [\"select-star\"]\n",
+    )]);
+    let mut client = Client::start(dir.path());
+    let text = "SELECT * FROM users WHERE id = $1;\n";
+    let strict = file_uri(&dir.path().join("strict/q.sql"));
+    let plain = file_uri(&dir.path().join("plain/q.sql"));
+    client.open(&strict, "sql", text);
+    assert_eq!(
+        client.diagnostics(&strict)["diagnostics"][0]["code"],
+        "select-star"
+    );
+    client.open(&plain, "sql", text);
+    assert_eq!(client.diagnostics(&plain)["diagnostics"], json!([]));
+    // The file changes, the editor says so: documents are linted again.
+    std::fs::write(dir.path().join("strict/querylint.toml"), "").unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [] }));
+    assert_eq!(client.diagnostics(&strict)["diagnostics"], json!([]));
+    assert_eq!(client.stop(), Some(0));
+}
