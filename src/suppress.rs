@@ -141,16 +141,22 @@ pub fn apply(diags: &mut Vec<Diagnostic>, suppressions: &[Suppression]) {
 }
 
 /// The comment that silences `rule` on the line (or statement) at
-/// `offset`, inserted before that line with its indentation: what an
-/// editor's "ignore this finding" action writes.
-pub fn ignore_comment(text: &str, kind: FileKind, offset: usize, rule: &str) -> (usize, String) {
+/// `offset`, inserted before that line with its indentation and ended
+/// with `newline` (the file's): what an editor's "ignore this finding"
+/// action writes.
+pub fn ignore_comment(
+    text: &str,
+    kind: FileKind,
+    offset: usize,
+    rule: &str,
+    newline: &str,
+) -> (usize, String) {
     let offset = crate::source::floor_char_boundary(text, offset.min(text.len()));
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let indent: String = text[line_start..]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let marker = match comment_prefix(kind) {
         "--" => "-- querylint-ignore",
         _ => "// querylint-ignore-next-line",
@@ -163,12 +169,16 @@ pub fn ignore_comment(text: &str, kind: FileKind, offset: usize, rule: &str) -> 
 
 /// The comment that silences `rule` in the whole file, inserted at its
 /// top (after a shebang line or a byte order mark).
-pub fn ignore_file_comment(text: &str, kind: FileKind, rule: &str) -> (usize, String) {
+pub fn ignore_file_comment(
+    text: &str,
+    kind: FileKind,
+    rule: &str,
+    newline: &str,
+) -> (usize, String) {
     let mut at = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text[at..].starts_with("#!") {
         at = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
     }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let prefix = comment_prefix(kind);
     (
         at,
@@ -242,14 +252,14 @@ mod tests {
         let text = "a\r\n    b = 1\r\n";
         let at = text.find('b').unwrap();
         assert_eq!(
-            ignore_comment(text, FileKind::TypeScript, at, "n-plus-one"),
+            ignore_comment(text, FileKind::TypeScript, at, "n-plus-one", "\r\n"),
             (
                 3,
                 "    // querylint-ignore-next-line n-plus-one: <reason>\r\n".to_owned()
             )
         );
         assert_eq!(
-            ignore_file_comment("#!/usr/bin/env node\nx", FileKind::TypeScript, "r"),
+            ignore_file_comment("#!/usr/bin/env node\nx", FileKind::TypeScript, "r", "\n"),
             (20, "// querylint-ignore-file r: <reason>\n".to_owned())
         );
     }

@@ -63,5 +63,8 @@ fn neovim_receives_the_diagnostics_of_a_fixture() {
     // `= NULL` on the first line is at character 38.
     let first = &report["shown"][0];
     assert_eq!(first["source"], "querylint");
-    assert_eq!((first["col"].as_u64(), first["end_col"].as_u64()), (Some(38), Some(44)));
+    assert_eq!(
+        (first["col"].as_u64(), first["end_col"].as_u64()),
+        (Some(38), Some(44))
+    );
 }

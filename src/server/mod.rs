@@ -524,6 +524,12 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
             if !current(&shared.lock().unwrap_or_else(|e| e.into_inner())) {
                 continue;
             }
+            let lines = Lines::new(&job.text);
+            let newline = if job.text.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
             let lsp = if job.text.len() as u64 > job.max_size {
                 let _ = out.send(transport::log(&format!(
                     "querylint: {} is {} bytes, over the {}-byte limit (max-file-size), so it is not linted",
@@ -548,7 +554,7 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
                 }
             }
             .iter()
-            .map(|d| to_lsp(&job, d))
+            .map(|d| to_lsp(&job, &lines, newline, d))
             .collect::<Vec<LspDiagnostic>>();
             let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
             if !current(&shared) {
@@ -568,8 +574,7 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
 }
 
 /// A finding as the editor shows it, with the edits of its actions.
-fn to_lsp(job: &Job, d: &Diagnostic) -> LspDiagnostic {
-    let lines = Lines::new(&job.text);
+fn to_lsp(job: &Job, lines: &Lines, newline: &str, d: &Diagnostic) -> LspDiagnostic {
     let edit = |range: &std::ops::Range<usize>, text: &str| json!({ "range": lines.range(range), "newText": text });
     let fix = d.fix.as_ref().map(|f| {
         json!({
@@ -583,8 +588,9 @@ fn to_lsp(job: &Job, d: &Diagnostic) -> LspDiagnostic {
         })
     });
     let (line_at, line_text) =
-        crate::suppress::ignore_comment(&job.text, job.kind, d.range.start, d.rule);
-    let (file_at, file_text) = crate::suppress::ignore_file_comment(&job.text, job.kind, d.rule);
+        crate::suppress::ignore_comment(&job.text, job.kind, d.range.start, d.rule, newline);
+    let (file_at, file_text) =
+        crate::suppress::ignore_file_comment(&job.text, job.kind, d.rule, newline);
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\n\n");
