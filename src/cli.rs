@@ -596,6 +596,23 @@ impl Job<'_> {
     }
 }
 
+/// The project facts of the files under `root` (see [`project_facts`]),
+/// for the language server, which lints one file at a time.
+pub fn workspace_facts(root: &Path) -> crate::typescript::Project {
+    let Ok(found) = discover::discover(&[root.to_path_buf()], &[]) else {
+        return Default::default();
+    };
+    let settings = Settings::default();
+    let job = Job {
+        settings: &settings,
+        max_file_size: DEFAULT_MAX_FILE_SIZE,
+        color: false,
+        human: false,
+        cwd: None,
+    };
+    run_parallel(|| project_facts(&found.files, &job))
+}
+
 /// What the project's files say before any is linted: the names its
 /// TypeScript files export as database clients, and the to-many relations
 /// of its Prisma schemas.

@@ -69,9 +69,10 @@ impl Client {
             messages,
             next_id: 1,
         };
+        let root = file_uri(dir);
         let init = client.request(
             "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+            json!({ "processId": null, "rootUri": root, "capabilities": {} }),
         );
         assert_eq!(init["result"]["serverInfo"]["name"], "querylint", "{init}");
         assert_eq!(
@@ -257,8 +258,12 @@ fn diagnostics_follow_the_text_and_fixes_apply() {
             "contentChanges": [ { "range": fix[0]["range"], "text": fix[0]["newText"] } ],
         }),
     );
-    let published = client.diagnostics(&uri);
-    assert_eq!(published["version"], 2);
+    // (The version-1 diagnostics may come again first, once the workspace
+    // has been read.)
+    let published = client
+        .wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 2)
+        ["params"]
+        .clone();
     assert_eq!(published["diagnostics"], json!([]));
 
     // Closing the document clears what was published.
@@ -266,7 +271,10 @@ fn diagnostics_follow_the_text_and_fixes_apply() {
         "textDocument/didClose",
         json!({ "textDocument": { "uri": uri } }),
     );
-    assert_eq!(client.diagnostics(&uri)["diagnostics"], json!([]));
+    let closed = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"].get("version").is_none()
+    });
+    assert_eq!(closed["params"]["diagnostics"], json!([]));
     assert_eq!(client.stop(), Some(0));
 }
 
@@ -389,6 +397,38 @@ fn the_nearest_querylint_toml_applies_to_a_document() {
     // The file changes, the editor says so: documents are linted again.
     std::fs::write(dir.path().join("strict/querylint.toml"), "").unwrap();
     client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [] }));
-    assert_eq!(client.diagnostics(&strict)["diagnostics"], json!([]));
+    client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == strict
+            && m["params"]["diagnostics"] == json!([])
+    });
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn clients_that_other_files_export_are_known_once_the_workspace_is_read() {
+    let dir = common::tree(&[(
+        "src/lib/store.ts",
+        b"import { PrismaClient } from '@prisma/client';\nexport const store = new PrismaClient();\n",
+    )]);
+    let mut client = Client::start(dir.path());
+    let uri = file_uri(&dir.path().join("src/sync.ts"));
+    client.open(
+        &uri,
+        "typescript",
+        "import { store } from './lib/store';\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    await store.user.findUnique({ where: { id } });\n  }\n}\n",
+    );
+    // Published at once without the workspace's facts, and again with them.
+    let found = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| !d.is_empty())
+    });
+    assert_eq!(
+        found["params"]["diagnostics"][0]["code"], "n-plus-one",
+        "{found}"
+    );
     assert_eq!(client.stop(), Some(0));
 }

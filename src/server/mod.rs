@@ -46,12 +46,17 @@ fn rule_url(rule: &str) -> Option<Uri> {
 /// Runs the server on standard input and output until `exit`. Returns the
 /// process exit code: 0 after `shutdown` then `exit`, 1 otherwise.
 pub fn run() -> i32 {
-    let (sender, receiver, writer) = transport::stdio();
-    let code = serve(&sender, &receiver);
-    drop(sender);
-    let _ = writer.join();
+    let io = transport::stdio();
+    let code = serve(&io.out, &io.input, &io.wake);
+    drop(io.out);
+    drop(io.wake);
+    let _ = io.writer.join();
     code
 }
+
+/// The notification a background thread sends the main one when the
+/// workspace's project facts are ready.
+const FACTS_READY: &str = "querylint/projectFacts";
 
 /// An open document.
 struct Document {
@@ -94,16 +99,18 @@ struct Server {
     settings: HashMap<Option<PathBuf>, (Arc<Settings>, u64)>,
     /// Configuration files already reported as broken.
     reported: std::collections::HashSet<PathBuf>,
+    /// The workspace's project facts, once read.
+    facts: Arc<Mutex<Option<Arc<crate::typescript::Project>>>>,
 }
 
-fn serve(out: &Sender<Message>, input: &Receiver<Message>) -> i32 {
+fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message>) -> i32 {
     // Nothing but `initialize` is answered before it.
-    loop {
+    let root = loop {
         match input.recv() {
             Err(_) => return 1,
             Ok(Message::Request(req)) if req.method == "initialize" => {
                 let _ = out.send(Message::Response(Response::new_ok(req.id, capabilities())));
-                break;
+                break workspace_root(&req.params);
             }
             Ok(Message::Request(req)) => {
                 let _ = out.send(Message::Response(Response::new_err(
@@ -115,7 +122,7 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>) -> i32 {
             Ok(Message::Notification(n)) if n.method == "exit" => return 1,
             Ok(_) => {}
         }
-    }
+    };
     let shared = Arc::new(Mutex::new(Shared::default()));
     let (jobs, queue) = std::sync::mpsc::channel::<Job>();
     let lint_thread = {
@@ -127,6 +134,23 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>) -> i32 {
             .spawn(move || lint_loop(&queue, &out, &shared))
             .expect("a thread can be started")
     };
+    // What the workspace's other files say (the database clients its
+    // modules export, its Prisma relations), read in the background.
+    let facts: Arc<Mutex<Option<Arc<crate::typescript::Project>>>> = Default::default();
+    if let Some(root) = root {
+        let facts = Arc::clone(&facts);
+        let wake = wake.clone();
+        let _ = std::thread::Builder::new()
+            .name("querylint-lsp-facts".to_owned())
+            .spawn(move || {
+                let found = crate::cli::workspace_facts(&root);
+                *facts.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(found));
+                let _ = wake.send(Message::Notification(Notification::new(
+                    FACTS_READY.to_owned(),
+                    Value::Null,
+                )));
+            });
+    }
     let mut server = Server {
         out: out.clone(),
         documents: HashMap::new(),
@@ -134,6 +158,7 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>) -> i32 {
         jobs,
         settings: HashMap::new(),
         reported: Default::default(),
+        facts,
     };
     let mut shutting_down = false;
     let code = loop {
@@ -235,7 +260,7 @@ impl Server {
             }
             "textDocument/didClose" => serde_json::from_value(n.params).map(|p| self.did_close(p)),
             "textDocument/didSave" => serde_json::from_value(n.params).map(|p| self.did_save(p)),
-            "workspace/didChangeWatchedFiles" => {
+            "workspace/didChangeWatchedFiles" | FACTS_READY => {
                 self.config_changed();
                 Ok(())
             }
@@ -346,7 +371,11 @@ impl Server {
         let max = config
             .max_file_size
             .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE);
-        let found = (Arc::new(config.settings()), max);
+        let mut settings = config.settings();
+        if let Some(project) = &*self.facts.lock().unwrap_or_else(|e| e.into_inner()) {
+            settings.project = Arc::clone(project);
+        }
+        let found = (Arc::new(settings), max);
         self.settings.insert(file, found.clone());
         found
     }
@@ -459,6 +488,16 @@ impl Server {
             range: Some(*range),
         })
     }
+}
+
+/// The folder of the workspace, from `initialize`'s parameters: the first
+/// workspace folder, or the root URI, if it is a local folder.
+fn workspace_root(params: &Value) -> Option<PathBuf> {
+    let uri = params["workspaceFolders"][0]["uri"]
+        .as_str()
+        .or_else(|| params["rootUri"].as_str())?;
+    let path = PathBuf::from(percent_decode(uri.strip_prefix("file://")?));
+    path.is_dir().then_some(path)
 }
 
 /// The path a document stands for: its file, or for an unsaved one a name

@@ -14,14 +14,20 @@ use lsp_server::{ErrorCode, Message, Notification, RequestId, Response};
 /// The largest message read: a document of this size is refused.
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
-/// Starts the reader and writer threads. Messages read arrive on the
-/// returned receiver, which closes at end of input or after `exit`;
-/// messages sent on the returned sender are written in order.
-pub fn stdio() -> (
-    mpsc::Sender<Message>,
-    mpsc::Receiver<Message>,
-    thread::JoinHandle<()>,
-) {
+/// The two ends of the connection, as the main thread holds them.
+pub struct Stdio {
+    /// Messages to write, in order.
+    pub out: mpsc::Sender<Message>,
+    /// Messages read; closes at end of input or after `exit`.
+    pub input: mpsc::Receiver<Message>,
+    /// Puts a message of the server's own among those read: how a
+    /// background thread wakes the main one.
+    pub wake: mpsc::Sender<Message>,
+    pub writer: thread::JoinHandle<()>,
+}
+
+/// Starts the reader and writer threads.
+pub fn stdio() -> Stdio {
     let (to_writer, from_main) = mpsc::channel::<Message>();
     let writer = thread::Builder::new()
         .name("querylint-lsp-writer".to_owned())
@@ -37,6 +43,7 @@ pub fn stdio() -> (
         })
         .expect("a thread can be started");
     let (to_main, from_reader) = mpsc::channel::<Message>();
+    let wake = to_main.clone();
     let replies = to_writer.clone();
     thread::Builder::new()
         .name("querylint-lsp-reader".to_owned())
@@ -46,7 +53,12 @@ pub fn stdio() -> (
             read_loop(&mut input, &to_main, &replies);
         })
         .expect("a thread can be started");
-    (to_writer, from_reader, writer)
+    Stdio {
+        out: to_writer,
+        input: from_reader,
+        wake,
+        writer,
+    }
 }
 
 /// Reads messages until the input ends or an `exit` notification.
