@@ -55,6 +55,12 @@ impl LineIndex {
         }
     }
 
+    /// The 0-based line of a byte offset, and the offset where it starts.
+    pub fn line_start(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        (line, self.starts[line])
+    }
+
     /// The byte range of a 1-based line, without its line ending.
     pub fn line_range(&self, text: &str, line: usize) -> Option<Range<usize>> {
         let start = *self.starts.get(line.checked_sub(1)?)?;

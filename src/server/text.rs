@@ -3,35 +3,28 @@
 
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
 
-/// Line starts of a text, to turn offsets into positions and back.
+use crate::source::{LineIndex, floor_char_boundary};
+
+/// A text indexed by line, to turn offsets into positions and back.
 pub struct Lines<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    index: LineIndex,
 }
 
 impl<'t> Lines<'t> {
     pub fn new(text: &'t str) -> Self {
-        // LSP lines end at `\n`, `\r\n` or `\r`.
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
+        // LSP lines end at `\n`, `\r\n` or `\r`, as `LineIndex`'s do.
+        Lines {
+            text,
+            index: LineIndex::new(text),
         }
-        Lines { text, starts }
     }
 
     /// The position of a byte offset (clamped into the text, and back to a
     /// character boundary).
     pub fn position(&self, offset: usize) -> Position {
-        let offset = crate::source::floor_char_boundary(self.text, offset.min(self.text.len()));
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
+        let offset = floor_char_boundary(self.text, offset);
+        let (line, start) = self.index.line_start(offset);
         let character: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
         Position::new(line as u32, character as u32)
     }
@@ -43,24 +36,17 @@ impl<'t> Lines<'t> {
     /// The byte offset of a position. A line past the end is the end of
     /// the text; a character past the end of its line is the line's end.
     pub fn offset(&self, position: Position) -> usize {
-        let Some(&start) = self.starts.get(position.line as usize) else {
+        let Some(line) = self.index.line_range(self.text, position.line as usize + 1) else {
             return self.text.len();
         };
-        let end = self
-            .starts
-            .get(position.line as usize + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        let line = &self.text[start..end];
-        let content = line.trim_end_matches(['\n', '\r']);
         let mut units = 0;
-        for (i, c) in content.char_indices() {
+        for (i, c) in self.text[line.clone()].char_indices() {
             if units >= position.character as usize {
-                return start + i;
+                return line.start + i;
             }
             units += c.len_utf16();
         }
-        start + content.len()
+        line.end
     }
 }
 
