@@ -370,9 +370,6 @@ impl Job<'_> {
         diags: Vec<crate::diagnostic::Diagnostic>,
     ) -> FileReport {
         let path = self.display_path(file);
-        let mut diags = diags;
-        let kind = discover::classify(file).unwrap_or(FileKind::Sql);
-        lint::silence(text, kind, self.settings.dialect, &mut diags);
         let located = report::locate(text, diags);
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));
@@ -783,9 +780,10 @@ fn lint_typescript(
                     },
                     Ok(text) => {
                         let diags = if digest(&text) == *sum {
-                            lint::lint_scanned(file, job.settings)
+                            lint::lint_scanned(&text, *kind, file, job.settings)
                         } else {
-                            lint::lint_scanned(&scan(&text, *kind, project), job.settings)
+                            let file = scan(&text, *kind, project);
+                            lint::lint_scanned(&text, *kind, &file, job.settings)
                         };
                         Outcome::Linted(job.report(path, &text, diags))
                     }
@@ -880,7 +878,7 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                 } else {
                     scan_parsed(&text)
                 };
-                let diags = lint::lint_rust_scan(&c.path, &file, &[], job.settings);
+                let diags = lint::lint_rust_scan(&c.path, &text, &file, &[], job.settings);
                 out.query_files = file
                     .query_files
                     .into_iter()
@@ -941,7 +939,7 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                     if more.is_empty() {
                         return None;
                     }
-                    let diags = lint::lint_rust_scan(&c.path, &file, &more, job.settings);
+                    let diags = lint::lint_rust_scan(&c.path, &text, &file, &more, job.settings);
                     return Some((
                         c.path.clone(),
                         Outcome::Linted(job.report(&c.path, &text, diags)),

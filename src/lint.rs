@@ -129,14 +129,15 @@ pub fn lint_rust_file(
     settings: &Settings,
 ) -> (Vec<Diagnostic>, Vec<crate::rust::QueryFile>) {
     let file = crate::rust::scan(text);
-    let out = lint_rust_scan(path, &file, &[], settings);
+    let out = lint_rust_scan(path, text, &file, &[], settings);
     (out, file.query_files)
 }
 
-/// Lints what the scan of a Rust file found, with `more` calls found by
-/// following the file's calls into other files of its crate.
+/// Lints what the scan of a Rust file (`text`) found, with `more` calls
+/// found by following the file's calls into other files of its crate.
 pub fn lint_rust_scan(
     path: &Path,
+    text: &str,
     file: &crate::rust::RsFile,
     more: &[crate::typescript::OrmCall],
     settings: &Settings,
@@ -160,6 +161,7 @@ pub fn lint_rust_scan(
     lint_orm_calls(&file.calls, &settings, &mut out);
     lint_orm_calls(more, &settings, &mut out);
     sort(&mut out);
+    silence(text, FileKind::Rust, settings.dialect, &mut out);
     out
 }
 
@@ -198,19 +200,16 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         let load = |_: &Path| Ok(text.to_owned());
         return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
-    let mut out = if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        lint_scanned(
-            &crate::typescript::scan(text, kind, &settings.project),
-            settings,
-        )
-    } else if kind == FileKind::Rust {
-        lint_rust_file(Path::new(""), text, settings).0
-    } else {
-        let mut out = Vec::new();
-        lint_unit(&sql_file_unit(text, kind), settings, &mut out);
-        sort(&mut out);
-        out
-    };
+    if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
+        let file = crate::typescript::scan(text, kind, &settings.project);
+        return lint_scanned(text, kind, &file, settings);
+    }
+    if kind == FileKind::Rust {
+        return lint_rust_file(Path::new(""), text, settings).0;
+    }
+    let mut out = Vec::new();
+    lint_unit(&sql_file_unit(text, kind), settings, &mut out);
+    sort(&mut out);
     silence(text, kind, settings.dialect, &mut out);
     out
 }
@@ -233,14 +232,21 @@ pub fn silence(text: &str, kind: FileKind, dialect: Dialect, diags: &mut Vec<Dia
     crate::suppress::apply(diags, &found);
 }
 
-/// Lints what the scan of a TypeScript or JavaScript file found in it.
-pub fn lint_scanned(file: &crate::typescript::TsFile, settings: &Settings) -> Vec<Diagnostic> {
+/// Lints what the scan of a TypeScript or JavaScript file (`text`, of
+/// `kind`) found in it.
+pub fn lint_scanned(
+    text: &str,
+    kind: FileKind,
+    file: &crate::typescript::TsFile,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for unit in &file.units {
         lint_unit(unit, settings, &mut out);
     }
     lint_orm_calls(&file.calls, settings, &mut out);
     sort(&mut out);
+    silence(text, kind, settings.dialect, &mut out);
     out
 }
 
