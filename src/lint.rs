@@ -88,7 +88,7 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
 
 /// The settings for the file at `path`: in the dialect its name or folders
 /// name, if any.
-fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
+pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
     match dialect_hint(path) {
         Some(dialect) if dialect != settings.dialect => {
             std::borrow::Cow::Owned(settings.with_dialect(dialect))

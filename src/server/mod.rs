@@ -552,6 +552,9 @@ fn publish(out: &Sender<Message>, uri: Uri, diagnostics: Vec<LspDiagnostic>, ver
 /// Lints what comes in, newest text of each document first-come, and
 /// publishes what is still current.
 fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared>) {
+    // The last syntax tree of each TypeScript document: a change is
+    // parsed again only where it changed the text.
+    let mut trees: HashMap<String, crate::typescript::Parsed> = HashMap::new();
     while let Ok(first) = queue.recv() {
         let mut batch: Vec<Job> = vec![first];
         for job in queue.try_iter() {
@@ -579,7 +582,7 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
                 Vec::new()
             } else {
                 let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    crate::lint::lint_file(&job.path, &job.text, job.kind, &job.settings)
+                    lint_document(&job, &mut trees)
                 }));
                 match linted {
                     Ok(diags) => diags,
@@ -608,8 +611,27 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
                 .collect();
             shared.published.insert(job.key.clone(), spots);
             publish(out, job.uri.clone(), lsp, Some(job.version));
+            trees.retain(|key, _| shared.latest.contains_key(key));
         }
     }
+}
+
+/// Lints a document; a TypeScript one re-parsed from its last tree.
+fn lint_document(
+    job: &Job,
+    trees: &mut HashMap<String, crate::typescript::Parsed>,
+) -> Vec<Diagnostic> {
+    if !matches!(job.kind, FileKind::TypeScript | FileKind::Tsx) {
+        return crate::lint::lint_file(&job.path, &job.text, job.kind, &job.settings);
+    }
+    let settings = crate::lint::for_path(&job.path, &job.settings);
+    let previous = trees.remove(&job.key);
+    let (file, tree) =
+        crate::typescript::scan_again(&job.text, job.kind, &settings.project, previous);
+    if let Some(tree) = tree {
+        trees.insert(job.key.clone(), tree);
+    }
+    crate::lint::lint_scanned(&job.text, job.kind, &file, &settings)
 }
 
 /// A finding as the editor shows it, with the edits of its actions.

@@ -377,20 +377,7 @@ pub fn exported_clients(text: &str) -> (Vec<String>, Vec<(String, String)>) {
 
 /// Everything a TypeScript or JavaScript file sends to a database.
 pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
-    let clients = &project.clients;
-    let uses_client = || {
-        clients.iter().any(|c| {
-            text.match_indices(c.as_str())
-                .any(|(i, _)| text[i + c.len()..].starts_with('.'))
-        })
-    };
-    let calls_query_function = || {
-        project
-            .query_functions
-            .as_ref()
-            .is_some_and(|f| f.is_match(text))
-    };
-    if !might_touch_database(text) && !uses_client() && !calls_query_function() {
+    if !worth_parsing(text, project) {
         // A barrel file still passes other modules' functions on.
         let mut file = TsFile::default();
         for (names, from) in export_clauses(text) {
@@ -406,6 +393,123 @@ pub fn scan(text: &str, kind: FileKind, project: &Project) -> TsFile {
     let Some(tree) = parse(text, kind) else {
         return TsFile::default();
     };
+    scan_tree(text, kind, project, &tree)
+}
+
+/// Whether a file can say anything about databases: it mentions a database
+/// API, uses one of the project's clients, or calls one of its query
+/// functions. Others are not parsed.
+fn worth_parsing(text: &str, project: &Project) -> bool {
+    let uses_client = || {
+        project.clients.iter().any(|c| {
+            text.match_indices(c.as_str())
+                .any(|(i, _)| text[i + c.len()..].starts_with('.'))
+        })
+    };
+    let calls_query_function = || {
+        project
+            .query_functions
+            .as_ref()
+            .is_some_and(|f| f.is_match(text))
+    };
+    might_touch_database(text) || uses_client() || calls_query_function()
+}
+
+/// A file's earlier text and its syntax tree, from which the next parse
+/// of the file reuses what did not change.
+pub struct Parsed {
+    text: String,
+    tree: Tree,
+}
+
+/// [`scan`], for a file scanned before (`previous`): tree-sitter re-parses
+/// only the part of the text that changed since. Returns what to pass the
+/// next time.
+pub fn scan_again(
+    text: &str,
+    kind: FileKind,
+    project: &Project,
+    previous: Option<Parsed>,
+) -> (TsFile, Option<Parsed>) {
+    let mut parser = Parser::new();
+    let language = if kind == FileKind::Tsx {
+        tree_sitter_typescript::LANGUAGE_TSX
+    } else {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT
+    };
+    if parser.set_language(&language.into()).is_err() {
+        return (TsFile::default(), None);
+    }
+    let tree = match previous {
+        Some(Parsed {
+            text: old,
+            mut tree,
+        }) => {
+            tree.edit(&edit_between(&old, text));
+            parser.parse(text, Some(&tree))
+        }
+        None => parser.parse(text, None),
+    };
+    let Some(tree) = tree else {
+        return (TsFile::default(), None);
+    };
+    // The same answer as `scan` gives, the prefilter included.
+    let file = if worth_parsing(text, project) {
+        scan_tree(text, kind, project, &tree)
+    } else {
+        scan(text, kind, project)
+    };
+    (
+        file,
+        Some(Parsed {
+            text: text.to_owned(),
+            tree,
+        }),
+    )
+}
+
+/// The edit that turns `old` into `new`: what lies between their common
+/// start and their common end.
+fn edit_between(old: &str, new: &str) -> tree_sitter::InputEdit {
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !old.is_char_boundary(start) {
+        start -= 1;
+    }
+    let most = a.len().min(b.len()) - start;
+    let mut same = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !old.is_char_boundary(a.len() - same) || !new.is_char_boundary(b.len() - same) {
+        same -= 1;
+    }
+    let point = |text: &str, at: usize| {
+        let before = &text.as_bytes()[..at];
+        let row = before.iter().filter(|&&c| c == b'\n').count();
+        let column = at
+            - before
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: a.len() - same,
+        new_end_byte: b.len() - same,
+        start_position: point(old, start),
+        old_end_position: point(old, a.len() - same),
+        new_end_position: point(new, b.len() - same),
+    }
+}
+
+/// The scan of a file's syntax tree.
+fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFile {
+    let clients = &project.clients;
     let mut scan = Scan {
         text,
         kind,
@@ -1336,6 +1440,33 @@ fn peel(node: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_scanned_again_after_edits_reads_as_a_fresh_scan() {
+        let project = Project::default();
+        let texts = [
+            "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(ids: string[]) {\n  for (const id of ids) {\n    await pool.query('SELECT 1 FROM t WHERE id = $1', [id]);\n  }\n}\n",
+            // A query added in the middle, with non-ASCII text.
+            "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(ids: string[]) {\n  await pool.query(`SELECT name FROM t WHERE note = 'é😀' AND a = NULL`);\n  for (const id of ids) {\n    await pool.query('SELECT 1 FROM t WHERE id = $1', [id]);\n  }\n}\n",
+            // The loop removed.
+            "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f(ids: string[]) {\n  await pool.query(`SELECT name FROM t WHERE note = 'é😀' AND a = NULL`);\n}\n",
+        ];
+        let mut previous = None;
+        for text in texts {
+            let (again, next) = scan_again(text, FileKind::TypeScript, &project, previous);
+            let fresh = scan(text, FileKind::TypeScript, &project);
+            let units = |f: &TsFile| f.units.iter().map(|u| u.text.clone()).collect::<Vec<_>>();
+            assert_eq!(units(&again), units(&fresh));
+            let loops = |f: &TsFile| {
+                f.calls
+                    .iter()
+                    .map(|c| (c.range.clone(), c.in_loop.is_some()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(loops(&again), loops(&fresh));
+            previous = next;
+        }
+    }
 
     fn extract(text: &str, kind: FileKind) -> Vec<SqlUnit> {
         scan(text, kind, &Project::default()).units
