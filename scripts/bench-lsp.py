@@ -8,7 +8,7 @@ Starts `target/release/querylint server` (build it first with `cargo build
 and waits for each version's diagnostics, several times, and prints the
 median and the 90th percentile.
 
-    python3 scripts/bench-lsp.py [--changes 50]
+    python3 scripts/bench-lsp.py [--changes 50] [--binary PATH]
 """
 
 import argparse
@@ -117,8 +117,10 @@ def bench_file(server, path, language, text, changes):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "querylint"),
+                        help="the querylint to time, for comparing two builds")
     args = parser.parse_args()
-    binary = os.path.join(ROOT, "target", "release", "querylint")
+    binary = args.binary
     if not os.path.exists(binary):
         sys.exit("build it first: cargo build --release")
     rng = random.Random(5)
