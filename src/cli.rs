@@ -41,8 +41,8 @@ enum Command {
     Check(Box<CheckArgs>),
     /// List every rule with its category, default state and summary.
     Rules {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Run the language server on standard input and output.
     Server,
@@ -57,6 +57,17 @@ enum Command {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on a pull request.
+    Github,
+}
+
+/// How `querylint rules` lists the rules.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +77,9 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Rules to run instead of the defaults: rule ids, categories, or `ALL`.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Option<Vec<String>>,
@@ -185,10 +199,10 @@ pub fn main() -> i32 {
     }
 }
 
-fn list_rules(format: Format) -> i32 {
+fn list_rules(format: ListFormat) -> i32 {
     let mut out = String::new();
     match format {
-        Format::Human => {
+        ListFormat::Human => {
             let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for rule in RULES {
                 // ruff's marks: a fix `--fix` applies, or one that needs
@@ -210,7 +224,7 @@ fn list_rules(format: Format) -> i32 {
             }
             out.push_str("\n[*] --fix fixes some findings; [-] --fix --unsafe-fixes does.\n");
         }
-        Format::Json => {
+        ListFormat::Json => {
             let rules: Vec<serde_json::Value> = RULES
                 .iter()
                 .map(|r| {
@@ -1283,8 +1297,27 @@ fn check(args: CheckArgs) -> i32 {
             text
         }
         Format::Json => report::json::render(&reports, &summary),
+        Format::Sarif => {
+            let (text, dropped) = report::sarif::render(&reports);
+            if dropped > 0 {
+                eprintln!(
+                    "warning: the SARIF report holds the first {} findings, as many as GitHub reads; {dropped} more were left out",
+                    report::sarif::MAX_RESULTS
+                );
+            }
+            text
+        }
+        Format::Github => report::github::render(&reports),
     };
-    print_out(&text);
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: cannot write the report to {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+        }
+        None => print_out(&text),
+    }
     if summary.failed() {
         EXIT_FINDINGS
     } else {
