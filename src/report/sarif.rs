@@ -96,7 +96,7 @@ fn result(path: &str, located: &Located) -> Value {
     let artifact = json!({ "uri": uri(path), "uriBaseId": "%SRCROOT%" });
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
-        message.push_str("\n");
+        message.push('\n');
         message.push_str(help);
     }
     let mut out = json!({
