@@ -161,7 +161,7 @@ pub fn lint_rust_scan(
     lint_orm_calls(&file.calls, &settings, &mut out);
     lint_orm_calls(more, &settings, &mut out);
     sort(&mut out);
-    silence(text, FileKind::Rust, settings.dialect, &mut out);
+    silence(text, FileKind::Rust, &settings, &mut out);
     out
 }
 
@@ -183,7 +183,7 @@ pub fn lint_query_file(
     let mut out = Vec::new();
     lint_unit(&unit, &settings, &mut out);
     sort(&mut out);
-    silence(text, FileKind::Sql, settings.dialect, &mut out);
+    silence(text, FileKind::Sql, &settings, &mut out);
     out
 }
 
@@ -210,16 +210,23 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
     let mut out = Vec::new();
     lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     sort(&mut out);
-    silence(text, kind, settings.dialect, &mut out);
+    silence(text, kind, settings, &mut out);
     out
 }
 
 /// Drops the findings that the file's suppression comments silence (see
-/// [`crate::suppress`]).
-pub fn silence(text: &str, kind: FileKind, dialect: Dialect, diags: &mut Vec<Diagnostic>) {
-    if diags.is_empty() {
+/// [`crate::suppress`]), and reports the comments themselves where
+/// `unused-suppression` or `suppression-without-reason` asks.
+pub fn silence(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<Diagnostic>) {
+    let enabled = |id: &str| settings.rules.iter().find(|r| r.id == id).copied();
+    let (unused, no_reason) = (
+        enabled("unused-suppression"),
+        enabled("suppression-without-reason"),
+    );
+    if diags.is_empty() && unused.is_none() && no_reason.is_none() {
         return;
     }
+    let dialect = settings.dialect;
     let statements = || {
         let unit = sql_file_unit(text, kind);
         let mut ranges = Vec::new();
@@ -229,7 +236,27 @@ pub fn silence(text: &str, kind: FileKind, dialect: Dialect, diags: &mut Vec<Dia
         ranges
     };
     let found = crate::suppress::suppressions(text, kind, statements);
-    crate::suppress::apply(diags, &found);
+    let used = crate::suppress::apply(diags, &found);
+    let mut report = |rule: &'static Rule, diag: Diagnostic| {
+        let mut diag = diag;
+        diag.rule = rule.id;
+        diag.severity = rule.severity;
+        diags.push(diag);
+    };
+    for (s, used) in found.iter().zip(used) {
+        if let Some(rule) = no_reason
+            && s.reason.is_none()
+        {
+            report(rule, crate::suppress::without_reason(s));
+        }
+        if let Some(rule) = unused
+            && !used
+            && let Some(diag) = crate::suppress::unused(text, s, &|id| enabled(id).is_some())
+        {
+            report(rule, diag);
+        }
+    }
+    sort(diags);
 }
 
 /// Lints what the scan of a TypeScript or JavaScript file (`text`, of
@@ -246,7 +273,7 @@ pub fn lint_scanned(
     }
     lint_orm_calls(&file.calls, settings, &mut out);
     sort(&mut out);
-    silence(text, kind, settings.dialect, &mut out);
+    silence(text, kind, settings, &mut out);
     out
 }
 
@@ -454,7 +481,7 @@ pub fn lint_chain(
     }
     for (_, result) in &mut results {
         if let Ok((text, diags)) = result {
-            silence(text, FileKind::MigrationSql, settings.dialect, diags);
+            silence(text, FileKind::MigrationSql, settings, diags);
             sort(diags);
         }
     }

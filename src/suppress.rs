@@ -132,12 +132,97 @@ pub fn suppressions(
     out
 }
 
-/// Drops the findings the file's suppression comments silence.
-pub fn apply(diags: &mut Vec<Diagnostic>, suppressions: &[Suppression]) {
+/// Drops the findings the file's suppression comments silence, and says
+/// of each comment whether it silenced any.
+pub fn apply(diags: &mut Vec<Diagnostic>, suppressions: &[Suppression]) -> Vec<bool> {
+    let mut used = vec![false; suppressions.len()];
     if suppressions.is_empty() {
-        return;
+        return used;
     }
-    diags.retain(|d| !suppressions.iter().any(|s| s.silences(d)));
+    diags.retain(|d| {
+        let mut silenced = false;
+        for (i, s) in suppressions.iter().enumerate() {
+            if s.silences(d) {
+                used[i] = true;
+                silenced = true;
+            }
+        }
+        !silenced
+    });
+    used
+}
+
+/// The finding of a suppression comment that gives no reason.
+pub fn without_reason(s: &Suppression) -> Diagnostic {
+    Diagnostic::new(
+        s.comment.clone(),
+        "this suppression gives no reason: write why the finding is accepted after a colon",
+    )
+    .help(format!(
+        "Write `{}: <why>`, for example `: the table holds 50 rows`; the next reader needs to know.",
+        s.rules.join(", ")
+    ))
+}
+
+/// The finding of a suppression comment that silenced nothing, if it is
+/// stale: it names a rule that does not exist, or only rules that ran
+/// (`enabled`) and found nothing where it points. A comment for a rule
+/// that did not run may be meant for a run that selects it. Its fix
+/// deletes the comment's line.
+pub fn unused(text: &str, s: &Suppression, enabled: &dyn Fn(&str) -> bool) -> Option<Diagnostic> {
+    let unknown: Vec<&String> = s
+        .rules
+        .iter()
+        .filter(|r| *r != "all" && crate::rules::find(r).is_none())
+        .collect();
+    let message = if let Some(name) = unknown.first() {
+        let near = crate::config::closest(name, crate::rules::RULES.iter().map(|r| r.id));
+        match near {
+            Some(near) => {
+                format!("this suppression names no rule `{name}`; did you mean `{near}`?")
+            }
+            None => format!("this suppression names no rule `{name}`"),
+        }
+    } else if s.rules.iter().all(|r| r == "all" || enabled(r)) {
+        let scope = if s.whole_file {
+            "this file"
+        } else {
+            "the code it points at"
+        };
+        format!(
+            "this suppression silences nothing: {} has no finding of {}",
+            scope,
+            s.rules.join(", ")
+        )
+    } else {
+        return None;
+    };
+    // The whole line, when the comment is alone on it.
+    let line_start = text[..s.comment.start].rfind('\n').map_or(0, |i| i + 1);
+    let alone = text[line_start..s.comment.start].trim().is_empty();
+    let line_end = text[s.comment.end..]
+        .find('\n')
+        .map_or(text.len(), |i| s.comment.end + i + 1);
+    let delete = if alone {
+        line_start..line_end
+    } else {
+        // With the blanks that separate it from the code before it.
+        let code_end = text[..s.comment.start].trim_end_matches([' ', '\t']).len();
+        code_end..s.comment.end
+    };
+    Some(
+        Diagnostic::new(s.comment.clone(), message)
+            .help("Remove the comment, or correct the rule name.")
+            .fix(crate::diagnostic::Fix {
+                title: "Remove the suppression".to_owned(),
+                safety: crate::diagnostic::FixSafety::Safe,
+                in_host: true,
+                edits: vec![crate::diagnostic::Edit {
+                    range: delete,
+                    content: String::new(),
+                }],
+            }),
+    )
 }
 
 /// The comment that silences `rule` on the line (or statement) at

@@ -51,8 +51,10 @@ mod rename_table;
 mod select_star;
 mod session_level_set;
 mod set_not_null;
+mod suppression_without_reason;
 mod unbatched_backfill;
 mod unbounded_select;
+mod unused_suppression;
 mod update_without_where;
 pub(crate) mod vacuum_full;
 
@@ -94,6 +96,8 @@ pub static RULES: &[&Rule] = &[
     &int_primary_key::RULE,
     &json_column::RULE,
     &foreign_key_without_index::RULE,
+    &unused_suppression::RULE,
+    &suppression_without_reason::RULE,
 ];
 
 /// A rule's check of an ORM or query-builder call in TypeScript.
