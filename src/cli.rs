@@ -77,6 +77,12 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Report only the findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file, and report none.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -345,6 +351,10 @@ struct Job<'a> {
     color: bool,
     human: bool,
     cwd: Option<PathBuf>,
+    /// Findings not to report: rule, path, fingerprint (`--baseline`).
+    baseline: Option<&'a crate::baseline::Baseline>,
+    /// How many findings the baseline held back.
+    held_back: &'a std::sync::atomic::AtomicUsize,
 }
 
 impl Job<'_> {
@@ -384,7 +394,13 @@ impl Job<'_> {
         diags: Vec<crate::diagnostic::Diagnostic>,
     ) -> FileReport {
         let path = self.display_path(file);
-        let located = report::locate(text, diags);
+        let mut located = report::locate(text, diags);
+        if let Some(baseline) = self.baseline {
+            let before = located.len();
+            located.retain(|l| !baseline.contains(l.diag.rule, &path, &l.fingerprint));
+            self.held_back
+                .fetch_add(before - located.len(), std::sync::atomic::Ordering::Relaxed);
+        }
         let rendered = (self.human && !located.is_empty())
             .then(|| report::human::render_file(&path, text, &located, self.color));
         FileReport {
@@ -614,12 +630,15 @@ pub fn workspace_facts(root: &Path) -> crate::typescript::Project {
         return Default::default();
     };
     let settings = Settings::default();
+    let held_back = Default::default();
     let job = Job {
         settings: &settings,
         max_file_size: DEFAULT_MAX_FILE_SIZE,
         color: false,
         human: false,
         cwd: None,
+        baseline: None,
+        held_back: &held_back,
     };
     run_parallel(|| project_facts(&found.files, &job))
 }
@@ -1061,12 +1080,25 @@ fn check(args: CheckArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let baseline = match &args.baseline {
+        Some(path) => match crate::baseline::Baseline::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let held_back = std::sync::atomic::AtomicUsize::new(0);
     let job = Job {
         settings: &settings,
         max_file_size,
         color: use_color(&args),
         human: args.format == Format::Human,
         cwd: std::env::current_dir().ok(),
+        baseline: baseline.as_ref(),
+        held_back: &held_back,
     };
 
     let mut warnings = Vec::new();
@@ -1266,6 +1298,25 @@ fn check(args: CheckArgs) -> i32 {
     }
     for w in &warnings {
         eprintln!("warning: {w}");
+    }
+    summary.baselined = held_back.load(std::sync::atomic::Ordering::Relaxed);
+    if let Some(path) = &args.write_baseline {
+        let baseline = crate::baseline::Baseline::of(&reports);
+        return match baseline.write(path) {
+            Ok(()) => {
+                eprintln!(
+                    "Wrote {} to {}; run with --baseline {} to report only new ones.",
+                    report::human::plural(baseline.len(), "finding"),
+                    path.display(),
+                    path.display()
+                );
+                EXIT_CLEAN
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_ERROR
+            }
+        };
     }
     if args.diff {
         print_out(&diffs);

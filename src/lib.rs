@@ -6,6 +6,7 @@
 //! the host file as [`diagnostic::Diagnostic`]s, and [`report`] renders them.
 //! Only [`cli`] touches the file system.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

@@ -980,3 +980,61 @@ fn a_mistake_in_querylint_toml_stops_the_run_with_its_line_and_a_suggestion() {
         "{err}"
     );
 }
+
+#[test]
+fn a_baseline_holds_back_old_findings_even_after_lines_move() {
+    let dir = tree(&[(
+        "queries/report.sql",
+        b"SELECT id FROM users WHERE deleted_at = NULL LIMIT 5;\nSELECT id FROM users ORDER BY id;\n",
+    )]);
+    let out = querylint(
+        dir.path(),
+        &["check", "--write-baseline", "querylint-baseline.json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Wrote 2 findings to querylint-baseline.json"));
+    // Lines above the old findings, and a new finding.
+    std::fs::write(
+        dir.path().join("queries/report.sql"),
+        "-- Reports.\n\nSELECT id FROM users WHERE deleted_at = NULL LIMIT 5;\nSELECT id FROM users ORDER BY id;\nSELECT id FROM teams WHERE owner_id <> NULL LIMIT 5;\n",
+    )
+    .unwrap();
+    let (code, report) = json(dir.path(), &["--baseline", "querylint-baseline.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(rules_of(&report), vec!["null-comparison"], "{report}");
+    assert_eq!(lines_of(&report), vec![5]);
+    let human = querylint(
+        dir.path(),
+        &["check", "--baseline", "querylint-baseline.json"],
+    );
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains("2 findings in the baseline not shown.")
+    );
+    // Fixed findings leave the baseline when it is written again.
+    std::fs::write(
+        dir.path().join("queries/report.sql"),
+        "SELECT id FROM users ORDER BY id;\n",
+    )
+    .unwrap();
+    querylint(
+        dir.path(),
+        &["check", "--write-baseline", "querylint-baseline.json"],
+    );
+    let written = std::fs::read_to_string(dir.path().join("querylint-baseline.json")).unwrap();
+    let baseline: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(
+        baseline["findings"].as_array().unwrap().len(),
+        1,
+        "{written}"
+    );
+    assert_eq!(baseline["findings"][0]["rule"], "unbounded-select");
+    // A file that is not a baseline is an error, not an empty baseline.
+    std::fs::write(dir.path().join("bad.json"), "{}").unwrap();
+    let out = querylint(dir.path(), &["check", "--baseline", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.json is not a querylint baseline"),
+        "{}",
+        stderr(&out)
+    );
+}

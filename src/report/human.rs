@@ -223,6 +223,12 @@ pub fn render_summary(summary: &Summary) -> String {
         ));
     }
     out.push_str(&render_counts(summary));
+    if summary.baselined > 0 {
+        out.push_str(&format!(
+            "{} in the baseline not shown.\n",
+            plural(summary.baselined, "finding")
+        ));
+    }
     if summary.fixable > 0 {
         out.push_str(&format!(
             "{} can be fixed with `--fix`.\n",

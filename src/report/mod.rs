@@ -121,6 +121,8 @@ pub struct Summary {
     /// only `--unsafe-fixes` would.
     pub fixable: usize,
     pub unsafe_fixable: usize,
+    /// Findings the baseline held back.
+    pub baselined: usize,
 }
 
 impl Summary {
