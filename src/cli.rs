@@ -46,6 +46,14 @@ enum Command {
     },
     /// Run the language server on standard input and output.
     Server,
+    /// Show the configuration that applies to a path.
+    Config {
+        /// Print the effective settings for the path.
+        #[arg(long)]
+        show: bool,
+        /// A file or folder (default: the current folder).
+        path: Option<PathBuf>,
+    },
     /// Print a rule's documentation.
     Explain {
         /// The rule id, for example `not-in-subquery`.
@@ -200,6 +208,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Server => crate::server::run(),
+        Command::Config { show, path } => show_config(show, path),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
     }
@@ -247,6 +256,91 @@ fn list_rules(format: ListFormat) -> i32 {
             out = serde_json::to_string_pretty(&rules).unwrap_or_default();
             out.push('\n');
         }
+    }
+    print_out(&out);
+    EXIT_CLEAN
+}
+
+/// The name the command line gives a value of an option.
+fn value_name<T: ValueEnum>(value: &T) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+/// `querylint config --show`: the file that applies to a path and the
+/// settings it comes to, in the file's own syntax.
+fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
+    if !show {
+        eprintln!("error: `querylint config` needs `--show`");
+        return EXIT_ERROR;
+    }
+    let path = path.unwrap_or_else(|| PathBuf::from("."));
+    let folder = if path.is_dir() {
+        path.clone()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let folder = if folder.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        folder
+    };
+    let file = crate::config::find(&folder);
+    let config = match &file {
+        Some(f) => match crate::config::load(f) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        },
+        None => Default::default(),
+    };
+    let settings = config.settings();
+    let list = |items: Vec<String>| {
+        let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let mut out = match &file {
+        Some(f) => format!("# {} from {}\n", path.display(), f.display()),
+        None => format!(
+            "# {}: no querylint.toml applies; the defaults\n",
+            path.display()
+        ),
+    };
+    out.push_str(&format!(
+        "select = {}\n",
+        list(settings.rules.iter().map(|r| r.id.to_owned()).collect())
+    ));
+    out.push_str(&format!("dialect = {:?}\n", value_name(&settings.dialect)));
+    out.push_str(&format!(
+        "postgres-version = {}\n",
+        settings.options.postgres_version
+    ));
+    out.push_str(&format!(
+        "lock-timeout = {:?}\n",
+        settings.options.lock_timeout
+    ));
+    out.push_str(&format!(
+        "offset-threshold = {}\n",
+        settings.options.offset_threshold
+    ));
+    out.push_str(&format!(
+        "migration-transactions = {:?}\n",
+        value_name(&settings.transactions)
+    ));
+    out.push_str(&format!("exclude = {}\n", list(config.exclude.clone())));
+    out.push_str(&format!(
+        "max-file-size = {}\n",
+        config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    ));
+    for (rule, severity) in &settings.severities {
+        out.push_str(&format!(
+            "\n[rules.{rule}]\nseverity = {:?}\n",
+            severity.as_str()
+        ));
     }
     print_out(&out);
     EXIT_CLEAN

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::diagnostic::Severity;
 use crate::lint::Settings;
 use crate::migrate::TxOverride;
 use crate::parse::Dialect;
@@ -24,6 +25,7 @@ pub const FILE_NAMES: &[&str] = &["querylint.toml", ".querylint.toml"];
 
 /// The keys of the file, for suggestions.
 const KEYS: &[&str] = &[
+    "rules",
     "select",
     "extend-select",
     "ignore",
@@ -35,6 +37,9 @@ const KEYS: &[&str] = &[
     "exclude",
     "max-file-size",
 ];
+
+/// The keys of a `[rules.<id>]` table.
+const RULE_KEYS: &[&str] = &["severity", "threshold", "lock-timeout"];
 
 /// The settings a configuration file holds, as written.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -63,6 +68,30 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this many bytes are skipped.
     pub max_file_size: Option<u64>,
+    /// Settings of single rules, by rule id: `[rules.unbounded-select]`.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
+}
+
+/// The settings of one rule.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleConfig {
+    /// `error`, `warning` or `info`, over the rule's own.
+    pub severity: Option<Spanned<String>>,
+    /// `offset-pagination`: literal offsets above this are reported.
+    pub threshold: Option<Spanned<u64>>,
+    /// `missing-lock-timeout`: the `lock_timeout` its fix sets.
+    pub lock_timeout: Option<Spanned<String>>,
+}
+
+fn severity(name: &str) -> Option<Severity> {
+    match name {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" | "note" => Some(Severity::Info),
+        _ => None,
+    }
 }
 
 /// A configuration file that cannot be used, and where.
@@ -120,7 +149,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .strip_prefix("unknown field `")
             .and_then(|rest| rest.split('`').next())
         {
-            Some(key) => match closest(key, KEYS.iter().copied()) {
+            Some(key) => match closest(key, KEYS.iter().chain(RULE_KEYS).copied()) {
                 Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
                 None => format!("unknown key `{key}`; the keys are {}", KEYS.join(", ")),
             },
@@ -165,6 +194,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         && let Err(message) = parse_duration(t.get_ref())
     {
         return Err(error(Some(t.span()), message));
+    }
+    for (id, rule) in &config.rules {
+        if crate::rules::find(id.get_ref()).is_none() {
+            let near = closest(id.get_ref(), RULES.iter().map(|r| r.id));
+            let hint = near
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(error(
+                Some(id.span()),
+                format!("unknown rule `{}`{hint}", id.get_ref()),
+            ));
+        }
+        if let Some(s) = &rule.severity
+            && severity(s.get_ref()).is_none()
+        {
+            return Err(error(
+                Some(s.span()),
+                format!(
+                    "`severity` is `error`, `warning` or `info`, not `{}`",
+                    s.get_ref()
+                ),
+            ));
+        }
+        if let Some(t) = &rule.threshold
+            && id.get_ref() != "offset-pagination"
+        {
+            return Err(error(
+                Some(t.span()),
+                format!(
+                    "`threshold` is an option of `offset-pagination`, not of `{}`",
+                    id.get_ref()
+                ),
+            ));
+        }
+        if let Some(t) = &rule.lock_timeout {
+            if id.get_ref() != "missing-lock-timeout" {
+                return Err(error(
+                    Some(t.span()),
+                    format!(
+                        "`lock-timeout` is an option of `missing-lock-timeout`, not of `{}`",
+                        id.get_ref()
+                    ),
+                ));
+            }
+            if let Err(message) = parse_duration(t.get_ref()) {
+                return Err(error(Some(t.span()), message));
+            }
+        }
     }
     if let Some(m) = &config.migration_transactions
         && tx_override(m.get_ref()).is_none()
@@ -282,6 +359,20 @@ impl Config {
         )
         .unwrap_or_default();
         let defaults = RuleOptions::default();
+        let rule = |id: &str| {
+            self.rules
+                .iter()
+                .find(|(k, _)| k.get_ref() == id)
+                .map(|(_, v)| v)
+        };
+        let severities = self
+            .rules
+            .iter()
+            .filter_map(|(id, r)| {
+                let rule = crate::rules::find(id.get_ref())?;
+                Some((rule.id, severity(r.severity.as_ref()?.get_ref())?))
+            })
+            .collect();
         Settings {
             rules,
             dialect: self
@@ -290,14 +381,18 @@ impl Config {
                 .and_then(|d| Dialect::from_name(d.get_ref()))
                 .unwrap_or_default(),
             options: RuleOptions {
-                offset_threshold: self.offset_threshold.unwrap_or(defaults.offset_threshold),
+                offset_threshold: rule("offset-pagination")
+                    .and_then(|r| r.threshold.as_ref())
+                    .map(|t| *t.get_ref())
+                    .or(self.offset_threshold)
+                    .unwrap_or(defaults.offset_threshold),
                 postgres_version: self
                     .postgres_version
                     .as_ref()
                     .map_or(defaults.postgres_version, |v| *v.get_ref()),
-                lock_timeout: self
-                    .lock_timeout
-                    .as_ref()
+                lock_timeout: rule("missing-lock-timeout")
+                    .and_then(|r| r.lock_timeout.as_ref())
+                    .or(self.lock_timeout.as_ref())
                     .map_or(defaults.lock_timeout, |t| t.get_ref().clone()),
             },
             transactions: self
@@ -306,6 +401,7 @@ impl Config {
                 .and_then(|m| tx_override(m.get_ref()))
                 .unwrap_or_default(),
             project: Default::default(),
+            severities,
         }
     }
 }
@@ -362,6 +458,38 @@ mod tests {
         );
         assert!(error("postgres-version = \"14\"\n").starts_with("querylint.toml:1: invalid type"));
         assert!(error("lock-timeout = \"5 seconds\"\n").contains("not a duration"));
+    }
+
+    #[test]
+    fn rule_tables_set_severities_and_options_and_are_checked() {
+        let config = parse(
+            Path::new("q.toml"),
+            "[rules.unbounded-select]\nseverity = \"error\"\n\n[rules.offset-pagination]\nthreshold = 10\n\n[rules.missing-lock-timeout]\nlock-timeout = \"2s\"\n",
+        )
+        .unwrap();
+        let settings = config.settings();
+        assert_eq!(
+            settings.severities,
+            vec![("unbounded-select", Severity::Error)]
+        );
+        assert_eq!(settings.options.offset_threshold, 10);
+        assert_eq!(settings.options.lock_timeout, "2s");
+        assert_eq!(
+            error("[rules.unbounded-selct]\nseverity = \"error\"\n"),
+            "querylint.toml:1: unknown rule `unbounded-selct`; did you mean `unbounded-select`?"
+        );
+        assert_eq!(
+            error("[rules.select-star]\nthreshold = 3\n"),
+            "querylint.toml:2: `threshold` is an option of `offset-pagination`, not of `select-star`"
+        );
+        assert!(
+            error("[rules.select-star]\nseverity = \"fatal\"\n")
+                .starts_with("querylint.toml:2: `severity` is")
+        );
+        assert_eq!(
+            error("[rules.select-star]\nseverty = \"error\"\n"),
+            "querylint.toml:2: unknown key `severty`; did you mean `severity`?"
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct Settings {
     /// What the project's other files say: the clients its modules export,
     /// its Prisma schema's to-many relations.
     pub project: std::sync::Arc<crate::typescript::Project>,
+    /// Rules reported at another severity than their own.
+    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             options: RuleOptions::default(),
             transactions: TxOverride::default(),
             project: Default::default(),
+            severities: Vec::new(),
         }
     }
 }
@@ -215,8 +218,10 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
 }
 
 /// Drops the findings that the file's suppression comments silence (see
-/// [`crate::suppress`]), and reports the comments themselves where
-/// `unused-suppression` or `suppression-without-reason` asks.
+/// [`crate::suppress`]), reports the comments themselves where
+/// `unused-suppression` or `suppression-without-reason` asks, and gives
+/// findings the severities the settings set. Every entry that returns a
+/// file's findings ends with it.
 pub fn silence(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<Diagnostic>) {
     let enabled = |id: &str| settings.rules.iter().find(|r| r.id == id).copied();
     let (unused, no_reason) = (
@@ -256,7 +261,17 @@ pub fn silence(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<
             report(rule, diag);
         }
     }
+    restamp(settings, diags);
     sort(diags);
+}
+
+/// Stamps the severities the settings give rules over their own.
+fn restamp(settings: &Settings, diags: &mut [Diagnostic]) {
+    for d in diags {
+        if let Some((_, severity)) = settings.severities.iter().find(|(id, _)| *id == d.rule) {
+            d.severity = *severity;
+        }
+    }
 }
 
 /// Lints what the scan of a TypeScript or JavaScript file (`text`, of

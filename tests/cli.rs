@@ -1038,3 +1038,62 @@ fn a_baseline_holds_back_old_findings_even_after_lines_move() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_rule_table_in_querylint_toml_sets_the_rule_s_severity_and_options() {
+    let dir = tree(&[
+        (
+            "querylint.toml",
+            b"[rules.unbounded-select]\nseverity = \"info\"\n\n[rules.offset-pagination]\nthreshold = 100\n",
+        ),
+        ("q.sql", b"SELECT id FROM users ORDER BY id;\nSELECT id FROM users ORDER BY id LIMIT 10 OFFSET 500;\n"),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("unbounded-select".to_owned(), "info".to_owned()),
+            ("offset-pagination".to_owned(), "warning".to_owned()),
+        ],
+        "{report}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn config_show_prints_the_effective_settings_as_a_file_that_reads_back() {
+    let dir = tree(&[
+        ("querylint.toml", b"ignore = [\"migration\"]\npostgres-version = 16\n\n[rules.n-plus-one]\nseverity = \"error\"\n"),
+        ("src/app.ts", b"export const x = 1;\n"),
+    ]);
+    let out = querylint(dir.path(), &["config", "--show", "src/app.ts"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("postgres-version = 16\n"), "{shown}");
+    assert!(
+        shown.contains("[rules.n-plus-one]\nseverity = \"error\"\n"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("\"create-index-non-concurrently\""),
+        "{shown}"
+    );
+    // What it prints is a configuration that gives the same settings.
+    std::fs::create_dir_all(dir.path().join("copy")).unwrap();
+    std::fs::write(dir.path().join("copy/querylint.toml"), &shown).unwrap();
+    let again = querylint(dir.path(), &["config", "--show", "copy"]);
+    let again = String::from_utf8(again.stdout).unwrap();
+    let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&again), body(&shown));
+}
