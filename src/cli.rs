@@ -49,8 +49,11 @@ enum Command {
     /// Show the configuration that applies to a path.
     Config {
         /// Print the effective settings for the path.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "schema")]
         show: bool,
+        /// Print the JSON Schema of querylint.toml.
+        #[arg(long)]
+        schema: bool,
         /// A file or folder (default: the current folder).
         path: Option<PathBuf>,
     },
@@ -208,7 +211,11 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Server => crate::server::run(),
-        Command::Config { show, path } => show_config(show, path),
+        Command::Config { schema: true, .. } => {
+            print_out(&crate::config::json_schema());
+            EXIT_CLEAN
+        }
+        Command::Config { show, path, .. } => show_config(show, path),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
     }
@@ -273,7 +280,7 @@ fn value_name<T: ValueEnum>(value: &T) -> String {
 /// settings it comes to, in the file's own syntax.
 fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
     if !show {
-        eprintln!("error: `querylint config` needs `--show`");
+        eprintln!("error: `querylint config` needs `--show` or `--schema`");
         return EXIT_ERROR;
     }
     let path = path.unwrap_or_else(|| PathBuf::from("."));

@@ -41,48 +41,97 @@ const KEYS: &[&str] = &[
 /// The keys of a `[rules.<id>]` table.
 const RULE_KEYS: &[&str] = &["severity", "threshold", "lock-timeout"];
 
-/// The settings a configuration file holds, as written.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// querylint's configuration: `querylint.toml` or `.querylint.toml`,
+/// found from the working folder (or a document's) upward.
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "querylint.toml")]
 pub struct Config {
-    /// Rules to run instead of the defaults: ids, categories or `ALL`.
+    /// Rules to run instead of the rules on by default: rule ids,
+    /// categories (correctness, performance, security, migration, style)
+    /// or ALL.
+    #[schemars(with = "Option<Vec<String>>")]
     pub select: Option<Vec<Spanned<String>>>,
-    /// Rules to run on top of the selected ones.
+    /// Rules or categories to run on top of the selected ones.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub extend_select: Vec<Spanned<String>>,
     /// Rules or categories not to run.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub ignore: Vec<Spanned<String>>,
-    /// The SQL dialect (`postgres`, `mysql`, `sqlite`, ...).
+    /// The SQL dialect: postgres (default), cockroachdb, mysql, sqlite,
+    /// mssql, clickhouse, generic.
+    #[schemars(with = "Option<String>")]
     pub dialect: Option<Spanned<String>>,
-    /// The PostgreSQL major version migrations run on.
+    /// The PostgreSQL major version migrations run on (default 14).
+    #[schemars(with = "Option<u32>", range(min = 9, max = 30))]
     pub postgres_version: Option<Spanned<u32>>,
-    /// The `lock_timeout` the `missing-lock-timeout` fix sets.
+    /// The lock_timeout the missing-lock-timeout fix sets, such as 5s.
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^[0-9]+(us|ms|s|min|h|d)?$")
+    )]
     pub lock_timeout: Option<Spanned<String>>,
-    /// `offset-pagination` reports literal offsets above this.
+    /// offset-pagination reports literal offsets above this (default 1000).
     pub offset_threshold: Option<u64>,
-    /// `auto`, `always` or `never`.
+    /// Whether migrations run inside a transaction: auto (what each
+    /// migration tool does), always or never.
+    #[schemars(with = "Option<TxChoice>")]
     pub migration_transactions: Option<Spanned<String>>,
     /// Gitignore-style globs of paths not to lint.
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Files larger than this many bytes are skipped.
+    /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
-    /// Settings of single rules, by rule id: `[rules.unbounded-select]`.
+    /// Settings of single rules, by rule id: [rules.unbounded-select].
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
     pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
 }
 
+/// The values of `migration-transactions`, for the schema.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum TxChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The values of a rule's `severity`, for the schema.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum SeverityChoice {
+    Error,
+    Warning,
+    Info,
+}
+
 /// The settings of one rule.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuleConfig {
-    /// `error`, `warning` or `info`, over the rule's own.
+    /// error, warning or info, over the rule's own.
+    #[schemars(with = "Option<SeverityChoice>")]
     pub severity: Option<Spanned<String>>,
-    /// `offset-pagination`: literal offsets above this are reported.
+    /// offset-pagination: literal offsets above this are reported.
+    #[schemars(with = "Option<u64>")]
     pub threshold: Option<Spanned<u64>>,
-    /// `missing-lock-timeout`: the `lock_timeout` its fix sets.
+    /// missing-lock-timeout: the lock_timeout its fix sets.
+    #[schemars(with = "Option<String>")]
     pub lock_timeout: Option<Spanned<String>>,
+}
+
+/// The JSON Schema of the configuration file, as shipped in
+/// `querylint.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Config);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn severity(name: &str) -> Option<Severity> {

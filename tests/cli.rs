@@ -1097,3 +1097,33 @@ fn config_show_prints_the_effective_settings_as_a_file_that_reads_back() {
     let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&again), body(&shown));
 }
+
+#[test]
+fn the_shipped_json_schema_is_current_and_accepts_the_readme_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = querylint(root, &["config", "--schema"]);
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let shipped = std::fs::read_to_string(root.join("querylint.schema.json")).unwrap();
+    assert!(
+        generated == shipped,
+        "querylint.schema.json is out of date: run `querylint config --schema > querylint.schema.json`"
+    );
+    let schema: Value = serde_json::from_str(&shipped).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("schema.json", schema).unwrap();
+    let index = compiler.compile("schema.json", &mut schemas).unwrap();
+    // The README's example configuration, read as TOML.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let as_json: Value = serde_json::to_value(example.parse::<toml::Table>().unwrap()).unwrap();
+    assert!(schemas.validate(&as_json, index).is_ok(), "{as_json}");
+    let wrong = serde_json::json!({ "selct": ["ALL"] });
+    assert!(schemas.validate(&wrong, index).is_err());
+    let wrong = serde_json::json!({ "rules": { "select-star": { "severity": "fatal" } } });
+    assert!(schemas.validate(&wrong, index).is_err());
+}
