@@ -197,3 +197,35 @@ fn output_writes_the_report_to_a_file() {
         serde_json::from_slice(&std::fs::read(dir.path().join("report.sarif")).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
 }
+
+/// Compares an output with its snapshot under `tests/snapshots/`;
+/// `QUERYLINT_UPDATE_SNAPSHOTS=1` writes it instead.
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var("QUERYLINT_UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "{name} differs from its snapshot (QUERYLINT_UPDATE_SNAPSHOTS=1 writes it):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn snapshots_of_the_sarif_results_and_the_github_annotations() {
+    let dir = project();
+    let out = querylint(dir.path(), &["check", "--format", "github"]);
+    snapshot(
+        "project.github.txt",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+    // The results; the rule table follows the docs and has its own test.
+    let log = sarif(dir.path());
+    let mut results = serde_json::to_string_pretty(&log["runs"][0]["results"]).unwrap();
+    results.push('\n');
+    snapshot("project.sarif-results.json", &results);
+}
