@@ -456,6 +456,8 @@ struct Job<'a> {
     baseline: Option<&'a crate::baseline::Baseline>,
     /// How many findings the baseline held back.
     held_back: &'a std::sync::atomic::AtomicUsize,
+    /// Files done, for the progress bar.
+    progress: Option<&'a indicatif::ProgressBar>,
 }
 
 impl Job<'_> {
@@ -494,6 +496,9 @@ impl Job<'_> {
         text: &str,
         diags: Vec<crate::diagnostic::Diagnostic>,
     ) -> FileReport {
+        if let Some(bar) = self.progress {
+            bar.inc(1);
+        }
         let path = self.display_path(file);
         let mut located = report::locate(text, diags);
         if let Some(baseline) = self.baseline {
@@ -740,6 +745,7 @@ pub fn workspace_facts(root: &Path) -> crate::typescript::Project {
         cwd: None,
         baseline: None,
         held_back: &held_back,
+        progress: None,
     };
     run_parallel(|| project_facts(&found.files, &job))
 }
@@ -1200,6 +1206,7 @@ fn check(args: CheckArgs) -> i32 {
         cwd: std::env::current_dir().ok(),
         baseline: baseline.as_ref(),
         held_back: &held_back,
+        progress: None,
     };
 
     let mut warnings = Vec::new();
@@ -1238,6 +1245,11 @@ fn check(args: CheckArgs) -> i32 {
             }
         };
         warnings.extend(found.warnings);
+        let progress = Progress::start(found.files.len());
+        let job = Job {
+            progress: progress.as_ref().map(|p| &p.bar),
+            ..job
+        };
         // What other files say, so an import of `db` from `./lib/db`
         // resolves and `include: { posts: true }` is known to load many.
         let mut facts = run_parallel(|| project_facts(&found.files, &job));
@@ -1295,6 +1307,9 @@ fn check(args: CheckArgs) -> i32 {
                 .collect::<Vec<_>>()
         }));
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(p) = &progress {
+            p.finish();
+        }
         if let Some(mode) = args.fix_mode() {
             let fixable: std::collections::HashSet<&PathBuf> = outcomes
                 .iter()
@@ -1557,6 +1572,58 @@ fn write_fixed(path: &Path, original: &str, fixed: &str) -> Result<(), String> {
         Ok(())
     };
     write().map_err(|e| format!("could not be written ({e}); it is unchanged"))
+}
+
+/// The progress bar of a long run: drawn on standard error after the run
+/// has taken a second, only when standard error is a terminal and not in
+/// CI (or with `NO_PROGRESS` set); cleared when the files are linted.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    /// Whether the bar is done; the lock also orders its showing and its
+    /// clearing.
+    done: std::sync::Arc<std::sync::Mutex<bool>>,
+}
+
+impl Progress {
+    fn start(total: usize) -> Option<Progress> {
+        let wanted = std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("NO_PROGRESS").is_none();
+        if !wanted {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} linting {pos}/{len} files {wide_bar} {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        let done = std::sync::Arc::new(std::sync::Mutex::new(false));
+        let (shown, finished) = (bar.clone(), std::sync::Arc::clone(&done));
+        // Detached: it only ever waits a second, then shows the bar unless
+        // the run is over.
+        std::thread::spawn(move || {
+            std::thread::park_timeout(std::time::Duration::from_secs(1));
+            let finished = finished.lock().unwrap_or_else(|e| e.into_inner());
+            if !*finished {
+                shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        });
+        Some(Progress { bar, done })
+    }
+
+    fn finish(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = true;
+        self.bar.disable_steady_tick();
+        self.bar.finish_and_clear();
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
 }
 
 /// Runs `f` on a thread pool whose threads have room for deeply nested SQL.
