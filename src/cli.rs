@@ -919,11 +919,12 @@ fn lint_typescript(
                         reason,
                     },
                     Ok(text) => {
+                        let settings = lint::for_path(path, job.settings);
                         let diags = if digest(&text) == *sum {
-                            lint::lint_scanned(&text, *kind, file, job.settings)
+                            lint::lint_scanned(&text, *kind, file, &settings)
                         } else {
                             let file = scan(&text, *kind, project);
-                            lint::lint_scanned(&text, *kind, &file, job.settings)
+                            lint::lint_scanned(&text, *kind, &file, &settings)
                         };
                         Outcome::Linted(job.report(path, &text, diags))
                     }

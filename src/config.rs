@@ -26,6 +26,8 @@ pub const FILE_NAMES: &[&str] = &["querylint.toml", ".querylint.toml"];
 /// The keys of the file, for suggestions.
 const KEYS: &[&str] = &[
     "rules",
+    "overrides",
+    "files",
     "select",
     "extend-select",
     "ignore",
@@ -85,6 +87,36 @@ pub struct Config {
     /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
     /// Settings of single rules, by rule id: [rules.unbounded-select].
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
+    pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
+    /// Settings for some files only: [[overrides]] with files globs,
+    /// relative to this file's folder.
+    #[serde(default)]
+    pub overrides: Vec<OverrideConfig>,
+    /// The folder of the file this was read from.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub root: Option<PathBuf>,
+}
+
+/// Settings for the files some globs match.
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OverrideConfig {
+    /// Gitignore-style globs of the files, relative to the configuration
+    /// file's folder: tests/**, scripts/*.ts.
+    #[schemars(with = "Vec<String>")]
+    pub files: Vec<Spanned<String>>,
+    /// Rules or categories to run on these files too.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub extend_select: Vec<Spanned<String>>,
+    /// Rules or categories not to run on these files.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore: Vec<Spanned<String>>,
+    /// Severities of single rules on these files.
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
     pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
@@ -180,7 +212,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         line: None,
         message: format!("cannot be read: {e}"),
     })?;
-    parse(path, &text)
+    let mut config = parse(path, &text)?;
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    config.root = absolute.parent().map(Path::to_path_buf);
+    Ok(config)
 }
 
 /// Checks the text of a configuration file.
@@ -244,7 +279,29 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     {
         return Err(error(Some(t.span()), message));
     }
-    for (id, rule) in &config.rules {
+    for o in &config.overrides {
+        if o.files.is_empty() {
+            return Err(error(
+                None,
+                "an [[overrides]] entry needs `files`".to_owned(),
+            ));
+        }
+        for glob in &o.files {
+            if let Err(e) = globset::Glob::new(glob.get_ref()) {
+                return Err(error(
+                    Some(glob.span()),
+                    format!("`{}` is not a glob: {e}", glob.get_ref()),
+                ));
+            }
+        }
+        for selector in o.extend_select.iter().chain(&o.ignore) {
+            if let Err(message) = selector_rules(selector.get_ref()) {
+                return Err(error(Some(selector.span()), message));
+            }
+        }
+    }
+    let override_rules = config.overrides.iter().flat_map(|o| &o.rules);
+    for (id, rule) in config.rules.iter().chain(override_rules) {
         if crate::rules::find(id.get_ref()).is_none() {
             let near = closest(id.get_ref(), RULES.iter().map(|r| r.id));
             let hint = near
@@ -414,12 +471,41 @@ impl Config {
                 .find(|(k, _)| k.get_ref() == id)
                 .map(|(_, v)| v)
         };
-        let severities = self
-            .rules
+        let severities_of = |rules: &std::collections::BTreeMap<Spanned<String>, RuleConfig>| {
+            rules
+                .iter()
+                .filter_map(|(id, r)| {
+                    let rule = crate::rules::find(id.get_ref())?;
+                    Some((rule.id, severity(r.severity.as_ref()?.get_ref())?))
+                })
+                .collect::<Vec<_>>()
+        };
+        let severities = severities_of(&self.rules);
+        let rules_of = |selectors: &[Spanned<String>]| {
+            selectors
+                .iter()
+                .flat_map(|s| selector_rules(s.get_ref()).unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let root = self
+            .root
+            .clone()
+            .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
+        let overrides = self
+            .overrides
             .iter()
-            .filter_map(|(id, r)| {
-                let rule = crate::rules::find(id.get_ref())?;
-                Some((rule.id, severity(r.severity.as_ref()?.get_ref())?))
+            .filter_map(|o| {
+                let mut set = globset::GlobSetBuilder::new();
+                for glob in &o.files {
+                    set.add(globset::Glob::new(glob.get_ref()).ok()?);
+                }
+                Some(crate::lint::FileOverride {
+                    root: crate::discover::normalize(&root),
+                    files: set.build().ok()?,
+                    extend: rules_of(&o.extend_select),
+                    ignore: rules_of(&o.ignore),
+                    severities: severities_of(&o.rules),
+                })
             })
             .collect();
         Settings {
@@ -451,6 +537,7 @@ impl Config {
                 .unwrap_or_default(),
             project: Default::default(),
             severities,
+            overrides: std::sync::Arc::new(overrides),
         }
     }
 }

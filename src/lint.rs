@@ -32,6 +32,33 @@ pub struct Settings {
     pub project: std::sync::Arc<crate::typescript::Project>,
     /// Rules reported at another severity than their own.
     pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
+    /// Settings for some files only (`[[overrides]]`).
+    pub overrides: std::sync::Arc<Vec<FileOverride>>,
+}
+
+/// Settings that apply to the files some globs match, over the others.
+#[derive(Clone)]
+pub struct FileOverride {
+    /// The folder the globs are relative to: the configuration file's.
+    pub root: PathBuf,
+    pub files: globset::GlobSet,
+    pub extend: Vec<&'static Rule>,
+    pub ignore: Vec<&'static Rule>,
+    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
+}
+
+impl FileOverride {
+    fn matches(&self, path: &Path) -> bool {
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        let absolute = crate::discover::normalize(&absolute);
+        absolute
+            .strip_prefix(&self.root)
+            .is_ok_and(|relative| self.files.is_match(relative))
+    }
 }
 
 impl Default for Settings {
@@ -48,6 +75,7 @@ impl Default for Settings {
             transactions: TxOverride::default(),
             project: Default::default(),
             severities: Vec::new(),
+            overrides: Default::default(),
         }
     }
 }
@@ -92,12 +120,26 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
 /// The settings for the file at `path`: in the dialect its name or folders
 /// name, if any.
 pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
-    match dialect_hint(path) {
-        Some(dialect) if dialect != settings.dialect => {
-            std::borrow::Cow::Owned(settings.with_dialect(dialect))
-        }
-        _ => std::borrow::Cow::Borrowed(settings),
+    let mut out = std::borrow::Cow::Borrowed(settings);
+    if let Some(dialect) = dialect_hint(path)
+        && dialect != settings.dialect
+    {
+        out = std::borrow::Cow::Owned(settings.with_dialect(dialect));
     }
+    for o in settings.overrides.iter().filter(|o| o.matches(path)) {
+        let s = out.to_mut();
+        for rule in &o.extend {
+            if !s.rules.iter().any(|r| r.id == rule.id) {
+                s.rules.push(rule);
+            }
+        }
+        s.rules.retain(|r| !o.ignore.iter().any(|i| i.id == r.id));
+        // The override's severities first: the first one found applies.
+        let mut severities = o.severities.clone();
+        severities.extend(s.severities.iter().copied());
+        s.severities = severities;
+    }
+    out
 }
 
 /// How many syntax errors a file's text has: statements that do not parse
@@ -494,9 +536,13 @@ pub fn lint_chain(
             diags.push(d.diagnostic);
         }
     }
-    for (_, result) in &mut results {
+    for (index, result) in &mut results {
         if let Ok((text, diags)) = result {
-            silence(text, FileKind::MigrationSql, settings, diags);
+            // A migration's overrides can drop rules and change severities;
+            // the chain itself ran with the settings of the whole run.
+            let own = for_path(&members[*index], settings);
+            diags.retain(|d| own.rules.iter().any(|r| r.id == d.rule));
+            silence(text, FileKind::MigrationSql, &own, diags);
             sort(diags);
         }
     }

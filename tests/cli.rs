@@ -1127,3 +1127,42 @@ fn the_shipped_json_schema_is_current_and_accepts_the_readme_example() {
     let wrong = serde_json::json!({ "rules": { "select-star": { "severity": "fatal" } } });
     assert!(schemas.validate(&wrong, index).is_err());
 }
+
+#[test]
+fn overrides_change_the_rules_and_severities_of_the_files_they_match() {
+    let dir = tree(&[
+        (
+            "querylint.toml",
+            b"[[overrides]]\nfiles = [\"scripts/**\", \"migrations/0002_*.sql\"]\nignore = [\"unbounded-select\", \"create-index-non-concurrently\"]\nextend-select = [\"select-star\"]\n\n[overrides.rules.null-comparison]\nseverity = \"info\"\n",
+        ),
+        ("app/q.sql", b"SELECT id FROM users ORDER BY id;\nSELECT id FROM users WHERE a = NULL LIMIT 1;\n"),
+        ("scripts/q.sql", b"SELECT * FROM users ORDER BY id;\nSELECT id FROM users WHERE a = NULL LIMIT 1;\n"),
+        ("scripts/report.ts", b"import { Pool } from 'pg';\nconst pool = new Pool();\nexport const all = () => pool.query('SELECT id FROM users ORDER BY id');\n"),
+        ("migrations/0001_t.sql", b"CREATE TABLE t (id bigint PRIMARY KEY, a int);\n"),
+        ("migrations/0002_i.sql", b"SET lock_timeout = '5s';\nCREATE INDEX t_a ON t (a);\n"),
+    ]);
+    let (_, report) = json(dir.path(), &[]);
+    let found: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+                d["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        found,
+        vec![
+            s("app/q.sql", "unbounded-select", "warning"),
+            s("app/q.sql", "null-comparison", "error"),
+            s("scripts/q.sql", "select-star", "warning"),
+            s("scripts/q.sql", "null-comparison", "info"),
+        ],
+        "{report}"
+    );
+}
