@@ -340,6 +340,16 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
     ));
     out.push_str(&format!("exclude = {}\n", list(config.exclude.clone())));
     out.push_str(&format!(
+        "migrations = {}\n",
+        list(
+            config
+                .migrations
+                .iter()
+                .map(|g| g.get_ref().clone())
+                .collect()
+        )
+    ));
+    out.push_str(&format!(
         "max-file-size = {}\n",
         config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
     ));
@@ -1125,7 +1135,12 @@ enum Work {
 /// A `.sql` file that `query_file!` names is linted as the query it is,
 /// also when it lies outside the folders walked (but not when a walk
 /// passed it over: it is ignored or excluded).
-fn plan(files: Vec<Candidate>, mut rust: RustFacts, walked: &[PathBuf]) -> Vec<Work> {
+fn plan(
+    files: Vec<Candidate>,
+    mut rust: RustFacts,
+    walked: &[PathBuf],
+    settings: &Settings,
+) -> Vec<Work> {
     let mut work = Vec::new();
     let mut roots: std::collections::BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> =
         Default::default();
@@ -1135,6 +1150,9 @@ fn plan(files: Vec<Candidate>, mut rust: RustFacts, walked: &[PathBuf]) -> Vec<W
         {
             work.push(Work::QueryFile(c.path, uses));
             continue;
+        }
+        if c.kind == FileKind::Sql && settings.is_migration(&c.path) {
+            c.kind = FileKind::MigrationSql;
         }
         let in_sqlx_dir = c
             .path
@@ -1270,7 +1288,7 @@ fn check(args: CheckArgs) -> i32 {
         let (linted, rust_facts) = lint_rust(rust, &job);
         outcomes.extend(linted);
         let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
-        let work = plan(others, rust_facts, &walked);
+        let work = plan(others, rust_facts, &walked, job.settings);
         for w in &work {
             match w {
                 Work::File(c) => {

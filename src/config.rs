@@ -25,6 +25,7 @@ pub const FILE_NAMES: &[&str] = &["querylint.toml", ".querylint.toml"];
 
 /// The keys of the file, for suggestions.
 const KEYS: &[&str] = &[
+    "migrations",
     "rules",
     "overrides",
     "files",
@@ -86,6 +87,12 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
+    /// Globs of .sql files that are migrations, beyond the layouts
+    /// querylint knows (migrations/ folders, Prisma, Drizzle, sqlx,
+    /// Flyway, golang-migrate...), relative to this file's folder.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub migrations: Vec<Spanned<String>>,
     /// Settings of single rules, by rule id: [rules.unbounded-select].
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
@@ -278,6 +285,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         && let Err(message) = parse_duration(t.get_ref())
     {
         return Err(error(Some(t.span()), message));
+    }
+    for glob in &config.migrations {
+        if let Err(e) = globset::Glob::new(glob.get_ref()) {
+            return Err(error(
+                Some(glob.span()),
+                format!("`{}` is not a glob: {e}", glob.get_ref()),
+            ));
+        }
     }
     for o in &config.overrides {
         if o.files.is_empty() {
@@ -538,6 +553,18 @@ impl Config {
             project: Default::default(),
             severities,
             overrides: std::sync::Arc::new(overrides),
+            migrations: (!self.migrations.is_empty())
+                .then(|| {
+                    let mut set = globset::GlobSetBuilder::new();
+                    for glob in &self.migrations {
+                        set.add(globset::Glob::new(glob.get_ref()).ok()?);
+                    }
+                    Some(std::sync::Arc::new((
+                        crate::discover::normalize(&root),
+                        set.build().ok()?,
+                    )))
+                })
+                .flatten(),
         }
     }
 }

@@ -34,6 +34,33 @@ pub struct Settings {
     pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
     /// Settings for some files only (`[[overrides]]`).
     pub overrides: std::sync::Arc<Vec<FileOverride>>,
+    /// `.sql` files that are migrations beyond the layouts querylint knows:
+    /// the configuration's folder and its `migrations` globs.
+    pub migrations: Option<std::sync::Arc<(PathBuf, globset::GlobSet)>>,
+}
+
+impl Settings {
+    /// Whether the configuration names the `.sql` file at `path` a
+    /// migration.
+    pub fn is_migration(&self, path: &Path) -> bool {
+        self.migrations
+            .as_ref()
+            .is_some_and(|m| relative_to(&m.0, path).is_some_and(|p| m.1.is_match(p)))
+    }
+}
+
+/// `path` relative to `root`, if under it; a relative `path` is taken from
+/// the working directory.
+fn relative_to(root: &Path, path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    crate::discover::normalize(&absolute)
+        .strip_prefix(root)
+        .ok()
+        .map(Path::to_path_buf)
 }
 
 /// Settings that apply to the files some globs match, over the others.
@@ -49,15 +76,7 @@ pub struct FileOverride {
 
 impl FileOverride {
     fn matches(&self, path: &Path) -> bool {
-        let absolute = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(path)
-        };
-        let absolute = crate::discover::normalize(&absolute);
-        absolute
-            .strip_prefix(&self.root)
-            .is_ok_and(|relative| self.files.is_match(relative))
+        relative_to(&self.root, path).is_some_and(|p| self.files.is_match(p))
     }
 }
 
@@ -76,6 +95,7 @@ impl Default for Settings {
             project: Default::default(),
             severities: Vec::new(),
             overrides: Default::default(),
+            migrations: None,
         }
     }
 }

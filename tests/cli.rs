@@ -1166,3 +1166,29 @@ fn overrides_change_the_rules_and_severities_of_the_files_they_match() {
         "{report}"
     );
 }
+
+#[test]
+fn migrations_globs_make_sql_files_migrations() {
+    let files: &[(&str, &[u8])] = &[
+        ("querylint.toml", b"migrations = [\"db/changes/*.sql\"]\n"),
+        (
+            "db/changes/a-users.sql",
+            b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        ),
+        (
+            "db/changes/b-email.sql",
+            b"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n",
+        ),
+    ];
+    let dir = tree(files);
+    let (_, report) = json(dir.path(), &[]);
+    assert_eq!(
+        rules_of(&report),
+        vec!["create-index-non-concurrently"],
+        "{report}"
+    );
+    assert_eq!(paths_of(&report), vec!["db/changes/b-email.sql"]);
+    // Without the setting they are plain SQL files: no migration rules.
+    let (_, report) = json(dir.path(), &["--isolated"]);
+    assert_eq!(rules_of(&report), Vec::<String>::new(), "{report}");
+}

@@ -277,11 +277,14 @@ impl Server {
     fn did_open(&mut self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let path = document_path(&doc.uri, &doc.language_id);
-        let Some(kind) = crate::discover::classify(&path) else {
+        let Some(mut kind) = crate::discover::classify(&path) else {
             return;
         };
         if !kind.is_supported() {
             return;
+        }
+        if kind == FileKind::Sql && self.settings_for(&path).0.is_migration(&path) {
+            kind = FileKind::MigrationSql;
         }
         let key = doc.uri.as_str().to_owned();
         self.documents.insert(
