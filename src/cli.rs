@@ -305,7 +305,9 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         },
         None => Default::default(),
     };
-    let settings = config.settings();
+    let base = config.settings();
+    // With the overrides that match the path.
+    let settings = lint::for_path(&path, &base);
     let list = |items: Vec<String>| {
         let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
         format!("[{}]", quoted.join(", "))
