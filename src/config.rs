@@ -286,13 +286,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     {
         return Err(error(Some(t.span()), message));
     }
-    for glob in &config.migrations {
-        if let Err(e) = globset::Glob::new(glob.get_ref()) {
-            return Err(error(
-                Some(glob.span()),
-                format!("`{}` is not a glob: {e}", glob.get_ref()),
-            ));
-        }
+    if let Err((span, message)) = glob_set(&config.migrations) {
+        return Err(error(Some(span), message));
     }
     for o in &config.overrides {
         if o.files.is_empty() {
@@ -301,13 +296,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 "an [[overrides]] entry needs `files`".to_owned(),
             ));
         }
-        for glob in &o.files {
-            if let Err(e) = globset::Glob::new(glob.get_ref()) {
-                return Err(error(
-                    Some(glob.span()),
-                    format!("`{}` is not a glob: {e}", glob.get_ref()),
-                ));
-            }
+        if let Err((span, message)) = glob_set(&o.files) {
+            return Err(error(Some(span), message));
         }
         for selector in o.extend_select.iter().chain(&o.ignore) {
             if let Err(message) = selector_rules(selector.get_ref()) {
@@ -510,13 +500,10 @@ impl Config {
             .overrides
             .iter()
             .filter_map(|o| {
-                let mut set = globset::GlobSetBuilder::new();
-                for glob in &o.files {
-                    set.add(globset::Glob::new(glob.get_ref()).ok()?);
-                }
+                let set = glob_set(&o.files).ok()?;
                 Some(crate::lint::FileOverride {
                     root: crate::discover::normalize(&root),
-                    files: set.build().ok()?,
+                    files: set,
                     extend: rules_of(&o.extend_select),
                     ignore: rules_of(&o.ignore),
                     severities: severities_of(&o.rules),
@@ -554,19 +541,27 @@ impl Config {
             severities,
             overrides: std::sync::Arc::new(overrides),
             migrations: (!self.migrations.is_empty())
-                .then(|| {
-                    let mut set = globset::GlobSetBuilder::new();
-                    for glob in &self.migrations {
-                        set.add(globset::Glob::new(glob.get_ref()).ok()?);
-                    }
-                    Some(std::sync::Arc::new((
-                        crate::discover::normalize(&root),
-                        set.build().ok()?,
-                    )))
-                })
-                .flatten(),
+                .then(|| glob_set(&self.migrations).ok())
+                .flatten()
+                .map(|set| std::sync::Arc::new((crate::discover::normalize(&root), set))),
         }
     }
+}
+
+/// The globs of a list as one set, or the span and message of the first
+/// that is not a glob.
+fn glob_set(globs: &[Spanned<String>]) -> Result<globset::GlobSet, (Range<usize>, String)> {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let parsed = globset::Glob::new(glob.get_ref()).map_err(|e| {
+            (
+                glob.span(),
+                format!("`{}` is not a glob: {e}", glob.get_ref()),
+            )
+        })?;
+        set.add(parsed);
+    }
+    set.build().map_err(|e| (0..0, e.to_string()))
 }
 
 /// The candidate closest to `word` by edit distance, if one is close
