@@ -588,17 +588,28 @@ impl Job<'_> {
                 return FixOutcome::Unchanged;
             }
         };
+        let fixed = self.fix_text(path, &original, host, mode);
+        self.finish_fix(path, &original, fixed, diff, warnings)
+    }
+
+    /// Runs the fix engine on a text that stands for the file at `path`.
+    fn fix_text(
+        &self,
+        path: &Path,
+        text: &str,
+        host: &Host,
+        mode: crate::fix::Mode,
+    ) -> crate::fix::Fixed {
         let kind = match host {
             Host::File(kind) => *kind,
             Host::QueryFile(_) => FileKind::Sql,
         };
-        let fixed = crate::fix::fix(
-            &original,
+        crate::fix::fix(
+            text,
             mode,
-            |text| self.lint_host(path, text, host),
-            |text| lint::syntax_errors(path, text, kind, self.settings),
-        );
-        self.finish_fix(path, &original, fixed, diff, warnings)
+            |t| self.lint_host(path, t, host),
+            |t| lint::syntax_errors(path, t, kind, self.settings),
+        )
     }
 
     /// Fixes the wanted migrations of a chain together: each pass lints the
@@ -687,11 +698,7 @@ impl Job<'_> {
         warnings: &mut Vec<String>,
     ) -> FixOutcome {
         let shown = self.display_path(path);
-        for (rule, title) in &fixed.rejected {
-            warnings.push(format!(
-                "{shown}: the `{rule}` fix \"{title}\" would leave the file unparseable, so it was not applied; this is a bug in querylint, please report it"
-            ));
-        }
+        warnings.extend(rejected(&shown, &fixed));
         if fixed.unfinished {
             warnings.push(format!(
                 "{shown}: fixes still applied after {} passes; run again to apply the rest",
@@ -1517,18 +1524,10 @@ fn check(args: CheckArgs) -> i32 {
 /// to standard output, the findings that remain to standard error.
 fn fix_stdin(job: &Job, name: &Path, text: &str, kind: FileKind, args: &CheckArgs) -> i32 {
     let mode = args.fix_mode().unwrap_or(crate::fix::Mode::Safe);
-    let host = Host::File(kind);
-    let fixed = crate::fix::fix(
-        text,
-        mode,
-        |t| job.lint_host(name, t, &host),
-        |t| lint::syntax_errors(name, t, kind, job.settings),
-    );
+    let fixed = job.fix_text(name, text, &Host::File(kind), mode);
     let shown = job.display_path(name);
-    for (rule, title) in &fixed.rejected {
-        eprintln!(
-            "warning: {shown}: the `{rule}` fix \"{title}\" would leave the text unparseable, so it was not applied; this is a bug in querylint, please report it"
-        );
+    for warning in rejected(&shown, &fixed) {
+        eprintln!("warning: {warning}");
     }
     if args.diff {
         if fixed.text == text {
@@ -1553,6 +1552,20 @@ fn fix_stdin(job: &Job, name: &Path, text: &str, kind: FileKind, args: &CheckArg
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The warnings about fixes the engine dropped because they broke the
+/// text: each a bug in its rule.
+fn rejected(shown: &str, fixed: &crate::fix::Fixed) -> Vec<String> {
+    fixed
+        .rejected
+        .iter()
+        .map(|(rule, title)| {
+            format!(
+                "{shown}: the `{rule}` fix \"{title}\" would leave the file unparseable, so it was not applied; this is a bug in querylint, please report it"
+            )
+        })
+        .collect()
 }
 
 /// A unified diff of a file's text before and after its fixes.

@@ -248,21 +248,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         };
         error(e.span(), message)
     })?;
+    check(&config).map_err(|(span, message)| error(span, message))?;
+    Ok(config)
+}
+
+/// The checks serde cannot make: rule names, values, globs. An error is
+/// the span of the value at fault, if known, and what is wrong with it.
+fn check(config: &Config) -> Result<(), (Option<Range<usize>>, String)> {
+    let at = |span: Range<usize>| move |message: String| (Some(span), message);
+    let in_overrides = config
+        .overrides
+        .iter()
+        .flat_map(|o| o.extend_select.iter().chain(&o.ignore));
     for selector in config
         .select
         .iter()
         .flatten()
         .chain(&config.extend_select)
         .chain(&config.ignore)
+        .chain(in_overrides)
     {
-        if let Err(message) = selector_rules(selector.get_ref()) {
-            return Err(error(Some(selector.span()), message));
-        }
+        selector_rules(selector.get_ref()).map_err(at(selector.span()))?;
     }
     if let Some(d) = &config.dialect
         && Dialect::from_name(d.get_ref()).is_none()
     {
-        return Err(error(
+        return Err((
             Some(d.span()),
             format!(
                 "unknown dialect `{}`; one of postgres, cockroachdb, mysql, sqlite, mssql, clickhouse, generic",
@@ -273,7 +284,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     if let Some(v) = &config.postgres_version
         && !(9..=30).contains(v.get_ref())
     {
-        return Err(error(
+        return Err((
             Some(v.span()),
             format!(
                 "`postgres-version` {} is not a PostgreSQL major version (9 to 30)",
@@ -281,29 +292,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             ),
         ));
     }
-    if let Some(t) = &config.lock_timeout
-        && let Err(message) = parse_duration(t.get_ref())
-    {
-        return Err(error(Some(t.span()), message));
+    if let Some(t) = &config.lock_timeout {
+        parse_duration(t.get_ref()).map_err(at(t.span()))?;
     }
-    if let Err((span, message)) = glob_set(&config.migrations) {
-        return Err(error(Some(span), message));
-    }
+    let globs = |g| glob_set(g).map(drop).map_err(|(span, m)| (Some(span), m));
+    globs(&config.migrations)?;
     for o in &config.overrides {
         if o.files.is_empty() {
-            return Err(error(
-                None,
-                "an [[overrides]] entry needs `files`".to_owned(),
-            ));
+            return Err((None, "an [[overrides]] entry needs `files`".to_owned()));
         }
-        if let Err((span, message)) = glob_set(&o.files) {
-            return Err(error(Some(span), message));
-        }
-        for selector in o.extend_select.iter().chain(&o.ignore) {
-            if let Err(message) = selector_rules(selector.get_ref()) {
-                return Err(error(Some(selector.span()), message));
-            }
-        }
+        globs(&o.files)?;
     }
     let override_rules = config.overrides.iter().flat_map(|o| &o.rules);
     for (id, rule) in config.rules.iter().chain(override_rules) {
@@ -312,7 +310,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             let hint = near
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
-            return Err(error(
+            return Err((
                 Some(id.span()),
                 format!("unknown rule `{}`{hint}", id.get_ref()),
             ));
@@ -320,7 +318,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         if let Some(s) = &rule.severity
             && severity(s.get_ref()).is_none()
         {
-            return Err(error(
+            return Err((
                 Some(s.span()),
                 format!(
                     "`severity` is `error`, `warning` or `info`, not `{}`",
@@ -331,7 +329,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         if let Some(t) = &rule.threshold
             && id.get_ref() != "offset-pagination"
         {
-            return Err(error(
+            return Err((
                 Some(t.span()),
                 format!(
                     "`threshold` is an option of `offset-pagination`, not of `{}`",
@@ -341,7 +339,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
         if let Some(t) = &rule.lock_timeout {
             if id.get_ref() != "missing-lock-timeout" {
-                return Err(error(
+                return Err((
                     Some(t.span()),
                     format!(
                         "`lock-timeout` is an option of `missing-lock-timeout`, not of `{}`",
@@ -349,15 +347,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     ),
                 ));
             }
-            if let Err(message) = parse_duration(t.get_ref()) {
-                return Err(error(Some(t.span()), message));
-            }
+            parse_duration(t.get_ref()).map_err(at(t.span()))?;
         }
     }
     if let Some(m) = &config.migration_transactions
         && tx_override(m.get_ref()).is_none()
     {
-        return Err(error(
+        return Err((
             Some(m.span()),
             format!(
                 "`migration-transactions` is `auto`, `always` or `never`, not `{}`",
@@ -365,7 +361,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             ),
         ));
     }
-    Ok(config)
+    Ok(())
 }
 
 fn tx_override(name: &str) -> Option<TxOverride> {

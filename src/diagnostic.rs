@@ -112,8 +112,19 @@ impl Diagnostic {
         self
     }
 
-    pub fn fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+    /// Attaches a fix, or none: `.fix(rule_fix(...))` where the rule
+    /// offers one only sometimes.
+    pub fn fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
+        self.fix = fix.into();
         self
+    }
+
+    /// The message, then the help after `separator`: for outputs that have
+    /// one text field (SARIF, annotations, editors).
+    pub fn message_with_help(&self, separator: &str) -> String {
+        match &self.help {
+            Some(help) => format!("{}{separator}{help}", self.message),
+            None => self.message.clone(),
+        }
     }
 }

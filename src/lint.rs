@@ -226,7 +226,7 @@ pub fn lint_rust_scan(
     lint_orm_calls(&file.calls, &settings, &mut out);
     lint_orm_calls(more, &settings, &mut out);
     sort(&mut out);
-    silence(text, FileKind::Rust, &settings, &mut out);
+    finish_file(text, FileKind::Rust, &settings, &mut out);
     out
 }
 
@@ -248,7 +248,7 @@ pub fn lint_query_file(
     let mut out = Vec::new();
     lint_unit(&unit, &settings, &mut out);
     sort(&mut out);
-    silence(text, FileKind::Sql, &settings, &mut out);
+    finish_file(text, FileKind::Sql, &settings, &mut out);
     out
 }
 
@@ -275,7 +275,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
     let mut out = Vec::new();
     lint_unit(&sql_file_unit(text, kind), settings, &mut out);
     sort(&mut out);
-    silence(text, kind, settings, &mut out);
+    finish_file(text, kind, settings, &mut out);
     out
 }
 
@@ -284,7 +284,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
 /// `unused-suppression` or `suppression-without-reason` asks, and gives
 /// findings the severities the settings set. Every entry that returns a
 /// file's findings ends with it.
-pub fn silence(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<Diagnostic>) {
+pub fn finish_file(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<Diagnostic>) {
     let enabled = |id: &str| settings.rules.iter().find(|r| r.id == id).copied();
     let (unused, no_reason) = (
         enabled("unused-suppression"),
@@ -350,7 +350,7 @@ pub fn lint_scanned(
     }
     lint_orm_calls(&file.calls, settings, &mut out);
     sort(&mut out);
-    silence(text, kind, settings, &mut out);
+    finish_file(text, kind, settings, &mut out);
     out
 }
 
@@ -562,7 +562,7 @@ pub fn lint_chain(
             // the chain itself ran with the settings of the whole run.
             let own = for_path(&members[*index], settings);
             diags.retain(|d| own.rules.iter().any(|r| r.id == d.rule));
-            silence(text, FileKind::MigrationSql, &own, diags);
+            finish_file(text, FileKind::MigrationSql, &own, diags);
             sort(diags);
         }
     }

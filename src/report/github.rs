@@ -27,11 +27,7 @@ pub fn render(files: &[FileReport]) -> String {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
-            let mut message = d.message.clone();
-            if let Some(help) = &d.help {
-                message.push('\n');
-                message.push_str(help);
-            }
+            let message = d.message_with_help("\n");
             out.push_str(&format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
                 escape_property(&file.path.replace('\\', "/")),

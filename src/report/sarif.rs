@@ -94,11 +94,7 @@ fn result(path: &str, located: &Located) -> Value {
     let d = &located.diag;
     let index = RULES.iter().position(|r| r.id == d.rule);
     let artifact = json!({ "uri": uri(path), "uriBaseId": "%SRCROOT%" });
-    let mut message = d.message.clone();
-    if let Some(help) = &d.help {
-        message.push('\n');
-        message.push_str(help);
-    }
+    let message = d.message_with_help("\n");
     let mut out = json!({
         "ruleId": d.rule,
         "level": level(d.severity),

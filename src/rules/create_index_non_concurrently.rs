@@ -30,7 +30,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let range = super::helpers::head(ctx, &ci.table_name);
     let unique = if ci.unique { "UNIQUE " } else { "" };
-    let mut diag = Diagnostic::new(
+    let diag = Diagnostic::new(
         range,
         format!(
             "`CREATE {unique}INDEX` on `{}` blocks every write to the table (SHARE lock) until the index is built",
@@ -40,9 +40,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     .help(format!(
         "Use `CREATE {unique}INDEX CONCURRENTLY`, which lets writes go on. It cannot run inside a transaction: {}.",
         without_transaction(m.file.tool)
-    ));
-    if let Some(fix) = concurrently_fix(ctx, &m, &format!("CREATE {unique}INDEX")) {
-        diag = diag.fix(fix);
-    }
+    ))
+    .fix(concurrently_fix(ctx, &m, &format!("CREATE {unique}INDEX")));
     out.push(diag);
 }

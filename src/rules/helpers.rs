@@ -259,17 +259,15 @@ pub fn validated_constraint(
                 shown(&at.name)
             )
         };
-        let mut diag = Diagnostic::new(
+        let diag = Diagnostic::new(
             clause(ctx, at, op),
             format!(
                 "Adding a {word} to `{}` checks every existing row while holding {lock} for the whole scan",
                 shown(&at.name)
             ),
         )
-        .help(help);
-        if let Some(fix) = fix {
-            diag = diag.fix(fix);
-        }
+        .help(help)
+        .fix(fix);
         out.push(diag);
     }
 }

@@ -50,7 +50,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         .is_some_and(|t| ctx.text(t.range.clone()).eq_ignore_ascii_case("local"));
     let fix = bind_fix(ctx, &setting, local);
     for value in spliced(ctx) {
-        let mut diag = Diagnostic::new(
+        let diag = Diagnostic::new(
                 value,
                 format!("`SET {setting}` pastes its value into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
             )
@@ -58,10 +58,8 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 "Bind the value: `SELECT set_config('{setting}', $1, {})` with the value as the parameter{}.",
                 if local { "true" } else { "true /* true = for this transaction only */" },
                 if ctx.unit.origin.kind == crate::discover::FileKind::Rust { " (`.bind(value)`)" } else { "" }
-            ));
-        if let Some(fix) = &fix {
-            diag = diag.fix(fix.clone());
-        }
+            ))
+            .fix(fix.clone());
         out.push(diag);
     }
 }

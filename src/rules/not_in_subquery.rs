@@ -53,9 +53,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     if let Some(sub) = subquery {
                         diag = diag.label(sub, LABEL);
                     }
-                    if let Some(fix) = not_exists(ctx, ast, left, query) {
-                        diag = diag.fix(fix);
-                    }
+                    diag = diag.fix(not_exists(ctx, ast, left, query));
                     out.push(diag);
                 }
                 ControlFlow::<()>::Continue(())

@@ -16,5 +16,5 @@ pub static RULE: Rule = Rule {
 };
 
 /// The engine reports suppression comments after it has read them
-/// (`lint::silence`, `suppress::without_reason`).
+/// (`lint::finish_file`, `suppress::without_reason`).
 fn check(_: &StatementContext<'_>, _: &mut Vec<Diagnostic>) {}

@@ -15,5 +15,5 @@ pub static RULE: Rule = Rule {
 };
 
 /// The engine reports suppression comments after it has applied them
-/// (`lint::silence`, `suppress::unused`); statements have nothing to add.
+/// (`lint::finish_file`, `suppress::unused`); statements have nothing to add.
 fn check(_: &StatementContext<'_>, _: &mut Vec<Diagnostic>) {}

@@ -655,11 +655,7 @@ fn to_lsp(job: &Job, lines: &Lines, newline: &str, d: &Diagnostic) -> LspDiagnos
         crate::suppress::ignore_comment(&job.text, job.kind, d.range.start, d.rule, newline);
     let (file_at, file_text) =
         crate::suppress::ignore_file_comment(&job.text, job.kind, d.rule, newline);
-    let mut message = d.message.clone();
-    if let Some(help) = &d.help {
-        message.push_str("\n\n");
-        message.push_str(help);
-    }
+    let message = d.message_with_help("\n\n");
     LspDiagnostic {
         range: lines.range(&d.range),
         severity: Some(match d.severity {
