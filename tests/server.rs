@@ -378,6 +378,23 @@ fn exit_without_shutdown_is_an_error_exit() {
 }
 
 #[test]
+fn a_server_whose_client_went_away_stops() {
+    let dir = common::tree(&[]);
+    let mut client = Client::start(dir.path());
+    drop(client.stdin);
+    assert_eq!(client.child.wait().unwrap().code(), Some(1));
+    // Before `initialize` too.
+    let status = Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .arg("server")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
 fn the_nearest_querylint_toml_applies_to_a_document() {
     let dir = common::tree(&[(
         "strict/querylint.toml",

@@ -288,6 +288,55 @@ pub fn scan(text: &str) -> RsFile {
     scan_parsed(text)
 }
 
+/// How deep brackets may nest in a Rust file. syn, and the walks over its
+/// tree, recurse once or more per level: past this depth a crafted or
+/// generated file could overflow the stack. Written code stays far below.
+pub const MAX_NESTING: usize = 128;
+
+/// How many tokens may lie on one path into a Rust file's tree: along the
+/// nesting, the tokens of each enclosing list item (up to its `,` or `;`)
+/// before the nested one. A chain of unary operators, closures or method
+/// calls nests the tree once per link without a bracket; this bounds that
+/// too. Written code stays far below (a 100-call builder chain is about 300).
+pub const MAX_PATH: usize = 2_000;
+
+/// The span where the file goes past [`MAX_NESTING`] or [`MAX_PATH`],
+/// found without recursion, and which limit it is.
+fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, String)> {
+    use proc_macro2::TokenTree;
+    // For each open group: its tokens, the path length before it, and the
+    // tokens of its current list item.
+    let mut stack = vec![(tokens.clone().into_iter(), 0usize, 0usize)];
+    while let Some((iter, before, item)) = stack.last_mut() {
+        let Some(tree) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        *item += 1;
+        let path = *before + *item;
+        if path > MAX_PATH {
+            return Some((
+                tree.span(),
+                format!("an expression nests more than {MAX_PATH} tokens deep"),
+            ));
+        }
+        match tree {
+            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => *item = 0,
+            TokenTree::Group(group) => {
+                if stack.len() > MAX_NESTING {
+                    return Some((
+                        group.span_open(),
+                        format!("brackets nest more than {MAX_NESTING} levels deep"),
+                    ));
+                }
+                stack.push((group.stream().into_iter(), path, 0));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// What [`scan`] finds, also in a file that mentions no database API:
 /// such a file can still call, in a loop, a function of its crate that
 /// runs a query.
@@ -297,7 +346,18 @@ pub fn scan_parsed(text: &str) -> RsFile {
     if text[skip..].starts_with("#!") && !text[skip + 2..].trim_start().starts_with('[') {
         skip += text[skip..].find('\n').unwrap_or(text.len() - skip);
     }
-    let file = match syn::parse_str::<syn::File>(&text[skip..]) {
+    let parsed = match text[skip..].parse::<proc_macro2::TokenStream>() {
+        Ok(tokens) => match too_deep(&tokens) {
+            Some((span, limit)) => Err(syn::Error::new(
+                span,
+                format!("{limit}; querylint does not read this file"),
+            )),
+            None => syn::parse2::<syn::File>(tokens),
+        },
+        // The same error, as syn words it.
+        Err(_) => syn::parse_str::<syn::File>(&text[skip..]),
+    };
+    let file = match parsed {
         Ok(file) => file,
         Err(e) => {
             let range = e.span().byte_range();
@@ -1472,5 +1532,43 @@ mod tests {
         assert!(file.units.is_empty());
         assert!(file.parse_error.is_some());
         assert!(scan("fn main() {}").parse_error.is_none());
+    }
+
+    #[test]
+    fn brackets_nested_past_the_limit_are_a_note_not_a_stack_overflow() {
+        let nested = |depth: usize| {
+            let open: String = "([{".chars().cycle().take(depth).collect();
+            let close: String = open
+                .chars()
+                .rev()
+                .map(|c| match c {
+                    '(' => ')',
+                    '[' => ']',
+                    _ => '}',
+                })
+                .collect();
+            format!(
+                "fn f() {{ sqlx::query(\"SELECT 1\").fetch_one(&p); let x = {open}1{close}; }}\n"
+            )
+        };
+        // On a thread with the stack of `querylint check`'s workers.
+        std::thread::Builder::new()
+            .stack_size(16 * 1024 * 1024)
+            .spawn(move || {
+                let deep = scan(&nested(200_000));
+                let (range, message) = deep.parse_error.expect("a parse error");
+                assert!(message.contains("nest more than 128 levels"), "{message}");
+                assert!(range.start > 0);
+                let chain = format!("fn f() {{ let x = a{}; }}", ".f()".repeat(100_000));
+                let (_, message) = scan_parsed(&chain).parse_error.expect("a parse error");
+                assert!(message.contains("more than 2000 tokens deep"), "{message}");
+                // Just inside the limit, the file is read.
+                let fine = scan(&nested(MAX_NESTING - 3));
+                assert!(fine.parse_error.is_none(), "{:?}", fine.parse_error);
+                assert_eq!(fine.units.len(), 1);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -54,6 +54,21 @@ pub fn run() -> i32 {
     code
 }
 
+/// Runs the server over any input, as [`run`] does over standard input,
+/// and returns its exit code with every message it wrote.
+pub fn run_over<R: std::io::BufRead + Send + 'static>(mut input: R) -> (i32, Vec<Message>) {
+    let (to_main, from_reader) = std::sync::mpsc::channel();
+    let (out, written) = std::sync::mpsc::channel();
+    let wake = to_main.clone();
+    let replies = out.clone();
+    let reader = std::thread::spawn(move || transport::read_loop(&mut input, &to_main, &replies));
+    let code = serve(&out, &from_reader, &wake);
+    drop(from_reader);
+    let _ = reader.join();
+    drop(out);
+    (code, written.try_iter().collect())
+}
+
 /// The notification a background thread sends the main one when the
 /// workspace's project facts are ready.
 const FACTS_READY: &str = "querylint/projectFacts";

@@ -61,7 +61,9 @@ pub fn stdio() -> Stdio {
     }
 }
 
-/// Reads messages until the input ends or an `exit` notification.
+/// Reads messages until an `exit` notification. The end of the input
+/// counts as one, so a server whose client went away stops (with exit code
+/// 1, unless it was shut down first).
 pub fn read_loop(
     input: &mut impl BufRead,
     to_main: &mpsc::Sender<Message>,
@@ -70,7 +72,13 @@ pub fn read_loop(
     loop {
         let body = match read_body(input) {
             Ok(Some(body)) => body,
-            Ok(None) => return,
+            Ok(None) => {
+                let _ = to_main.send(Message::Notification(Notification::new(
+                    "exit".to_owned(),
+                    serde_json::Value::Null,
+                )));
+                return;
+            }
             Err(problem) => {
                 let _ = replies.send(log(&problem));
                 continue;
@@ -200,5 +208,16 @@ mod tests {
         assert!(
             matches!(&answers[2], Message::Response(r) if r.id == RequestId::from(7) && r.response_result.is_err())
         );
+    }
+
+    #[test]
+    fn the_end_of_input_is_read_as_exit() {
+        let input = frame(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
+        let (to_main, from_reader) = mpsc::channel();
+        let (replies, _written) = mpsc::channel();
+        read_loop(&mut input.as_bytes(), &to_main, &replies);
+        let read: Vec<Message> = from_reader.try_iter().collect();
+        assert_eq!(read.len(), 2, "{read:?}");
+        assert!(matches!(&read[1], Message::Notification(n) if n.method == "exit"));
     }
 }
