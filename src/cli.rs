@@ -3,9 +3,12 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
+
+use crate::budget;
 
 use crate::diagnostic::FixSafety;
 use crate::discover::{self, Candidate, FileKind};
@@ -23,6 +26,9 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Files that take longer than this many seconds to lint are skipped
+/// unless `--file-timeout` says otherwise.
+pub const DEFAULT_FILE_TIMEOUT: f64 = 10.0;
 
 #[derive(Parser)]
 #[command(
@@ -121,6 +127,10 @@ struct CheckArgs {
     /// Skip files larger than this many bytes (default: 10 MiB).
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
+    /// Skip a file that takes longer than this many seconds to lint
+    /// (default: 10); a chain of migrations gets this much per file.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    file_timeout: Option<f64>,
     /// Report a literal `OFFSET` above this many rows (default: 1000).
     #[arg(long, value_name = "ROWS")]
     offset_threshold: Option<u64>,
@@ -355,6 +365,10 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         "max-file-size = {}\n",
         config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
     ));
+    out.push_str(&format!(
+        "file-timeout = {:?}\n",
+        config.file_timeout.unwrap_or(DEFAULT_FILE_TIMEOUT)
+    ));
     for (rule, severity) in &settings.severities {
         out.push_str(&format!(
             "\n[rules.{rule}]\nseverity = {:?}\n",
@@ -381,7 +395,7 @@ fn explain(id: &str) -> i32 {
 /// The settings of a run: the configuration file's (unless `--isolated`),
 /// with the command line's options over them. Also the extra `exclude`
 /// globs and the file size limit.
-fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, u64), String> {
+fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, Limits), String> {
     let file = if args.isolated {
         None
     } else if let Some(path) = &args.config {
@@ -440,11 +454,42 @@ fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, u64), String> {
         .chain(&args.exclude)
         .cloned()
         .collect();
-    let max = args
-        .max_file_size
-        .or(config.max_file_size)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    Ok((settings, exclude, max))
+    let limits = Limits {
+        max_file_size: args
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        file_timeout: Duration::from_secs_f64(
+            args.file_timeout
+                .or(config.file_timeout)
+                .unwrap_or(DEFAULT_FILE_TIMEOUT),
+        ),
+    };
+    Ok((settings, exclude, limits))
+}
+
+/// A number of seconds, fractions allowed, for `--file-timeout`.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    crate::config::seconds(
+        text.parse()
+            .map_err(|_| format!("`{text}` is not a number of seconds"))?,
+    )
+}
+
+/// What a file may cost before it is skipped.
+#[derive(Clone, Copy)]
+struct Limits {
+    max_file_size: u64,
+    file_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            file_timeout: Duration::from_secs_f64(DEFAULT_FILE_TIMEOUT),
+        }
+    }
 }
 
 fn use_color(args: &CheckArgs) -> bool {
@@ -460,7 +505,7 @@ enum Outcome {
 
 struct Job<'a> {
     settings: &'a Settings,
-    max_file_size: u64,
+    limits: Limits,
     color: bool,
     human: bool,
     cwd: Option<PathBuf>,
@@ -486,11 +531,11 @@ impl Job<'_> {
 
     fn read(&self, path: &Path) -> Result<String, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
-        if meta.len() > self.max_file_size {
+        if meta.len() > self.limits.max_file_size {
             return Err(format!(
                 "is {} bytes, over the {}-byte limit (--max-file-size), skipped",
                 meta.len(),
-                self.max_file_size
+                self.limits.max_file_size
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
@@ -534,13 +579,27 @@ impl Job<'_> {
         members: &[PathBuf],
         wanted: &std::collections::HashSet<PathBuf>,
     ) -> Vec<(PathBuf, Outcome)> {
-        let results = lint::lint_chain(
-            chain,
-            members,
-            &|p| wanted.contains(p),
-            &|p| self.read(p),
-            self.settings,
-        );
+        // A chain is replayed whole: its budget is its files' together.
+        let limit = self
+            .limits
+            .file_timeout
+            .saturating_mul(u32::try_from(members.len()).unwrap_or(u32::MAX).max(1));
+        let run = || {
+            lint::lint_chain(
+                chain,
+                members,
+                &|p| wanted.contains(p),
+                &|p| self.read(p),
+                self.settings,
+            )
+        };
+        let Ok(results) = crate::budget::within(limit, run) else {
+            return members
+                .iter()
+                .filter(|m| wanted.contains(*m))
+                .map(|m| (m.clone(), self.too_slow(m)))
+                .collect();
+        };
         results
             .into_iter()
             .map(|(i, result)| {
@@ -665,6 +724,9 @@ impl Job<'_> {
         let mut found = lint_all(&states);
         let mut last_pass = true;
         for _ in 0..crate::fix::MAX_PASSES {
+            if budget::expired() {
+                break;
+            }
             let mut changed = false;
             for (path, _, state) in &mut states {
                 let diags = found.get(path).map_or(&[][..], Vec::as_slice);
@@ -708,6 +770,13 @@ impl Job<'_> {
         if fixed.applied == 0 || fixed.text == original {
             return FixOutcome::Unchanged;
         }
+        if crate::budget::expired() {
+            warnings.push(format!(
+                "{shown}: fixing took longer than {:?} (--file-timeout); the file is left as it was",
+                self.limits.file_timeout
+            ));
+            return FixOutcome::Unchanged;
+        }
         let diff = if diff {
             Some(unified_diff(&shown, original, &fixed.text))
         } else {
@@ -724,12 +793,33 @@ impl Job<'_> {
         }
     }
 
+    /// Runs `f`, the linting of the file at `path`, within the file's time
+    /// budget (`scale` files' worth); past it, the file is skipped.
+    fn timed(&self, path: &Path, scale: u32, f: impl FnOnce() -> Outcome) -> Outcome {
+        let limit = self.limits.file_timeout.saturating_mul(scale.max(1));
+        crate::budget::within(limit, f).unwrap_or_else(|_| self.too_slow(path))
+    }
+
+    fn too_slow(&self, path: &Path) -> Outcome {
+        Outcome::Skipped {
+            path: self.display_path(path),
+            reason: self.too_slow_reason(),
+        }
+    }
+
+    fn too_slow_reason(&self) -> String {
+        format!(
+            "took longer than {:?} to lint (--file-timeout), skipped",
+            self.limits.file_timeout
+        )
+    }
+
     fn run_query_file(&self, path: &Path, uses: &[crate::rust::QueryFile]) -> Outcome {
         match self.read(path) {
-            Ok(text) => {
+            Ok(text) => self.timed(path, 1, || {
                 let diags = lint::lint_query_file(path, &text, uses, self.settings);
                 Outcome::Linted(self.report(path, &text, diags))
-            }
+            }),
             Err(reason) => Outcome::Skipped {
                 path: self.display_path(path),
                 reason,
@@ -739,7 +829,9 @@ impl Job<'_> {
 
     fn run(&self, candidate: &Candidate) -> Outcome {
         match self.read(&candidate.path) {
-            Ok(text) => Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind)),
+            Ok(text) => self.timed(&candidate.path, 1, || {
+                Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind))
+            }),
             Err(reason) => Outcome::Skipped {
                 path: self.display_path(&candidate.path),
                 reason,
@@ -758,7 +850,7 @@ pub fn workspace_facts(root: &Path) -> crate::typescript::Project {
     let held_back = Default::default();
     let job = Job {
         settings: &settings,
-        max_file_size: DEFAULT_MAX_FILE_SIZE,
+        limits: Limits::default(),
         color: false,
         human: false,
         cwd: None,
@@ -849,7 +941,12 @@ fn lint_typescript(
                 let s = match job.read(&c.path) {
                     Err(reason) => Scanned::Skipped(reason),
                     Ok(text) => {
-                        let file = scan(&text, c.kind, project);
+                        let scanned = budget::within(job.limits.file_timeout, || {
+                            scan(&text, c.kind, project)
+                        });
+                        let Ok(file) = scanned else {
+                            return (c, Scanned::Skipped(job.too_slow_reason()));
+                        };
                         if file.is_empty() {
                             Scanned::Clean(project_imports(&text))
                         } else {
@@ -892,7 +989,9 @@ fn lint_typescript(
                 .filter_map(|&i| {
                     let c = &scanned[i].0;
                     let text = job.read(&c.path).ok()?;
-                    let file = scan(&text, c.kind, project);
+                    let file =
+                        budget::within(job.limits.file_timeout, || scan(&text, c.kind, project))
+                            .ok()?;
                     (!file.is_empty()).then(|| (i, file, digest(&text)))
                 })
                 .collect()
@@ -937,7 +1036,7 @@ fn lint_typescript(
                         path: job.display_path(path),
                         reason,
                     },
-                    Ok(text) => {
+                    Ok(text) => job.timed(path, 1, || {
                         let settings = lint::for_path(path, job.settings);
                         let diags = if digest(&text) == *sum {
                             lint::lint_scanned(&text, *kind, file, &settings)
@@ -946,7 +1045,7 @@ fn lint_typescript(
                             lint::lint_scanned(&text, *kind, &file, &settings)
                         };
                         Outcome::Linted(job.report(path, &text, diags))
-                    }
+                    }),
                 };
                 (path.clone(), outcome)
             })
@@ -1033,12 +1132,19 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                     })
                     .collect();
                 out.clean = !might_touch_database(&text);
-                let file = if out.clean {
-                    Default::default()
-                } else {
-                    scan_parsed(&text)
+                let linted = budget::within(job.limits.file_timeout, || {
+                    let file = if out.clean {
+                        Default::default()
+                    } else {
+                        scan_parsed(&text)
+                    };
+                    let diags = lint::lint_rust_scan(&c.path, &text, &file, &[], job.settings);
+                    (file, diags)
+                });
+                let Ok((file, diags)) = linted else {
+                    out.outcome = job.too_slow(&c.path);
+                    return out;
                 };
-                let diags = lint::lint_rust_scan(&c.path, &text, &file, &[], job.settings);
                 out.query_files = file
                     .query_files
                     .into_iter()
@@ -1099,11 +1205,12 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                     if more.is_empty() {
                         return None;
                     }
-                    let diags = lint::lint_rust_scan(&c.path, &text, &file, &more, job.settings);
-                    return Some((
-                        c.path.clone(),
-                        Outcome::Linted(job.report(&c.path, &text, diags)),
-                    ));
+                    let outcome = job.timed(&c.path, 1, || {
+                        let diags =
+                            lint::lint_rust_scan(&c.path, &text, &file, &more, job.settings);
+                        Outcome::Linted(job.report(&c.path, &text, diags))
+                    });
+                    return Some((c.path.clone(), outcome));
                 }
                 None
             })
@@ -1208,7 +1315,7 @@ fn plan(
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let (settings, exclude, max_file_size) = match effective(&args) {
+    let (settings, exclude, limits) = match effective(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -1228,7 +1335,7 @@ fn check(args: CheckArgs) -> i32 {
     let held_back = std::sync::atomic::AtomicUsize::new(0);
     let job = Job {
         settings: &settings,
-        max_file_size,
+        limits,
         color: use_color(&args),
         human: args.format == Format::Human,
         cwd: std::env::current_dir().ok(),
@@ -1379,7 +1486,16 @@ fn check(args: CheckArgs) -> i32 {
                     .with_max_len(1)
                     .map(|j| {
                         let mut notes = Vec::new();
-                        let done = match j {
+                        let files = match j {
+                            FixJob::File(_) => 1,
+                            FixJob::Chain(_, members, _) => members.len(),
+                        };
+                        let limit = job
+                            .limits
+                            .file_timeout
+                            .saturating_mul(u32::try_from(files).unwrap_or(u32::MAX));
+                        // `finish_fix` writes nothing once the budget ran out.
+                        let (done, _) = crate::budget::run_within(limit, || match j {
                             FixJob::File(path) => {
                                 let host = &hosts[*path];
                                 let done = job.fix_file(path, host, mode, args.diff, &mut notes);
@@ -1388,7 +1504,7 @@ fn check(args: CheckArgs) -> i32 {
                             FixJob::Chain(chain, members, targets) => {
                                 job.fix_chain(chain, members, targets, mode, args.diff, &mut notes)
                             }
-                        };
+                        });
                         (done, notes)
                     })
                     .collect()

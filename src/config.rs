@@ -39,6 +39,7 @@ const KEYS: &[&str] = &[
     "migration-transactions",
     "exclude",
     "max-file-size",
+    "file-timeout",
 ];
 
 /// The keys of a `[rules.<id>]` table.
@@ -87,6 +88,10 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
+    /// Files that take longer than this many seconds to lint are skipped
+    /// (default 10).
+    #[serde(default, deserialize_with = "deserialize_seconds")]
+    pub file_timeout: Option<f64>,
     /// Globs of .sql files that are migrations, beyond the layouts
     /// querylint knows (migrations/ folders, Prisma, Drizzle, sqlx,
     /// Flyway, golang-migrate...), relative to this file's folder.
@@ -366,6 +371,23 @@ fn check(config: &Config) -> Result<(), (Option<Range<usize>>, String)> {
 
 fn tx_override(name: &str) -> Option<TxOverride> {
     <TxOverride as clap::ValueEnum>::from_str(name, true).ok()
+}
+
+/// A time limit in seconds: positive and finite.
+pub fn seconds(value: f64) -> Result<f64, String> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not a positive number of seconds"))
+    }
+}
+
+fn deserialize_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let value = <Option<f64> as serde::Deserialize>::deserialize(d)?;
+    value
+        .map(seconds)
+        .transpose()
+        .map_err(serde::de::Error::custom)
 }
 
 /// A PostgreSQL duration as `lock_timeout` takes it: a number and an

@@ -62,7 +62,7 @@ pub fn fix(
     let mut state = Fixing::new(text, &syntax_errors);
     let mut diags = lint(text);
     for _ in 0..MAX_PASSES {
-        if !state.pass(&diags, mode, &syntax_errors) {
+        if crate::budget::expired() || !state.pass(&diags, mode, &syntax_errors) {
             return state.done(diags, false, mode);
         }
         diags = lint(&state.out.text);

@@ -7,6 +7,7 @@
 //! Only [`cli`] touches the file system.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

@@ -389,6 +389,9 @@ pub fn each_statement(
             if let Some(stmt) = finish(done, sql_dialect, None) {
                 f(&unit, stmt);
             }
+            if crate::budget::expired() {
+                return unit;
+            }
         }
     }
     let error = tokenize_error.map(|e| {
@@ -401,6 +404,9 @@ pub fn each_statement(
     if let Some(stmt) = finish(pending, sql_dialect, error) {
         f(&unit, stmt);
     }
+    // Marks the file as over its budget if it now is, as after each
+    // statement above.
+    crate::budget::expired();
     unit
 }
 

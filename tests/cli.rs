@@ -251,6 +251,56 @@ fn binary_non_utf8_and_oversized_files_are_skipped_with_a_warning() {
 }
 
 #[test]
+fn files_over_the_time_budget_are_skipped_and_left_unfixed() {
+    let index = b"CREATE INDEX users_email ON users (email);\n";
+    let dir = tree(&[
+        ("queries.sql", b"SELECT * FROM users WHERE id NOT IN (SELECT user_id FROM bans);"),
+        ("migrations/0001_index.sql", index),
+        ("src/app.ts", b"export const q = (db) => db.query(`SELECT * FROM users`);\n"),
+        ("src/main.rs", b"async fn f(p: &sqlx::PgPool) { sqlx::query(\"DELETE FROM users\").execute(p).await; }\n"),
+    ]);
+    // A microsecond: no file with SQL in it is done in time.
+    let out = querylint(
+        dir.path(),
+        &[
+            "check",
+            "--file-timeout",
+            "0.000001",
+            "--fix",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let err = stderr(&out);
+    for file in ["queries.sql", "0001_index.sql", "app.ts", "main.rs"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(file) && l.contains("--file-timeout")),
+            "{file}: {err}"
+        );
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files_skipped"], 4, "{report}");
+    assert_eq!(report["summary"]["fixed"], 0);
+    assert_eq!(
+        std::fs::read(dir.path().join("migrations/0001_index.sql")).unwrap(),
+        index
+    );
+    // The flag is checked; the configuration takes it too.
+    let out = querylint(dir.path(), &["check", "--file-timeout", "-1", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::write(
+        dir.path().join("querylint.toml"),
+        "file-timeout = 0.000001\n",
+    )
+    .unwrap();
+    let out = querylint(dir.path(), &["check", "--format", "json", "."]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files_skipped"], 4, "{report}");
+}
+
+#[test]
 fn broken_sql_gives_notes_and_never_a_crash() {
     let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
     let deep_subquery = format!(

@@ -446,9 +446,9 @@ pub fn scan_again(
             mut tree,
         }) => {
             tree.edit(&edit_between(&old, text));
-            parser.parse(text, Some(&tree))
+            parse_within_budget(&mut parser, text, Some(&tree))
         }
-        None => parser.parse(text, None),
+        None => parse_within_budget(&mut parser, text, None),
     };
     let Some(tree) = tree else {
         return (TsFile::default(), None);
@@ -581,7 +581,22 @@ fn parse(text: &str, kind: FileKind) -> Option<Tree> {
         tree_sitter_typescript::LANGUAGE_TYPESCRIPT
     };
     parser.set_language(&language.into()).ok()?;
-    parser.parse(text, None)
+    parse_within_budget(&mut parser, text, None)
+}
+
+/// `parser.parse`, stopped once the file's time budget is spent.
+fn parse_within_budget(parser: &mut Parser, text: &str, old: Option<&Tree>) -> Option<Tree> {
+    let bytes = text.as_bytes();
+    let mut read = |at: usize, _: tree_sitter::Point| bytes.get(at..).unwrap_or_default();
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if crate::budget::expired() {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+    parser.parse_with_options(&mut read, old, Some(options))
 }
 
 /// How deep the walks go before they stop: input controls the depth.
