@@ -163,6 +163,8 @@ pub fn dialect_hint(path: &Path) -> Option<Dialect> {
         .into_iter()
         .flat_map(|p| p.components())
         .filter_map(|c| c.as_os_str().to_str())
+        // `db-sqlx-maria/`, `sqlite_migrations/`: each word of a folder.
+        .flat_map(|c| c.split(['-', '_']))
         .map(str::to_ascii_lowercase);
     let words: Vec<String> = infixes
         .iter()
@@ -338,6 +340,11 @@ mod tests {
             Some(Dialect::Clickhouse)
         );
         assert_eq!(hint("db/pg/schema.sql"), None);
+        assert_eq!(
+            hint("db/db-sqlx-maria/migrations/1_init.sql"),
+            Some(Dialect::Mysql)
+        );
+        assert_eq!(hint("sqlite_migrations/1_init.sql"), Some(Dialect::Sqlite));
         assert_eq!(hint("mysql.sql"), None);
         assert_eq!(hint("queries/mysql_export.sql"), None);
     }

@@ -46,7 +46,7 @@ impl Dialect {
         Some(match name.trim().to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" | "pg" => Dialect::Postgres,
             "cockroach" | "cockroachdb" => Dialect::Cockroachdb,
-            "mysql" | "mariadb" | "singlestore" => Dialect::Mysql,
+            "mysql" | "mariadb" | "maria" | "singlestore" => Dialect::Mysql,
             "sqlite" | "sqlite3" | "turso" | "libsql" => Dialect::Sqlite,
             "sqlserver" | "mssql" => Dialect::Mssql,
             "clickhouse" => Dialect::Clickhouse,
@@ -386,7 +386,7 @@ pub fn each_statement(
         pending.raw.push(token);
         if ends_statement {
             let done = std::mem::take(&mut pending);
-            if let Some(stmt) = finish(done, sql_dialect, None) {
+            if let Some(stmt) = finish(done, dialect, None) {
                 f(&unit, stmt);
             }
             if crate::budget::expired() {
@@ -401,7 +401,7 @@ pub fn each_statement(
             range: at..text.len(),
         }
     });
-    if let Some(stmt) = finish(pending, sql_dialect, error) {
+    if let Some(stmt) = finish(pending, dialect, error) {
         f(&unit, stmt);
     }
     // Marks the file as over its budget if it now is, as after each
@@ -412,7 +412,7 @@ pub fn each_statement(
 
 fn finish(
     pending: Pending,
-    dialect: &dyn SqlDialect,
+    dialect: Dialect,
     tokenize_error: Option<SyntaxError>,
 ) -> Option<Statement> {
     let Pending { mut raw, toks, .. } = pending;
@@ -467,7 +467,18 @@ fn finish(
             raw.remove(i);
         }
     }
-    let mut parser = Parser::new(dialect)
+    if starts_with_keywords(&toks, &[Keyword::CREATE, Keyword::TABLE]) {
+        // Nor PostgreSQL 18's named not-null table constraints, which
+        // `pg_dump` writes: `CONSTRAINT name NOT NULL column`. Parse the
+        // table without them; they stay among the tokens.
+        drop_not_null_table_constraints(&mut raw);
+    }
+    let postgres_family = matches!(
+        dialect,
+        Dialect::Postgres | Dialect::Cockroachdb | Dialect::Generic
+    );
+    let known_form = postgres_family && is_known_form(&raw);
+    let mut parser = Parser::new(dialect.sqlparser())
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
     let result = parser.parse_statement().and_then(|stmt| {
@@ -485,6 +496,8 @@ fn finish(
     });
     let (ast, error) = match result {
         Ok(stmt) => (Some(stmt), None),
+        // Valid PostgreSQL the parser only partly knows: no note.
+        Err(_) if known_form => (None, None),
         Err(err) => (None, Some(syntax_error(err, &toks, start))),
     };
     Some(Statement {
@@ -549,6 +562,174 @@ fn is_opaque(toks: &[Tok]) -> bool {
         }
         [] => false,
     }
+}
+
+/// Removes `CONSTRAINT name NOT NULL column` items, and the commas they
+/// leave doubled, from the column list of a `CREATE TABLE`.
+fn drop_not_null_table_constraints(raw: &mut Vec<TokenWithSpan>) {
+    let significant = |raw: &[TokenWithSpan]| -> Vec<usize> {
+        (0..raw.len())
+            .filter(|&i| !matches!(raw[i].token, Token::Whitespace(_)))
+            .collect()
+    };
+    let sig = significant(raw);
+    let word = |i: usize, kw: Keyword| matches!(&raw[i].token, Token::Word(w) if w.keyword == kw);
+    let any_word = |i: usize| matches!(&raw[i].token, Token::Word(_));
+    let mut drop = Vec::new();
+    let mut depth = 0usize;
+    for (n, &i) in sig.iter().enumerate() {
+        match raw[i].token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let Some(&[name, not, null, column, after]) = sig.get(n + 1..n + 6) else {
+            continue;
+        };
+        let item_start = n
+            .checked_sub(1)
+            .is_some_and(|b| matches!(raw[sig[b]].token, Token::Comma | Token::LParen));
+        if depth == 1
+            && item_start
+            && word(i, Keyword::CONSTRAINT)
+            && any_word(name)
+            && word(not, Keyword::NOT)
+            && word(null, Keyword::NULL)
+            && any_word(column)
+            && matches!(raw[after].token, Token::Comma | Token::RParen)
+        {
+            drop.extend([i, name, not, null, column]);
+        }
+    }
+    if drop.is_empty() {
+        return;
+    }
+    for &i in drop.iter().rev() {
+        raw.remove(i);
+    }
+    // The commas the items were separated by: one after `(` or another
+    // comma, or before `)`.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut commas = Vec::new();
+    for i in significant(raw) {
+        let last = kept.last().map(|&k| &raw[k].token);
+        match raw[i].token {
+            Token::Comma if matches!(last, Some(Token::LParen | Token::Comma)) => {
+                commas.push(i);
+                continue;
+            }
+            Token::RParen if matches!(last, Some(Token::Comma)) => {
+                commas.extend(kept.pop());
+            }
+            _ => {}
+        }
+        kept.push(i);
+    }
+    commas.sort_unstable();
+    for i in commas.into_iter().rev() {
+        raw.remove(i);
+    }
+}
+
+/// PostgreSQL statements that sqlparser reads only in part (function
+/// options such as `COST` or `SET search_path`, `ALTER SEQUENCE`, `COMMENT
+/// ON FUNCTION f(args)`, `GRANT` on routines, roles, policies, triggers,
+/// types...) and that no rule needs a syntax tree for: the words they start
+/// with. When one of them does not parse, it keeps its tokens and gets no
+/// `parse-error` note. Statements the rules read (`CREATE TABLE`, `ALTER
+/// TABLE`, `CREATE INDEX`, `SELECT`...) are not among them.
+const KNOWN_FORMS: &[&[&str]] = &[
+    &["ANALYZE"],
+    &["CHECKPOINT"],
+    &["COMMENT", "ON"],
+    &["DISCARD"],
+    &["GRANT"],
+    &["IMPORT", "FOREIGN"],
+    &["LISTEN"],
+    &["LOAD"],
+    &["NOTIFY"],
+    &["REASSIGN", "OWNED"],
+    &["REFRESH", "MATERIALIZED"],
+    &["REVOKE"],
+    &["SECURITY", "LABEL"],
+    &["UNLISTEN"],
+];
+
+/// The objects of `CREATE`, `ALTER` and `DROP` statements in
+/// [`KNOWN_FORMS`]'s sense.
+const KNOWN_OBJECTS: &[&str] = &[
+    "ACCESS",
+    "AGGREGATE",
+    "CAST",
+    "COLLATION",
+    "CONVERSION",
+    "DEFAULT",
+    "DOMAIN",
+    "EVENT",
+    "EXTENSION",
+    "FOREIGN",
+    "FUNCTION",
+    "GROUP",
+    "LANGUAGE",
+    "OPERATOR",
+    "OWNED",
+    "POLICY",
+    "PROCEDURAL",
+    "PROCEDURE",
+    "PUBLICATION",
+    "ROLE",
+    "ROUTINE",
+    "RULE",
+    "SCHEMA",
+    "SEQUENCE",
+    "SERVER",
+    "STATISTICS",
+    "SUBSCRIPTION",
+    "TEXT",
+    "TRANSFORM",
+    "TRIGGER",
+    "TRUSTED",
+    "TYPE",
+    "USER",
+];
+
+fn is_known_form(raw: &[TokenWithSpan]) -> bool {
+    // The statement's words, upper-cased; other tokens as empty strings.
+    let words: Vec<String> = raw
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Word(w) => Some(w.value.to_ascii_uppercase()),
+            Token::Whitespace(_) => None,
+            _ => Some(String::new()),
+        })
+        .collect();
+    let word = |i: usize| words.get(i).map_or("", String::as_str);
+    if KNOWN_FORMS
+        .iter()
+        .any(|form| form[0] == word(0) && form.get(1).is_none_or(|w| *w == word(1)))
+    {
+        return true;
+    }
+    if word(0) == "ALTER" && word(1) == "TABLE" {
+        // ALTER CONSTRAINT c [NOT] DEFERRABLE, and PostgreSQL 18's
+        // ADD CONSTRAINT c NOT NULL column.
+        return words.windows(5).any(|w| {
+            (w[0] == "ALTER" && w[1] == "CONSTRAINT")
+                || (w[0] == "ADD" && w[1] == "CONSTRAINT" && w[3] == "NOT" && w[4] == "NULL")
+        });
+    }
+    if !matches!(word(0), "CREATE" | "ALTER" | "DROP") {
+        return false;
+    }
+    // CREATE [OR REPLACE] [CONSTRAINT] TRIGGER ...
+    let mut at = 1;
+    if word(at) == "OR" {
+        at += 2;
+    }
+    if word(at) == "CONSTRAINT" {
+        at += 1;
+    }
+    KNOWN_OBJECTS.contains(&word(at))
 }
 
 /// Turns a parser error into a message and the range of the token where the
@@ -648,6 +829,63 @@ mod tests {
         let unit = parse_all(sql, Dialect::Postgres);
         let errors: Vec<bool> = unit.iter().map(|s| s.error.is_some()).collect();
         assert_eq!(errors, vec![false, false, false, false, true]);
+    }
+
+    #[test]
+    fn postgres_forms_the_parser_reads_in_part_are_no_error_in_postgres_only() {
+        let sql = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql COST 100 AS $b$ SELECT a $b$;\n\
+            ALTER SEQUENCE s OWNED BY t.id;\n\
+            COMMENT ON FUNCTION f(int) IS 'old';\n\
+            ANALYZE a, b;\n\
+            CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON t DEFERRABLE FOR EACH ROW EXECUTE FUNCTION g();\n\
+            ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO reader;\n\
+            ALTER TABLE t ALTER CONSTRAINT t_fk NOT DEFERRABLE;\n\
+            ALTER TABLE t ADD CONSTRAINT t_a_not_null NOT NULL a;\n\
+            CREATE TABLE broken (id int,,);";
+        let errors = |dialect| -> Vec<bool> {
+            parse_all(sql, dialect)
+                .iter()
+                .map(|s| s.error.is_some())
+                .collect()
+        };
+        assert_eq!(
+            errors(Dialect::Postgres),
+            vec![false, false, false, false, false, false, false, false, true]
+        );
+        assert!(errors(Dialect::Mysql).iter().filter(|e| **e).count() > 1);
+    }
+
+    #[test]
+    fn named_not_null_table_constraints_leave_the_table_readable() {
+        for sql in [
+            "CREATE TABLE t (id int, a text, CONSTRAINT t_a_not_null NOT NULL a, PRIMARY KEY (id));",
+            "CREATE TABLE t (id int, a text, CONSTRAINT t_a_not_null NOT NULL a);",
+            "CREATE TABLE t (CONSTRAINT t_a_not_null NOT NULL a, a text);",
+            "CREATE TABLE t (a text, b int, CONSTRAINT t_a_not_null NOT NULL a, CONSTRAINT t_b_not_null NOT NULL b);",
+            "CREATE TABLE t (CONSTRAINT t_a_not_null NOT NULL a, CONSTRAINT t_b_not_null NOT NULL b, a text);",
+        ] {
+            let stmts = parse_all(sql, Dialect::Postgres);
+            assert!(stmts[0].ast.is_some(), "{sql}: {:?}", stmts[0].error);
+            // The tokens are all still there, for the rules and the fixes.
+            assert!(
+                stmts[0]
+                    .tokens
+                    .iter()
+                    .any(|t| &sql[t.range.clone()] == "t_a_not_null")
+            );
+        }
+    }
+
+    #[test]
+    fn copy_from_stdin_rows_are_data_not_statements() {
+        let sql = "COPY public.users (id, name) FROM stdin;\n1\tO'Brien; DROP\n2\tZoë \"x\n\\.\n\nCREATE INDEX i ON users (name);\n";
+        let stmts = parse_all(sql, Dialect::Postgres);
+        // The tokenizer keeps the rows, up to `\.`, with their statement.
+        let texts: Vec<&str> = stmts.iter().map(|s| &sql[s.range.clone()]).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].starts_with("COPY") && texts[0].ends_with("\\.\n"));
+        assert_eq!(texts[1], "CREATE INDEX i ON users (name);");
+        assert!(stmts.iter().all(|s| s.error.is_none()), "{stmts:?}");
     }
 
     #[test]
