@@ -712,6 +712,9 @@ impl Replayer<'_> {
                 self.apply(s);
             }
         }
+        if let Some(created) = unread_create_table(&unit.text, stmt) {
+            self.apply(&created);
+        }
         match &stmt.ast {
             Some(S::StartTransaction { .. }) => {
                 if self.transaction.is_none() {
@@ -741,6 +744,59 @@ impl Replayer<'_> {
             },
         );
     }
+}
+
+/// For a `CREATE TABLE` the parser could not read (a column type it does
+/// not know, a template placeholder), the statement `CREATE TABLE name ()`:
+/// the replay still learns that the table is new, so the migration's
+/// indexes and constraints on it are not taken for changes to a live table.
+fn unread_create_table(text: &str, stmt: &Statement) -> Option<Statement> {
+    use sqlparser::keywords::Keyword;
+    if stmt.ast.is_some() {
+        return None;
+    }
+    let toks = &stmt.tokens;
+    let table = toks
+        .iter()
+        .take(4)
+        .position(|t| t.is_keyword(Keyword::TABLE))?;
+    let modifiers = [
+        Keyword::TEMP,
+        Keyword::TEMPORARY,
+        Keyword::UNLOGGED,
+        Keyword::GLOBAL,
+        Keyword::LOCAL,
+    ];
+    if !toks[0].is_keyword(Keyword::CREATE)
+        || !toks[1..table]
+            .iter()
+            .all(|t| modifiers.iter().any(|&k| t.is_keyword(k)))
+    {
+        return None;
+    }
+    let mut at = table + 1;
+    if toks.get(at).is_some_and(|t| t.is_keyword(Keyword::IF)) {
+        at += 3;
+    }
+    // The name: names joined by dots.
+    let mut end = at;
+    while let Some(t) = toks.get(end) {
+        let expected = if (end - at) % 2 == 0 {
+            matches!(t.kind, TokKind::Word(_) | TokKind::QuotedIdent)
+        } else {
+            t.kind == TokKind::Period
+        };
+        if !expected {
+            break;
+        }
+        end += 1;
+    }
+    if (end - at) % 2 == 0 {
+        return None;
+    }
+    let head = text.get(toks[0].range.start..toks[end - 1].range.end)?;
+    let created = crate::parse::parse_all(&format!("{head} ()"), Dialect::Postgres).pop()?;
+    matches!(created.ast, Some(sqlparser::ast::Statement::CreateTable(_))).then_some(created)
 }
 
 /// The plain statements of a `DO` block's body as a unit of their own,

@@ -53,6 +53,11 @@ fuzz_target!(|data: &[u8]| {
     frame(br#"{"jsonrpc":"2.0","method":"exit"}"#, &mut input);
     let (code, written) = querylint::server::run_over(std::io::Cursor::new(input));
     assert!(code == 0 || code == 1);
-    // `initialize` is answered first, whatever follows.
-    assert!(matches!(written.first(), Some(Message::Response(r)) if r.id == 0.into()));
+    // `initialize` is answered, whatever follows. (A log line about a
+    // malformed message that follows may come before the answer.)
+    assert!(
+        written
+            .iter()
+            .any(|m| matches!(m, Message::Response(r) if r.id == 0.into() && r.error.is_none()))
+    );
 });
