@@ -17,6 +17,15 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// A system catalog (`pg_index`, `pg_catalog.pg_class`): a migration that
+/// updates one changes a few rows of metadata, not the application's data.
+fn is_catalog(name: &sqlparser::ast::ObjectName) -> bool {
+    name.0.iter().filter_map(|p| p.as_ident()).any(|i| {
+        let v = i.value.to_ascii_lowercase();
+        v == "pg_catalog" || v.starts_with("pg_")
+    })
+}
+
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(m) = ctx.migration else {
         return;
@@ -39,7 +48,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         _ => return,
     };
     if let Some(TableFactor::Table { name, .. }) = relation
-        && m.is_new_table(name)
+        && (m.is_new_table(name) || is_catalog(name))
     {
         return;
     }
