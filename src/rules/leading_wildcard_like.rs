@@ -35,6 +35,17 @@ fn message(op: &str) -> String {
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
+            // A `LIKE` that picks a `CASE` branch computes a value for rows
+            // already read; it filters nothing, so it scans nothing.
+            let mut cases = Vec::new();
+            let _ = visit_expressions(ast, |expr| {
+                if let Expr::Case { .. } = expr
+                    && let Some(range) = ctx.node(expr)
+                {
+                    cases.push(range);
+                }
+                ControlFlow::<()>::Continue(())
+            });
             let _ = visit_expressions(ast, |expr| {
                 let (op, pattern) = match expr {
                     Expr::Like {
@@ -58,6 +69,12 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                         .span(literal.span)
                         .or_else(|| ctx.node(pattern.as_ref()))
                         .unwrap_or_else(|| ctx.first_token());
+                    if cases
+                        .iter()
+                        .any(|c| c.start <= range.start && range.end <= c.end)
+                    {
+                        return ControlFlow::Continue(());
+                    }
                     out.push(Diagnostic::new(range, message(op)).help(HELP));
                 }
                 ControlFlow::Continue(())

@@ -30,6 +30,44 @@ const MESSAGE: &str =
 const HELP: &str = "Use `NOT EXISTS (SELECT 1 FROM ... WHERE inner.col = outer.col)`: it is not fooled by NULLs and plans as an anti-join.";
 const LABEL: &str = "a NULL from this subquery makes the condition unknown for every row";
 
+/// Whether the subquery says its one column is never NULL: `SELECT col
+/// ... WHERE ... AND col IS NOT NULL`.
+fn excludes_nulls(query: &Query) -> bool {
+    use sqlparser::ast::BinaryOperator;
+    fn last_name(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Identifier(i) => Some(i.value.to_ascii_lowercase()),
+            Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+            Expr::Nested(inner) => last_name(inner),
+            _ => None,
+        }
+    }
+    fn guards(e: &Expr, column: &str) -> bool {
+        match e {
+            Expr::IsNotNull(inner) => last_name(inner).as_deref() == Some(column),
+            Expr::Nested(inner) => guards(inner, column),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => guards(left, column) || guards(right, column),
+            _ => false,
+        }
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] =
+        select.projection.as_slice()
+    else {
+        return false;
+    };
+    match (last_name(column), &select.selection) {
+        (Some(name), Some(selection)) => guards(selection, &name),
+        _ => false,
+    }
+}
+
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
@@ -40,6 +78,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     negated: true,
                     ..
                 } = expr
+                    && !excludes_nulls(query)
                 {
                     let subquery = ctx.node(query.as_ref());
                     let operator = ctx.node(left.as_ref()).and_then(|left| {
