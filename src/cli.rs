@@ -127,6 +127,11 @@ struct CheckArgs {
     /// Skip files larger than this many bytes (default: 10 MiB).
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
+    /// Run the rules for application SQL on test code too (files under
+    /// tests/, test/, __tests__/, e2e/, testdata/, or named *.test.*,
+    /// *.spec.*, *_test.rs).
+    #[arg(long)]
+    lint_tests: bool,
     /// Skip a file that takes longer than this many seconds to lint
     /// (default: 10); a chain of migrations gets this much per file.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
@@ -346,6 +351,7 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         "offset-threshold = {}\n",
         settings.options.offset_threshold
     ));
+    out.push_str(&format!("lint-tests = {}\n", settings.lint_tests));
     out.push_str(&format!(
         "migration-transactions = {:?}\n",
         value_name(&settings.transactions)
@@ -435,6 +441,9 @@ fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, Limits), String
     )?;
     if let Some(d) = args.dialect {
         settings.dialect = d;
+    }
+    if args.lint_tests {
+        settings.lint_tests = true;
     }
     if let Some(v) = args.offset_threshold {
         settings.options.offset_threshold = v;

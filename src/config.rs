@@ -40,6 +40,7 @@ const KEYS: &[&str] = &[
     "exclude",
     "max-file-size",
     "file-timeout",
+    "lint-tests",
 ];
 
 /// The keys of a `[rules.<id>]` table.
@@ -88,6 +89,10 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
+    /// Whether the rules for application SQL also run on test code (files
+    /// under tests/, test/, __tests__/, e2e/, testdata/, or named *.test.*,
+    /// *.spec.*, *_test.rs). Default false.
+    pub lint_tests: Option<bool>,
     /// Files that take longer than this many seconds to lint are skipped
     /// (default 10).
     #[serde(default, deserialize_with = "deserialize_seconds")]
@@ -557,6 +562,7 @@ impl Config {
                 .unwrap_or_default(),
             project: Default::default(),
             severities,
+            lint_tests: self.lint_tests.unwrap_or(false),
             overrides: std::sync::Arc::new(overrides),
             migrations: (!self.migrations.is_empty())
                 .then(|| glob_set(&self.migrations).ok())

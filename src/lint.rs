@@ -37,6 +37,8 @@ pub struct Settings {
     /// `.sql` files that are migrations beyond the layouts querylint knows:
     /// the configuration's folder and its `migrations` globs.
     pub migrations: Option<std::sync::Arc<(PathBuf, globset::GlobSet)>>,
+    /// Whether the application rules run on test code too (`lint-tests`).
+    pub lint_tests: bool,
 }
 
 impl Settings {
@@ -96,6 +98,7 @@ impl Default for Settings {
             severities: Vec::new(),
             overrides: Default::default(),
             migrations: None,
+            lint_tests: false,
         }
     }
 }
@@ -141,6 +144,14 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
 /// name, if any.
 pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
     let mut out = std::borrow::Cow::Borrowed(settings);
+    if !settings.lint_tests && is_test_code(path) {
+        // Tests reset tables, page through fixtures and paste loop counters
+        // into SQL on purpose: the rules for the SQL an application runs
+        // would only report that.
+        out.to_mut()
+            .rules
+            .retain(|r| r.scope != crate::rules::Scope::Application);
+    }
     if let Some(dialect) = dialect_hint(path)
         && dialect != settings.dialect
     {
@@ -160,6 +171,25 @@ pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s,
         s.severities = severities;
     }
     out
+}
+
+/// Whether the file at `path` is test code by its name or folder: under a
+/// `tests`, `test`, `__tests__`, `e2e` or `testdata` folder, or named
+/// `*.test.*`, `*.spec.*` or `*_test.rs`.
+pub fn is_test_code(path: &Path) -> bool {
+    let folders = path.parent().into_iter().flat_map(|p| p.components());
+    let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
+        matches!(
+            c.to_ascii_lowercase().as_str(),
+            "tests" | "test" | "__tests__" | "e2e" | "testdata"
+        )
+    });
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    in_tests || name.contains(".test.") || name.contains(".spec.") || name.ends_with("_test.rs")
 }
 
 /// How many syntax errors a file's text has: statements that do not parse

@@ -251,6 +251,55 @@ fn binary_non_utf8_and_oversized_files_are_skipped_with_a_warning() {
 }
 
 #[test]
+fn test_code_gets_the_migration_and_correctness_rules_but_not_the_application_ones() {
+    let app = b"export const all = (db) => db.query(`SELECT id FROM users`);\n\
+export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL LIMIT 5`);\n";
+    let dir = tree(&[
+        ("src/users.ts", app),
+        ("src/users.test.ts", app),
+        ("src/__tests__/users.ts", app),
+        ("e2e/users.spec.ts", app),
+    ]);
+    let rules_by_file = |args: &[&str]| {
+        let out = querylint(dir.path(), args);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, String)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().replace('\\', "/"),
+                    d["rule"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let found = rules_by_file(&["check", "--format", "json", "."]);
+    let expected: Vec<(String, String)> = [
+        ("e2e/users.spec.ts", "null-comparison"),
+        ("src/__tests__/users.ts", "null-comparison"),
+        ("src/users.test.ts", "null-comparison"),
+        ("src/users.ts", "null-comparison"),
+        ("src/users.ts", "unbounded-select"),
+    ]
+    .iter()
+    .map(|(p, r)| (p.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(found, expected);
+    let all = rules_by_file(&["check", "--lint-tests", "--format", "json", "."]);
+    assert_eq!(
+        all.iter().filter(|(_, r)| r == "unbounded-select").count(),
+        4,
+        "{all:?}"
+    );
+    std::fs::write(dir.path().join("querylint.toml"), "lint-tests = true\n").unwrap();
+    assert_eq!(rules_by_file(&["check", "--format", "json", "."]), all);
+}
+
+#[test]
 fn files_over_the_time_budget_are_skipped_and_left_unfixed() {
     let index = b"CREATE INDEX users_email ON users (email);\n";
     let dir = tree(&[

@@ -651,7 +651,8 @@ impl Scan<'_> {
             {
                 let before = builder.interpolations.len();
                 let found = self.sql_of(&c.args[0], builder, runtime, depth + 1);
-                let asserted = matches!(&*c.func, Expr::Path(p) if last_segment(&p.path) == "AssertSqlSafe");
+                let asserted =
+                    matches!(&*c.func, Expr::Path(p) if last_segment(&p.path) == "AssertSqlSafe");
                 if asserted {
                     // sqlx's `AssertSqlSafe`: the author vouches for what the
                     // text holds, as a suppression comment would.
