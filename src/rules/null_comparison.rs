@@ -138,6 +138,15 @@ fn report(
 /// comparison; elsewhere an `=`/`<>` token right before `NULL` compares.
 fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let toks = ctx.tokens();
+    // In a routine's header `= NULL` gives a parameter its default; the
+    // body is a string, linted (if at all) on its own.
+    let routine = toks
+        .iter()
+        .take(4)
+        .any(|t| t.is_keyword(Keyword::FUNCTION) || t.is_keyword(Keyword::PROCEDURE));
+    if toks.first().is_some_and(|t| t.is_keyword(Keyword::CREATE)) && routine {
+        return;
+    }
     for i in 1..toks.len() {
         if !toks[i].is_keyword(Keyword::NULL) {
             continue;
