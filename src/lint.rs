@@ -155,7 +155,7 @@ pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s,
     if let Some(dialect) = dialect_hint(path)
         && dialect != settings.dialect
     {
-        out = std::borrow::Cow::Owned(settings.with_dialect(dialect));
+        out.to_mut().dialect = dialect;
     }
     for o in settings.overrides.iter().filter(|o| o.matches(path)) {
         let s = out.to_mut();

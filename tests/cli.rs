@@ -259,6 +259,8 @@ export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL 
         ("src/users.test.ts", app),
         ("src/__tests__/users.ts", app),
         ("e2e/users.spec.ts", app),
+        // A folder that names a dialect too.
+        ("tests/mysql/users.test.ts", app),
     ]);
     let rules_by_file = |args: &[&str]| {
         let out = querylint(dir.path(), args);
@@ -284,6 +286,7 @@ export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL 
         ("src/users.test.ts", "null-comparison"),
         ("src/users.ts", "null-comparison"),
         ("src/users.ts", "unbounded-select"),
+        ("tests/mysql/users.test.ts", "null-comparison"),
     ]
     .iter()
     .map(|(p, r)| (p.to_string(), r.to_string()))
@@ -292,7 +295,7 @@ export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL 
     let all = rules_by_file(&["check", "--lint-tests", "--format", "json", "."]);
     assert_eq!(
         all.iter().filter(|(_, r)| r == "unbounded-select").count(),
-        4,
+        5,
         "{all:?}"
     );
     std::fs::write(dir.path().join("querylint.toml"), "lint-tests = true\n").unwrap();
