@@ -152,11 +152,8 @@ fn select_extend_select_and_ignore_choose_the_rules() {
     rules.sort();
     assert_eq!(
         rules,
-        [
-            "leading-wildcard-like",
-            "order-by-random",
-            "unbounded-select"
-        ]
+        ["leading-wildcard-like", "order-by-random"],
+        "unbounded-select is off by default"
     );
     let (_, only) = json(dir.path(), &["--select", "order-by-random"]);
     assert_eq!(rules_of(&only), ["order-by-random"]);
@@ -279,7 +276,14 @@ export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL 
         found.sort();
         found
     };
-    let found = rules_by_file(&["check", "--format", "json", "."]);
+    let found = rules_by_file(&[
+        "check",
+        "--extend-select",
+        "unbounded-select",
+        "--format",
+        "json",
+        ".",
+    ]);
     let expected: Vec<(String, String)> = [
         ("e2e/users.spec.ts", "null-comparison"),
         ("src/__tests__/users.ts", "null-comparison"),
@@ -292,13 +296,25 @@ export const none = (db) => db.query(`SELECT id FROM users WHERE team_id = NULL 
     .map(|(p, r)| (p.to_string(), r.to_string()))
     .collect();
     assert_eq!(found, expected);
-    let all = rules_by_file(&["check", "--lint-tests", "--format", "json", "."]);
+    let all = rules_by_file(&[
+        "check",
+        "--extend-select",
+        "unbounded-select",
+        "--lint-tests",
+        "--format",
+        "json",
+        ".",
+    ]);
     assert_eq!(
         all.iter().filter(|(_, r)| r == "unbounded-select").count(),
         5,
         "{all:?}"
     );
-    std::fs::write(dir.path().join("querylint.toml"), "lint-tests = true\n").unwrap();
+    std::fs::write(
+        dir.path().join("querylint.toml"),
+        "extend-select = [\"unbounded-select\"]\nlint-tests = true\n",
+    )
+    .unwrap();
     assert_eq!(rules_by_file(&["check", "--format", "json", "."]), all);
 }
 
@@ -407,11 +423,11 @@ fn columns_are_right_with_crlf_and_non_ascii_text() {
     assert_eq!(d["start"], serde_json::json!({"line": 2, "column": 50}));
     assert_eq!(d["end"], serde_json::json!({"line": 2, "column": 54}));
     // A lone CR ends a line too.
-    let dir = tree(&[("q.sql", b"SELECT 1;\rDELETE FROM t;\r")]);
+    let dir = tree(&[("q.sql", b"SELECT 1;\rSELECT a FROM t WHERE b = NULL;\r")]);
     let (_, report) = json(dir.path(), &[]);
     assert_eq!(
         report["diagnostics"][0]["start"],
-        serde_json::json!({"line": 2, "column": 1})
+        serde_json::json!({"line": 2, "column": 25})
     );
 }
 
@@ -507,7 +523,15 @@ fn a_finding_far_along_one_long_line_is_shown_with_its_real_column() {
     sql.push_str("DELETE FROM carts;");
     sql.push_str(&" SELECT 2;".repeat(100));
     let dir = tree(&[("q.sql", sql.as_bytes())]);
-    let out = querylint(dir.path(), &["check", "--no-color"]);
+    let out = querylint(
+        dir.path(),
+        &[
+            "check",
+            "--no-color",
+            "--extend-select",
+            "delete-without-where",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -1001,7 +1025,7 @@ fn suppression_comments_silence_findings_in_each_language() {
         ),
     ];
     let dir = tree(files);
-    let (_, report) = json(dir.path(), &[]);
+    let (_, report) = json(dir.path(), &["--extend-select", "unbounded-select"]);
     let found: Vec<(String, u64, String)> = report["diagnostics"]
         .as_array()
         .unwrap()
@@ -1052,9 +1076,9 @@ fn querylint_toml_is_read_from_the_folder_upward_and_flags_override_it() {
     // `--select` replaces the file's choice of rules.
     let (_, report) = json(&app, &["--select", "unbounded-select"]);
     assert_eq!(rules_of(&report), vec!["unbounded-select"], "{report}");
-    // `--isolated` reads no file: the defaults.
+    // `--isolated` reads no file: the defaults, which leave both off.
     let (_, report) = json(&app, &["--isolated"]);
-    assert_eq!(rules_of(&report), vec!["unbounded-select"], "{report}");
+    assert!(rules_of(&report).is_empty(), "{report}");
     // `--config` names another file.
     std::fs::write(dir.path().join("strict.toml"), "select = [\"ALL\"]\n").unwrap();
     let (_, report) = json(&app, &["--config", "../strict.toml"]);
@@ -1085,10 +1109,13 @@ fn a_mistake_in_querylint_toml_stops_the_run_with_its_line_and_a_suggestion() {
 
 #[test]
 fn a_baseline_holds_back_old_findings_even_after_lines_move() {
-    let dir = tree(&[(
-        "queries/report.sql",
-        b"SELECT id FROM users WHERE deleted_at = NULL LIMIT 5;\nSELECT id FROM users ORDER BY id;\n",
-    )]);
+    let dir = tree(&[
+        ("querylint.toml", b"extend-select = [\"unbounded-select\"]\n"),
+        (
+            "queries/report.sql",
+            b"SELECT id FROM users WHERE deleted_at = NULL LIMIT 5;\nSELECT id FROM users ORDER BY id;\n",
+        ),
+    ]);
     let out = querylint(
         dir.path(),
         &["check", "--write-baseline", "querylint-baseline.json"],
@@ -1146,7 +1173,7 @@ fn a_rule_table_in_querylint_toml_sets_the_rule_s_severity_and_options() {
     let dir = tree(&[
         (
             "querylint.toml",
-            b"[rules.unbounded-select]\nseverity = \"info\"\n\n[rules.offset-pagination]\nthreshold = 100\n",
+            b"extend-select = [\"unbounded-select\"]\n\n[rules.unbounded-select]\nseverity = \"info\"\n\n[rules.offset-pagination]\nthreshold = 100\n",
         ),
         ("q.sql", b"SELECT id FROM users ORDER BY id;\nSELECT id FROM users ORDER BY id LIMIT 10 OFFSET 500;\n"),
     ]);
@@ -1235,7 +1262,7 @@ fn overrides_change_the_rules_and_severities_of_the_files_they_match() {
     let dir = tree(&[
         (
             "querylint.toml",
-            b"[[overrides]]\nfiles = [\"scripts/**\", \"migrations/0002_*.sql\"]\nignore = [\"unbounded-select\", \"create-index-non-concurrently\"]\nextend-select = [\"select-star\"]\n\n[overrides.rules.null-comparison]\nseverity = \"info\"\n",
+            b"extend-select = [\"unbounded-select\"]\n\n[[overrides]]\nfiles = [\"scripts/**\", \"migrations/0002_*.sql\"]\nignore = [\"unbounded-select\", \"create-index-non-concurrently\"]\nextend-select = [\"select-star\"]\n\n[overrides.rules.null-comparison]\nseverity = \"info\"\n",
         ),
         ("app/q.sql", b"SELECT id FROM users ORDER BY id;\nSELECT id FROM users WHERE a = NULL LIMIT 1;\n"),
         ("scripts/q.sql", b"SELECT * FROM users ORDER BY id;\nSELECT id FROM users WHERE a = NULL LIMIT 1;\n"),

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     id: "delete-without-where",
     category: Category::Correctness,
     severity: Severity::Error,
-    default_enabled: true,
+    default_enabled: false,
     scope: Scope::Application,
     doc: include_str!("../../rules/delete-without-where.md"),
     fix: None,

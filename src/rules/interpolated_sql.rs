@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     id: "interpolated-sql",
     category: Category::Security,
     severity: Severity::Error,
-    default_enabled: true,
+    default_enabled: false,
     scope: Scope::Application,
     doc: include_str!("../../rules/interpolated-sql.md"),
     fix: None,

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     id: "unbounded-select",
     category: Category::Performance,
     severity: Severity::Warning,
-    default_enabled: true,
+    default_enabled: false,
     scope: Scope::Application,
     doc: include_str!("../../rules/unbounded-select.md"),
     fix: Some(FixSafety::DisplayOnly),

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     id: "update-without-where",
     category: Category::Correctness,
     severity: Severity::Error,
-    default_enabled: true,
+    default_enabled: false,
     scope: Scope::Application,
     doc: include_str!("../../rules/update-without-where.md"),
     fix: None,
