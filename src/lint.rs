@@ -255,6 +255,21 @@ pub fn lint_rust_scan(
     }
     lint_orm_calls(&file.calls, &settings, &mut out);
     lint_orm_calls(more, &settings, &mut out);
+    if !settings.lint_tests {
+        // Test code inside the file: what `is_test_code` is for whole files.
+        let application = |id: &str| {
+            RULES
+                .iter()
+                .any(|r| r.id == id && r.scope == crate::rules::Scope::Application)
+        };
+        out.retain(|d| {
+            !application(d.rule)
+                || !file
+                    .tests
+                    .iter()
+                    .any(|t| t.start <= d.range.start && d.range.end <= t.end)
+        });
+    }
     sort(&mut out);
     finish_file(text, FileKind::Rust, &settings, &mut out);
     out

@@ -148,6 +148,22 @@ pub struct RsFile {
     /// Calls in loops of functions it does not define, which may run a
     /// query in another file of the crate.
     pub looped_calls: Vec<LoopedCall>,
+    /// The byte ranges of its test code: `#[cfg(test)]` modules and
+    /// functions marked `#[test]`, `#[tokio::test]`, `#[sqlx::test]`...
+    pub tests: Vec<Range<usize>>,
+}
+
+/// Whether attributes mark an item as test code: `#[cfg(test)]`, or an
+/// attribute whose last segment is `test` (`#[test]`, `#[tokio::test]`,
+/// `#[sqlx::test]`).
+fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.is_ident("cfg") {
+            return a.parse_args::<syn::Ident>().is_ok_and(|arg| arg == "test");
+        }
+        path.segments.last().is_some_and(|s| s.ident == "test")
+    })
 }
 
 /// A function or method a file defines.
@@ -393,6 +409,7 @@ pub fn scan_parsed(text: &str) -> RsFile {
         units: Vec::new(),
         query_files: Vec::new(),
         calls: Vec::new(),
+        tests: Vec::new(),
     };
     for item in &file.items {
         scan.declare(item);
@@ -418,11 +435,14 @@ pub fn scan_parsed(text: &str) -> RsFile {
         parse_error: None,
         functions,
         looped_calls,
+        tests: scan.tests,
     }
 }
 
 struct Scan<'t> {
     text: &'t str,
+    /// Test code found so far (see [`RsFile::tests`]).
+    tests: Vec<Range<usize>>,
     /// Bytes before the text syn parsed.
     skip: usize,
     /// `const` and `static` names of the file.
@@ -1115,11 +1135,24 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
+        if is_test_item(&i.attrs) {
+            self.tests.push(self.range(i.span()));
+        }
         self.function(&i.sig, &i.block, |s| syn::visit::visit_item_fn(s, i));
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
+        if is_test_item(&i.attrs) {
+            self.tests.push(self.range(i.span()));
+        }
         self.function(&i.sig, &i.block, |s| syn::visit::visit_impl_item_fn(s, i));
+    }
+
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        if is_test_item(&i.attrs) {
+            self.tests.push(self.range(i.span()));
+        }
+        syn::visit::visit_item_mod(self, i);
     }
 
     fn visit_expr_await(&mut self, i: &'ast syn::ExprAwait) {
