@@ -29,6 +29,15 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// The kinds querylint lints.
+    pub const LINTED: &'static [FileKind] = &[
+        FileKind::Sql,
+        FileKind::MigrationSql,
+        FileKind::TypeScript,
+        FileKind::Tsx,
+        FileKind::Rust,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             FileKind::Sql => "sql",

@@ -16,13 +16,7 @@ use querylint::rules::RULES;
 
 mod common;
 
-const KINDS: &[FileKind] = &[
-    FileKind::Sql,
-    FileKind::MigrationSql,
-    FileKind::TypeScript,
-    FileKind::Tsx,
-    FileKind::Rust,
-];
+const KINDS: &[FileKind] = FileKind::LINTED;
 
 /// Pieces that unbalance a text in the ways parsers find hardest.
 const SPLICES: &[&str] = &[

@@ -38,3 +38,11 @@ pub fn lint(text: &str, kind: FileKind) -> Vec<Diagnostic> {
     diagnostics_in(text, &diags);
     diags
 }
+
+/// The fuzz input as a leading byte that picks how to read the rest, and
+/// the rest as text; `None` when it is empty or not UTF-8.
+#[allow(dead_code)] // not every target picks
+pub fn pick_and_text(data: &[u8]) -> Option<(u8, &str)> {
+    let (&pick, rest) = data.split_first()?;
+    Some((pick, std::str::from_utf8(rest).ok()?))
+}

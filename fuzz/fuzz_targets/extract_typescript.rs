@@ -9,10 +9,7 @@ use querylint::discover::FileKind;
 mod check;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((pick, text)) = check::pick_and_text(data) else {
         return;
     };
     let kind = if pick & 1 == 0 {

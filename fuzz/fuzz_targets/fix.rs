@@ -12,19 +12,10 @@ use querylint::rules::RULES;
 #[path = "check.rs"]
 mod check;
 
-const KINDS: &[FileKind] = &[
-    FileKind::Sql,
-    FileKind::MigrationSql,
-    FileKind::TypeScript,
-    FileKind::Tsx,
-    FileKind::Rust,
-];
+const KINDS: &[FileKind] = FileKind::LINTED;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((pick, text)) = check::pick_and_text(data) else {
         return;
     };
     let kind = KINDS[usize::from(pick) % KINDS.len()];

@@ -20,10 +20,7 @@ const DIALECTS: &[Dialect] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
+    let Some((pick, text)) = check::pick_and_text(data) else {
         return;
     };
     let dialect = DIALECTS[usize::from(pick) % DIALECTS.len()];
