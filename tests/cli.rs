@@ -413,6 +413,42 @@ fn broken_sql_gives_notes_and_never_a_crash() {
 }
 
 #[test]
+fn deeply_nested_rust_and_typescript_are_a_note_or_linted_never_a_crash() {
+    let rust = |body: &str| {
+        format!(
+            "async fn f(p: &sqlx::PgPool) {{ sqlx::query(\"SELECT 1\").execute(p).await; let x = {body}; }}\n"
+        )
+    };
+    let brackets = rust(&format!("{}1{}", "[".repeat(50_000), "]".repeat(50_000)));
+    let chain = rust(&format!("a{}", ".f()".repeat(50_000)));
+    let unary = rust(&format!("{}1", "-".repeat(50_000)));
+    let ts = format!(
+        "const q = sql`SELECT 1`;\nconst x = {}1{};\n",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let dir = tree(&[
+        ("src/brackets.rs", brackets.as_bytes()),
+        ("src/chain.rs", chain.as_bytes()),
+        ("src/unary.rs", unary.as_bytes()),
+        ("src/deep.ts", ts.as_bytes()),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["files_linted"], 4, "{report}");
+    let notes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "parse-error")
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    for file in ["src/brackets.rs", "src/chain.rs", "src/unary.rs"] {
+        assert!(notes.contains(&file), "{file}: {report}");
+    }
+}
+
+#[test]
 fn columns_are_right_with_crlf_and_non_ascii_text() {
     let sql = "-- é\r\nSELECT \"prénom\", 'ü' FROM clients WHERE nom LIKE '%é' LIMIT 3;\r\n";
     let dir = tree(&[("q.sql", sql.as_bytes())]);
