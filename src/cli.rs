@@ -589,10 +589,7 @@ impl Job<'_> {
         wanted: &std::collections::HashSet<PathBuf>,
     ) -> Vec<(PathBuf, Outcome)> {
         // A chain is replayed whole: its budget is its files' together.
-        let limit = self
-            .limits
-            .file_timeout
-            .saturating_mul(u32::try_from(members.len()).unwrap_or(u32::MAX).max(1));
+        let limit = self.budget(members.len());
         let run = || {
             lint::lint_chain(
                 chain,
@@ -802,11 +799,16 @@ impl Job<'_> {
         }
     }
 
+    /// The time `files` files may take together (`--file-timeout` each).
+    fn budget(&self, files: usize) -> Duration {
+        let files = u32::try_from(files).unwrap_or(u32::MAX).max(1);
+        self.limits.file_timeout.saturating_mul(files)
+    }
+
     /// Runs `f`, the linting of the file at `path`, within the file's time
-    /// budget (`scale` files' worth); past it, the file is skipped.
-    fn timed(&self, path: &Path, scale: u32, f: impl FnOnce() -> Outcome) -> Outcome {
-        let limit = self.limits.file_timeout.saturating_mul(scale.max(1));
-        crate::budget::within(limit, f).unwrap_or_else(|_| self.too_slow(path))
+    /// budget; past it, the file is skipped.
+    fn timed(&self, path: &Path, f: impl FnOnce() -> Outcome) -> Outcome {
+        crate::budget::within(self.budget(1), f).unwrap_or_else(|_| self.too_slow(path))
     }
 
     fn too_slow(&self, path: &Path) -> Outcome {
@@ -825,7 +827,7 @@ impl Job<'_> {
 
     fn run_query_file(&self, path: &Path, uses: &[crate::rust::QueryFile]) -> Outcome {
         match self.read(path) {
-            Ok(text) => self.timed(path, 1, || {
+            Ok(text) => self.timed(path, || {
                 let diags = lint::lint_query_file(path, &text, uses, self.settings);
                 Outcome::Linted(self.report(path, &text, diags))
             }),
@@ -838,7 +840,7 @@ impl Job<'_> {
 
     fn run(&self, candidate: &Candidate) -> Outcome {
         match self.read(&candidate.path) {
-            Ok(text) => self.timed(&candidate.path, 1, || {
+            Ok(text) => self.timed(&candidate.path, || {
                 Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind))
             }),
             Err(reason) => Outcome::Skipped {
@@ -950,9 +952,8 @@ fn lint_typescript(
                 let s = match job.read(&c.path) {
                     Err(reason) => Scanned::Skipped(reason),
                     Ok(text) => {
-                        let scanned = budget::within(job.limits.file_timeout, || {
-                            scan(&text, c.kind, project)
-                        });
+                        let scanned =
+                            budget::within(job.budget(1), || scan(&text, c.kind, project));
                         let Ok(file) = scanned else {
                             return (c, Scanned::Skipped(job.too_slow_reason()));
                         };
@@ -999,8 +1000,7 @@ fn lint_typescript(
                     let c = &scanned[i].0;
                     let text = job.read(&c.path).ok()?;
                     let file =
-                        budget::within(job.limits.file_timeout, || scan(&text, c.kind, project))
-                            .ok()?;
+                        budget::within(job.budget(1), || scan(&text, c.kind, project)).ok()?;
                     (!file.is_empty()).then(|| (i, file, digest(&text)))
                 })
                 .collect()
@@ -1045,7 +1045,7 @@ fn lint_typescript(
                         path: job.display_path(path),
                         reason,
                     },
-                    Ok(text) => job.timed(path, 1, || {
+                    Ok(text) => job.timed(path, || {
                         let settings = lint::for_path(path, job.settings);
                         let diags = if digest(&text) == *sum {
                             lint::lint_scanned(&text, *kind, file, &settings)
@@ -1141,7 +1141,7 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                     })
                     .collect();
                 out.clean = !might_touch_database(&text);
-                let linted = budget::within(job.limits.file_timeout, || {
+                let linted = budget::within(job.budget(1), || {
                     let file = if out.clean {
                         Default::default()
                     } else {
@@ -1214,7 +1214,7 @@ fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, Rust
                     if more.is_empty() {
                         return None;
                     }
-                    let outcome = job.timed(&c.path, 1, || {
+                    let outcome = job.timed(&c.path, || {
                         let diags =
                             lint::lint_rust_scan(&c.path, &text, &file, &more, job.settings);
                         Outcome::Linted(job.report(&c.path, &text, diags))
@@ -1495,14 +1495,10 @@ fn check(args: CheckArgs) -> i32 {
                     .with_max_len(1)
                     .map(|j| {
                         let mut notes = Vec::new();
-                        let files = match j {
+                        let limit = job.budget(match j {
                             FixJob::File(_) => 1,
                             FixJob::Chain(_, members, _) => members.len(),
-                        };
-                        let limit = job
-                            .limits
-                            .file_timeout
-                            .saturating_mul(u32::try_from(files).unwrap_or(u32::MAX));
+                        });
                         // `finish_fix` writes nothing once the budget ran out.
                         let (done, _) = crate::budget::run_within(limit, || match j {
                             FixJob::File(path) => {
