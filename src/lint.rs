@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, FixSafety};
-use crate::discover::{FileKind, dialect_hint};
+use crate::discover::{FileKind, dialect_hint, is_test_code};
 use crate::extract::{Origin, SqlUnit, sql_file_unit};
 use crate::migrate::layout::sections;
 use crate::migrate::schema::Replay;
@@ -173,25 +173,6 @@ pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s,
     out
 }
 
-/// Whether the file at `path` is test code by its name or folder: under a
-/// `tests`, `test`, `__tests__`, `e2e` or `testdata` folder, or named
-/// `*.test.*`, `*.spec.*` or `*_test.rs`.
-pub fn is_test_code(path: &Path) -> bool {
-    let folders = path.parent().into_iter().flat_map(|p| p.components());
-    let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
-        matches!(
-            c.to_ascii_lowercase().as_str(),
-            "tests" | "test" | "__tests__" | "e2e" | "testdata"
-        )
-    });
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    in_tests || name.contains(".test.") || name.contains(".spec.") || name.ends_with("_test.rs")
-}
-
 /// How many syntax errors a file's text has: statements that do not parse
 /// in its SQL, and the host language's own (a Rust file `syn` cannot parse,
 /// error nodes in a TypeScript tree). The fix engine keeps a fix only if it
@@ -258,9 +239,7 @@ pub fn lint_rust_scan(
     if !settings.lint_tests {
         // Test code inside the file: what `is_test_code` is for whole files.
         let application = |id: &str| {
-            RULES
-                .iter()
-                .any(|r| r.id == id && r.scope == crate::rules::Scope::Application)
+            crate::rules::find(id).is_some_and(|r| r.scope == crate::rules::Scope::Application)
         };
         out.retain(|d| {
             !application(d.rule)
@@ -801,45 +780,15 @@ fn unread_create_table(text: &str, stmt: &Statement) -> Option<Statement> {
         return None;
     }
     let toks = &stmt.tokens;
-    let table = toks
-        .iter()
-        .take(4)
-        .position(|t| t.is_keyword(Keyword::TABLE))?;
-    let modifiers = [
-        Keyword::TEMP,
-        Keyword::TEMPORARY,
-        Keyword::UNLOGGED,
-        Keyword::GLOBAL,
-        Keyword::LOCAL,
-    ];
-    if !toks[0].is_keyword(Keyword::CREATE)
-        || !toks[1..table]
-            .iter()
-            .all(|t| modifiers.iter().any(|&k| t.is_keyword(k)))
-    {
+    let is_create_table = toks.first()?.is_keyword(Keyword::CREATE)
+        && toks.iter().take(4).any(|t| t.is_keyword(Keyword::TABLE));
+    // Everything before the column list, which the parser reads with an
+    // empty one: `CREATE [TEMP] TABLE [IF NOT EXISTS] name`.
+    let open = toks.iter().position(|t| t.kind == TokKind::LParen)?;
+    if !is_create_table || open == 0 {
         return None;
     }
-    let mut at = table + 1;
-    if toks.get(at).is_some_and(|t| t.is_keyword(Keyword::IF)) {
-        at += 3;
-    }
-    // The name: names joined by dots.
-    let mut end = at;
-    while let Some(t) = toks.get(end) {
-        let expected = if (end - at) % 2 == 0 {
-            matches!(t.kind, TokKind::Word(_) | TokKind::QuotedIdent)
-        } else {
-            t.kind == TokKind::Period
-        };
-        if !expected {
-            break;
-        }
-        end += 1;
-    }
-    if (end - at) % 2 == 0 {
-        return None;
-    }
-    let head = text.get(toks[0].range.start..toks[end - 1].range.end)?;
+    let head = text.get(toks[0].range.start..toks[open - 1].range.end)?;
     let created = crate::parse::parse_all(&format!("{head} ()"), Dialect::Postgres).pop()?;
     matches!(created.ast, Some(sqlparser::ast::Statement::CreateTable(_))).then_some(created)
 }

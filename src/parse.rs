@@ -477,7 +477,6 @@ fn finish(
         dialect,
         Dialect::Postgres | Dialect::Cockroachdb | Dialect::Generic
     );
-    let known_form = postgres_family && is_known_form(&raw);
     let mut parser = Parser::new(dialect.sqlparser())
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
@@ -494,6 +493,8 @@ fn finish(
             )))
         }
     });
+    // Looked at only when the parse failed, on the tokens the parser had.
+    let known_form = result.is_err() && postgres_family && is_known_form(&parser.into_tokens());
     let (ast, error) = match result {
         Ok(stmt) => (Some(stmt), None),
         // Valid PostgreSQL the parser only partly knows: no note.
@@ -567,15 +568,12 @@ fn is_opaque(toks: &[Tok]) -> bool {
 /// Removes `CONSTRAINT name NOT NULL column` items, and the commas they
 /// leave doubled, from the column list of a `CREATE TABLE`.
 fn drop_not_null_table_constraints(raw: &mut Vec<TokenWithSpan>) {
-    let significant = |raw: &[TokenWithSpan]| -> Vec<usize> {
-        (0..raw.len())
-            .filter(|&i| !matches!(raw[i].token, Token::Whitespace(_)))
-            .collect()
-    };
-    let sig = significant(raw);
+    let sig: Vec<usize> = (0..raw.len())
+        .filter(|&i| !matches!(raw[i].token, Token::Whitespace(_)))
+        .collect();
     let word = |i: usize, kw: Keyword| matches!(&raw[i].token, Token::Word(w) if w.keyword == kw);
     let any_word = |i: usize| matches!(&raw[i].token, Token::Word(_));
-    let mut drop = Vec::new();
+    let mut items = Vec::new();
     let mut depth = 0usize;
     for (n, &i) in sig.iter().enumerate() {
         match raw[i].token {
@@ -598,20 +596,17 @@ fn drop_not_null_table_constraints(raw: &mut Vec<TokenWithSpan>) {
             && any_word(column)
             && matches!(raw[after].token, Token::Comma | Token::RParen)
         {
-            drop.extend([i, name, not, null, column]);
+            items.extend([i, name, not, null, column]);
         }
     }
-    if drop.is_empty() {
+    if items.is_empty() {
         return;
     }
-    for &i in drop.iter().rev() {
-        raw.remove(i);
-    }
     // The commas the items were separated by: one after `(` or another
-    // comma, or before `)`.
+    // comma, or before `)`, once the items are gone.
     let mut kept: Vec<usize> = Vec::new();
     let mut commas = Vec::new();
-    for i in significant(raw) {
+    for i in sig.into_iter().filter(|i| !items.contains(i)) {
         let last = kept.last().map(|&k| &raw[k].token);
         match raw[i].token {
             Token::Comma if matches!(last, Some(Token::LParen | Token::Comma)) => {
@@ -625,10 +620,11 @@ fn drop_not_null_table_constraints(raw: &mut Vec<TokenWithSpan>) {
         }
         kept.push(i);
     }
-    commas.sort_unstable();
-    for i in commas.into_iter().rev() {
-        raw.remove(i);
-    }
+    let mut index = 0;
+    raw.retain(|_| {
+        index += 1;
+        !items.contains(&(index - 1)) && !commas.contains(&(index - 1))
+    });
 }
 
 /// PostgreSQL statements that sqlparser reads only in part (function

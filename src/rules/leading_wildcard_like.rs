@@ -36,18 +36,15 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
             // A `LIKE` that picks a `CASE` branch computes a value for rows
-            // already read; it filters nothing, so it scans nothing.
+            // already read; it filters nothing, so it scans nothing. The walk
+            // meets a `CASE` before the expressions inside it.
             let mut cases = Vec::new();
             let _ = visit_expressions(ast, |expr| {
-                if let Expr::Case { .. } = expr
-                    && let Some(range) = ctx.node(expr)
-                {
-                    cases.push(range);
-                }
-                ControlFlow::<()>::Continue(())
-            });
-            let _ = visit_expressions(ast, |expr| {
                 let (op, pattern) = match expr {
+                    Expr::Case { .. } => {
+                        cases.extend(ctx.node(expr));
+                        return ControlFlow::<()>::Continue(());
+                    }
                     Expr::Like {
                         pattern,
                         negated,
