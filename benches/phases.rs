@@ -7,8 +7,9 @@
 
 use std::time::Instant;
 
+use querylint::config::Settings;
 use querylint::discover::{FileKind, discover};
-use querylint::lint::{Settings, lint_text};
+use querylint::lint::lint_text;
 use querylint::parse::{Dialect, parse_all};
 use querylint::report::locate;
 use sqlparser::dialect::PostgreSqlDialect;

@@ -3,32 +3,25 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::budget;
-
-use crate::diagnostic::FixSafety;
+use crate::config::{DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, Options, for_path};
+use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::{self, Candidate, FileKind};
-use crate::lint::{self, Settings};
-use crate::migrate::layout::{members_of, root_of};
-use crate::migrate::{Chain, Tool, TxOverride};
+use crate::migrate::{Chain, TxOverride};
 use crate::parse::Dialect;
 use crate::report::{self, FileReport, Summary};
 use crate::rules::{self, RULES};
+use crate::workspace::fixes::FixedFile;
+use crate::workspace::plan::{Host, Work};
+use crate::workspace::{self, Outcome, Workspace};
 
 /// Exit codes.
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
-
-/// Files larger than this are skipped unless `--max-file-size` says otherwise.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
-/// Files that take longer than this many seconds to lint are skipped
-/// unless `--file-timeout` says otherwise.
-pub const DEFAULT_FILE_TIMEOUT: f64 = 10.0;
 
 #[derive(Parser)]
 #[command(
@@ -185,47 +178,30 @@ impl CheckArgs {
     }
 }
 
-/// How a file is linted again while it is fixed.
-#[derive(Clone)]
-enum Host {
-    File(FileKind),
-    /// A `.sql` file that `query_file!` runs, read the way those calls do.
-    QueryFile(Vec<crate::rust::QueryFile>),
+/// What the command line comes to: a command it ran, with the process's
+/// exit code, or the language server to run (which the binary starts, so
+/// that the command line and the server stay apart).
+pub enum Run {
+    Done(i32),
+    Server,
 }
 
-/// Files to fix together.
-enum FixJob<'w> {
-    File(&'w PathBuf),
-    /// Migrations of one chain: the chain, its members, the ones to fix.
-    Chain(&'w Chain, &'w [PathBuf], Vec<PathBuf>),
-}
-
-/// What fixing one file came to.
-enum FixOutcome {
-    /// No fix applied.
-    Unchanged,
-    Fixed {
-        report: FileReport,
-        applied: usize,
-        diff: Option<String>,
-    },
-}
-
-pub fn main() -> i32 {
+/// Reads the command line and runs the command it names.
+pub fn main() -> Run {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() {
+            return Run::Done(if err.use_stderr() {
                 EXIT_ERROR
             } else {
                 EXIT_CLEAN
-            };
+            });
         }
     };
-    match cli.command {
+    Run::Done(match cli.command {
         Command::Check(args) => check(*args),
-        Command::Server => crate::server::run(),
+        Command::Server => return Run::Server,
         Command::Config { schema: true, .. } => {
             print_out(&crate::config::json_schema());
             EXIT_CLEAN
@@ -233,7 +209,7 @@ pub fn main() -> i32 {
         Command::Config { show, path, .. } => show_config(show, path),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
-    }
+    })
 }
 
 fn list_rules(format: ListFormat) -> i32 {
@@ -322,7 +298,7 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
     };
     let base = config.settings();
     // With the overrides that match the path.
-    let settings = lint::for_path(&path, &base);
+    let settings = for_path(&path, &base);
     let list = |items: Vec<String>| {
         let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
         format!("[{}]", quoted.join(", "))
@@ -398,10 +374,27 @@ fn explain(id: &str) -> i32 {
     }
 }
 
+/// The command line's options over the configuration file.
+fn options(args: &CheckArgs) -> Options {
+    Options {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        dialect: args.dialect,
+        lint_tests: args.lint_tests,
+        offset_threshold: args.offset_threshold,
+        postgres_version: args.postgres_version,
+        lock_timeout: args.lock_timeout.clone(),
+        transactions: args.migration_transactions,
+        exclude: args.exclude.clone(),
+        max_file_size: args.max_file_size,
+        file_timeout: args.file_timeout,
+    }
+}
+
 /// The settings of a run: the configuration file's (unless `--isolated`),
-/// with the command line's options over them. Also the extra `exclude`
-/// globs and the file size limit.
-fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, Limits), String> {
+/// with the command line's options over them.
+fn effective(args: &CheckArgs) -> Result<Effective, String> {
     let file = if args.isolated {
         None
     } else if let Some(path) = &args.config {
@@ -413,68 +406,7 @@ fn effective(args: &CheckArgs) -> Result<(Settings, Vec<String>, Limits), String
         Some(path) => crate::config::load(path).map_err(|e| e.to_string())?,
         None => crate::config::Config::default(),
     };
-    let mut settings = config.settings();
-    let strings = |v: &[toml::Spanned<String>]| -> Vec<String> {
-        v.iter().map(|s| s.get_ref().clone()).collect()
-    };
-    // `--select` replaces the file's whole choice of rules; otherwise the
-    // command line's `--extend-select` and `--ignore` add to the file's.
-    let from_file = args.select.is_none();
-    let select = args
-        .select
-        .clone()
-        .or_else(|| config.select.as_deref().map(strings));
-    let extend: Vec<String> = strings(&config.extend_select)
-        .into_iter()
-        .filter(|_| from_file)
-        .chain(args.extend_select.iter().cloned())
-        .collect();
-    let ignore: Vec<String> = strings(&config.ignore)
-        .into_iter()
-        .filter(|_| from_file)
-        .chain(args.ignore.iter().cloned())
-        .collect();
-    settings.rules = crate::config::resolve_rules(
-        select.as_ref().map(|s| s.iter().map(String::as_str)),
-        extend.iter().map(String::as_str),
-        ignore.iter().map(String::as_str),
-    )?;
-    if let Some(d) = args.dialect {
-        settings.dialect = d;
-    }
-    if args.lint_tests {
-        settings.lint_tests = true;
-    }
-    if let Some(v) = args.offset_threshold {
-        settings.options.offset_threshold = v;
-    }
-    if let Some(v) = args.postgres_version {
-        settings.options.postgres_version = v;
-    }
-    if let Some(v) = &args.lock_timeout {
-        settings.options.lock_timeout = v.clone();
-    }
-    if let Some(v) = args.migration_transactions {
-        settings.transactions = v;
-    }
-    let exclude = config
-        .exclude
-        .iter()
-        .chain(&args.exclude)
-        .cloned()
-        .collect();
-    let limits = Limits {
-        max_file_size: args
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        file_timeout: Duration::from_secs_f64(
-            args.file_timeout
-                .or(config.file_timeout)
-                .unwrap_or(DEFAULT_FILE_TIMEOUT),
-        ),
-    };
-    Ok((settings, exclude, limits))
+    config.effective(&options(args))
 }
 
 /// A number of seconds, fractions allowed, for `--file-timeout`.
@@ -485,48 +417,26 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     )
 }
 
-/// What a file may cost before it is skipped.
-#[derive(Clone, Copy)]
-struct Limits {
-    max_file_size: u64,
-    file_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
-            file_timeout: Duration::from_secs_f64(DEFAULT_FILE_TIMEOUT),
-        }
-    }
-}
-
 fn use_color(args: &CheckArgs) -> bool {
     !args.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal()
 }
 
-enum Outcome {
-    Linted(FileReport),
-    Skipped { path: String, reason: String },
-}
-
-struct Job<'a> {
-    settings: &'a Settings,
-    limits: Limits,
+/// Turns each file's findings into its report as the run goes.
+struct Reporter<'a> {
     color: bool,
     human: bool,
     cwd: Option<PathBuf>,
     /// Findings not to report: rule, path, fingerprint (`--baseline`).
     baseline: Option<&'a crate::baseline::Baseline>,
     /// How many findings the baseline held back.
-    held_back: &'a std::sync::atomic::AtomicUsize,
+    held_back: std::sync::atomic::AtomicUsize,
     /// Files done, for the progress bar.
-    progress: Option<&'a indicatif::ProgressBar>,
+    progress: Option<indicatif::ProgressBar>,
 }
 
-impl Job<'_> {
+impl Reporter<'_> {
     /// The path as the user should see it: relative to the working
     /// directory when it lies under it.
     fn display_path(&self, path: &Path) -> String {
@@ -538,31 +448,8 @@ impl Job<'_> {
         shown.to_string_lossy().into_owned()
     }
 
-    fn read(&self, path: &Path) -> Result<String, String> {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
-        if meta.len() > self.limits.max_file_size {
-            return Err(format!(
-                "is {} bytes, over the {}-byte limit (--max-file-size), skipped",
-                meta.len(),
-                self.limits.max_file_size
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
-        lint::decode(bytes)
-    }
-
-    fn lint(&self, file: &Path, text: &str, kind: FileKind) -> FileReport {
-        let diags = lint::lint_file(file, text, kind, self.settings);
-        self.report(file, text, diags)
-    }
-
-    fn report(
-        &self,
-        file: &Path,
-        text: &str,
-        diags: Vec<crate::diagnostic::Diagnostic>,
-    ) -> FileReport {
-        if let Some(bar) = self.progress {
+    fn report(&self, file: &Path, text: &str, diags: Vec<Diagnostic>) -> FileReport {
+        if let Some(bar) = &self.progress {
             bar.inc(1);
         }
         let path = self.display_path(file);
@@ -582,749 +469,91 @@ impl Job<'_> {
         }
     }
 
-    fn run_chain(
-        &self,
-        chain: &Chain,
-        members: &[PathBuf],
-        wanted: &std::collections::HashSet<PathBuf>,
-    ) -> Vec<(PathBuf, Outcome)> {
-        // A chain is replayed whole: its budget is its files' together.
-        let limit = self.budget(members.len());
-        let run = || {
-            lint::lint_chain(
-                chain,
-                members,
-                &|p| wanted.contains(p),
-                &|p| self.read(p),
-                self.settings,
-            )
-        };
-        let Ok(results) = crate::budget::within(limit, run) else {
-            return members
-                .iter()
-                .filter(|m| wanted.contains(*m))
-                .map(|m| (m.clone(), self.too_slow(m)))
-                .collect();
-        };
-        results
-            .into_iter()
-            .map(|(i, result)| {
-                let file = &members[i];
-                let outcome = match result {
-                    Ok((text, diags)) => Outcome::Linted(self.report(file, &text, diags)),
-                    Err(reason) => Outcome::Skipped {
-                        path: self.display_path(file),
-                        reason,
-                    },
-                };
-                (file.clone(), outcome)
-            })
-            .collect()
-    }
-
-    fn lint_host(
-        &self,
-        path: &Path,
-        text: &str,
-        host: &Host,
-    ) -> Vec<crate::diagnostic::Diagnostic> {
-        match host {
-            Host::File(kind) => lint::lint_file(path, text, *kind, self.settings),
-            Host::QueryFile(uses) => lint::lint_query_file(path, text, uses, self.settings),
-        }
-    }
-
-    /// Fixes one file: applies its fixes, checks the result still parses,
-    /// and writes it (or, with `diff`, only shows the change). Problems
-    /// that leave the file alone come back as warnings.
-    fn fix_file(
-        &self,
-        path: &Path,
-        host: &Host,
-        mode: crate::fix::Mode,
-        diff: bool,
-        warnings: &mut Vec<String>,
-    ) -> FixOutcome {
-        let shown = self.display_path(path);
-        let original = match self.read(path) {
-            Ok(text) => text,
-            Err(reason) => {
-                warnings.push(format!("{shown} {reason}"));
-                return FixOutcome::Unchanged;
-            }
-        };
-        let fixed = self.fix_text(path, &original, host, mode);
-        self.finish_fix(path, &original, fixed, diff, warnings)
-    }
-
-    /// Runs the fix engine on a text that stands for the file at `path`.
-    fn fix_text(
-        &self,
-        path: &Path,
-        text: &str,
-        host: &Host,
-        mode: crate::fix::Mode,
-    ) -> crate::fix::Fixed {
-        let kind = match host {
-            Host::File(kind) => *kind,
-            Host::QueryFile(_) => FileKind::Sql,
-        };
-        crate::fix::fix(
-            text,
-            mode,
-            |t| self.lint_host(path, t, host),
-            |t| lint::syntax_errors(path, t, kind, self.settings),
-        )
-    }
-
-    /// Fixes the wanted migrations of a chain together: each pass lints the
-    /// chain once, with the texts fixed so far standing in for the files,
-    /// so every migration is fixed with its history (and its future, for
-    /// findings that later migrations settle) at the cost of one replay.
-    fn fix_chain(
-        &self,
-        chain: &Chain,
-        members: &[PathBuf],
-        targets: &[PathBuf],
-        mode: crate::fix::Mode,
-        diff: bool,
-        warnings: &mut Vec<String>,
-    ) -> Vec<(PathBuf, FixOutcome)> {
-        use crate::fix::Fixing;
-        let syntax = |path: &Path, text: &str| {
-            lint::syntax_errors(path, text, FileKind::MigrationSql, self.settings)
-        };
-        let mut states: Vec<(PathBuf, String, Fixing)> = Vec::new();
-        for path in targets {
-            match self.read(path) {
-                Ok(text) => {
-                    let state = Fixing::new(&text, &|t: &str| syntax(path, t));
-                    states.push((path.clone(), text, state));
+    fn outcome(&self, path: &Path, outcome: Outcome<FileReport>) -> FileOutcome {
+        match outcome {
+            Outcome::Linted(report) => FileOutcome::Linted(report),
+            Outcome::Skipped(reason) => {
+                if let Some(bar) = &self.progress {
+                    bar.inc(1);
                 }
-                Err(reason) => warnings.push(format!("{} {reason}", self.display_path(path))),
-            }
-        }
-        let lint_all = |states: &[(PathBuf, String, Fixing)]| {
-            let fixing = |p: &Path| states.iter().find(|(q, _, _)| q == p);
-            let results = lint::lint_chain(
-                chain,
-                members,
-                &|p| fixing(p).is_some(),
-                &|p| match fixing(p) {
-                    Some((_, _, state)) => Ok(state.text().to_owned()),
-                    None => self.read(p),
-                },
-                self.settings,
-            );
-            let mut by_path: std::collections::HashMap<
-                PathBuf,
-                Vec<crate::diagnostic::Diagnostic>,
-            > = Default::default();
-            for (i, result) in results {
-                if let Ok((_, diags)) = result {
-                    by_path.insert(members[i].clone(), diags);
-                }
-            }
-            by_path
-        };
-        let mut found = lint_all(&states);
-        let mut last_pass = true;
-        for _ in 0..crate::fix::MAX_PASSES {
-            if budget::expired() {
-                break;
-            }
-            let mut changed = false;
-            for (path, _, state) in &mut states {
-                let diags = found.get(path).map_or(&[][..], Vec::as_slice);
-                changed |= state.pass(diags, mode, &|t: &str| syntax(path, t));
-            }
-            if !changed {
-                last_pass = false;
-                break;
-            }
-            found = lint_all(&states);
-        }
-        states
-            .into_iter()
-            .map(|(path, original, state)| {
-                let diags = found.remove(&path).unwrap_or_default();
-                let fixed = state.done(diags, last_pass, mode);
-                let outcome = self.finish_fix(&path, &original, fixed, diff, warnings);
-                (path, outcome)
-            })
-            .collect()
-    }
-
-    /// Reports what fixing a file came to, and writes it (or, with `diff`,
-    /// only shows the change).
-    fn finish_fix(
-        &self,
-        path: &Path,
-        original: &str,
-        fixed: crate::fix::Fixed,
-        diff: bool,
-        warnings: &mut Vec<String>,
-    ) -> FixOutcome {
-        let shown = self.display_path(path);
-        warnings.extend(rejected(&shown, &fixed));
-        if fixed.unfinished {
-            warnings.push(format!(
-                "{shown}: fixes still applied after {} passes; run again to apply the rest",
-                crate::fix::MAX_PASSES
-            ));
-        }
-        if fixed.applied == 0 || fixed.text == original {
-            return FixOutcome::Unchanged;
-        }
-        if crate::budget::expired() {
-            warnings.push(format!(
-                "{shown}: fixing took longer than {:?} (--file-timeout); the file is left as it was",
-                self.limits.file_timeout
-            ));
-            return FixOutcome::Unchanged;
-        }
-        let diff = if diff {
-            Some(unified_diff(&shown, original, &fixed.text))
-        } else {
-            if let Err(reason) = write_fixed(path, original, &fixed.text) {
-                warnings.push(format!("{shown} {reason}"));
-                return FixOutcome::Unchanged;
-            }
-            None
-        };
-        FixOutcome::Fixed {
-            report: self.report(path, &fixed.text, fixed.remaining),
-            applied: fixed.applied,
-            diff,
-        }
-    }
-
-    /// The time `files` files may take together (`--file-timeout` each).
-    fn budget(&self, files: usize) -> Duration {
-        let files = u32::try_from(files).unwrap_or(u32::MAX).max(1);
-        self.limits.file_timeout.saturating_mul(files)
-    }
-
-    /// Runs `f`, the linting of the file at `path`, within the file's time
-    /// budget; past it, the file is skipped.
-    fn timed(&self, path: &Path, f: impl FnOnce() -> Outcome) -> Outcome {
-        crate::budget::within(self.budget(1), f).unwrap_or_else(|_| self.too_slow(path))
-    }
-
-    fn too_slow(&self, path: &Path) -> Outcome {
-        Outcome::Skipped {
-            path: self.display_path(path),
-            reason: self.too_slow_reason(),
-        }
-    }
-
-    fn too_slow_reason(&self) -> String {
-        format!(
-            "took longer than {:?} to lint (--file-timeout), skipped",
-            self.limits.file_timeout
-        )
-    }
-
-    fn run_query_file(&self, path: &Path, uses: &[crate::rust::QueryFile]) -> Outcome {
-        match self.read(path) {
-            Ok(text) => self.timed(path, || {
-                let diags = lint::lint_query_file(path, &text, uses, self.settings);
-                Outcome::Linted(self.report(path, &text, diags))
-            }),
-            Err(reason) => Outcome::Skipped {
-                path: self.display_path(path),
-                reason,
-            },
-        }
-    }
-
-    fn run(&self, candidate: &Candidate) -> Outcome {
-        match self.read(&candidate.path) {
-            Ok(text) => self.timed(&candidate.path, || {
-                Outcome::Linted(self.lint(&candidate.path, &text, candidate.kind))
-            }),
-            Err(reason) => Outcome::Skipped {
-                path: self.display_path(&candidate.path),
-                reason,
-            },
-        }
-    }
-}
-
-/// The project facts of the files under `root` (see [`project_facts`]),
-/// for the language server, which lints one file at a time.
-pub fn workspace_facts(root: &Path) -> crate::typescript::Project {
-    let Ok(found) = discover::discover(&[root.to_path_buf()], &[]) else {
-        return Default::default();
-    };
-    let settings = Settings::default();
-    let held_back = Default::default();
-    let job = Job {
-        settings: &settings,
-        limits: Limits::default(),
-        color: false,
-        human: false,
-        cwd: None,
-        baseline: None,
-        held_back: &held_back,
-        progress: None,
-    };
-    run_parallel(|| project_facts(&found.files, &job))
-}
-
-/// What the project's files say before any is linted: the names its
-/// TypeScript files export as database clients, and the to-many relations
-/// of its Prisma schemas.
-fn project_facts(files: &[Candidate], job: &Job) -> crate::typescript::Project {
-    use crate::typescript::{exported_clients, prisma_relations};
-    // Each file is read, scanned and dropped: only the facts are kept.
-    let of_kind = |kinds: &'static [FileKind]| {
-        files
-            .par_iter()
-            .filter(move |c| kinds.contains(&c.kind))
-            .filter_map(|c| job.read(&c.path).ok())
-    };
-    let mut prisma_relations_by_model: std::collections::HashMap<
-        _,
-        std::collections::HashMap<_, _>,
-    > = Default::default();
-    let relations: Vec<_> = of_kind(&[FileKind::PrismaSchema])
-        .flat_map_iter(|text| prisma_relations(&text))
-        .collect();
-    for (model, field, relation) in relations {
-        prisma_relations_by_model
-            .entry(model)
-            .or_default()
-            .insert(field, relation);
-    }
-    let found: Vec<_> = of_kind(&[FileKind::TypeScript, FileKind::Tsx])
-        .map(|text| exported_clients(&text))
-        .collect();
-    let mut clients: std::collections::HashSet<String> =
-        found.iter().flat_map(|(names, _)| names.clone()).collect();
-    // Renaming re-exports, followed until nothing new is learnt.
-    let renames: Vec<_> = found.into_iter().flat_map(|(_, r)| r).collect();
-    loop {
-        let learnt: Vec<String> = renames
-            .iter()
-            .filter(|(from, to)| clients.contains(from) && !clients.contains(to))
-            .map(|(_, to)| to.clone())
-            .collect();
-        if learnt.is_empty() {
-            break;
-        }
-        clients.extend(learnt);
-    }
-    crate::typescript::Project {
-        clients,
-        prisma_relations: prisma_relations_by_model,
-        query_functions: None,
-    }
-}
-
-/// Lints the TypeScript and JavaScript files together: all are scanned
-/// first, so a call made in one file's loop of a function another file
-/// exports is linked to the query that function runs before any is
-/// reported. A file that says nothing about databases is read once and
-/// kept as an empty report; only the others keep their text until linted.
-fn lint_typescript(
-    files: Vec<Candidate>,
-    job: &Job,
-    project: &mut crate::typescript::Project,
-) -> Vec<(PathBuf, Outcome)> {
-    use crate::typescript::{TsFile, link, project_imports, scan};
-    enum Scanned {
-        Skipped(String),
-        /// Nothing about databases; the names it imports from the
-        /// project's modules.
-        Clean(Vec<String>),
-        /// What the scan found, and a digest of the text it read.
-        Found(u64, TsFile),
-    }
-    let mut scanned: Vec<(Candidate, Scanned)> = run_parallel(|| {
-        files
-            .into_par_iter()
-            // One file a piece: files that talk to a database cluster in a
-            // few folders, and coarse pieces would leave one core with all
-            // of them.
-            .with_max_len(1)
-            .map(|c| {
-                let s = match job.read(&c.path) {
-                    Err(reason) => Scanned::Skipped(reason),
-                    Ok(text) => {
-                        let scanned =
-                            budget::within(job.budget(1), || scan(&text, c.kind, project));
-                        let Ok(file) = scanned else {
-                            return (c, Scanned::Skipped(job.too_slow_reason()));
-                        };
-                        if file.is_empty() {
-                            Scanned::Clean(project_imports(&text))
-                        } else {
-                            Scanned::Found(digest(&text), file)
-                        }
-                    }
-                };
-                (c, s)
-            })
-            .collect()
-    });
-    // A file with no sign of a database may still call, in a loop, a
-    // function of the project that runs a query: those that import one by
-    // name are scanned again, as callers.
-    let names: std::collections::HashSet<&str> = scanned
-        .iter()
-        .filter_map(|(_, s)| match s {
-            Scanned::Found(_, f) => Some(f),
-            _ => None,
-        })
-        .flat_map(|f| f.exports.queries.iter().map(|(name, _, _)| name.as_str()))
-        .collect();
-    let callers: Vec<usize> = scanned
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, s))| {
-            matches!(s, Scanned::Clean(imports)
-                if imports.iter().any(|i| names.contains(i.as_str())))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if !callers.is_empty() {
-        let names: Vec<&str> = names.into_iter().filter(|n| *n != "default").collect();
-        project.query_functions = aho_corasick::AhoCorasick::new(&names).ok();
-        let project = &*project;
-        let rescanned: Vec<(usize, TsFile, u64)> = run_parallel(|| {
-            callers
-                .par_iter()
-                .with_max_len(1)
-                .filter_map(|&i| {
-                    let c = &scanned[i].0;
-                    let text = job.read(&c.path).ok()?;
-                    let file =
-                        budget::within(job.budget(1), || scan(&text, c.kind, project)).ok()?;
-                    (!file.is_empty()).then(|| (i, file, digest(&text)))
-                })
-                .collect()
-        });
-        for (i, file, sum) in rescanned {
-            scanned[i].1 = Scanned::Found(sum, file);
-        }
-    }
-    let mut found: Vec<(PathBuf, TsFile)> = Vec::new();
-    let mut sums = Vec::new();
-    let mut outcomes = Vec::new();
-    for (c, s) in scanned {
-        match s {
-            Scanned::Skipped(reason) => outcomes.push((
-                c.path.clone(),
-                Outcome::Skipped {
-                    path: job.display_path(&c.path),
+                FileOutcome::Skipped {
+                    path: self.display_path(path),
                     reason,
-                },
-            )),
-            Scanned::Clean(_) => outcomes.push((
-                c.path.clone(),
-                Outcome::Linted(job.report(&c.path, "", Vec::new())),
-            )),
-            Scanned::Found(sum, file) => {
-                found.push((c.path, file));
-                sums.push((sum, c.kind));
+                }
             }
         }
     }
-    link(&mut found);
-    // The text is read again to report on it; a file that changed since it
-    // was scanned is scanned again, on its own.
-    let linted: Vec<(PathBuf, Outcome)> = run_parallel(|| {
-        found
-            .par_iter()
-            .zip(sums.par_iter())
-            .with_max_len(1)
-            .map(|((path, file), (sum, kind))| {
-                let outcome = match job.read(path) {
-                    Err(reason) => Outcome::Skipped {
-                        path: job.display_path(path),
-                        reason,
-                    },
-                    Ok(text) => job.timed(path, || {
-                        let settings = lint::for_path(path, job.settings);
-                        let diags = if digest(&text) == *sum {
-                            lint::lint_scanned(&text, *kind, file, &settings)
-                        } else {
-                            let file = scan(&text, *kind, project);
-                            lint::lint_scanned(&text, *kind, &file, &settings)
-                        };
-                        Outcome::Linted(job.report(path, &text, diags))
-                    }),
-                };
-                (path.clone(), outcome)
-            })
-            .collect()
-    });
-    outcomes.extend(linted);
-    outcomes
 }
 
-/// What the project's Rust files say about its other files.
-#[derive(Default)]
-struct RustFacts {
-    /// The folders Rust code names in `sqlx::migrate!("dir")`: `.sql`
-    /// files directly in them are sqlx migrations, whatever they are named.
-    migration_dirs: std::collections::HashSet<PathBuf>,
-    /// The `.sql` files `sqlx::query_file!` and its kin run, with the
-    /// calls that run each.
-    query_files: std::collections::BTreeMap<PathBuf, Vec<crate::rust::QueryFile>>,
+enum FileOutcome {
+    Linted(FileReport),
+    Skipped { path: String, reason: String },
 }
 
-/// Lints the Rust files, and gathers what they say about the project's
-/// `.sql` files. Paths in `migrate!` and `query_file!` are resolved against
-/// the crate root (the nearest folder with a `Cargo.toml`) and normalised
-/// without touching the file system.
-///
-/// A call in a loop is followed into the functions of other files of its
-/// crate: every file is scanned first, then the calls are resolved against
-/// the crate's functions, and a file with such a call is linted again. A
-/// file with no database sign is parsed only if it names one of the
-/// crate's query functions.
-fn lint_rust(files: Vec<Candidate>, job: &Job) -> (Vec<(PathBuf, Outcome)>, RustFacts) {
-    use crate::rust::{CrateIndex, LoopedCall, QueryFile, might_touch_database, scan_parsed};
-    use crate::typescript::{Finder, OrmCall};
-    struct Scanned {
-        outcome: Outcome,
-        root: Option<PathBuf>,
-        /// Whether the file mentions no database API (and was not parsed).
-        clean: bool,
-        digest: u64,
-        dirs: Vec<PathBuf>,
-        query_files: Vec<(PathBuf, QueryFile)>,
-        functions: Vec<crate::rust::Function>,
-        looped: Vec<LoopedCall>,
-    }
-    let crate_root = |path: &Path| {
-        path.ancestors()
-            .skip(1)
-            .find(|d| d.join("Cargo.toml").is_file())
-            .map(Path::to_path_buf)
-    };
-    let scanned: Vec<Scanned> = run_parallel(|| {
-        files
-            .par_iter()
-            .with_max_len(1)
-            .map(|c| {
-                let root = crate_root(&c.path);
-                let mut out = Scanned {
-                    outcome: Outcome::Skipped {
-                        path: String::new(),
-                        reason: String::new(),
-                    },
-                    root,
-                    clean: false,
-                    digest: 0,
-                    dirs: Vec::new(),
-                    query_files: Vec::new(),
-                    functions: Vec::new(),
-                    looped: Vec::new(),
-                };
-                let text = match job.read(&c.path) {
-                    Ok(text) => text,
-                    Err(reason) => {
-                        let path = job.display_path(&c.path);
-                        out.outcome = Outcome::Skipped { path, reason };
-                        return out;
-                    }
-                };
-                let in_crate = |p: &str| out.root.as_ref().map(|r| discover::normalize(&r.join(p)));
-                out.dirs = text
-                    .match_indices("migrate!(")
-                    .filter_map(|(i, m)| {
-                        let rest = text[i + m.len()..].trim_start().strip_prefix('"')?;
-                        in_crate(&rest[..rest.find('"')?])
-                    })
-                    .collect();
-                out.clean = !might_touch_database(&text);
-                let linted = budget::within(job.budget(1), || {
-                    let file = if out.clean {
-                        Default::default()
-                    } else {
-                        scan_parsed(&text)
-                    };
-                    let diags = lint::lint_rust_scan(&c.path, &text, &file, &[], job.settings);
-                    (file, diags)
-                });
-                let Ok((file, diags)) = linted else {
-                    out.outcome = job.too_slow(&c.path);
-                    return out;
-                };
-                out.query_files = file
-                    .query_files
-                    .into_iter()
-                    .filter_map(|q| Some((in_crate(&q.path)?, q)))
-                    .collect();
-                out.digest = digest(&text);
-                out.functions = file.functions;
-                out.looped = file.looped_calls;
-                out.outcome = Outcome::Linted(job.report(&c.path, &text, diags));
-                out
-            })
-            .collect()
-    });
-    let mut crates: std::collections::HashMap<Option<PathBuf>, CrateIndex> = Default::default();
-    for s in &scanned {
-        crates.entry(s.root.clone()).or_default().add(&s.functions);
-    }
-    let finders: std::collections::HashMap<&Option<PathBuf>, Finder> = crates
-        .iter()
-        .filter_map(|(root, index)| {
-            let names = index.query_functions();
-            (!names.is_empty()).then(|| (root, Finder::new(&names)))
-        })
-        .collect();
-    // The calls a file makes in loops of functions that run a query in
-    // other files of its crate.
-    let through = |index: &CrateIndex, looped: &[LoopedCall]| -> Vec<OrmCall> {
-        looped
-            .iter()
-            .filter_map(|call| {
-                let runs = index.resolve(call)?;
-                Some(OrmCall::through_named(
-                    call.name.clone(),
-                    call.range.clone(),
-                    call.each.clone(),
-                    runs.to_owned(),
-                    crate::typescript::Orm::Sql,
-                ))
-            })
-            .collect()
-    };
-    let mut facts = RustFacts::default();
-    let relinted: Vec<(PathBuf, Outcome)> = run_parallel(|| {
-        files
-            .par_iter()
-            .zip(&scanned)
-            .with_max_len(1)
-            .filter_map(|(c, s)| {
-                let index = &crates[&s.root];
-                let finder = finders.get(&s.root)?;
-                if s.clean || !through(index, &s.looped).is_empty() {
-                    let text = job.read(&c.path).ok()?;
-                    if digest(&text) != s.digest || (s.clean && !finder.is_match(&text)) {
-                        return None;
-                    }
-                    let file = scan_parsed(&text);
-                    let more = through(index, &file.looped_calls);
-                    if more.is_empty() {
-                        return None;
-                    }
-                    let outcome = job.timed(&c.path, || {
-                        let diags =
-                            lint::lint_rust_scan(&c.path, &text, &file, &more, job.settings);
-                        Outcome::Linted(job.report(&c.path, &text, diags))
-                    });
-                    return Some((c.path.clone(), outcome));
-                }
-                None
-            })
-            .collect()
-    });
-    let mut relinted: std::collections::HashMap<PathBuf, Outcome> = relinted.into_iter().collect();
-    let mut outcomes = Vec::new();
-    for (c, s) in files.iter().zip(scanned) {
-        let outcome = relinted.remove(&c.path).unwrap_or(s.outcome);
-        outcomes.push((c.path.clone(), outcome));
-        facts.migration_dirs.extend(s.dirs);
-        for (file, q) in s.query_files {
-            facts.query_files.entry(file).or_default().push(q);
-        }
-    }
-    (outcomes, facts)
+/// Files to fix together.
+enum FixJob<'w> {
+    File(&'w Path, &'w Host),
+    /// Migrations of one chain: the chain, its members, the ones to fix.
+    Chain(&'w Chain, &'w [PathBuf], Vec<PathBuf>),
 }
 
-/// A digest of a file's text, to tell whether it changed between reads.
-fn digest(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+/// What fixing one file came to.
+enum FixOutcome {
+    /// No fix applied.
+    Unchanged,
+    Fixed {
+        report: FileReport,
+        applied: usize,
+        diff: Option<String>,
+    },
 }
 
-/// A unit of parallel work: a file on its own, or a chain of migrations
-/// with the members to report on.
-enum Work {
-    File(Candidate),
-    /// A `.sql` file Rust code runs with `query_file!`, and those calls.
-    QueryFile(PathBuf, Vec<crate::rust::QueryFile>),
-    Chain(Chain, Vec<PathBuf>, std::collections::HashSet<PathBuf>),
-}
-
-/// Groups migrations by chain. A chain's members are all its migrations on
-/// disk, so the ones asked for are linted with their history.
-/// A `.sql` file that `query_file!` names is linted as the query it is,
-/// also when it lies outside the folders walked (but not when a walk
-/// passed it over: it is ignored or excluded).
-fn plan(
+/// The files of one project that a run lints.
+struct Group {
+    workspace: Workspace,
     files: Vec<Candidate>,
-    mut rust: RustFacts,
-    walked: &[PathBuf],
-    settings: &Settings,
-) -> Vec<Work> {
-    let mut work = Vec::new();
-    let mut roots: std::collections::BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> =
-        Default::default();
-    for mut c in files {
-        if c.kind == FileKind::Sql
-            && let Some(uses) = rust.query_files.remove(&discover::normalize(&c.path))
-        {
-            work.push(Work::QueryFile(c.path, uses));
-            continue;
+    walked: Vec<PathBuf>,
+}
+
+/// Groups the paths by the project they belong to ([`workspace::root_of`])
+/// and walks them: one workspace per project, with the files to lint in it.
+fn groups(
+    paths: &[PathBuf],
+    config: &Effective,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Group>, String> {
+    let cwd = std::env::current_dir().ok();
+    let mut by_root: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = Default::default();
+    for path in paths {
+        if !path.exists() {
+            return Err(format!("{}: no such file or directory", path.display()));
         }
-        if c.kind == FileKind::Sql && settings.is_migration(&c.path) {
-            c.kind = FileKind::MigrationSql;
-        }
-        let in_sqlx_dir = c
-            .path
-            .parent()
-            .is_some_and(|p| rust.migration_dirs.contains(&discover::normalize(p)));
-        if in_sqlx_dir && c.kind == FileKind::Sql {
-            c.kind = FileKind::MigrationSql;
-        }
-        if c.kind == FileKind::MigrationSql {
-            let (root, hint) = root_of(&c.path);
-            let hint = hint.or(in_sqlx_dir.then_some(Tool::Sqlx));
-            let entry = roots.entry(root).or_default();
-            entry.0 = entry.0.or(hint);
-            entry.1.push(c.path);
-        } else {
-            work.push(Work::File(c));
-        }
+        by_root
+            .entry(workspace::root_of(path, cwd.as_deref()))
+            .or_default()
+            .push(path.clone());
     }
-    for (path, uses) in rust.query_files {
-        let walked_past = walked
-            .iter()
-            .any(|dir| path.starts_with(discover::normalize(dir)));
-        if !walked_past && path.is_file() {
-            work.push(Work::QueryFile(path, uses));
+    let mut out = Vec::new();
+    for (root, paths) in by_root {
+        let found = discover::discover(&paths, &config.exclude).map_err(|e| e.to_string())?;
+        warnings.extend(found.warnings);
+        let workspace = Workspace::new(&root, config.clone());
+        let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+        // A walk of the root is the inventory already.
+        if paths.iter().any(|p| workspace::key(p) == workspace.root()) {
+            workspace.set_inventory(found.files.clone());
         }
+        out.push(Group {
+            workspace,
+            files: found.files,
+            walked,
+        });
     }
-    let mut chains = Vec::new();
-    for (root, (hint, wanted)) in roots {
-        let mut members = members_of(&root);
-        let on_disk: std::collections::HashSet<PathBuf> = members.iter().cloned().collect();
-        members.extend(wanted.iter().filter(|w| !on_disk.contains(*w)).cloned());
-        let chain = Chain::new(root, hint, &members);
-        chain.sort(&mut members);
-        chains.push(Work::Chain(chain, members, wanted.into_iter().collect()));
-    }
-    // Chains first: a chain is replayed on one thread, so it should start
-    // while the other threads take the single files.
-    chains.sort_by_key(|w| match w {
-        Work::Chain(_, members, _) => std::cmp::Reverse(members.len()),
-        Work::File(_) | Work::QueryFile(..) => std::cmp::Reverse(0),
-    });
-    chains.extend(work);
-    chains
+    Ok(out)
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let (settings, exclude, limits) = match effective(&args) {
+    let config = match effective(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -1341,39 +570,44 @@ fn check(args: CheckArgs) -> i32 {
         },
         None => None,
     };
-    let held_back = std::sync::atomic::AtomicUsize::new(0);
-    let job = Job {
-        settings: &settings,
-        limits,
+    let mut reporter = Reporter {
         color: use_color(&args),
         human: args.format == Format::Human,
         cwd: std::env::current_dir().ok(),
         baseline: baseline.as_ref(),
-        held_back: &held_back,
+        held_back: Default::default(),
         progress: None,
     };
 
     let mut warnings = Vec::new();
     let mut summary = Summary::default();
     let mut diffs = String::new();
-    let outcomes: Vec<Outcome> = if let Some(name) = &args.stdin_filename {
+    let outcomes: Vec<FileOutcome> = if let Some(name) = &args.stdin_filename {
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             eprintln!("error: cannot read standard input: {e}");
             return EXIT_ERROR;
         }
-        let path = job.display_path(name);
+        let path = reporter.display_path(name);
         let kind = discover::classify(name).unwrap_or(FileKind::Sql);
-        match lint::decode(bytes) {
-            Ok(text) if kind.is_supported() && args.fix_mode().is_some() => {
-                return fix_stdin(&job, name, &text, kind, &args);
+        // The text stands for the file `name` of its project: the rest of
+        // the project is read from disk.
+        let root = workspace::root_of(name, reporter.cwd.as_deref());
+        let ws = Workspace::new(&root, config);
+        match crate::source::decode(bytes) {
+            Ok(text) if kind.is_supported() => {
+                ws.set_buffer(name, Some(text.clone()));
+                if args.fix_mode().is_some() {
+                    return fix_stdin(&ws, &reporter, name, &text, &args);
+                }
+                let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
+                vec![reporter.outcome(name, ws.lint_document(name, &sink))]
             }
-            Ok(text) if kind.is_supported() => vec![Outcome::Linted(job.lint(name, &text, kind))],
-            Ok(_) => vec![Outcome::Skipped {
+            Ok(_) => vec![FileOutcome::Skipped {
                 path,
                 reason: format!("{} files are not linted yet, skipped", kind.name()),
             }],
-            Err(reason) => vec![Outcome::Skipped { path, reason }],
+            Err(reason) => vec![FileOutcome::Skipped { path, reason }],
         }
     } else {
         let paths = if args.paths.is_empty() {
@@ -1381,166 +615,51 @@ fn check(args: CheckArgs) -> i32 {
         } else {
             args.paths.clone()
         };
-        let found = match discover::discover(&paths, &exclude) {
-            Ok(d) => d,
+        let groups = match groups(&paths, &config, &mut warnings) {
+            Ok(g) => g,
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_ERROR;
             }
         };
-        warnings.extend(found.warnings);
-        let progress = Progress::start(found.files.len());
-        let job = Job {
-            progress: progress.as_ref().map(|p| &p.bar),
-            ..job
-        };
-        // What other files say, so an import of `db` from `./lib/db`
-        // resolves and `include: { posts: true }` is known to load many.
-        let mut facts = run_parallel(|| project_facts(&found.files, &job));
-        let mut hosts: std::collections::HashMap<PathBuf, Host> = found
-            .files
-            .iter()
-            .map(|c| (c.path.clone(), Host::File(c.kind)))
-            .collect();
-        let (scripts, others): (Vec<_>, Vec<_>) = found
-            .files
-            .into_iter()
-            .filter(|c| c.kind.is_supported())
-            .partition(|c| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx));
-        let mut outcomes = lint_typescript(scripts, &job, &mut facts);
-        let (rust, others): (Vec<_>, Vec<_>) =
-            others.into_iter().partition(|c| c.kind == FileKind::Rust);
-        let (linted, rust_facts) = lint_rust(rust, &job);
-        outcomes.extend(linted);
-        let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
-        let work = plan(others, rust_facts, &walked, job.settings);
-        for w in &work {
-            match w {
-                Work::File(c) => {
-                    hosts.insert(c.path.clone(), Host::File(c.kind));
-                }
-                Work::QueryFile(path, uses) => {
-                    hosts.insert(path.clone(), Host::QueryFile(uses.clone()));
-                }
-                Work::Chain(_, _, wanted) => {
-                    for path in wanted {
-                        hosts.insert(path.clone(), Host::File(FileKind::MigrationSql));
-                    }
-                }
-            }
-        }
-        let settings = Settings {
-            project: std::sync::Arc::new(facts),
-            ..job.settings.clone()
-        };
-        let job = Job {
-            settings: &settings,
-            cwd: job.cwd.clone(),
-            ..job
-        };
-        outcomes.extend(run_parallel(|| {
-            work.par_iter()
-                .with_max_len(1)
-                .flat_map_iter(|w| match w {
-                    Work::File(c) => vec![(c.path.clone(), job.run(c))],
-                    Work::QueryFile(path, uses) => {
-                        vec![(path.clone(), job.run_query_file(path, uses))]
-                    }
-                    Work::Chain(chain, members, wanted) => job.run_chain(chain, members, wanted),
+        let total = groups.iter().map(|g| g.files.len()).sum();
+        let progress = Progress::start(total);
+        reporter.progress = progress.as_ref().map(|p| p.bar.clone());
+        let mut outcomes: Vec<(PathBuf, FileOutcome)> = Vec::new();
+        for group in &groups {
+            let files: Vec<Candidate> = group
+                .files
+                .iter()
+                .filter(|c| c.kind.is_supported())
+                .cloned()
+                .collect();
+            let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
+            let (work, linted) = group.workspace.lint(files, &group.walked, &sink);
+            let mut linted: Vec<(PathBuf, FileOutcome)> = linted
+                .into_iter()
+                .map(|(p, o)| {
+                    let o = reporter.outcome(&p, o);
+                    (p, o)
                 })
-                .collect::<Vec<_>>()
-        }));
+                .collect();
+            if let Some(mode) = args.fix_mode() {
+                let (fixed, notes) = fix_files(
+                    &group.workspace,
+                    &reporter,
+                    &work,
+                    &mut linted,
+                    mode,
+                    args.diff,
+                );
+                summary.fixed += fixed.0;
+                diffs.push_str(&fixed.1);
+                warnings.extend(notes);
+            }
+            outcomes.extend(linted);
+        }
         outcomes.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(p) = &progress {
             p.finish();
-        }
-        if let Some(mode) = args.fix_mode() {
-            let fixable: std::collections::HashSet<&PathBuf> = outcomes
-                .iter()
-                .filter(|(path, outcome)| {
-                    let fixable = |r: &FileReport| {
-                        r.diagnostics
-                            .iter()
-                            .any(|d| d.diag.fix.as_ref().is_some_and(|f| mode.applies(f)))
-                    };
-                    hosts.contains_key(path) && matches!(outcome, Outcome::Linted(r) if fixable(r))
-                })
-                .map(|(path, _)| path)
-                .collect();
-            // Migrations are fixed chain by chain, other files one by one.
-            let mut jobs: Vec<FixJob> = Vec::new();
-            let mut in_chains = std::collections::HashSet::new();
-            for w in &work {
-                if let Work::Chain(chain, members, wanted) = w {
-                    let targets: Vec<PathBuf> = members
-                        .iter()
-                        .filter(|m| wanted.contains(*m) && fixable.contains(m))
-                        .cloned()
-                        .collect();
-                    in_chains.extend(targets.iter().cloned());
-                    if !targets.is_empty() {
-                        jobs.push(FixJob::Chain(chain, members, targets));
-                    }
-                }
-            }
-            for path in &fixable {
-                if !in_chains.contains(*path) {
-                    jobs.push(FixJob::File(path));
-                }
-            }
-            // Per job: what each file came to, and the warnings.
-            type Done = (Vec<(PathBuf, FixOutcome)>, Vec<String>);
-            let fixed: Vec<Done> = run_parallel(|| {
-                jobs.par_iter()
-                    .with_max_len(1)
-                    .map(|j| {
-                        let mut notes = Vec::new();
-                        let limit = job.budget(match j {
-                            FixJob::File(_) => 1,
-                            FixJob::Chain(_, members, _) => members.len(),
-                        });
-                        // `finish_fix` writes nothing once the budget ran out.
-                        let (done, _) = crate::budget::run_within(limit, || match j {
-                            FixJob::File(path) => {
-                                let host = &hosts[*path];
-                                let done = job.fix_file(path, host, mode, args.diff, &mut notes);
-                                vec![((*path).clone(), done)]
-                            }
-                            FixJob::Chain(chain, members, targets) => {
-                                job.fix_chain(chain, members, targets, mode, args.diff, &mut notes)
-                            }
-                        });
-                        (done, notes)
-                    })
-                    .collect()
-            });
-            let index: std::collections::HashMap<PathBuf, usize> = outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, (p, _))| (p.clone(), i))
-                .collect();
-            let mut diff_of: Vec<(PathBuf, String)> = Vec::new();
-            for (done, notes) in fixed {
-                warnings.extend(notes);
-                for (path, outcome) in done {
-                    if let FixOutcome::Fixed {
-                        report,
-                        applied,
-                        diff,
-                    } = outcome
-                    {
-                        summary.fixed += applied;
-                        if let Some(d) = diff {
-                            diff_of.push((path.clone(), d));
-                        }
-                        if let Some(&i) = index.get(&path) {
-                            outcomes[i].1 = Outcome::Linted(report);
-                        }
-                    }
-                }
-            }
-            diff_of.sort();
-            diffs = diff_of.into_iter().map(|(_, d)| d).collect();
         }
         outcomes.into_iter().map(|(_, o)| o).collect()
     };
@@ -1548,14 +667,14 @@ fn check(args: CheckArgs) -> i32 {
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Linted(report) => {
+            FileOutcome::Linted(report) => {
                 summary.files_linted += 1;
                 for d in &report.diagnostics {
                     summary.add(&d.diag);
                 }
                 reports.push(report);
             }
-            Outcome::Skipped { path, reason } => {
+            FileOutcome::Skipped { path, reason } => {
                 summary.files_skipped += 1;
                 warnings.push(format!("{path} {reason}"));
             }
@@ -1564,7 +683,9 @@ fn check(args: CheckArgs) -> i32 {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    summary.baselined = held_back.load(std::sync::atomic::Ordering::Relaxed);
+    summary.baselined = reporter
+        .held_back
+        .load(std::sync::atomic::Ordering::Relaxed);
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::of(&reports);
         return match baseline.write(path) {
@@ -1641,12 +762,180 @@ fn check(args: CheckArgs) -> i32 {
     }
 }
 
+/// Applies the fixes of the linted files that have some (`--fix`), or
+/// shows them (`--diff`): migrations chain by chain, other files one by
+/// one, each job within its time budget. The reports of fixed files are
+/// replaced by what remains. Returns the number of fixes applied and the
+/// diffs, and the warnings.
+fn fix_files(
+    ws: &Workspace,
+    reporter: &Reporter,
+    work: &[Work],
+    outcomes: &mut [(PathBuf, FileOutcome)],
+    mode: crate::fix::Mode,
+    diff: bool,
+) -> ((usize, String), Vec<String>) {
+    let fixable: std::collections::HashSet<&PathBuf> = outcomes
+        .iter()
+        .filter(|(_, outcome)| {
+            let fixable = |r: &FileReport| {
+                r.diagnostics
+                    .iter()
+                    .any(|d| d.diag.fix.as_ref().is_some_and(|f| mode.applies(f)))
+            };
+            matches!(outcome, FileOutcome::Linted(r) if fixable(r))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    let mut jobs: Vec<FixJob> = Vec::new();
+    for w in work {
+        match w {
+            Work::Chain(chain, members, wanted) => {
+                let targets: Vec<PathBuf> = members
+                    .iter()
+                    .filter(|m| wanted.contains(*m) && fixable.contains(m))
+                    .cloned()
+                    .collect();
+                if !targets.is_empty() {
+                    jobs.push(FixJob::Chain(chain, members, targets));
+                }
+            }
+            Work::File(path, host) if fixable.contains(path) => {
+                jobs.push(FixJob::File(path, host));
+            }
+            Work::File(..) => {}
+        }
+    }
+    // Per job: what each file came to, and the warnings.
+    type Done = (Vec<(PathBuf, FixOutcome)>, Vec<String>);
+    let limits = ws.config().limits;
+    let fixed: Vec<Done> = ws.install(|| {
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|j| {
+                let mut notes = Vec::new();
+                let limit = limits.budget(match j {
+                    FixJob::File(..) => 1,
+                    FixJob::Chain(_, members, _) => members.len(),
+                });
+                // `finish_fix` writes nothing once the budget ran out.
+                let (done, _) = crate::budget::run_within(limit, || {
+                    let results = match j {
+                        FixJob::File(path, host) => vec![
+                            ws.fix_file(path, host, mode)
+                                .map_err(|reason| (path.to_path_buf(), reason)),
+                        ],
+                        FixJob::Chain(chain, members, targets) => {
+                            ws.fix_chain(chain, members, targets, mode)
+                        }
+                    };
+                    results
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            Ok(file) => {
+                                let outcome = finish_fix(ws, reporter, &file, diff, &mut notes);
+                                Some((file.path, outcome))
+                            }
+                            Err((path, reason)) => {
+                                notes.push(format!("{} {reason}", reporter.display_path(&path)));
+                                None
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                });
+                (done, notes)
+            })
+            .collect()
+    });
+    let index: std::collections::HashMap<PathBuf, usize> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.clone(), i))
+        .collect();
+    let mut applied_total = 0;
+    let mut warnings = Vec::new();
+    let mut diff_of: Vec<(PathBuf, String)> = Vec::new();
+    for (done, notes) in fixed {
+        warnings.extend(notes);
+        for (path, outcome) in done {
+            if let FixOutcome::Fixed {
+                report,
+                applied,
+                diff,
+            } = outcome
+            {
+                applied_total += applied;
+                if let Some(d) = diff {
+                    diff_of.push((path.clone(), d));
+                }
+                if let Some(&i) = index.get(&path) {
+                    outcomes[i].1 = FileOutcome::Linted(report);
+                }
+            }
+        }
+    }
+    diff_of.sort();
+    let diffs = diff_of.into_iter().map(|(_, d)| d).collect();
+    ((applied_total, diffs), warnings)
+}
+
+/// Reports what fixing a file came to, and writes it (or, with `diff`,
+/// only shows the change).
+fn finish_fix(
+    ws: &Workspace,
+    reporter: &Reporter,
+    file: &FixedFile,
+    diff: bool,
+    warnings: &mut Vec<String>,
+) -> FixOutcome {
+    let (path, original, fixed) = (&file.path, &file.original, &file.fixed);
+    let shown = reporter.display_path(path);
+    warnings.extend(rejected(&shown, fixed));
+    if fixed.unfinished {
+        warnings.push(format!(
+            "{shown}: fixes still applied after {} passes; run again to apply the rest",
+            crate::fix::MAX_PASSES
+        ));
+    }
+    if fixed.applied == 0 || fixed.text == *original {
+        return FixOutcome::Unchanged;
+    }
+    if crate::budget::expired() {
+        warnings.push(format!(
+            "{shown}: fixing took longer than {:?} (--file-timeout); the file is left as it was",
+            ws.config().limits.file_timeout
+        ));
+        return FixOutcome::Unchanged;
+    }
+    let diff = if diff {
+        Some(unified_diff(&shown, original, &fixed.text))
+    } else {
+        if let Err(reason) = write_fixed(path, original, &fixed.text) {
+            warnings.push(format!("{shown} {reason}"));
+            return FixOutcome::Unchanged;
+        }
+        None
+    };
+    FixOutcome::Fixed {
+        report: reporter.report(path, &fixed.text, fixed.remaining.clone()),
+        applied: fixed.applied,
+        diff,
+    }
+}
+
 /// `--fix` or `--diff` on standard input: the fixed text (or the diff) goes
 /// to standard output, the findings that remain to standard error.
-fn fix_stdin(job: &Job, name: &Path, text: &str, kind: FileKind, args: &CheckArgs) -> i32 {
+fn fix_stdin(
+    ws: &Workspace,
+    reporter: &Reporter,
+    name: &Path,
+    text: &str,
+    args: &CheckArgs,
+) -> i32 {
     let mode = args.fix_mode().unwrap_or(crate::fix::Mode::Safe);
-    let fixed = job.fix_text(name, text, &Host::File(kind), mode);
-    let shown = job.display_path(name);
+    let host = ws.host_of(name);
+    let fixed = ws.fix_text(name, text, &host, mode);
+    let shown = reporter.display_path(name);
     for warning in rejected(&shown, &fixed) {
         eprintln!("warning: {warning}");
     }
@@ -1778,17 +1067,6 @@ impl Progress {
         self.bar.finish_and_clear();
         self.bar
             .set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-}
-
-/// Runs `f` on a thread pool whose threads have room for deeply nested SQL.
-fn run_parallel<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    match rayon::ThreadPoolBuilder::new()
-        .stack_size(16 * 1024 * 1024)
-        .build()
-    {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
     }
 }
 

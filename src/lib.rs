@@ -25,3 +25,4 @@ pub mod source;
 pub mod suppress;
 pub mod typescript;
 mod units;
+pub mod workspace;

@@ -2,123 +2,16 @@
 //! a file and maps their findings into the host file. Migrations are linted
 //! as a chain, replaying the schema each one builds.
 
-use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
+use crate::config::{Settings, for_path};
 use crate::diagnostic::{Diagnostic, FixSafety};
-use crate::discover::{FileKind, dialect_hint, is_test_code};
-use crate::extract::{Origin, SqlUnit, sql_file_unit};
-use crate::migrate::layout::sections;
-use crate::migrate::schema::Replay;
-use crate::migrate::{
-    Chain, Direction, FileState, MigrationState, Schema, Tool, TxMode, TxOverride, chain_of,
-    is_ddl, lock_timeout_change, plpgsql, timezone_change,
-};
-use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, each_statement, parse_unit};
-use crate::rules::{RULES, Rule, RuleOptions, StatementContext};
-
-/// Which rules run, and how.
-#[derive(Clone)]
-pub struct Settings {
-    pub rules: Vec<&'static Rule>,
-    pub dialect: Dialect,
-    pub options: RuleOptions,
-    /// Whether migrations run inside transactions, over what their tool does.
-    pub transactions: TxOverride,
-    /// What the project's other files say: the clients its modules export,
-    /// its Prisma schema's to-many relations.
-    pub project: std::sync::Arc<crate::typescript::Project>,
-    /// Rules reported at another severity than their own.
-    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
-    /// Settings for some files only (`[[overrides]]`).
-    pub overrides: std::sync::Arc<Vec<FileOverride>>,
-    /// `.sql` files that are migrations beyond the layouts querylint knows:
-    /// the configuration's folder and its `migrations` globs.
-    pub migrations: Option<std::sync::Arc<(PathBuf, globset::GlobSet)>>,
-    /// Whether the application rules run on test code too (`lint-tests`).
-    pub lint_tests: bool,
-}
-
-impl Settings {
-    /// Whether the configuration names the `.sql` file at `path` a
-    /// migration.
-    pub fn is_migration(&self, path: &Path) -> bool {
-        self.migrations
-            .as_ref()
-            .is_some_and(|m| relative_to(&m.0, path).is_some_and(|p| m.1.is_match(p)))
-    }
-}
-
-/// `path` relative to `root`, if under it; a relative `path` is taken from
-/// the working directory.
-fn relative_to(root: &Path, path: &Path) -> Option<PathBuf> {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().ok()?.join(path)
-    };
-    crate::discover::normalize(&absolute)
-        .strip_prefix(root)
-        .ok()
-        .map(Path::to_path_buf)
-}
-
-/// Settings that apply to the files some globs match, over the others.
-#[derive(Clone)]
-pub struct FileOverride {
-    /// The folder the globs are relative to: the configuration file's.
-    pub root: PathBuf,
-    pub files: globset::GlobSet,
-    pub extend: Vec<&'static Rule>,
-    pub ignore: Vec<&'static Rule>,
-    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
-}
-
-impl FileOverride {
-    fn matches(&self, path: &Path) -> bool {
-        relative_to(&self.root, path).is_some_and(|p| self.files.is_match(p))
-    }
-}
-
-impl Default for Settings {
-    /// The rules that are on by default, PostgreSQL dialect.
-    fn default() -> Self {
-        Settings {
-            rules: RULES
-                .iter()
-                .copied()
-                .filter(|r| r.default_enabled)
-                .collect(),
-            dialect: Dialect::default(),
-            options: RuleOptions::default(),
-            transactions: TxOverride::default(),
-            project: Default::default(),
-            severities: Vec::new(),
-            overrides: Default::default(),
-            migrations: None,
-            lint_tests: false,
-        }
-    }
-}
-
-impl Settings {
-    /// Settings that run exactly the given rules.
-    pub fn only(rules: Vec<&'static Rule>) -> Self {
-        Settings {
-            rules,
-            ..Settings::default()
-        }
-    }
-
-    fn with_dialect(&self, dialect: Dialect) -> Settings {
-        Settings {
-            dialect,
-            ..self.clone()
-        }
-    }
-}
+use crate::discover::FileKind;
+use crate::extract::{SqlUnit, sql_file_unit};
+use crate::migrate::replay::{self, ChainResult};
+use crate::migrate::{Chain, MigrationState, Tool, chain_of};
+use crate::parse::{Dialect, ParsedUnit, Statement, each_statement};
+use crate::rules::{RULES, Rule, StatementContext};
 
 /// Lints the text of the file at `path`, parsed in the dialect its name or
 /// folder names (`x.mysql.sql`, `db/sqlite/`) if any, else in the settings'.
@@ -126,51 +19,81 @@ impl Settings {
 /// from disk, and `text` stands in for the file's content on disk.
 pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
     if kind == FileKind::MigrationSql {
-        let (chain, members) = chain_of(path);
-        let load = |p: &Path| {
-            if p == path {
-                Ok(text.to_owned())
-            } else {
-                std::fs::read_to_string(p).map_err(|e| e.to_string())
-            }
-        };
-        let wanted = |p: &Path| p == path;
-        return only_file(lint_chain(&chain, &members, &wanted, &load, settings));
+        let disk = |p: &Path| std::fs::read_to_string(p).map_err(|e| e.to_string());
+        return lint_migration(path, text, settings, &disk);
     }
     lint_text(text, kind, &for_path(path, settings))
 }
 
-/// The settings for the file at `path`: in the dialect its name or folders
-/// name, if any.
-pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
-    let mut out = std::borrow::Cow::Borrowed(settings);
-    if !settings.lint_tests && is_test_code(path) {
-        // Tests reset tables, page through fixtures and paste loop counters
-        // into SQL on purpose: the rules for the SQL an application runs
-        // would only report that.
-        out.to_mut()
-            .rules
-            .retain(|r| r.scope != crate::rules::Scope::Application);
-    }
-    if let Some(dialect) = dialect_hint(path)
-        && dialect != settings.dialect
-    {
-        out.to_mut().dialect = dialect;
-    }
-    for o in settings.overrides.iter().filter(|o| o.matches(path)) {
-        let s = out.to_mut();
-        for rule in &o.extend {
-            if !s.rules.iter().any(|r| r.id == rule.id) {
-                s.rules.push(rule);
-            }
+/// Lints the migration at `path`, whose text is `text`, after the
+/// migrations before it in its chain, which `load` reads.
+pub fn lint_migration(
+    path: &Path,
+    text: &str,
+    settings: &Settings,
+    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+) -> Vec<Diagnostic> {
+    let (chain, members) = chain_of(path);
+    let load = |p: &Path| {
+        if p == path {
+            Ok(text.to_owned())
+        } else {
+            load(p)
         }
-        s.rules.retain(|r| !o.ignore.iter().any(|i| i.id == r.id));
-        // The override's severities first: the first one found applies.
-        let mut severities = o.severities.clone();
-        severities.extend(s.severities.iter().copied());
-        s.severities = severities;
+    };
+    let wanted = |p: &Path| p == path;
+    only_file(lint_chain(&chain, &members, &wanted, &load, settings))
+}
+
+/// Lints the migrations of one chain, in order, replaying the schema they
+/// build (see [`replay::replay`]). Each wanted file's findings are then
+/// finished with its own settings: a migration's overrides can drop rules
+/// and change severities, while the chain itself ran with the settings of
+/// the whole run.
+pub fn lint_chain(
+    chain: &Chain,
+    members: &[PathBuf],
+    wanted: &(dyn Fn(&Path) -> bool + Sync),
+    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
+    settings: &Settings,
+) -> Vec<ChainResult> {
+    let options = replay::Options {
+        dialect: settings.dialect,
+        transactions: settings.transactions,
+        postgres_version: settings.options.postgres_version,
+    };
+    let mut results = replay::replay(chain, members, wanted, load, &options, &Engine { settings });
+    for (index, result) in &mut results {
+        if let Ok((text, diags)) = result {
+            let own = for_path(&members[*index], settings);
+            diags.retain(|d| own.rules.iter().any(|r| r.id == d.rule));
+            finish_file(text, FileKind::MigrationSql, &own, diags);
+            sort(diags);
+        }
     }
-    out
+    results
+}
+
+/// The engine as the migration replay sees it.
+struct Engine<'a> {
+    settings: &'a Settings,
+}
+
+impl replay::Rules for Engine<'_> {
+    fn unit(&self, unit: &SqlUnit, dialect: Dialect, out: &mut Vec<Diagnostic>) {
+        lint_unit(unit, &self.settings.with_dialect(dialect), out);
+    }
+
+    fn statement(
+        &self,
+        unit: &SqlUnit,
+        parsed: &ParsedUnit,
+        stmt: &Statement,
+        state: MigrationState<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        run_rules(unit, parsed, stmt, Some(state), self.settings, out);
+    }
 }
 
 /// How many syntax errors a file's text has: statements that do not parse
@@ -290,7 +213,7 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
         return only_file(lint_chain(&chain, &[path], &|_| true, &load, settings));
     }
     if matches!(kind, FileKind::TypeScript | FileKind::Tsx) {
-        let file = crate::typescript::scan(text, kind, &settings.project);
+        let file = crate::typescript::scan(text, kind, &Default::default());
         return lint_scanned(text, kind, &file, settings);
     }
     if kind == FileKind::Rust {
@@ -420,7 +343,7 @@ fn sort(out: &mut [Diagnostic]) {
     });
 }
 
-fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
+pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
     if settings.rules.is_empty() {
         return;
     }
@@ -458,7 +381,7 @@ fn unit_dialect(unit: &SqlUnit, settings: &Settings) -> Dialect {
 }
 
 /// Runs every enabled rule that covers the statement.
-fn run_rules(
+pub(crate) fn run_rules(
     unit: &SqlUnit,
     parsed: &ParsedUnit,
     stmt: &Statement,
@@ -505,360 +428,6 @@ fn run_rules(
     }
 }
 
-/// A migration file of a chain, read or not.
-pub type ChainResult = (usize, Result<(String, Vec<Diagnostic>), String>);
-
-/// Lints the migrations of one chain, in order, replaying the schema they
-/// build. `members` are the chain's files in the order the tool runs them;
-/// `wanted` says which of them to report on and `load` reads one. Returns,
-/// for each wanted file, its index in `members` and either its text and
-/// diagnostics or why it could not be read. Files that are not wanted are
-/// read only to learn the schema; one that cannot be read is passed over.
-pub fn lint_chain(
-    chain: &Chain,
-    members: &[PathBuf],
-    wanted: &(dyn Fn(&Path) -> bool + Sync),
-    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
-    settings: &Settings,
-) -> Vec<ChainResult> {
-    let mut schema = Schema::default();
-    let mut results: Vec<ChainResult> = Vec::new();
-    let mut deferred = Vec::new();
-    let mut tx_counter = 0u32;
-    let configured = chain.configured_dialect();
-    // Reading and parsing do not depend on the schema: a batch of files is
-    // prepared in parallel, then replayed in order on this thread.
-    let indexed: Vec<(usize, &PathBuf)> = members.iter().enumerate().collect();
-    for batch in indexed.chunks(CHAIN_BATCH) {
-        let prepared: Vec<Prepared> = batch
-            .par_iter()
-            .map(|&(index, path)| {
-                prepare(chain, index, path, wanted(path), load, configured, settings)
-            })
-            .collect();
-        for p in prepared {
-            let text = match p.text {
-                Ok(text) => text,
-                Err(reason) => {
-                    if p.wanted {
-                        results.push((p.index, Err(reason)));
-                    }
-                    continue;
-                }
-            };
-            let mut diags = p.diags;
-            let file_settings = settings.with_dialect(p.dialect);
-            schema.begin_migration();
-            for up in p.up {
-                let mut replayer = Replayer {
-                    file_index: p.index as u32,
-                    statement_index: 0,
-                    schema: &mut schema,
-                    file: up.file,
-                    transaction: None,
-                    tx_counter: &mut tx_counter,
-                    settings: &file_settings,
-                    wanted: p.wanted,
-                };
-                replayer.open_file(up.statements.len());
-                for stmt in &up.statements {
-                    replayer.statement(&up.unit, &up.parsed, stmt, &mut diags);
-                }
-                for d in replayer.file.deferred.into_inner() {
-                    deferred.push((results.len(), d));
-                }
-            }
-            if p.wanted {
-                results.push((p.index, Ok((text, diags))));
-            }
-        }
-    }
-    for (at, d) in deferred {
-        if (d.stands)(&schema, &d)
-            && let Some((_, Ok((_, diags)))) = results.get_mut(at)
-        {
-            diags.push(d.diagnostic);
-        }
-    }
-    for (index, result) in &mut results {
-        if let Ok((text, diags)) = result {
-            // A migration's overrides can drop rules and change severities;
-            // the chain itself ran with the settings of the whole run.
-            let own = for_path(&members[*index], settings);
-            diags.retain(|d| own.rules.iter().any(|r| r.id == d.rule));
-            finish_file(text, FileKind::MigrationSql, &own, diags);
-            sort(diags);
-        }
-    }
-    results
-}
-
-/// How many migrations of a chain are read and parsed at once.
-const CHAIN_BATCH: usize = 16;
-
-/// A migration read and parsed, ready to be replayed.
-struct Prepared {
-    index: usize,
-    wanted: bool,
-    text: Result<String, String>,
-    dialect: Dialect,
-    /// Findings of the parts that need no schema: down migrations and
-    /// migrations for another database.
-    diags: Vec<Diagnostic>,
-    up: Vec<UpUnit>,
-}
-
-/// An up migration (or dbmate's up section) for PostgreSQL, parsed.
-struct UpUnit {
-    unit: SqlUnit,
-    parsed: ParsedUnit,
-    statements: Vec<Statement>,
-    file: FileState,
-}
-
-fn prepare(
-    chain: &Chain,
-    index: usize,
-    path: &Path,
-    wanted: bool,
-    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
-    configured: Option<Dialect>,
-    settings: &Settings,
-) -> Prepared {
-    let mut prepared = Prepared {
-        index,
-        wanted,
-        text: load(path),
-        dialect: dialect_hint(path)
-            .or(configured)
-            .unwrap_or(settings.dialect),
-        diags: Vec::new(),
-        up: Vec::new(),
-    };
-    let Ok(text) = &prepared.text else {
-        return prepared;
-    };
-    let migration = chain.migration(path);
-    let dialect = prepared.dialect;
-    for (unit, direction) in migration_units(text, migration.direction) {
-        if direction == Direction::Down || !dialect.is_postgres() {
-            if wanted {
-                lint_unit(&unit, &settings.with_dialect(dialect), &mut prepared.diags);
-            }
-            continue;
-        }
-        let (parsed, statements) = parse_unit(&unit.text, dialect);
-        let file = FileState {
-            tool: chain.tool,
-            tx_mode: chain.tx_mode(&migration, text, settings.transactions),
-            postgres_version: settings.options.postgres_version,
-            lock_timeout_set: false,
-            lock_timeout_reported: Cell::new(false),
-            changes_schema: statements
-                .iter()
-                .any(|s| s.ast.as_ref().is_some_and(is_ddl)),
-            timezone_utc: false,
-            deferred: RefCell::new(Vec::new()),
-        };
-        prepared.up.push(UpUnit {
-            unit,
-            parsed,
-            statements,
-            file,
-        });
-    }
-    prepared
-}
-
-/// Walks the statements of one migration, keeping track of transactions,
-/// running the rules and applying each statement to the schema.
-struct Replayer<'a> {
-    file_index: u32,
-    statement_index: u32,
-    schema: &'a mut Schema,
-    file: FileState,
-    transaction: Option<u32>,
-    tx_counter: &'a mut u32,
-    settings: &'a Settings,
-    wanted: bool,
-}
-
-impl Replayer<'_> {
-    fn open_file(&mut self, statements: usize) {
-        let wrapped = match self.file.tx_mode {
-            TxMode::Wrapped => true,
-            TxMode::Implicit => statements > 1,
-            TxMode::None => false,
-        };
-        self.transaction = wrapped.then(|| self.next_tx());
-    }
-
-    /// What the rules see of the statement being replayed.
-    fn state(&self, in_do_block: bool) -> MigrationState<'_> {
-        MigrationState {
-            schema: self.schema,
-            file: &self.file,
-            transaction: self.transaction,
-            in_do_block,
-            origin: self.origin(),
-        }
-    }
-
-    fn origin(&self) -> (u32, u32) {
-        (self.file_index, self.statement_index)
-    }
-
-    fn next_tx(&mut self) -> u32 {
-        *self.tx_counter += 1;
-        *self.tx_counter
-    }
-
-    fn statement(
-        &mut self,
-        unit: &SqlUnit,
-        parsed: &ParsedUnit,
-        stmt: &Statement,
-        out: &mut Vec<Diagnostic>,
-    ) {
-        use sqlparser::ast::Statement as S;
-        self.statement_index += 1;
-        if self.wanted {
-            let state = self.state(false);
-            run_rules(unit, parsed, stmt, Some(state), self.settings, out);
-        }
-        if let Some(body) = do_block_unit(unit, stmt) {
-            let (inner_parsed, inner) = parse_unit(&body.text, Dialect::Postgres);
-            for s in &inner {
-                if self.wanted {
-                    let state = self.state(true);
-                    run_rules(&body, &inner_parsed, s, Some(state), self.settings, out);
-                }
-                self.apply(s);
-            }
-        }
-        if let Some(created) = unread_create_table(&unit.text, stmt) {
-            self.apply(&created);
-        }
-        match &stmt.ast {
-            Some(S::StartTransaction { .. }) => {
-                if self.transaction.is_none() {
-                    self.transaction = Some(self.next_tx());
-                }
-            }
-            Some(S::Commit { .. } | S::Rollback { .. }) => self.transaction = None,
-            _ => self.apply(stmt),
-        }
-    }
-
-    fn apply(&mut self, stmt: &Statement) {
-        let Some(ast) = &stmt.ast else {
-            return;
-        };
-        if let Some(set) = lock_timeout_change(ast) {
-            self.file.lock_timeout_set = set;
-        }
-        if let Some(utc) = timezone_change(ast) {
-            self.file.timezone_utc = utc;
-        }
-        self.schema.apply(
-            ast,
-            Replay {
-                tx: self.transaction,
-                origin: self.origin(),
-            },
-        );
-    }
-}
-
-/// For a `CREATE TABLE` the parser could not read (a column type it does
-/// not know, a template placeholder), the statement `CREATE TABLE name ()`:
-/// the replay still learns that the table is new, so the migration's
-/// indexes and constraints on it are not taken for changes to a live table.
-fn unread_create_table(text: &str, stmt: &Statement) -> Option<Statement> {
-    use sqlparser::keywords::Keyword;
-    if stmt.ast.is_some() {
-        return None;
-    }
-    let toks = &stmt.tokens;
-    let is_create_table = toks.first()?.is_keyword(Keyword::CREATE)
-        && toks.iter().take(4).any(|t| t.is_keyword(Keyword::TABLE));
-    // Everything before the column list, which the parser reads with an
-    // empty one: `CREATE [TEMP] TABLE [IF NOT EXISTS] name`.
-    let open = toks.iter().position(|t| t.kind == TokKind::LParen)?;
-    if !is_create_table || open == 0 {
-        return None;
-    }
-    let head = text.get(toks[0].range.start..toks[open - 1].range.end)?;
-    let created = crate::parse::parse_all(&format!("{head} ()"), Dialect::Postgres).pop()?;
-    matches!(created.ast, Some(sqlparser::ast::Statement::CreateTable(_))).then_some(created)
-}
-
-/// The plain statements of a `DO` block's body as a unit of their own,
-/// mapped into the host through the enclosing unit.
-fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
-    use sqlparser::keywords::Keyword;
-    let first = stmt.tokens.first()?;
-    if stmt.ast.is_some() || !first.is_keyword(Keyword::DO) {
-        return None;
-    }
-    let literal = stmt.tokens.iter().find(|t| t.kind == TokKind::String)?;
-    let text = unit.text.get(literal.range.clone())?;
-    let body = plpgsql::body_range(text)?;
-    let start = literal.range.start + body.start;
-    let end = literal.range.start + body.end;
-    Some(SqlUnit {
-        text: plpgsql::plain_statements(&unit.text[start..end]),
-        map: unit.map.slice(start..end),
-        interpolations: Vec::new(),
-        origin: Origin {
-            api: Some("DO block".to_owned()),
-            ..unit.origin.clone()
-        },
-        call: None,
-    })
-}
-
-/// The units of a migration file and the direction of each: dbmate and
-/// goose keep both directions in one file, each in sections opened by a
-/// marker comment; text before the first marker belongs to no direction and
-/// is linted as an up migration.
-fn migration_units(text: &str, direction: Direction) -> Vec<(SqlUnit, Direction)> {
-    let whole = sql_file_unit(text, FileKind::MigrationSql);
-    let Some(style) = sections(text) else {
-        return vec![(whole, direction)];
-    };
-    let mut cuts: Vec<(usize, Direction)> = vec![(0, Direction::Up)];
-    let mut offset = 0;
-    for line in whole.text.split_inclusive('\n') {
-        if let Some(up) = style.marker(line) {
-            let dir = if up { Direction::Up } else { Direction::Down };
-            if cuts.last().is_some_and(|&(at, _)| at == offset) {
-                cuts.pop();
-            }
-            cuts.push((offset, dir));
-        }
-        offset += line.len();
-    }
-    let mut units = Vec::new();
-    for (i, &(start, dir)) in cuts.iter().enumerate() {
-        let end = cuts.get(i + 1).map_or(whole.text.len(), |c| c.0);
-        if start < end {
-            units.push((slice_unit(&whole, start..end), dir));
-        }
-    }
-    units
-}
-
-fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {
-    SqlUnit {
-        text: unit.text[range.clone()].to_owned(),
-        map: unit.map.slice(range),
-        interpolations: Vec::new(),
-        origin: unit.origin.clone(),
-        call: None,
-    }
-}
-
 /// Stamps a rule's finding with the rule and moves its ranges from unit
 /// offsets to host offsets. Fixes to SQL assembled at run time are capped at
 /// unsafe: the text the rule saw is not the text that runs.
@@ -881,18 +450,4 @@ fn to_host(mut diag: Diagnostic, rule: &Rule, unit: &SqlUnit) -> Diagnostic {
         }
     }
     diag
-}
-
-/// Why a file's bytes cannot be linted as text.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return Err("looks like a binary file (it contains NUL bytes), skipped".to_owned());
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "is not valid UTF-8 (invalid byte at offset {}), skipped",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }

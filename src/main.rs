@@ -1,3 +1,7 @@
 fn main() {
-    std::process::exit(querylint::cli::main());
+    let code = match querylint::cli::main() {
+        querylint::cli::Run::Done(code) => code,
+        querylint::cli::Run::Server => querylint::server::run(),
+    };
+    std::process::exit(code);
 }

@@ -151,3 +151,17 @@ mod tests {
         }
     }
 }
+
+/// Why a file's bytes cannot be linted as text.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return Err("looks like a binary file (it contains NUL bytes), skipped".to_owned());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not valid UTF-8 (invalid byte at offset {}), skipped",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

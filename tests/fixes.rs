@@ -11,10 +11,11 @@
 
 use std::path::{Path, PathBuf};
 
+use querylint::config::Settings;
 use querylint::diagnostic::FixSafety;
 use querylint::discover::classify;
 use querylint::fix::{Mode, fix};
-use querylint::lint::{Settings, lint_file, syntax_errors};
+use querylint::lint::{lint_file, syntax_errors};
 use querylint::rules::{RULES, Rule};
 
 mod common;

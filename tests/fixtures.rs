@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use querylint::config::Settings;
 use querylint::discover::classify;
-use querylint::lint::{Settings, lint_file};
+use querylint::lint::lint_file;
 use querylint::rules::RULES;
 use querylint::source::LineIndex;
 

@@ -8,11 +8,13 @@
 //! runs more.
 
 use proptest::prelude::*;
+use querylint::config::Settings;
 use querylint::diagnostic::Diagnostic;
 use querylint::discover::{FileKind, classify};
 use querylint::fix::{Mode, fix};
-use querylint::lint::{Settings, decode, lint_text, syntax_errors};
+use querylint::lint::{lint_text, syntax_errors};
 use querylint::rules::RULES;
+use querylint::source::decode;
 
 mod common;
 

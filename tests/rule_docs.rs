@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use querylint::config::Settings;
 use querylint::diagnostic::FixSafety;
 use querylint::discover::FileKind;
-use querylint::lint::{Settings, lint_text};
+use querylint::lint::lint_text;
 use querylint::rules::{RULES, Rule, Scope};
 
 const HEADINGS: &[&str] = &[

@@ -3,7 +3,8 @@
 
 use querylint::diagnostic::Diagnostic;
 use querylint::discover::FileKind;
-use querylint::lint::{Settings, lint_text};
+use querylint::config::Settings;
+use querylint::lint::{lint_text};
 use querylint::rules::RULES;
 use std::ops::Range;
 

@@ -6,7 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 use querylint::discover::FileKind;
 use querylint::fix::{Mode, fix};
-use querylint::lint::{Settings, lint_text, syntax_errors};
+use querylint::config::Settings;
+use querylint::lint::{lint_text, syntax_errors};
 use querylint::rules::RULES;
 
 #[path = "check.rs"]

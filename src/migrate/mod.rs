@@ -4,6 +4,7 @@
 
 pub mod layout;
 pub mod plpgsql;
+pub mod replay;
 pub mod schema;
 
 use std::cell::{Cell, RefCell};

@@ -167,7 +167,7 @@ fn is_test_item(attrs: &[syn::Attribute]) -> bool {
 }
 
 /// A function or method a file defines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Function {
     pub name: String,
     /// The type of the `impl` block that defines a method.

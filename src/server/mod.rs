@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 use crate::discover::FileKind;
-use crate::lint::Settings;
+use crate::workspace::{Outcome, Workspace};
 use text::Lines;
 
 /// Where a rule's documentation is published.
@@ -69,9 +69,12 @@ pub fn run_over<R: std::io::BufRead + Send + 'static>(mut input: R) -> (i32, Vec
     (code, written.try_iter().collect())
 }
 
-/// The notification a background thread sends the main one when the
-/// workspace's project facts are ready.
-const FACTS_READY: &str = "querylint/projectFacts";
+/// The notification the lint thread sends the main one when a document's
+/// new text changed a project fact other files depend on (the clients a
+/// module exports, the functions that run a query): the other open
+/// documents of that workspace are linted again. Its parameter is the
+/// document's key.
+const FACTS_CHANGED: &str = "querylint/factsChanged";
 
 /// An open document.
 struct Document {
@@ -82,7 +85,8 @@ struct Document {
     path: PathBuf,
 }
 
-/// A document to lint, as it was at one version.
+/// A document to lint, as it was at one version, and the workspace it is
+/// linted in.
 struct Job {
     key: String,
     uri: Uri,
@@ -90,8 +94,7 @@ struct Job {
     text: String,
     kind: FileKind,
     path: PathBuf,
-    settings: Arc<Settings>,
-    max_size: u64,
+    workspace: Arc<Workspace>,
 }
 
 /// What the main thread and the lint thread share.
@@ -110,12 +113,13 @@ struct Server {
     documents: HashMap<String, Document>,
     shared: Arc<Mutex<Shared>>,
     jobs: Sender<Job>,
-    /// Settings by the configuration file that gives them (`None`: none).
-    settings: HashMap<Option<PathBuf>, (Arc<Settings>, u64)>,
+    /// The workspaces of the open documents, by root.
+    workspaces: HashMap<PathBuf, Arc<Workspace>>,
     /// Configuration files already reported as broken.
     reported: std::collections::HashSet<PathBuf>,
-    /// The workspace's project facts, once read.
-    facts: Arc<Mutex<Option<Arc<crate::typescript::Project>>>>,
+    /// The editor's workspace folder: the root of a document that has no
+    /// configuration file or git work tree above it.
+    root: Option<PathBuf>,
 }
 
 fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message>) -> i32 {
@@ -142,38 +146,22 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message
     let (jobs, queue) = std::sync::mpsc::channel::<Job>();
     let lint_thread = {
         let out = out.clone();
+        let wake = wake.clone();
         let shared = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("querylint-lsp-lint".to_owned())
             .stack_size(64 * 1024 * 1024)
-            .spawn(move || lint_loop(&queue, &out, &shared))
+            .spawn(move || lint_loop(&queue, &out, &wake, &shared))
             .expect("a thread can be started")
     };
-    // What the workspace's other files say (the database clients its
-    // modules export, its Prisma relations), read in the background.
-    let facts: Arc<Mutex<Option<Arc<crate::typescript::Project>>>> = Default::default();
-    if let Some(root) = root {
-        let facts = Arc::clone(&facts);
-        let wake = wake.clone();
-        let _ = std::thread::Builder::new()
-            .name("querylint-lsp-facts".to_owned())
-            .spawn(move || {
-                let found = crate::cli::workspace_facts(&root);
-                *facts.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(found));
-                let _ = wake.send(Message::Notification(Notification::new(
-                    FACTS_READY.to_owned(),
-                    Value::Null,
-                )));
-            });
-    }
     let mut server = Server {
         out: out.clone(),
         documents: HashMap::new(),
         shared,
         jobs,
-        settings: HashMap::new(),
+        workspaces: HashMap::new(),
         reported: Default::default(),
-        facts,
+        root,
     };
     let mut shutting_down = false;
     let code = loop {
@@ -275,8 +263,13 @@ impl Server {
             }
             "textDocument/didClose" => serde_json::from_value(n.params).map(|p| self.did_close(p)),
             "textDocument/didSave" => serde_json::from_value(n.params).map(|p| self.did_save(p)),
-            "workspace/didChangeWatchedFiles" | FACTS_READY => {
-                self.config_changed();
+            "workspace/didChangeWatchedFiles" => {
+                self.files_changed(&n.params);
+                Ok(())
+            }
+            FACTS_CHANGED => {
+                let key = n.params.as_str().unwrap_or_default().to_owned();
+                self.facts_changed(&key);
                 Ok(())
             }
             _ => Ok(()),
@@ -292,14 +285,11 @@ impl Server {
     fn did_open(&mut self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let path = document_path(&doc.uri, &doc.language_id);
-        let Some(mut kind) = crate::discover::classify(&path) else {
+        let Some(kind) = crate::discover::classify(&path) else {
             return;
         };
         if !kind.is_supported() {
             return;
-        }
-        if kind == FileKind::Sql && self.settings_for(&path).0.is_migration(&path) {
-            kind = FileKind::MigrationSql;
         }
         let key = doc.uri.as_str().to_owned();
         self.documents.insert(
@@ -344,19 +334,75 @@ impl Server {
 
     fn did_close(&mut self, params: DidCloseTextDocumentParams) {
         let key = params.text_document.uri.as_str().to_owned();
-        if self.documents.remove(&key).is_none() {
+        let Some(doc) = self.documents.remove(&key) else {
+            return;
+        };
+        {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            shared.latest.remove(&key);
+            shared.published.remove(&key);
+        }
+        publish(&self.out, params.text_document.uri, Vec::new(), None);
+        // The file on disk stands for it again.
+        if self.workspace_for(&doc.path).set_buffer(&doc.path, None) {
+            self.facts_changed(&key);
+        }
+    }
+
+    /// Files changed on disk: each one's facts are read again, and the open
+    /// documents linted again if a configuration file or a fact changed.
+    fn files_changed(&mut self, params: &Value) {
+        let changes = params["changes"].as_array().cloned().unwrap_or_default();
+        if changes.is_empty() {
+            // The editor did not say which: read everything again.
+            self.config_changed();
             return;
         }
-        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.latest.remove(&key);
-        shared.published.remove(&key);
-        publish(&self.out, params.text_document.uri, Vec::new(), None);
+        let mut relint = false;
+        for change in changes {
+            let Some(uri) = change["uri"].as_str().and_then(|u| u.parse::<Uri>().ok()) else {
+                continue;
+            };
+            let path = document_path(&uri, "");
+            let is_config = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| crate::config::FILE_NAMES.contains(&n));
+            if is_config {
+                self.config_changed();
+                return;
+            }
+            let open = self.documents.contains_key(uri.as_str());
+            if !open {
+                let workspaces: Vec<Arc<Workspace>> = self.workspaces.values().cloned().collect();
+                for ws in workspaces {
+                    relint |= ws.file_changed(&path);
+                }
+            }
+        }
+        if relint {
+            self.facts_changed("");
+        }
+    }
+
+    /// A fact changed with the document `key`'s text: lint the other open
+    /// documents again.
+    fn facts_changed(&mut self, key: &str) {
+        let keys: Vec<String> = self
+            .documents
+            .keys()
+            .filter(|k| k.as_str() != key)
+            .cloned()
+            .collect();
+        for key in keys {
+            self.lint(&key);
+        }
     }
 
     /// A configuration file changed: read it again and lint every open
-    /// document with what it says now.
+    /// document with what it says now. The workspaces are made anew.
     fn config_changed(&mut self) {
-        self.settings.clear();
+        self.workspaces.clear();
         self.reported.clear();
         let keys: Vec<String> = self.documents.keys().cloned().collect();
         for key in keys {
@@ -364,13 +410,15 @@ impl Server {
         }
     }
 
-    /// The settings for a document: from the configuration file nearest
-    /// its folder, or the defaults.
-    fn settings_for(&mut self, path: &Path) -> (Arc<Settings>, u64) {
-        let file = path.parent().and_then(crate::config::find);
-        if let Some(found) = self.settings.get(&file) {
-            return found.clone();
+    /// The workspace of a document: the project its path belongs to
+    /// ([`crate::workspace::root_of`]), with the configuration file found
+    /// from its root upward, or the defaults.
+    fn workspace_for(&mut self, path: &Path) -> Arc<Workspace> {
+        let root = crate::workspace::root_of(path, self.root.as_deref());
+        if let Some(found) = self.workspaces.get(&root) {
+            return Arc::clone(found);
         }
+        let file = crate::config::find(&root);
         let config = match &file {
             Some(f) => match crate::config::load(f) {
                 Ok(c) => c,
@@ -386,16 +434,10 @@ impl Server {
             },
             None => Default::default(),
         };
-        let max = config
-            .max_file_size
-            .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE);
-        let mut settings = config.settings();
-        if let Some(project) = &*self.facts.lock().unwrap_or_else(|e| e.into_inner()) {
-            settings.project = Arc::clone(project);
-        }
-        let found = (Arc::new(settings), max);
-        self.settings.insert(file, found.clone());
-        found
+        let effective = config.effective(&Default::default()).unwrap_or_default();
+        let ws = Arc::new(Workspace::new(&root, effective));
+        self.workspaces.insert(root, Arc::clone(&ws));
+        ws
     }
 
     fn lint(&mut self, key: &str) {
@@ -403,7 +445,7 @@ impl Server {
             return;
         };
         let path = doc.path.clone();
-        let (settings, max_size) = self.settings_for(&path);
+        let workspace = self.workspace_for(&path);
         let Some(doc) = self.documents.get(key) else {
             return;
         };
@@ -419,8 +461,7 @@ impl Server {
             text: doc.text.clone(),
             kind: doc.kind,
             path,
-            settings,
-            max_size,
+            workspace,
         });
     }
 
@@ -568,11 +609,15 @@ fn publish(out: &Sender<Message>, uri: Uri, diagnostics: Vec<LspDiagnostic>, ver
 }
 
 /// Lints what comes in, newest text of each document first-come, and
-/// publishes what is still current.
-fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared>) {
-    // The last syntax tree of each TypeScript document: a change is
-    // parsed again only where it changed the text.
-    let mut trees: HashMap<String, crate::typescript::Parsed> = HashMap::new();
+/// publishes what is still current. A document's text is its workspace's
+/// buffer of the file before it is linted; if that changed a fact other
+/// files depend on, the main thread is told to lint them again.
+fn lint_loop(
+    queue: &Receiver<Job>,
+    out: &Sender<Message>,
+    wake: &Sender<Message>,
+    shared: &Mutex<Shared>,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch: Vec<Job> = vec![first];
         for job in queue.try_iter() {
@@ -590,32 +635,42 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
             } else {
                 "\n"
             };
-            let lsp = if job.text.len() as u64 > job.max_size {
-                let _ = out.send(transport::log(&format!(
-                    "querylint: {} is {} bytes, over the {}-byte limit (max-file-size), so it is not linted",
-                    job.path.display(),
-                    job.text.len(),
-                    job.max_size
-                )));
-                Vec::new()
-            } else {
-                let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    lint_document(&job, &mut trees)
-                }));
-                match linted {
-                    Ok(diags) => diags,
-                    Err(_) => {
-                        let _ = out.send(transport::log(&format!(
-                            "querylint failed while linting {}; this is a bug, please report it",
-                            job.path.display()
+            let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let changed = job.workspace.set_buffer(&job.path, Some(job.text.clone()));
+                let sink = |_: &Path, _: &str, diags: Vec<Diagnostic>| diags;
+                (changed, job.workspace.lint_document(&job.path, &sink))
+            }));
+            let diags = match linted {
+                Ok((changed, outcome)) => {
+                    if changed {
+                        let _ = wake.send(Message::Notification(Notification::new(
+                            FACTS_CHANGED.to_owned(),
+                            Value::String(job.key.clone()),
                         )));
-                        Vec::new()
+                    }
+                    match outcome {
+                        Outcome::Linted(diags) => diags,
+                        Outcome::Skipped(reason) => {
+                            let _ = out.send(transport::log(&format!(
+                                "querylint: {} {reason}",
+                                job.path.display()
+                            )));
+                            Vec::new()
+                        }
                     }
                 }
-            }
-            .iter()
-            .map(|d| to_lsp(&job, &lines, newline, d))
-            .collect::<Vec<LspDiagnostic>>();
+                Err(_) => {
+                    let _ = out.send(transport::log(&format!(
+                        "querylint failed while linting {}; this is a bug, please report it",
+                        job.path.display()
+                    )));
+                    Vec::new()
+                }
+            };
+            let lsp: Vec<LspDiagnostic> = diags
+                .iter()
+                .map(|d| to_lsp(&job, &lines, newline, d))
+                .collect();
             let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
             if !current(&shared) {
                 continue;
@@ -629,27 +684,8 @@ fn lint_loop(queue: &Receiver<Job>, out: &Sender<Message>, shared: &Mutex<Shared
                 .collect();
             shared.published.insert(job.key.clone(), spots);
             publish(out, job.uri.clone(), lsp, Some(job.version));
-            trees.retain(|key, _| shared.latest.contains_key(key));
         }
     }
-}
-
-/// Lints a document; a TypeScript one re-parsed from its last tree.
-fn lint_document(
-    job: &Job,
-    trees: &mut HashMap<String, crate::typescript::Parsed>,
-) -> Vec<Diagnostic> {
-    if !matches!(job.kind, FileKind::TypeScript | FileKind::Tsx) {
-        return crate::lint::lint_file(&job.path, &job.text, job.kind, &job.settings);
-    }
-    let settings = crate::lint::for_path(&job.path, &job.settings);
-    let previous = trees.remove(&job.key);
-    let (file, tree) =
-        crate::typescript::scan_again(&job.text, job.kind, &settings.project, previous);
-    if let Some(tree) = tree {
-        trees.insert(job.key.clone(), tree);
-    }
-    crate::lint::lint_scanned(&job.text, job.kind, &file, &settings)
 }
 
 /// A finding as the editor shows it, with the edits of its actions.

@@ -29,7 +29,7 @@ mod modules;
 
 use crate::units::UnitBuilder;
 pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
-pub use modules::{Exports, ImportedCall, export_clauses, link, project_imports};
+pub use modules::{Exports, ImportedCall, ModuleIndex, export_clauses, project_imports};
 
 /// Text without one of which a file cannot talk to a database through an
 /// API querylint knows: the database packages, the raw methods, and the

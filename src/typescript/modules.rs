@@ -21,7 +21,7 @@ use super::{Orm, OrmCall, Scan, TsFile};
 use crate::typescript::LoopInfo;
 
 /// What a file's exports do that other files care about.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Exports {
     /// Exported functions whose body runs a query: `(exported name, the
     /// query's call, its library)`.
@@ -291,72 +291,77 @@ fn resolve(from: &Path, spec: &str, keys: &HashMap<PathBuf, usize>) -> Option<us
     found.next().is_none().then_some(*first.1)
 }
 
-/// Adds to each file the calls, made in its loops, of functions that other
-/// files of the project export and whose bodies run a query. Re-exports
-/// (`export { load } from './load'`, `export * from './posts'`) are
-/// followed a few levels, as barrel files chain them.
-pub fn link(files: &mut [(PathBuf, TsFile)]) {
-    let keys: HashMap<PathBuf, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, (path, _))| (module_key(&normalize(path)), i))
-        .collect();
-    let mut found: Vec<(usize, OrmCall)> = Vec::new();
-    for (i, (path, file)) in files.iter().enumerate() {
-        for call in &file.imported_calls {
-            let Some(target) = resolve(path, &call.module, &keys) else {
-                continue;
-            };
-            let Some((query, orm)) = exported_query(files, &keys, target, &call.name, 0) else {
-                continue;
-            };
-            found.push((
-                i,
-                OrmCall {
-                    method: call.written.clone(),
-                    receiver: String::new(),
-                    range: call.range.clone(),
-                    method_name: call.range.clone(),
-                    properties: Vec::new(),
-                    chain: Vec::new(),
-                    executed: true,
-                    in_loop: Some(call.each.clone()),
-                    via: Some(query),
-                    orm,
-                    unbounded_relations: Vec::new(),
-                },
-            ));
-        }
-    }
-    for (i, call) in found {
-        files[i].1.calls.push(call);
-    }
+/// The project's modules that say something about databases (their scan
+/// found a query, a call or an export), each with its exports, by the path
+/// it is known by. A call in a loop of an imported function is resolved
+/// against it.
+#[derive(Debug, Default, Clone)]
+pub struct ModuleIndex {
+    keys: HashMap<PathBuf, usize>,
+    files: Vec<(PathBuf, Exports)>,
 }
 
-/// The query an exported name of a file runs, following re-exports.
-fn exported_query(
-    files: &[(PathBuf, TsFile)],
-    keys: &HashMap<PathBuf, usize>,
-    target: usize,
-    name: &str,
-    depth: usize,
-) -> Option<(String, Orm)> {
-    let (path, file) = &files[target];
-    if let Some((_, query, orm)) = file.exports.queries.iter().find(|(n, _, _)| n == name) {
-        return Some((query.clone(), *orm));
+impl ModuleIndex {
+    /// The index of these files (their paths and exports).
+    pub fn new(files: impl IntoIterator<Item = (PathBuf, Exports)>) -> ModuleIndex {
+        let files: Vec<(PathBuf, Exports)> = files.into_iter().collect();
+        let keys = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, _))| (module_key(&normalize(path)), i))
+            .collect();
+        ModuleIndex { keys, files }
     }
-    if depth >= 4 {
-        return None;
+
+    /// Adds to a file (at `path`) the calls, made in its loops, of
+    /// functions that other modules export and whose bodies run a query.
+    /// Re-exports (`export { load } from './load'`, `export * from
+    /// './posts'`) are followed a few levels, as barrel files chain them.
+    pub fn link(&self, path: &Path, file: &mut TsFile) {
+        let mut found = Vec::new();
+        for call in &file.imported_calls {
+            let Some(target) = resolve(path, &call.module, &self.keys) else {
+                continue;
+            };
+            let Some((query, orm)) = self.exported_query(target, &call.name, 0) else {
+                continue;
+            };
+            found.push(OrmCall {
+                method: call.written.clone(),
+                receiver: String::new(),
+                range: call.range.clone(),
+                method_name: call.range.clone(),
+                properties: Vec::new(),
+                chain: Vec::new(),
+                executed: true,
+                in_loop: Some(call.each.clone()),
+                via: Some(query),
+                orm,
+                unbounded_relations: Vec::new(),
+            });
+        }
+        file.calls.extend(found);
     }
-    file.exports
-        .reexports
-        .iter()
-        .filter(|(exported, _, _)| exported == name || exported == "*")
-        .find_map(|(exported, original, module)| {
-            let next = resolve(path, module, keys)?;
-            let original = if exported == "*" { name } else { original };
-            exported_query(files, keys, next, original, depth + 1)
-        })
+
+    /// The query an exported name of a module runs, following re-exports.
+    fn exported_query(&self, target: usize, name: &str, depth: usize) -> Option<(String, Orm)> {
+        let (path, exports) = &self.files[target];
+        if let Some((_, query, orm)) = exports.queries.iter().find(|(n, _, _)| n == name) {
+            return Some((query.clone(), *orm));
+        }
+        if depth >= 4 {
+            return None;
+        }
+        exports
+            .reexports
+            .iter()
+            .filter(|(exported, _, _)| exported == name || exported == "*")
+            .find_map(|(exported, original, module)| {
+                let next = resolve(path, module, &self.keys)?;
+                let original = if exported == "*" { name } else { original };
+                self.exported_query(next, original, depth + 1)
+            })
+    }
 }
 
 /// An export list: `(name, exported name)` pairs, and the module they come

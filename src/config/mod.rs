@@ -7,6 +7,13 @@
 //! is an error naming the file, the line and the key, with the closest
 //! valid name.
 
+mod settings;
+
+pub use settings::{
+    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, FileOverride, Limits, Options,
+    Settings, for_path,
+};
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +21,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
-use crate::lint::Settings;
 use crate::migrate::TxOverride;
 use crate::parse::Dialect;
 use crate::rules::{Category, RULES, Rule, RuleOptions};
@@ -524,7 +530,7 @@ impl Config {
             .iter()
             .filter_map(|o| {
                 let set = glob_set(&o.files).ok()?;
-                Some(crate::lint::FileOverride {
+                Some(FileOverride {
                     root: crate::discover::normalize(&root),
                     files: set,
                     extend: rules_of(&o.extend_select),
@@ -560,7 +566,6 @@ impl Config {
                 .as_ref()
                 .and_then(|m| tx_override(m.get_ref()))
                 .unwrap_or_default(),
-            project: Default::default(),
             severities,
             lint_tests: self.lint_tests.unwrap_or(false),
             overrides: std::sync::Arc::new(overrides),

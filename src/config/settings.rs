@@ -1,0 +1,284 @@
+//! The settings a file is linted with: the rules, the dialect, the rules'
+//! options, and how they change for some paths (test code, a dialect a
+//! folder names, `[[overrides]]`). The configuration file and the command
+//! line both come down to one [`Settings`]; [`for_path`] gives the settings
+//! of one file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::discover::{dialect_hint, is_test_code};
+use crate::migrate::TxOverride;
+use crate::parse::Dialect;
+use crate::rules::{RULES, Rule, RuleOptions};
+
+/// Files larger than this are skipped unless `max-file-size` says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Files that take longer than this many seconds to lint are skipped
+/// unless `file-timeout` says otherwise.
+pub const DEFAULT_FILE_TIMEOUT: f64 = 10.0;
+
+/// What a file may cost before it is skipped.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_file_size: u64,
+    pub file_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            file_timeout: Duration::from_secs_f64(DEFAULT_FILE_TIMEOUT),
+        }
+    }
+}
+
+impl Limits {
+    /// The time `files` files may take together (`file-timeout` each).
+    pub fn budget(&self, files: usize) -> Duration {
+        let files = u32::try_from(files).unwrap_or(u32::MAX).max(1);
+        self.file_timeout.saturating_mul(files)
+    }
+}
+
+/// Which rules run, and how.
+#[derive(Clone)]
+pub struct Settings {
+    pub rules: Vec<&'static Rule>,
+    pub dialect: Dialect,
+    pub options: RuleOptions,
+    /// Whether migrations run inside transactions, over what their tool does.
+    pub transactions: TxOverride,
+    /// Rules reported at another severity than their own.
+    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
+    /// Settings for some files only (`[[overrides]]`).
+    pub overrides: std::sync::Arc<Vec<FileOverride>>,
+    /// `.sql` files that are migrations beyond the layouts querylint knows:
+    /// the configuration's folder and its `migrations` globs.
+    pub migrations: Option<std::sync::Arc<(PathBuf, globset::GlobSet)>>,
+    /// Whether the application rules run on test code too (`lint-tests`).
+    pub lint_tests: bool,
+}
+
+impl Settings {
+    /// Whether the configuration names the `.sql` file at `path` a
+    /// migration.
+    pub fn is_migration(&self, path: &Path) -> bool {
+        self.migrations
+            .as_ref()
+            .is_some_and(|m| relative_to(&m.0, path).is_some_and(|p| m.1.is_match(p)))
+    }
+}
+
+/// `path` relative to `root`, if under it; a relative `path` is taken from
+/// the working directory.
+fn relative_to(root: &Path, path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    crate::discover::normalize(&absolute)
+        .strip_prefix(root)
+        .ok()
+        .map(Path::to_path_buf)
+}
+
+/// Settings that apply to the files some globs match, over the others.
+#[derive(Clone)]
+pub struct FileOverride {
+    /// The folder the globs are relative to: the configuration file's.
+    pub root: PathBuf,
+    pub files: globset::GlobSet,
+    pub extend: Vec<&'static Rule>,
+    pub ignore: Vec<&'static Rule>,
+    pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
+}
+
+impl FileOverride {
+    fn matches(&self, path: &Path) -> bool {
+        relative_to(&self.root, path).is_some_and(|p| self.files.is_match(p))
+    }
+}
+
+impl Default for Settings {
+    /// The rules that are on by default, PostgreSQL dialect.
+    fn default() -> Self {
+        Settings {
+            rules: RULES
+                .iter()
+                .copied()
+                .filter(|r| r.default_enabled)
+                .collect(),
+            dialect: Dialect::default(),
+            options: RuleOptions::default(),
+            transactions: TxOverride::default(),
+            severities: Vec::new(),
+            overrides: Default::default(),
+            migrations: None,
+            lint_tests: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Settings that run exactly the given rules.
+    pub fn only(rules: Vec<&'static Rule>) -> Self {
+        Settings {
+            rules,
+            ..Settings::default()
+        }
+    }
+
+    pub fn with_dialect(&self, dialect: Dialect) -> Settings {
+        Settings {
+            dialect,
+            ..self.clone()
+        }
+    }
+}
+
+/// The settings for the file at `path`: in the dialect its name or folders
+/// name, if any.
+pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
+    let mut out = std::borrow::Cow::Borrowed(settings);
+    if !settings.lint_tests && is_test_code(path) {
+        // Tests reset tables, page through fixtures and paste loop counters
+        // into SQL on purpose: the rules for the SQL an application runs
+        // would only report that.
+        out.to_mut()
+            .rules
+            .retain(|r| r.scope != crate::rules::Scope::Application);
+    }
+    if let Some(dialect) = dialect_hint(path)
+        && dialect != settings.dialect
+    {
+        out.to_mut().dialect = dialect;
+    }
+    for o in settings.overrides.iter().filter(|o| o.matches(path)) {
+        let s = out.to_mut();
+        for rule in &o.extend {
+            if !s.rules.iter().any(|r| r.id == rule.id) {
+                s.rules.push(rule);
+            }
+        }
+        s.rules.retain(|r| !o.ignore.iter().any(|i| i.id == r.id));
+        // The override's severities first: the first one found applies.
+        let mut severities = o.severities.clone();
+        severities.extend(s.severities.iter().copied());
+        s.severities = severities;
+    }
+    out
+}
+
+/// Options given on top of the configuration file, as the command line
+/// does: each one set replaces the file's value.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Replaces the file's whole choice of rules.
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub dialect: Option<Dialect>,
+    pub lint_tests: bool,
+    pub offset_threshold: Option<u64>,
+    pub postgres_version: Option<u32>,
+    pub lock_timeout: Option<String>,
+    pub transactions: Option<TxOverride>,
+    pub exclude: Vec<String>,
+    pub max_file_size: Option<u64>,
+    pub file_timeout: Option<f64>,
+}
+
+/// Everything a run is configured with: the settings of its files, the
+/// globs it skips and what a file may cost.
+#[derive(Clone)]
+pub struct Effective {
+    pub settings: Settings,
+    pub exclude: Vec<String>,
+    pub limits: Limits,
+}
+
+impl Default for Effective {
+    fn default() -> Self {
+        Effective {
+            settings: Settings::default(),
+            exclude: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl super::Config {
+    /// The file's settings with `options` over them. `--select` replaces
+    /// the file's whole choice of rules; otherwise `--extend-select` and
+    /// `--ignore` add to the file's.
+    pub fn effective(&self, options: &Options) -> Result<Effective, String> {
+        let mut settings = self.settings();
+        let strings = |v: &[toml::Spanned<String>]| -> Vec<String> {
+            v.iter().map(|s| s.get_ref().clone()).collect()
+        };
+        let from_file = options.select.is_none();
+        let select = options
+            .select
+            .clone()
+            .or_else(|| self.select.as_deref().map(strings));
+        let extend: Vec<String> = strings(&self.extend_select)
+            .into_iter()
+            .filter(|_| from_file)
+            .chain(options.extend_select.iter().cloned())
+            .collect();
+        let ignore: Vec<String> = strings(&self.ignore)
+            .into_iter()
+            .filter(|_| from_file)
+            .chain(options.ignore.iter().cloned())
+            .collect();
+        settings.rules = super::resolve_rules(
+            select.as_ref().map(|s| s.iter().map(String::as_str)),
+            extend.iter().map(String::as_str),
+            ignore.iter().map(String::as_str),
+        )?;
+        if let Some(d) = options.dialect {
+            settings.dialect = d;
+        }
+        if options.lint_tests {
+            settings.lint_tests = true;
+        }
+        if let Some(v) = options.offset_threshold {
+            settings.options.offset_threshold = v;
+        }
+        if let Some(v) = options.postgres_version {
+            settings.options.postgres_version = v;
+        }
+        if let Some(v) = &options.lock_timeout {
+            settings.options.lock_timeout = v.clone();
+        }
+        if let Some(v) = options.transactions {
+            settings.transactions = v;
+        }
+        let exclude = self
+            .exclude
+            .iter()
+            .chain(&options.exclude)
+            .cloned()
+            .collect();
+        let limits = Limits {
+            max_file_size: options
+                .max_file_size
+                .or(self.max_file_size)
+                .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            file_timeout: Duration::from_secs_f64(
+                options
+                    .file_timeout
+                    .or(self.file_timeout)
+                    .unwrap_or(DEFAULT_FILE_TIMEOUT),
+            ),
+        };
+        Ok(Effective {
+            settings,
+            exclude,
+            limits,
+        })
+    }
+}

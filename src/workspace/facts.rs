@@ -1,0 +1,585 @@
+//! Project facts: what the files of a workspace say that other files need.
+//!
+//! - TypeScript and JavaScript: the names modules export as database
+//!   clients, the to-many relations of the Prisma schemas, and each
+//!   module's exported functions that run a query (the module index a call
+//!   in a loop is resolved against).
+//! - Rust: each crate's functions (a call in a loop is followed into the
+//!   function of another file that runs a query), the folders
+//!   `sqlx::migrate!` names and the `.sql` files `query_file!` runs.
+//!
+//! Facts are kept per file, so one file's new text changes its own facts
+//! and the indexes built from them, without reading the others again.
+//! Each front end's facts are built on first need: a workspace linted for
+//! its SQL alone never parses its TypeScript.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::budget;
+use crate::config::Limits;
+use crate::discover::{Candidate, FileKind, normalize};
+use crate::rust::{CrateIndex, Function, LoopedCall, QueryFile, RsFile};
+use crate::typescript::{
+    Exports, Finder, ModuleIndex, Orm, OrmCall, Parsed, Project, Relation, TsFile,
+};
+
+/// Reads a file of the workspace: its open buffer if any, else the disk.
+pub type Read<'a> = &'a (dyn Fn(&Path) -> Result<String, String> + Sync);
+
+/// A digest of a file's text, to tell whether it changed between reads.
+pub fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// How a TypeScript file's scan came out while the facts were built.
+pub enum TsScan {
+    /// Nothing about databases: nothing to lint.
+    Clean,
+    Found(TsFile),
+    /// The scan took longer than the file's budget.
+    TooSlow,
+}
+
+/// The scans made while facts were built, kept for the run that asked for
+/// them so a file is not scanned twice: by key, with the digest of the
+/// text scanned.
+#[derive(Default)]
+pub struct Scans {
+    pub ts: HashMap<PathBuf, (u64, TsScan)>,
+    pub rust: HashMap<PathBuf, (u64, Option<RsFile>)>,
+}
+
+/// What one TypeScript or JavaScript file says for the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TsFileFacts {
+    /// Names it exports as database clients, and renaming re-exports.
+    clients: Vec<String>,
+    renames: Vec<(String, String)>,
+    /// The local names it imports from the project's modules.
+    imports: Vec<String>,
+    /// Its exports, if its scan found anything (it is then in the module
+    /// index).
+    module: Option<Exports>,
+}
+
+/// The TypeScript and JavaScript facts of a workspace.
+#[derive(Default)]
+pub struct TsFacts {
+    files: HashMap<PathBuf, (FileKind, TsFileFacts)>,
+    schemas: HashMap<PathBuf, Vec<(String, String, Relation)>>,
+    /// Clients and relations: what a file is scanned with.
+    base: Project,
+    /// The same, and the names of the project's query functions: what a
+    /// file that imports one of them is scanned with.
+    full: Project,
+    names: HashSet<String>,
+    modules: ModuleIndex,
+}
+
+impl TsFacts {
+    /// The facts of the given files (the workspace's TypeScript files and
+    /// Prisma schemas), and the scans made on the way.
+    pub fn build(
+        files: &[Candidate],
+        keys: &[PathBuf],
+        read: Read,
+        limits: &Limits,
+    ) -> (TsFacts, HashMap<PathBuf, (u64, TsScan)>) {
+        use crate::typescript::{exported_clients, prisma_relations, project_imports, scan};
+        let mut facts = TsFacts::default();
+        let indexed: Vec<(&Candidate, &PathBuf)> = files.iter().zip(keys).collect();
+        // Clients and relations first: every scan needs them.
+        let first: Vec<(
+            PathBuf,
+            FileKind,
+            Option<TsFileFacts>,
+            Vec<(String, String, Relation)>,
+        )> = indexed
+            .par_iter()
+            .filter_map(|(c, key)| {
+                let text = read(&c.path).ok()?;
+                Some(match c.kind {
+                    FileKind::PrismaSchema => {
+                        ((*key).clone(), c.kind, None, prisma_relations(&text))
+                    }
+                    _ => {
+                        let (clients, renames) = exported_clients(&text);
+                        let own = TsFileFacts {
+                            clients,
+                            renames,
+                            imports: project_imports(&text),
+                            module: None,
+                        };
+                        ((*key).clone(), c.kind, Some(own), Vec::new())
+                    }
+                })
+            })
+            .collect();
+        for (key, kind, own, relations) in first {
+            match own {
+                Some(own) => {
+                    facts.files.insert(key, (kind, own));
+                }
+                None => {
+                    facts.schemas.insert(key, relations);
+                }
+            }
+        }
+        facts.derive_project();
+        // Every file with a sign of a database is scanned; one file a piece,
+        // as the files that talk to a database cluster in a few folders.
+        let base = &facts.base;
+        let scanned: Vec<(PathBuf, FileKind, u64, TsScan)> = indexed
+            .par_iter()
+            .with_max_len(1)
+            .filter(|(c, _)| matches!(c.kind, FileKind::TypeScript | FileKind::Tsx))
+            .filter_map(|(c, key)| {
+                let text = read(&c.path).ok()?;
+                let scan = match budget::within(limits.budget(1), || scan(&text, c.kind, base)) {
+                    Err(_) => TsScan::TooSlow,
+                    Ok(file) if file.is_empty() => TsScan::Clean,
+                    Ok(file) => TsScan::Found(file),
+                };
+                Some(((*key).clone(), c.kind, digest(&text), scan))
+            })
+            .collect();
+        let mut scans: HashMap<PathBuf, (u64, TsScan)> = HashMap::new();
+        for (key, kind, sum, scan) in scanned {
+            if let TsScan::Found(file) = &scan
+                && let Some((_, own)) = facts.files.get_mut(&key)
+            {
+                own.module = Some(file.exports.clone());
+            }
+            facts
+                .files
+                .entry(key.clone())
+                .or_insert_with(|| (kind, TsFileFacts::default()));
+            scans.insert(key, (sum, scan));
+        }
+        facts.derive_names();
+        // A file with no sign of a database may still call, in a loop, a
+        // function of the project that runs a query: those that import one
+        // by name are scanned again, as callers.
+        let callers: Vec<(PathBuf, FileKind, PathBuf)> = indexed
+            .iter()
+            .filter(|(_, key)| matches!(scans.get(*key), Some((_, TsScan::Clean))))
+            .filter(|(_, key)| facts.imports_query_function(key))
+            .map(|(c, key)| ((*key).clone(), c.kind, c.path.clone()))
+            .collect();
+        let full = &facts.full;
+        let rescanned: Vec<(PathBuf, u64, TsFile)> = callers
+            .par_iter()
+            .with_max_len(1)
+            .filter_map(|(key, kind, path)| {
+                let text = read(path).ok()?;
+                let file = budget::within(limits.budget(1), || scan(&text, *kind, full)).ok()?;
+                (!file.is_empty()).then(|| (key.clone(), digest(&text), file))
+            })
+            .collect();
+        for (key, sum, file) in rescanned {
+            if let Some((_, own)) = facts.files.get_mut(&key) {
+                own.module = Some(file.exports.clone());
+            }
+            scans.insert(key, (sum, TsScan::Found(file)));
+        }
+        facts.derive_modules();
+        (facts, scans)
+    }
+
+    /// The clients and relations, from every file's own.
+    fn derive_project(&mut self) {
+        let mut clients: HashSet<String> = self
+            .files
+            .values()
+            .flat_map(|(_, f)| f.clients.iter().cloned())
+            .collect();
+        // Renaming re-exports, followed until nothing new is learnt.
+        let renames: Vec<&(String, String)> =
+            self.files.values().flat_map(|(_, f)| &f.renames).collect();
+        loop {
+            let learnt: Vec<String> = renames
+                .iter()
+                .filter(|(from, to)| clients.contains(from) && !clients.contains(to))
+                .map(|(_, to)| to.clone())
+                .collect();
+            if learnt.is_empty() {
+                break;
+            }
+            clients.extend(learnt);
+        }
+        let mut relations: HashMap<String, HashMap<String, Relation>> = HashMap::new();
+        let mut schemas: Vec<&PathBuf> = self.schemas.keys().collect();
+        schemas.sort();
+        for schema in schemas {
+            for (model, field, relation) in &self.schemas[schema] {
+                relations
+                    .entry(model.clone())
+                    .or_default()
+                    .insert(field.clone(), relation.clone());
+            }
+        }
+        self.base = Project {
+            clients,
+            prisma_relations: relations,
+            query_functions: None,
+        };
+    }
+
+    /// The names of the exported functions that run a query, and the
+    /// project a caller of one is scanned with.
+    fn derive_names(&mut self) {
+        self.names = self
+            .files
+            .values()
+            .filter_map(|(_, f)| f.module.as_ref())
+            .flat_map(|m| m.queries.iter().map(|(name, _, _)| name.clone()))
+            .collect();
+        let mut names: Vec<&str> = self
+            .names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != "default")
+            .collect();
+        names.sort_unstable();
+        self.full = Project {
+            query_functions: (!names.is_empty())
+                .then(|| aho_corasick::AhoCorasick::new(&names).ok())
+                .flatten(),
+            ..self.base.clone()
+        };
+    }
+
+    fn derive_modules(&mut self) {
+        let mut modules: Vec<(PathBuf, Exports)> = self
+            .files
+            .iter()
+            .filter_map(|(key, (_, f))| Some((key.clone(), f.module.clone()?)))
+            .collect();
+        modules.sort_by(|a, b| a.0.cmp(&b.0));
+        self.modules = ModuleIndex::new(modules);
+    }
+
+    fn imports_query_function(&self, key: &Path) -> bool {
+        self.files
+            .get(key)
+            .is_some_and(|(_, f)| f.imports.iter().any(|i| self.names.contains(i)))
+    }
+
+    /// Scans a TypeScript file of the project as the facts say: with the
+    /// project's clients and relations, and if it finds nothing but the
+    /// file imports a query function of the project, again as a caller of
+    /// it. `previous` is the file's last tree, which a re-parse reuses.
+    pub fn scan(
+        &self,
+        text: &str,
+        kind: FileKind,
+        previous: Option<Parsed>,
+    ) -> (TsFile, Option<Parsed>) {
+        use crate::typescript::{project_imports, scan_again};
+        let (file, tree) = scan_again(text, kind, &self.base, previous);
+        let caller =
+            file.is_empty() && project_imports(text).iter().any(|i| self.names.contains(i));
+        if caller {
+            return scan_again(text, kind, &self.full, tree);
+        }
+        (file, tree)
+    }
+
+    /// Adds to a file's scan the calls it makes in loops of the query
+    /// functions other modules export.
+    pub fn link(&self, key: &Path, file: &mut TsFile) {
+        self.modules.link(key, file);
+    }
+
+    /// Takes a file's new text (`None`: it is gone) into the facts.
+    /// Returns whether anything another file depends on changed. Files
+    /// that import a client or query-function name that appeared or went
+    /// are scanned again: their own exports depend on it.
+    pub fn update(
+        &mut self,
+        key: &Path,
+        kind: FileKind,
+        text: Option<&str>,
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> bool {
+        use crate::typescript::prisma_relations;
+        if kind == FileKind::PrismaSchema {
+            let relations = text.map(prisma_relations).unwrap_or_default();
+            if self.schemas.get(key) == Some(&relations) {
+                return false;
+            }
+            self.schemas.insert(key.to_path_buf(), relations);
+            self.derive_project();
+            self.full = Project {
+                query_functions: self.full.query_functions.take(),
+                ..self.base.clone()
+            };
+            return true;
+        }
+        let new = text.map(|t| self.file_facts(t, kind));
+        let old = self.files.get(key).map(|(_, f)| f.clone());
+        if new == old {
+            return false;
+        }
+        let (clients, names) = (self.base.clients.clone(), self.names.clone());
+        match new {
+            Some(own) => self.files.insert(key.to_path_buf(), (kind, own)),
+            None => self.files.remove(key),
+        };
+        self.derive_project();
+        self.derive_names();
+        let changed: HashSet<&String> = clients
+            .symmetric_difference(&self.base.clients)
+            .chain(names.symmetric_difference(&self.names))
+            .collect();
+        if !changed.is_empty() {
+            let dependents: Vec<(PathBuf, FileKind)> = self
+                .files
+                .iter()
+                .filter(|(k, (_, f))| {
+                    k.as_path() != key && f.imports.iter().any(|i| changed.contains(i))
+                })
+                .map(|(k, (kind, _))| (k.clone(), *kind))
+                .collect();
+            for (other, kind) in dependents {
+                if let Some(text) = read(&other) {
+                    let own = self.file_facts(&text, kind);
+                    self.files.insert(other, (kind, own));
+                }
+            }
+            self.derive_project();
+            self.derive_names();
+        }
+        self.derive_modules();
+        true
+    }
+
+    /// A file's own facts, from its text and the project's.
+    fn file_facts(&self, text: &str, kind: FileKind) -> TsFileFacts {
+        use crate::typescript::{exported_clients, project_imports};
+        let (clients, renames) = exported_clients(text);
+        let (file, _) = self.scan(text, kind, None);
+        TsFileFacts {
+            clients,
+            renames,
+            imports: project_imports(text),
+            module: (!file.is_empty()).then(|| file.exports.clone()),
+        }
+    }
+}
+
+/// What one Rust file says for the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RsFileFacts {
+    /// The crate it belongs to: the nearest folder above it with a
+    /// `Cargo.toml`.
+    crate_root: Option<PathBuf>,
+    functions: Vec<Function>,
+    /// Folders named by `sqlx::migrate!("dir")`, resolved in the crate.
+    migrate_dirs: Vec<PathBuf>,
+    /// `.sql` files run by `query_file!` and its kin, resolved in the
+    /// crate, with the calls.
+    query_files: Vec<(PathBuf, QueryFile)>,
+}
+
+/// The Rust facts of a workspace.
+#[derive(Default)]
+pub struct RustFacts {
+    files: HashMap<PathBuf, RsFileFacts>,
+    crates: HashMap<Option<PathBuf>, CrateIndex>,
+    finders: HashMap<Option<PathBuf>, Finder>,
+    migration_dirs: HashSet<PathBuf>,
+    query_files: BTreeMap<PathBuf, Vec<QueryFile>>,
+}
+
+/// The crate a Rust file belongs to: the nearest folder above it with a
+/// `Cargo.toml`.
+pub fn crate_root(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .skip(1)
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+impl RustFacts {
+    /// The facts of the given Rust files, and their scans.
+    pub fn build(
+        files: &[Candidate],
+        keys: &[PathBuf],
+        read: Read,
+        limits: &Limits,
+    ) -> (RustFacts, HashMap<PathBuf, (u64, Option<RsFile>)>) {
+        let scanned: Vec<(PathBuf, u64, Option<RsFile>, RsFileFacts)> = files
+            .par_iter()
+            .zip(keys)
+            .with_max_len(1)
+            .filter_map(|(c, key)| {
+                let text = read(&c.path).ok()?;
+                let file = budget::within(limits.budget(1), || rust_scan(&text)).ok();
+                let own = rust_file_facts(key, &text, file.as_ref());
+                Some((key.clone(), digest(&text), file, own))
+            })
+            .collect();
+        let mut facts = RustFacts::default();
+        let mut scans = HashMap::new();
+        for (key, sum, file, own) in scanned {
+            facts.files.insert(key.clone(), own);
+            scans.insert(key, (sum, file));
+        }
+        facts.derive();
+        (facts, scans)
+    }
+
+    fn derive(&mut self) {
+        self.crates.clear();
+        self.migration_dirs.clear();
+        self.query_files.clear();
+        let mut keys: Vec<&PathBuf> = self.files.keys().collect();
+        keys.sort();
+        for key in keys {
+            let own = &self.files[key];
+            self.crates
+                .entry(own.crate_root.clone())
+                .or_default()
+                .add(&own.functions);
+            self.migration_dirs.extend(own.migrate_dirs.iter().cloned());
+            for (file, q) in &own.query_files {
+                self.query_files
+                    .entry(file.clone())
+                    .or_default()
+                    .push(q.clone());
+            }
+        }
+        self.finders = self
+            .crates
+            .iter()
+            .filter_map(|(root, index)| {
+                let names = index.query_functions();
+                (!names.is_empty()).then(|| (root.clone(), Finder::new(&names)))
+            })
+            .collect();
+    }
+
+    /// Takes a file's new text (`None`: it is gone) into the facts.
+    /// Returns whether anything another file depends on changed.
+    pub fn update(&mut self, key: &Path, text: Option<&str>) -> bool {
+        let new = text.map(|t| rust_file_facts(key, t, Some(&rust_scan(t))));
+        if self.files.get(key) == new.as_ref() {
+            return false;
+        }
+        match new {
+            Some(own) => self.files.insert(key.to_path_buf(), own),
+            None => self.files.remove(key),
+        };
+        self.derive();
+        true
+    }
+
+    /// Whether the folder (a key) is one `sqlx::migrate!` names.
+    pub fn is_migration_dir(&self, dir: &Path) -> bool {
+        self.migration_dirs.contains(dir)
+    }
+
+    /// The `query_file!` calls that run the `.sql` file (a key).
+    pub fn query_file_uses(&self, key: &Path) -> Option<&Vec<QueryFile>> {
+        self.query_files.get(key)
+    }
+
+    /// The `.sql` files the Rust file (a key) runs with `query_file!`.
+    pub fn query_files_of(&self, key: &Path) -> Vec<PathBuf> {
+        self.files
+            .get(key)
+            .map(|f| f.query_files.iter().map(|(p, _)| p.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The calls in loops of a Rust file of the crate at `root` that run a
+    /// query through a function of another file of the crate.
+    fn through(&self, root: &Option<PathBuf>, looped: &[LoopedCall]) -> Vec<OrmCall> {
+        let Some(index) = self.crates.get(root) else {
+            return Vec::new();
+        };
+        looped
+            .iter()
+            .filter_map(|call| {
+                let runs = index.resolve(call)?;
+                Some(OrmCall::through_named(
+                    call.name.clone(),
+                    call.range.clone(),
+                    call.each.clone(),
+                    runs.to_owned(),
+                    Orm::Sql,
+                ))
+            })
+            .collect()
+    }
+
+    /// What a Rust file of the project sends to a database, with the calls
+    /// it makes in loops of the query functions of its crate: its scan
+    /// (`scanned`, if one was made of this text) and those calls. A file
+    /// with no sign of a database is parsed only if it names one of its
+    /// crate's query functions.
+    pub fn scan(&self, key: &Path, text: &str, scanned: Option<RsFile>) -> (RsFile, Vec<OrmCall>) {
+        let root = crate_root(key);
+        let file = scanned.unwrap_or_else(|| rust_scan(text));
+        let more = self.through(&root, &file.looped_calls);
+        if crate::rust::might_touch_database(text)
+            || !self.finders.get(&root).is_some_and(|f| f.is_match(text))
+        {
+            return (file, more);
+        }
+        let parsed = crate::rust::scan_parsed(text);
+        let more = self.through(&root, &parsed.looped_calls);
+        if more.is_empty() {
+            return (file, more);
+        }
+        (parsed, more)
+    }
+}
+
+/// The scan of a Rust file on its own: parsed only if it mentions a
+/// database API.
+fn rust_scan(text: &str) -> RsFile {
+    if crate::rust::might_touch_database(text) {
+        crate::rust::scan_parsed(text)
+    } else {
+        RsFile::default()
+    }
+}
+
+/// A Rust file's own facts: its crate, its functions, the folders its
+/// `migrate!` calls name and the files its `query_file!` calls run, both
+/// resolved against the crate root without touching the file system.
+fn rust_file_facts(key: &Path, text: &str, file: Option<&RsFile>) -> RsFileFacts {
+    let crate_root = crate_root(key);
+    let in_crate = |p: &str| crate_root.as_ref().map(|r| normalize(&r.join(p)));
+    let migrate_dirs = text
+        .match_indices("migrate!(")
+        .filter_map(|(i, m)| {
+            let rest = text[i + m.len()..].trim_start().strip_prefix('"')?;
+            in_crate(&rest[..rest.find('"')?])
+        })
+        .collect();
+    let (functions, query_files) = match file {
+        Some(f) => (
+            f.functions.clone(),
+            f.query_files
+                .iter()
+                .filter_map(|q| Some((in_crate(&q.path)?, q.clone())))
+                .collect(),
+        ),
+        None => Default::default(),
+    };
+    RsFileFacts {
+        crate_root,
+        functions,
+        migrate_dirs,
+        query_files,
+    }
+}

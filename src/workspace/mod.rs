@@ -1,0 +1,325 @@
+//! The workspace: one project, and everything querylint knows of it before
+//! it lints a file. It owns, in this order:
+//!
+//! 1. the root and the configuration ([`root_of`], [`Workspace::new`]);
+//! 2. the inventory: every file under the root that querylint reads;
+//! 3. the project facts ([`facts`]), built once, on first need, and
+//!    updated one file at a time;
+//! 4. the plan ([`plan`]): each file's kind, the migration chains, the
+//!    `.sql` files Rust code runs;
+//! 5. running ([`run`]): in parallel, each file within its time budget;
+//! 6. results: each file's diagnostics, and the fixes ([`fixes`]).
+//!
+//! It answers two questions with the same code: lint these files of the
+//! project (the tree a command line names), and lint this one document as
+//! part of its project (a single file, standard input, an editor's
+//! buffer). Both plan the files they are given against the same facts and
+//! lint each with the same function; a document's text is an open buffer,
+//! which wins over the disk wherever the project is read.
+
+pub mod facts;
+pub mod fixes;
+pub mod plan;
+pub mod run;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::config::Effective;
+use crate::discover::{self, Candidate, FileKind, normalize};
+use facts::{RustFacts, Scans, TsFacts};
+
+pub use run::Outcome;
+
+/// A project: its root, its configuration, its files and their facts.
+pub struct Workspace {
+    root: PathBuf,
+    config: Effective,
+    /// Open buffers by key: they win over the disk.
+    overlay: RwLock<HashMap<PathBuf, String>>,
+    inventory: Mutex<Option<Arc<Vec<Candidate>>>>,
+    ts: RwLock<Option<TsFacts>>,
+    rust: RwLock<Option<RustFacts>>,
+    /// The last syntax tree of each open TypeScript buffer: a change is
+    /// parsed again only where it changed the text.
+    trees: Mutex<HashMap<PathBuf, crate::typescript::Parsed>>,
+    /// Threads with room for deeply nested input.
+    pool: Option<rayon::ThreadPool>,
+}
+
+/// The key a file is known by in the facts: its absolute path, with `.`
+/// and `..` resolved as written.
+pub fn key(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalize(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        normalize(&cwd.join(path))
+    }
+}
+
+/// The folder of the project a file or folder belongs to: the nearest one
+/// above it (or itself) that holds a querylint configuration file; else the
+/// top of its git work tree; else `fallback` (the working directory, an
+/// editor's workspace folder) if the path lies under it; else the path's
+/// own folder.
+pub fn root_of(path: &Path, fallback: Option<&Path>) -> PathBuf {
+    let path = key(path);
+    let start = if path.is_dir() {
+        path.clone()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let has = |dir: &Path, names: &[&str]| names.iter().any(|n| dir.join(n).exists());
+    if let Some(dir) = start
+        .ancestors()
+        .find(|d| has(d, crate::config::FILE_NAMES))
+    {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = start.ancestors().find(|d| has(d, &[".git"])) {
+        return dir.to_path_buf();
+    }
+    match fallback.map(key) {
+        Some(f) if path.starts_with(&f) => f,
+        _ => start,
+    }
+}
+
+impl Workspace {
+    /// The workspace rooted at `root`, linted with `config`.
+    pub fn new(root: &Path, config: Effective) -> Workspace {
+        Workspace {
+            root: key(root),
+            config,
+            overlay: Default::default(),
+            inventory: Default::default(),
+            ts: Default::default(),
+            rust: Default::default(),
+            trees: Default::default(),
+            pool: rayon::ThreadPoolBuilder::new()
+                .stack_size(16 * 1024 * 1024)
+                .build()
+                .ok(),
+        }
+    }
+
+    /// The last tree of an open buffer's parse, if any.
+    pub(crate) fn take_tree(&self, key: &Path) -> Option<crate::typescript::Parsed> {
+        if self.buffer(key).is_none() {
+            return None;
+        }
+        self.trees
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key)
+    }
+
+    /// Keeps the tree of an open buffer's parse for its next change.
+    pub(crate) fn keep_tree(&self, key: &Path, tree: crate::typescript::Parsed) {
+        if self.buffer(key).is_some() {
+            self.trees
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.to_path_buf(), tree);
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config(&self) -> &Effective {
+        &self.config
+    }
+
+    /// Reads a file of the workspace: its open buffer, else the disk.
+    /// Files over the size limit, binary files and text that is not UTF-8
+    /// are refused with the reason.
+    pub fn read(&self, path: &Path) -> Result<String, String> {
+        let max = self.config.limits.max_file_size;
+        let too_big = |len: u64| {
+            format!("is {len} bytes, over the {max}-byte limit (--max-file-size), skipped")
+        };
+        if let Some(text) = self.buffer(path) {
+            if text.len() as u64 > max {
+                return Err(too_big(text.len() as u64));
+            }
+            return Ok(text);
+        }
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
+        if meta.len() > max {
+            return Err(too_big(meta.len()));
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e}), skipped"))?;
+        crate::source::decode(bytes)
+    }
+
+    /// The open buffer of a file, if any.
+    fn buffer(&self, path: &Path) -> Option<String> {
+        let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
+        if overlay.is_empty() {
+            return None;
+        }
+        overlay.get(&key(path)).cloned()
+    }
+
+    /// Sets (or, with `None`, drops) the open buffer of a file, and takes
+    /// its text into the facts already built. Returns whether a fact other
+    /// files depend on changed, so that they are linted again.
+    pub fn set_buffer(&self, path: &Path, text: Option<String>) -> bool {
+        let key = key(path);
+        {
+            let mut overlay = self.overlay.write().unwrap_or_else(|e| e.into_inner());
+            match &text {
+                Some(t) => overlay.insert(key.clone(), t.clone()),
+                None => overlay.remove(&key),
+            };
+        }
+        if text.is_none() {
+            self.trees
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        }
+        self.file_changed(path)
+    }
+
+    /// Takes the file's current text (its buffer, else the disk) into the
+    /// facts already built. Returns whether a fact other files depend on
+    /// changed.
+    pub fn file_changed(&self, path: &Path) -> bool {
+        let Some(kind) = discover::classify(path) else {
+            return false;
+        };
+        let key = key(path);
+        let text = self.read(path).ok();
+        let read = |p: &Path| self.read(p).ok();
+        match kind {
+            FileKind::TypeScript | FileKind::Tsx | FileKind::PrismaSchema => {
+                let mut ts = self.ts.write().unwrap_or_else(|e| e.into_inner());
+                ts.as_mut()
+                    .is_some_and(|f| f.update(&key, kind, text.as_deref(), &read))
+            }
+            FileKind::Rust => {
+                let mut rust = self.rust.write().unwrap_or_else(|e| e.into_inner());
+                rust.as_mut()
+                    .is_some_and(|f| f.update(&key, text.as_deref()))
+            }
+            _ => false,
+        }
+    }
+
+    /// Every file under the root that querylint reads, found once.
+    pub fn inventory(&self) -> Arc<Vec<Candidate>> {
+        let mut inventory = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(files) = &*inventory {
+            return Arc::clone(files);
+        }
+        let walked = discover::discover(&[self.shown(&self.root)], &self.config.exclude)
+            .map(|d| d.files)
+            .unwrap_or_default();
+        let files = Arc::new(walked);
+        *inventory = Some(Arc::clone(&files));
+        files
+    }
+
+    /// Gives the inventory from a walk already made of the root (the files
+    /// a command line walked when it named the root).
+    pub fn set_inventory(&self, files: Vec<Candidate>) {
+        *self.inventory.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(files));
+    }
+
+    /// A path as the walk should see it: relative to the working directory
+    /// when it lies under it, so exclude globs read as they are written.
+    fn shown(&self, path: &Path) -> PathBuf {
+        let cwd = std::env::current_dir().map(|c| normalize(&c)).ok();
+        match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+            Some(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Some(rel) => rel.to_path_buf(),
+            None => path.to_path_buf(),
+        }
+    }
+
+    /// Builds the facts the given kinds of files need, if they are not
+    /// built yet; returns the scans made on the way.
+    pub fn prepare(&self, need_ts: bool, need_rust: bool) -> Scans {
+        let mut scans = Scans::default();
+        if !need_ts && !need_rust {
+            return scans;
+        }
+        let inventory = self.inventory();
+        let read = |p: &Path| self.read(p);
+        let limits = self.config.limits;
+        let of = |kinds: &[FileKind]| {
+            let files: Vec<Candidate> = inventory
+                .iter()
+                .filter(|c| kinds.contains(&c.kind))
+                .cloned()
+                .collect();
+            let keys: Vec<PathBuf> = files.iter().map(|c| key(&c.path)).collect();
+            (files, keys)
+        };
+        if need_ts {
+            let built = self.ts.read().unwrap_or_else(|e| e.into_inner()).is_some();
+            let mut ts = self.ts.write().unwrap_or_else(|e| e.into_inner());
+            if !built && ts.is_none() {
+                let (files, keys) =
+                    of(&[FileKind::TypeScript, FileKind::Tsx, FileKind::PrismaSchema]);
+                let (facts, found) = TsFacts::build(&files, &keys, &read, &limits);
+                *ts = Some(facts);
+                scans.ts = found;
+            }
+        }
+        if need_rust {
+            let built = self
+                .rust
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some();
+            let mut rust = self.rust.write().unwrap_or_else(|e| e.into_inner());
+            if !built && rust.is_none() {
+                let (files, keys) = of(&[FileKind::Rust]);
+                let (facts, found) = RustFacts::build(&files, &keys, &read, &limits);
+                *rust = Some(facts);
+                scans.rust = found;
+            }
+        }
+        scans
+    }
+
+    /// Runs `f` with the TypeScript facts (built if need be).
+    pub fn with_ts<T>(&self, f: impl FnOnce(&TsFacts) -> T) -> T {
+        if self.ts.read().unwrap_or_else(|e| e.into_inner()).is_none() {
+            self.prepare(true, false);
+        }
+        let ts = self.ts.read().unwrap_or_else(|e| e.into_inner());
+        match &*ts {
+            Some(facts) => f(facts),
+            None => f(&TsFacts::default()),
+        }
+    }
+
+    /// Runs `f` with the Rust facts (built if need be).
+    pub fn with_rust<T>(&self, f: impl FnOnce(&RustFacts) -> T) -> T {
+        if self
+            .rust
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+        {
+            self.prepare(false, true);
+        }
+        let rust = self.rust.read().unwrap_or_else(|e| e.into_inner());
+        match &*rust {
+            Some(facts) => f(facts),
+            None => f(&RustFacts::default()),
+        }
+    }
+
+    /// Whether any file of the inventory is of one of these kinds.
+    fn has(&self, kinds: &[FileKind]) -> bool {
+        self.inventory().iter().any(|c| kinds.contains(&c.kind))
+    }
+}
