@@ -442,3 +442,179 @@ fn clients_that_other_files_export_are_known_once_the_workspace_is_read() {
     assert_eq!(found["diagnostics"][0]["code"], "n-plus-one", "{found}");
     assert_eq!(client.stop(), Some(0));
 }
+
+/// A small Next.js + Prisma app and an sqlx crate in one repository: a
+/// route calls, in loops, a query function another module exports and a
+/// client another module exports; a Rust job calls a query function of
+/// another file of its crate in a loop.
+fn one_project() -> tempfile::TempDir {
+    common::tree(&[
+        ("package.json", b"{ \"name\": \"shop\" }\n"),
+        (
+            "prisma/schema.prisma",
+            b"model Customer {\n  id     String  @id\n  orders Order[]\n}\n\nmodel Order {\n  id         String   @id\n  customerId String\n  customer   Customer @relation(fields: [customerId], references: [id])\n}\n",
+        ),
+        (
+            "src/lib/db.ts",
+            b"import { PrismaClient } from '@prisma/client';\nexport const store = new PrismaClient();\n",
+        ),
+        (
+            "src/lib/orders.ts",
+            b"import { store } from './db';\n\nexport async function ordersOf(customerId: string) {\n  return store.order.findMany({ where: { customerId }, take: 50 });\n}\n",
+        ),
+        (
+            "src/app/route.ts",
+            b"import { ordersOf } from '@/lib/orders';\nimport { store } from '../lib/db';\n\nexport async function GET(ids: string[]) {\n  const out = [];\n  for (const id of ids) {\n    out.push(await ordersOf(id));\n    out.push(await store.customer.findUnique({ where: { id } }));\n  }\n  return out;\n}\n",
+        ),
+        ("jobs/Cargo.toml", b"[package]\nname = \"jobs\"\nversion = \"0.1.0\"\n"),
+        (
+            "jobs/src/repo.rs",
+            b"pub async fn invoice_of(pool: &sqlx::PgPool, id: i64) -> sqlx::Result<i64> {\n    sqlx::query_scalar(\"SELECT total FROM invoices WHERE id = $1\")\n        .bind(id)\n        .fetch_one(pool)\n        .await\n}\n",
+        ),
+        (
+            "jobs/src/send.rs",
+            b"use crate::repo;\n\npub async fn send_all(pool: &sqlx::PgPool, ids: &[i64]) {\n    for id in ids {\n        let total = repo::invoice_of(pool, *id).await;\n        mail(total);\n    }\n}\n",
+        ),
+    ])
+}
+
+/// `(rule, line, column)` of each finding in a JSON report for `path`;
+/// lines and columns from 1.
+fn cli_findings(report: &Value, path: &str) -> Vec<(String, u64, u64)> {
+    let mut found: Vec<(String, u64, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == path)
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn check_json(dir: &std::path::Path, args: &[&str], stdin: Option<&[u8]>) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(["check", "--format", "json"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_file_gets_the_same_findings_in_a_tree_alone_on_stdin_and_in_the_editor() {
+    let dir = one_project();
+    let whole = check_json(dir.path(), &[], None);
+    let mut client = Client::start(dir.path());
+    for (file, language, expected) in [
+        (
+            "src/app/route.ts",
+            "typescript",
+            // The query function of another module, and the client another
+            // module exports, both called in the loop.
+            vec![("n-plus-one", 7, 20), ("n-plus-one", 8, 35)],
+        ),
+        ("jobs/src/send.rs", "rust", vec![("n-plus-one", 5, 21)]),
+    ] {
+        let expected: Vec<(String, u64, u64)> = expected
+            .into_iter()
+            .map(|(r, l, c)| (r.to_owned(), l, c))
+            .collect();
+        let text = std::fs::read(dir.path().join(file)).unwrap();
+        let in_tree = cli_findings(&whole, file);
+        assert_eq!(in_tree, expected, "{file} in the tree: {whole}");
+        let alone = check_json(dir.path(), &[file], None);
+        assert_eq!(
+            cli_findings(&alone, file),
+            expected,
+            "{file} alone: {alone}"
+        );
+        let stdin = check_json(dir.path(), &["--stdin-filename", file], Some(&text));
+        assert_eq!(
+            cli_findings(&stdin, file),
+            expected,
+            "{file} on stdin: {stdin}"
+        );
+        let uri = file_uri(&dir.path().join(file));
+        client.open(&uri, language, std::str::from_utf8(&text).unwrap());
+        let published = client.diagnostics(&uri);
+        let mut in_editor: Vec<(String, u64, u64)> = published["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                    d["range"]["start"]["character"].as_u64().unwrap() + 1,
+                )
+            })
+            .collect();
+        in_editor.sort();
+        assert_eq!(in_editor, expected, "{file} in the editor: {published}");
+    }
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn editing_a_module_updates_the_open_files_that_use_it() {
+    let dir = one_project();
+    let mut client = Client::start(dir.path());
+    let route = file_uri(&dir.path().join("src/app/route.ts"));
+    let orders = file_uri(&dir.path().join("src/lib/orders.ts"));
+    let route_text = std::fs::read_to_string(dir.path().join("src/app/route.ts")).unwrap();
+    client.open(&route, "typescript", &route_text);
+    assert_eq!(
+        client.diagnostics(&route)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // `ordersOf` stops running a query in the editor's buffer: the route's
+    // loop no longer makes one per id, though the file on disk still does.
+    client.open(
+        &orders,
+        "typescript",
+        "export async function ordersOf(customerId: string) {\n  return [customerId];\n}\n",
+    );
+    let after = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == route
+            && m["params"]["diagnostics"].as_array().unwrap().len() == 1
+    });
+    assert_eq!(
+        after["params"]["diagnostics"][0]["range"]["start"]["line"], 7,
+        "{after}"
+    );
+    // Closed, the file on disk stands for it again.
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": orders } }),
+    );
+    client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == route
+            && m["params"]["diagnostics"].as_array().unwrap().len() == 2
+    });
+    assert_eq!(client.stop(), Some(0));
+}
