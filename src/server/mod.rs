@@ -636,9 +636,10 @@ fn lint_loop(
                 "\n"
             };
             let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let changed = job.workspace.set_buffer(&job.path, Some(job.text.clone()));
+                job.workspace.set_buffer(&job.path, Some(job.text.clone()));
                 let sink = |_: &Path, _: &str, diags: Vec<Diagnostic>| diags;
-                (changed, job.workspace.lint_document(&job.path, &sink))
+                let outcome = job.workspace.lint_document(&job.path, &sink);
+                (job.workspace.take_facts_changed(), outcome)
             }));
             let diags = match linted {
                 Ok((changed, outcome)) => {

@@ -57,7 +57,7 @@ pub struct Scans {
 
 /// What one TypeScript or JavaScript file says for the others.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct TsFileFacts {
+pub struct TsFileFacts {
     /// Names it exports as database clients, and renaming re-exports.
     clients: Vec<String>,
     renames: Vec<(String, String)>,
@@ -298,9 +298,7 @@ impl TsFacts {
     }
 
     /// Takes a file's new text (`None`: it is gone) into the facts.
-    /// Returns whether anything another file depends on changed. Files
-    /// that import a client or query-function name that appeared or went
-    /// are scanned again: their own exports depend on it.
+    /// Returns whether anything another file depends on changed.
     pub fn update(
         &mut self,
         key: &Path,
@@ -316,19 +314,38 @@ impl TsFacts {
             }
             self.schemas.insert(key.to_path_buf(), relations);
             self.derive_project();
-            self.full = Project {
-                query_functions: self.full.query_functions.take(),
-                ..self.base.clone()
-            };
+            self.derive_names();
             return true;
         }
-        let new = text.map(|t| self.file_facts(t, kind));
-        let old = self.files.get(key).map(|(_, f)| f.clone());
-        if new == old {
+        let own = text.map(|t| {
+            let (file, _) = self.scan(t, kind, None);
+            TsFacts::own(t, &file)
+        });
+        self.set_file(key, kind, own, read)
+    }
+
+    /// Whether `own` differs from what the facts hold for the file.
+    pub fn differs(&self, key: &Path, own: &TsFileFacts) -> bool {
+        self.files.get(key).map(|(_, f)| f) != Some(own)
+    }
+
+    /// Sets a file's own facts (`None`: it is gone). Returns whether
+    /// anything another file depends on changed. Files that import a
+    /// client or query-function name that appeared or went are scanned
+    /// again: their own exports depend on it.
+    pub fn set_file(
+        &mut self,
+        key: &Path,
+        kind: FileKind,
+        own: Option<TsFileFacts>,
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> bool {
+        let old = self.files.get(key).map(|(_, f)| f);
+        if own.as_ref() == old {
             return false;
         }
         let (clients, names) = (self.base.clients.clone(), self.names.clone());
-        match new {
+        match own {
             Some(own) => self.files.insert(key.to_path_buf(), (kind, own)),
             None => self.files.remove(key),
         };
@@ -349,8 +366,8 @@ impl TsFacts {
                 .collect();
             for (other, kind) in dependents {
                 if let Some(text) = read(&other) {
-                    let own = self.file_facts(&text, kind);
-                    self.files.insert(other, (kind, own));
+                    let (file, _) = self.scan(&text, kind, None);
+                    self.files.insert(other, (kind, TsFacts::own(&text, &file)));
                 }
             }
             self.derive_project();
@@ -360,11 +377,10 @@ impl TsFacts {
         true
     }
 
-    /// A file's own facts, from its text and the project's.
-    fn file_facts(&self, text: &str, kind: FileKind) -> TsFileFacts {
+    /// A file's own facts, from its text and its scan.
+    pub fn own(text: &str, file: &TsFile) -> TsFileFacts {
         use crate::typescript::{exported_clients, project_imports};
         let (clients, renames) = exported_clients(text);
-        let (file, _) = self.scan(text, kind, None);
         TsFileFacts {
             clients,
             renames,
@@ -376,7 +392,7 @@ impl TsFacts {
 
 /// What one Rust file says for the others.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct RsFileFacts {
+pub struct RsFileFacts {
     /// The crate it belongs to: the nearest folder above it with a
     /// `Cargo.toml`.
     crate_root: Option<PathBuf>,
@@ -469,16 +485,32 @@ impl RustFacts {
     /// Takes a file's new text (`None`: it is gone) into the facts.
     /// Returns whether anything another file depends on changed.
     pub fn update(&mut self, key: &Path, text: Option<&str>) -> bool {
-        let new = text.map(|t| rust_file_facts(key, t, Some(&rust_scan(t))));
-        if self.files.get(key) == new.as_ref() {
+        let own = text.map(|t| rust_file_facts(key, t, Some(&rust_scan(t))));
+        self.set_file(key, own)
+    }
+
+    /// Whether `own` differs from what the facts hold for the file.
+    pub fn differs(&self, key: &Path, own: &RsFileFacts) -> bool {
+        self.files.get(key) != Some(own)
+    }
+
+    /// Sets a file's own facts (`None`: it is gone). Returns whether they
+    /// changed.
+    pub fn set_file(&mut self, key: &Path, own: Option<RsFileFacts>) -> bool {
+        if self.files.get(key) == own.as_ref() {
             return false;
         }
-        match new {
+        match own {
             Some(own) => self.files.insert(key.to_path_buf(), own),
             None => self.files.remove(key),
         };
         self.derive();
         true
+    }
+
+    /// A file's own facts, from its text and its scan.
+    pub fn own(key: &Path, text: &str, file: &RsFile) -> RsFileFacts {
+        rust_file_facts(key, text, Some(file))
     }
 
     /// Whether the folder (a key) is one `sqlx::migrate!` names.

@@ -46,6 +46,9 @@ pub struct Workspace {
     trees: Mutex<HashMap<PathBuf, crate::typescript::Parsed>>,
     /// Threads with room for deeply nested input.
     pool: Option<rayon::ThreadPool>,
+    /// Whether a buffer's lint changed a fact other files depend on since
+    /// the last [`Workspace::take_facts_changed`].
+    facts_changed: std::sync::atomic::AtomicBool,
 }
 
 /// The key a file is known by in the facts: its absolute path, with `.`
@@ -98,6 +101,7 @@ impl Workspace {
             ts: Default::default(),
             rust: Default::default(),
             trees: Default::default(),
+            facts_changed: Default::default(),
             pool: rayon::ThreadPoolBuilder::new()
                 .stack_size(16 * 1024 * 1024)
                 .build()
@@ -157,7 +161,7 @@ impl Workspace {
     }
 
     /// The open buffer of a file, if any.
-    fn buffer(&self, path: &Path) -> Option<String> {
+    pub(crate) fn buffer(&self, path: &Path) -> Option<String> {
         let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
         if overlay.is_empty() {
             return None;
@@ -165,25 +169,55 @@ impl Workspace {
         overlay.get(&key(path)).cloned()
     }
 
-    /// Sets (or, with `None`, drops) the open buffer of a file, and takes
-    /// its text into the facts already built. Returns whether a fact other
-    /// files depend on changed, so that they are linted again.
+    /// Sets (or, with `None`, drops) the open buffer of a file. A buffer's
+    /// facts are taken from the scan its lint makes
+    /// ([`Workspace::lint_document`]); a dropped buffer's file on disk
+    /// stands for it again at once. Returns whether a fact other files
+    /// depend on changed, so that they are linted again.
     pub fn set_buffer(&self, path: &Path, text: Option<String>) -> bool {
         let key = key(path);
+        let dropped = text.is_none();
         {
             let mut overlay = self.overlay.write().unwrap_or_else(|e| e.into_inner());
-            match &text {
-                Some(t) => overlay.insert(key.clone(), t.clone()),
+            match text {
+                Some(t) => overlay.insert(key.clone(), t),
                 None => overlay.remove(&key),
             };
         }
-        if text.is_none() {
-            self.trees
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
+        if !dropped {
+            return false;
         }
+        self.trees
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
         self.file_changed(path)
+    }
+
+    /// Whether linting a buffer changed a fact other files depend on since
+    /// the last call.
+    pub fn take_facts_changed(&self) -> bool {
+        self.facts_changed
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn note_change(&self, changed: bool) {
+        if changed {
+            self.facts_changed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Runs `f` on the TypeScript facts, if they are built.
+    pub(crate) fn ts_mut<T>(&self, f: impl FnOnce(&mut TsFacts) -> T) -> Option<T> {
+        let mut ts = self.ts.write().unwrap_or_else(|e| e.into_inner());
+        ts.as_mut().map(f)
+    }
+
+    /// Runs `f` on the Rust facts, if they are built.
+    pub(crate) fn rust_mut<T>(&self, f: impl FnOnce(&mut RustFacts) -> T) -> Option<T> {
+        let mut rust = self.rust.write().unwrap_or_else(|e| e.into_inner());
+        rust.as_mut().map(f)
     }
 
     /// Takes the file's current text (its buffer, else the disk) into the

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::facts::{Scans, TsFacts, TsScan, digest};
+use super::facts::{RustFacts, Scans, TsFacts, TsScan, digest};
 use super::plan::{Host, Work};
 use super::{Workspace, key};
 use crate::budget;
@@ -227,17 +227,32 @@ impl Workspace {
                     Some(Cached::Ts(sum, TsScan::Found(file))) if sum == digest(text) => Some(file),
                     _ => None,
                 };
-                self.with_ts(|ts| self.lint_typescript(ts, path, text, *kind, scanned))
+                self.lint_typescript(path, text, *kind, scanned)
             }
             Host::File(FileKind::Rust) => {
                 let scanned = match cached {
                     Some(Cached::Rust(sum, file)) if sum == digest(text) => file,
                     _ => None,
                 };
-                self.with_rust(|rust| {
-                    let (file, more) = rust.scan(&key(path), text, scanned);
-                    lint::lint_rust_scan(path, text, &file, &more, settings)
-                })
+                let key = key(path);
+                let (file, more) = self.with_rust(|rust| rust.scan(&key, text, scanned));
+                // An open buffer's facts come from the scan its lint makes.
+                if self.buffer(path).is_some() {
+                    let plain = RsFile::default();
+                    let scanned = if crate::rust::might_touch_database(text) {
+                        &file
+                    } else {
+                        &plain
+                    };
+                    let own = RustFacts::own(&key, text, scanned);
+                    if self.with_rust(|rust| rust.differs(&key, &own)) {
+                        let changed = self
+                            .rust_mut(|rust| rust.set_file(&key, Some(own)))
+                            .unwrap_or(false);
+                        self.note_change(changed);
+                    }
+                }
+                lint::lint_rust_scan(path, text, &file, &more, settings)
             }
             Host::File(kind) => lint::lint_file(path, text, *kind, settings),
         }
@@ -245,7 +260,6 @@ impl Workspace {
 
     fn lint_typescript(
         &self,
-        ts: &TsFacts,
         path: &Path,
         text: &str,
         kind: FileKind,
@@ -257,17 +271,28 @@ impl Workspace {
             None => {
                 // An open document is parsed again from its last tree.
                 let previous = self.take_tree(&key);
-                let (file, tree) = ts.scan(text, kind, previous);
+                let (file, tree) = self.with_ts(|ts| ts.scan(text, kind, previous));
                 if let Some(tree) = tree {
                     self.keep_tree(&key, tree);
                 }
                 file
             }
         };
+        // An open buffer's facts come from the scan its lint makes.
+        if self.buffer(path).is_some() {
+            let own = TsFacts::own(text, &file);
+            if self.with_ts(|ts| ts.differs(&key, &own)) {
+                let read = |p: &Path| self.read(p).ok();
+                let changed = self
+                    .ts_mut(|ts| ts.set_file(&key, kind, Some(own), &read))
+                    .unwrap_or(false);
+                self.note_change(changed);
+            }
+        }
         if file.is_empty() {
             return Vec::new();
         }
-        ts.link(&key, &mut file);
+        self.with_ts(|ts| ts.link(&key, &mut file));
         lint::lint_scanned(text, kind, &file, &for_path(path, &self.config.settings))
     }
 }
