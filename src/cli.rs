@@ -1,5 +1,6 @@
-//! The command line. This module and the language server are the only code
-//! that touches the file system.
+//! The command line: reads the options, asks each project's
+//! [`Workspace`] to lint the files given, renders the reports and writes
+//! the fixes (the only code that writes a linted file).
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,14 @@
 //! querylint: a static linter for database access code.
 //!
-//! The pipeline, one module a stage: [`discover`] finds files, [`extract`]
-//! turns a file into SQL units, [`parse`] splits and parses them, [`rules`]
-//! check each statement, [`lint`] runs the rules and maps what they find into
-//! the host file as [`diagnostic::Diagnostic`]s, and [`report`] renders them.
-//! Only [`cli`] touches the file system.
+//! The pipeline, one module a stage: [`workspace`] finds a project's root,
+//! configuration and files, gathers its facts and plans each file;
+//! [`discover`] walks folders, [`extract`] and the front ends
+//! ([`typescript`], [`rust`]) turn a file into SQL units and calls,
+//! [`parse`] splits and parses them, [`rules`] check each statement, [`lint`]
+//! runs the rules and maps what they find into the host file as
+//! [`diagnostic::Diagnostic`]s (migrations through [`migrate::replay`]), and
+//! [`report`] renders them. [`cli`] and [`server`] are the two entries; both
+//! ask the workspace, and neither imports the other.
 
 pub mod baseline;
 pub mod budget;

@@ -113,7 +113,7 @@ pub struct Config {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
     pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
-    /// Settings for some files only: [[overrides]] with files globs,
+    /// Settings for some files only: `[[overrides]]` with files globs,
     /// relative to this file's folder.
     #[serde(default)]
     pub overrides: Vec<OverrideConfig>,

@@ -51,18 +51,22 @@ impl Workspace {
     /// a walk passed it over: it is ignored or excluded).
     pub fn plan(&self, files: Vec<Candidate>, walked: &[PathBuf]) -> Vec<Work> {
         let settings = &self.config.settings;
-        let needs_rust = files
-            .iter()
-            .any(|c| matches!(c.kind, FileKind::Sql | FileKind::Rust))
-            && self.has(&[FileKind::Rust]);
+        let needs_rust = files.iter().any(|c| {
+            matches!(
+                c.kind,
+                FileKind::Sql | FileKind::MigrationSql | FileKind::Rust
+            )
+        }) && self.has(&[FileKind::Rust]);
         let mut work = Vec::new();
         let mut planned: HashSet<PathBuf> = HashSet::new();
         let mut roots: BTreeMap<PathBuf, (Option<Tool>, Vec<PathBuf>)> = BTreeMap::new();
         let mut extra: Vec<(PathBuf, Vec<QueryFile>)> = Vec::new();
+        // `.sql` files: the `query_file!` calls that run each, and whether a
+        // `migrate!` call names its folder.
         let mut sql_hosts: Vec<(Candidate, Option<Vec<QueryFile>>, bool)> = Vec::new();
         let mut others = Vec::new();
         for c in files {
-            if c.kind == FileKind::Sql {
+            if matches!(c.kind, FileKind::Sql | FileKind::MigrationSql) {
                 sql_hosts.push((c, None, false));
             } else {
                 others.push(c);
@@ -72,7 +76,9 @@ impl Workspace {
             self.with_rust(|rust| {
                 for (c, uses, in_sqlx_dir) in &mut sql_hosts {
                     let k = key(&c.path);
-                    *uses = rust.query_file_uses(&k).cloned();
+                    if c.kind == FileKind::Sql {
+                        *uses = rust.query_file_uses(&k).cloned();
+                    }
                     *in_sqlx_dir = k.parent().is_some_and(|p| rust.is_migration_dir(p));
                 }
                 for c in others.iter().filter(|c| c.kind == FileKind::Rust) {
@@ -105,14 +111,7 @@ impl Workspace {
         }
         for c in others {
             planned.insert(key(&c.path));
-            if c.kind == FileKind::MigrationSql {
-                let (root, hint) = root_of(&c.path);
-                let entry = roots.entry(root).or_default();
-                entry.0 = entry.0.or(hint);
-                entry.1.push(c.path);
-            } else {
-                work.push(Work::File(c.path, Host::File(c.kind)));
-            }
+            work.push(Work::File(c.path, Host::File(c.kind)));
         }
         let walked: Vec<PathBuf> = walked.iter().map(|w| key(w)).collect();
         extra.sort_by(|a, b| a.0.cmp(&b.0));
