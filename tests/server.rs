@@ -473,7 +473,12 @@ fn one_project() -> tempfile::TempDir {
         ),
         (
             "jobs/src/send.rs",
-            b"use crate::repo;\n\npub async fn send_all(pool: &sqlx::PgPool, ids: &[i64]) {\n    for id in ids {\n        let total = repo::invoice_of(pool, *id).await;\n        mail(total);\n    }\n}\n",
+            b"use crate::repo;\n\npub async fn send_all(pool: &sqlx::PgPool, ids: &[i64]) {\n    for id in ids {\n        let total = repo::invoice_of(pool, *id).await;\n        mail(total);\n    }\n    sqlx::query_file!(\"queries/mark.sql\").execute(pool).await;\n}\n",
+        ),
+        // Run by the job with `query_file!`: its findings are its own.
+        (
+            "jobs/queries/mark.sql",
+            b"UPDATE invoices SET sent = true WHERE sent = NULL;\n",
         ),
     ])
 }

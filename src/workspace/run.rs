@@ -71,12 +71,25 @@ impl Workspace {
             path: path.to_path_buf(),
             kind,
         };
-        let (_, outcomes) = self.lint(vec![file], &[], sink);
-        outcomes
-            .into_iter()
-            .next()
-            .map(|(_, o)| o)
-            .unwrap_or_else(|| Outcome::Skipped("was not linted".to_owned()))
+        self.install(|| {
+            let has = |kinds: &[FileKind]| kinds.contains(&kind);
+            let scans = self.prepare(
+                has(&[FileKind::TypeScript, FileKind::Tsx]),
+                has(&[FileKind::Rust]),
+            );
+            // The document alone: not the `.sql` files a Rust document runs
+            // with `query_file!`, which a run of the file would add.
+            let mut work = self.plan(vec![file], &[]);
+            work.retain(|w| match w {
+                Work::File(p, _) => p == path,
+                Work::Chain(_, _, wanted) => wanted.contains(path),
+            });
+            self.run(&work, scans, sink)
+                .into_iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, o)| o)
+                .unwrap_or_else(|| Outcome::Skipped("was not linted".to_owned()))
+        })
     }
 
     /// Runs `f` on the workspace's thread pool, whose threads have room
