@@ -2,14 +2,13 @@
 //! exit codes, the JSON report, rule selection, standard input, and bad
 //! input of every kind.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 mod common;
-use common::tree;
+use common::{tree, with_stdin};
 
 fn querylint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_querylint"))
@@ -18,19 +17,6 @@ fn querylint(dir: &Path, args: &[&str]) -> Output {
         .env_remove("NO_COLOR")
         .output()
         .expect("querylint runs")
-}
-
-fn with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn json(dir: &Path, args: &[&str]) -> (i32, Value) {

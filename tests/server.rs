@@ -504,19 +504,8 @@ fn cli_findings(report: &Value, path: &str) -> Vec<(String, u64, u64)> {
 }
 
 fn check_json(dir: &std::path::Path, args: &[&str], stdin: Option<&[u8]>) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_querylint"))
-        .args(["check", "--format", "json"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or_default()).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
+    let args = [&["check", "--format", "json"][..], args].concat();
+    let out = common::with_stdin(dir, &args, stdin.unwrap_or_default());
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",

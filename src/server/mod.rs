@@ -320,11 +320,7 @@ impl Server {
 
     fn did_save(&mut self, params: DidSaveTextDocumentParams) {
         let path = document_path(&params.text_document.uri, "");
-        let is_config = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| crate::config::FILE_NAMES.contains(&n));
-        if is_config {
+        if is_config_file(&path) {
             self.config_changed();
         } else {
             // A migration's neighbours may have changed on disk.
@@ -364,11 +360,7 @@ impl Server {
                 continue;
             };
             let path = document_path(&uri, "");
-            let is_config = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| crate::config::FILE_NAMES.contains(&n));
-            if is_config {
+            if is_config_file(&path) {
                 self.config_changed();
                 return;
             }
@@ -557,6 +549,13 @@ fn workspace_root(params: &Value) -> Option<PathBuf> {
         .or_else(|| params["rootUri"].as_str())?;
     let path = PathBuf::from(percent_decode(uri.strip_prefix("file://")?));
     path.is_dir().then_some(path)
+}
+
+/// Whether the file is a querylint configuration file.
+fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| crate::config::FILE_NAMES.contains(&n))
 }
 
 /// The path a document stands for: its file, or for an unsaved one a name
