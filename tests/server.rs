@@ -610,5 +610,20 @@ fn editing_a_module_updates_the_open_files_that_use_it() {
             && m["params"]["uri"] == route
             && m["params"]["diagnostics"].as_array().unwrap().len() == 2
     });
+    // A file that is not open changes on disk, and the editor says so.
+    std::fs::write(
+        dir.path().join("src/lib/orders.ts"),
+        "export async function ordersOf(customerId: string) {\n  return [customerId];\n}\n",
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": orders, "type": 2 }] }),
+    );
+    client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == route
+            && m["params"]["diagnostics"].as_array().unwrap().len() == 1
+    });
     assert_eq!(client.stop(), Some(0));
 }

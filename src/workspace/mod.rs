@@ -357,3 +357,31 @@ impl Workspace {
         self.inventory().iter().any(|c| kinds.contains(&c.kind))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_the_configuration_s_folder_else_the_git_top_else_the_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |p: &str| dir.path().join(p);
+        for folder in ["repo/.git", "repo/app/src", "repo/tools", "loose/deep"] {
+            std::fs::create_dir_all(at(folder)).unwrap();
+        }
+        std::fs::write(at("repo/app/querylint.toml"), "").unwrap();
+        let root = |p: &str, fallback: Option<&Path>| root_of(&at(p), fallback);
+        // The nearest configuration file wins over the git work tree.
+        assert_eq!(root("repo/app/src/route.ts", None), key(&at("repo/app")));
+        assert_eq!(root("repo/app", None), key(&at("repo/app")));
+        assert_eq!(root("repo/tools/x.sql", None), key(&at("repo")));
+        // Outside any project: the fallback if the path is under it, else
+        // the path's folder.
+        let loose = at("loose");
+        assert_eq!(root("loose/deep/q.sql", Some(&loose)), key(&loose));
+        assert_eq!(
+            root("loose/deep/q.sql", Some(&at("repo"))),
+            key(&at("loose/deep"))
+        );
+    }
+}
