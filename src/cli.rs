@@ -4,11 +4,12 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::config::{DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, Options, for_path};
+use crate::config::{DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Options, Resolver, for_path};
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::{self, Candidate, FileKind};
 use crate::migrate::{Chain, TxOverride};
@@ -393,21 +394,17 @@ fn options(args: &CheckArgs) -> Options {
     }
 }
 
-/// The settings of a run: the configuration file's (unless `--isolated`),
-/// with the command line's options over them.
-fn effective(args: &CheckArgs) -> Result<Effective, String> {
-    let file = if args.isolated {
-        None
+/// Where the run's configuration comes from: the file `--config` names,
+/// none with `--isolated`, else the nearest file above each path; with the
+/// command line's options over it.
+fn resolver(args: &CheckArgs) -> Resolver {
+    if args.isolated {
+        Resolver::fixed(None, options(args))
     } else if let Some(path) = &args.config {
-        Some(path.clone())
+        Resolver::fixed(Some(path.clone()), options(args))
     } else {
-        crate::config::find(Path::new("."))
-    };
-    let config = match &file {
-        Some(path) => crate::config::load(path).map_err(|e| e.to_string())?,
-        None => crate::config::Config::default(),
-    };
-    config.effective(&options(args))
+        Resolver::nearest(options(args))
+    }
 }
 
 /// A number of seconds, fractions allowed, for `--file-timeout`.
@@ -520,7 +517,7 @@ struct Group {
 /// and walks them: one workspace per project, with the files to lint in it.
 fn groups(
     paths: &[PathBuf],
-    config: &Effective,
+    configs: &Arc<Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Group>, String> {
     let cwd = std::env::current_dir().ok();
@@ -536,9 +533,17 @@ fn groups(
     }
     let mut out = Vec::new();
     for (root, paths) in by_root {
-        let found = discover::discover(&paths, &config.exclude).map_err(|e| e.to_string())?;
+        let config = configs.for_path(&root)?;
+        let mut found = discover::discover(&paths, &config.exclude).map_err(|e| e.to_string())?;
         warnings.extend(found.warnings);
-        let workspace = Workspace::new(&root, config.clone());
+        // One file named twice (`a.sql` and `$PWD/a.sql`) is linted once.
+        let mut seen = std::collections::HashSet::new();
+        found.files.retain(|c| seen.insert(workspace::key(&c.path)));
+        // A configuration that cannot be read stops the run.
+        for c in &found.files {
+            configs.for_path(&c.path)?;
+        }
+        let workspace = Workspace::new(&root, Arc::clone(configs));
         let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
         // A walk of the root is the inventory already.
         if paths.iter().any(|p| workspace::key(p) == workspace.root()) {
@@ -554,13 +559,13 @@ fn groups(
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let config = match effective(&args) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let configs = Arc::new(resolver(&args));
+    // The configuration of the working directory is checked first, as a
+    // mistake in it is a mistake in the command.
+    if let Err(e) = configs.for_path(Path::new(".")) {
+        eprintln!("error: {e}");
+        return EXIT_ERROR;
+    }
     let baseline = match &args.baseline {
         Some(path) => match crate::baseline::Baseline::read(path) {
             Ok(b) => Some(b),
@@ -584,6 +589,7 @@ fn check(args: CheckArgs) -> i32 {
     let mut summary = Summary::default();
     let mut diffs = String::new();
     let outcomes: Vec<FileOutcome> = if let Some(name) = &args.stdin_filename {
+        let name = &discover::clean(name);
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             eprintln!("error: cannot read standard input: {e}");
@@ -594,7 +600,11 @@ fn check(args: CheckArgs) -> i32 {
         // The text stands for the file `name` of its project: the rest of
         // the project is read from disk.
         let root = workspace::root_of(name, reporter.cwd.as_deref());
-        let ws = Workspace::new(&root, config);
+        if let Err(e) = configs.for_path(name) {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+        let ws = Workspace::new(&root, configs);
         match crate::source::decode(bytes) {
             Ok(text) if kind.is_supported() => {
                 ws.set_buffer(name, Some(text.clone()));
@@ -616,7 +626,7 @@ fn check(args: CheckArgs) -> i32 {
         } else {
             args.paths.clone()
         };
-        let groups = match groups(&paths, &config, &mut warnings) {
+        let groups = match groups(&paths, &configs, &mut warnings) {
             Ok(g) => g,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -644,11 +654,19 @@ fn check(args: CheckArgs) -> i32 {
                 })
                 .collect();
             if let Some(mode) = args.fix_mode() {
+                // Only the files the command line named: not the `.sql`
+                // files a named Rust file runs, which are linted with it.
+                let named: std::collections::HashSet<PathBuf> = group
+                    .files
+                    .iter()
+                    .map(|c| workspace::key(&c.path))
+                    .collect();
                 let (fixed, notes) = fix_files(
                     &group.workspace,
                     &reporter,
                     &work,
                     &mut linted,
+                    &named,
                     mode,
                     args.diff,
                 );
@@ -763,7 +781,7 @@ fn check(args: CheckArgs) -> i32 {
     }
 }
 
-/// Applies the fixes of the linted files that have some (`--fix`), or
+/// Applies the fixes of the `named` files (by key) that have some (`--fix`), or
 /// shows them (`--diff`): migrations chain by chain, other files one by
 /// one, each job within its time budget. The reports of fixed files are
 /// replaced by what remains. Returns the number of fixes applied and the
@@ -773,6 +791,7 @@ fn fix_files(
     reporter: &Reporter,
     work: &[Work],
     outcomes: &mut [(PathBuf, FileOutcome)],
+    named: &std::collections::HashSet<PathBuf>,
     mode: crate::fix::Mode,
     diff: bool,
 ) -> ((usize, String), Vec<String>) {
@@ -786,6 +805,7 @@ fn fix_files(
             };
             matches!(outcome, FileOutcome::Linted(r) if fixable(r))
         })
+        .filter(|(path, _)| named.contains(&workspace::key(path)))
         .map(|(path, _)| path)
         .collect();
     let mut jobs: Vec<FixJob> = Vec::new();

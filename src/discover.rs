@@ -91,7 +91,11 @@ pub fn normalize(path: &Path) -> PathBuf {
         match c {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                if !out.pop() {
+                let up = matches!(
+                    out.components().next_back(),
+                    None | Some(std::path::Component::ParentDir)
+                );
+                if up || !out.pop() {
                     out.push("..");
                 }
             }
@@ -99,6 +103,30 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `path` made absolute against the working directory, and normalised.
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalize(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        normalize(&cwd.join(path))
+    }
+}
+
+/// The part of `path` below the project's `root`, if it lies there: what
+/// a file's kind, its dialect and whether it is test code are read from, so
+/// that the folders above the project (a checkout under `~/tests/`) and the
+/// working directory change nothing.
+pub fn below<'p>(path: &'p Path, root: Option<&Path>) -> std::borrow::Cow<'p, Path> {
+    match root {
+        Some(root) => match absolute(path).strip_prefix(root) {
+            Ok(rest) => std::borrow::Cow::Owned(rest.to_path_buf()),
+            Err(_) => std::borrow::Cow::Borrowed(path),
+        },
+        None => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 pub fn classify(path: &Path) -> Option<FileKind> {
@@ -303,16 +331,24 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovery, Dis
     Ok(out)
 }
 
-/// Drops a leading `./` so paths read as users type them.
-fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
+/// Drops a leading `./` and resolves `a/../b` so paths read as users type
+/// them, and one file has one name.
+pub fn clean(path: &Path) -> PathBuf {
+    normalize(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_as_written() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(n("./src/app/../lib/x.ts"), PathBuf::from("src/lib/x.ts"));
+        assert_eq!(n("../../a/./b"), PathBuf::from("../../a/b"));
+        assert_eq!(n("a/../../b"), PathBuf::from("../b"));
+        assert_eq!(n("/w/p/../q"), PathBuf::from("/w/q"));
+    }
 
     #[test]
     fn migration_layouts_are_recognised() {

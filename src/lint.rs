@@ -61,6 +61,7 @@ pub fn lint_chain(
         dialect: settings.dialect,
         transactions: settings.transactions,
         postgres_version: settings.options.postgres_version,
+        root: settings.root.as_deref().cloned(),
     };
     let mut results = replay::replay(chain, members, wanted, load, &options, &Engine { settings });
     for (index, result) in &mut results {

@@ -1343,3 +1343,99 @@ fn migrations_globs_make_sql_files_migrations() {
     let (_, report) = json(dir.path(), &["--isolated"]);
     assert_eq!(rules_of(&report), Vec::<String>::new(), "{report}");
 }
+
+#[test]
+fn a_folder_per_migration_file_given_from_its_own_folder_has_its_history() {
+    let dir = tree(&[
+        (
+            "prisma/migrations/20240101000000_init/migration.sql",
+            b"CREATE TABLE \"Order\" (\"id\" BIGSERIAL PRIMARY KEY, \"status\" TEXT NOT NULL);\n",
+        ),
+        (
+            "prisma/migrations/20240201000000_idx/migration.sql",
+            b"CREATE INDEX \"Order_status_idx\" ON \"Order\"(\"status\");\n",
+        ),
+    ]);
+    let inside = dir.path().join("prisma/migrations/20240201000000_idx");
+    let select = "create-index-non-concurrently";
+    for args in [
+        vec!["--select", select, "migration.sql"],
+        vec!["--select", select, "./migration.sql"],
+        vec!["--select", select, "../20240201000000_idx/migration.sql"],
+    ] {
+        let (_, report) = json(&inside, &args);
+        assert_eq!(rules_of(&report), vec![select], "{args:?}: {report}");
+    }
+    let text = std::fs::read(inside.join("migration.sql")).unwrap();
+    let out = with_stdin(
+        &inside,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            select,
+            "--stdin-filename",
+            "migration.sql",
+        ],
+        &text,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules_of(&report), vec![select], "{report}");
+    assert_eq!(report["diagnostics"][0]["path"], "migration.sql");
+}
+
+#[test]
+fn each_file_gets_the_nearest_configuration_however_it_is_linted() {
+    let dir = tree(&[
+        (".git/HEAD", b"ref: refs/heads/main\n"),
+        ("src/querylint.toml", b"extend-select = [\"select-star\"]\n"),
+        ("src/q.sql", b"SELECT * FROM t WHERE id = 1;\n"),
+        ("other/q.sql", b"SELECT * FROM t WHERE id = 1;\n"),
+        ("other/../x.sql", b"SELECT 1;\n"),
+    ]);
+    let (_, whole) = json(dir.path(), &[]);
+    let rules_at = |report: &Value, path: &str| -> Vec<String> {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["path"] == path)
+            .map(|d| d["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        rules_at(&whole, "src/q.sql"),
+        vec!["select-star"],
+        "{whole}"
+    );
+    assert!(rules_at(&whole, "other/q.sql").is_empty(), "{whole}");
+    let (_, alone) = json(dir.path(), &["src/q.sql", "other/q.sql"]);
+    assert_eq!(rules_at(&alone, "src/q.sql"), vec!["select-star"]);
+    assert!(rules_at(&alone, "other/q.sql").is_empty());
+    // From inside `other`, the file in `src` still gets its own file's
+    // settings; a path with `..` is reported as one path.
+    let (_, from_other) = json(
+        &dir.path().join("other"),
+        &["../src/./q.sql", "../src/q.sql"],
+    );
+    assert_eq!(paths_of(&from_other), vec!["../src/q.sql"], "{from_other}");
+    assert_eq!(rules_of(&from_other), vec!["select-star"]);
+    let out = with_stdin(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "./src/q.sql",
+        ],
+        b"SELECT * FROM t WHERE id = 1;\n",
+    );
+    let stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rules_at(&stdin, "src/q.sql"),
+        vec!["select-star"],
+        "{stdin}"
+    );
+}

@@ -7,8 +7,10 @@
 //! is an error naming the file, the line and the key, with the closest
 //! valid name.
 
+mod resolve;
 mod settings;
 
+pub use resolve::Resolver;
 pub use settings::{
     DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, FileOverride, Limits, Options,
     Settings, for_path,
@@ -573,6 +575,7 @@ impl Config {
                 .then(|| glob_set(&self.migrations).ok())
                 .flatten()
                 .map(|set| std::sync::Arc::new((crate::discover::normalize(&root), set))),
+            root: None,
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct Settings {
     pub migrations: Option<std::sync::Arc<(PathBuf, globset::GlobSet)>>,
     /// Whether the application rules run on test code too (`lint-tests`).
     pub lint_tests: bool,
+    /// The project's root, if known: whether a file is test code and the
+    /// dialect its folders name are read from its path below it.
+    pub root: Option<std::sync::Arc<PathBuf>>,
 }
 
 impl Settings {
@@ -118,6 +121,7 @@ impl Default for Settings {
             overrides: Default::default(),
             migrations: None,
             lint_tests: false,
+            root: None,
         }
     }
 }
@@ -143,7 +147,8 @@ impl Settings {
 /// name, if any.
 pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
     let mut out = std::borrow::Cow::Borrowed(settings);
-    if !settings.lint_tests && is_test_code(path) {
+    let local = crate::discover::below(path, settings.root.as_deref().map(PathBuf::as_path));
+    if !settings.lint_tests && is_test_code(&local) {
         // Tests reset tables, page through fixtures and paste loop counters
         // into SQL on purpose: the rules for the SQL an application runs
         // would only report that.
@@ -151,7 +156,7 @@ pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s,
             .rules
             .retain(|r| r.scope != crate::rules::Scope::Application);
     }
-    if let Some(dialect) = dialect_hint(path)
+    if let Some(dialect) = dialect_hint(&local)
         && dialect != settings.dialect
     {
         out.to_mut().dialect = dialect;

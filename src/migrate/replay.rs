@@ -39,7 +39,7 @@ pub trait Rules: Sync {
 }
 
 /// What the replay needs of the settings.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// The dialect of a migration that neither its path nor its tool's
     /// configuration names.
@@ -48,6 +48,9 @@ pub struct Options {
     pub transactions: TxOverride,
     /// The PostgreSQL major version the migrations run on.
     pub postgres_version: u32,
+    /// The project's root: the dialect a migration's folders name is read
+    /// below it.
+    pub root: Option<PathBuf>,
 }
 
 /// A migration file of a chain, read or not.
@@ -174,7 +177,9 @@ fn prepare(
         index,
         wanted,
         text: load(path),
-        dialect: dialect_hint(path).or(configured).unwrap_or(options.dialect),
+        dialect: dialect_hint(&crate::discover::below(path, options.root.as_deref()))
+            .or(configured)
+            .unwrap_or(options.dialect),
         diags: Vec::new(),
         up: Vec::new(),
     };

@@ -115,21 +115,28 @@ struct Server {
     jobs: Sender<Job>,
     /// The workspaces of the open documents, by root.
     workspaces: HashMap<PathBuf, Arc<Workspace>>,
+    /// The configuration of each document: the nearest file above it.
+    configs: Arc<crate::config::Resolver>,
     /// Configuration files already reported as broken.
     reported: std::collections::HashSet<PathBuf>,
-    /// The editor's workspace folder: the root of a document that has no
-    /// configuration file or git work tree above it.
-    root: Option<PathBuf>,
+    /// The editor's workspace folders: the root of a document that has no
+    /// configuration file or git work tree above it is the one it lies in.
+    roots: Vec<PathBuf>,
+    /// Whether the editor lets the server ask to hear of files that change
+    /// on disk.
+    can_watch: bool,
 }
 
 fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message>) -> i32 {
     // Nothing but `initialize` is answered before it.
-    let root = loop {
+    let (roots, can_watch) = loop {
         match input.recv() {
             Err(_) => return 1,
             Ok(Message::Request(req)) if req.method == "initialize" => {
                 let _ = out.send(Message::Response(Response::new_ok(req.id, capabilities())));
-                break workspace_root(&req.params);
+                let can_watch = req.params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"]
+                    == true;
+                break (workspace_roots(&req.params), can_watch);
             }
             Ok(Message::Request(req)) => {
                 let _ = out.send(Message::Response(Response::new_err(
@@ -160,8 +167,10 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message
         shared,
         jobs,
         workspaces: HashMap::new(),
+        configs: Arc::new(crate::config::Resolver::nearest(Default::default())),
         reported: Default::default(),
-        root,
+        roots,
+        can_watch,
     };
     let mut shutting_down = false;
     let code = loop {
@@ -263,6 +272,10 @@ impl Server {
             }
             "textDocument/didClose" => serde_json::from_value(n.params).map(|p| self.did_close(p)),
             "textDocument/didSave" => serde_json::from_value(n.params).map(|p| self.did_save(p)),
+            "initialized" => {
+                self.watch_files();
+                Ok(())
+            }
             "workspace/didChangeWatchedFiles" => {
                 self.files_changed(&n.params);
                 Ok(())
@@ -303,6 +316,7 @@ impl Server {
             },
         );
         self.lint(&key);
+        self.sql_changed(&key);
     }
 
     fn did_change(&mut self, params: DidChangeTextDocumentParams) {
@@ -316,6 +330,34 @@ impl Server {
         text::apply_changes(&mut doc.text, params.content_changes);
         doc.version = params.text_document.version;
         self.lint(&key);
+        self.sql_changed(&key);
+    }
+
+    /// A `.sql` document changed, opened or closed: the other open `.sql`
+    /// documents are linted again, as a migration's text is the history of
+    /// the ones after it and the future of the ones before it.
+    fn sql_changed(&mut self, key: &str) {
+        let sql = |kind: FileKind| matches!(kind, FileKind::Sql | FileKind::MigrationSql);
+        let Some(kind) = self
+            .documents
+            .get(key)
+            .map(|d| d.kind)
+            .or_else(|| crate::discover::classify(&document_path(&key.parse().ok()?, "")))
+        else {
+            return;
+        };
+        if !sql(kind) {
+            return;
+        }
+        let others: Vec<String> = self
+            .documents
+            .iter()
+            .filter(|(k, d)| k.as_str() != key && sql(d.kind))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for other in others {
+            self.lint(&other);
+        }
     }
 
     fn did_save(&mut self, params: DidSaveTextDocumentParams) {
@@ -342,6 +384,8 @@ impl Server {
         // The file on disk stands for it again.
         if self.workspace_for(&doc.path).set_buffer(&doc.path, None) {
             self.facts_changed(&key);
+        } else {
+            self.sql_changed(&key);
         }
     }
 
@@ -377,6 +421,31 @@ impl Server {
         }
     }
 
+    /// Asks the editor to say when files querylint reads change on disk, if
+    /// it can: a module, a migration, a Prisma schema, a configuration file.
+    fn watch_files(&self) {
+        if !self.can_watch {
+            return;
+        }
+        let patterns = [
+            "**/*.{sql,ts,tsx,js,jsx,mjs,cjs,mts,cts,rs,prisma}",
+            "**/{querylint,.querylint}.toml",
+        ];
+        let watchers: Vec<Value> = patterns
+            .iter()
+            .map(|p| json!({ "globPattern": p }))
+            .collect();
+        let _ = self.out.send(Message::Request(Request::new(
+            RequestId::from("querylint/watch".to_owned()),
+            "client/registerCapability".to_owned(),
+            json!({ "registrations": [{
+                "id": "querylint-watch",
+                "method": "workspace/didChangeWatchedFiles",
+                "registerOptions": { "watchers": watchers },
+            }] }),
+        )));
+    }
+
     /// A fact changed with the document `key`'s text: lint the other open
     /// documents again.
     fn facts_changed(&mut self, key: &str) {
@@ -395,6 +464,7 @@ impl Server {
     /// document with what it says now. The workspaces are made anew.
     fn config_changed(&mut self) {
         self.workspaces.clear();
+        self.configs = Arc::new(crate::config::Resolver::nearest(Default::default()));
         self.reported.clear();
         let keys: Vec<String> = self.documents.keys().cloned().collect();
         for key in keys {
@@ -403,31 +473,30 @@ impl Server {
     }
 
     /// The workspace of a document: the project its path belongs to
-    /// ([`crate::workspace::root_of`]), with the configuration file found
-    /// from its root upward, or the defaults.
+    /// ([`crate::workspace::root_of`]). Each file of it is linted with the
+    /// configuration file nearest it, or the defaults.
     fn workspace_for(&mut self, path: &Path) -> Arc<Workspace> {
-        let root = crate::workspace::root_of(path, self.root.as_deref());
+        // A broken configuration file is said once; its documents get the
+        // defaults.
+        if let Err(e) = self.configs.for_path(path)
+            && let Some(file) = self.configs.file_for(path)
+            && self.reported.insert(file)
+        {
+            let _ = self.out.send(Message::Notification(Notification::new(
+                "window/showMessage".to_owned(),
+                json!({ "type": 1, "message": format!("querylint: {e}; using the default settings") }),
+            )));
+        }
+        let folder = self
+            .roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len());
+        let root = crate::workspace::root_of(path, folder.map(PathBuf::as_path));
         if let Some(found) = self.workspaces.get(&root) {
             return Arc::clone(found);
         }
-        let file = crate::config::find(&root);
-        let config = match &file {
-            Some(f) => match crate::config::load(f) {
-                Ok(c) => c,
-                Err(e) => {
-                    if self.reported.insert(f.clone()) {
-                        let _ = self.out.send(Message::Notification(Notification::new(
-                            "window/showMessage".to_owned(),
-                            json!({ "type": 1, "message": format!("querylint: {e}; using the default settings") }),
-                        )));
-                    }
-                    Default::default()
-                }
-            },
-            None => Default::default(),
-        };
-        let effective = config.effective(&Default::default()).unwrap_or_default();
-        let ws = Arc::new(Workspace::new(&root, effective));
+        let ws = Arc::new(Workspace::new(&root, Arc::clone(&self.configs)));
         self.workspaces.insert(root, Arc::clone(&ws));
         ws
     }
@@ -541,14 +610,24 @@ impl Server {
     }
 }
 
-/// The folder of the workspace, from `initialize`'s parameters: the first
-/// workspace folder, or the root URI, if it is a local folder.
-fn workspace_root(params: &Value) -> Option<PathBuf> {
-    let uri = params["workspaceFolders"][0]["uri"]
-        .as_str()
-        .or_else(|| params["rootUri"].as_str())?;
-    let path = PathBuf::from(percent_decode(uri.strip_prefix("file://")?));
-    path.is_dir().then_some(path)
+/// The folders of the workspace, from `initialize`'s parameters: its
+/// workspace folders, or its root URI, those that are local folders.
+fn workspace_roots(params: &Value) -> Vec<PathBuf> {
+    let folders = params["workspaceFolders"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let uris: Vec<&str> = if folders.is_empty() {
+        params["rootUri"].as_str().into_iter().collect()
+    } else {
+        folders.iter().filter_map(|f| f["uri"].as_str()).collect()
+    };
+    uris.into_iter()
+        .filter_map(|uri| {
+            let path = PathBuf::from(percent_decode(uri.strip_prefix("file://")?));
+            path.is_dir().then_some(path)
+        })
+        .collect()
 }
 
 /// Whether the file is a querylint configuration file.

@@ -32,7 +32,7 @@ impl Workspace {
             text,
             mode,
             |t| self.lint_text(path, t, host),
-            |t| lint::syntax_errors(path, t, kind, &self.config.settings),
+            |t| lint::syntax_errors(path, t, kind, &self.effective(path).settings),
         )
     }
 
@@ -59,7 +59,8 @@ impl Workspace {
         targets: &[PathBuf],
         mode: Mode,
     ) -> Vec<Result<FixedFile, (PathBuf, String)>> {
-        let settings = &self.config.settings;
+        let config = self.effective(&chain.root);
+        let settings = &config.settings;
         let syntax = |path: &Path, text: &str| {
             lint::syntax_errors(path, text, FileKind::MigrationSql, settings)
         };

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::config::Effective;
+use crate::config::{Effective, Resolver};
 use crate::discover::{self, Candidate, FileKind, normalize};
 use facts::{RustFacts, Scans, TsFacts};
 
@@ -35,7 +35,12 @@ pub use run::Outcome;
 /// A project: its root, its configuration, its files and their facts.
 pub struct Workspace {
     root: PathBuf,
-    config: Effective,
+    /// The configuration of each file.
+    configs: Arc<Resolver>,
+    /// The configuration of the root: what the walk of the project skips.
+    config: Arc<Effective>,
+    /// Each configuration file's, for this root, by file.
+    effective: Mutex<HashMap<Option<PathBuf>, Arc<Effective>>>,
     /// Open buffers by key: they win over the disk.
     overlay: RwLock<HashMap<PathBuf, String>>,
     inventory: Mutex<Option<Arc<Vec<Candidate>>>>,
@@ -54,19 +59,15 @@ pub struct Workspace {
 /// The key a file is known by in the facts: its absolute path, with `.`
 /// and `..` resolved as written.
 pub fn key(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        normalize(path)
-    } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        normalize(&cwd.join(path))
-    }
+    discover::absolute(path)
 }
 
-/// The folder of the project a file or folder belongs to: the nearest one
-/// above it (or itself) that holds a querylint configuration file; else the
-/// top of its git work tree; else `fallback` (the working directory, an
-/// editor's workspace folder) if the path lies under it; else the path's
-/// own folder.
+/// The folder of the project a file or folder belongs to: the top of its
+/// git work tree; else the nearest folder above it (or itself) that holds a
+/// querylint configuration file; else `fallback` (the working directory,
+/// an editor's workspace folder) if the path lies under it and it is
+/// neither the file system's root nor the home folder; else the path's own
+/// folder.
 pub fn root_of(path: &Path, fallback: Option<&Path>) -> PathBuf {
     let path = key(path);
     let start = if path.is_dir() {
@@ -75,27 +76,35 @@ pub fn root_of(path: &Path, fallback: Option<&Path>) -> PathBuf {
         path.parent().map(Path::to_path_buf).unwrap_or_default()
     };
     let has = |dir: &Path, names: &[&str]| names.iter().any(|n| dir.join(n).exists());
+    if let Some(dir) = start.ancestors().find(|d| has(d, &[".git"])) {
+        return dir.to_path_buf();
+    }
     if let Some(dir) = start
         .ancestors()
         .find(|d| has(d, crate::config::FILE_NAMES))
     {
         return dir.to_path_buf();
     }
-    if let Some(dir) = start.ancestors().find(|d| has(d, &[".git"])) {
-        return dir.to_path_buf();
-    }
+    let home = std::env::var_os("HOME").map(|h| key(Path::new(&h)));
     match fallback.map(key) {
-        Some(f) if path.starts_with(&f) => f,
+        Some(f) if path.starts_with(&f) && f.parent().is_some() && Some(&f) != home.as_ref() => f,
         _ => start,
     }
 }
 
 impl Workspace {
-    /// The workspace rooted at `root`, linted with `config`.
-    pub fn new(root: &Path, config: Effective) -> Workspace {
+    /// The workspace rooted at `root`, each file linted with the
+    /// configuration `configs` gives it. A configuration that cannot be
+    /// read gives way to the defaults: callers that must report it ask
+    /// `configs` first.
+    pub fn new(root: &Path, configs: Arc<Resolver>) -> Workspace {
+        let root = key(root);
+        let config = configs.for_path(&root).unwrap_or_default();
         Workspace {
-            root: key(root),
+            root,
+            configs,
             config,
+            effective: Default::default(),
             overlay: Default::default(),
             inventory: Default::default(),
             ts: Default::default(),
@@ -134,15 +143,29 @@ impl Workspace {
         &self.root
     }
 
+    /// The configuration of the project's root.
     pub fn config(&self) -> &Effective {
         &self.config
+    }
+
+    /// The configuration of a file of the project, its settings knowing
+    /// the project's root.
+    pub fn effective(&self, path: &Path) -> Arc<Effective> {
+        let file = self.configs.file_for(path);
+        let mut cache = self.effective.lock().unwrap_or_else(|e| e.into_inner());
+        let found = cache.entry(file).or_insert_with(|| {
+            let mut config = (*self.configs.for_path(path).unwrap_or_default()).clone();
+            config.settings.root = Some(Arc::new(self.root.clone()));
+            Arc::new(config)
+        });
+        Arc::clone(found)
     }
 
     /// Reads a file of the workspace: its open buffer, else the disk.
     /// Files over the size limit, binary files and text that is not UTF-8
     /// are refused with the reason.
     pub fn read(&self, path: &Path) -> Result<String, String> {
-        let max = self.config.limits.max_file_size;
+        let max = self.effective(path).limits.max_file_size;
         let too_big = |len: u64| {
             format!("is {len} bytes, over the {max}-byte limit (--max-file-size), skipped")
         };
@@ -363,24 +386,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_root_is_the_configuration_s_folder_else_the_git_top_else_the_fallback() {
+    fn the_root_is_the_git_top_else_the_configuration_s_folder_else_the_fallback() {
         let dir = tempfile::tempdir().unwrap();
         let at = |p: &str| dir.path().join(p);
         for folder in ["repo/.git", "repo/app/src", "repo/tools", "loose/deep"] {
             std::fs::create_dir_all(at(folder)).unwrap();
         }
+        std::fs::create_dir_all(at("plain/app/src")).unwrap();
         std::fs::write(at("repo/app/querylint.toml"), "").unwrap();
+        std::fs::write(at("plain/app/querylint.toml"), "").unwrap();
         let root = |p: &str, fallback: Option<&Path>| root_of(&at(p), fallback);
-        // The nearest configuration file wins over the git work tree.
-        assert_eq!(root("repo/app/src/route.ts", None), key(&at("repo/app")));
-        assert_eq!(root("repo/app", None), key(&at("repo/app")));
+        // The git work tree is the project, whatever configuration files
+        // lie inside it.
+        assert_eq!(root("repo/app/src/route.ts", None), key(&at("repo")));
         assert_eq!(root("repo/tools/x.sql", None), key(&at("repo")));
+        // Outside one, the nearest configuration file's folder.
+        assert_eq!(root("plain/app/src/route.ts", None), key(&at("plain/app")));
+        assert_eq!(root("plain/app", Some(&at("plain"))), key(&at("plain/app")));
         // Outside any project: the fallback if the path is under it, else
         // the path's folder.
         let loose = at("loose");
         assert_eq!(root("loose/deep/q.sql", Some(&loose)), key(&loose));
         assert_eq!(
             root("loose/deep/q.sql", Some(&at("repo"))),
+            key(&at("loose/deep"))
+        );
+        assert_eq!(
+            root("loose/deep/q.sql", Some(Path::new("/"))),
             key(&at("loose/deep"))
         );
     }

@@ -21,6 +21,24 @@ pub enum Host {
     QueryFile(Vec<QueryFile>),
 }
 
+impl Workspace {
+    /// The open buffers of migrations of the chain rooted at `root`.
+    fn buffered_migrations(&self, root: &std::path::Path) -> Vec<PathBuf> {
+        let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
+        let root = key(root);
+        overlay
+            .keys()
+            .filter(|p| {
+                let kind = crate::discover::classify(p);
+                let migration = kind == Some(FileKind::MigrationSql)
+                    || kind == Some(FileKind::Sql) && self.effective(p).settings.is_migration(p);
+                migration && key(&root_of(p).0) == root
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 /// A unit of parallel work: a file on its own, or a chain of migrations
 /// with the members to report on.
 pub enum Work {
@@ -38,11 +56,17 @@ impl Workspace {
             path: path.to_path_buf(),
             kind,
         };
-        match self.plan(vec![file], &[]).pop() {
-            Some(Work::File(_, host)) => host,
-            Some(Work::Chain(..)) => Host::File(FileKind::MigrationSql),
-            None => Host::File(kind),
+        let planned = self.plan(vec![file], &[]);
+        for work in planned {
+            match work {
+                Work::File(p, host) if p == path => return host,
+                Work::Chain(_, _, wanted) if wanted.iter().any(|w| key(w) == key(path)) => {
+                    return Host::File(FileKind::MigrationSql);
+                }
+                _ => {}
+            }
         }
+        Host::File(kind)
     }
 
     /// Plans the linting of `files`. `walked` are the folders they were
@@ -50,7 +74,6 @@ impl Workspace {
     /// `query_file!` is linted too when it lies outside them (but not when
     /// a walk passed it over: it is ignored or excluded).
     pub fn plan(&self, files: Vec<Candidate>, walked: &[PathBuf]) -> Vec<Work> {
-        let settings = &self.config.settings;
         let needs_rust = files.iter().any(|c| {
             matches!(
                 c.kind,
@@ -92,14 +115,46 @@ impl Workspace {
         }
         for (mut c, uses, in_sqlx_dir) in sql_hosts {
             planned.insert(key(&c.path));
+            // The kind a path says, read below the root: the same from any
+            // working directory.
+            // A folder-per-migration file (`<version>_<name>/up.sql`) says
+            // so with its own folder, wherever the root is.
+            let below = crate::discover::below(&c.path, Some(&self.root));
+            let absolute = key(&c.path);
+            let per_folder = absolute
+                .file_name()
+                .is_some_and(|n| n == "migration.sql" || n == "up.sql" || n == "down.sql");
+            let own_folder = absolute
+                .parent()
+                .and_then(|p| p.file_name())
+                .filter(|_| per_folder)
+                .map(|f| std::path::Path::new(f).join(absolute.file_name().unwrap_or_default()));
+            let kinds = [Some(below.as_ref()), own_folder.as_deref()];
+            let kinds = kinds
+                .iter()
+                .flatten()
+                .filter_map(|p| crate::discover::classify(p));
+            if let Some(kind) = kinds.max_by_key(|k| *k == FileKind::MigrationSql) {
+                c.kind = kind;
+            }
             if let Some(uses) = uses {
                 work.push(Work::File(c.path, Host::QueryFile(uses)));
                 continue;
             }
-            if settings.is_migration(&c.path) || in_sqlx_dir {
+            if self.effective(&c.path).settings.is_migration(&c.path) || in_sqlx_dir {
                 c.kind = FileKind::MigrationSql;
             }
             if c.kind == FileKind::MigrationSql {
+                // A folder-per-migration file (`<root>/<version>/up.sql`)
+                // given from inside its own folder names its chain's
+                // folder only once it is absolute.
+                let per_folder = c
+                    .path
+                    .file_name()
+                    .is_some_and(|n| n == "migration.sql" || n == "up.sql" || n == "down.sql");
+                if per_folder && c.path.is_relative() && c.path.components().count() < 3 {
+                    c.path = key(&c.path);
+                }
                 let (root, hint) = root_of(&c.path);
                 let hint = hint.or(in_sqlx_dir.then_some(Tool::Sqlx));
                 let entry = roots.entry(root).or_default();
@@ -125,8 +180,12 @@ impl Workspace {
         let mut chains = Vec::new();
         for (root, (hint, wanted)) in roots {
             let mut members = members_of(&root);
-            let on_disk: HashSet<PathBuf> = members.iter().cloned().collect();
-            members.extend(wanted.iter().filter(|w| !on_disk.contains(*w)).cloned());
+            let on_disk: HashSet<PathBuf> = members.iter().map(|m| key(m)).collect();
+            let mut more: Vec<PathBuf> = wanted.clone();
+            // An open buffer of a migration not saved yet is a member too.
+            more.extend(self.buffered_migrations(&root));
+            let mut seen = on_disk;
+            members.extend(more.into_iter().filter(|m| seen.insert(key(m))));
             let chain = Chain::new(root, hint, &members);
             chain.sort(&mut members);
             chains.push(Work::Chain(chain, members, wanted.into_iter().collect()));

@@ -80,13 +80,14 @@ impl Workspace {
             // The document alone: not the `.sql` files a Rust document runs
             // with `query_file!`, which a run of the file would add.
             let mut work = self.plan(vec![file], &[]);
+            let me = key(path);
             work.retain(|w| match w {
-                Work::File(p, _) => p == path,
-                Work::Chain(_, _, wanted) => wanted.contains(path),
+                Work::File(p, _) => key(p) == me,
+                Work::Chain(_, _, wanted) => wanted.iter().any(|w| key(w) == me),
             });
             self.run(&work, scans, sink)
                 .into_iter()
-                .find(|(p, _)| p == path)
+                .find(|(p, _)| key(p) == me)
                 .map(|(_, o)| o)
                 .unwrap_or_else(|| Outcome::Skipped("was not linted".to_owned()))
         })
@@ -152,7 +153,7 @@ impl Workspace {
                 return Outcome::Linted(sink(path, "", Vec::new()));
             }
             Some(Cached::Ts(_, TsScan::TooSlow) | Cached::Rust(_, None)) => {
-                return Outcome::Skipped(self.too_slow());
+                return Outcome::Skipped(self.too_slow(path));
             }
             _ => {}
         }
@@ -160,19 +161,19 @@ impl Workspace {
             Ok(text) => text,
             Err(reason) => return Outcome::Skipped(reason),
         };
-        let limit = self.config.limits.budget(1);
+        let limit = self.effective(path).limits.budget(1);
         budget::within(limit, || {
             let diags = self.lint_with(path, &text, host, cached);
             Outcome::Linted(sink(path, &text, diags))
         })
-        .unwrap_or_else(|_| Outcome::Skipped(self.too_slow()))
+        .unwrap_or_else(|_| Outcome::Skipped(self.too_slow(path)))
     }
 
     /// Why a file was skipped for its time.
-    pub fn too_slow(&self) -> String {
+    pub fn too_slow(&self, path: &Path) -> String {
         format!(
             "took longer than {:?} to lint (--file-timeout), skipped",
-            self.config.limits.file_timeout
+            self.effective(path).limits.file_timeout
         )
     }
 
@@ -183,22 +184,24 @@ impl Workspace {
         wanted: &HashSet<PathBuf>,
         sink: Sink<T>,
     ) -> Vec<(PathBuf, Outcome<T>)> {
-        // A chain is replayed whole: its budget is its files' together.
-        let limit = self.config.limits.budget(members.len());
+        // A chain is replayed whole, with the configuration of its folder:
+        // its budget is its files' together.
+        let config = self.effective(&chain.root);
+        let limit = config.limits.budget(members.len());
         let run = || {
             lint::lint_chain(
                 chain,
                 members,
                 &|p| wanted.contains(p),
                 &|p| self.read(p),
-                &self.config.settings,
+                &config.settings,
             )
         };
         let Ok(results) = budget::within(limit, run) else {
             return members
                 .iter()
                 .filter(|m| wanted.contains(*m))
-                .map(|m| (m.clone(), Outcome::Skipped(self.too_slow())))
+                .map(|m| (m.clone(), Outcome::Skipped(self.too_slow(m))))
                 .collect();
         };
         results
@@ -229,7 +232,8 @@ impl Workspace {
         host: &Host,
         cached: Option<Cached>,
     ) -> Vec<Diagnostic> {
-        let settings = &self.config.settings;
+        let config = self.effective(path);
+        let settings = &config.settings;
         match host {
             Host::QueryFile(uses) => lint::lint_query_file(path, text, uses, settings),
             Host::File(FileKind::MigrationSql) => {
@@ -306,6 +310,7 @@ impl Workspace {
             return Vec::new();
         }
         self.with_ts(|ts| ts.link(&key, &mut file));
-        lint::lint_scanned(text, kind, &file, &for_path(path, &self.config.settings))
+        let config = self.effective(path);
+        lint::lint_scanned(text, kind, &file, &for_path(path, &config.settings))
     }
 }

@@ -1,0 +1,85 @@
+//! Which configuration applies to a file: the nearest `querylint.toml` (or
+//! `.querylint.toml`) in its folder or above, or the one file `--config`
+//! names, or none with `--isolated`; with the command line's options over
+//! it. Each file is read and checked once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{Config, Effective, Options, find, load};
+
+/// Where a run's configurations come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// The nearest file above each path.
+    Nearest,
+    /// This file for every path (`--config`), or none (`--isolated`).
+    Fixed(Option<PathBuf>),
+}
+
+/// The configuration of each file of a run, found and read once per file.
+pub struct Resolver {
+    source: Source,
+    options: Options,
+    /// The configuration file found from each folder (`None`: none).
+    found: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// Each configuration file read, or why it could not be.
+    read: Mutex<HashMap<Option<PathBuf>, Result<Arc<Effective>, String>>>,
+}
+
+impl Resolver {
+    /// Each path gets the nearest configuration file above it.
+    pub fn nearest(options: Options) -> Resolver {
+        Resolver::new(Source::Nearest, options)
+    }
+
+    /// Every path gets this file (`Some`), or no file (`None`).
+    pub fn fixed(file: Option<PathBuf>, options: Options) -> Resolver {
+        Resolver::new(Source::Fixed(file), options)
+    }
+
+    fn new(source: Source, options: Options) -> Resolver {
+        Resolver {
+            source,
+            options,
+            found: Default::default(),
+            read: Default::default(),
+        }
+    }
+
+    /// The configuration file that applies to `path` (a file or folder),
+    /// if any.
+    pub fn file_for(&self, path: &Path) -> Option<PathBuf> {
+        let folder = match &self.source {
+            Source::Fixed(file) => return file.clone(),
+            Source::Nearest if path.is_dir() => path.to_path_buf(),
+            Source::Nearest => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+        };
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        found
+            .entry(folder)
+            .or_insert_with_key(|folder| find(folder))
+            .clone()
+    }
+
+    /// The configuration of `path`: its file's settings with the options
+    /// over them, or why the file cannot be used (it does not parse, it
+    /// names an unknown rule...).
+    pub fn for_path(&self, path: &Path) -> Result<Arc<Effective>, String> {
+        let file = self.file_for(path);
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        read.entry(file)
+            .or_insert_with_key(|file| {
+                let config = match file {
+                    Some(f) => load(f).map_err(|e| e.to_string())?,
+                    None => Config::default(),
+                };
+                config.effective(&self.options).map(Arc::new)
+            })
+            .clone()
+    }
+}
