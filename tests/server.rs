@@ -627,3 +627,127 @@ fn editing_a_module_updates_the_open_files_that_use_it() {
     });
     assert_eq!(client.stop(), Some(0));
 }
+
+#[test]
+fn open_migrations_are_each_other_s_history_and_ignored_files_say_nothing() {
+    let dir = common::tree(&[
+        (
+            "db/migrations/001_init.sql",
+            b"CREATE TABLE accounts (id bigint PRIMARY KEY, status varchar(20) NOT NULL);\nCREATE TABLE events (id bigint PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id));\n",
+        ),
+        (
+            "db/migrations/002_widen.sql",
+            b"ALTER TABLE accounts ALTER COLUMN status TYPE varchar(50);\n",
+        ),
+        (".gitignore", b"/src/legacy/\n"),
+        (
+            "src/lib/db.ts",
+            b"import { PrismaClient } from '@prisma/client';\nexport const store = new PrismaClient();\n",
+        ),
+        (
+            "src/legacy/audit.ts",
+            b"import { store } from '../lib/db';\nexport async function auditOrder(id: string) {\n  return store.order.findFirst({ where: { id } });\n}\n",
+        ),
+        (
+            "src/report.ts",
+            b"import { auditOrder } from './legacy/audit';\nexport async function report(ids: string[]) {\n  for (const id of ids) {\n    await auditOrder(id);\n  }\n}\n",
+        ),
+    ]);
+    let mut client = Client::start(dir.path());
+    let uri = |p: &str| file_uri(&dir.path().join(p));
+    let (first, second) = (
+        uri("db/migrations/001_init.sql"),
+        uri("db/migrations/002_widen.sql"),
+    );
+    let codes = |published: &Value| -> Vec<String> {
+        published["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    client.open(
+        &second,
+        "sql",
+        "ALTER TABLE accounts ALTER COLUMN status TYPE varchar(50);\n",
+    );
+    assert!(!codes(&client.diagnostics(&second)).contains(&"change-column-type".to_owned()));
+    // The first migration's unsaved text makes the column `text`: widening
+    // it to varchar now rewrites the table.
+    client.open(
+        &first,
+        "sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, status text NOT NULL);\nCREATE TABLE events (id bigint PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id));\n",
+    );
+    let before = client.diagnostics(&first);
+    assert!(
+        codes(&before).contains(&"foreign-key-without-index".to_owned()),
+        "{before}"
+    );
+    client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == second
+            && codes(&m["params"]).contains(&"change-column-type".to_owned())
+    });
+    // A new migration, not saved yet, indexes the foreign key: the first
+    // migration's finding about it goes.
+    client.open(
+        &uri("db/migrations/003_index.sql"),
+        "sql",
+        "CREATE INDEX CONCURRENTLY events_account_idx ON events (account_id);\n",
+    );
+    client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == first
+            && !codes(&m["params"]).contains(&"foreign-key-without-index".to_owned())
+    });
+    // A file git ignores says nothing to the others, open or not.
+    let report = uri("src/report.ts");
+    let text = std::fs::read_to_string(dir.path().join("src/report.ts")).unwrap();
+    client.open(&report, "typescript", &text);
+    assert_eq!(client.diagnostics(&report)["diagnostics"], json!([]));
+    let legacy = std::fs::read_to_string(dir.path().join("src/legacy/audit.ts")).unwrap();
+    client.open(&uri("src/legacy/audit.ts"), "typescript", &legacy);
+    client.diagnostics(&uri("src/legacy/audit.ts"));
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": report, "version": 2 }, "contentChanges": [{ "text": text }] }),
+    );
+    assert_eq!(client.diagnostics(&report)["diagnostics"], json!([]));
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn a_uri_written_with_brackets_or_spaces_is_linted_and_answered_as_written() {
+    let dir = common::tree(&[]);
+    let mut client = Client::start(dir.path());
+    // As editors that do not percent-encode paths send a Next.js route.
+    let raw = format!(
+        "file://{}/app/users/[id] page/route.ts",
+        dir.path().display()
+    );
+    client.open(
+        &raw,
+        "typescript",
+        "await pool.query(`SELECT id FROM t WHERE a = NULL LIMIT 1`);\n",
+    );
+    let published = client.diagnostics(&raw);
+    assert_eq!(
+        published["diagnostics"][0]["code"], "null-comparison",
+        "{published}"
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": raw },
+            "range": published["diagnostics"][0]["range"],
+            "context": { "diagnostics": published["diagnostics"] },
+        }),
+    );
+    assert!(
+        actions["result"].as_array().is_some_and(|a| !a.is_empty()),
+        "{actions}"
+    );
+    assert_eq!(client.stop(), Some(0));
+}

@@ -105,6 +105,9 @@ struct Shared {
     /// What was last published for each document: range and rule, for
     /// hover.
     published: HashMap<String, Vec<(lsp_types::Range, &'static str)>>,
+    /// URIs as the editor wrote them, by the form the server reads them in
+    /// (see [`sanitize`]): diagnostics go back under the editor's own.
+    written: HashMap<String, String>,
 }
 
 /// The server's state on the main thread.
@@ -192,6 +195,8 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message
                     );
                 } else {
                     let id = req.id.clone();
+                    let mut req = req;
+                    server.sanitize(&mut req.params);
                     let result = server.request(req);
                     server.respond(id, result);
                 }
@@ -199,7 +204,10 @@ fn serve(out: &Sender<Message>, input: &Receiver<Message>, wake: &Sender<Message
             Message::Notification(n) if n.method == "exit" => {
                 break if shutting_down { 0 } else { 1 };
             }
-            Message::Notification(n) => server.notification(n),
+            Message::Notification(mut n) => {
+                server.sanitize(&mut n.params);
+                server.notification(n)
+            }
             Message::Response(_) => {}
         }
     };
@@ -233,6 +241,18 @@ fn capabilities() -> InitializeResult {
 type Answer = Result<Value, (ErrorCode, String)>;
 
 impl Server {
+    /// Percent-encodes what a URI may not hold in the `uri` fields of a
+    /// message's parameters (`[id]` folders, spaces, non-ASCII names), as
+    /// some editors send them raw, and remembers how the editor wrote each.
+    fn sanitize(&mut self, params: &mut Value) {
+        let mut written = Vec::new();
+        sanitize(params, &mut written);
+        if !written.is_empty() {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            shared.written.extend(written);
+        }
+    }
+
     fn respond(&self, id: RequestId, result: Answer) {
         let response = match result {
             Ok(value) => Response::new_ok(id, value),
@@ -380,7 +400,20 @@ impl Server {
             shared.latest.remove(&key);
             shared.published.remove(&key);
         }
-        publish(&self.out, params.text_document.uri, Vec::new(), None);
+        let written = self
+            .shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .written
+            .get(&key)
+            .cloned();
+        publish(
+            &self.out,
+            params.text_document.uri,
+            written,
+            Vec::new(),
+            None,
+        );
         // The file on disk stands for it again.
         if self.workspace_for(&doc.path).set_buffer(&doc.path, None) {
             self.facts_changed(&key);
@@ -674,16 +707,72 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn publish(out: &Sender<Message>, uri: Uri, diagnostics: Vec<LspDiagnostic>, version: Option<i32>) {
+/// Publishes a document's diagnostics, under the URI as the editor wrote
+/// it (`written`) if it differs from the server's form.
+fn publish(
+    out: &Sender<Message>,
+    uri: Uri,
+    written: Option<String>,
+    diagnostics: Vec<LspDiagnostic>,
+    version: Option<i32>,
+) {
     let params = PublishDiagnosticsParams {
         uri,
         diagnostics,
         version,
     };
+    let mut params = serde_json::to_value(params).unwrap_or(Value::Null);
+    if let Some(written) = written {
+        params["uri"] = Value::String(written);
+    }
     let _ = out.send(Message::Notification(Notification::new(
         "textDocument/publishDiagnostics".to_owned(),
         params,
     )));
+}
+
+/// Percent-encodes, in every `uri` string of a JSON value, the characters
+/// a URI may not hold; returns each changed one as (new, as written).
+fn sanitize(value: &mut Value, written: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                match v {
+                    Value::String(text) if k == "uri" => {
+                        let encoded = encode_uri(text);
+                        if encoded != *text {
+                            written.push((encoded.clone(), std::mem::replace(text, encoded)));
+                        }
+                    }
+                    other => sanitize(other, written),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| sanitize(v, written)),
+        _ => {}
+    }
+}
+
+/// A URI with the bytes RFC 3986 does not allow percent-encoded (a `%`
+/// that starts an escape is kept).
+fn encode_uri(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let escape = |i: usize| {
+        bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let mut out = String::with_capacity(text.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let allowed = b.is_ascii_alphanumeric()
+            || b"-._~:/?#@!$&'()*+,;=".contains(&b)
+            || b == b'%' && escape(i);
+        if allowed {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Lints what comes in, newest text of each document first-come, and
@@ -762,7 +851,8 @@ fn lint_loop(
                 })
                 .collect();
             shared.published.insert(job.key.clone(), spots);
-            publish(out, job.uri.clone(), lsp, Some(job.version));
+            let written = shared.written.get(&job.key).cloned();
+            publish(out, job.uri.clone(), written, lsp, Some(job.version));
         }
     }
 }

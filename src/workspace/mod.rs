@@ -44,6 +44,8 @@ pub struct Workspace {
     /// Open buffers by key: they win over the disk.
     overlay: RwLock<HashMap<PathBuf, String>>,
     inventory: Mutex<Option<Arc<Vec<Candidate>>>>,
+    /// The keys of the inventory's files.
+    members: Mutex<Option<Arc<std::collections::HashSet<PathBuf>>>>,
     ts: RwLock<Option<TsFacts>>,
     rust: RwLock<Option<RustFacts>>,
     /// The last syntax tree of each open TypeScript buffer: a change is
@@ -107,6 +109,7 @@ impl Workspace {
             effective: Default::default(),
             overlay: Default::default(),
             inventory: Default::default(),
+            members: Default::default(),
             ts: Default::default(),
             rust: Default::default(),
             trees: Default::default(),
@@ -250,6 +253,10 @@ impl Workspace {
         let Some(kind) = discover::classify(path) else {
             return false;
         };
+        self.refresh_for(path);
+        if !self.in_project(path) {
+            return false;
+        }
         let key = key(path);
         let text = self.read(path).ok();
         let read = |p: &Path| self.read(p).ok();
@@ -280,6 +287,28 @@ impl Workspace {
         let files = Arc::new(walked);
         *inventory = Some(Arc::clone(&files));
         files
+    }
+
+    /// Whether a file is one of the project's: in its inventory, or not on
+    /// disk yet (a new buffer). A buffer of a file the walk skips (ignored,
+    /// excluded) says nothing for the other files, as the file on disk
+    /// says nothing to a run.
+    pub fn in_project(&self, path: &Path) -> bool {
+        let mut members = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        let keys = members.get_or_insert_with(|| {
+            Arc::new(self.inventory().iter().map(|c| key(&c.path)).collect())
+        });
+        keys.contains(&key(path)) || !path.exists()
+    }
+
+    /// Walks the root again if a file that is not in the inventory appeared
+    /// on disk, so that a new file counts and an ignored one does not.
+    fn refresh_for(&self, path: &Path) {
+        if self.in_project(path) {
+            return;
+        }
+        *self.inventory.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.members.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Gives the inventory from a walk already made of the root (the files

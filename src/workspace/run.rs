@@ -254,7 +254,7 @@ impl Workspace {
                 let key = key(path);
                 let (file, more) = self.with_rust(|rust| rust.scan(&key, text, scanned));
                 // An open buffer's facts come from the scan its lint makes.
-                if self.buffer(path).is_some() {
+                if self.buffer(path).is_some() && self.in_project(path) {
                     let plain = RsFile::default();
                     let scanned = if crate::rust::might_touch_database(text) {
                         &file
@@ -296,7 +296,7 @@ impl Workspace {
             }
         };
         // An open buffer's facts come from the scan its lint makes.
-        if self.buffer(path).is_some() {
+        if self.buffer(path).is_some() && self.in_project(path) {
             let own = TsFacts::own(text, &file);
             if self.with_ts(|ts| ts.differs(&key, &own)) {
                 let read = |p: &Path| self.read(p).ok();
