@@ -721,14 +721,16 @@ fn publish(
         diagnostics,
         version,
     };
-    let mut params = serde_json::to_value(params).unwrap_or(Value::Null);
-    if let Some(written) = written {
-        params["uri"] = Value::String(written);
-    }
-    let _ = out.send(Message::Notification(Notification::new(
-        "textDocument/publishDiagnostics".to_owned(),
-        params,
-    )));
+    let method = "textDocument/publishDiagnostics".to_owned();
+    let notification = match written {
+        Some(written) => {
+            let mut params = serde_json::to_value(params).unwrap_or(Value::Null);
+            params["uri"] = Value::String(written);
+            Notification { method, params }
+        }
+        None => Notification::new(method, params),
+    };
+    let _ = out.send(Message::Notification(notification));
 }
 
 /// Percent-encodes, in every `uri` string of a JSON value, the characters

@@ -71,26 +71,29 @@ impl Workspace {
             path: path.to_path_buf(),
             kind,
         };
-        self.install(|| {
-            let has = |kinds: &[FileKind]| kinds.contains(&kind);
-            let scans = self.prepare(
+        // The facts on the pool; the document itself on this thread, as an
+        // editor's lint thread or a command line's main thread would: a
+        // document's lint is one piece of work.
+        let has = |kinds: &[FileKind]| kinds.contains(&kind);
+        let scans = self.install(|| {
+            self.prepare(
                 has(&[FileKind::TypeScript, FileKind::Tsx]),
                 has(&[FileKind::Rust]),
-            );
-            // The document alone: not the `.sql` files a Rust document runs
-            // with `query_file!`, which a run of the file would add.
-            let mut work = self.plan(vec![file], &[]);
-            let me = key(path);
-            work.retain(|w| match w {
-                Work::File(p, _) => key(p) == me,
-                Work::Chain(_, _, wanted) => wanted.iter().any(|w| key(w) == me),
-            });
-            self.run(&work, scans, sink)
-                .into_iter()
-                .find(|(p, _)| key(p) == me)
-                .map(|(_, o)| o)
-                .unwrap_or_else(|| Outcome::Skipped("was not linted".to_owned()))
-        })
+            )
+        });
+        // The document alone: not the `.sql` files a Rust document runs
+        // with `query_file!`, which a run of the file would add.
+        let mut work = self.plan(vec![file], &[]);
+        let me = key(path);
+        work.retain(|w| match w {
+            Work::File(p, _) => key(p) == me,
+            Work::Chain(_, _, wanted) => wanted.iter().any(|w| key(w) == me),
+        });
+        self.run(&work, scans, sink)
+            .into_iter()
+            .find(|(p, _)| key(p) == me)
+            .map(|(_, o)| o)
+            .unwrap_or_else(|| Outcome::Skipped("was not linted".to_owned()))
     }
 
     /// Runs `f` on the workspace's thread pool, whose threads have room
@@ -125,18 +128,22 @@ impl Workspace {
                 (w, cached)
             })
             .collect();
+        let one = |(w, cached): (&Work, Option<Cached>)| match w {
+            Work::File(path, host) => {
+                vec![(path.clone(), self.run_file(path, host, cached, sink))]
+            }
+            Work::Chain(chain, members, wanted) => self.run_chain(chain, members, wanted, sink),
+        };
+        if items.len() == 1 {
+            return items.into_iter().flat_map(one).collect();
+        }
         items
             .into_par_iter()
             // One piece of work a piece: files that talk to a database
             // cluster in a few folders, and coarse pieces would leave one
             // core with all of them.
             .with_max_len(1)
-            .flat_map_iter(|(w, cached)| match w {
-                Work::File(path, host) => {
-                    vec![(path.clone(), self.run_file(path, host, cached, sink))]
-                }
-                Work::Chain(chain, members, wanted) => self.run_chain(chain, members, wanted, sink),
-            })
+            .flat_map_iter(one)
             .collect()
     }
 
