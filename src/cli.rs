@@ -541,7 +541,7 @@ fn groups(
         found.files.retain(|c| seen.insert(workspace::key(&c.path)));
         // A configuration that cannot be read stops the run.
         for c in &found.files {
-            configs.for_path(&c.path)?;
+            configs.for_file(&c.path)?;
         }
         let workspace = Workspace::new(&root, Arc::clone(configs));
         let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();

@@ -51,26 +51,50 @@ impl Resolver {
     /// The configuration file that applies to `path` (a file or folder),
     /// if any.
     pub fn file_for(&self, path: &Path) -> Option<PathBuf> {
-        let folder = match &self.source {
-            Source::Fixed(file) => return file.clone(),
-            Source::Nearest if path.is_dir() => path.to_path_buf(),
-            Source::Nearest => match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            },
-        };
+        if path.is_dir() {
+            self.file_in(path)
+        } else {
+            self.file_of(path)
+        }
+    }
+
+    /// The configuration file that applies to the file at `path`.
+    pub fn file_of(&self, path: &Path) -> Option<PathBuf> {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => self.file_in(p),
+            _ => self.file_in(Path::new(".")),
+        }
+    }
+
+    /// The configuration file that applies to the files of `folder`.
+    pub fn file_in(&self, folder: &Path) -> Option<PathBuf> {
+        if let Source::Fixed(file) = &self.source {
+            return file.clone();
+        }
         let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        found
-            .entry(folder)
-            .or_insert_with_key(|folder| find(folder))
-            .clone()
+        if let Some(file) = found.get(folder) {
+            return file.clone();
+        }
+        let file = find(folder);
+        found.insert(folder.to_path_buf(), file.clone());
+        file
+    }
+
+    /// The configuration of the file at `path` (see [`Resolver::for_path`]),
+    /// without asking the file system whether it is a folder.
+    pub fn for_file(&self, path: &Path) -> Result<Arc<Effective>, String> {
+        self.read(self.file_of(path))
     }
 
     /// The configuration of `path`: its file's settings with the options
     /// over them, or why the file cannot be used (it does not parse, it
     /// names an unknown rule...).
     pub fn for_path(&self, path: &Path) -> Result<Arc<Effective>, String> {
-        let file = self.file_for(path);
+        self.read(self.file_for(path))
+    }
+
+    /// The configuration a file gives (`None`: no file), read once.
+    pub fn read(&self, file: Option<PathBuf>) -> Result<Arc<Effective>, String> {
         let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
         read.entry(file)
             .or_insert_with_key(|file| {

@@ -59,7 +59,7 @@ impl Workspace {
         targets: &[PathBuf],
         mode: Mode,
     ) -> Vec<Result<FixedFile, (PathBuf, String)>> {
-        let config = self.effective(&chain.root);
+        let config = self.effective_in(&chain.root);
         let settings = &config.settings;
         let syntax = |path: &Path, text: &str| {
             lint::syntax_errors(path, text, FileKind::MigrationSql, settings)

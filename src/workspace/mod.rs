@@ -154,10 +154,18 @@ impl Workspace {
     /// The configuration of a file of the project, its settings knowing
     /// the project's root.
     pub fn effective(&self, path: &Path) -> Arc<Effective> {
-        let file = self.configs.file_for(path);
+        self.effective_from(self.configs.file_of(path))
+    }
+
+    /// The configuration of the files of a folder of the project.
+    pub fn effective_in(&self, folder: &Path) -> Arc<Effective> {
+        self.effective_from(self.configs.file_in(folder))
+    }
+
+    fn effective_from(&self, file: Option<PathBuf>) -> Arc<Effective> {
         let mut cache = self.effective.lock().unwrap_or_else(|e| e.into_inner());
-        let found = cache.entry(file).or_insert_with(|| {
-            let mut config = (*self.configs.for_path(path).unwrap_or_default()).clone();
+        let found = cache.entry(file).or_insert_with_key(|file| {
+            let mut config = (*self.configs.read(file.clone()).unwrap_or_default()).clone();
             config.settings.root = Some(Arc::new(self.root.clone()));
             Arc::new(config)
         });

@@ -193,7 +193,7 @@ impl Workspace {
     ) -> Vec<(PathBuf, Outcome<T>)> {
         // A chain is replayed whole, with the configuration of its folder:
         // its budget is its files' together.
-        let config = self.effective(&chain.root);
+        let config = self.effective_in(&chain.root);
         let limit = config.limits.budget(members.len());
         let run = || {
             lint::lint_chain(
