@@ -540,8 +540,12 @@ fn groups(
         let mut seen = std::collections::HashSet::new();
         found.files.retain(|c| seen.insert(workspace::key(&c.path)));
         // A configuration that cannot be read stops the run.
+        // One file of each folder stands for the folder.
+        let mut folders = std::collections::HashSet::new();
         for c in &found.files {
-            configs.for_file(&c.path)?;
+            if folders.insert(c.path.parent().map(Path::as_os_str)) {
+                configs.for_file(&c.path)?;
+            }
         }
         let workspace = Workspace::new(&root, Arc::clone(configs));
         let walked: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();

@@ -110,9 +110,14 @@ pub fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         normalize(path)
     } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        normalize(&cwd.join(path))
+        normalize(&cwd().join(path))
     }
+}
+
+/// The working directory, asked once: querylint never changes it.
+fn cwd() -> &'static Path {
+    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().unwrap_or_default())
 }
 
 /// The part of `path` below the project's `root`, if it lies there: what
@@ -121,6 +126,11 @@ pub fn absolute(path: &Path) -> PathBuf {
 /// working directory change nothing.
 pub fn below<'p>(path: &'p Path, root: Option<&Path>) -> std::borrow::Cow<'p, Path> {
     match root {
+        // A path relative to the working directory is already below a root
+        // that is the working directory.
+        Some(root) if path.is_relative() && !path.starts_with("..") && root == cwd() => {
+            std::borrow::Cow::Borrowed(path)
+        }
         Some(root) => match absolute(path).strip_prefix(root) {
             Ok(rest) => std::borrow::Cow::Owned(rest.to_path_buf()),
             Err(_) => std::borrow::Cow::Borrowed(path),

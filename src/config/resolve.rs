@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::{Config, Effective, Options, find, load};
+use super::{Config, Effective, Options, load};
 
 /// Where a run's configurations come from.
 #[derive(Clone, Debug)]
@@ -75,7 +75,32 @@ impl Resolver {
         if let Some(file) = found.get(folder) {
             return file.clone();
         }
-        let file = find(folder);
+        let absolute = crate::discover::absolute(folder);
+        let file = Self::nearest_file(&mut found, &absolute);
+        found.insert(folder.to_path_buf(), file.clone());
+        file
+    }
+
+    /// The nearest configuration file of an absolute folder: its own, else
+    /// its parent's, each folder looked at once.
+    fn nearest_file(
+        found: &mut HashMap<PathBuf, Option<PathBuf>>,
+        folder: &Path,
+    ) -> Option<PathBuf> {
+        if let Some(file) = found.get(folder) {
+            return file.clone();
+        }
+        let own = super::FILE_NAMES
+            .iter()
+            .map(|name| folder.join(name))
+            .find(|p| p.is_file());
+        let file = match own {
+            Some(file) => Some(file),
+            None => match folder.parent() {
+                Some(parent) => Self::nearest_file(found, parent),
+                None => None,
+            },
+        };
         found.insert(folder.to_path_buf(), file.clone());
         file
     }

@@ -41,6 +41,8 @@ pub struct Workspace {
     config: Arc<Effective>,
     /// Each configuration file's, for this root, by file.
     effective: Mutex<HashMap<Option<PathBuf>, Arc<Effective>>>,
+    /// The same by folder, for the files of each.
+    folders: RwLock<HashMap<std::ffi::OsString, Arc<Effective>>>,
     /// Open buffers by key: they win over the disk.
     overlay: RwLock<HashMap<PathBuf, String>>,
     inventory: Mutex<Option<Arc<Vec<Candidate>>>>,
@@ -107,6 +109,7 @@ impl Workspace {
             configs,
             config,
             effective: Default::default(),
+            folders: Default::default(),
             overlay: Default::default(),
             inventory: Default::default(),
             members: Default::default(),
@@ -154,7 +157,26 @@ impl Workspace {
     /// The configuration of a file of the project, its settings knowing
     /// the project's root.
     pub fn effective(&self, path: &Path) -> Arc<Effective> {
-        self.effective_from(self.configs.file_of(path))
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        // Keyed by the folder's bytes: hashing a `Path` parses it.
+        let name = folder.as_os_str();
+        if let Some(found) = self
+            .folders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Arc::clone(found);
+        }
+        let found = self.effective_from(self.configs.file_in(folder));
+        self.folders
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned(), Arc::clone(&found));
+        found
     }
 
     /// The configuration of the files of a folder of the project.

@@ -120,15 +120,14 @@ impl Workspace {
             // A folder-per-migration file (`<version>_<name>/up.sql`) says
             // so with its own folder, wherever the root is.
             let below = crate::discover::below(&c.path, Some(&self.root));
-            let absolute = key(&c.path);
-            let per_folder = absolute
+            let per_folder = c
+                .path
                 .file_name()
                 .is_some_and(|n| n == "migration.sql" || n == "up.sql" || n == "down.sql");
-            let own_folder = absolute
-                .parent()
-                .and_then(|p| p.file_name())
-                .filter(|_| per_folder)
-                .map(|f| std::path::Path::new(f).join(absolute.file_name().unwrap_or_default()));
+            let own_folder = per_folder.then(|| key(&c.path)).and_then(|absolute| {
+                let folder = absolute.parent()?.file_name()?;
+                Some(std::path::Path::new(folder).join(absolute.file_name()?))
+            });
             let kinds = [Some(below.as_ref()), own_folder.as_deref()];
             let kinds = kinds
                 .iter()
@@ -148,10 +147,6 @@ impl Workspace {
                 // A folder-per-migration file (`<root>/<version>/up.sql`)
                 // given from inside its own folder names its chain's
                 // folder only once it is absolute.
-                let per_folder = c
-                    .path
-                    .file_name()
-                    .is_some_and(|n| n == "migration.sql" || n == "up.sql" || n == "down.sql");
                 if per_folder && c.path.is_relative() && c.path.components().count() < 3 {
                     c.path = key(&c.path);
                 }
@@ -180,12 +175,14 @@ impl Workspace {
         let mut chains = Vec::new();
         for (root, (hint, wanted)) in roots {
             let mut members = members_of(&root);
-            let on_disk: HashSet<PathBuf> = members.iter().map(|m| key(m)).collect();
-            let mut more: Vec<PathBuf> = wanted.clone();
+            let on_disk: HashSet<PathBuf> = members.iter().cloned().collect();
+            members.extend(wanted.iter().filter(|w| !on_disk.contains(*w)).cloned());
             // An open buffer of a migration not saved yet is a member too.
-            more.extend(self.buffered_migrations(&root));
-            let mut seen = on_disk;
-            members.extend(more.into_iter().filter(|m| seen.insert(key(m))));
+            let buffered = self.buffered_migrations(&root);
+            if !buffered.is_empty() {
+                let mut seen: HashSet<PathBuf> = members.iter().map(|m| key(m)).collect();
+                members.extend(buffered.into_iter().filter(|m| seen.insert(key(m))));
+            }
             let chain = Chain::new(root, hint, &members);
             chain.sort(&mut members);
             chains.push(Work::Chain(chain, members, wanted.into_iter().collect()));
