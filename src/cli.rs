@@ -562,6 +562,125 @@ fn groups(
     Ok(out)
 }
 
+/// What a run gathers beside the files' reports.
+#[derive(Default)]
+struct Gathered {
+    warnings: Vec<String>,
+    summary: Summary,
+    /// The diffs of `--diff`.
+    diffs: String,
+}
+
+/// `--stdin-filename`: the text on standard input stands for the file
+/// `name` of its project, whose other files are read from disk. `Err` is
+/// the exit code of a run that ends here (an error, or `--fix`/`--diff`,
+/// which print the text or the diff).
+fn check_stdin(
+    args: &CheckArgs,
+    name: &Path,
+    configs: Arc<Resolver>,
+    reporter: &Reporter,
+) -> Result<FileOutcome, i32> {
+    let name = &discover::clean(name);
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("error: cannot read standard input: {e}");
+        return Err(EXIT_ERROR);
+    }
+    let path = reporter.display_path(name);
+    let kind = discover::classify(name).unwrap_or(FileKind::Sql);
+    if let Err(e) = configs.for_path(name) {
+        eprintln!("error: {e}");
+        return Err(EXIT_ERROR);
+    }
+    let root = workspace::root_of(name, reporter.cwd.as_deref());
+    let ws = Workspace::new(&root, configs);
+    match crate::source::decode(bytes) {
+        Ok(text) if kind.is_supported() => {
+            ws.set_buffer(name, Some(text.clone()));
+            if args.fix_mode().is_some() {
+                return Err(fix_stdin(&ws, reporter, name, &text, args));
+            }
+            let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
+            Ok(reporter.outcome(name, ws.lint_document(name, &sink)))
+        }
+        Ok(_) => Ok(FileOutcome::Skipped {
+            path,
+            reason: format!("{} files are not linted yet, skipped", kind.name()),
+        }),
+        Err(reason) => Ok(FileOutcome::Skipped { path, reason }),
+    }
+}
+
+/// Lints the paths the command line names, project by project, and fixes
+/// them with `--fix` or `--diff`. `Err` is the exit code of a run that
+/// cannot start.
+fn check_paths(
+    args: &CheckArgs,
+    configs: &Arc<Resolver>,
+    reporter: &mut Reporter,
+    run: &mut Gathered,
+) -> Result<Vec<FileOutcome>, i32> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let groups = groups(&paths, configs, &mut run.warnings).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_ERROR
+    })?;
+    let total = groups.iter().map(|g| g.files.len()).sum();
+    let progress = Progress::start(total);
+    reporter.progress = progress.as_ref().map(|p| p.bar.clone());
+    let reporter = &*reporter;
+    let mut outcomes: Vec<(PathBuf, FileOutcome)> = Vec::new();
+    for group in &groups {
+        let files: Vec<Candidate> = group
+            .files
+            .iter()
+            .filter(|c| c.kind.is_supported())
+            .cloned()
+            .collect();
+        let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
+        let (work, linted) = group.workspace.lint(files, &group.walked, &sink);
+        let mut linted: Vec<(PathBuf, FileOutcome)> = linted
+            .into_iter()
+            .map(|(p, o)| {
+                let o = reporter.outcome(&p, o);
+                (p, o)
+            })
+            .collect();
+        if let Some(mode) = args.fix_mode() {
+            // Only the files the command line named: not the `.sql` files
+            // a named Rust file runs, which are linted with it.
+            let named: std::collections::HashSet<PathBuf> = group
+                .files
+                .iter()
+                .map(|c| workspace::key(&c.path))
+                .collect();
+            let (fixed, notes) = fix_files(
+                &group.workspace,
+                reporter,
+                &work,
+                &mut linted,
+                &named,
+                mode,
+                args.diff,
+            );
+            run.summary.fixed += fixed.0;
+            run.diffs.push_str(&fixed.1);
+            run.warnings.extend(notes);
+        }
+        outcomes.extend(linted);
+    }
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+}
+
 fn check(args: CheckArgs) -> i32 {
     let configs = Arc::new(resolver(&args));
     // The configuration of the working directory is checked first, as a
@@ -589,104 +708,22 @@ fn check(args: CheckArgs) -> i32 {
         progress: None,
     };
 
-    let mut warnings = Vec::new();
-    let mut summary = Summary::default();
-    let mut diffs = String::new();
-    let outcomes: Vec<FileOutcome> = if let Some(name) = &args.stdin_filename {
-        let name = &discover::clean(name);
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-            eprintln!("error: cannot read standard input: {e}");
-            return EXIT_ERROR;
-        }
-        let path = reporter.display_path(name);
-        let kind = discover::classify(name).unwrap_or(FileKind::Sql);
-        // The text stands for the file `name` of its project: the rest of
-        // the project is read from disk.
-        let root = workspace::root_of(name, reporter.cwd.as_deref());
-        if let Err(e) = configs.for_path(name) {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-        let ws = Workspace::new(&root, configs);
-        match crate::source::decode(bytes) {
-            Ok(text) if kind.is_supported() => {
-                ws.set_buffer(name, Some(text.clone()));
-                if args.fix_mode().is_some() {
-                    return fix_stdin(&ws, &reporter, name, &text, &args);
-                }
-                let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
-                vec![reporter.outcome(name, ws.lint_document(name, &sink))]
-            }
-            Ok(_) => vec![FileOutcome::Skipped {
-                path,
-                reason: format!("{} files are not linted yet, skipped", kind.name()),
-            }],
-            Err(reason) => vec![FileOutcome::Skipped { path, reason }],
-        }
-    } else {
-        let paths = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        let groups = match groups(&paths, &configs, &mut warnings) {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_ERROR;
-            }
-        };
-        let total = groups.iter().map(|g| g.files.len()).sum();
-        let progress = Progress::start(total);
-        reporter.progress = progress.as_ref().map(|p| p.bar.clone());
-        let mut outcomes: Vec<(PathBuf, FileOutcome)> = Vec::new();
-        for group in &groups {
-            let files: Vec<Candidate> = group
-                .files
-                .iter()
-                .filter(|c| c.kind.is_supported())
-                .cloned()
-                .collect();
-            let sink = |p: &Path, t: &str, d: Vec<Diagnostic>| reporter.report(p, t, d);
-            let (work, linted) = group.workspace.lint(files, &group.walked, &sink);
-            let mut linted: Vec<(PathBuf, FileOutcome)> = linted
-                .into_iter()
-                .map(|(p, o)| {
-                    let o = reporter.outcome(&p, o);
-                    (p, o)
-                })
-                .collect();
-            if let Some(mode) = args.fix_mode() {
-                // Only the files the command line named: not the `.sql`
-                // files a named Rust file runs, which are linted with it.
-                let named: std::collections::HashSet<PathBuf> = group
-                    .files
-                    .iter()
-                    .map(|c| workspace::key(&c.path))
-                    .collect();
-                let (fixed, notes) = fix_files(
-                    &group.workspace,
-                    &reporter,
-                    &work,
-                    &mut linted,
-                    &named,
-                    mode,
-                    args.diff,
-                );
-                summary.fixed += fixed.0;
-                diffs.push_str(&fixed.1);
-                warnings.extend(notes);
-            }
-            outcomes.extend(linted);
-        }
-        outcomes.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(p) = &progress {
-            p.finish();
-        }
-        outcomes.into_iter().map(|(_, o)| o).collect()
+    let mut run = Gathered::default();
+    let outcomes = match &args.stdin_filename {
+        Some(name) => match check_stdin(&args, name, configs, &reporter) {
+            Ok(outcome) => vec![outcome],
+            Err(code) => return code,
+        },
+        None => match check_paths(&args, &configs, &mut reporter, &mut run) {
+            Ok(outcomes) => outcomes,
+            Err(code) => return code,
+        },
     };
-
+    let Gathered {
+        mut warnings,
+        mut summary,
+        diffs,
+    } = run;
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
