@@ -83,6 +83,7 @@ enum ListFormat {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("fixing").args(["fix", "diff"])))]
 struct CheckArgs {
     /// Files or folders to lint.
     paths: Vec<PathBuf>,
@@ -112,8 +113,9 @@ struct CheckArgs {
     /// parsed with that one.
     #[arg(long, value_enum)]
     dialect: Option<Dialect>,
-    /// Read the text to lint from standard input, reporting it under this name.
-    #[arg(long, value_name = "NAME")]
+    /// Read the text to lint from standard input, reporting it under this
+    /// name (no paths then).
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
     /// Gitignore-style globs of paths to skip, on top of the usual build and
     /// dependency folders.
@@ -161,7 +163,7 @@ struct CheckArgs {
     fix: bool,
     /// With `--fix` or `--diff`, apply unsafe fixes too (they may change
     /// what the code does: read each rule's doc).
-    #[arg(long)]
+    #[arg(long, requires = "fixing")]
     unsafe_fixes: bool,
     /// Print, as a unified diff, what `--fix` would change, and write
     /// nothing. Exits 1 if there is a change.
@@ -370,7 +372,10 @@ fn explain(id: &str) -> i32 {
             EXIT_CLEAN
         }
         None => {
-            eprintln!("error: no rule named `{id}`; `querylint rules` lists them");
+            let near = crate::config::closest(id, RULES.iter().map(|r| r.id))
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            eprintln!("error: no rule named `{id}`; {near}`querylint rules` lists them");
             EXIT_ERROR
         }
     }
@@ -569,6 +574,9 @@ struct Gathered {
     summary: Summary,
     /// The diffs of `--diff`.
     diffs: String,
+    /// Whether a file the command line named was skipped: the run is an
+    /// error then, as nothing was said about that file.
+    named_skipped: bool,
 }
 
 /// `--stdin-filename`: the text on standard input stands for the file
@@ -678,6 +686,14 @@ fn check_paths(
     if let Some(p) = &progress {
         p.finish();
     }
+    let named: std::collections::HashSet<PathBuf> = paths
+        .iter()
+        .filter(|p| !p.is_dir())
+        .map(|p| workspace::key(p))
+        .collect();
+    run.named_skipped = outcomes.iter().any(|(path, outcome)| {
+        matches!(outcome, FileOutcome::Skipped { .. }) && named.contains(&workspace::key(path))
+    });
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())
 }
 
@@ -711,7 +727,10 @@ fn check(args: CheckArgs) -> i32 {
     let mut run = Gathered::default();
     let outcomes = match &args.stdin_filename {
         Some(name) => match check_stdin(&args, name, configs, &reporter) {
-            Ok(outcome) => vec![outcome],
+            Ok(outcome) => {
+                run.named_skipped = matches!(outcome, FileOutcome::Skipped { .. });
+                vec![outcome]
+            }
             Err(code) => return code,
         },
         None => match check_paths(&args, &configs, &mut reporter, &mut run) {
@@ -723,6 +742,7 @@ fn check(args: CheckArgs) -> i32 {
         mut warnings,
         mut summary,
         diffs,
+        named_skipped,
     } = run;
     let mut reports = Vec::new();
     for outcome in outcomes {
@@ -815,7 +835,9 @@ fn check(args: CheckArgs) -> i32 {
         }
         None => print_out(&text),
     }
-    if summary.failed() {
+    if named_skipped {
+        EXIT_ERROR
+    } else if summary.failed() {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -1439,3 +1439,71 @@ fn each_file_gets_the_nearest_configuration_however_it_is_linted() {
         "{stdin}"
     );
 }
+
+#[test]
+fn a_file_named_on_the_command_line_and_skipped_is_an_error_not_an_all_clear() {
+    let dir = tree(&[("big.sql", &[b' '; 4096]), ("ok.sql", b"SELECT 1;\n")]);
+    let args = ["check", "--max-file-size", "1000"];
+    let named = querylint(dir.path(), &[&args[..], &["big.sql"]].concat());
+    assert_eq!(named.status.code(), Some(2), "{}", stderr(&named));
+    let out = String::from_utf8_lossy(&named.stdout).into_owned();
+    assert!(out.contains("Nothing was checked: 1 file skipped"), "{out}");
+    assert!(!out.contains("All checks passed"), "{out}");
+    // Found by a walk, it is a warning, and the summary says so.
+    let walked = querylint(dir.path(), &[&args[..], &["."]].concat());
+    assert_eq!(walked.status.code(), Some(0), "{}", stderr(&walked));
+    let out = String::from_utf8_lossy(&walked.stdout).into_owned();
+    assert!(
+        out.contains("no problems in 1 file; 1 file skipped"),
+        "{out}"
+    );
+    // Standard input that cannot be read as text is an error too.
+    let binary = with_stdin(
+        dir.path(),
+        &["check", "--stdin-filename", "q.sql"],
+        b"SELECT \0\x01",
+    );
+    assert_eq!(binary.status.code(), Some(2), "{}", stderr(&binary));
+}
+
+#[test]
+fn usage_mistakes_are_said_with_the_way_out() {
+    let dir = tree(&[("q.sql", b"SELECT 1;\n")]);
+    let out = querylint(dir.path(), &["explain", "not-in-subqery"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `not-in-subquery`?"),
+        "{}",
+        stderr(&out)
+    );
+    // Standard input stands for one file: paths beside it are a mistake.
+    let out = with_stdin(
+        dir.path(),
+        &["check", "--stdin-filename", "a.sql", "missing.sql"],
+        b"SELECT 1;\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    // `--unsafe-fixes` does nothing without `--fix` or `--diff`.
+    let out = querylint(dir.path(), &["check", "--unsafe-fixes", "q.sql"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--fix|--diff"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_action_fails_the_job_on_warnings_by_default() {
+    // Most migration hazards (a blocking index, a missing lock_timeout) are
+    // warnings: a gate on errors alone lets them merge.
+    let action =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let input = action.split("  fail-on:").nth(1).expect("a fail-on input");
+    let default = input
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("default:"))
+        .map(str::trim);
+    assert_eq!(default, Some("warning"), "{input}");
+}

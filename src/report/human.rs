@@ -247,8 +247,22 @@ pub fn render_summary(summary: &Summary) -> String {
 
 fn render_counts(summary: &Summary) -> String {
     let files = plural(summary.files_linted, "file");
+    let skipped = if summary.files_skipped > 0 {
+        format!(
+            "; {} skipped (see the warnings above)",
+            plural(summary.files_skipped, "file")
+        )
+    } else {
+        String::new()
+    };
     if summary.total() == 0 {
-        return format!("All checks passed: no problems in {files}.\n");
+        if summary.files_linted == 0 && summary.files_skipped > 0 {
+            return format!(
+                "Nothing was checked: {} skipped (see the warnings above).\n",
+                plural(summary.files_skipped, "file")
+            );
+        }
+        return format!("All checks passed: no problems in {files}{skipped}.\n");
     }
     let mut parts = Vec::new();
     if summary.errors > 0 {
@@ -261,7 +275,7 @@ fn render_counts(summary: &Summary) -> String {
         parts.push(plural(summary.infos, "note"));
     }
     format!(
-        "Found {} ({}) in {files}.\n",
+        "Found {} ({}) in {files}{skipped}.\n",
         plural(summary.total(), "problem"),
         parts.join(", ")
     )
