@@ -251,23 +251,45 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         message,
     };
     let config: Config = toml::from_str(text).map_err(|e| {
-        let raw = e.message().trim_end();
-        // serde's "unknown field `selct`, expected one of ...": name the
-        // closest key instead of listing them all.
-        let message = match raw
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(key) => match closest(key, KEYS.iter().chain(RULE_KEYS).copied()) {
-                Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
-                None => format!("unknown key `{key}`; the keys are {}", KEYS.join(", ")),
-            },
-            None => raw.to_owned(),
-        };
-        error(e.span(), message)
+        error(e.span(), readable(e.message().trim_end()))
     })?;
     check(&config).map_err(|(span, message)| error(span, message))?;
     Ok(config)
+}
+
+/// serde's message in the words of a configuration file. An unknown key
+/// gets the closest key valid where it stands (serde lists those: `expected
+/// one of ...`); a number written as a string says it is a number.
+fn readable(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix("unknown field `")
+        && let Some(key) = rest.split('`').next()
+    {
+        let here: Vec<&str> = match rest.split_once("expected one of ") {
+            Some((_, list)) => list
+                .split(',')
+                .map(|k| k.trim().trim_matches('`'))
+                .filter(|k| !k.is_empty())
+                .collect(),
+            None => KEYS.iter().chain(RULE_KEYS).copied().collect(),
+        };
+        return match closest(key, here.iter().copied()).filter(|near| *near != key) {
+            Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
+            None => format!("unknown key `{key}`; the keys here are {}", here.join(", ")),
+        };
+    }
+    let number = ["expected u", "expected i", "expected f"];
+    if let Some(rest) = raw.strip_prefix("invalid type: string \"")
+        && number.iter().any(|n| rest.contains(n))
+    {
+        let value = rest.split('"').next().unwrap_or_default();
+        let example = if value.trim().parse::<f64>().is_ok() {
+            value.trim()
+        } else {
+            "14"
+        };
+        return format!("expected a number, such as {example}, not the string \"{value}\"");
+    }
+    raw.to_owned()
 }
 
 /// The checks serde cannot make: rule names, values, globs. An error is
@@ -646,7 +668,19 @@ mod tests {
             error("ignore = [\n  \"select-star\",\n  \"n-plus-on\",\n]\n"),
             "querylint.toml:3: unknown rule or category `n-plus-on`; did you mean `n-plus-one`?"
         );
-        assert!(error("postgres-version = \"14\"\n").starts_with("querylint.toml:1: invalid type"));
+        assert_eq!(
+            error("postgres-version = \"14\"\n"),
+            "querylint.toml:1: expected a number, such as 14, not the string \"14\""
+        );
+        // Suggestions name only keys valid where the mistake is.
+        assert_eq!(
+            error("[[overrides]]\nfiles = [\"a/**\"]\nselect = [\"ALL\"]\n"),
+            "querylint.toml:3: unknown key `select`; the keys here are files, extend-select, ignore, rules"
+        );
+        assert_eq!(
+            error("[rules.select-star]\nignore = true\n"),
+            "querylint.toml:2: unknown key `ignore`; the keys here are severity, threshold, lock-timeout"
+        );
         assert!(error("lock-timeout = \"5 seconds\"\n").contains("not a duration"));
     }
 
