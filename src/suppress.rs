@@ -7,6 +7,10 @@
 //! - TypeScript, JavaScript, Rust: `// querylint-ignore-next-line <rule>:
 //!   <reason>` for the next line of code, `// querylint-ignore-file <rule>:
 //!   <reason>` for the whole file.
+//! - After code on its line, `querylint-ignore` is about that line: its
+//!   statement in SQL, the line itself elsewhere.
+//! - A block comment that closes on its line (`/* querylint-ignore ... */`)
+//!   reads like a line comment.
 //!
 //! `all` stands for every rule.
 
@@ -63,19 +67,34 @@ pub fn suppressions(
     for (i, line) in lines.iter().enumerate() {
         let start = offset;
         offset += line.len();
-        let Some(at) = line.find(prefix) else {
+        // A line comment, or a block comment that closes on its line.
+        let opened = [prefix, "/*"]
+            .into_iter()
+            .filter_map(|opener| Some((line.find(opener)?, opener)))
+            .filter(|(at, opener)| line[at + opener.len()..].trim_start().starts_with(MARKER))
+            .min_by_key(|(at, _)| *at);
+        let Some((at, opener)) = opened else {
             continue;
         };
-        let body = line[at + prefix.len()..].trim_start();
-        let Some(rest) = body.strip_prefix(MARKER) else {
-            continue;
-        };
-        let (whole_file, rest) = if let Some(r) = rest.strip_prefix("-file") {
-            (true, r)
-        } else if sql {
-            (false, rest)
-        } else if let Some(r) = rest.strip_prefix("-next-line") {
-            (false, r)
+        let mut body = &line[at + opener.len()..];
+        let mut comment_end = start + line.trim_end_matches(['\n', '\r']).len();
+        if opener == "/*" {
+            let Some(close) = body.find("*/") else {
+                continue;
+            };
+            comment_end = start + at + opener.len() + close + 2;
+            body = &body[..close];
+        }
+        let rest = body.trim_start().strip_prefix(MARKER).unwrap_or_default();
+        // After code on its line, a comment is about that line (or, in SQL,
+        // the statement there); on a line of its own, about the next.
+        let trailing = !line[..at].trim().is_empty();
+        let (whole_file, next_line, rest) = if let Some(r) = rest.strip_prefix("-file") {
+            (true, false, r)
+        } else if let Some(r) = rest.strip_prefix("-next-line").filter(|_| !sql) {
+            (false, true, r)
+        } else if sql || trailing {
+            (false, false, rest)
         } else {
             continue;
         };
@@ -96,9 +115,17 @@ pub fn suppressions(
         if rules.is_empty() {
             continue;
         }
-        let comment = start + at..start + line.trim_end_matches(['\n', '\r']).len();
+        let comment = start + at..comment_end;
         let covers = if whole_file {
             0..text.len()
+        } else if trailing && sql {
+            // The statement the code before the comment belongs to.
+            match statements.iter().rev().find(|s| s.start < comment.start) {
+                Some(s) => s.clone(),
+                None => continue,
+            }
+        } else if trailing && !next_line {
+            start..offset
         } else if sql {
             // The next statement that starts after the comment.
             match statements.iter().find(|s| s.start >= comment.end) {

@@ -1507,3 +1507,35 @@ fn the_action_fails_the_job_on_warnings_by_default() {
         .map(str::trim);
     assert_eq!(default, Some("warning"), "{input}");
 }
+
+#[test]
+fn a_trailing_or_block_suppression_silences_its_own_line_and_statement() {
+    let dir = tree(&[
+        (
+            "q.sql",
+            b"SELECT id FROM t WHERE a = NULL LIMIT 1; -- querylint-ignore null-comparison: legacy rows\nSELECT id FROM t WHERE b = NULL LIMIT 1;\n/* querylint-ignore null-comparison: the next one */\nSELECT id FROM t WHERE c = NULL LIMIT 1;\nSELECT id FROM t WHERE d = NULL LIMIT 1; /* querylint-ignore null-comparison: this one */\n",
+        ),
+        (
+            "a.ts",
+            b"export async function f(pool: any) {\n  await pool.query(`SELECT id FROM t WHERE a = NULL LIMIT 1`); // querylint-ignore null-comparison: this line\n  await pool.query(`SELECT id FROM t WHERE b = NULL LIMIT 1`);\n}\n",
+        ),
+    ]);
+    let (_, report) = json(
+        dir.path(),
+        &["--select", "null-comparison,unused-suppression"],
+    );
+    let found: Vec<(&str, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap(),
+                d["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Line 1's own statement is silenced, not line 2's; the block comment
+    // on its own line silences line 4, the trailing one line 5.
+    assert_eq!(found, vec![("a.ts", 3), ("q.sql", 2)], "{report}");
+}

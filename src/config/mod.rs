@@ -250,9 +250,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         line: span.map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
         message,
     };
-    let config: Config = toml::from_str(text).map_err(|e| {
-        error(e.span(), readable(e.message().trim_end()))
-    })?;
+    let config: Config =
+        toml::from_str(text).map_err(|e| error(e.span(), readable(e.message().trim_end())))?;
     check(&config).map_err(|(span, message)| error(span, message))?;
     Ok(config)
 }
