@@ -234,11 +234,12 @@ pub fn lint_text(text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnos
 /// file's findings ends with it.
 pub fn finish_file(text: &str, kind: FileKind, settings: &Settings, diags: &mut Vec<Diagnostic>) {
     let enabled = |id: &str| settings.rules.iter().find(|r| r.id == id).copied();
-    let (unused, no_reason) = (
+    let (unused, no_reason, invalid) = (
         enabled("unused-suppression"),
         enabled("suppression-without-reason"),
+        enabled("invalid-suppression"),
     );
-    if diags.is_empty() && unused.is_none() && no_reason.is_none() {
+    if diags.is_empty() && unused.is_none() && no_reason.is_none() && invalid.is_none() {
         return;
     }
     let dialect = settings.dialect;
@@ -258,6 +259,11 @@ pub fn finish_file(text: &str, kind: FileKind, settings: &Settings, diags: &mut 
         diag.severity = rule.severity;
         diags.push(diag);
     };
+    if let Some(rule) = invalid {
+        for (range, why) in crate::suppress::invalid(text, kind) {
+            report(rule, Diagnostic::new(range, why));
+        }
+    }
     for (s, used) in found.iter().zip(used) {
         if let Some(rule) = no_reason
             && s.reason.is_none()

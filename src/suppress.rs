@@ -48,6 +48,86 @@ fn comment_prefix(kind: FileKind) -> &'static str {
     }
 }
 
+/// Comments that look like suppressions but are not: a misspelt marker
+/// (`querylint-ignor`, `querylint ignore`), a directive of the other
+/// language (`-next-line` in SQL; a bare `// querylint-ignore` on a line of
+/// its own, which would silence nothing), a marker glued to what follows
+/// (`querylint-ignore:rule`), or a block comment that does not close on
+/// its line. Each is the comment's range and what to write instead.
+pub fn invalid(text: &str, kind: FileKind) -> Vec<(Range<usize>, String)> {
+    if !text.contains("uerylint") && !text.contains("UERYLINT") {
+        return Vec::new();
+    }
+    let prefix = comment_prefix(kind);
+    let sql = prefix == "--";
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let code_end = line.trim_end_matches(['\n', '\r']).len();
+        for opener in [prefix, "/*"] {
+            let Some(at) = line.find(opener) else {
+                continue;
+            };
+            let body = line[at + opener.len()..code_end].trim_start();
+            let lower = body.to_ascii_lowercase();
+            let Some(after) = lower.strip_prefix("querylint") else {
+                continue;
+            };
+            let word = after.trim_start_matches(['-', '_', ' ']);
+            if !(word.starts_with("ign") || word.starts_with("disable") || word.starts_with("noqa"))
+            {
+                continue;
+            }
+            let trailing = !line[..at].trim().is_empty();
+            let range = start + at..start + code_end;
+            let why = if !body.starts_with(MARKER) {
+                let near = [
+                    "querylint-ignore",
+                    "querylint-ignore-file",
+                    "querylint-ignore-next-line",
+                ];
+                let written = body.split_whitespace().next().unwrap_or(body);
+                let near =
+                    crate::config::closest(written, near.into_iter()).unwrap_or("querylint-ignore");
+                Some(format!(
+                    "`{written}` is not a querylint directive; did you mean `{near}`?"
+                ))
+            } else {
+                let rest = &body[MARKER.len()..];
+                let (directive, rest) = if let Some(r) = rest.strip_prefix("-file") {
+                    ("-file", r)
+                } else if let Some(r) = rest.strip_prefix("-next-line") {
+                    ("-next-line", r)
+                } else {
+                    ("", rest)
+                };
+                if !rest.starts_with([' ', '\t']) {
+                    Some(format!(
+                        "`querylint-ignore{directive}` must be followed by a space and the rules: `querylint-ignore{directive} <rule>: <reason>`"
+                    ))
+                } else if opener == "/*" && !body.contains("*/") {
+                    Some("a block suppression must close on its line: `/* querylint-ignore <rule>: <reason> */`".to_owned())
+                } else if sql && directive == "-next-line" {
+                    Some("in SQL, `-- querylint-ignore` on a line of its own silences the next statement: write `-- querylint-ignore <rule>: <reason>`".to_owned())
+                } else if !sql && directive.is_empty() && !trailing {
+                    Some(format!(
+                        "on a line of its own, write `{prefix} querylint-ignore-next-line <rule>: <reason>`; a bare `querylint-ignore` is about the code before it on its line"
+                    ))
+                } else {
+                    None
+                }
+            };
+            if let Some(why) = why {
+                out.push((range, why));
+            }
+            break;
+        }
+    }
+    out
+}
+
 /// The suppression comments of a file. `statements` gives the byte ranges
 /// of a SQL file's statements (asked for only when the file has one).
 pub fn suppressions(

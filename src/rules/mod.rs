@@ -36,6 +36,7 @@ mod helpers;
 mod int_primary_key;
 mod interpolated_set;
 mod interpolated_sql;
+mod invalid_suppression;
 mod json_column;
 mod leading_wildcard_like;
 mod missing_lock_timeout;
@@ -96,6 +97,7 @@ pub static RULES: &[&Rule] = &[
     &int_primary_key::RULE,
     &json_column::RULE,
     &foreign_key_without_index::RULE,
+    &invalid_suppression::RULE,
     &unused_suppression::RULE,
     &suppression_without_reason::RULE,
 ];
