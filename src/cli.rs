@@ -73,6 +73,8 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands: annotations on a pull request.
     Github,
+    /// One line a finding: `path:line:col: severity[rule] message`.
+    Concise,
 }
 
 /// How `querylint rules` lists the rules.
@@ -158,6 +160,9 @@ struct CheckArgs {
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     no_color: bool,
+    /// After the findings, print how many each rule found.
+    #[arg(long)]
+    statistics: bool,
     /// Apply the safe fixes, writing the files; report what remains.
     #[arg(long)]
     fix: bool,
@@ -749,6 +754,7 @@ fn check(args: CheckArgs) -> i32 {
         match outcome {
             FileOutcome::Linted(report) => {
                 summary.files_linted += 1;
+                summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
                 for d in &report.diagnostics {
                     summary.add(&d.diag);
                 }
@@ -825,6 +831,12 @@ fn check(args: CheckArgs) -> i32 {
             text
         }
         Format::Github => report::github::render(&reports),
+        Format::Concise => report::human::render_concise(&reports, &summary),
+    };
+    let text = if args.statistics && matches!(args.format, Format::Human | Format::Concise) {
+        format!("{text}{}", report::human::render_statistics(&summary))
+    } else {
+        text
     };
     match &args.output {
         Some(path) => {

@@ -1539,3 +1539,35 @@ fn a_trailing_or_block_suppression_silences_its_own_line_and_statement() {
     // on its own line silences line 4, the trailing one line 5.
     assert_eq!(found, vec![("a.ts", 3), ("q.sql", 2)], "{report}");
 }
+
+#[test]
+fn concise_output_is_a_line_a_finding_and_the_summary_counts_files_with_findings() {
+    let dir = tree(&[
+        ("a.sql", b"SELECT id FROM t WHERE a = NULL LIMIT 1;\n"),
+        ("b.sql", b"SELECT id FROM t WHERE id = 1;\n"),
+    ]);
+    let out = querylint(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--statistics",
+            "--select",
+            "null-comparison",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "a.sql:1:26: error[null-comparison] `= NULL` is never true: any comparison with NULL yields NULL",
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        "Found 1 problem (1 error) in 1 of 2 files checked."
+    );
+    assert_eq!(lines[2], "     1  null-comparison");
+    assert_eq!(lines.len(), 3, "{text}");
+}

@@ -275,10 +275,41 @@ fn render_counts(summary: &Summary) -> String {
         parts.push(plural(summary.infos, "note"));
     }
     format!(
-        "Found {} ({}) in {files}{skipped}.\n",
+        "Found {} ({}) in {} of {files} checked{skipped}.\n",
         plural(summary.total(), "problem"),
-        parts.join(", ")
+        parts.join(", "),
+        summary.files_with_findings,
     )
+}
+
+/// One line a finding, as compilers and ruff's `concise` print them:
+/// `path:line:col: severity[rule] message`, with the summary after.
+pub fn render_concise(files: &[super::FileReport], summary: &Summary) -> String {
+    let mut out = String::new();
+    for file in files {
+        for d in &file.diagnostics {
+            out.push_str(&format!(
+                "{}:{}:{}: {}[{}] {}\n",
+                file.path,
+                d.start.line,
+                d.start.column,
+                d.diag.severity.as_str(),
+                d.diag.rule,
+                d.diag.message
+            ));
+        }
+    }
+    out.push_str(&render_counts(summary));
+    out
+}
+
+/// The count of findings per rule, most first (`--statistics`).
+pub fn render_statistics(summary: &Summary) -> String {
+    let mut rows: Vec<(&&str, &usize)> = summary.by_rule.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    rows.iter()
+        .map(|(rule, n)| format!("{n:>6}  {rule}\n"))
+        .collect()
 }
 
 pub fn plural(n: usize, word: &str) -> String {

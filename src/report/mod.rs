@@ -123,6 +123,8 @@ pub struct Summary {
     pub unsafe_fixable: usize,
     /// Findings the baseline held back.
     pub baselined: usize,
+    /// Files with at least one finding.
+    pub files_with_findings: usize,
 }
 
 impl Summary {
