@@ -463,7 +463,7 @@ fn human_report_underlines_the_code_and_points_to_explain() {
     assert!(text.contains("─────────"), "underline: {text}");
     assert!(text.contains("querylint explain not-in-subquery"), "{text}");
     assert!(
-        text.contains("Found 1 problem (1 error) in 1 file."),
+        text.contains("Found 1 problem (1 error) in 1 of 1 file checked."),
         "{text}"
     );
     assert!(!text.contains('\u{1b}'), "no color codes with --no-color");
