@@ -284,17 +284,8 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         return EXIT_ERROR;
     }
     let path = path.unwrap_or_else(|| PathBuf::from("."));
-    let folder = if path.is_dir() {
-        path.clone()
-    } else {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let folder = if folder.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        folder
-    };
-    let file = crate::config::find(&folder);
+    // The file a run would give the path.
+    let file = Resolver::nearest(Options::default()).file_for(&path);
     let config = match &file {
         Some(f) => match crate::config::load(f) {
             Ok(c) => c,
@@ -305,7 +296,9 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         },
         None => Default::default(),
     };
-    let base = config.settings();
+    let mut base = config.settings();
+    let cwd = std::env::current_dir().ok();
+    base.root = Some(Arc::new(workspace::project_root(&path, cwd.as_deref())));
     // With the overrides that match the path.
     let settings = for_path(&path, &base);
     let list = |items: Vec<String>| {
@@ -523,7 +516,7 @@ struct Group {
     walked: Vec<PathBuf>,
 }
 
-/// Groups the paths by the project they belong to ([`workspace::root_of`])
+/// Groups the paths by the project they belong to ([`workspace::project_root`])
 /// and walks them: one workspace per project, with the files to lint in it.
 fn groups(
     paths: &[PathBuf],
@@ -537,7 +530,7 @@ fn groups(
             return Err(format!("{}: no such file or directory", path.display()));
         }
         by_root
-            .entry(workspace::root_of(path, cwd.as_deref()))
+            .entry(workspace::project_root(path, cwd.as_deref()))
             .or_default()
             .push(path.clone());
     }
@@ -594,7 +587,7 @@ fn check_stdin(
     configs: Arc<Resolver>,
     reporter: &Reporter,
 ) -> Result<FileOutcome, i32> {
-    let name = &discover::clean(name);
+    let name = &discover::normalize(name);
     let mut bytes = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
         eprintln!("error: cannot read standard input: {e}");
@@ -606,7 +599,7 @@ fn check_stdin(
         eprintln!("error: {e}");
         return Err(EXIT_ERROR);
     }
-    let root = workspace::root_of(name, reporter.cwd.as_deref());
+    let root = workspace::project_root(name, reporter.cwd.as_deref());
     let ws = Workspace::new(&root, configs);
     match crate::source::decode(bytes) {
         Ok(text) if kind.is_supported() => {
@@ -904,16 +897,18 @@ fn fix_files(
     }
     // Per job: what each file came to, and the warnings.
     type Done = (Vec<(PathBuf, FixOutcome)>, Vec<String>);
-    let limits = ws.config().limits;
     let fixed: Vec<Done> = ws.install(|| {
         jobs.par_iter()
             .with_max_len(1)
             .map(|j| {
                 let mut notes = Vec::new();
-                let limit = limits.budget(match j {
-                    FixJob::File(..) => 1,
-                    FixJob::Chain(_, members, _) => members.len(),
-                });
+                // The same budget the file or chain was linted within.
+                let limit = match j {
+                    FixJob::File(path, _) => ws.effective(path).limits.budget(1),
+                    FixJob::Chain(chain, members, _) => {
+                        ws.effective_in(&chain.root).limits.budget(members.len())
+                    }
+                };
                 // `finish_fix` writes nothing once the budget ran out.
                 let (done, _) = crate::budget::run_within(limit, || {
                     let results = match j {
@@ -999,7 +994,7 @@ fn finish_fix(
     if crate::budget::expired() {
         warnings.push(format!(
             "{shown}: fixing took longer than {:?} (--file-timeout); the file is left as it was",
-            ws.config().limits.file_timeout
+            ws.effective(path).limits.file_timeout
         ));
         return FixOutcome::Unchanged;
     }

@@ -115,7 +115,7 @@ pub fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The working directory, asked once: querylint never changes it.
-fn cwd() -> &'static Path {
+pub fn cwd() -> &'static Path {
     static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     CWD.get_or_init(|| std::env::current_dir().unwrap_or_default())
 }
@@ -285,7 +285,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovery, Dis
             dirs.push(path.clone());
         } else if let Some(kind) = classify(path) {
             out.files.push(Candidate {
-                path: clean(path),
+                path: normalize(path),
                 kind,
             });
         } else {
@@ -327,7 +327,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovery, Dis
                     }
                     if let Some(kind) = classify(entry.path()) {
                         out.files.push(Candidate {
-                            path: clean(entry.path()),
+                            path: normalize(entry.path()),
                             kind,
                         });
                     }
@@ -339,12 +339,6 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Result<Discovery, Dis
     out.files.sort();
     out.files.dedup_by(|a, b| a.path == b.path);
     Ok(out)
-}
-
-/// Drops a leading `./` and resolves `a/../b` so paths read as users type
-/// them, and one file has one name.
-pub fn clean(path: &Path) -> PathBuf {
-    normalize(path)
 }
 
 #[cfg(test)]

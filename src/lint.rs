@@ -19,30 +19,18 @@ use crate::rules::{RULES, Rule, StatementContext};
 /// from disk, and `text` stands in for the file's content on disk.
 pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Diagnostic> {
     if kind == FileKind::MigrationSql {
-        let disk = |p: &Path| std::fs::read_to_string(p).map_err(|e| e.to_string());
-        return lint_migration(path, text, settings, &disk);
+        let (chain, members) = chain_of(path);
+        let load = |p: &Path| {
+            if p == path {
+                Ok(text.to_owned())
+            } else {
+                std::fs::read_to_string(p).map_err(|e| e.to_string())
+            }
+        };
+        let wanted = |p: &Path| p == path;
+        return only_file(lint_chain(&chain, &members, &wanted, &load, settings));
     }
     lint_text(text, kind, &for_path(path, settings))
-}
-
-/// Lints the migration at `path`, whose text is `text`, after the
-/// migrations before it in its chain, which `load` reads.
-pub fn lint_migration(
-    path: &Path,
-    text: &str,
-    settings: &Settings,
-    load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
-) -> Vec<Diagnostic> {
-    let (chain, members) = chain_of(path);
-    let load = |p: &Path| {
-        if p == path {
-            Ok(text.to_owned())
-        } else {
-            load(p)
-        }
-    };
-    let wanted = |p: &Path| p == path;
-    only_file(lint_chain(&chain, &members, &wanted, &load, settings))
 }
 
 /// Lints the migrations of one chain, in order, replaying the schema they

@@ -48,6 +48,104 @@ fn comment_prefix(kind: FileKind) -> &'static str {
     }
 }
 
+/// A comment that reads as a querylint directive.
+struct Directive<'l> {
+    /// Where the comment starts and ends in its line.
+    at: usize,
+    end: usize,
+    /// Whether code comes before it on its line.
+    trailing: bool,
+    whole_file: bool,
+    next_line: bool,
+    /// What follows the marker: the rules, and the reason after a colon.
+    rest: &'l str,
+}
+
+/// Whether a comment's text starts like a querylint directive, spelt
+/// right or not: `querylint-ignore`, `querylint ignore`, `querylint_ignor`,
+/// `QUERYLINT-DISABLE`...
+fn looks_like_directive(body: &str) -> bool {
+    let lower = body
+        .get(..body.len().min(24))
+        .unwrap_or(body)
+        .to_ascii_lowercase();
+    lower.strip_prefix("querylint").is_some_and(|after| {
+        let word = after.trim_start_matches(['-', '_', ' ']);
+        word.starts_with("ign") || word.starts_with("disable") || word.starts_with("noqa")
+    })
+}
+
+/// The directive in a line's comment (a line comment, or a block comment
+/// that closes on its line): `None` if no comment of the line reads like
+/// one, `Err` with where it starts and what to write instead if it is
+/// malformed.
+fn directive<'l>(line: &'l str, prefix: &str) -> Option<Result<Directive<'l>, (usize, String)>> {
+    let sql = prefix == "--";
+    let code_end = line.trim_end_matches(['\n', '\r']).len();
+    let (at, opener, body) = [prefix, "/*"]
+        .into_iter()
+        .filter_map(|opener| {
+            let at = line.find(opener)?;
+            let body = line[at + opener.len()..code_end].trim_start();
+            looks_like_directive(body).then_some((at, opener, body))
+        })
+        .min_by_key(|(at, _, _)| *at)?;
+    let fail = |why: String| Some(Err((at, why)));
+    let Some(rest) = body.strip_prefix(MARKER) else {
+        let near = [
+            "querylint-ignore",
+            "querylint-ignore-file",
+            "querylint-ignore-next-line",
+        ];
+        let written = body.split_whitespace().next().unwrap_or(body);
+        let near = crate::config::closest(written, near.into_iter()).unwrap_or("querylint-ignore");
+        return fail(format!(
+            "`{written}` is not a querylint directive; did you mean `{near}`?"
+        ));
+    };
+    let (directive, rest) = if let Some(r) = rest.strip_prefix("-file") {
+        ("-file", r)
+    } else if let Some(r) = rest.strip_prefix("-next-line") {
+        ("-next-line", r)
+    } else {
+        ("", rest)
+    };
+    if !rest.starts_with([' ', '\t']) {
+        return fail(format!(
+            "`querylint-ignore{directive}` must be followed by a space and the rules: `querylint-ignore{directive} <rule>: <reason>`"
+        ));
+    }
+    // `rest` runs to the end of the line's text.
+    let (rest, end) = if opener == "/*" {
+        let Some(close) = rest.find("*/") else {
+            return fail(
+                "a block suppression must close on its line: `/* querylint-ignore <rule>: <reason> */`"
+                    .to_owned(),
+            );
+        };
+        (&rest[..close], code_end - rest.len() + close + 2)
+    } else {
+        (rest, code_end)
+    };
+    let trailing = !line[..at].trim().is_empty();
+    if sql && directive == "-next-line" {
+        return fail("in SQL, `-- querylint-ignore` on a line of its own silences the next statement: write `-- querylint-ignore <rule>: <reason>`".to_owned());
+    }
+    if !sql && directive.is_empty() && !trailing {
+        return fail(format!(
+            "on a line of its own, write `{prefix} querylint-ignore-next-line <rule>: <reason>`; a bare `querylint-ignore` is about the code before it on its line"
+        ));
+    }
+    Some(Ok(Directive {
+        at,
+        end,
+        trailing,
+        whole_file: directive == "-file",
+        next_line: directive == "-next-line",
+        rest: rest.trim(),
+    }))
+}
+
 /// Comments that look like suppressions but are not: a misspelt marker
 /// (`querylint-ignor`, `querylint ignore`), a directive of the other
 /// language (`-next-line` in SQL; a bare `// querylint-ignore` on a line of
@@ -59,70 +157,14 @@ pub fn invalid(text: &str, kind: FileKind) -> Vec<(Range<usize>, String)> {
         return Vec::new();
     }
     let prefix = comment_prefix(kind);
-    let sql = prefix == "--";
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        let code_end = line.trim_end_matches(['\n', '\r']).len();
-        for opener in [prefix, "/*"] {
-            let Some(at) = line.find(opener) else {
-                continue;
-            };
-            let body = line[at + opener.len()..code_end].trim_start();
-            let lower = body.to_ascii_lowercase();
-            let Some(after) = lower.strip_prefix("querylint") else {
-                continue;
-            };
-            let word = after.trim_start_matches(['-', '_', ' ']);
-            if !(word.starts_with("ign") || word.starts_with("disable") || word.starts_with("noqa"))
-            {
-                continue;
-            }
-            let trailing = !line[..at].trim().is_empty();
-            let range = start + at..start + code_end;
-            let why = if !body.starts_with(MARKER) {
-                let near = [
-                    "querylint-ignore",
-                    "querylint-ignore-file",
-                    "querylint-ignore-next-line",
-                ];
-                let written = body.split_whitespace().next().unwrap_or(body);
-                let near =
-                    crate::config::closest(written, near.into_iter()).unwrap_or("querylint-ignore");
-                Some(format!(
-                    "`{written}` is not a querylint directive; did you mean `{near}`?"
-                ))
-            } else {
-                let rest = &body[MARKER.len()..];
-                let (directive, rest) = if let Some(r) = rest.strip_prefix("-file") {
-                    ("-file", r)
-                } else if let Some(r) = rest.strip_prefix("-next-line") {
-                    ("-next-line", r)
-                } else {
-                    ("", rest)
-                };
-                if !rest.starts_with([' ', '\t']) {
-                    Some(format!(
-                        "`querylint-ignore{directive}` must be followed by a space and the rules: `querylint-ignore{directive} <rule>: <reason>`"
-                    ))
-                } else if opener == "/*" && !body.contains("*/") {
-                    Some("a block suppression must close on its line: `/* querylint-ignore <rule>: <reason> */`".to_owned())
-                } else if sql && directive == "-next-line" {
-                    Some("in SQL, `-- querylint-ignore` on a line of its own silences the next statement: write `-- querylint-ignore <rule>: <reason>`".to_owned())
-                } else if !sql && directive.is_empty() && !trailing {
-                    Some(format!(
-                        "on a line of its own, write `{prefix} querylint-ignore-next-line <rule>: <reason>`; a bare `querylint-ignore` is about the code before it on its line"
-                    ))
-                } else {
-                    None
-                }
-            };
-            if let Some(why) = why {
-                out.push((range, why));
-            }
-            break;
+        if let Some(Err((at, why))) = directive(line, prefix) {
+            let end = start + line.trim_end_matches(['\n', '\r']).len();
+            out.push((start + at..end, why));
         }
     }
     out
@@ -147,44 +189,12 @@ pub fn suppressions(
     for (i, line) in lines.iter().enumerate() {
         let start = offset;
         offset += line.len();
-        // A line comment, or a block comment that closes on its line.
-        let opened = [prefix, "/*"]
-            .into_iter()
-            .filter_map(|opener| Some((line.find(opener)?, opener)))
-            .filter(|(at, opener)| line[at + opener.len()..].trim_start().starts_with(MARKER))
-            .min_by_key(|(at, _)| *at);
-        let Some((at, opener)) = opened else {
+        let Some(Ok(d)) = directive(line, prefix) else {
             continue;
         };
-        let mut body = &line[at + opener.len()..];
-        let mut comment_end = start + line.trim_end_matches(['\n', '\r']).len();
-        if opener == "/*" {
-            let Some(close) = body.find("*/") else {
-                continue;
-            };
-            comment_end = start + at + opener.len() + close + 2;
-            body = &body[..close];
-        }
-        let rest = body.trim_start().strip_prefix(MARKER).unwrap_or_default();
-        // After code on its line, a comment is about that line (or, in SQL,
-        // the statement there); on a line of its own, about the next.
-        let trailing = !line[..at].trim().is_empty();
-        let (whole_file, next_line, rest) = if let Some(r) = rest.strip_prefix("-file") {
-            (true, false, r)
-        } else if let Some(r) = rest.strip_prefix("-next-line").filter(|_| !sql) {
-            (false, true, r)
-        } else if sql || trailing {
-            (false, false, rest)
-        } else {
-            continue;
-        };
-        if !rest.starts_with([' ', '\t']) {
-            continue;
-        }
-        let rest = rest.trim_end_matches(['\n', '\r']).trim();
-        let (rules, reason) = match rest.split_once(':') {
+        let (rules, reason) = match d.rest.split_once(':') {
             Some((rules, reason)) => (rules, Some(reason.trim().to_owned())),
-            None => (rest, None),
+            None => (d.rest, None),
         };
         let rules: Vec<String> = rules
             .split([',', ' '])
@@ -195,16 +205,18 @@ pub fn suppressions(
         if rules.is_empty() {
             continue;
         }
-        let comment = start + at..comment_end;
-        let covers = if whole_file {
+        let comment = start + d.at..start + d.end;
+        // After code on its line, a comment is about that line (or, in SQL,
+        // the statement there); on a line of its own, about the next.
+        let covers = if d.whole_file {
             0..text.len()
-        } else if trailing && sql {
+        } else if d.trailing && sql {
             // The statement the code before the comment belongs to.
             match statements.iter().rev().find(|s| s.start < comment.start) {
                 Some(s) => s.clone(),
                 None => continue,
             }
-        } else if trailing && !next_line {
+        } else if d.trailing && !d.next_line {
             start..offset
         } else if sql {
             // The next statement that starts after the comment.
@@ -233,7 +245,7 @@ pub fn suppressions(
             rules,
             reason: reason.filter(|r| !r.is_empty()),
             covers,
-            whole_file,
+            whole_file: d.whole_file,
         });
     }
     out

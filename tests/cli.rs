@@ -1524,16 +1524,9 @@ fn a_trailing_or_block_suppression_silences_its_own_line_and_statement() {
         dir.path(),
         &["--select", "null-comparison,unused-suppression"],
     );
-    let found: Vec<(&str, u64)> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap(),
-                d["start"]["line"].as_u64().unwrap(),
-            )
-        })
+    let found: Vec<(&str, u64)> = paths_of(&report)
+        .into_iter()
+        .zip(lines_of(&report))
         .collect();
     // Line 1's own statement is silenced, not line 2's; the block comment
     // on its own line silences line 4, the trailing one line 5.

@@ -218,18 +218,6 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-/// The configuration file that applies to `folder`: the first of
-/// [`FILE_NAMES`] in it or the nearest folder above.
-pub fn find(folder: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
-    start.ancestors().find_map(|dir| {
-        FILE_NAMES
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
 /// Reads and checks a configuration file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {

@@ -395,18 +395,12 @@ impl Server {
         let Some(doc) = self.documents.remove(&key) else {
             return;
         };
-        {
+        let written = {
             let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
             shared.latest.remove(&key);
             shared.published.remove(&key);
-        }
-        let written = self
-            .shared
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .written
-            .get(&key)
-            .cloned();
+            shared.written.remove(&key)
+        };
         publish(
             &self.out,
             params.text_document.uri,
@@ -506,7 +500,7 @@ impl Server {
     }
 
     /// The workspace of a document: the project its path belongs to
-    /// ([`crate::workspace::root_of`]). Each file of it is linted with the
+    /// ([`crate::workspace::project_root`]). Each file of it is linted with the
     /// configuration file nearest it, or the defaults.
     fn workspace_for(&mut self, path: &Path) -> Arc<Workspace> {
         // A broken configuration file is said once; its documents get the
@@ -525,7 +519,7 @@ impl Server {
             .iter()
             .filter(|r| path.starts_with(r))
             .max_by_key(|r| r.as_os_str().len());
-        let root = crate::workspace::root_of(path, folder.map(PathBuf::as_path));
+        let root = crate::workspace::project_root(path, folder.map(PathBuf::as_path));
         if let Some(found) = self.workspaces.get(&root) {
             return Arc::clone(found);
         }

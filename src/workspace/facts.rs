@@ -427,7 +427,7 @@ pub struct RustFacts {
 
 /// The crate a Rust file belongs to: the nearest folder above it with a
 /// `Cargo.toml`.
-pub fn crate_root(path: &Path) -> Option<PathBuf> {
+fn crate_root(path: &Path) -> Option<PathBuf> {
     path.ancestors()
         .skip(1)
         .find(|d| d.join("Cargo.toml").is_file())
@@ -519,8 +519,16 @@ impl RustFacts {
         true
     }
 
-    /// A file's own facts, from its text and its scan.
+    /// A file's own facts, from its text and the scan its lint made. The
+    /// functions of a file with no sign of a database are not facts, as a
+    /// run of the whole project does not parse it for them.
     pub fn own(key: &Path, text: &str, file: &RsFile) -> RsFileFacts {
+        let plain = RsFile::default();
+        let file = if crate::rust::might_touch_database(text) {
+            file
+        } else {
+            &plain
+        };
         rust_file_facts(key, text, Some(file))
     }
 

@@ -1,7 +1,7 @@
 //! The workspace: one project, and everything querylint knows of it before
 //! it lints a file. It owns, in this order:
 //!
-//! 1. the root and the configuration ([`root_of`], [`Workspace::new`]);
+//! 1. the root and the configuration ([`project_root`], [`Workspace::new`]);
 //! 2. the inventory: every file under the root that querylint reads;
 //! 3. the project facts ([`facts`]), built once, on first need, and
 //!    updated one file at a time;
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::config::{Effective, Resolver};
-use crate::discover::{self, Candidate, FileKind, normalize};
+use crate::discover::{self, Candidate, FileKind};
 use facts::{RustFacts, Scans, TsFacts};
 
 pub use run::Outcome;
@@ -72,7 +72,7 @@ pub fn key(path: &Path) -> PathBuf {
 /// an editor's workspace folder) if the path lies under it and it is
 /// neither the file system's root nor the home folder; else the path's own
 /// folder.
-pub fn root_of(path: &Path, fallback: Option<&Path>) -> PathBuf {
+pub fn project_root(path: &Path, fallback: Option<&Path>) -> PathBuf {
     let path = key(path);
     let start = if path.is_dir() {
         path.clone()
@@ -126,7 +126,7 @@ impl Workspace {
 
     /// The last tree of an open buffer's parse, if any.
     pub(crate) fn take_tree(&self, key: &Path) -> Option<crate::typescript::Parsed> {
-        if self.buffer(key).is_none() {
+        if !self.has_buffer(key) {
             return None;
         }
         self.trees
@@ -137,7 +137,7 @@ impl Workspace {
 
     /// Keeps the tree of an open buffer's parse for its next change.
     pub(crate) fn keep_tree(&self, key: &Path, tree: crate::typescript::Parsed) {
-        if self.buffer(key).is_some() {
+        if self.has_buffer(key) {
             self.trees
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -147,11 +147,6 @@ impl Workspace {
 
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    /// The configuration of the project's root.
-    pub fn config(&self) -> &Effective {
-        &self.config
     }
 
     /// The configuration of a file of the project, its settings knowing
@@ -217,12 +212,18 @@ impl Workspace {
     }
 
     /// The open buffer of a file, if any.
-    pub(crate) fn buffer(&self, path: &Path) -> Option<String> {
+    fn buffer(&self, path: &Path) -> Option<String> {
         let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
         if overlay.is_empty() {
             return None;
         }
         overlay.get(&key(path)).cloned()
+    }
+
+    /// Whether a file has an open buffer.
+    pub(crate) fn has_buffer(&self, path: &Path) -> bool {
+        let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
+        !overlay.is_empty() && overlay.contains_key(&key(path))
     }
 
     /// Sets (or, with `None`, drops) the open buffer of a file. A buffer's
@@ -283,8 +284,7 @@ impl Workspace {
         let Some(kind) = discover::classify(path) else {
             return false;
         };
-        self.refresh_for(path);
-        if !self.in_project(path) {
+        if !self.in_project_now(path) {
             return false;
         }
         let key = key(path);
@@ -331,14 +331,16 @@ impl Workspace {
         keys.contains(&key(path)) || !path.exists()
     }
 
-    /// Walks the root again if a file that is not in the inventory appeared
-    /// on disk, so that a new file counts and an ignored one does not.
-    fn refresh_for(&self, path: &Path) {
+    /// [`Workspace::in_project`] for a file that changed on disk: one that
+    /// is not in the inventory may have just appeared, so the root is
+    /// walked again before the answer is no.
+    fn in_project_now(&self, path: &Path) -> bool {
         if self.in_project(path) {
-            return;
+            return true;
         }
         *self.inventory.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.members.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.in_project(path)
     }
 
     /// Gives the inventory from a walk already made of the root (the files
@@ -350,11 +352,10 @@ impl Workspace {
     /// A path as the walk should see it: relative to the working directory
     /// when it lies under it, so exclude globs read as they are written.
     fn shown(&self, path: &Path) -> PathBuf {
-        let cwd = std::env::current_dir().map(|c| normalize(&c)).ok();
-        match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
-            Some(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
-            Some(rel) => rel.to_path_buf(),
-            None => path.to_path_buf(),
+        match path.strip_prefix(discover::cwd()) {
+            Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => path.to_path_buf(),
         }
     }
 
@@ -378,9 +379,8 @@ impl Workspace {
             (files, keys)
         };
         if need_ts {
-            let built = self.ts.read().unwrap_or_else(|e| e.into_inner()).is_some();
             let mut ts = self.ts.write().unwrap_or_else(|e| e.into_inner());
-            if !built && ts.is_none() {
+            if ts.is_none() {
                 let (files, keys) =
                     of(&[FileKind::TypeScript, FileKind::Tsx, FileKind::PrismaSchema]);
                 let (facts, found) = TsFacts::build(&files, &keys, &read, &limits);
@@ -389,13 +389,8 @@ impl Workspace {
             }
         }
         if need_rust {
-            let built = self
-                .rust
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_some();
             let mut rust = self.rust.write().unwrap_or_else(|e| e.into_inner());
-            if !built && rust.is_none() {
+            if rust.is_none() {
                 let (files, keys) = of(&[FileKind::Rust]);
                 let (facts, found) = RustFacts::build(&files, &keys, &read, &limits);
                 *rust = Some(facts);
@@ -454,7 +449,7 @@ mod tests {
         std::fs::create_dir_all(at("plain/app/src")).unwrap();
         std::fs::write(at("repo/app/querylint.toml"), "").unwrap();
         std::fs::write(at("plain/app/querylint.toml"), "").unwrap();
-        let root = |p: &str, fallback: Option<&Path>| root_of(&at(p), fallback);
+        let root = |p: &str, fallback: Option<&Path>| project_root(&at(p), fallback);
         // The git work tree is the project, whatever configuration files
         // lie inside it.
         assert_eq!(root("repo/app/src/route.ts", None), key(&at("repo")));

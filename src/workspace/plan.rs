@@ -5,7 +5,7 @@
 //! `query_file!` is linted as the query those calls make.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{Workspace, key};
 use crate::discover::{Candidate, FileKind};
@@ -23,7 +23,7 @@ pub enum Host {
 
 impl Workspace {
     /// The open buffers of migrations of the chain rooted at `root`.
-    fn buffered_migrations(&self, root: &std::path::Path) -> Vec<PathBuf> {
+    fn buffered_migrations(&self, root: &Path) -> Vec<PathBuf> {
         let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
         let root = key(root);
         overlay
@@ -49,24 +49,29 @@ pub enum Work {
 }
 
 impl Workspace {
-    /// How the file at `path` is linted as a document of the project.
-    pub fn host_of(&self, path: &std::path::Path) -> Host {
-        let kind = crate::discover::classify(path).unwrap_or(FileKind::Sql);
+    /// The plan of one document of the project: the piece of work that
+    /// lints it, and none for the other files its plan names (the `.sql`
+    /// files a Rust document runs with `query_file!`).
+    pub fn plan_document(&self, path: &Path) -> Option<Work> {
+        let kind = crate::discover::classify(path)?;
         let file = Candidate {
             path: path.to_path_buf(),
             kind,
         };
-        let planned = self.plan(vec![file], &[]);
-        for work in planned {
-            match work {
-                Work::File(p, host) if p == path => return host,
-                Work::Chain(_, _, wanted) if wanted.iter().any(|w| key(w) == key(path)) => {
-                    return Host::File(FileKind::MigrationSql);
-                }
-                _ => {}
-            }
+        let me = key(path);
+        self.plan(vec![file], &[]).into_iter().find(|w| match w {
+            Work::File(p, _) => key(p) == me,
+            Work::Chain(_, _, wanted) => wanted.iter().any(|w| key(w) == me),
+        })
+    }
+
+    /// How the file at `path` is linted as a document of the project.
+    pub fn host_of(&self, path: &Path) -> Host {
+        match self.plan_document(path) {
+            Some(Work::File(_, host)) => host,
+            Some(Work::Chain(..)) => Host::File(FileKind::MigrationSql),
+            None => Host::File(crate::discover::classify(path).unwrap_or(FileKind::Sql)),
         }
-        Host::File(kind)
     }
 
     /// Plans the linting of `files`. `walked` are the folders they were
@@ -115,10 +120,10 @@ impl Workspace {
         }
         for (mut c, uses, in_sqlx_dir) in sql_hosts {
             planned.insert(key(&c.path));
-            // The kind a path says, read below the root: the same from any
-            // working directory.
-            // A folder-per-migration file (`<version>_<name>/up.sql`) says
-            // so with its own folder, wherever the root is.
+            // The kind a path says, read below the root, so the same from
+            // any working directory; a folder-per-migration file
+            // (`<version>_<name>/up.sql`) says so with its own folder,
+            // wherever the root is.
             let below = crate::discover::below(&c.path, Some(&self.root));
             let per_folder = c
                 .path
@@ -126,7 +131,7 @@ impl Workspace {
                 .is_some_and(|n| n == "migration.sql" || n == "up.sql" || n == "down.sql");
             let own_folder = per_folder.then(|| key(&c.path)).and_then(|absolute| {
                 let folder = absolute.parent()?.file_name()?;
-                Some(std::path::Path::new(folder).join(absolute.file_name()?))
+                Some(Path::new(folder).join(absolute.file_name()?))
             });
             let kinds = [Some(below.as_ref()), own_folder.as_deref()];
             let kinds = kinds

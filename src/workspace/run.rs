@@ -67,10 +67,6 @@ impl Workspace {
         let Some(kind) = crate::discover::classify(path).filter(|k| k.is_supported()) else {
             return Outcome::Skipped("is not a file kind querylint lints, skipped".to_owned());
         };
-        let file = Candidate {
-            path: path.to_path_buf(),
-            kind,
-        };
         // The facts on the pool; the document itself on this thread, as an
         // editor's lint thread or a command line's main thread would: a
         // document's lint is one piece of work.
@@ -81,14 +77,8 @@ impl Workspace {
                 has(&[FileKind::Rust]),
             )
         });
-        // The document alone: not the `.sql` files a Rust document runs
-        // with `query_file!`, which a run of the file would add.
-        let mut work = self.plan(vec![file], &[]);
         let me = key(path);
-        work.retain(|w| match w {
-            Work::File(p, _) => key(p) == me,
-            Work::Chain(_, _, wanted) => wanted.iter().any(|w| key(w) == me),
-        });
+        let work: Vec<Work> = self.plan_document(path).into_iter().collect();
         self.run(&work, scans, sink)
             .into_iter()
             .find(|(p, _)| key(p) == me)
@@ -243,9 +233,7 @@ impl Workspace {
         let settings = &config.settings;
         match host {
             Host::QueryFile(uses) => lint::lint_query_file(path, text, uses, settings),
-            Host::File(FileKind::MigrationSql) => {
-                lint::lint_migration(path, text, settings, &|p| self.read(p))
-            }
+            Host::File(FileKind::MigrationSql) => self.lint_migration(path, text),
             Host::File(kind @ (FileKind::TypeScript | FileKind::Tsx)) => {
                 let scanned = match cached {
                     Some(Cached::Ts(sum, TsScan::Found(file))) if sum == digest(text) => Some(file),
@@ -261,14 +249,8 @@ impl Workspace {
                 let key = key(path);
                 let (file, more) = self.with_rust(|rust| rust.scan(&key, text, scanned));
                 // An open buffer's facts come from the scan its lint makes.
-                if self.buffer(path).is_some() && self.in_project(path) {
-                    let plain = RsFile::default();
-                    let scanned = if crate::rust::might_touch_database(text) {
-                        &file
-                    } else {
-                        &plain
-                    };
-                    let own = RustFacts::own(&key, text, scanned);
+                if self.has_buffer(path) && self.in_project(path) {
+                    let own = RustFacts::own(&key, text, &file);
                     if self.with_rust(|rust| rust.differs(&key, &own)) {
                         let changed = self
                             .rust_mut(|rust| rust.set_file(&key, Some(own)))
@@ -280,6 +262,29 @@ impl Workspace {
             }
             Host::File(kind) => lint::lint_file(path, text, *kind, settings),
         }
+    }
+
+    /// Lints `text` as the migration at `path`, replayed in the chain its
+    /// plan puts it in, as every run of it is.
+    fn lint_migration(&self, path: &Path, text: &str) -> Vec<Diagnostic> {
+        let Some(Work::Chain(chain, members, _)) = self.plan_document(path) else {
+            let config = self.effective(path);
+            return lint::lint_file(path, text, FileKind::Sql, &config.settings);
+        };
+        let me = key(path);
+        let load = |p: &Path| {
+            if key(p) == me {
+                Ok(text.to_owned())
+            } else {
+                self.read(p)
+            }
+        };
+        let config = self.effective_in(&chain.root);
+        lint::lint_chain(&chain, &members, &|p| key(p) == me, &load, &config.settings)
+            .into_iter()
+            .find_map(|(_, result)| result.ok())
+            .map(|(_, diags)| diags)
+            .unwrap_or_default()
     }
 
     fn lint_typescript(
@@ -303,7 +308,7 @@ impl Workspace {
             }
         };
         // An open buffer's facts come from the scan its lint makes.
-        if self.buffer(path).is_some() && self.in_project(path) {
+        if self.has_buffer(path) && self.in_project(path) {
             let own = TsFacts::own(text, &file);
             if self.with_ts(|ts| ts.differs(&key, &own)) {
                 let read = |p: &Path| self.read(p).ok();
