@@ -174,9 +174,29 @@ struct CheckArgs {
     /// nothing. Exits 1 if there is a change.
     #[arg(long, conflicts_with = "fix")]
     diff: bool,
+    /// With `--fix` or `--diff`, fix the migrations added since the
+    /// merge-base with this git revision, instead of with the default
+    /// branch. Other migrations already ran somewhere: their fixes are
+    /// shown, not written.
+    #[arg(long, value_name = "REF", requires = "fixing")]
+    fix_since: Option<String>,
+    /// With `--fix` or `--diff`, fix migrations that already ran too
+    /// (their tools keep checksums: read the warning in the README).
+    #[arg(long, requires = "fixing", conflicts_with = "fix_since")]
+    fix_applied: bool,
 }
 
 impl CheckArgs {
+    /// Which migrations fixes may edit.
+    fn since(&self) -> crate::workspace::history::Since {
+        use crate::workspace::history::Since;
+        match (&self.fix_since, self.fix_applied) {
+            (_, true) => Since::Everything,
+            (Some(name), _) => Since::Ref(name.clone()),
+            (None, false) => Since::DefaultBranch,
+        }
+    }
+
     fn fix_mode(&self) -> Option<crate::fix::Mode> {
         use crate::fix::Mode;
         (self.fix || self.diff).then_some(if self.unsafe_fixes {
@@ -642,6 +662,13 @@ fn check_paths(
     let reporter = &*reporter;
     let mut outcomes: Vec<(PathBuf, FileOutcome)> = Vec::new();
     for group in &groups {
+        group.workspace.set_since(args.since());
+        if args.fix_since.is_some()
+            && let Err(e) = group.workspace.history().as_ref()
+        {
+            eprintln!("error: {e}");
+            return Err(EXIT_ERROR);
+        }
         let files: Vec<Candidate> = group
             .files
             .iter()
@@ -1059,9 +1086,9 @@ fn fix_stdin(
 /// text: each a bug in its rule.
 fn rejected(shown: &str, fixed: &crate::fix::Fixed) -> Vec<String> {
     fixed
-        .rejected
-        .iter()
-        .map(|(rule, title)| {
+        .unparseable()
+        .map(|w| {
+            let (rule, title) = (w.rule, &w.title);
             format!(
                 "{shown}: the `{rule}` fix \"{title}\" would leave the file unparseable, so it was not applied; this is a bug in querylint, please report it"
             )

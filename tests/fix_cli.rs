@@ -180,7 +180,13 @@ fn diff_then_fix_give_the_same_text_over_every_fixture() {
     let b = tempfile::tempdir().unwrap();
     copy_tree(&fixtures, a.path());
     copy_tree(&fixtures, b.path());
-    let args = ["check", "--unsafe-fixes", "--select", "ALL"];
+    let args = [
+        "check",
+        "--unsafe-fixes",
+        "--fix-applied",
+        "--select",
+        "ALL",
+    ];
     let diff = querylint(a.path(), &[&args[..], &["--diff"]].concat());
     let fixed = querylint(b.path(), &[&args[..], &["--fix"]].concat());
     assert!(fixed.status.code().is_some(), "{}", text(&fixed.stderr));
@@ -246,6 +252,185 @@ fn fix_on_standard_input_prints_the_fixed_text() {
     );
     assert!(text(&out.stderr).contains("Fixed 1 finding; 0 remaining."));
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// The warnings and errors of a run's JSON report, and its parse notes, by
+/// file and rule.
+fn counts(report: &[u8]) -> std::collections::BTreeMap<(String, String), usize> {
+    let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for d in report["diagnostics"].as_array().unwrap() {
+        let rule = d["rule"].as_str().unwrap();
+        if d["severity"] != "info" || rule == "parse-error" {
+            let path = d["path"].as_str().unwrap().to_owned();
+            *out.entry((path, rule.to_owned())).or_default() += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn fixing_every_fixture_leaves_no_new_warning_or_parse_error() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let report = ["check", "--select", "ALL", "--format", "json"];
+    for fix in [&["--fix"][..], &["--fix", "--unsafe-fixes"]] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_tree(&fixtures, dir.path());
+        let before = counts(&querylint(dir.path(), &report).stdout);
+        let args = [&["check", "--select", "ALL", "--fix-applied"][..], fix].concat();
+        let fixed = querylint(dir.path(), &args);
+        assert!(fixed.status.code().is_some(), "{}", text(&fixed.stderr));
+        let after = counts(&querylint(dir.path(), &report).stdout);
+        let worse: Vec<String> = after
+            .iter()
+            .filter(|(k, n)| before.get(*k).is_none_or(|b| *n > b))
+            .map(|((path, rule), n)| {
+                let b = before.get(&(path.clone(), rule.clone())).unwrap_or(&0);
+                format!("{path}: {rule} {b} -> {n}")
+            })
+            .collect();
+        assert!(worse.is_empty(), "{fix:?} left:\n{}", worse.join("\n"));
+    }
+}
+
+#[test]
+fn fixes_that_are_fine_alone_are_not_applied_together_when_the_result_is_worse() {
+    // A lone `CREATE INDEX CONCURRENTLY` is the one statement a Prisma
+    // migration runs outside a transaction: `SET lock_timeout` before it
+    // would put it in one.
+    let migration = "prisma/migrations/20240201000000_email/migration.sql";
+    let dir = tree(&[
+        (
+            "prisma/migrations/20240101000000_init/migration.sql",
+            b"CREATE TABLE \"User\" (\"id\" bigint PRIMARY KEY, \"email\" text);\n",
+        ),
+        (
+            migration,
+            b"CREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\n",
+        ),
+        (
+            "prisma/migrations/migration_lock.toml",
+            b"provider = \"postgresql\"\n",
+        ),
+    ]);
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    assert_eq!(
+        text(&read(dir.path(), migration)),
+        "CREATE INDEX CONCURRENTLY \"User_email_idx\" ON \"User\"(\"email\");\n",
+        "{}",
+        text(&out.stdout)
+    );
+    let again = querylint(dir.path(), &["check", "--format", "concise"]);
+    assert!(
+        !text(&again.stdout).contains("concurrently-in-transaction"),
+        "{}",
+        text(&again.stdout)
+    );
+    // With a second statement, `CONCURRENTLY` would fail in the migration's
+    // transaction: the unsafe fix is withdrawn and shown with the reason.
+    let two = "CREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\nALTER TABLE \"User\" ADD COLUMN \"name\" text;\n";
+    std::fs::write(dir.path().join(migration), two).unwrap();
+    let out = querylint(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    let fixed = text(&read(dir.path(), migration));
+    assert!(!fixed.contains("CONCURRENTLY"), "{fixed}");
+    let stdout = text(&out.stdout).replace("\n        ", " ");
+    assert!(
+        stdout.contains(
+            "not applied: the result would have a new `concurrently-in-transaction` error"
+        ),
+        "{stdout}"
+    );
+}
+
+/// A Prisma project in git: one migration on `main`, one added on a
+/// branch, and one not yet committed; each has a safe fix.
+fn prisma_history() -> tempfile::TempDir {
+    let index = |name: &str| format!("CREATE INDEX \"{name}\" ON \"User\"(\"email\");\n");
+    let dir = tree(&[
+        (
+            "prisma/migrations/1_init/migration.sql",
+            b"CREATE TABLE \"User\" (\"id\" bigint PRIMARY KEY, \"email\" text);\n",
+        ),
+        ("prisma/migrations/2_a/migration.sql", index("a").as_bytes()),
+    ]);
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "init"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    let add = |name: &str| {
+        let path = dir
+            .path()
+            .join(format!("prisma/migrations/{name}/migration.sql"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, index(name)).unwrap();
+    };
+    add("3_b");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "b"]);
+    add("4_c");
+    dir
+}
+
+fn concurrent(dir: &Path, name: &str) -> bool {
+    text(&read(
+        dir,
+        &format!("prisma/migrations/{name}/migration.sql"),
+    ))
+    .contains("CONCURRENTLY")
+}
+
+#[test]
+fn fix_leaves_migrations_that_already_ran_alone() {
+    let dir = prisma_history();
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    // On `main` already: applied somewhere, its checksum recorded.
+    assert!(!concurrent(dir.path(), "2_a"));
+    // Added on this branch, or not committed yet: new.
+    assert!(concurrent(dir.path(), "3_b"));
+    assert!(concurrent(dir.path(), "4_c"));
+    let stdout = text(&out.stdout).replace("\n        ", " ");
+    assert!(
+        stdout.contains("not applied: this migration is already in the merge-base with `main`, and Prisma Migrate keeps a checksum of each applied migration (`--fix-applied` writes it anyway)"),
+        "{stdout}"
+    );
+    // `--fix-since` moves the base; a revision git does not know is an
+    // error that writes nothing.
+    let dir = prisma_history();
+    let out = querylint(dir.path(), &["check", "--fix", "--fix-since", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--fix-since nowhere"));
+    assert!(!concurrent(dir.path(), "4_c"));
+    querylint(dir.path(), &["check", "--fix", "--fix-since", "HEAD"]);
+    assert!(!concurrent(dir.path(), "3_b"));
+    assert!(concurrent(dir.path(), "4_c"));
+    // `--fix-applied` lifts the guard.
+    querylint(dir.path(), &["check", "--fix", "--fix-applied"]);
+    assert!(concurrent(dir.path(), "2_a"));
+    assert!(concurrent(dir.path(), "3_b"));
+}
+
+#[test]
+fn outside_git_only_the_newest_migration_of_a_folder_is_fixed() {
+    let dir = prisma_history();
+    std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
+    let out = querylint(dir.path(), &["check", "--fix"]);
+    assert!(!concurrent(dir.path(), "2_a"));
+    assert!(!concurrent(dir.path(), "3_b"));
+    assert!(concurrent(dir.path(), "4_c"));
+    assert!(
+        text(&out.stdout)
+            .replace("\n        ", " ")
+            .contains("outside git, only the newest migration of a folder is fixed")
+    );
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use querylint::config::Settings;
 use querylint::diagnostic::FixSafety;
 use querylint::discover::classify;
-use querylint::fix::{Mode, fix};
+use querylint::fix::{Linted, Mode, fix};
 use querylint::lint::{lint_file, syntax_errors};
 use querylint::rules::{RULES, Rule};
 
@@ -40,12 +40,10 @@ fn fixed(rule: &'static Rule, path: &Path, text: &str, mode: Mode) -> querylint:
     let kind = classify(path).unwrap();
     let only = Settings::only(vec![rule]);
     let all = Settings::only(RULES.to_vec());
-    fix(
-        text,
-        mode,
-        |t| lint_file(path, t, kind, &only),
-        |t| syntax_errors(path, t, kind, &all),
-    )
+    fix(text, mode, |t| Linted {
+        syntax_errors: syntax_errors(path, t, kind, &all),
+        findings: lint_file(path, t, kind, &only),
+    })
 }
 
 #[test]
@@ -73,10 +71,10 @@ fn every_fix_fixture_fixes_to_its_expected_text_and_settles() {
                     continue;
                 }
                 assert!(
-                    out.rejected.is_empty(),
+                    out.withdrawn.is_empty(),
                     "{}: {:?}",
                     path.display(),
-                    out.rejected
+                    out.withdrawn
                 );
                 let again = fixed(rule, &path, &out.text, mode);
                 if again.applied != 0 || again.text != out.text {

@@ -9,9 +9,9 @@
 
 use proptest::prelude::*;
 use querylint::config::Settings;
-use querylint::diagnostic::Diagnostic;
+use querylint::diagnostic::{Diagnostic, Severity};
 use querylint::discover::{FileKind, classify};
-use querylint::fix::{Mode, fix};
+use querylint::fix::{Linted, Mode, fix};
 use querylint::lint::{lint_text, syntax_errors};
 use querylint::rules::RULES;
 use querylint::source::decode;
@@ -114,13 +114,28 @@ fn lint_and_fix(text: &str, kind: FileKind) -> Result<(), TestCaseError> {
     let diags = lint_text(text, kind, &settings);
     check_ranges(text, &diags)?;
     let path = std::path::Path::new("");
-    let fixed = fix(
-        text,
-        Mode::Unsafe,
-        |t| lint_text(t, kind, &settings),
-        |t| syntax_errors(path, t, kind, &settings),
-    );
+    let fixed = fix(text, Mode::Unsafe, |t| Linted {
+        syntax_errors: syntax_errors(path, t, kind, &settings),
+        findings: lint_text(t, kind, &settings),
+    });
     check_ranges(&fixed.text, &fixed.remaining)?;
+    // Fixing never leaves a warning or an error the text did not have.
+    let count = |diags: &[Diagnostic], rule: &str| {
+        diags
+            .iter()
+            .filter(|d| d.rule == rule && d.severity <= Severity::Warning)
+            .count()
+    };
+    for d in &fixed.remaining {
+        prop_assert!(
+            d.severity > Severity::Warning
+                || count(&fixed.remaining, d.rule) <= count(&diags, d.rule),
+            "fixing left a new `{}`: {:?}\n{}",
+            d.rule,
+            d.message,
+            fixed.text
+        );
+    }
     Ok(())
 }
 

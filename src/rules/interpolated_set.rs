@@ -48,7 +48,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         .tokens()
         .get(1)
         .is_some_and(|t| ctx.text(t.range.clone()).eq_ignore_ascii_case("local"));
-    let fix = bind_fix(ctx, &setting, local);
+    let fix = bind_fix(ctx, &setting);
     for value in spliced(ctx) {
         let diag = Diagnostic::new(
                 value,
@@ -68,7 +68,10 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 /// parameter where `SET` cannot. Only where the statement is the call's
 /// whole SQL, written in the call, with the one spliced value standing
 /// alone after `=` or `TO`, and the front end knows how the call binds.
-fn bind_fix(ctx: &StatementContext<'_>, setting: &str, local: bool) -> Option<Fix> {
+/// The setting becomes transaction-local (`true`), as the help says and
+/// `session-level-set` asks: a plain `SET` outlives the request on a pooled
+/// connection.
+fn bind_fix(ctx: &StatementContext<'_>, setting: &str) -> Option<Fix> {
     let call = ctx.unit.call.as_ref()?;
     let statement = ctx
         .text(ctx.stmt.range.clone())
@@ -100,7 +103,7 @@ fn bind_fix(ctx: &StatementContext<'_>, setting: &str, local: bool) -> Option<Fi
     }
     let (_, source) = call.values.iter().find(|(r, _)| *r == value.host_range)?;
     let sql = format!(
-        "\"SELECT set_config('{setting}', {}, {local})\"",
+        "\"SELECT set_config('{setting}', {}, true)\"",
         call.placeholder
     );
     let mut edits = vec![
@@ -121,7 +124,7 @@ fn bind_fix(ctx: &StatementContext<'_>, setting: &str, local: bool) -> Option<Fi
     }
     Some(Fix {
         title: format!(
-            "Bind the value: `SELECT set_config('{setting}', {}, {local})`",
+            "Bind the value: `SELECT set_config('{setting}', {}, true)`",
             call.placeholder
         ),
         safety: FixSafety::Unsafe,

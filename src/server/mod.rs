@@ -440,6 +440,9 @@ impl Server {
                 let workspaces: Vec<Arc<Workspace>> = self.workspaces.values().cloned().collect();
                 for ws in workspaces {
                     relint |= ws.file_changed(&path);
+                    // A new or committed migration changes which ones
+                    // already ran.
+                    ws.forget_history();
                 }
             }
         }
@@ -801,7 +804,12 @@ fn lint_loop(
             let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 job.workspace.set_buffer(&job.path, Some(job.text.clone()));
                 let sink = |_: &Path, _: &str, diags: Vec<Diagnostic>| diags;
-                let outcome = job.workspace.lint_document(&job.path, &sink);
+                let mut outcome = job.workspace.lint_document(&job.path, &sink);
+                // The editor applies one fix at a time: each is offered
+                // only if its result is no worse.
+                if let Outcome::Linted(diags) = &mut outcome {
+                    job.workspace.judge_fixes(&job.path, &job.text, diags);
+                }
                 (job.workspace.take_facts_changed(), outcome)
             }));
             let diags = match linted {
@@ -871,7 +879,16 @@ fn to_lsp(job: &Job, lines: &Lines, newline: &str, d: &Diagnostic) -> LspDiagnos
         crate::suppress::ignore_comment(&job.text, job.kind, d.range.start, d.rule, newline);
     let (file_at, file_text) =
         crate::suppress::ignore_file_comment(&job.text, job.kind, d.rule, newline);
-    let message = d.message_with_help("\n\n");
+    let mut message = d.message_with_help("\n\n");
+    // A change to read is not an action: the message carries it, with why
+    // it is not applied where it was held back.
+    if let Some(f) = d
+        .fix
+        .as_ref()
+        .filter(|f| f.safety == FixSafety::DisplayOnly)
+    {
+        message.push_str(&format!("\n\nSuggestion: {}", f.title));
+    }
     LspDiagnostic {
         range: lines.range(&d.range),
         severity: Some(match d.severity {

@@ -10,7 +10,7 @@ use super::plan::Host;
 use crate::budget;
 use crate::diagnostic::Diagnostic;
 use crate::discover::FileKind;
-use crate::fix::{Fixed, Fixing, MAX_PASSES, Mode};
+use crate::fix::{Fixed, Fixing, Linted, MAX_PASSES, Mode};
 use crate::lint;
 use crate::migrate::Chain;
 
@@ -28,12 +28,35 @@ impl Workspace {
             Host::File(kind) => *kind,
             Host::QueryFile(_) => FileKind::Sql,
         };
-        crate::fix::fix(
-            text,
-            mode,
-            |t| self.lint_text(path, t, host),
-            |t| lint::syntax_errors(path, t, kind, &self.effective(path).settings),
-        )
+        crate::fix::fix(text, mode, |t| self.judged(path, t, host, kind))
+    }
+
+    /// What the lint of `text` as the file at `path` says, to judge a fix.
+    fn judged(&self, path: &Path, text: &str, host: &Host, kind: FileKind) -> Linted {
+        Linted {
+            syntax_errors: lint::syntax_errors(path, text, kind, &self.effective(path).settings),
+            findings: self.lint_text(path, text, host),
+        }
+    }
+
+    /// Judges each fix of `diags`, the findings of `text` as the file at
+    /// `path`, on its own, as an editor applies one: a fix whose result
+    /// parses worse, or has a new warning or error, becomes a
+    /// suggestion that says why. The first 20 fixes are judged one by one;
+    /// a document over 1 MB is not judged, as each judgement lints it again.
+    pub fn judge_fixes(&self, path: &Path, text: &str, diags: &mut [Diagnostic]) {
+        if text.len() > 1 << 20 {
+            return;
+        }
+        let host = self.host_of(path);
+        let kind = match host {
+            Host::File(kind) => kind,
+            Host::QueryFile(_) => FileKind::Sql,
+        };
+        let settings = &self.effective(path).settings;
+        let current = lint::syntax_errors(path, text, kind, settings);
+        let judge = |t: &str| self.judged(path, t, &host, kind);
+        crate::fix::judge_each(text, diags, Mode::Unsafe, current, &judge, 20);
     }
 
     /// Fixes the file at `path`, read from its buffer or the disk.
@@ -69,20 +92,21 @@ impl Workspace {
         for path in targets {
             match self.read(path) {
                 Ok(text) => {
-                    let state = Fixing::new(&text, &|t: &str| syntax(path, t));
+                    let state = Fixing::new(&text, syntax(path, &text));
                     states.push((path.clone(), text, state));
                 }
                 Err(reason) => out.push(Err((path.clone(), reason))),
             }
         }
-        let lint_all = |states: &[(PathBuf, String, Fixing)]| {
-            let fixing = |p: &Path| states.iter().find(|(q, _, _)| q == p);
+        // Lints the chain with the `texts` standing in for their files.
+        let lint_all = |texts: &[(PathBuf, String)]| {
+            let fixing = |p: &Path| texts.iter().find(|(q, _)| q == p);
             let results = lint::lint_chain(
                 chain,
                 members,
                 &|p| fixing(p).is_some(),
                 &|p| match fixing(p) {
-                    Some((_, _, state)) => Ok(state.text().to_owned()),
+                    Some((_, text)) => Ok(text.clone()),
                     None => self.read(p),
                 },
                 settings,
@@ -95,22 +119,40 @@ impl Workspace {
             }
             by_path
         };
-        let mut found = lint_all(&states);
+        let texts = |states: &[(PathBuf, String, Fixing)]| -> Vec<(PathBuf, String)> {
+            states
+                .iter()
+                .map(|(p, _, s)| (p.clone(), s.text().to_owned()))
+                .collect()
+        };
+        let mut found = lint_all(&texts(&states));
         let mut last_pass = true;
         for _ in 0..MAX_PASSES {
             if budget::expired() {
                 break;
             }
             let mut changed = false;
-            for (path, _, state) in &mut states {
+            for i in 0..states.len() {
+                let now = texts(&states);
+                let (path, _, state) = &mut states[i];
                 let diags = found.get(path).map_or(&[][..], Vec::as_slice);
-                changed |= state.pass(diags, mode, &|t: &str| syntax(path, t));
+                // A fix is judged in the chain, the other targets as fixed
+                // so far.
+                let judge = |t: &str| {
+                    let mut with = now.clone();
+                    with[i].1 = t.to_owned();
+                    Linted {
+                        syntax_errors: syntax(path, t),
+                        findings: lint_all(&with).remove(path.as_path()).unwrap_or_default(),
+                    }
+                };
+                changed |= state.pass(diags, mode, &judge).is_some();
             }
             if !changed {
                 last_pass = false;
                 break;
             }
-            found = lint_all(&states);
+            found = lint_all(&texts(&states));
         }
         for (path, original, state) in states {
             let diags = found.remove(&path).unwrap_or_default();

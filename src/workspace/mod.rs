@@ -19,6 +19,7 @@
 
 pub mod facts;
 pub mod fixes;
+pub mod history;
 pub mod plan;
 pub mod run;
 
@@ -58,6 +59,10 @@ pub struct Workspace {
     /// Whether a buffer's lint changed a fact other files depend on since
     /// the last [`Workspace::take_facts_changed`].
     facts_changed: std::sync::atomic::AtomicBool,
+    /// Which migrations fixes may edit, and what git says of them, read
+    /// when a migration first has a fix ([`history`]).
+    since: RwLock<history::Since>,
+    history: Mutex<Option<Arc<Result<history::History, String>>>>,
 }
 
 /// The key a file is known by in the facts: its absolute path, with `.`
@@ -117,10 +122,65 @@ impl Workspace {
             rust: Default::default(),
             trees: Default::default(),
             facts_changed: Default::default(),
+            since: Default::default(),
+            history: Default::default(),
             pool: rayon::ThreadPoolBuilder::new()
                 .stack_size(16 * 1024 * 1024)
                 .build()
                 .ok(),
+        }
+    }
+
+    /// Sets which migrations fixes may edit (`--fix-since`,
+    /// `--fix-applied`).
+    pub fn set_since(&self, since: history::Since) {
+        *self.since.write().unwrap_or_else(|e| e.into_inner()) = since;
+        self.forget_history();
+    }
+
+    /// Reads the project's history again when it is next needed: files
+    /// were added or committed.
+    pub fn forget_history(&self) {
+        *self.history.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The project's history, read once (a `--fix-since` git does not
+    /// know is an error).
+    pub fn history(&self) -> Arc<Result<history::History, String>> {
+        let mut cached = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        cached
+            .get_or_insert_with(|| {
+                let since = self.since.read().unwrap_or_else(|e| e.into_inner()).clone();
+                Arc::new(history::History::read(&self.root, &since))
+            })
+            .clone()
+    }
+
+    /// Holds back the fixes of a migration that already ran (see
+    /// [`history`]): they become suggestions that say why.
+    pub(crate) fn hold_back(
+        &self,
+        path: &Path,
+        chain: &crate::migrate::Chain,
+        members: &[PathBuf],
+        diags: &mut [crate::diagnostic::Diagnostic],
+    ) {
+        let fixable = |d: &crate::diagnostic::Diagnostic| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.safety != crate::diagnostic::FixSafety::DisplayOnly)
+        };
+        if !diags.iter().any(fixable) {
+            return;
+        }
+        let history = self.history();
+        let why = match history.as_ref() {
+            Ok(history) => history.applied(path, chain, members),
+            // The run reported it; no migration is fixed.
+            Err(e) => Some(e.clone()),
+        };
+        if let Some(why) = why {
+            history::hold_back(diags, &why);
         }
     }
 
@@ -224,6 +284,13 @@ impl Workspace {
     pub(crate) fn has_buffer(&self, path: &Path) -> bool {
         let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
         !overlay.is_empty() && overlay.contains_key(&key(path))
+    }
+
+    /// Whether `text` is the open buffer of a file: only the buffer's own
+    /// text gives it facts (a fix judged on a candidate text does not).
+    pub(crate) fn buffer_is(&self, path: &Path, text: &str) -> bool {
+        let overlay = self.overlay.read().unwrap_or_else(|e| e.into_inner());
+        !overlay.is_empty() && overlay.get(&key(path)).is_some_and(|b| b == text)
     }
 
     /// Sets (or, with `None`, drops) the open buffer of a file. A buffer's

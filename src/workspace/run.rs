@@ -206,7 +206,10 @@ impl Workspace {
             .map(|(i, result)| {
                 let file = &members[i];
                 let outcome = match result {
-                    Ok((text, diags)) => Outcome::Linted(sink(file, &text, diags)),
+                    Ok((text, mut diags)) => {
+                        self.hold_back(file, chain, members, &mut diags);
+                        Outcome::Linted(sink(file, &text, diags))
+                    }
                     Err(reason) => Outcome::Skipped(reason),
                 };
                 (file.clone(), outcome)
@@ -249,7 +252,7 @@ impl Workspace {
                 let key = key(path);
                 let (file, more) = self.with_rust(|rust| rust.scan(&key, text, scanned));
                 // An open buffer's facts come from the scan its lint makes.
-                if self.has_buffer(path) && self.in_project(path) {
+                if self.buffer_is(path, text) && self.in_project(path) {
                     let own = RustFacts::own(&key, text, &file);
                     if self.with_rust(|rust| rust.differs(&key, &own)) {
                         let changed = self
@@ -280,11 +283,14 @@ impl Workspace {
             }
         };
         let config = self.effective_in(&chain.root);
-        lint::lint_chain(&chain, &members, &|p| key(p) == me, &load, &config.settings)
-            .into_iter()
-            .find_map(|(_, result)| result.ok())
-            .map(|(_, diags)| diags)
-            .unwrap_or_default()
+        let mut diags =
+            lint::lint_chain(&chain, &members, &|p| key(p) == me, &load, &config.settings)
+                .into_iter()
+                .find_map(|(_, result)| result.ok())
+                .map(|(_, diags)| diags)
+                .unwrap_or_default();
+        self.hold_back(path, &chain, &members, &mut diags);
+        diags
     }
 
     fn lint_typescript(
@@ -308,7 +314,7 @@ impl Workspace {
             }
         };
         // An open buffer's facts come from the scan its lint makes.
-        if self.has_buffer(path) && self.in_project(path) {
+        if self.buffer_is(path, text) && self.in_project(path) {
             let own = TsFacts::own(text, &file);
             if self.with_ts(|ts| ts.differs(&key, &own)) {
                 let read = |p: &Path| self.read(p).ok();
