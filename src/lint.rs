@@ -81,7 +81,8 @@ impl replay::Rules for Engine<'_> {
         state: MigrationState<'_>,
         out: &mut Vec<Diagnostic>,
     ) {
-        run_rules(unit, parsed, stmt, Some(state), self.settings, out);
+        let dialect = self.settings.dialect;
+        run_rules(unit, parsed, stmt, Some(state), self.settings, dialect, out);
     }
 }
 
@@ -342,8 +343,9 @@ pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>)
     if settings.rules.is_empty() {
         return;
     }
-    each_statement(&unit.text, unit_dialect(unit, settings), |parsed, stmt| {
-        run_rules(unit, parsed, &stmt, None, settings, out);
+    let dialect = unit_dialect(unit, settings);
+    each_statement(&unit.text, dialect, |parsed, stmt| {
+        run_rules(unit, parsed, &stmt, None, settings, dialect, out);
     });
 }
 
@@ -382,6 +384,7 @@ pub(crate) fn run_rules(
     stmt: &Statement,
     migration: Option<MigrationState<'_>>,
     settings: &Settings,
+    dialect: Dialect,
     out: &mut Vec<Diagnostic>,
 ) {
     let ctx = StatementContext {
@@ -389,6 +392,7 @@ pub(crate) fn run_rules(
         parsed,
         stmt,
         options: &settings.options,
+        dialect,
         migration,
     };
     // A parse note on SQL spliced together at run time, or inside a `DO`

@@ -1564,3 +1564,86 @@ fn concise_output_is_a_line_a_finding_and_the_summary_counts_files_with_findings
     assert_eq!(lines[2], "     1  null-comparison");
     assert_eq!(lines.len(), 3, "{text}");
 }
+
+#[test]
+fn a_finding_on_a_very_long_line_is_cropped_around_its_code() {
+    // One statement on a line of about 90,000 characters.
+    let conditions: Vec<String> = (0..6000).map(|i| format!("c{i} = {i}")).collect();
+    let line = format!(
+        "SELECT id FROM t WHERE note = 'a literal with several words in it' AND a = NULL AND {} LIMIT 1;\n",
+        conditions.join(" AND ")
+    );
+    assert!(line.len() > 90_000);
+    let dir = tree(&[("wide.sql", line.as_bytes())]);
+    let out = querylint(dir.path(), &["check", "--no-color", "wide.sql"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().count() < 20, "{stdout}");
+    // Every line fits a terminal; the cuts are marked.
+    assert!(stdout.lines().all(|l| l.chars().count() <= 140), "{stdout}");
+    assert!(stdout.contains("…"), "{stdout}");
+    // The code and its fix are in the window, the column is the file's.
+    assert!(stdout.contains("wide.sql:1:"), "{stdout}");
+    let column = line.find("= NULL").unwrap() + 1;
+    assert!(
+        stdout.contains(&format!("wide.sql:1:{column}]")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a IS NULL AND"), "{stdout}");
+}
+
+#[test]
+fn a_fix_preview_is_never_wrapped_inside_its_code() {
+    // A line of 110 characters: under the crop, over the help's width.
+    let sql = "SELECT id FROM accounts WHERE display_name = 'somebody with a rather long name here' AND deleted_at = NULL LIMIT 1;\n";
+    let dir = tree(&[("q.sql", sql.as_bytes())]);
+    let out = querylint(dir.path(), &["check", "--no-color", "q.sql"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let before = format!("- {}", sql.trim_end());
+    assert!(stdout.lines().any(|l| l.trim_start() == before), "{stdout}");
+}
+
+#[test]
+fn advice_fits_the_query_and_its_database() {
+    let dir = tree(&[
+        (
+            "pages.sql",
+            b"SELECT id FROM posts ORDER BY published_at DESC, id DESC LIMIT 20 OFFSET $1;\n" as &[u8],
+        ),
+        (
+            "mysql/search.sql",
+            b"SELECT id FROM users WHERE name LIKE '%son' LIMIT 10;\nSELECT id FROM users ORDER BY RAND() LIMIT 1;\n",
+        ),
+    ]);
+    let out = querylint(
+        dir.path(),
+        &["check", "--no-color", "--select", "ALL", "--format", "json"],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let help = |rule: &str| -> String {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == rule)
+            .map(|d| format!("{} {}", d["message"], d["help"]))
+            .unwrap_or_else(|| panic!("no {rule}"))
+    };
+    // The query's own sort key, not a column it does not have.
+    let offset = help("offset-pagination");
+    assert!(
+        offset.contains("WHERE (published_at, id) < ($1, $2) ORDER BY published_at DESC, id DESC"),
+        "{offset}"
+    );
+    assert!(!offset.contains("created_at"), "{offset}");
+    // MySQL has no pg_trgm and no TABLESAMPLE SYSTEM_ROWS.
+    let like = help("leading-wildcard-like");
+    assert!(
+        like.contains("FULLTEXT") && !like.contains("pg_trgm"),
+        "{like}"
+    );
+    let random = help("order-by-random");
+    assert!(
+        random.contains("ORDER BY RAND()") && !random.contains("tsm_system_rows"),
+        "{random}"
+    );
+}

@@ -751,3 +751,106 @@ fn a_uri_written_with_brackets_or_spaces_is_linted_and_answered_as_written() {
     );
     assert_eq!(client.stop(), Some(0));
 }
+
+/// The titles of the code actions offered for the first finding of `rule`
+/// in the diagnostics published for version `version` of `uri`, and the
+/// finding.
+fn actions_for(client: &mut Client, uri: &str, version: u64, rule: &str) -> (Vec<String>, Value) {
+    let published = client.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"]["version"] == version
+    })["params"]
+        .clone();
+    let d = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {published}"))
+        .clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    )["result"]
+        .clone();
+    let titles = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_owned())
+        .collect();
+    (titles, d)
+}
+
+#[test]
+fn the_editor_offers_no_fix_that_makes_a_migration_worse_or_edits_one_that_ran() {
+    let dir = common::tree(&[(
+        "prisma/migrations/1_init/migration.sql",
+        b"CREATE TABLE \"User\" (\"id\" bigint PRIMARY KEY, \"email\" text);\nCREATE TABLE \"Post\" (\"id\" bigint PRIMARY KEY);\n",
+    )]);
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let applied = "prisma/migrations/2_email/migration.sql";
+    let index = "CREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\n";
+    std::fs::create_dir_all(dir.path().join("prisma/migrations/2_email")).unwrap();
+    std::fs::write(dir.path().join(applied), index).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "init"]);
+    let mut client = Client::start(dir.path());
+
+    // A new migration with two statements: `CONCURRENTLY` alone would put
+    // the index in the migration's transaction, so it is not offered.
+    let new = file_uri(&dir.path().join("prisma/migrations/3_post/migration.sql"));
+    let two = "CREATE INDEX \"Post_id_idx\" ON \"Post\"(\"id\");\nALTER TABLE \"Post\" ADD COLUMN \"title\" text;\n";
+    client.open(&new, "sql", two);
+    let (titles, d) = actions_for(&mut client, &new, 1, "create-index-non-concurrently");
+    assert!(
+        !titles.iter().any(|t| t.contains("CONCURRENTLY")),
+        "{titles:?}"
+    );
+    assert!(
+        d["message"].as_str().unwrap().contains(
+            "not applied: the result would have a new `concurrently-in-transaction` error"
+        ),
+        "{d}"
+    );
+    // Alone in a new migration, it is.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": new, "version": 2 },
+            "contentChanges": [ { "text": "CREATE INDEX \"Post_id_idx\" ON \"Post\"(\"id\");\n" } ],
+        }),
+    );
+    let (titles, _) = actions_for(&mut client, &new, 2, "create-index-non-concurrently");
+    assert!(
+        titles.iter().any(|t| t.contains("CONCURRENTLY")),
+        "{titles:?}"
+    );
+
+    // The same statement in a migration on `main`: a suggestion only.
+    let old = file_uri(&dir.path().join(applied));
+    client.open(&old, "sql", index);
+    let (titles, d) = actions_for(&mut client, &old, 1, "create-index-non-concurrently");
+    assert!(
+        !titles.iter().any(|t| t.contains("CONCURRENTLY")),
+        "{titles:?}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("this migration is already in"),
+        "{d}"
+    );
+    assert_eq!(client.stop(), Some(0));
+}

@@ -12,9 +12,11 @@ use super::{Located, Summary};
 use crate::diagnostic::{FixSafety, Severity};
 use crate::source::{LineIndex, floor_char_boundary};
 
-/// How far a snippet reaches left and right of the code it shows, in bytes,
-/// when the line is longer than that.
-const CLIP: usize = 160;
+/// How wide a snippet or a fix preview is at most, in characters: a longer
+/// line is cropped to a window around the code, with `…` where it was cut.
+const WIDTH: usize = 120;
+/// How much of a long range on one line is underlined, in characters.
+const UNDERLINE: usize = 80;
 /// Labels further than this from the primary range are left out of the
 /// snippet, and ranges longer than this are shown shortened.
 const MAX_SPAN: usize = 4096;
@@ -28,6 +30,8 @@ const MAX_SPAN: usize = 4096;
 /// stay those of the whole file.
 struct Excerpt {
     name: String,
+    /// The window's text, with `…` before it and after it where it cuts a
+    /// line.
     text: String,
     /// Where `text` starts in the file: byte offset, 0-based line, and
     /// 0-based column in characters.
@@ -44,12 +48,29 @@ impl Excerpt {
             end += 1;
         }
         let at = index.line_col(file, start);
+        // A line cut at the start gets a mark before the window; offsets
+        // and columns count it as the (three-byte, one-column) text before
+        // the cut, so they stay the file's. The window cuts only where
+        // three bytes of the line stand before it.
+        let cut_start = start >= 3 && !matches!(file.as_bytes()[start - 1], b'\n' | b'\r');
+        let cut_end = end < file.len() && !matches!(file.as_bytes()[end], b'\n' | b'\r');
+        let mut text = String::with_capacity(end - start + 8);
+        let (offset, column) = if cut_start {
+            text.push('…');
+            (start - '…'.len_utf8(), at.column - 2)
+        } else {
+            (start, at.column - 1)
+        };
+        text.push_str(&file[start..end]);
+        if cut_end {
+            text.push('…');
+        }
         Excerpt {
             name: name.to_owned(),
-            text: file[start..end].to_owned(),
-            offset: start,
+            text,
+            offset,
             line: at.line - 1,
-            column: at.column - 1,
+            column,
         }
     }
 }
@@ -90,24 +111,91 @@ impl SourceCode for Excerpt {
 }
 
 /// The byte window of a file a finding's snippet shows: its lines, one line
-/// of context each side, clipped to [`CLIP`] bytes beyond the ranges.
+/// of context each side. A first or last line wider than [`WIDTH`] is
+/// cropped to a window around the ranges, at a space where one is near.
 fn window(file: &str, index: &LineIndex, ranges: &[Range<usize>]) -> Range<usize> {
     let lo = ranges.iter().map(|r| r.start).min().unwrap_or(0);
     let hi = ranges.iter().map(|r| r.end).max().unwrap_or(0);
     let first = index.line_col(file, lo).line;
     let last = index.line_col(file, hi).line;
-    let start = index
+    let mut start = index
         .line_range(file, first.saturating_sub(1).max(1))
         .map_or(0, |r| r.start);
-    let end = index
+    let mut end = index
         .line_range(file, last + 1)
         .or_else(|| index.line_range(file, last))
         .map_or(file.len(), |r| r.end);
-    start.max(lo.saturating_sub(CLIP))..end.min(hi + CLIP)
+    let Some(first_line) = index.line_range(file, first) else {
+        return start..end;
+    };
+    let last_line = index.line_range(file, last).unwrap_or(first_line.clone());
+    let wide = |line: &Range<usize>| file[line.clone()].chars().nth(WIDTH).is_some();
+    // What the code takes of the first line, and the room left either side.
+    let shown = file[lo..hi.min(first_line.end).max(lo)].chars().count();
+    let margin = (WIDTH.saturating_sub(shown) / 2).max(16);
+    if wide(&first_line) {
+        let cut = back_chars(file, lo, margin);
+        let cut = word_start(file, cut, lo);
+        if cut >= first_line.start + 3 {
+            start = cut;
+        }
+    }
+    if wide(&last_line) {
+        let cut = ahead_chars(file, hi, margin).min(last_line.end);
+        let cut = word_end(file, cut, hi);
+        if cut < last_line.end {
+            end = cut;
+        }
+    }
+    start..end
 }
 
-/// Shortens a range to at most [`MAX_SPAN`] bytes, for display.
+/// The offset `n` characters before `at` (or the start of the text).
+fn back_chars(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The offset `n` characters after `at` (or the end of the text).
+fn ahead_chars(text: &str, at: usize, n: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
+/// A window start at `cut`, moved on to the start of a word when one
+/// starts within a few characters (never past `limit`).
+fn word_start(text: &str, cut: usize, limit: usize) -> usize {
+    text[cut..limit]
+        .char_indices()
+        .take(12)
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(cut, |(i, c)| cut + i + c.len_utf8())
+}
+
+/// A window end at `cut`, moved back to the end of a word when one ends
+/// within a few characters (never before `limit`).
+fn word_end(text: &str, cut: usize, limit: usize) -> usize {
+    text[limit..cut]
+        .char_indices()
+        .rev()
+        .take(12)
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(cut, |(i, _)| limit + i)
+}
+
+/// Shortens a range for display: to [`UNDERLINE`] characters on one line,
+/// and to [`MAX_SPAN`] bytes over several.
 fn shortened(file: &str, r: &Range<usize>) -> Range<usize> {
+    let end = r.end.min(file.len()).max(r.start);
+    let text = &file[r.start.min(end)..end];
+    if !text.contains(['\n', '\r']) {
+        return r.start..ahead_chars(file, r.start, UNDERLINE).min(end);
+    }
     r.start..floor_char_boundary(file, r.end.min(r.start + MAX_SPAN)).max(r.start)
 }
 
@@ -141,12 +229,37 @@ fn preview(text: &str, fix: &crate::diagnostic::Fix) -> Option<String> {
     if before_lines.len() + after_lines.len() > MAX_LINES * 2 || before == after {
         return None;
     }
+    // Long lines are cropped to the same columns before and after: a
+    // window from a little before the first change.
+    let changed = before
+        .char_indices()
+        .zip(after.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(before.len(), |((i, _), _)| i);
+    let line_start = before[..changed].rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..changed].chars().count();
+    let from = column.saturating_sub(WIDTH / 3);
+    let crop = |line: &str| -> String {
+        let line = line.trim_end();
+        if line.chars().nth(WIDTH).is_none() {
+            return line.to_owned();
+        }
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        out.extend(line.chars().skip(from).take(WIDTH));
+        if line.chars().count() > from + WIDTH {
+            out.push('…');
+        }
+        out
+    };
     let mut out = String::new();
     for line in before_lines {
-        out.push_str(&format!("\n  - {}", line.trim_end()));
+        out.push_str(&format!("\n          - {}", crop(line)));
     }
     for line in after_lines {
-        out.push_str(&format!("\n  + {}", line.trim_end()));
+        out.push_str(&format!("\n          + {}", crop(line)));
     }
     Some(out)
 }
@@ -173,14 +286,19 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
                 FixSafety::DisplayOnly => "suggestion",
             };
             help.push_str(&format!("\n{kind}: {}", fix.title));
-            if let Some(preview) = preview(text, fix) {
-                help.push_str(&preview);
-            }
         }
-        help.push_str(&format!("\nrun `querylint explain {}` for details", d.rule));
+        // The preview is code: it goes under the help as it is, never
+        // wrapped to the help's width.
+        let preview = d.fix.as_ref().and_then(|fix| preview(text, fix));
+        let explain = format!("run `querylint explain {}` for details", d.rule);
         let primary = shortened(text, &d.range);
+        // Labels near the finding; on its own line, only those that fit
+        // in the snippet's width.
+        let line_of = |at: usize| index.line_col(text, at).line;
         let near = |r: &Range<usize>| {
-            r.start + MAX_SPAN >= primary.start && r.end <= primary.end + MAX_SPAN
+            let close = r.start + MAX_SPAN >= primary.start && r.end <= primary.end + MAX_SPAN;
+            let same_line = line_of(r.start) == line_of(primary.start);
+            close && (!same_line || r.start.abs_diff(primary.start) < WIDTH / 2)
         };
         let labels: Vec<(Range<usize>, &str)> = d
             .labels
@@ -203,11 +321,23 @@ pub fn render_file(path: &str, text: &str, diags: &[Located], color: bool) -> St
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             })
-            .with_help(help)
+            .with_help(if help.is_empty() {
+                explain.clone()
+            } else {
+                help.clone()
+            })
             .with_labels(labels);
         let report = miette::Report::new(diagnostic).with_source_code(source);
-        let _ = handler.render_report(&mut out, report.as_ref());
-        out.push('\n');
+        let mut rendered = String::new();
+        let _ = handler.render_report(&mut rendered, report.as_ref());
+        out.push_str(rendered.trim_end());
+        if let Some(preview) = preview {
+            out.push_str(&preview);
+        }
+        if !help.is_empty() {
+            out.push_str(&format!("\n        {explain}"));
+        }
+        out.push_str("\n\n");
     }
     out
 }

@@ -24,7 +24,30 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const HELP: &str = "Index the column with a trigram GIN index (`CREATE INDEX ... USING gin (col gin_trgm_ops)`, extension `pg_trgm`), or use full-text search.";
+/// What serves a substring search in the statement's database.
+fn help(ctx: &StatementContext<'_>) -> &'static str {
+    use crate::parse::Dialect;
+    match ctx.dialect {
+        Dialect::Postgres | Dialect::Generic => {
+            "Index the column with a trigram GIN index (`CREATE INDEX ... USING gin (col gin_trgm_ops)`, extension `pg_trgm`), or use full-text search."
+        }
+        Dialect::Cockroachdb => {
+            "Index the column with a trigram inverted index (`CREATE INDEX ... USING GIN (col gin_trgm_ops)`), or match a prefix (`'term%'`)."
+        }
+        Dialect::Mysql => {
+            "Search words with a `FULLTEXT` index and `MATCH (col) AGAINST (...)`, or match a prefix (`'term%'`), which an index serves."
+        }
+        Dialect::Sqlite => {
+            "Search with an FTS5 virtual table (`MATCH`), or match a prefix (`'term%'`), which an index serves."
+        }
+        Dialect::Mssql => {
+            "Search words with a full-text index and `CONTAINS`, or match a prefix (`'term%'`), which an index serves."
+        }
+        Dialect::Clickhouse => {
+            "Add an `ngrambf_v1` or `tokenbf_v1` data-skipping index on the column, or match a prefix (`'term%'`)."
+        }
+    }
+}
 
 fn message(op: &str) -> String {
     format!(
@@ -72,7 +95,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     {
                         return ControlFlow::Continue(());
                     }
-                    out.push(Diagnostic::new(range, message(op)).help(HELP));
+                    out.push(Diagnostic::new(range, message(op)).help(help(ctx)));
                 }
                 ControlFlow::Continue(())
             });
@@ -131,7 +154,7 @@ fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if literal_body(ctx.text(next.range.clone())).starts_with(['%', '_']) {
-            out.push(Diagnostic::new(next.range.clone(), message(op)).help(HELP));
+            out.push(Diagnostic::new(next.range.clone(), message(op)).help(help(ctx)));
         }
     }
 }

@@ -240,6 +240,9 @@ pub struct StatementContext<'a> {
     pub parsed: &'a ParsedUnit,
     pub stmt: &'a Statement,
     pub options: &'a RuleOptions,
+    /// The dialect the statement was parsed in: advice names what that
+    /// database has.
+    pub dialect: crate::parse::Dialect,
     /// What is known about the migration, for a statement of an up
     /// migration for PostgreSQL.
     pub migration: Option<MigrationState<'a>>,

@@ -2,7 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, LimitClause, Query, Value, Visit, Visitor};
+use sqlparser::ast::{Expr, LimitClause, OrderByKind, OrderBySort, Query, Value, Visit, Visitor};
 use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, Scope, StatementContext};
@@ -20,7 +20,68 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const HELP: &str = "Paginate by key instead: remember the last row's sort key and ask for `WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT n`.";
+/// The keyset query that replaces a query's offset: `WHERE` and
+/// `ORDER BY` on the query's own sort columns, in its dialect's
+/// placeholders; none when the sort is not plain columns in one direction.
+fn keyset(ctx: &StatementContext<'_>, query: &Query) -> Option<String> {
+    use crate::parse::Dialect;
+    let OrderByKind::Expressions(exprs) = &query.order_by.as_ref()?.kind else {
+        return None;
+    };
+    let mut keys = Vec::new();
+    let mut descending = None;
+    for e in exprs {
+        if !matches!(e.expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            return None;
+        }
+        let desc = match &e.options.sort {
+            None | Some(OrderBySort::Asc) => false,
+            Some(OrderBySort::Desc) => true,
+            Some(OrderBySort::Using(_)) => return None,
+        };
+        if descending.is_some_and(|d| d != desc) {
+            return None;
+        }
+        descending = Some(desc);
+        keys.push(ctx.text(ctx.node(&e.expr)?).to_owned());
+    }
+    let desc = descending?;
+    let marks: Vec<String> = (1..=keys.len())
+        .map(|i| match ctx.dialect {
+            Dialect::Mysql | Dialect::Sqlite => "?".to_owned(),
+            Dialect::Mssql => format!("@p{i}"),
+            _ => format!("${i}"),
+        })
+        .collect();
+    let (op, dir) = if desc { ("<", " DESC") } else { (">", "") };
+    let order = keys
+        .iter()
+        .map(|k| format!("{k}{dir}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let condition = if keys.len() == 1 {
+        format!("{} {op} {}", keys[0], marks[0])
+    } else {
+        format!("({}) {op} ({})", keys.join(", "), marks.join(", "))
+    };
+    Some(format!("WHERE {condition} ORDER BY {order}"))
+}
+
+/// The help and the suggestion for a query, naming its own sort key.
+fn advice(ctx: &StatementContext<'_>, query: &Query) -> (String, String) {
+    match keyset(ctx, query) {
+        Some(keyset) => (
+            format!(
+                "Paginate by key instead: remember the last row's sort key and ask for `{keyset} LIMIT n`; the sort must end in a unique column (such as the primary key), or rows that tie are skipped or repeated."
+            ),
+            format!("Page by key: `{keyset} LIMIT n`, with the last row's key from the page before"),
+        ),
+        None => (
+            "Paginate by key instead: sort by columns that end in a unique one (such as the primary key), remember the last row's values of them, and ask for the rows after them (`WHERE key > <last key> ORDER BY key LIMIT n`).".to_owned(),
+            "Page by key: `WHERE key > <last key> ORDER BY key LIMIT n`, with the last row's key from the page before".to_owned(),
+        ),
+    }
+}
 
 /// What an `OFFSET` value is, as far as the text tells.
 enum OffsetValue {
@@ -86,13 +147,11 @@ impl Visitor for Finder<'_, '_> {
                 start..value.end
             })
             .unwrap_or_else(|| ctx.first_token());
+        let (help, suggestion) = advice(ctx, query);
         self.out.push(
             Diagnostic::new(range, message)
-                .help(HELP)
-                .fix(Fix::suggestion(
-                    "Page by key: `WHERE id > $last_id ORDER BY id LIMIT n`, with the last row's key from the page before",
-                    Vec::new(),
-                )),
+                .help(help)
+                .fix(Fix::suggestion(suggestion, Vec::new())),
         );
         ControlFlow::Continue(())
     }

@@ -21,14 +21,35 @@ pub static RULE: Rule = Rule {
 };
 
 const RANDOM_FUNCTIONS: &[&str] = &["random", "rand", "newid"];
-const MESSAGE: &str = "`ORDER BY random()` reads and sorts every row to return a few of them";
-const HELP: &str = "Pick random rows by key instead (a random id range, or `TABLESAMPLE SYSTEM_ROWS(n)` from `tsm_system_rows`).";
-const SUGGESTION: &str = "Pick rows from a random key on: `WHERE id >= (SELECT floor(random() * max(id)) FROM t) ORDER BY id LIMIT n`";
-
-fn diagnostic(range: std::ops::Range<usize>) -> Diagnostic {
-    Diagnostic::new(range, MESSAGE)
-        .help(HELP)
-        .fix(Fix::suggestion(SUGGESTION, Vec::new()))
+/// The finding at `range`, the call as written (`random()`, `RAND()`),
+/// with advice for the statement's database.
+fn diagnostic(ctx: &StatementContext<'_>, range: std::ops::Range<usize>) -> Diagnostic {
+    use crate::parse::Dialect;
+    let call = ctx.text(range.clone());
+    let (help, suggestion) = match ctx.dialect {
+        Dialect::Postgres | Dialect::Cockroachdb | Dialect::Generic => (
+            "Pick random rows by key instead (a random id range, or `TABLESAMPLE SYSTEM_ROWS(n)` from `tsm_system_rows`).",
+            "Pick rows from a random key on: `WHERE id >= (SELECT floor(random() * max(id)) FROM t) ORDER BY id LIMIT n`",
+        ),
+        Dialect::Mysql => (
+            "Pick random rows by key instead: a random id range, computed once.",
+            "Pick rows from a random key on: `WHERE id >= (SELECT FLOOR(RAND() * MAX(id)) FROM t) ORDER BY id LIMIT n`",
+        ),
+        Dialect::Sqlite => (
+            "Pick random rows by key instead: a random id range, computed once.",
+            "Pick rows from a random key on: `WHERE id >= (SELECT abs(random()) % max(id) FROM t) ORDER BY id LIMIT n`",
+        ),
+        Dialect::Mssql | Dialect::Clickhouse => (
+            "Pick random rows by key instead: a random id range, computed once, or the table's own sampling (`TABLESAMPLE`, `SAMPLE`).",
+            "Pick rows from a random key on: `WHERE id >= <a random number up to the largest id> ORDER BY id`, with the first n rows",
+        ),
+    };
+    Diagnostic::new(
+        range,
+        format!("`ORDER BY {call}` reads and sorts every row to return a few of them"),
+    )
+    .help(help)
+    .fix(Fix::suggestion(suggestion, Vec::new()))
 }
 
 struct Finder<'c, 'a> {
@@ -48,7 +69,7 @@ impl Visitor for Finder<'_, '_> {
                 .node(&f.name)
                 .map(|name| self.ctx.with_call_parens(name))
                 .unwrap_or_else(|| self.ctx.first_token());
-            self.out.push(diagnostic(range));
+            self.out.push(diagnostic(self.ctx, range));
         }
         ControlFlow::Continue(())
     }
@@ -72,7 +93,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     && toks.get(i + 1).is_some_and(|t| t.kind == TokKind::LParen)
                 {
                     let range = ctx.with_call_parens(toks[i].range.clone());
-                    out.push(diagnostic(range));
+                    out.push(diagnostic(ctx, range));
                 }
             }
         }
