@@ -793,7 +793,7 @@ fn check(args: CheckArgs) -> i32 {
         .held_back
         .load(std::sync::atomic::Ordering::Relaxed);
     if let Some(path) = &args.write_baseline {
-        let baseline = crate::baseline::Baseline::of(&reports);
+        let baseline = crate::baseline::Baseline::of(&reports, path);
         return match baseline.write(path) {
             Ok(()) => {
                 eprintln!(

@@ -1647,3 +1647,65 @@ fn advice_fits_the_query_and_its_database() {
         "{random}"
     );
 }
+
+#[test]
+fn a_baseline_works_from_any_folder() {
+    let dir = tree(&[(
+        "app/queries/report.sql",
+        b"SELECT id FROM users WHERE deleted_at = NULL LIMIT 5;\n" as &[u8],
+    )]);
+    // Written from the project's top, used from a subfolder and back.
+    let out = querylint(
+        dir.path(),
+        &[
+            "check",
+            "--write-baseline",
+            "querylint-baseline.json",
+            "app",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(dir.path().join("querylint-baseline.json")).unwrap();
+    assert!(written.contains("\"app/queries/report.sql\""), "{written}");
+    let sub = dir.path().join("app");
+    let out = querylint(
+        &sub,
+        &[
+            "check",
+            "--baseline",
+            "../querylint-baseline.json",
+            "queries",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Written from the subfolder, the paths are still the baseline's own.
+    let out = querylint(
+        &sub,
+        &[
+            "check",
+            "--write-baseline",
+            "../querylint-baseline.json",
+            ".",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("querylint-baseline.json")).unwrap(),
+        written
+    );
+    let out = querylint(
+        dir.path(),
+        &["check", "--baseline", "querylint-baseline.json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
