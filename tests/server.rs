@@ -789,15 +789,7 @@ fn the_editor_offers_no_fix_that_makes_a_migration_worse_or_edits_one_that_ran()
         "prisma/migrations/1_init/migration.sql",
         b"CREATE TABLE \"User\" (\"id\" bigint PRIMARY KEY, \"email\" text);\nCREATE TABLE \"Post\" (\"id\" bigint PRIMARY KEY);\n",
     )]);
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}");
-    };
+    let git = |args: &[&str]| common::git(dir.path(), args);
     git(&["init", "-q", "-b", "main"]);
     let applied = "prisma/migrations/2_email/migration.sql";
     let index = "CREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\n";
