@@ -64,6 +64,15 @@ impl Fix {
             edits,
         }
     }
+
+    /// Holds the fix back: it becomes a suggestion whose title says `why`
+    /// it is not applied. A suggestion already stays as it is.
+    pub fn withhold(&mut self, why: &str) {
+        if self.safety != FixSafety::DisplayOnly {
+            self.safety = FixSafety::DisplayOnly;
+            self.title = format!("{} — not applied: {why}", self.title);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -179,7 +179,7 @@ impl Fixing {
         }
         let (candidate, edits, n) = apply_edits(&text, fixes.iter().map(of), crlf);
         let linted = lint(&candidate);
-        if self.judge(diags, &edits, &linted).is_none() {
+        if judge(self.allowed, diags, &edits, &linted).is_none() {
             self.out.text = candidate;
             self.out.applied += n;
             return (n > 0).then_some(linted.findings);
@@ -198,7 +198,7 @@ impl Fixing {
                 continue;
             }
             let linted = lint(&candidate);
-            match self.judge(diags, &edits, &linted) {
+            match judge(self.allowed, diags, &edits, &linted) {
                 None => {
                     kept.push(f);
                     last = Some((candidate, linted.findings));
@@ -214,22 +214,6 @@ impl Fixing {
         self.out.text = candidate;
         self.out.applied += kept.len();
         Some(findings)
-    }
-
-    /// Whether the text `edits` made, linted `after`, is worse than
-    /// the text whose findings are `before`: it parses worse, or it has a
-    /// warning or an error that the text did not have. (A fix may leave a
-    /// new `info`: such findings never fail a run.)
-    fn judge(&self, before: &[Diagnostic], edits: &[Edit], after: &Linted) -> Option<Why> {
-        if after.syntax_errors > self.allowed {
-            return Some(Why::Unparseable);
-        }
-        let new = new_findings(before, &after.findings, edits)
-            .find(|d| d.severity <= Severity::Warning)?;
-        Some(Why::Leaves {
-            rule: new.rule,
-            severity: new.severity,
-        })
     }
 
     /// The outcome, given the findings of the final text; `last_pass` when
@@ -251,13 +235,11 @@ pub fn withdraw(diags: &mut [Diagnostic], withdrawn: &[Withdrawn]) {
     for d in diags {
         let rule = d.rule;
         if let Some(fix) = &mut d.fix
-            && fix.safety != FixSafety::DisplayOnly
             && let Some(w) = withdrawn
                 .iter()
                 .find(|w| w.rule == rule && w.title == fix.title)
         {
-            fix.safety = FixSafety::DisplayOnly;
-            fix.title = format!("{} — not applied: {}", fix.title, w.why.reason());
+            fix.withhold(&w.why.reason());
         }
     }
 }
@@ -276,8 +258,7 @@ pub fn judge_each(
     lint: &impl Fn(&str) -> Linted,
     limit: usize,
 ) {
-    let state = Fixing::new(text, current);
-    let crlf = state.crlf;
+    let crlf = text.contains("\r\n");
     let fixable: Vec<usize> = (0..diags.len())
         .filter(|&i| diags[i].fix.as_ref().is_some_and(|f| mode.applies(f)))
         .collect();
@@ -287,7 +268,7 @@ pub fn judge_each(
     if fixable.len() > limit {
         let fixes = fixable.iter().filter_map(|&i| diags[i].fix.as_ref());
         let (candidate, edits, _) = apply_edits(text, fixes, crlf);
-        if state.judge(diags, &edits, &lint(&candidate)).is_none() {
+        if judge(current, diags, &edits, &lint(&candidate)).is_none() {
             return;
         }
     }
@@ -297,7 +278,7 @@ pub fn judge_each(
         let f = d.fix.as_ref().expect("filtered on fixes");
         let (candidate, edits, _) = apply_edits(text, std::iter::once(f), crlf);
         let linted = lint(&candidate);
-        if let Some(why) = state.judge(diags, &edits, &linted) {
+        if let Some(why) = judge(current, diags, &edits, &linted) {
             withdrawn.push(Withdrawn {
                 rule: d.rule,
                 title: f.title.clone(),
@@ -306,6 +287,22 @@ pub fn judge_each(
         }
     }
     withdraw(diags, &withdrawn);
+}
+
+/// Whether the text `edits` made, linted `after`, is worse than the text
+/// whose findings are `before` and whose syntax errors were `allowed`: it
+/// parses worse, or it has a warning or an error that the text did not
+/// have. (A fix may leave a new `info`: such findings never fail a run.)
+fn judge(allowed: usize, before: &[Diagnostic], edits: &[Edit], after: &Linted) -> Option<Why> {
+    if after.syntax_errors > allowed {
+        return Some(Why::Unparseable);
+    }
+    let new =
+        new_findings(before, &after.findings, edits).find(|d| d.severity <= Severity::Warning)?;
+    Some(Why::Leaves {
+        rule: new.rule,
+        severity: new.severity,
+    })
 }
 
 /// The findings of `after` that `before` did not have. `edits` (in order,

@@ -783,6 +783,17 @@ fn actions_for(client: &mut Client, uri: &str, version: u64, rule: &str) -> (Vec
     (titles, d)
 }
 
+/// Asserts that the `CREATE INDEX` of version 1 of `uri` is offered no
+/// `CONCURRENTLY` action, and that its message says `why`.
+fn held_back(client: &mut Client, uri: &str, why: &str) {
+    let (titles, d) = actions_for(client, uri, 1, "create-index-non-concurrently");
+    assert!(
+        !titles.iter().any(|t| t.contains("CONCURRENTLY")),
+        "{titles:?}"
+    );
+    assert!(d["message"].as_str().unwrap().contains(why), "{d}");
+}
+
 #[test]
 fn the_editor_offers_no_fix_that_makes_a_migration_worse_or_edits_one_that_ran() {
     let dir = common::tree(&[(
@@ -804,16 +815,10 @@ fn the_editor_offers_no_fix_that_makes_a_migration_worse_or_edits_one_that_ran()
     let new = file_uri(&dir.path().join("prisma/migrations/3_post/migration.sql"));
     let two = "CREATE INDEX \"Post_id_idx\" ON \"Post\"(\"id\");\nALTER TABLE \"Post\" ADD COLUMN \"title\" text;\n";
     client.open(&new, "sql", two);
-    let (titles, d) = actions_for(&mut client, &new, 1, "create-index-non-concurrently");
-    assert!(
-        !titles.iter().any(|t| t.contains("CONCURRENTLY")),
-        "{titles:?}"
-    );
-    assert!(
-        d["message"].as_str().unwrap().contains(
-            "not applied: the result would have a new `concurrently-in-transaction` error"
-        ),
-        "{d}"
+    held_back(
+        &mut client,
+        &new,
+        "not applied: the result would have a new `concurrently-in-transaction` error",
     );
     // Alone in a new migration, it is.
     client.notify(
@@ -832,17 +837,6 @@ fn the_editor_offers_no_fix_that_makes_a_migration_worse_or_edits_one_that_ran()
     // The same statement in a migration on `main`: a suggestion only.
     let old = file_uri(&dir.path().join(applied));
     client.open(&old, "sql", index);
-    let (titles, d) = actions_for(&mut client, &old, 1, "create-index-non-concurrently");
-    assert!(
-        !titles.iter().any(|t| t.contains("CONCURRENTLY")),
-        "{titles:?}"
-    );
-    assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .contains("this migration is already in"),
-        "{d}"
-    );
+    held_back(&mut client, &old, "this migration is already in");
     assert_eq!(client.stop(), Some(0));
 }

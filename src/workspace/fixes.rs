@@ -132,6 +132,7 @@ impl Workspace {
                 break;
             }
             let mut changed = false;
+            let mut next: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
             for i in 0..states.len() {
                 let now = texts(&states);
                 let (path, _, state) = &mut states[i];
@@ -146,13 +147,22 @@ impl Workspace {
                         findings: lint_all(&with).remove(path.as_path()).unwrap_or_default(),
                     }
                 };
-                changed |= state.pass(diags, mode, &judge).is_some();
+                if let Some(findings) = state.pass(diags, mode, &judge) {
+                    changed = true;
+                    next.insert(path.clone(), findings);
+                }
             }
             if !changed {
                 last_pass = false;
                 break;
             }
-            found = lint_all(&texts(&states));
+            // A lone target's pass linted the chain as it now stands; with
+            // more, each was linted before the others' fixes of the round.
+            found = if states.len() == 1 {
+                next
+            } else {
+                lint_all(&texts(&states))
+            };
         }
         for (path, original, state) in states {
             let diags = found.remove(&path).unwrap_or_default();

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::diagnostic::{Diagnostic, FixSafety};
+use crate::diagnostic::Diagnostic;
 use crate::migrate::{Chain, Tool};
 
 /// Which migrations fixes may edit.
@@ -165,10 +165,7 @@ impl History {
 /// `why` they are not written.
 pub fn hold_back(diags: &mut [Diagnostic], why: &str) {
     for fix in diags.iter_mut().filter_map(|d| d.fix.as_mut()) {
-        if fix.safety != FixSafety::DisplayOnly {
-            fix.safety = FixSafety::DisplayOnly;
-            fix.title = format!("{} — not applied: {why}", fix.title);
-        }
+        fix.withhold(why);
     }
 }
 
