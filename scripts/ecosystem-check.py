@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Run querylint over real repositories checked out locally and report.
 
-For each repository: files linted and skipped (with the reasons), parse
-failures by statement kind, the share of statements in migration files that
-did not parse (PostgreSQL and other dialects apart; statements are counted
-by a splitter of this script's own), findings per rule, run time and peak
-memory.
+For each repository: files linted and skipped (with the reasons), files by
+role (`querylint files`), parse failures by statement kind, the share of
+statements in `.sql` files that did not parse, by the dialect querylint
+reads each file in (statements are counted by a splitter of this script's
+own), findings per rule, run time and peak memory.
 Given a second binary (`--base`), also the findings that appeared or
 disappeared between the two, which is how a change is checked for new false
 positives before it lands.
@@ -60,45 +60,13 @@ def statement_kind(repo, diag):
     return " ".join(w.upper() for w in words) or "?"
 
 
-NOT_POSTGRES = {"mysql", "mariadb", "maria", "singlestore", "sqlite", "sqlite3", "turso",
-                "libsql", "mssql", "sqlserver", "clickhouse", "cockroach", "cockroachdb"}
-
-
-def is_migration(path):
-    """A `.sql` file in a migration layout, by its path (the report's
-    measure of parse failures is taken over these)."""
-    parts = path.lower().split("/")
-    return path.endswith(".sql") and any(
-        "migrat" in p or p in ("drizzle", "delta", "deltas") for p in parts[:-1])
-
-
-def dialect_words(path):
-    """The words of a path that may name a dialect, as querylint reads them:
-    the file name's inner suffixes and each word of each folder."""
-    parts = path.lower().split("/")
-    name = parts[-1].split(".")
-    words = name[1:-1]
-    for folder in parts[:-1]:
-        words += re.split(r"[-_]", folder)
-    return set(words)
-
-
-def configured_dialect(path):
-    """The dialect a drizzle-kit journal or a Prisma lock file beside the
-    migrations names, as a set of at most one word."""
-    for folder in (os.path.dirname(path), os.path.dirname(os.path.dirname(path))):
-        try:
-            with open(os.path.join(folder, "meta", "_journal.json"), encoding="utf-8") as f:
-                return {json.load(f).get("dialect", "").lower()}
-        except (OSError, ValueError):
-            pass
-        try:
-            with open(os.path.join(folder, "migration_lock.toml"), encoding="utf-8") as f:
-                m = re.search(r'provider\s*=\s*"(\w+)"', f.read())
-                return {m.group(1).lower()} if m else set()
-        except OSError:
-            pass
-    return set()
+def files(binary, repo):
+    """What querylint reads each file as (`querylint files`): the files by
+    path, and the count of each role."""
+    proc = subprocess.run([binary, "files", "--format", "json", "."], cwd=repo,
+                          capture_output=True, text=True)
+    report = json.loads(proc.stdout)
+    return {f["path"]: f for f in report["files"]}, report["roles"]
 
 
 def count_statements(text):
@@ -142,27 +110,28 @@ def count_statements(text):
     return count + pending
 
 
-def parse_rate(repo, report):
-    """Statements and parse failures in the repository's migration files,
-    PostgreSQL ones and others apart."""
-    failures = collections.Counter(
-        d["path"] for d in report["diagnostics"] if d["rule"] == "parse-error")
-    totals = {"postgres": [0, 0], "other": [0, 0]}
-    for root, dirs, files in os.walk(repo):
-        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", "target", "vendor")]
-        for f in files:
-            path = os.path.relpath(os.path.join(root, f), repo).replace(os.sep, "/")
-            if not is_migration(path):
-                continue
-            try:
-                with open(os.path.join(repo, path), encoding="utf-8") as fh:
-                    statements = count_statements(fh.read())
-            except (OSError, UnicodeDecodeError):
-                continue
-            words = dialect_words(path) | configured_dialect(os.path.join(repo, path))
-            key = "other" if words & NOT_POSTGRES else "postgres"
-            totals[key][0] += statements
-            totals[key][1] += failures.get(path, 0)
+UNLINTABLE = "which querylint does not lint"
+
+
+def parse_rate(repo, report, described):
+    """Statements and parse notes in the repository's `.sql` files, by the
+    dialect querylint reads each in; files in a dialect it does not lint
+    (one note each) are counted apart, by statements."""
+    notes = collections.Counter(
+        d["path"] for d in report["diagnostics"]
+        if d["rule"] == "parse-error" and UNLINTABLE not in d["message"])
+    totals = collections.defaultdict(lambda: [0, 0])
+    for path, f in described.items():
+        if not path.endswith(".sql"):
+            continue
+        try:
+            with open(os.path.join(repo, path), encoding="utf-8") as fh:
+                statements = count_statements(fh.read())
+        except (OSError, UnicodeDecodeError):
+            continue
+        dialect = f["dialect"]["value"]
+        totals[dialect][0] += statements
+        totals[dialect][1] += notes.get(path, 0)
     return totals
 
 
@@ -194,7 +163,8 @@ def main():
     args = parser.parse_args()
     out = ["# querylint ecosystem check", ""]
     totals = collections.Counter()
-    migration_totals = {"postgres": [0, 0], "other": [0, 0]}
+    sql_totals = collections.defaultdict(lambda: [0, 0])
+    role_totals = collections.Counter()
     for repo in args.repos:
         name = os.path.basename(os.path.normpath(repo))
         report, warnings, seconds, peak = run(args.binary, repo)
@@ -204,18 +174,21 @@ def main():
                                     if d["rule"] == "parse-error")
         skipped = collections.Counter(skip_reason(w) for w in warnings if "skipped" in w)
         totals.update(by_rule)
-        migrations = parse_rate(repo, report)
-        for key, (statements, failed) in migrations.items():
-            migration_totals[key][0] += statements
-            migration_totals[key][1] += failed
+        described, roles = files(args.binary, repo)
+        role_totals.update(roles)
+        sql = parse_rate(repo, report, described)
+        for key, (statements, failed) in sql.items():
+            sql_totals[key][0] += statements
+            sql_totals[key][1] += failed
         out += [f"## {name}", "",
                 f"- {summary['files_linted']} files linted, {summary['files_skipped']} skipped"
                 + (f" ({', '.join(f'{n} {r}' for r, n in skipped.most_common())})" if skipped else ""),
                 f"- {seconds:.2f} s, peak {peak / 1024:.0f} MiB",
                 f"- findings: {', '.join(f'{r} {n}' for r, n in by_rule.most_common()) or 'none'}",
                 f"- parse failures by statement: {', '.join(f'{k} {n}' for k, n in parse.most_common()) or 'none'}",
-                f"- parse failures in migration files: PostgreSQL {rate(migrations['postgres'])}, "
-                f"other dialects {rate(migrations['other'])}"]
+                f"- files by role: {', '.join(f'{n} {r}' for r, n in sorted(roles.items()))}",
+                f"- parse notes in `.sql` files by dialect: "
+                + ("; ".join(f"{d} {rate(pair)}" for d, pair in sorted(sql.items())) or "none")]
         if args.base:
             before, _, base_seconds, _ = run(args.base, repo)
             new, old = keys(report), keys(before)
@@ -230,8 +203,10 @@ def main():
         out.append("")
     out += ["## All repositories", "",
             ", ".join(f"{r} {n}" for r, n in totals.most_common()) or "no findings", "",
-            f"Parse failures in migration files: PostgreSQL {rate(migration_totals['postgres'])}, "
-            f"other dialects {rate(migration_totals['other'])}.", ""]
+            f"Files by role: {', '.join(f'{n} {r}' for r, n in sorted(role_totals.items()))}.", "",
+            "Parse notes in `.sql` files by dialect (files querylint does not lint, such as "
+            "ClickHouse, get one note each and are not counted): "
+            + "; ".join(f"{d} {rate(pair)}" for d, pair in sorted(sql_totals.items())) + ".", ""]
     text = "\n".join(out)
     print(text)
     if args.report:

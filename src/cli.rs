@@ -58,6 +58,15 @@ enum Command {
         /// A file or folder (default: the current folder).
         path: Option<PathBuf>,
     },
+    /// Show what querylint reads each file as: its role (application,
+    /// test, script, migration...), its SQL dialect and, for a migration,
+    /// the tool that runs it and its transactions, each with the evidence.
+    Files {
+        /// Files or folders (default: the current folder).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
     /// Print a rule's documentation.
     Explain {
         /// The rule id, for example `not-in-subquery`.
@@ -238,7 +247,95 @@ pub fn main() -> Run {
         Command::Config { show, path, .. } => show_config(show, path),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Files { paths, format } => list_files(paths, format),
     })
+}
+
+/// `querylint files`: each file with its role, dialect, migration tool and
+/// transactions, and the evidence for each.
+fn list_files(paths: Vec<PathBuf>, format: ListFormat) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    let configs = Arc::new(Resolver::nearest(Options::default()));
+    if let Err(e) = configs.for_path(Path::new(".")) {
+        eprintln!("error: {e}");
+        return EXIT_ERROR;
+    }
+    let mut warnings = Vec::new();
+    let groups = match groups(&paths, &configs, &mut warnings) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let cwd = std::env::current_dir().ok();
+    let mut files = Vec::new();
+    for g in groups {
+        files.extend(g.workspace.describe(g.files, &g.walked));
+    }
+    for f in &mut files {
+        if let Some(rel) = cwd.as_deref().and_then(|c| f.path.strip_prefix(c).ok()) {
+            f.path = rel.to_path_buf();
+        }
+    }
+    let mut roles: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut dialects: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &files {
+        *roles.entry(f.role.value).or_default() += 1;
+        *dialects.entry(f.dialect.value).or_default() += 1;
+    }
+    let counts = |m: &std::collections::BTreeMap<&str, usize>| {
+        m.iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    match format {
+        ListFormat::Human => {
+            for f in &files {
+                out.push_str(&format!("{}  ({})\n", f.path.display(), f.kind));
+                let mut line = |name: &str, fact: &crate::context::Fact<&str>| {
+                    out.push_str(&format!(
+                        "  {name:<13}{:<18}{}\n",
+                        fact.value, fact.evidence
+                    ));
+                };
+                line("role", &f.role);
+                line("dialect", &f.dialect);
+                if let Some(t) = &f.tool {
+                    line("tool", t);
+                }
+                if let Some(t) = &f.transactions {
+                    line("transactions", t);
+                }
+            }
+            out.push_str(&format!(
+                "\n{} files: {}\ndialects: {}\n",
+                files.len(),
+                counts(&roles),
+                counts(&dialects)
+            ));
+        }
+        ListFormat::Json => {
+            let value = serde_json::json!({
+                "files": files,
+                "roles": roles,
+                "dialects": dialects,
+            });
+            out = serde_json::to_string_pretty(&value).unwrap_or_default();
+            out.push('\n');
+        }
+    }
+    print_out(&out);
+    EXIT_CLEAN
 }
 
 fn list_rules(format: ListFormat) -> i32 {
@@ -318,9 +415,18 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
     };
     let mut base = config.settings();
     let cwd = std::env::current_dir().ok();
-    base.root = Some(Arc::new(workspace::project_root(&path, cwd.as_deref())));
-    // With the overrides that match the path.
+    let root = workspace::project_root(&path, cwd.as_deref());
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    base.project = Some(Arc::new(crate::context::Project::read(
+        &root,
+        &config.exclude,
+        &read,
+    )));
+    base.root = Some(Arc::new(root));
+    // With the overrides that match the path, and what it is.
     let settings = for_path(&path, &base);
+    let text = std::fs::read_to_string(&path).ok();
+    let context = crate::config::context(&path, &base, false, text.as_deref());
     let list = |items: Vec<String>| {
         let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
         format!("[{}]", quoted.join(", "))
@@ -336,7 +442,23 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         "select = {}\n",
         list(settings.rules.iter().map(|r| r.id.to_owned()).collect())
     ));
-    out.push_str(&format!("dialect = {:?}\n", value_name(&settings.dialect)));
+    // What the path is: a comment, as only `[[overrides]]` set it.
+    out.push_str(&format!(
+        "# role = {:?}  ({})\n",
+        context.role.value.name(),
+        context.role.evidence
+    ));
+    out.push_str(&format!(
+        "dialect = {:?}  # {}\n",
+        value_name(&context.dialect.value),
+        context.dialect.evidence
+    ));
+    if let Some(tool) = crate::config::tool_override(&path, &base) {
+        out.push_str(&format!(
+            "# migration-tool = {:?}  ([[overrides]])\n",
+            tool.key()
+        ));
+    }
     out.push_str(&format!(
         "postgres-version = {}\n",
         settings.options.postgres_version

@@ -156,6 +156,10 @@ pub struct Origin {
     /// `fetch_one`/`fetch_optional`, tokio-postgres's `query_one`), or
     /// none (`execute`).
     pub one_row: bool,
+    /// Unit ranges where an application's own template placeholders
+    /// (`sqlc.arg(id)`, `:name`, `%order%`) were masked to parse: a fix
+    /// that touches their statement would write the mask.
+    pub masked: Vec<Range<usize>>,
 }
 
 /// A value the host language splices into the SQL.
@@ -243,8 +247,9 @@ const BOM: &str = "\u{feff}";
 pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
     let skip = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &text[skip..];
+    let (text, masked) = mask_placeholders(&blank_templates(body));
     SqlUnit {
-        text: blank_templates(body),
+        text,
         map: OffsetMap::shifted(skip, body.len()),
         interpolations: Vec::new(),
         origin: Origin {
@@ -253,9 +258,131 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             assembled_at_runtime: false,
             pooled: false,
             one_row: false,
+            masked,
         },
         call: None,
     }
+}
+
+/// Masks, without moving a byte, the placeholders query files hold for
+/// their application to fill, so their statements parse and the rules
+/// see them:
+/// - sqlc's `sqlc.arg(name)`, `sqlc.narg(name)` and `sqlc.slice(name)`,
+///   and named parameters `:name`, become a bind parameter `$1` padded
+///   with spaces;
+/// - `%name%` (a value pasted in by the application, such as a sort
+///   order) becomes an identifier of underscores;
+/// - drizzle-kit's `--> statement-breakpoint` becomes a comment in every
+///   dialect (MySQL needs a space after `--`).
+///
+/// Strings, quoted names, comments and dollar-quoted bodies are left as
+/// they are. Returns the text and the ranges masked.
+pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut masked = Vec::new();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Every byte matched below is ASCII, so a char boundary.
+        if !b.is_ascii() {
+            i += 1;
+            continue;
+        }
+        let rest = &text[i..];
+        match b {
+            b'\'' | b'"' | b'`' => {
+                let close = bytes[i + 1..]
+                    .iter()
+                    .position(|c| *c == b)
+                    .map_or(bytes.len(), |n| i + 1 + n);
+                i = close + 1;
+            }
+            b'-' if rest.starts_with("--") => {
+                if rest.starts_with("--> statement-breakpoint") {
+                    out[i..i + 24].copy_from_slice(b"-- >statement-breakpoint");
+                    masked.push(i..i + 24);
+                }
+                i = rest.find('\n').map_or(bytes.len(), |n| i + n + 1);
+            }
+            b'/' if rest.starts_with("/*") => {
+                i = rest.find("*/").map_or(bytes.len(), |n| i + n + 2);
+            }
+            b'$' if i == 0 || !word(bytes[i - 1]) => {
+                // A dollar-quoted body: `$$ ... $$`, `$fn$ ... $fn$`.
+                let tag_len = rest[1..].bytes().take_while(|c| word(*c)).count();
+                if rest.as_bytes().get(1 + tag_len) == Some(&b'$')
+                    && !rest[1..].starts_with(|c: char| c.is_ascii_digit())
+                {
+                    let tag = &rest[..tag_len + 2];
+                    i = rest[tag.len()..]
+                        .find(tag)
+                        .map_or(bytes.len(), |n| i + tag.len() + n + tag.len());
+                } else {
+                    i += 1;
+                }
+            }
+            b's' | b'S'
+                if (i == 0 || !word(bytes[i - 1]))
+                    && rest.len() > 5
+                    && rest.as_bytes()[..5].eq_ignore_ascii_case(b"sqlc.") =>
+            {
+                let after = &rest.as_bytes()[5..];
+                let call = ["arg(", "narg(", "slice("].iter().find(|f| {
+                    after.len() >= f.len() && after[..f.len()].eq_ignore_ascii_case(f.as_bytes())
+                });
+                match (call, rest.find(')')) {
+                    (Some(_), Some(close)) if !rest[..close].contains('\n') => {
+                        let end = i + close + 1;
+                        out[i..end].fill(b' ');
+                        out[i..i + 2].copy_from_slice(b"$1");
+                        masked.push(i..end);
+                        i = end;
+                    }
+                    _ => i += 1,
+                }
+            }
+            b':' if (i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b':'))
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                let len = 1 + rest[1..].bytes().take_while(|c| word(*c)).count();
+                out[i..i + len].fill(b' ');
+                out[i] = b'$';
+                out[i + 1] = b'1';
+                masked.push(i..i + len);
+                i += len;
+            }
+            b'%' if bytes
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                let len = 1 + rest[1..].bytes().take_while(|c| word(*c)).count();
+                // `$%name%$` is another runner's placeholder: underscores
+                // there would make a dollar quote.
+                let dollar =
+                    (i > 0 && bytes[i - 1] == b'$') || bytes.get(i + len + 1) == Some(&b'$');
+                if bytes.get(i + len) == Some(&b'%') && !dollar {
+                    out[i..i + len + 1].fill(b'_');
+                    masked.push(i..i + len + 1);
+                    i += len + 1;
+                } else {
+                    i += len;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if masked.is_empty() {
+        return (text.to_owned(), masked);
+    }
+    // Only ASCII bytes were replaced, each by an ASCII byte.
+    (
+        String::from_utf8(out).unwrap_or_else(|_| text.to_owned()),
+        masked,
+    )
 }
 
 /// Makes the placeholders of SQL templates parseable without moving a byte:
@@ -349,6 +476,32 @@ mod tests {
         let sub = map.slice(2..8);
         assert_eq!(sub.host_range(0..2), 8..10);
         assert_eq!(sub.host_range(4..6), 14..16);
+    }
+
+    #[test]
+    fn application_placeholders_are_masked_in_place() {
+        assert_eq!(
+            mask_placeholders("SELECT 'ẽ' || sqlc.ẽ").0,
+            "SELECT 'ẽ' || sqlc.ẽ"
+        );
+        let sql = "SELECT a FROM t WHERE id = sqlc.arg(id) AND s = :state AND x::text = 'a:b' ORDER BY %order% LIMIT sqlc.narg('lim');\n--> statement-breakpoint\nSELECT ':not' -- :no\n";
+        let (out, masked) = mask_placeholders(sql);
+        assert_eq!(out.len(), sql.len());
+        let param = |len: usize| format!("$1{}", " ".repeat(len - 2));
+        assert_eq!(
+            out,
+            format!(
+                "SELECT a FROM t WHERE id = {} AND s = {} AND x::text = 'a:b' ORDER BY _______ LIMIT {};\n-- >statement-breakpoint\nSELECT ':not' -- :no\n",
+                param("sqlc.arg(id)".len()),
+                param(":state".len()),
+                param("sqlc.narg('lim')".len())
+            )
+        );
+        assert_eq!(masked.len(), 5);
+        let runner = "CREATE TABLE t (id $%ID_TYPE%$);";
+        assert_eq!(mask_placeholders(runner).0, runner);
+        let body = "CREATE FUNCTION f() RETURNS int AS $$ BEGIN x := :y; END $$ LANGUAGE plpgsql;";
+        assert_eq!(mask_placeholders(body).0, body);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod baseline;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod diagnostic;
 pub mod discover;
 pub mod extract;

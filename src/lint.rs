@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Settings, for_path};
+use crate::config::{Settings, for_migration, for_path};
 use crate::diagnostic::{Diagnostic, FixSafety};
 use crate::discover::FileKind;
 use crate::extract::{SqlUnit, sql_file_unit};
@@ -30,7 +30,12 @@ pub fn lint_file(path: &Path, text: &str, kind: FileKind, settings: &Settings) -
         let wanted = |p: &Path| p == path;
         return only_file(lint_chain(&chain, &members, &wanted, &load, settings));
     }
-    lint_text(text, kind, &for_path(path, settings))
+    let context = crate::config::context(path, settings, false, Some(text));
+    lint_text(
+        text,
+        kind,
+        &crate::config::with_context(path, settings, &context),
+    )
 }
 
 /// Lints the migrations of one chain, in order, replaying the schema they
@@ -45,16 +50,29 @@ pub fn lint_chain(
     load: &(dyn Fn(&Path) -> Result<String, String> + Sync),
     settings: &Settings,
 ) -> Vec<ChainResult> {
+    let dialect_of = |path: &Path, text: &str| {
+        let context = crate::config::context(path, settings, true, Some(text));
+        (context.dialect.value, !context.dialect.is_fallback())
+    };
+    let transactions_of = |path: &Path| for_migration(path, settings).transactions;
     let options = replay::Options {
-        dialect: settings.dialect,
-        transactions: settings.transactions,
+        dialect_of: &dialect_of,
+        transactions_of: &transactions_of,
         postgres_version: settings.options.postgres_version,
-        root: settings.root.as_deref().cloned(),
+    };
+    // The chain's statements are read as a migration's: its role's rules
+    // run on them, and each file's own settings keep what applies to it.
+    let role = crate::config::context(&chain.root.join("migration.sql"), settings, true, None)
+        .role
+        .value;
+    let settings = &Settings {
+        role,
+        ..settings.clone()
     };
     let mut results = replay::replay(chain, members, wanted, load, &options, &Engine { settings });
     for (index, result) in &mut results {
         if let Ok((text, diags)) = result {
-            let own = for_path(&members[*index], settings);
+            let own = for_migration(&members[*index], settings);
             diags.retain(|d| own.rules.iter().any(|r| r.id == d.rule));
             finish_file(text, FileKind::MigrationSql, &own, diags);
             sort(diags);
@@ -150,12 +168,12 @@ pub fn lint_rust_scan(
     lint_orm_calls(&file.calls, &settings, &mut out);
     lint_orm_calls(more, &settings, &mut out);
     if !settings.lint_tests {
-        // Test code inside the file: what `is_test_code` is for whole files.
-        let application = |id: &str| {
-            crate::rules::find(id).is_some_and(|r| r.scope == crate::rules::Scope::Application)
+        // Test code inside the file: what a test's role is for whole files.
+        let skips_tests = |id: &str| {
+            crate::rules::find(id).is_some_and(|r| !r.roles.contains(crate::context::Role::Test))
         };
         out.retain(|d| {
-            !application(d.rule)
+            !skips_tests(d.rule)
                 || !file
                     .tests
                     .iter()
@@ -344,9 +362,43 @@ pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>)
         return;
     }
     let dialect = unit_dialect(unit, settings);
+    if !dialect.is_lintable() {
+        unlintable(unit, dialect, settings, out);
+        return;
+    }
     each_statement(&unit.text, dialect, |parsed, stmt| {
         run_rules(unit, parsed, &stmt, None, settings, dialect, out);
     });
+}
+
+/// One note for a unit in a dialect querylint does not lint, at its first
+/// statement, instead of a parse note for each statement it cannot read.
+fn unlintable(unit: &SqlUnit, dialect: Dialect, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    let Some(rule) = settings.rules.iter().find(|r| r.id == "parse-error") else {
+        return;
+    };
+    // A query in code says nothing: the note is for a file of such SQL.
+    if unit.origin.api.is_some() {
+        return;
+    }
+    let toks = crate::parse::significant_tokens(&unit.text, dialect);
+    let Some(first) = toks.first() else {
+        return;
+    };
+    let line_end = unit.text[first.range.start..]
+        .find('\n')
+        .map_or(unit.text.len(), |n| first.range.start + n);
+    let mut diag = Diagnostic::new(
+        first.range.start..line_end,
+        format!(
+            "this SQL is read as {}, which querylint does not lint: none of its statements were checked",
+            dialect.title()
+        ),
+    );
+    diag.help = Some(
+        "`querylint files` shows why the file has this dialect; `[[overrides]]` with `dialect` in querylint.toml changes it".to_owned(),
+    );
+    out.push(to_host(diag, rule, unit));
 }
 
 /// The dialect SQL from application code is read in: `?` placeholders
@@ -398,18 +450,24 @@ pub(crate) fn run_rules(
     // A parse note on SQL spliced together at run time, or inside a `DO`
     // body, would be about text querylint made up, not the user's.
     let quiet_parse = migration.is_some_and(|m| m.in_do_block) || unit.origin.assembled_at_runtime;
+    let masked = unit
+        .origin
+        .masked
+        .iter()
+        .any(|m| m.start < stmt.range.end && stmt.range.start < m.end);
     let mut found = Vec::new();
     for rule in &settings.rules {
-        if !rule
-            .scope
-            .covers(unit.origin.kind, stmt, migration.is_some())
+        if !crate::rules::covers(rule.roles, settings.role, stmt, migration.is_some())
             || (quiet_parse && rule.id == "parse-error")
         {
             continue;
         }
         let deferred_before = migration.map_or(0, |m| m.file.deferred.borrow().len());
         (rule.check)(&ctx, &mut found);
-        for diag in found.drain(..) {
+        for mut diag in found.drain(..) {
+            if masked && let Some(fix) = &mut diag.fix {
+                fix.withhold("the statement holds template placeholders, masked to parse");
+            }
             out.push(to_host(diag, rule, unit));
         }
         if let Some(m) = migration {

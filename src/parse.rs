@@ -19,7 +19,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whitespace};
 
 /// The SQL dialect statements are parsed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum Dialect {
     #[default]
     Postgres,
@@ -38,6 +38,39 @@ impl Dialect {
     /// dialect.
     pub fn is_postgres(self) -> bool {
         self == Dialect::Postgres
+    }
+
+    /// Whether querylint lints SQL in this dialect. ClickHouse's DDL
+    /// (table engines, `ORDER BY` keys) is beyond the parser, and its
+    /// queries beyond what the rules know.
+    pub fn is_lintable(self) -> bool {
+        self != Dialect::Clickhouse
+    }
+
+    /// The dialect's name in the configuration.
+    pub fn key(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Cockroachdb => "cockroachdb",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+            Dialect::Mssql => "mssql",
+            Dialect::Clickhouse => "clickhouse",
+            Dialect::Generic => "generic",
+        }
+    }
+
+    /// The dialect's name in prose.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Cockroachdb => "CockroachDB",
+            Dialect::Mysql => "MySQL",
+            Dialect::Sqlite => "SQLite",
+            Dialect::Mssql => "SQL Server",
+            Dialect::Clickhouse => "ClickHouse",
+            Dialect::Generic => "generic SQL",
+        }
     }
 
     /// The dialect a database or provider name stands for: `postgresql`,

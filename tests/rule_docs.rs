@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use querylint::config::Settings;
+use querylint::context::Role;
 use querylint::diagnostic::FixSafety;
 use querylint::discover::FileKind;
 use querylint::lint::lint_text;
-use querylint::rules::{RULES, Rule, Scope};
+use querylint::rules::{RULES, Rule};
 
 const HEADINGS: &[&str] = &[
     "## What it does",
@@ -54,7 +55,8 @@ const TS_MARKER: &str = "// typescript\n";
 fn run(rule: &'static Rule, sql: &str) -> Vec<querylint::diagnostic::Diagnostic> {
     let kind = if sql.starts_with(TS_MARKER) {
         FileKind::TypeScript
-    } else if rule.scope == Scope::Migrations {
+    } else if !rule.roles.contains(Role::Application) && rule.roles.contains(Role::SchemaMigration)
+    {
         FileKind::MigrationSql
     } else {
         FileKind::Sql

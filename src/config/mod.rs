@@ -12,8 +12,8 @@ mod settings;
 
 pub use resolve::Resolver;
 pub use settings::{
-    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, FileOverride, Limits, Options,
-    Settings, for_path,
+    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, FileContext, FileOverride, Limits,
+    Options, Settings, context, for_migration, for_path, tool_override, with_context,
 };
 
 use std::ops::Range;
@@ -145,6 +145,38 @@ pub struct OverrideConfig {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
     pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
+    /// What these files are, over what querylint reads from them:
+    /// application, test, e2e-test, script, seed, data-migration,
+    /// schema-migration or generated. The rules that apply follow.
+    #[schemars(with = "Option<RoleChoice>")]
+    pub role: Option<Spanned<String>>,
+    /// The SQL dialect of these files.
+    #[schemars(with = "Option<String>")]
+    pub dialect: Option<Spanned<String>>,
+    /// The tool that runs these migrations: prisma, drizzle-kit, sqlx,
+    /// golang-migrate, dbmate, goose, flyway, diesel, popx or plain.
+    #[schemars(with = "Option<String>")]
+    pub migration_tool: Option<Spanned<String>>,
+    /// Whether these migrations run inside a transaction: auto, always or
+    /// never.
+    #[schemars(with = "Option<TxChoice>")]
+    pub transactions: Option<Spanned<String>>,
+}
+
+/// The values of an override's `role`, for the schema.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum RoleChoice {
+    Application,
+    Test,
+    #[serde(rename = "e2e-test")]
+    EndToEndTest,
+    Script,
+    Seed,
+    DataMigration,
+    SchemaMigration,
+    Generated,
 }
 
 /// The values of `migration-transactions`, for the schema.
@@ -297,16 +329,58 @@ fn check(config: &Config) -> Result<(), (Option<Range<usize>>, String)> {
     {
         selector_rules(selector.get_ref()).map_err(at(selector.span()))?;
     }
-    if let Some(d) = &config.dialect
-        && Dialect::from_name(d.get_ref()).is_none()
-    {
-        return Err((
-            Some(d.span()),
-            format!(
-                "unknown dialect `{}`; one of postgres, cockroachdb, mysql, sqlite, mssql, clickhouse, generic",
-                d.get_ref()
-            ),
-        ));
+    let dialects = config
+        .dialect
+        .iter()
+        .chain(config.overrides.iter().flat_map(|o| &o.dialect));
+    for d in dialects {
+        if Dialect::from_name(d.get_ref()).is_none() {
+            return Err((
+                Some(d.span()),
+                format!(
+                    "unknown dialect `{}`; one of postgres, cockroachdb, mysql, sqlite, mssql, clickhouse, generic",
+                    d.get_ref()
+                ),
+            ));
+        }
+    }
+    for o in &config.overrides {
+        if let Some(r) = &o.role
+            && crate::context::Role::from_name(r.get_ref()).is_none()
+        {
+            let names: Vec<&str> = crate::context::Role::ALL.iter().map(|r| r.name()).collect();
+            return Err((
+                Some(r.span()),
+                format!(
+                    "unknown role `{}`; one of {}",
+                    r.get_ref(),
+                    names.join(", ")
+                ),
+            ));
+        }
+        if let Some(t) = &o.migration_tool
+            && crate::migrate::Tool::from_name(t.get_ref()).is_none()
+        {
+            return Err((
+                Some(t.span()),
+                format!(
+                    "unknown migration tool `{}`; one of {}",
+                    t.get_ref(),
+                    crate::migrate::Tool::NAMES.join(", ")
+                ),
+            ));
+        }
+        if let Some(t) = &o.transactions
+            && tx_override(t.get_ref()).is_none()
+        {
+            return Err((
+                Some(t.span()),
+                format!(
+                    "`transactions` is `{}`; one of auto, always, never",
+                    t.get_ref()
+                ),
+            ));
+        }
     }
     if let Some(v) = &config.postgres_version
         && !(9..=30).contains(v.get_ref())
@@ -547,6 +621,22 @@ impl Config {
                     extend: rules_of(&o.extend_select),
                     ignore: rules_of(&o.ignore),
                     severities: severities_of(&o.rules),
+                    role: o
+                        .role
+                        .as_ref()
+                        .and_then(|r| crate::context::Role::from_name(r.get_ref())),
+                    dialect: o
+                        .dialect
+                        .as_ref()
+                        .and_then(|d| Dialect::from_name(d.get_ref())),
+                    tool: o
+                        .migration_tool
+                        .as_ref()
+                        .and_then(|t| crate::migrate::Tool::from_name(t.get_ref())),
+                    transactions: o
+                        .transactions
+                        .as_ref()
+                        .and_then(|t| tx_override(t.get_ref())),
                 })
             })
             .collect();
@@ -585,6 +675,8 @@ impl Config {
                 .flatten()
                 .map(|set| std::sync::Arc::new((crate::discover::normalize(&root), set))),
             root: None,
+            project: None,
+            role: crate::context::Role::Application,
         }
     }
 }
@@ -662,7 +754,7 @@ mod tests {
         // Suggestions name only keys valid where the mistake is.
         assert_eq!(
             error("[[overrides]]\nfiles = [\"a/**\"]\nselect = [\"ALL\"]\n"),
-            "querylint.toml:3: unknown key `select`; the keys here are files, extend-select, ignore, rules"
+            "querylint.toml:3: unknown key `select`; the keys here are files, extend-select, ignore, rules, role, dialect, migration-tool, transactions"
         );
         assert_eq!(
             error("[rules.select-star]\nignore = true\n"),

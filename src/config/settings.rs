@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::discover::{dialect_hint, is_test_code};
-use crate::migrate::TxOverride;
+use crate::context::{Fact, Project, Role};
+use crate::discover::dialect_hint;
+use crate::migrate::{Tool, TxOverride};
 use crate::parse::Dialect;
 use crate::rules::{RULES, Rule, RuleOptions};
 
@@ -62,6 +63,11 @@ pub struct Settings {
     /// The project's root, if known: whether a file is test code and the
     /// dialect its folders name are read from its path below it.
     pub root: Option<std::sync::Arc<PathBuf>>,
+    /// What the project's tool configurations say of its files.
+    pub project: Option<std::sync::Arc<Project>>,
+    /// The role of the file these settings are for ([`for_path`]); the
+    /// run's settings are for application code.
+    pub role: Role,
 }
 
 impl Settings {
@@ -97,6 +103,10 @@ pub struct FileOverride {
     pub extend: Vec<&'static Rule>,
     pub ignore: Vec<&'static Rule>,
     pub severities: Vec<(&'static str, crate::diagnostic::Severity)>,
+    pub role: Option<Role>,
+    pub dialect: Option<Dialect>,
+    pub tool: Option<Tool>,
+    pub transactions: Option<TxOverride>,
 }
 
 impl FileOverride {
@@ -122,6 +132,8 @@ impl Default for Settings {
             migrations: None,
             lint_tests: false,
             root: None,
+            project: None,
+            role: Role::Application,
         }
     }
 }
@@ -143,23 +155,102 @@ impl Settings {
     }
 }
 
-/// The settings for the file at `path`: in the dialect its name or folders
-/// name, if any.
+/// What querylint knows of one file before it lints it, each fact with
+/// the evidence it was read from (see [`crate::context`]).
+#[derive(Debug, Clone)]
+pub struct FileContext {
+    pub role: Fact<Role>,
+    pub dialect: Fact<Dialect>,
+}
+
+/// The context of the file at `path`: `migration` says it is a migration
+/// its tool runs, and `text`, if given, is read for the signs of a dialect
+/// when nothing else says it.
+pub fn context(
+    path: &Path,
+    settings: &Settings,
+    migration: bool,
+    text: Option<&str>,
+) -> FileContext {
+    let root = settings.root.as_deref().map(PathBuf::as_path);
+    let local = crate::discover::below(path, root);
+    let absolute = crate::discover::absolute(path);
+    let overrides: Vec<&FileOverride> = settings
+        .overrides
+        .iter()
+        .filter(|o| o.matches(path))
+        .collect();
+    let said = "`[[overrides]]` in the configuration";
+    let project = settings.project.as_deref();
+    let role = overrides
+        .iter()
+        .find_map(|o| o.role)
+        .map(|r| Fact::new(r, said))
+        .or_else(|| project.and_then(|p| p.script_role(&absolute)).cloned())
+        .or_else(|| crate::context::role_of_path(&local, migration))
+        .unwrap_or_else(|| Fact::new(Role::Application, "no other role applies"));
+    let dialect = overrides
+        .iter()
+        .find_map(|o| o.dialect)
+        .map(|d| Fact::new(d, said))
+        .or_else(|| project.and_then(|p| p.dialect_named(&absolute)).cloned())
+        .or_else(|| dialect_hint(&local).map(|d| Fact::new(d, "the file's name or folder")))
+        .or_else(|| {
+            // Only `.sql` files are read for signs: in code, the host's
+            // own syntax would be taken for them.
+            let sql = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+            text.filter(|_| sql)
+                .and_then(crate::context::dialect_of_text)
+        })
+        .or_else(|| {
+            project
+                .and_then(|p| p.dialect_of_package(&absolute))
+                .cloned()
+        })
+        .unwrap_or_else(|| Fact::new(settings.dialect, crate::context::FALLBACK));
+    FileContext { role, dialect }
+}
+
+/// The settings for the file at `path`: the rules for its role, in its
+/// dialect, with the overrides that match it.
 pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
-    let mut out = std::borrow::Cow::Borrowed(settings);
     let local = crate::discover::below(path, settings.root.as_deref().map(PathBuf::as_path));
-    if !settings.lint_tests && is_test_code(&local) {
-        // Tests reset tables, page through fixtures and paste loop counters
-        // into SQL on purpose: the rules for the SQL an application runs
-        // would only report that.
-        out.to_mut()
-            .rules
-            .retain(|r| r.scope != crate::rules::Scope::Application);
+    let migration = crate::discover::classify(&local)
+        == Some(crate::discover::FileKind::MigrationSql)
+        || settings.is_migration(path);
+    with_context(path, settings, &context(path, settings, migration, None))
+}
+
+/// The settings for a migration its tool runs, at `path`.
+pub fn for_migration<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s, Settings> {
+    with_context(path, settings, &context(path, settings, true, None))
+}
+
+/// The settings for the file at `path` whose context is `context`.
+pub fn with_context<'s>(
+    path: &Path,
+    settings: &'s Settings,
+    context: &FileContext,
+) -> std::borrow::Cow<'s, Settings> {
+    let mut out = std::borrow::Cow::Borrowed(settings);
+    let role = context.role.value;
+    let sql = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    let keep = |r: &&Rule| {
+        r.roles.run_on(role, settings.lint_tests)
+            // The views a migration defines run at every query.
+            || (sql && role.is_migration() && r.roles.contains(Role::Application))
+    };
+    if role != settings.role || !settings.rules.iter().all(|r| keep(&r)) {
+        let s = out.to_mut();
+        s.role = role;
+        s.rules.retain(|r| keep(&r));
     }
-    if let Some(dialect) = dialect_hint(&local)
-        && dialect != settings.dialect
-    {
-        out.to_mut().dialect = dialect;
+    if context.dialect.value != settings.dialect {
+        out.to_mut().dialect = context.dialect.value;
     }
     for o in settings.overrides.iter().filter(|o| o.matches(path)) {
         let s = out.to_mut();
@@ -173,8 +264,20 @@ pub fn for_path<'s>(path: &Path, settings: &'s Settings) -> std::borrow::Cow<'s,
         let mut severities = o.severities.clone();
         severities.extend(s.severities.iter().copied());
         s.severities = severities;
+        if let Some(t) = o.transactions {
+            s.transactions = t;
+        }
     }
     out
+}
+
+/// The migration tool an override names for the file at `path`.
+pub fn tool_override(path: &Path, settings: &Settings) -> Option<Tool> {
+    settings
+        .overrides
+        .iter()
+        .filter(|o| o.matches(path))
+        .find_map(|o| o.tool)
 }
 
 /// Options given on top of the configuration file, as the command line

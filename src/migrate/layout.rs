@@ -53,6 +53,52 @@ pub enum Tool {
 }
 
 impl Tool {
+    pub const ALL: [Tool; 10] = [
+        Tool::Prisma,
+        Tool::Drizzle,
+        Tool::Sqlx,
+        Tool::GolangMigrate,
+        Tool::Dbmate,
+        Tool::Goose,
+        Tool::Flyway,
+        Tool::Diesel,
+        Tool::Popx,
+        Tool::Plain,
+    ];
+
+    /// The names the configuration's `migration-tool` takes.
+    pub const NAMES: [&'static str; 10] = [
+        "prisma",
+        "drizzle-kit",
+        "sqlx",
+        "golang-migrate",
+        "dbmate",
+        "goose",
+        "flyway",
+        "diesel",
+        "popx",
+        "plain",
+    ];
+
+    /// The tool the configuration names: `prisma`, `drizzle-kit`...
+    pub fn from_name(name: &str) -> Option<Tool> {
+        let name = name.to_ascii_lowercase();
+        let name = if name == "drizzle" {
+            "drizzle-kit"
+        } else {
+            name.as_str()
+        };
+        Tool::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Tool::ALL[i])
+    }
+
+    /// The tool's name in the configuration.
+    pub fn key(self) -> &'static str {
+        Tool::NAMES[Tool::ALL.iter().position(|t| *t == self).unwrap_or(9)]
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Tool::Prisma => "Prisma Migrate",
@@ -188,6 +234,25 @@ impl Chain {
             Tool::Plain
         };
         Chain { root, tool }
+    }
+
+    /// What in the folder says which tool runs the chain.
+    pub fn evidence(&self) -> String {
+        match self.tool {
+            Tool::Prisma => "a folder per migration holding `migration.sql`".to_owned(),
+            Tool::Drizzle if self.root.join("meta").join("_journal.json").is_file() => {
+                "meta/_journal.json lists it".to_owned()
+            }
+            Tool::Drizzle => "`snapshot.json` beside each `migration.sql`".to_owned(),
+            Tool::Sqlx => "a `Cargo.toml` near the folder, or `sqlx::migrate!` names it".to_owned(),
+            Tool::Flyway => "Flyway names (`V1__name.sql`)".to_owned(),
+            Tool::Popx => "popx names (`.autocommit.`, `.postgres.`)".to_owned(),
+            Tool::GolangMigrate => "`.up.sql` and `.down.sql` names".to_owned(),
+            Tool::Diesel => "a folder per migration holding `up.sql`".to_owned(),
+            Tool::Dbmate => "`-- migrate:up` sections".to_owned(),
+            Tool::Goose => "`-- +goose Up` sections".to_owned(),
+            Tool::Plain => "a folder of `.sql` files no tool claims".to_owned(),
+        }
     }
 
     /// Sorts paths of the chain in the order the tool runs them.

@@ -17,7 +17,7 @@ use super::{
     lock_timeout_change, plpgsql, timezone_change,
 };
 use crate::diagnostic::Diagnostic;
-use crate::discover::{FileKind, dialect_hint};
+use crate::discover::FileKind;
 use crate::extract::{Origin, SqlUnit, sql_file_unit};
 use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, parse_unit};
 
@@ -39,18 +39,17 @@ pub trait Rules: Sync {
 }
 
 /// What the replay needs of the settings.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// The dialect of a migration that neither its path nor its tool's
-    /// configuration names.
-    pub dialect: Dialect,
-    /// Whether migrations run inside transactions, over what their tool does.
-    pub transactions: TxOverride,
+#[derive(Clone)]
+pub struct Options<'a> {
+    /// The dialect of a migration, from its path and its text, and
+    /// whether anything but the configured default says it (if not, the
+    /// chain's tool configuration is asked).
+    pub dialect_of: &'a (dyn Fn(&Path, &str) -> (Dialect, bool) + Sync),
+    /// Whether a migration runs inside a transaction, over what its tool
+    /// does.
+    pub transactions_of: &'a (dyn Fn(&Path) -> TxOverride + Sync),
     /// The PostgreSQL major version the migrations run on.
     pub postgres_version: u32,
-    /// The project's root: the dialect a migration's folders name is read
-    /// below it.
-    pub root: Option<PathBuf>,
 }
 
 /// A migration file of a chain, read or not.
@@ -177,14 +176,16 @@ fn prepare(
         index,
         wanted,
         text: load(path),
-        dialect: dialect_hint(&crate::discover::below(path, options.root.as_deref()))
-            .or(configured)
-            .unwrap_or(options.dialect),
+        dialect: Dialect::default(),
         diags: Vec::new(),
         up: Vec::new(),
     };
     let Ok(text) = &prepared.text else {
         return prepared;
+    };
+    prepared.dialect = match (options.dialect_of)(path, text) {
+        (dialect, true) => dialect,
+        (dialect, false) => configured.unwrap_or(dialect),
     };
     let migration = chain.migration(path);
     let dialect = prepared.dialect;
@@ -198,7 +199,7 @@ fn prepare(
         let (parsed, statements) = parse_unit(&unit.text, dialect);
         let file = FileState {
             tool: chain.tool,
-            tx_mode: chain.tx_mode(&migration, text, options.transactions),
+            tx_mode: chain.tx_mode(&migration, text, (options.transactions_of)(path)),
             postgres_version: options.postgres_version,
             lock_timeout_set: false,
             lock_timeout_reported: Cell::new(false),
@@ -360,6 +361,7 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
         interpolations: Vec::new(),
         origin: Origin {
             api: Some("DO block".to_owned()),
+            masked: Vec::new(),
             ..unit.origin.clone()
         },
         call: None,
@@ -400,9 +402,18 @@ fn migration_units(text: &str, direction: Direction) -> Vec<(SqlUnit, Direction)
 fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {
     SqlUnit {
         text: unit.text[range.clone()].to_owned(),
-        map: unit.map.slice(range),
+        map: unit.map.slice(range.clone()),
         interpolations: Vec::new(),
-        origin: unit.origin.clone(),
+        origin: crate::extract::Origin {
+            masked: unit
+                .origin
+                .masked
+                .iter()
+                .filter(|m| m.start >= range.start && m.end <= range.end)
+                .map(|m| m.start - range.start..m.end - range.start)
+                .collect(),
+            ..unit.origin.clone()
+        },
         call: None,
     }
 }

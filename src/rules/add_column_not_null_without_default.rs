@@ -4,7 +4,8 @@
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
 
 use super::helpers::{alter_existing_table, clause, options, shown};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::is_serial;
 
@@ -13,7 +14,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Error,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/add-column-not-null-without-default.md"),
     fix: None,
     check,

@@ -7,7 +7,8 @@ use sqlparser::ast::{
 use std::ops::ControlFlow;
 
 use super::helpers::{alter_existing_table, clause, options, shown};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::is_serial;
 
@@ -16,7 +17,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/add-column-volatile-default.md"),
     fix: None,
     check,

@@ -3,7 +3,8 @@
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, DataType};
 
 use super::helpers::{alter_table, clause, column_is_new, shown};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::ident_key;
 
@@ -12,7 +13,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/change-column-type.md"),
     fix: None,
     check,

@@ -5,7 +5,8 @@ use sqlparser::ast::{AlterTableOperation, AlterTypeOperation, Statement};
 use sqlparser::keywords::Keyword;
 
 use super::helpers::{has_keyword, why_in_transaction, without_transaction};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::starts_with_keywords;
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Error,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/concurrently-in-transaction.md"),
     fix: None,
     check,

@@ -4,7 +4,8 @@
 use sqlparser::ast::Statement;
 
 use super::helpers::{concurrently_fix, shown, without_transaction};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
@@ -12,7 +13,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/create-index-non-concurrently.md"),
     fix: Some(FixSafety::Safe),
     check,

@@ -5,7 +5,8 @@ use sqlparser::ast::{ObjectType, Statement};
 use sqlparser::keywords::Keyword;
 
 use super::helpers::{concurrently_fix, has_keyword, without_transaction};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
@@ -13,7 +14,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/drop-index-non-concurrently.md"),
     fix: Some(FixSafety::Safe),
     check,

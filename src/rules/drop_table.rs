@@ -2,7 +2,8 @@
 
 use sqlparser::ast::{ObjectType, Statement};
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/drop-table.md"),
     fix: None,
     check,

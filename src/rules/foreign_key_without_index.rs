@@ -5,7 +5,8 @@ use std::ops::Range;
 
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, Statement, TableConstraint};
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::{ConstraintKind, ident_key, name_key};
 use crate::migrate::{Deferred, Schema};
@@ -15,7 +16,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/foreign-key-without-index.md"),
     fix: None,
     check,

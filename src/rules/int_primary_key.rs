@@ -2,7 +2,8 @@
 
 use sqlparser::ast::{ColumnOption, DataType, Statement, TableConstraint};
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::schema::ident_key;
 
@@ -11,7 +12,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/int-primary-key.md"),
     fix: None,
     check,

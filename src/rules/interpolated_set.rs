@@ -2,7 +2,8 @@
 //! the usual way a multi-tenant app tells the database who is asking.
 
 use super::interpolated_sql::{is_set, spliced};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 
@@ -11,7 +12,7 @@ pub static RULE: Rule = Rule {
     category: Category::Security,
     severity: Severity::Error,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::NOT_TESTS,
     doc: include_str!("../../rules/interpolated-set.md"),
     fix: Some(FixSafety::Unsafe),
     check,

@@ -1,6 +1,7 @@
 //! `interpolated-sql`: a value pasted into SQL text sent to a raw sink.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::TokKind;
 
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     category: Category::Security,
     severity: Severity::Error,
     default_enabled: false,
-    scope: Scope::Application,
+    roles: Roles::NOT_TESTS,
     doc: include_str!("../../rules/interpolated-sql.md"),
     fix: None,
     check,

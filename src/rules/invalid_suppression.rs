@@ -1,7 +1,8 @@
 //! `invalid-suppression`: a comment that looks like a suppression but is
 //! not one, so it silences nothing.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     category: Category::Style,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::ALL,
     doc: include_str!("../../rules/invalid-suppression.md"),
     fix: None,
     check,

@@ -8,7 +8,8 @@ use sqlparser::ast::{
 };
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext, function_named};
+use super::{Category, Rule, StatementContext, function_named};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::parse::TokKind;
 use crate::typescript::{Orm, OrmCall};
@@ -18,7 +19,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/leading-wildcard-like.md"),
     fix: None,
     check,

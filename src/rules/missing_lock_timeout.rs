@@ -5,7 +5,8 @@ use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement, Tab
 use sqlparser::keywords::Keyword;
 
 use super::helpers::{has_keyword, shown};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::migrate::MigrationState;
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/missing-lock-timeout.md"),
     fix: Some(FixSafety::Safe),
     check,

@@ -13,7 +13,6 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Span;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::FileKind;
 use crate::extract::SqlUnit;
 use crate::migrate::MigrationState;
 use crate::parse::{ParsedUnit, Statement, Tok, TokKind};
@@ -151,33 +150,31 @@ impl Category {
     }
 }
 
-/// Which SQL a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Every statement, wherever it comes from.
-    All,
-    /// SQL an application runs: not migrations, whose statements run once,
-    /// except the views they define, which run at every query.
-    Application,
-    /// Up migrations for PostgreSQL only: not down migrations, and not
-    /// migrations written for another database.
-    Migrations,
-}
-
-impl Scope {
-    /// Whether the rule looks at a statement of a file of `kind`;
-    /// `schema_change` says the statement is in an up migration for
-    /// PostgreSQL, where the lock rules apply.
-    pub fn covers(self, kind: FileKind, stmt: &Statement, schema_change: bool) -> bool {
-        let migration = kind == FileKind::MigrationSql;
-        match self {
-            Scope::All => true,
-            Scope::Application => {
-                !migration || matches!(stmt.ast, Some(sqlparser::ast::Statement::CreateView(_)))
-            }
-            Scope::Migrations => schema_change,
-        }
+/// Whether a rule for `roles`, kept in the settings of a file of `role`,
+/// looks at one of its statements: in a migration, the application rules
+/// look only at the views it defines, and the lock rules only at
+/// statements the replay knows (`schema_change`: an up migration for
+/// PostgreSQL).
+pub fn covers(
+    roles: crate::context::Roles,
+    role: crate::context::Role,
+    stmt: &Statement,
+    schema_change: bool,
+) -> bool {
+    use crate::context::Role;
+    if role.is_migration() && !roles.contains(role) {
+        // The views a migration defines run at every query.
+        return roles.contains(Role::Application)
+            && matches!(stmt.ast, Some(sqlparser::ast::Statement::CreateView(_)));
     }
+    if role.is_migration() && !roles.contains(Role::Application) && !roles.contains(Role::Script) {
+        // The lock and backfill rules read what the replay knows of the
+        // migration.
+        return schema_change;
+    }
+    // The settings of a file keep the rules for its role, and those an
+    // override adds for it (`config::for_path`).
+    true
 }
 
 pub type CheckFn = fn(&StatementContext<'_>, &mut Vec<Diagnostic>);
@@ -188,7 +185,8 @@ pub struct Rule {
     pub category: Category,
     pub severity: Severity,
     pub default_enabled: bool,
-    pub scope: Scope,
+    /// The files the rule applies to, by their role.
+    pub roles: crate::context::Roles,
     /// The rule's markdown doc, `rules/<id>.md`.
     pub doc: &'static str,
     /// The safest fix the rule offers, if it offers any: `Safe` if some of
@@ -401,4 +399,19 @@ pub fn function_named(name: &sqlparser::ast::ObjectName, names: &[&str]) -> bool
         .last()
         .and_then(|part| part.as_ident())
         .is_some_and(|ident| names.iter().any(|n| ident.value.eq_ignore_ascii_case(n)))
+}
+
+#[cfg(test)]
+mod roles_tests {
+    #[test]
+    fn every_rule_doc_says_where_the_rule_runs() {
+        for rule in super::RULES {
+            let sentence = rule.roles.sentence();
+            assert!(
+                rule.doc.contains(&sentence),
+                "rules/{}.md should say: {sentence}",
+                rule.id
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `n-plus-one`: a query run once per iteration of a loop.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::typescript::{Orm, OrmCall};
 
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/n-plus-one.md"),
     fix: None,
     check,

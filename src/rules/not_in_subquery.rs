@@ -9,7 +9,8 @@ use sqlparser::ast::{
 };
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 use crate::typescript::{Orm, OrmCall};
@@ -19,7 +20,7 @@ pub static RULE: Rule = Rule {
     category: Category::Correctness,
     severity: Severity::Error,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::NOT_TESTS,
     doc: include_str!("../../rules/not-in-subquery.md"),
     fix: Some(FixSafety::Unsafe),
     check,

@@ -5,7 +5,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{BinaryOperator, Expr, Value, visit_expressions};
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     category: Category::Correctness,
     severity: Severity::Error,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::NOT_TESTS,
     doc: include_str!("../../rules/null-comparison.md"),
     fix: Some(FixSafety::Unsafe),
     check,

@@ -5,7 +5,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, LimitClause, OrderByKind, OrderBySort, Query, Value, Visit, Visitor};
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::typescript::{Orm, OrmCall};
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/offset-pagination.md"),
     fix: Some(FixSafety::DisplayOnly),
     check,

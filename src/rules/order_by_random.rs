@@ -5,7 +5,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, OrderByExpr, Visit, Visitor};
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext, function_named};
+use super::{Category, Rule, StatementContext, function_named};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::parse::TokKind;
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/order-by-random.md"),
     fix: Some(FixSafety::DisplayOnly),
     check,

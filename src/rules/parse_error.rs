@@ -1,6 +1,7 @@
 //! `parse-error`: a statement the SQL parser could not read.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     category: Category::Correctness,
     severity: Severity::Info,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::ALL,
     doc: include_str!("../../rules/parse-error.md"),
     fix: None,
     check,

@@ -2,7 +2,8 @@
 
 use sqlparser::ast::{SelectItem, SetExpr, Statement};
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     category: Category::Style,
     severity: Severity::Warning,
     default_enabled: false,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/select-star.md"),
     fix: None,
     check,

@@ -4,7 +4,8 @@
 use sqlparser::ast::{Expr, Value};
 use sqlparser::keywords::Keyword;
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -12,7 +13,7 @@ pub static RULE: Rule = Rule {
     category: Category::Security,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/session-level-set.md"),
     fix: None,
     check,

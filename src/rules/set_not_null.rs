@@ -4,7 +4,8 @@
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 
 use super::helpers::{alter_table, clause, column_is_new, shown};
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::migrate::schema::ident_key;
 
@@ -13,7 +14,7 @@ pub static RULE: Rule = Rule {
     category: Category::Migration,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::Migrations,
+    roles: Roles::SCHEMA_MIGRATIONS,
     doc: include_str!("../../rules/set-not-null.md"),
     fix: Some(FixSafety::Unsafe),
     check,

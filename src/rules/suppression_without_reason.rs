@@ -1,7 +1,8 @@
 //! `suppression-without-reason`: a suppression comment that does not say
 //! why the finding is accepted.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub static RULE: Rule = Rule {
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     category: Category::Style,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::ALL,
     doc: include_str!("../../rules/suppression-without-reason.md"),
     fix: None,
     check,

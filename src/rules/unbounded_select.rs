@@ -12,7 +12,8 @@ use sqlparser::ast::{
     SetExpr, Statement, TableFactor, TableWithJoins, Visit, Visitor,
 };
 
-use super::{Category, Rule, Scope, StatementContext, function_named};
+use super::{Category, Rule, StatementContext, function_named};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::typescript::{Orm, OrmCall};
 
@@ -21,7 +22,7 @@ pub static RULE: Rule = Rule {
     category: Category::Performance,
     severity: Severity::Warning,
     default_enabled: false,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/unbounded-select.md"),
     fix: Some(FixSafety::DisplayOnly),
     check,

@@ -1,6 +1,7 @@
 //! `unused-suppression`: a suppression comment that silences nothing.
 
-use super::{Category, Rule, Scope, StatementContext};
+use super::{Category, Rule, StatementContext};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, FixSafety, Severity};
 
 pub static RULE: Rule = Rule {
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     category: Category::Style,
     severity: Severity::Warning,
     default_enabled: true,
-    scope: Scope::All,
+    roles: Roles::ALL,
     doc: include_str!("../../rules/unused-suppression.md"),
     fix: Some(FixSafety::Safe),
     check,

@@ -2,7 +2,8 @@
 
 use sqlparser::ast::Statement;
 
-use super::{Category, Rule, Scope, StatementContext, restricted_by_join};
+use super::{Category, Rule, StatementContext, restricted_by_join};
+use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::typescript::{Orm, OrmCall};
 
@@ -11,7 +12,7 @@ pub static RULE: Rule = Rule {
     category: Category::Correctness,
     severity: Severity::Error,
     default_enabled: false,
-    scope: Scope::Application,
+    roles: Roles::APPLICATION,
     doc: include_str!("../../rules/update-without-where.md"),
     fix: None,
     check,

@@ -510,6 +510,7 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             assembled_at_runtime: runtime,
             pooled: false,
             one_row,
+            masked: Vec::new(),
         },
         call: None,
     }

@@ -438,11 +438,16 @@ impl Server {
             let open = self.documents.contains_key(uri.as_str());
             if !open {
                 let workspaces: Vec<Arc<Workspace>> = self.workspaces.values().cloned().collect();
+                let tool_config = crate::context::project::is_config_name(&path);
                 for ws in workspaces {
                     relint |= ws.file_changed(&path);
                     // A new or committed migration changes which ones
                     // already ran.
                     ws.forget_history();
+                    if tool_config {
+                        ws.forget_project();
+                        relint = true;
+                    }
                 }
             }
         }
@@ -460,6 +465,8 @@ impl Server {
         let patterns = [
             "**/*.{sql,ts,tsx,js,jsx,mjs,cjs,mts,cts,rs,prisma}",
             "**/{querylint,.querylint}.toml",
+            "**/{sqlc.yaml,sqlc.yml,sqlc.json,Cargo.toml,package.json,_journal.json,migration_lock.toml}",
+            "**/{drizzle.config,knexfile}.*",
         ];
         let watchers: Vec<Value> = patterns
             .iter()

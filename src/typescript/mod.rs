@@ -1334,6 +1334,7 @@ impl<'a> Scan<'a> {
                 assembled_at_runtime,
                 pooled: self.sink_pooled,
                 one_row: false,
+                masked: Vec::new(),
             },
             call: None,
         });

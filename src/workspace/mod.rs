@@ -17,6 +17,7 @@
 //! lint each with the same function; a document's text is an open buffer,
 //! which wins over the disk wherever the project is read.
 
+pub mod describe;
 pub mod facts;
 pub mod fixes;
 pub mod history;
@@ -63,6 +64,8 @@ pub struct Workspace {
     /// when a migration first has a fix ([`history`]).
     since: RwLock<history::Since>,
     history: Mutex<Option<Arc<Result<history::History, String>>>>,
+    /// What the project's tool configurations say, read on first need.
+    project: Mutex<Option<Arc<crate::context::Project>>>,
 }
 
 /// The key a file is known by in the facts: its absolute path, with `.`
@@ -124,6 +127,7 @@ impl Workspace {
             facts_changed: Default::default(),
             since: Default::default(),
             history: Default::default(),
+            project: Default::default(),
             pool: rayon::ThreadPoolBuilder::new()
                 .stack_size(16 * 1024 * 1024)
                 .build()
@@ -240,13 +244,51 @@ impl Workspace {
     }
 
     fn effective_from(&self, file: Option<PathBuf>) -> Arc<Effective> {
+        let project = self.project();
         let mut cache = self.effective.lock().unwrap_or_else(|e| e.into_inner());
         let found = cache.entry(file).or_insert_with_key(|file| {
             let mut config = (*self.configs.read(file.clone()).unwrap_or_default()).clone();
             config.settings.root = Some(Arc::new(self.root.clone()));
+            config.settings.project = Some(project);
             Arc::new(config)
         });
         Arc::clone(found)
+    }
+
+    /// What the project's tool configurations say of its files
+    /// ([`crate::context::project`]), read once.
+    pub fn project(&self) -> Arc<crate::context::Project> {
+        let mut cached = self.project.lock().unwrap_or_else(|e| e.into_inner());
+        cached
+            .get_or_insert_with(|| {
+                // Configurations are small; one over a megabyte is not one.
+                let read = |p: &Path| {
+                    self.buffer(p).or_else(|| {
+                        let small = std::fs::metadata(p).is_ok_and(|m| m.len() < 1 << 20);
+                        small.then(|| std::fs::read_to_string(p).ok()).flatten()
+                    })
+                };
+                Arc::new(crate::context::Project::read(
+                    &self.root,
+                    &self.config.exclude,
+                    &read,
+                ))
+            })
+            .clone()
+    }
+
+    /// Reads the tool configurations again when they are next needed: one
+    /// of them changed.
+    pub fn forget_project(&self) {
+        *self.project.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.effective
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.folders
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Reads a file of the workspace: its open buffer, else the disk.

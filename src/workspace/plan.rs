@@ -188,9 +188,47 @@ impl Workspace {
                 let mut seen: HashSet<PathBuf> = members.iter().map(|m| key(m)).collect();
                 members.extend(buffered.into_iter().filter(|m| seen.insert(key(m))));
             }
-            let chain = Chain::new(root, hint, &members);
+            let settings = &self.effective_in(&root).settings;
+            let tool = wanted
+                .first()
+                .and_then(|w| crate::config::tool_override(w, settings));
+            let mut chain = Chain::new(root, hint, &members);
+            if let Some(tool) = tool {
+                chain.tool = tool;
+            }
+            let mut wanted: HashSet<PathBuf> = wanted.into_iter().collect();
+            // Files in a drizzle-kit folder that its journal does not list
+            // are not run by drizzle-kit: they are applied by hand, one
+            // statement at a time.
+            if chain.tool == Tool::Drizzle && tool.is_none() {
+                let project = self.project();
+                let (listed, unlisted): (Vec<PathBuf>, Vec<PathBuf>) =
+                    members.into_iter().partition(|m| {
+                        project.journal_lists(&key(&chain.root), &key(m)) != Some(false)
+                    });
+                members = listed;
+                if !unlisted.is_empty() {
+                    let by_hand = Chain {
+                        root: chain.root.clone(),
+                        tool: Tool::Plain,
+                    };
+                    let mine: HashSet<PathBuf> = unlisted
+                        .iter()
+                        .filter(|m| wanted.contains(*m))
+                        .cloned()
+                        .collect();
+                    wanted.retain(|w| !mine.contains(w));
+                    let mut unlisted = unlisted;
+                    by_hand.sort(&mut unlisted);
+                    if !mine.is_empty() {
+                        chains.push(Work::Chain(by_hand, unlisted, mine));
+                    }
+                }
+            }
             chain.sort(&mut members);
-            chains.push(Work::Chain(chain, members, wanted.into_iter().collect()));
+            if !wanted.is_empty() {
+                chains.push(Work::Chain(chain, members, wanted));
+            }
         }
         // Chains first: a chain is replayed on one thread, so it should
         // start while the other threads take the single files.

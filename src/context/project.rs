@@ -1,0 +1,637 @@
+//! What the tools' own configuration says of a project's files, read once
+//! per project: which dialect each configuration's SQL is in, which files
+//! `package.json` scripts run as seeds or data migrations, and which
+//! migrations drizzle-kit's journal lists.
+//!
+//! Each file is read for the few keys querylint needs; a configuration
+//! that cannot be read or has none of them says nothing.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::{Fact, Role};
+use crate::parse::Dialect;
+
+/// What the project's tool configurations say, with the paths they speak
+/// for. Every path is absolute.
+#[derive(Debug, Default)]
+pub struct Project {
+    pub root: PathBuf,
+    /// `.sql` files and folders a tool's configuration names, with their
+    /// dialect: sqlc's `queries` and `schema`, drizzle-kit's `out`.
+    sql: Vec<(PathBuf, Fact<Dialect>)>,
+    /// Folders whose files a package's configuration gives a dialect:
+    /// `Cargo.toml` features, a Prisma datasource, a knexfile.
+    folders: Vec<(PathBuf, Fact<Dialect>)>,
+    /// Files `package.json` runs as seeds or data migrations.
+    scripts: Vec<(PathBuf, Fact<Role>)>,
+    /// drizzle-kit journals: the folder of the migrations and the names
+    /// (without `.sql`) of the ones it runs.
+    journals: Vec<(PathBuf, HashSet<String>)>,
+}
+
+/// Whether the file at `path` is a tool configuration querylint reads.
+pub fn is_config_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(wanted)
+}
+
+/// The configuration files read, by name.
+fn wanted(name: &str) -> bool {
+    matches!(
+        name,
+        "sqlc.yaml"
+            | "sqlc.yml"
+            | "sqlc.json"
+            | "Cargo.toml"
+            | "package.json"
+            | "_journal.json"
+            | "schema.prisma"
+            | "migration_lock.toml"
+            | "diesel.toml"
+    ) || name.starts_with("drizzle.config.")
+        || name.starts_with("knexfile.")
+}
+
+impl Project {
+    /// Reads the configurations under `root`, skipping what the walk of
+    /// the project skips. `read` gives a file's text (an open buffer
+    /// wins over the disk).
+    pub fn read(
+        root: &Path,
+        excludes: &[String],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Project {
+        let mut project = Project {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+        for glob in crate::discover::DEFAULT_EXCLUDES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(excludes.iter().cloned())
+        {
+            let _ = overrides.add(&format!("!{glob}"));
+        }
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder.hidden(true).git_ignore(true).require_git(false);
+        if let Ok(o) = overrides.build() {
+            builder.overrides(o);
+        }
+        // diesel.toml names its migrations folder; the crate's Cargo.toml
+        // its database, so it is read once every Cargo.toml is.
+        let mut diesel: Vec<(PathBuf, String)> = Vec::new();
+        let mut found: Vec<PathBuf> = builder
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .filter(|e| e.file_name().to_str().is_some_and(wanted))
+            .map(|e| crate::discover::normalize(e.path()))
+            .collect();
+        found.sort();
+        for path in found {
+            let Some(text) = read(&path) else { continue };
+            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            match name {
+                "sqlc.yaml" | "sqlc.yml" | "sqlc.json" => project.sqlc(&dir, name, &text),
+                "Cargo.toml" => project.cargo(&dir, &text),
+                "package.json" => project.package(&dir, &text),
+                "_journal.json" => project.journal(&dir, &text),
+                "schema.prisma" => project.prisma(&path, &text),
+                "migration_lock.toml" => project.migration_lock(&dir, &text),
+                "diesel.toml" => diesel.push((dir.clone(), text)),
+                n if n.starts_with("drizzle.config.") => project.drizzle(&dir, n, &text),
+                n if n.starts_with("knexfile.") => project.knex(&dir, n, &text),
+                _ => {}
+            }
+        }
+        for (dir, text) in diesel {
+            project.diesel(&dir, &text);
+        }
+        // The longest path first: the nearest configuration wins.
+        let by_depth = |a: &(PathBuf, _), b: &(PathBuf, _)| {
+            b.0.components().count().cmp(&a.0.components().count())
+        };
+        project.sql.sort_by(by_depth);
+        project.folders.sort_by(by_depth);
+        project
+    }
+
+    /// The dialect a tool's configuration gives the `.sql` file at `path`
+    /// (absolute) by naming it or its folder, and which says so.
+    pub fn dialect_named(&self, path: &Path) -> Option<&Fact<Dialect>> {
+        let sql = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+        sql.then(|| self.sql.iter().find(|(p, _)| path.starts_with(p)))
+            .flatten()
+            .map(|(_, f)| f)
+    }
+
+    /// The dialect the package the file at `path` belongs to is
+    /// configured for, and which says so: weaker than the file's own name
+    /// and text, as one package can hold SQL for several databases.
+    pub fn dialect_of_package(&self, path: &Path) -> Option<&Fact<Dialect>> {
+        self.folders
+            .iter()
+            .find(|(p, _)| path.starts_with(p))
+            .map(|(_, f)| f)
+    }
+
+    /// The role `package.json` gives the file at `path`, if a script runs
+    /// it as a seed or a data migration.
+    pub fn script_role(&self, path: &Path) -> Option<&Fact<Role>> {
+        self.scripts.iter().find(|(p, _)| p == path).map(|(_, f)| f)
+    }
+
+    /// Whether a drizzle-kit journal for the migrations folder `root`
+    /// lists the migration at `path`: `None` when no journal speaks for
+    /// the folder.
+    pub fn journal_lists(&self, root: &Path, path: &Path) -> Option<bool> {
+        let (_, tags) = self.journals.iter().find(|(r, _)| r == root)?;
+        let stem = path.file_stem()?.to_str()?;
+        Some(tags.contains(stem))
+    }
+
+    fn sqlc(&mut self, dir: &Path, name: &str, text: &str) {
+        let Some(doc) = parse_yaml_or_json(name, text) else {
+            return;
+        };
+        // Version 2 lists `sql`, version 1 `packages`.
+        for entry in doc
+            .get("sql")
+            .or_else(|| doc.get("packages"))
+            .into_iter()
+            .flat_map(Node::items)
+        {
+            let Some(engine) = entry.get("engine").and_then(Node::str) else {
+                continue;
+            };
+            let Some(dialect) = Dialect::from_name(engine) else {
+                continue;
+            };
+            let evidence = format!("{}: engine: {engine}", shown(dir.join(name), &self.root));
+            for key in ["queries", "schema"] {
+                for p in entry.get(key).into_iter().flat_map(Node::strings) {
+                    let path = crate::discover::normalize(&dir.join(p));
+                    self.sql.push((path, Fact::new(dialect, evidence.clone())));
+                }
+            }
+        }
+    }
+
+    fn drizzle(&mut self, dir: &Path, name: &str, text: &str) {
+        let dialect = quoted_value(text, "dialect")
+            .or_else(|| quoted_value(text, "driver"))
+            .and_then(|d| Some((Dialect::from_name(d.trim_end_matches('2'))?, d)));
+        let Some((dialect, said)) = dialect else {
+            return;
+        };
+        let out = quoted_value(text, "out").unwrap_or("drizzle");
+        let evidence = format!("{}: dialect: {said}", shown(dir.join(name), &self.root));
+        let path = crate::discover::normalize(&dir.join(out));
+        self.sql.push((path, Fact::new(dialect, evidence)));
+    }
+
+    fn journal(&mut self, dir: &Path, text: &str) {
+        if dir.file_name().is_none_or(|n| n != "meta") {
+            return;
+        }
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return;
+        };
+        let tags = value
+            .get("entries")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("tag")?.as_str().map(str::to_owned))
+            .collect();
+        let Some(root) = dir.parent() else { return };
+        self.journals.push((root.to_path_buf(), tags));
+        if let Some(d) = value.get("dialect").and_then(|d| d.as_str())
+            && let Some(dialect) = Dialect::from_name(d)
+        {
+            let evidence = format!(
+                "{}: dialect: {d}",
+                shown(dir.join("_journal.json"), &self.root)
+            );
+            self.sql
+                .push((root.to_path_buf(), Fact::new(dialect, evidence)));
+        }
+    }
+
+    fn prisma(&mut self, path: &Path, text: &str) {
+        // `datasource db { provider = "mysql" ... }`
+        let Some(start) = text.find("datasource") else {
+            return;
+        };
+        let block = &text[start..];
+        let block = &block[..block.find('}').unwrap_or(block.len())];
+        let provider = provider(block);
+        let Some(provider) = provider else { return };
+        let Some(dialect) = Dialect::from_name(&provider) else {
+            return;
+        };
+        let evidence = format!(
+            "{}: provider = \"{provider}\"",
+            shown(path.to_path_buf(), &self.root)
+        );
+        // The package the schema belongs to: the nearest folder above it
+        // with a `package.json`, else the schema's folder.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let package = dir
+            .ancestors()
+            .take_while(|d| d.starts_with(&self.root))
+            .find(|d| d.join("package.json").is_file())
+            .unwrap_or(dir);
+        self.folders
+            .push((package.to_path_buf(), Fact::new(dialect, evidence)));
+    }
+
+    /// Prisma's `migration_lock.toml` names the provider its migrations
+    /// are written for.
+    fn migration_lock(&mut self, dir: &Path, text: &str) {
+        let provider = provider(text);
+        if let Some(provider) = provider
+            && let Some(dialect) = Dialect::from_name(&provider)
+        {
+            let evidence = format!(
+                "{}: provider = \"{provider}\"",
+                shown(dir.join("migration_lock.toml"), &self.root)
+            );
+            self.sql
+                .push((dir.to_path_buf(), Fact::new(dialect, evidence)));
+        }
+    }
+
+    /// `diesel.toml`'s `[migrations_directory] dir`, in the database its
+    /// crate's `Cargo.toml` names.
+    fn diesel(&mut self, dir: &Path, text: &str) {
+        let Ok(value) = text.parse::<toml::Table>() else {
+            return;
+        };
+        let folder = value
+            .get("migrations_directory")
+            .and_then(|m| m.get("dir"))
+            .and_then(|d| d.as_str())
+            .unwrap_or("migrations");
+        let crate_dialect = self
+            .folders
+            .iter()
+            .filter(|(p, _)| dir.starts_with(p))
+            .max_by_key(|(p, _)| p.components().count())
+            .map(|(_, f)| f.clone());
+        if let Some(f) = crate_dialect {
+            let evidence = format!(
+                "{} with {}",
+                shown(dir.join("diesel.toml"), &self.root),
+                f.evidence
+            );
+            let path = crate::discover::normalize(&dir.join(folder));
+            self.sql.push((path, Fact::new(f.value, evidence)));
+        }
+    }
+
+    fn cargo(&mut self, dir: &Path, text: &str) {
+        let Ok(value) = text.parse::<toml::Table>() else {
+            return;
+        };
+        let mut dialects: Vec<(Dialect, String)> = Vec::new();
+        let tables = [
+            value.get("dependencies"),
+            value.get("workspace").and_then(|w| w.get("dependencies")),
+        ];
+        for deps in tables.into_iter().flatten() {
+            for (krate, spec) in deps.as_table().into_iter().flatten() {
+                let features: Vec<&str> = spec
+                    .get("features")
+                    .and_then(|f| f.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str())
+                    .collect();
+                let mut add = |d: Dialect, why: String| {
+                    if !dialects.iter().any(|(x, _)| *x == d) {
+                        dialects.push((d, why));
+                    }
+                };
+                match krate.as_str() {
+                    "sqlx" | "diesel" | "sea-orm" => {
+                        for f in features {
+                            let db = f.trim_start_matches("sqlx-").trim_start_matches("runtime-");
+                            if let Some(d) = Dialect::from_name(db) {
+                                add(d, format!("{krate} feature `{f}`"));
+                            }
+                        }
+                    }
+                    "tokio-postgres" | "postgres" | "deadpool-postgres" => {
+                        add(Dialect::Postgres, format!("dependency `{krate}`"))
+                    }
+                    "rusqlite" => add(Dialect::Sqlite, format!("dependency `{krate}`")),
+                    "mysql" | "mysql_async" => add(Dialect::Mysql, format!("dependency `{krate}`")),
+                    _ => {}
+                }
+            }
+        }
+        if let [(dialect, why)] = dialects.as_slice() {
+            let evidence = format!("{}: {why}", shown(dir.join("Cargo.toml"), &self.root));
+            self.folders
+                .push((dir.to_path_buf(), Fact::new(*dialect, evidence)));
+        }
+    }
+
+    fn knex(&mut self, dir: &Path, name: &str, text: &str) {
+        let clients: HashSet<Dialect> = quoted_values(text, "client")
+            .filter_map(|c| {
+                Dialect::from_name(c.trim_end_matches('2').trim_start_matches("better-"))
+            })
+            .collect();
+        if clients.len() == 1
+            && let Some(client) = quoted_values(text, "client").next()
+        {
+            let dialect = *clients.iter().next().unwrap_or(&Dialect::Postgres);
+            let evidence = format!("{}: client: {client}", shown(dir.join(name), &self.root));
+            self.folders
+                .push((dir.to_path_buf(), Fact::new(dialect, evidence)));
+        }
+    }
+
+    fn package(&mut self, dir: &Path, text: &str) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return;
+        };
+        let manifest = shown(dir.join("package.json"), &self.root);
+        let mut run = |command: &str, role: Role, why: String| {
+            for word in command.split_whitespace() {
+                let word = word.trim_matches(['"', '\'']);
+                let script = [".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"]
+                    .iter()
+                    .any(|e| word.ends_with(e));
+                if script && !word.contains("://") {
+                    let path = crate::discover::normalize(&dir.join(word));
+                    self.scripts.push((path, Fact::new(role, why.clone())));
+                }
+            }
+        };
+        if let Some(seed) = value.pointer("/prisma/seed").and_then(|s| s.as_str()) {
+            run(seed, Role::Seed, format!("{manifest}: prisma.seed"));
+        }
+        for (name, command) in value
+            .get("scripts")
+            .and_then(|s| s.as_object())
+            .into_iter()
+            .flatten()
+        {
+            let Some(command) = command.as_str() else {
+                continue;
+            };
+            let lower = name.to_ascii_lowercase();
+            let role = if lower.contains("seed") {
+                Role::Seed
+            } else if lower.contains("backfill")
+                || lower.contains("data-migrat")
+                || lower.contains("data:migrat")
+            {
+                Role::DataMigration
+            } else {
+                continue;
+            };
+            run(command, role, format!("{manifest}: script `{name}`"));
+        }
+    }
+}
+
+/// The value of a `provider = "..."` line: a Prisma datasource's, or a
+/// `migration_lock.toml`'s.
+fn provider(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim() == "provider").then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// `path` as the project shows it: below its root.
+fn shown(path: PathBuf, root: &Path) -> String {
+    path.strip_prefix(root)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.display().to_string())
+}
+
+/// The string after `key:` (or `key =`) in code, quoted with `"`, `'` or
+/// `` ` ``: `dialect: "mysql"` in a `drizzle.config.ts`.
+fn quoted_value<'t>(text: &'t str, key: &'t str) -> Option<&'t str> {
+    quoted_values(text, key).next()
+}
+
+fn quoted_values<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = &'t str> + 't {
+    text.match_indices(key).filter_map(move |(at, _)| {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let rest = text[at + key.len()..].trim_start();
+        let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest).trim_start();
+        let rest = rest.strip_prefix([':', '='])?.trim_start();
+        let quote = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))?;
+        let body = &rest[1..];
+        Some(&body[..body.find(quote)?])
+    })
+}
+
+/// A configuration document, YAML or JSON, reduced to what is read of it.
+enum Node {
+    Str(String),
+    List(Vec<Node>),
+    Map(Vec<(String, Node)>),
+    Other,
+}
+
+impl Node {
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn items(&self) -> impl Iterator<Item = &Node> {
+        match self {
+            Node::List(items) => items.iter().collect::<Vec<_>>().into_iter(),
+            _ => Vec::new().into_iter(),
+        }
+    }
+
+    fn str(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A string, or each string of a list.
+    fn strings(&self) -> impl Iterator<Item = &str> {
+        let all: Vec<&str> = match self {
+            Node::Str(s) => vec![s.as_str()],
+            Node::List(items) => items.iter().filter_map(Node::str).collect(),
+            _ => Vec::new(),
+        };
+        all.into_iter()
+    }
+}
+
+fn parse_yaml_or_json(name: &str, text: &str) -> Option<Node> {
+    if name.ends_with(".json") {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        return Some(from_json(&value));
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).ok()?;
+    docs.first().map(from_yaml)
+}
+
+fn from_json(value: &serde_json::Value) -> Node {
+    match value {
+        serde_json::Value::String(s) => Node::Str(s.clone()),
+        serde_json::Value::Array(items) => Node::List(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            Node::Map(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+        _ => Node::Other,
+    }
+}
+
+fn from_yaml(value: &yaml_rust2::Yaml) -> Node {
+    use yaml_rust2::Yaml;
+    match value {
+        Yaml::String(s) => Node::Str(s.clone()),
+        Yaml::Array(items) => Node::List(items.iter().map(from_yaml).collect()),
+        Yaml::Hash(map) => Node::Map(
+            map.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), from_yaml(v))))
+                .collect(),
+        ),
+        _ => Node::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let root = crate::discover::normalize(dir.path());
+        let p = Project::read(&root, &[], &|p| std::fs::read_to_string(p).ok());
+        (dir, p)
+    }
+
+    #[test]
+    fn sqlc_engines_name_the_dialect_of_their_queries() {
+        let (dir, p) = project(&[(
+            "db/sqlc.yaml",
+            "version: \"2\"\nsql:\n  - engine: \"mysql\"\n    queries: \"queries\"\n    schema:\n      - \"schema.sql\"\n",
+        )]);
+        let root = crate::discover::normalize(dir.path());
+        let d = p.dialect_named(&root.join("db/queries/users.sql")).unwrap();
+        assert_eq!(d.value, Dialect::Mysql);
+        assert_eq!(d.evidence, "db/sqlc.yaml: engine: mysql");
+        assert_eq!(
+            p.dialect_named(&root.join("db/schema.sql")).unwrap().value,
+            Dialect::Mysql
+        );
+        assert!(p.dialect_named(&root.join("other/x.sql")).is_none());
+    }
+
+    #[test]
+    fn drizzle_configs_and_journals() {
+        let (dir, p) = project(&[
+            (
+                "drizzle.config.ts",
+                "export default defineConfig({ dialect: 'mysql', out: './migrations' })",
+            ),
+            (
+                "migrations/meta/_journal.json",
+                r#"{"dialect":"mysql","entries":[{"tag":"0000_init"}]}"#,
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        let m = root.join("migrations");
+        assert_eq!(
+            p.dialect_named(&m.join("0001_x.sql")).unwrap().value,
+            Dialect::Mysql
+        );
+        assert_eq!(p.journal_lists(&m, &m.join("0000_init.sql")), Some(true));
+        assert_eq!(p.journal_lists(&m, &m.join("manual_fix.sql")), Some(false));
+        assert_eq!(p.journal_lists(&root, &root.join("x.sql")), None);
+    }
+
+    #[test]
+    fn packages_name_dialects_and_scripts() {
+        let (dir, p) = project(&[
+            (
+                "api/Cargo.toml",
+                "[dependencies]\nsqlx = { version = \"0.8\", features = [\"sqlite\", \"runtime-tokio\"] }\n",
+            ),
+            (
+                "web/package.json",
+                r#"{"scripts":{"db:seed":"tsx prisma/seed-data.ts","dev":"next dev src/main.ts"}}"#,
+            ),
+            (
+                "web/prisma/schema.prisma",
+                "datasource db {\n  provider = \"mysql\"\n  url = env(\"X\")\n}\n",
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        assert_eq!(
+            p.dialect_of_package(&root.join("api/src/db.rs"))
+                .unwrap()
+                .value,
+            Dialect::Sqlite
+        );
+        assert_eq!(
+            p.dialect_of_package(&root.join("web/src/q.ts"))
+                .unwrap()
+                .value,
+            Dialect::Mysql
+        );
+        let seed = p
+            .script_role(&root.join("web/prisma/seed-data.ts"))
+            .unwrap();
+        assert_eq!(seed.value, Role::Seed);
+        assert_eq!(seed.evidence, "web/package.json: script `db:seed`");
+        assert!(p.script_role(&root.join("web/src/main.ts")).is_none());
+        let (dir, p) = project(&[
+            (
+                "Cargo.toml",
+                "[dependencies]\ndiesel = { version = \"2\", features = [\"mysql\"] }\n",
+            ),
+            (
+                "diesel.toml",
+                "[migrations_directory]\ndir = \"db/changes\"\n",
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        let d = p
+            .dialect_named(&root.join("db/changes/2024-01-01_x/up.sql"))
+            .unwrap();
+        assert_eq!(d.value, Dialect::Mysql);
+        assert_eq!(
+            d.evidence,
+            "diesel.toml with Cargo.toml: diesel feature `mysql`"
+        );
+    }
+}
