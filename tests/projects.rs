@@ -122,9 +122,12 @@ fn fact<'v>(report: &'v serde_json::Value, path: &str, name: &str) -> (&'v str, 
 fn files_shows_each_fact_with_its_evidence() {
     let project = fixtures_dir().join("projects").join("dialects");
     let report = files(&project, &[]);
-    assert_eq!(
-        fact(&report, "db/queries/keys.sql", "dialect"),
-        ("mysql", "db/sqlc.yaml: engine: mysql")
+    // Evidence names files below the project's root.
+    let (dialect, evidence) = fact(&report, "db/queries/keys.sql", "dialect");
+    assert_eq!(dialect, "mysql");
+    assert!(
+        evidence.ends_with("dialects/db/sqlc.yaml: engine: mysql"),
+        "{evidence}"
     );
     assert_eq!(
         fact(&report, "drizzle/0000_first.sql", "dialect").0,
@@ -139,13 +142,13 @@ fn files_shows_each_fact_with_its_evidence() {
         "wrapped"
     );
     assert_eq!(
-        fact(&report, "pg-drizzle/hand_applied_owner_index.sql", "tool").0,
+        fact(&report, "pg-drizzle/0001_owner_index_by_hand.sql", "tool").0,
         "plain"
     );
     assert_eq!(
         fact(
             &report,
-            "pg-drizzle/hand_applied_owner_index.sql",
+            "pg-drizzle/0001_owner_index_by_hand.sql",
             "transactions"
         )
         .0,
@@ -175,9 +178,11 @@ fn files_shows_each_fact_with_its_evidence() {
     ] {
         assert_eq!(fact(&roles, path, "role").0, role, "{path}");
     }
-    assert_eq!(
-        fact(&roles, "db/fill-seed.ts", "role"),
-        ("seed", "package.json: script `db:seed`")
+    let (role, evidence) = fact(&roles, "db/fill-seed.ts", "role");
+    assert_eq!(role, "seed");
+    assert!(
+        evidence.ends_with("roles/package.json: script `db:seed`"),
+        "{evidence}"
     );
 }
 
