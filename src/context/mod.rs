@@ -31,8 +31,8 @@ use crate::parse::Dialect;
 pub use project::Project;
 
 /// What a file is for, which decides the rules that apply to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Its name outside querylint is [`Role::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Code that serves requests: every rule applies.
     Application,

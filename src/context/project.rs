@@ -464,10 +464,10 @@ impl Node {
         }
     }
 
-    fn items(&self) -> impl Iterator<Item = &Node> {
+    fn items(&self) -> std::slice::Iter<'_, Node> {
         match self {
-            Node::List(items) => items.iter().collect::<Vec<_>>().into_iter(),
-            _ => Vec::new().into_iter(),
+            Node::List(items) => items.iter(),
+            _ => [].iter(),
         }
     }
 

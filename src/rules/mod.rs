@@ -167,7 +167,7 @@ pub fn covers(
         return roles.contains(Role::Application)
             && matches!(stmt.ast, Some(sqlparser::ast::Statement::CreateView(_)));
     }
-    if role.is_migration() && !roles.contains(Role::Application) && !roles.contains(Role::Script) {
+    if role.is_migration() && !roles.contains(Role::Application) {
         // The lock and backfill rules read what the replay knows of the
         // migration.
         return schema_change;
