@@ -273,7 +273,9 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
 /// - `%name%` (a value pasted in by the application, such as a sort
 ///   order) becomes an identifier of underscores;
 /// - drizzle-kit's `--> statement-breakpoint` becomes a comment in every
-///   dialect (MySQL needs a space after `--`).
+///   dialect (MySQL needs a space after `--`);
+/// - MySQL's `BINARY` attribute after a character type (`VARCHAR(255)
+///   BINARY`, a binary collation the parser does not know) becomes spaces.
 ///
 /// Strings, quoted names, comments and dollar-quoted bodies are left as
 /// they are. Returns the text and the ranges masked.
@@ -355,6 +357,11 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
                 masked.push(i..i + len);
                 i += len;
             }
+            b'b' | b'B' if binary_attribute(text, i) => {
+                out[i..i + 6].fill(b' ');
+                masked.push(i..i + 6);
+                i += 6;
+            }
             b'%' if bytes
                 .get(i + 1)
                 .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
@@ -383,6 +390,42 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
         String::from_utf8(out).unwrap_or_else(|_| text.to_owned()),
         masked,
     )
+}
+
+/// Whether the word at `at` is MySQL's `BINARY` column attribute: the
+/// whole word, following a character type such as `VARCHAR(255)` or `TEXT`.
+fn binary_attribute(text: &str, at: usize) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let rest = &text[at..];
+    if rest.len() < 6
+        || !rest.as_bytes()[..6].eq_ignore_ascii_case(b"BINARY")
+        || rest[6..].starts_with(word)
+        || text[..at].ends_with(word)
+    {
+        return false;
+    }
+    let mut before = text[..at].trim_end();
+    if let Some(open) = before.strip_suffix(')').and_then(|b| b.rfind('(')) {
+        if !before[open + 1..before.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace())
+        {
+            return false;
+        }
+        before = before[..open].trim_end();
+    }
+    let start = before.rfind(|c: char| !word(c)).map_or(0, |n| n + 1);
+    let ty = &before[start..];
+    [
+        "CHAR",
+        "VARCHAR",
+        "TEXT",
+        "TINYTEXT",
+        "MEDIUMTEXT",
+        "LONGTEXT",
+    ]
+    .iter()
+    .any(|t| ty.eq_ignore_ascii_case(t))
 }
 
 /// Makes the placeholders of SQL templates parseable without moving a byte:
@@ -502,6 +545,22 @@ mod tests {
         assert_eq!(mask_placeholders(runner).0, runner);
         let body = "CREATE FUNCTION f() RETURNS int AS $$ BEGIN x := :y; END $$ LANGUAGE plpgsql;";
         assert_eq!(mask_placeholders(body).0, body);
+        let (out, masked) = mask_placeholders(
+            "ALTER TABLE t MODIFY COLUMN a VARCHAR(255) binary, ADD b text BINARY NOT NULL;",
+        );
+        assert_eq!(
+            out,
+            "ALTER TABLE t MODIFY COLUMN a VARCHAR(255)       , ADD b text        NOT NULL;"
+        );
+        assert_eq!(masked, vec![43..49, 62..68]);
+        for kept in [
+            "SELECT BINARY 'a'",
+            "CAST(x AS BINARY)",
+            "SELECT f(1) BINARY",
+            "a BINARY_X",
+        ] {
+            assert_eq!(mask_placeholders(kept).0, kept);
+        }
     }
 
     #[test]

@@ -322,10 +322,14 @@ struct Pending {
     toks: Vec<Tok>,
     /// Parentheses open at this point.
     parens: usize,
-    /// `BEGIN ATOMIC` bodies and `CASE` expressions open inside them, whose
-    /// semicolons do not end the statement.
+    /// `BEGIN ATOMIC` bodies (and T-SQL `BEGIN ... END` blocks) and `CASE`
+    /// expressions open inside them, whose semicolons do not end the
+    /// statement.
     atomic: usize,
     cases: usize,
+    /// Whether a bare `BEGIN` opens a block (T-SQL) rather than a
+    /// transaction.
+    blocks: bool,
 }
 
 impl Pending {
@@ -333,15 +337,42 @@ impl Pending {
         self.parens == 0 && self.atomic == 0
     }
 
+    fn for_dialect(dialect: Dialect) -> Pending {
+        Pending {
+            blocks: dialect == Dialect::Mssql,
+            ..Pending::default()
+        }
+    }
+
     fn track(&mut self, tok: &Tok) {
+        let after_begin = self
+            .toks
+            .last()
+            .is_some_and(|t| t.is_keyword(Keyword::BEGIN));
+        match tok.kind {
+            // T-SQL: `BEGIN` opens a block unless it starts a transaction
+            // (`BEGIN TRAN`, `BEGIN TRANSACTION`,
+            // `BEGIN;`).
+            TokKind::Word(Keyword::TRAN | Keyword::TRANSACTION) | TokKind::SemiColon
+                if self.blocks && after_begin => {}
+            _ if self.blocks && after_begin => {
+                self.atomic += 1;
+                self.track_token(tok);
+            }
+            _ => self.track_token(tok),
+        }
+    }
+
+    fn track_token(&mut self, tok: &Tok) {
         match tok.kind {
             TokKind::LParen => self.parens += 1,
             TokKind::RParen => self.parens = self.parens.saturating_sub(1),
             TokKind::Word(Keyword::ATOMIC)
-                if self
-                    .toks
-                    .last()
-                    .is_some_and(|t| t.is_keyword(Keyword::BEGIN)) =>
+                if !self.blocks
+                    && self
+                        .toks
+                        .last()
+                        .is_some_and(|t| t.is_keyword(Keyword::BEGIN)) =>
             {
                 self.atomic += 1
             }
@@ -397,10 +428,18 @@ pub fn each_statement(
         line: 1,
         column: 1,
     };
-    let mut pending = Pending::default();
+    let mut pending = Pending::for_dialect(dialect);
     for token in raw {
         let start = cursor.advance_to(token.span.start);
         let end = cursor.advance_to(token.span.end).max(start);
+        if pending.blocks && is_batch_separator(&token.token, text, start, end) {
+            // `GO` ends a batch in T-SQL tools; it is not SQL.
+            let done = std::mem::replace(&mut pending, Pending::for_dialect(dialect));
+            if let Some(stmt) = finish(done, dialect, None) {
+                f(&unit, stmt);
+            }
+            continue;
+        }
         if is_comment(&token.token) {
             unit.comments.push(start..end);
         }
@@ -418,7 +457,7 @@ pub fn each_statement(
         }
         pending.raw.push(token);
         if ends_statement {
-            let done = std::mem::take(&mut pending);
+            let done = std::mem::replace(&mut pending, Pending::for_dialect(dialect));
             if let Some(stmt) = finish(done, dialect, None) {
                 f(&unit, stmt);
             }
@@ -441,6 +480,19 @@ pub fn each_statement(
     // statement above.
     crate::budget::expired();
     unit
+}
+
+/// Whether `token`, at `start..end` of `text`, is T-SQL's `GO` alone on
+/// its line.
+fn is_batch_separator(token: &Token, text: &str, start: usize, end: usize) -> bool {
+    let Token::Word(word) = token else {
+        return false;
+    };
+    let alone = |s: &str| s.chars().all(|c| c == ' ' || c == '\t' || c == '\r');
+    word.quote_style.is_none()
+        && word.value.eq_ignore_ascii_case("GO")
+        && alone(text[..start].rsplit('\n').next().unwrap_or(""))
+        && alone(text[end..].split('\n').next().unwrap_or(""))
 }
 
 fn finish(
@@ -828,6 +880,31 @@ mod tests {
         let parts = texts(sql);
         assert_eq!(parts.len(), 2, "{parts:?}");
         assert_eq!(parts[1], "SELECT 3;");
+    }
+
+    #[test]
+    fn t_sql_blocks_stay_whole_and_go_separates_batches() {
+        let sql = "IF OBJECT_ID('t') IS NULL\n  BEGIN\n    CREATE TABLE t (id INT);\n  END;\nGO\nBEGIN TRAN;\nSELECT a AS go\nFROM t\ngo\n";
+        let unit = parse_all(sql, Dialect::Mssql);
+        let parts: Vec<&str> = unit.iter().map(|s| sql[s.range.clone()].trim()).collect();
+        assert_eq!(
+            parts,
+            vec![
+                "IF OBJECT_ID('t') IS NULL\n  BEGIN\n    CREATE TABLE t (id INT);\n  END;",
+                "BEGIN TRAN;",
+                "SELECT a AS go\nFROM t"
+            ]
+        );
+        assert!(
+            unit.iter().all(|s| s.ast.is_some()),
+            "{:?}",
+            unit.iter().map(|s| &s.error).collect::<Vec<_>>()
+        );
+        // Elsewhere `BEGIN;` is a transaction and `GO` a name.
+        assert_eq!(
+            parse_all("BEGIN;\nSELECT 1 AS\ngo\n;", Dialect::Postgres).len(),
+            2
+        );
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub struct OverrideConfig {
     /// What these files are, over what querylint reads from them:
     /// application, test, e2e-test, script, seed, data-migration,
     /// schema-migration or generated. The rules that apply follow.
-    #[schemars(with = "Option<RoleChoice>")]
+    #[schemars(with = "Option<RoleName>")]
     pub role: Option<Spanned<String>>,
     /// The SQL dialect of these files.
     #[schemars(with = "Option<String>")]
@@ -163,20 +163,23 @@ pub struct OverrideConfig {
     pub transactions: Option<Spanned<String>>,
 }
 
-/// The values of an override's `role`, for the schema.
-#[derive(schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[allow(dead_code)]
-enum RoleChoice {
-    Application,
-    Test,
-    #[serde(rename = "e2e-test")]
-    EndToEndTest,
-    Script,
-    Seed,
-    DataMigration,
-    SchemaMigration,
-    Generated,
+/// The values of an override's `role`, for the schema: the roles' own
+/// names.
+struct RoleName;
+
+impl schemars::JsonSchema for RoleName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RoleName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = crate::context::Role::ALL.iter().map(|r| r.name()).collect();
+        schemars::json_schema!({
+            "description": "What files are; the rules that apply follow.",
+            "type": "string",
+            "enum": names,
+        })
+    }
 }
 
 /// The values of `migration-transactions`, for the schema.
