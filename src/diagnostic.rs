@@ -79,6 +79,9 @@ impl Fix {
 pub struct Label {
     pub range: Range<usize>,
     pub message: String,
+    /// Whether `range` is already in the host file (a label on the code
+    /// around the SQL, such as where a value comes from), not in the unit.
+    pub in_host: bool,
 }
 
 /// A finding. Rules build it with ranges in their SQL unit; the engine fills
@@ -117,6 +120,18 @@ impl Diagnostic {
         self.labels.push(Label {
             range,
             message: message.into(),
+            in_host: false,
+        });
+        self
+    }
+
+    /// A label on the host file around the SQL, such as where a pasted
+    /// value comes from.
+    pub fn host_label(mut self, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            range,
+            message: message.into(),
+            in_host: true,
         });
         self
     }

@@ -160,6 +160,10 @@ pub struct Origin {
     /// (`sqlc.arg(id)`, `:name`, `%order%`) were masked to parse: a fix
     /// that touches their statement would write the mask.
     pub masked: Vec<Range<usize>>,
+    /// Whether the sink runs whatever text it is handed, and says so
+    /// (`$queryRawUnsafe`, `sql.unsafe`, `sql.raw`): a pasted value whose
+    /// origin is unknown is reported there, not only request data.
+    pub unchecked_sink: bool,
 }
 
 /// A value the host language splices into the SQL.
@@ -170,9 +174,12 @@ pub struct Interpolation {
     /// The host expression, for example `${id}` in a template literal.
     pub host_range: Range<usize>,
     /// Whether the value is pasted into the SQL text (not bound as a
-    /// parameter) and may hold anything: not a constant of the file, not a
-    /// number conversion, not passed through a quoting helper.
+    /// parameter) and may carry SQL: its provenance is not safe, and it is
+    /// a value rather than a fragment of SQL built elsewhere (request data
+    /// is never a fragment).
     pub spliced: bool,
+    /// Where the value comes from.
+    pub provenance: crate::model::Provenance,
 }
 
 /// The call that sends a unit's SQL, as far as a fix that changes how
@@ -259,6 +266,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             pooled: false,
             one_row: false,
             masked,
+            unchecked_sink: false,
         },
         call: None,
     }

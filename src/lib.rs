@@ -21,6 +21,7 @@ pub mod extract;
 pub mod fix;
 pub mod lint;
 pub mod migrate;
+pub mod model;
 pub mod parse;
 pub mod report;
 pub mod rules;

@@ -492,8 +492,9 @@ fn to_host(mut diag: Diagnostic, rule: &Rule, unit: &SqlUnit) -> Diagnostic {
     diag.rule = rule.id;
     diag.severity = rule.severity;
     diag.range = unit.map.host_range(diag.range);
-    for label in &mut diag.labels {
+    for label in diag.labels.iter_mut().filter(|l| !l.in_host) {
         label.range = unit.map.host_range(label.range.clone());
+        label.in_host = true;
     }
     if let Some(fix) = &mut diag.fix {
         if !fix.in_host {

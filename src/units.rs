@@ -74,7 +74,14 @@ impl UnitBuilder {
     /// `(`, `,` or a keyword), `$N` if the tag binds it, else an identifier
     /// that parses as either; after a complete expression, where spliced
     /// text can only be more SQL (`WHERE a = 1 ${filters}`), a comment.
-    pub(crate) fn placeholder(&mut self, host: Range<usize>, binds: bool, dangerous: bool) {
+    /// A value in the SQL: bound as a parameter (`binds`) or pasted into
+    /// the text, coming from `provenance`.
+    pub(crate) fn placeholder(
+        &mut self,
+        host: Range<usize>,
+        binds: bool,
+        provenance: crate::model::Provenance,
+    ) {
         self.parameters += 1;
         let before = self.text.trim_end();
         let last_word = before
@@ -127,7 +134,8 @@ impl UnitBuilder {
         // Right after another pasted fragment, more of the same.
         let after_fragment = before.ends_with("*/");
         let clause = (after_fragment || !wants_operand) && !before.is_empty() && !in_string;
-        let dangerous = dangerous && !clause;
+        let dangerous =
+            !binds && !provenance.is_safe() && (!clause || provenance.source().is_some());
         let text = if clause {
             format!("/*{}*/", self.parameters)
         } else if binds && !in_name {
@@ -141,6 +149,7 @@ impl UnitBuilder {
             unit_range: start..self.text.len(),
             host_range: host,
             spliced: dangerous,
+            provenance,
         });
     }
 

@@ -362,6 +362,7 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
         origin: Origin {
             api: Some("DO block".to_owned()),
             masked: Vec::new(),
+            unchecked_sink: false,
             ..unit.origin.clone()
         },
         call: None,

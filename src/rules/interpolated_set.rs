@@ -1,7 +1,7 @@
 //! `interpolated-set`: a `SET` whose value is pasted into the SQL text,
 //! the usual way a multi-tenant app tells the database who is asking.
 
-use super::interpolated_sql::{is_set, spliced};
+use super::interpolated_sql::is_set;
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
@@ -50,9 +50,14 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         .get(1)
         .is_some_and(|t| ctx.text(t.range.clone()).eq_ignore_ascii_case("local"));
     let fix = bind_fix(ctx, &setting);
-    for value in spliced(ctx) {
-        let diag = Diagnostic::new(
-                value,
+    let stmt = ctx.stmt.range.clone();
+    let values =
+        ctx.unit.interpolations.iter().filter(|i| {
+            i.spliced && i.unit_range.start >= stmt.start && i.unit_range.end <= stmt.end
+        });
+    for value in values {
+        let mut diag = Diagnostic::new(
+                value.unit_range.clone(),
                 format!("`SET {setting}` pastes its value into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
             )
             .help(format!(
@@ -61,6 +66,12 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 if ctx.unit.origin.kind == crate::discover::FileKind::Rust { " (`.bind(value)`)" } else { "" }
             ))
             .fix(fix.clone());
+        if let Some(source) = value.provenance.source() {
+            diag = diag.host_label(
+                source.range.clone(),
+                format!("from `{}` here", source.label),
+            );
+        }
         out.push(diag);
     }
 }

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     id: "interpolated-sql",
     category: Category::Security,
     severity: Severity::Error,
-    default_enabled: false,
+    default_enabled: true,
     roles: Roles::NOT_TESTS,
     doc: include_str!("../../rules/interpolated-sql.md"),
     fix: None,
@@ -22,34 +22,45 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let api = ctx.unit.origin.api.as_deref().unwrap_or("the database");
-    for value in spliced(ctx) {
-        let shown = ctx.text(value.clone());
-        out.push(
-            Diagnostic::new(
-                value,
-                format!("A value is pasted into the SQL text that `{api}` runs: whatever it holds becomes SQL (`{shown}` stands for it here)"),
+    for value in reported(ctx) {
+        let mut diag = match value.provenance.source() {
+            Some(source) => Diagnostic::new(
+                value.unit_range.clone(),
+                format!("Request data (`{}`) is pasted into the SQL text that `{api}` runs: whoever sends the request writes this part of the SQL", source.label),
             )
-            .help(if ctx.unit.origin.kind == crate::discover::FileKind::Rust {
-                "Bind the value as a parameter instead: a `$1` placeholder in a literal with `.bind(value)` (sqlx) or the value in the parameter slice (tokio-postgres); build dynamic SQL with `QueryBuilder::push_bind`. An identifier must come from a fixed list, or be quoted (`quote_ident`)."
-            } else {
-                "Bind the value as a parameter instead: a tagged template that binds (`sql`...``, `prisma.$queryRaw`...``), or a `$1` placeholder with the value in the parameter array. Quote identifiers with a helper such as `format.ident` or `sql.identifier`."
-            }),
-        );
+            .host_label(source.range.clone(), format!("from `{}` here", source.label)),
+            None => {
+                let shown = ctx.text(value.unit_range.clone());
+                Diagnostic::new(
+                value.unit_range.clone(),
+                format!("A value is pasted into the SQL text that `{api}` runs unchecked: whatever it holds becomes SQL (`{shown}` stands for it here)"),
+            )
+            }
+        };
+        diag = diag.help(if ctx.unit.origin.kind == crate::discover::FileKind::Rust {
+            "Bind the value as a parameter instead: a `$1` placeholder in a literal with `.bind(value)` (sqlx) or the value in the parameter slice (tokio-postgres); build dynamic SQL with `QueryBuilder::push_bind`. An identifier must come from a fixed list, or be quoted (`quote_ident`)."
+        } else {
+            "Bind the value as a parameter instead: a tagged template that binds (`sql`...``, `prisma.$queryRaw`...``), or a `$1` placeholder with the value in the parameter array. An identifier or a sort order must come from a fixed list (`ALLOWED.includes(x)`, a lookup in a literal map), or be quoted with a helper such as `format.ident` or `sql.identifier`."
+        });
+        out.push(diag);
     }
 }
 
-/// The unit ranges of the values pasted into this statement's text.
-pub fn spliced<'a>(
+/// The values pasted into this statement's text that `interpolated-sql`
+/// and `interpolated-set` report: request data at any sink, and values of
+/// unknown origin at a sink that runs its text unchecked. Constants,
+/// numbers, allow-listed and quoted values are silent.
+pub fn reported<'a>(
     ctx: &'a StatementContext<'_>,
-) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+) -> impl Iterator<Item = &'a crate::extract::Interpolation> + 'a {
     let stmt = ctx.stmt.range.clone();
-    ctx.unit
-        .interpolations
-        .iter()
-        .filter(move |i| {
-            i.spliced && i.unit_range.start >= stmt.start && i.unit_range.end <= stmt.end
-        })
-        .map(|i| i.unit_range.clone())
+    let unchecked = ctx.unit.origin.unchecked_sink;
+    ctx.unit.interpolations.iter().filter(move |i| {
+        i.spliced
+            && i.unit_range.start >= stmt.start
+            && i.unit_range.end <= stmt.end
+            && (i.provenance.source().is_some() || unchecked)
+    })
 }
 
 /// Whether the statement is a `SET` (or `SET LOCAL`) of a setting.

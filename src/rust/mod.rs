@@ -10,6 +10,7 @@
 //! back into the literal; `format!` strings become units whose `{}` holes
 //! stand for their arguments, as `interpolated-sql` expects.
 
+use crate::model::{Provenance, Safe};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -511,6 +512,9 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             pooled: false,
             one_row,
             masked: Vec::new(),
+            // Rust values are not followed yet: any value not shown to be
+            // constant is reported, as at an unchecked sink.
+            unchecked_sink: true,
         },
         call: None,
     }
@@ -652,7 +656,11 @@ impl Scan<'_> {
                 if !self.sql_of(&b.right, builder, runtime, depth + 1) {
                     *runtime = true;
                     let host = self.range(b.right.span());
-                    builder.placeholder(host, false, !self.is_constant(&b.right));
+                    builder.placeholder(
+                        host,
+                        false,
+                        Provenance::constant_or_unknown(self.is_constant(&b.right)),
+                    );
                 }
                 left
             }
@@ -679,6 +687,7 @@ impl Scan<'_> {
                     // text holds, as a suppression comment would.
                     for i in &mut builder.interpolations[before..] {
                         i.spliced = false;
+                        i.provenance = Provenance::Safe(Safe::Fragment);
                     }
                 }
                 found
@@ -837,13 +846,19 @@ impl Scan<'_> {
                     match arg {
                         Some(arg) => {
                             let host = self.range(arg.span());
-                            builder.placeholder(host, false, !self.is_constant(arg));
+                            builder.placeholder(
+                                host,
+                                false,
+                                Provenance::constant_or_unknown(self.is_constant(arg)),
+                            );
                         }
                         // `{id}` captures a variable of the same name.
                         None => builder.placeholder(
                             i..close,
                             false,
-                            !(self.consts.contains(key) || self.shaped.contains(key)),
+                            Provenance::constant_or_unknown(
+                                self.consts.contains(key) || self.shaped.contains(key),
+                            ),
                         ),
                     }
                     i = close;
@@ -965,14 +980,18 @@ impl Scan<'_> {
                         // Text from elsewhere; `interpolated-sql` reads
                         // the push itself.
                         b.text.truncate(before);
-                        b.placeholder(self.range(arg.span()), false, false);
+                        b.placeholder(
+                            self.range(arg.span()),
+                            false,
+                            Provenance::Safe(Safe::Fragment),
+                        );
                     }
                 }
                 "push_bind" | "push_bind_unseparated" => {
                     let Some(arg) = arg else { continue };
                     assembly
                         .builder
-                        .placeholder(self.range(arg.span()), true, false);
+                        .placeholder(self.range(arg.span()), true, Provenance::BOUND);
                 }
                 "push_values" | "push_tuples" => {
                     let keyword = if link.method == "push_values" {

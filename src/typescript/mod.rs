@@ -26,7 +26,9 @@ use crate::extract::{OffsetMap, Origin, SqlUnit};
 
 mod calls;
 mod modules;
+mod values;
 
+use crate::model::{Provenance, Safe};
 use crate::units::UnitBuilder;
 pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
 pub use modules::{Exports, ImportedCall, ModuleIndex, export_clauses, project_imports};
@@ -1163,7 +1165,7 @@ impl<'a> Scan<'a> {
     /// A unit from the SQL text argument of a raw sink: a string, a
     /// template, a `+` chain, or a variable declared as one of those.
     /// Returns whether the text is a statement (and was kept).
-    fn argument_unit(&mut self, arg: Node, api: String) -> bool {
+    fn argument_unit(&mut self, arg: Node<'a>, api: String) -> bool {
         let arg = peel(arg);
         let arg = if arg.kind() == "identifier" {
             match self.text_of(arg) {
@@ -1192,7 +1194,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Appends the SQL text of a string, a template or a `+` chain.
-    fn append(&self, node: Node, builder: &mut UnitBuilder, spliced: &mut bool, depth: usize) {
+    fn append(&self, node: Node<'a>, builder: &mut UnitBuilder, spliced: &mut bool, depth: usize) {
         match node.kind() {
             "string" | "template_string" => {
                 let mut cursor = node.walk();
@@ -1227,57 +1229,22 @@ impl<'a> Scan<'a> {
     }
 
     /// A value pasted into SQL text.
-    fn splice(&self, node: Node, builder: &mut UnitBuilder, spliced: &mut bool) {
+    fn splice(&self, node: Node<'a>, builder: &mut UnitBuilder, spliced: &mut bool) {
         let expression = if node.kind() == "template_substitution" {
             node.named_child(0).unwrap_or(node)
         } else {
             node
         };
-        // SQL text built in a variable of the file and pasted in is
-        // composition; its own pasted values are judged where it is built.
-        let composed = expression.kind() == "identifier"
-            && self.chain().any(|scope| {
-                self.texts
-                    .contains_key(&(scope, self.src(expression).to_owned()))
-            });
-        let dangerous =
-            !composed && !self.is_safe_value(expression) && !is_sql_builder(self.src(expression));
+        // SQL text built in a variable of the file and pasted in comes from
+        // where its own pasted values do; a helper that builds SQL text
+        // (`buildFilterQuery(...)`) is judged where it builds it.
+        let provenance = if is_sql_builder(self.src(expression)) {
+            Provenance::Safe(Safe::Fragment)
+        } else {
+            self.provenance(expression)
+        };
         *spliced = true;
-        builder.placeholder(node.byte_range(), false, dangerous);
-    }
-
-    /// Whether a spliced value cannot carry SQL: a literal, a constant of
-    /// the file, a number conversion, or a quoting helper's result.
-    fn is_safe_value(&self, node: Node) -> bool {
-        self.is_safe_value_at(node, 0)
-    }
-
-    fn is_safe_value_at(&self, node: Node, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
-        }
-        let node = peel(node);
-        if is_literal(node) {
-            return true;
-        }
-        match node.kind() {
-            "identifier" => {
-                let name = self.src(node);
-                self.chain()
-                    .any(|scope| self.constants.contains_key(&(scope, name.to_owned())))
-            }
-            // `${desc ? 'DESC' : 'ASC'}`
-            "ternary_expression" => ["consequence", "alternative"].iter().all(|field| {
-                node.child_by_field_name(field)
-                    .is_some_and(|branch| self.is_safe_value_at(branch, depth + 1))
-            }),
-            "call_expression" => node.child_by_field_name("function").is_some_and(|f| {
-                let name = self.src(f);
-                let last = name.rsplit('.').next().unwrap_or(name);
-                SAFE_CALLS.contains(&last)
-            }),
-            _ => false,
-        }
+        builder.placeholder(node.byte_range(), false, provenance);
     }
 
     /// The API name of a tag that sends its template as SQL with bound
@@ -1312,7 +1279,9 @@ impl<'a> Scan<'a> {
             match part.kind() {
                 "string_fragment" => builder.verbatim(self.text, part.byte_range()),
                 "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
-                "template_substitution" => builder.placeholder(part.byte_range(), true, false),
+                "template_substitution" => {
+                    builder.placeholder(part.byte_range(), true, Provenance::BOUND)
+                }
                 _ => {}
             }
         }
@@ -1324,6 +1293,7 @@ impl<'a> Scan<'a> {
         if !builder.is_statement() {
             return false;
         }
+        let unchecked_sink = is_unchecked_sink(&api);
         self.units.push(SqlUnit {
             map: OffsetMap::with_opaque(builder.segments, builder.opaque),
             text: crate::extract::blank_templates(&builder.text),
@@ -1335,6 +1305,7 @@ impl<'a> Scan<'a> {
                 pooled: self.sink_pooled,
                 one_row: false,
                 masked: Vec::new(),
+                unchecked_sink,
             },
             call: None,
         });
@@ -1342,20 +1313,12 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Calls whose result is safe to paste into SQL: number conversions and
-/// quoting helpers (`sql.identifier`, `format.ident`, `escapeLiteral`).
-const SAFE_CALLS: &[&str] = &[
-    "Number",
-    "parseInt",
-    "parseFloat",
-    "identifier",
-    "ident",
-    "escapeIdentifier",
-    "escapeLiteral",
-    "quoteIdent",
-    "quoteLiteral",
-    "literal",
-];
+/// Whether a sink's name says it runs its text unchecked:
+/// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
+fn is_unchecked_sink(api: &str) -> bool {
+    let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
+    method.ends_with("Unsafe") || method == "unsafe" || (method == "raw" && receiver == "sql")
+}
 
 /// Whether an expression calls a helper that builds SQL text, by the name
 /// projects give such helpers (`getDateSQL(...)`, `toLikeClause(...)`,

@@ -1,0 +1,134 @@
+//! The query model every front end lowers what it finds into, and the
+//! rules read: what a value pasted into SQL is and where it comes from.
+//!
+//! A front end (TypeScript, Rust) follows each value back through the code
+//! and records its [`Provenance`]. Rules never look at a front end's syntax;
+//! they ask the model whether a value may carry SQL and, if it does, where
+//! it came from.
+
+use std::ops::Range;
+
+/// Where a value comes from, as far as the front end could follow it: its
+/// provenance.
+///
+/// Origins form a small lattice for joining the values that may reach one
+/// place (`a ?? b`, `cond ? a : b`, every assignment to a `let`): request
+/// data over an unknown value over a safe one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// A value that cannot carry SQL, and why.
+    Safe(Safe),
+    /// Nothing is known: a parameter of an exported function, the result of
+    /// a call the front end does not follow.
+    Unknown,
+    /// Data from the request being served.
+    Request(Source),
+}
+
+/// Why a value cannot carry SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safe {
+    /// A literal, or a name bound to one and never reassigned.
+    Literal,
+    /// A number or a boolean: a conversion, arithmetic, a length, or a
+    /// parameter typed `number` or `boolean`.
+    Number,
+    /// A value checked against, or picked from, a fixed list: an
+    /// `includes` test, a lookup in a literal map, a literal union type.
+    AllowListed,
+    /// The result of a quoting helper (`format.ident`, `escapeLiteral`).
+    Quoted,
+    /// A list of placeholders generated from a length: `ids.map(() =>
+    /// '?').join(',')`.
+    Placeholders,
+    /// SQL text the project builds elsewhere, judged where it is built.
+    Fragment,
+}
+
+/// The request data a value comes from: the expression that reads it,
+/// shown as a label on the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The expression as written: `searchParams.get('q')`, `req.query`.
+    pub label: String,
+    /// Its host range.
+    pub range: Range<usize>,
+}
+
+impl Provenance {
+    /// What a front end that follows no values says of a pasted one: a
+    /// constant is safe, anything else unknown.
+    pub fn constant_or_unknown(constant: bool) -> Provenance {
+        if constant {
+            Provenance::Safe(Safe::Literal)
+        } else {
+            Provenance::Unknown
+        }
+    }
+
+    /// The provenance recorded for a value bound as a parameter, which
+    /// never becomes SQL whatever it holds.
+    pub const BOUND: Provenance = Provenance::Safe(Safe::Literal);
+
+    /// The origin of a value that may be either of two.
+    pub fn join(self, other: Provenance) -> Provenance {
+        match (self, other) {
+            (a @ Provenance::Request(_), _) | (_, a @ Provenance::Request(_)) => a,
+            (Provenance::Unknown, _) | (_, Provenance::Unknown) => Provenance::Unknown,
+            (a, _) => a,
+        }
+    }
+
+    /// The origin of a value built from several (a template, a `+` chain):
+    /// the worst of them, safe when there are none.
+    pub fn join_all(origins: impl IntoIterator<Item = Provenance>) -> Provenance {
+        origins
+            .into_iter()
+            .reduce(Provenance::join)
+            .unwrap_or(Provenance::Safe(Safe::Literal))
+    }
+
+    pub fn is_safe(&self) -> bool {
+        matches!(self, Provenance::Safe(_))
+    }
+
+    /// The request data the value comes from, if it does.
+    pub fn source(&self) -> Option<&Source> {
+        match self {
+            Provenance::Request(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Provenance {
+        Provenance::Request(Source {
+            label: "req.query".into(),
+            range: 0..9,
+        })
+    }
+
+    #[test]
+    fn request_data_wins_a_join_and_safe_values_lose_it() {
+        let safe = Provenance::Safe(Safe::Number);
+        assert_eq!(safe.clone().join(Provenance::Unknown), Provenance::Unknown);
+        assert_eq!(Provenance::Unknown.join(request()), request());
+        assert_eq!(request().join(safe.clone()), request());
+        assert_eq!(
+            safe.clone().join(Provenance::Safe(Safe::Literal)),
+            Provenance::Safe(Safe::Number)
+        );
+        assert!(Provenance::join_all([]).is_safe());
+        assert_eq!(
+            Provenance::join_all([safe, request(), Provenance::Unknown]).source(),
+            Some(&Source {
+                label: "req.query".into(),
+                range: 0..9
+            })
+        );
+    }
+}

@@ -1,0 +1,1091 @@
+//! Where a value comes from in TypeScript and JavaScript: follows an
+//! expression back through `const` and `let` bindings, destructuring,
+//! object literals, parameters and the calls that convert or check it, to
+//! its [`Provenance`].
+//!
+//! The walk is lexical and within the file: a name resolves to its nearest
+//! declaration before the use, a `let` to every value assigned to it, a
+//! parameter to what the framework passes there (request data for
+//! handlers) or to nothing known.
+
+use tree_sitter::Node;
+
+use super::{Scan, is_literal, peel};
+use crate::model::{Provenance, Safe, Source};
+
+/// How many bindings and calls a value is followed through.
+const MAX_HOPS: usize = 24;
+
+/// Calls whose result is a number or a boolean, whatever they are given.
+const NUMBER_CALLS: &[&str] = &[
+    "Number",
+    "parseInt",
+    "parseFloat",
+    "BigInt",
+    "Boolean",
+    "isNaN",
+    "isFinite",
+    "isInteger",
+    "isSafeInteger",
+    "toFixed",
+    "getTime",
+    "valueOf",
+    "now",
+    "indexOf",
+    "includes",
+    "startsWith",
+    "endsWith",
+    "has",
+    "some",
+    "every",
+    "test",
+    "toISOString",
+    "toUTCString",
+    "getFullYear",
+    "round",
+    "floor",
+    "ceil",
+    "min",
+    "max",
+    "abs",
+];
+
+/// Quoting helpers: their result is a quoted identifier or literal.
+const QUOTING_CALLS: &[&str] = &[
+    "identifier",
+    "ident",
+    "escapeIdentifier",
+    "escapeLiteral",
+    "escapeId",
+    "escape",
+    "quoteIdent",
+    "quoteIdentifier",
+    "quoteLiteral",
+    "quote_ident",
+    "quote_literal",
+    "literal",
+];
+
+/// Methods that hand back (part of) the value they are called on: the
+/// result comes from where the value does.
+const PASSING_METHODS: &[&str] = &[
+    "get",
+    "getAll",
+    "trim",
+    "trimStart",
+    "trimEnd",
+    "toLowerCase",
+    "toUpperCase",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "slice",
+    "substring",
+    "substr",
+    "replace",
+    "replaceAll",
+    "split",
+    "join",
+    "concat",
+    "toString",
+    "at",
+    "padStart",
+    "padEnd",
+    "normalize",
+    "json",
+    "text",
+    "formData",
+    "param",
+    "query",
+    "header",
+    "valid",
+];
+
+/// Request objects' members that hold what the client sent, by the names
+/// handlers give the object: Express, Fastify and Koa `req.query`, Next.js
+/// `request.nextUrl`, Hono `c.req`.
+const REQUEST_MEMBERS: &[(&str, &[&str])] = &[
+    (
+        "req",
+        &[
+            "query", "body", "params", "headers", "cookies", "url", "json", "formData", "text",
+            "nextUrl",
+        ],
+    ),
+    (
+        "request",
+        &[
+            "query", "body", "params", "headers", "cookies", "url", "json", "formData", "text",
+            "nextUrl",
+        ],
+    ),
+    ("ctx", &["query", "params", "request", "req", "headers"]),
+    ("c", &["req"]),
+];
+
+/// NestJS parameter decorators that bind request data.
+const REQUEST_DECORATORS: &[&str] = &["Body", "Query", "Param", "Headers", "Req", "Request"];
+
+/// A name's declaration, as found from a use.
+enum Declaration<'a> {
+    /// `const`/`let`/`var`: the declarator, and the keys that lead from
+    /// its value to the name (`const { a: { b } } = v` gives `a.b`).
+    Variable {
+        declarator: Node<'a>,
+        keys: Vec<String>,
+    },
+    /// A function's parameter, with the keys into it.
+    Parameter {
+        parameter: Node<'a>,
+        function: Node<'a>,
+        keys: Vec<String>,
+    },
+    /// The element of a `for...of` or `for...in` loop.
+    LoopElement { loop_node: Node<'a> },
+    /// Anything else: an import, a function, a class, a catch parameter.
+    Other,
+}
+
+impl<'a> Scan<'a> {
+    /// Where the value of `node` comes from.
+    pub(super) fn provenance(&self, node: Node<'a>) -> Provenance {
+        self.provenance_at(node, 0)
+    }
+
+    fn provenance_at(&self, node: Node<'a>, hops: usize) -> Provenance {
+        if hops > MAX_HOPS {
+            return Provenance::Unknown;
+        }
+        let node = peel(node);
+        if is_literal(node) {
+            return Provenance::Safe(Safe::Literal);
+        }
+        let next = hops + 1;
+        match node.kind() {
+            "undefined" | "regex" => Provenance::Safe(Safe::Literal),
+            "template_string" => {
+                let mut cursor = node.walk();
+                let parts: Vec<Node> = node
+                    .named_children(&mut cursor)
+                    .filter(|p| p.kind() == "template_substitution")
+                    .filter_map(|p| p.named_child(0))
+                    .collect();
+                Provenance::join_all(parts.into_iter().map(|p| self.provenance_at(p, next)))
+            }
+            "identifier" | "shorthand_property_identifier" => self.name_provenance(node, next),
+            "ternary_expression" => self.ternary_provenance(node, next),
+            "binary_expression" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.src(o));
+                match op {
+                    "+" | "??" | "||" | "&&" => {
+                        let side = |f| {
+                            node.child_by_field_name(f)
+                                .map_or(Provenance::Unknown, |n| self.provenance_at(n, next))
+                        };
+                        side("left").join(side("right"))
+                    }
+                    _ => Provenance::Safe(Safe::Number),
+                }
+            }
+            "unary_expression" | "update_expression" => Provenance::Safe(Safe::Number),
+            "call_expression" => self.call_provenance(node, next),
+            "member_expression" => self.member_provenance(node, next),
+            "subscript_expression" => {
+                let Some(object) = node.child_by_field_name("object").map(peel) else {
+                    return Provenance::Unknown;
+                };
+                if self.is_literal_collection(object, next) {
+                    // `SORT_COLUMNS[sort]`: one of the map's own values.
+                    return Provenance::Safe(Safe::AllowListed);
+                }
+                self.provenance_at(object, next)
+            }
+            "new_expression" => {
+                let constructor = node
+                    .child_by_field_name("constructor")
+                    .map_or("", |c| self.src(c));
+                match constructor {
+                    "Date" | "Number" | "Boolean" => Provenance::Safe(Safe::Number),
+                    "URL" | "URLSearchParams" => Provenance::join_all(
+                        self.arguments(node)
+                            .into_iter()
+                            .map(|a| self.provenance_at(a, next)),
+                    ),
+                    _ => Provenance::Unknown,
+                }
+            }
+            "array" => {
+                let mut cursor = node.walk();
+                let items: Vec<Node> = node.named_children(&mut cursor).collect();
+                Provenance::join_all(items.into_iter().map(|i| self.provenance_at(i, next)))
+            }
+            "spread_element" => node
+                .named_child(0)
+                .map_or(Provenance::Unknown, |n| self.provenance_at(n, next)),
+            _ => Provenance::Unknown,
+        }
+    }
+
+    /// `cond ? a : b`: either branch; in `LIST.includes(x) ? x : y` the
+    /// first branch is allow-listed.
+    fn ternary_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
+        let branch = |f| node.child_by_field_name(f);
+        let checked = branch("condition").and_then(|c| self.allow_listed_name(peel(c)));
+        let consequence = branch("consequence").map_or(Provenance::Unknown, |n| {
+            if checked.is_some_and(|name| name == self.src(peel(n))) {
+                Provenance::Safe(Safe::AllowListed)
+            } else {
+                self.provenance_at(n, hops)
+            }
+        });
+        let alternative =
+            branch("alternative").map_or(Provenance::Unknown, |n| self.provenance_at(n, hops));
+        consequence.join(alternative)
+    }
+
+    /// The name a condition checks against a fixed list:
+    /// `LIST.includes(x)`, `SET.has(x)`, `x in MAP`.
+    fn allow_listed_name(&self, condition: Node<'a>) -> Option<&'a str> {
+        match condition.kind() {
+            "call_expression" => {
+                let callee = peel(condition.child_by_field_name("function")?);
+                let method = self.src(callee.child_by_field_name("property")?);
+                let list = callee.child_by_field_name("object").map(peel)?;
+                let argument = self.arguments(condition).into_iter().next().map(peel)?;
+                (matches!(method, "includes" | "has")
+                    && argument.kind() == "identifier"
+                    && self.is_literal_collection(list, 0))
+                .then(|| self.src(argument))
+            }
+            "binary_expression" => {
+                let op = self.src(condition.child_by_field_name("operator")?);
+                let left = peel(condition.child_by_field_name("left")?);
+                let right = peel(condition.child_by_field_name("right")?);
+                (op == "in" && left.kind() == "identifier" && self.is_literal_collection(right, 0))
+                    .then(|| self.src(left))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `node` is, or names, an array or object literal whose values
+    /// are literals (or a `new Set`/`new Map` of one): a fixed list.
+    fn is_literal_collection(&self, node: Node<'a>, hops: usize) -> bool {
+        if hops > MAX_HOPS {
+            return false;
+        }
+        let node = peel(node);
+        match node.kind() {
+            "array" | "object" => {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor).all(|item| {
+                    let value = if item.kind() == "pair" {
+                        item.child_by_field_name("value")
+                    } else {
+                        Some(item)
+                    };
+                    value.is_some_and(|v| {
+                        let v = peel(v);
+                        is_literal(v) || self.is_literal_collection(v, hops + 1)
+                    })
+                })
+            }
+            "new_expression" => self
+                .arguments(node)
+                .first()
+                .is_some_and(|a| self.is_literal_collection(*a, hops + 1)),
+            "identifier" => match self.declaration(node) {
+                Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
+                    .child_by_field_name("value")
+                    .is_some_and(|v| self.is_literal_collection(v, hops + 1)),
+                _ => false,
+            },
+            "member_expression" => {
+                // `Object.keys(MAP)` is handled as a call; `CONFIG.sortable`
+                // is a literal collection when `CONFIG` is.
+                node.child_by_field_name("object")
+                    .is_some_and(|o| self.is_literal_collection(o, hops + 1))
+            }
+            "call_expression" => {
+                // `Object.keys(MAP)`, `Object.values(MAP)`.
+                let callee = node
+                    .child_by_field_name("function")
+                    .map_or("", |f| self.src(f));
+                matches!(callee, "Object.keys" | "Object.values" | "Object.entries")
+                    && self
+                        .arguments(node)
+                        .first()
+                        .is_some_and(|a| self.is_literal_collection(*a, hops + 1))
+            }
+            _ => false,
+        }
+    }
+
+    fn arguments(&self, call: Node<'a>) -> Vec<Node<'a>> {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        let mut cursor = args.walk();
+        args.named_children(&mut cursor)
+            .filter(|a| a.kind() != "comment")
+            .collect()
+    }
+
+    fn call_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
+        let Some(callee) = node.child_by_field_name("function").map(peel) else {
+            return Provenance::Unknown;
+        };
+        let callee_text = self.src(callee);
+        let method = callee_text.rsplit('.').next().unwrap_or(callee_text).trim();
+        if callee_text.starts_with("Math.") || NUMBER_CALLS.contains(&method) {
+            return Provenance::Safe(Safe::Number);
+        }
+        if QUOTING_CALLS.contains(&method) || self.doubles_quotes(node, method) {
+            return Provenance::Safe(Safe::Quoted);
+        }
+        if method == "join" && self.is_placeholder_list(callee) {
+            return Provenance::Safe(Safe::Placeholders);
+        }
+        if method == "repeat"
+            && callee
+                .child_by_field_name("object")
+                .is_some_and(|o| is_literal(peel(o)))
+        {
+            // `'?, '.repeat(n)`
+            return Provenance::Safe(Safe::Placeholders);
+        }
+        if matches!(
+            callee_text,
+            "String" | "JSON.stringify" | "decodeURIComponent"
+        ) {
+            return Provenance::join_all(
+                self.arguments(node)
+                    .into_iter()
+                    .map(|a| self.provenance_at(a, hops)),
+            );
+        }
+        if method == "parse" || method == "safeParse" {
+            // A zod schema: an enum or a number lets only its values
+            // through; anything else passes its input on.
+            if ["enum(", "nativeEnum(", "number(", "boolean(", "literal("]
+                .iter()
+                .any(|s| callee_text.contains(s))
+            {
+                return Provenance::Safe(Safe::AllowListed);
+            }
+            return Provenance::join_all(
+                self.arguments(node)
+                    .into_iter()
+                    .map(|a| self.provenance_at(a, hops)),
+            );
+        }
+        if callee.kind() == "member_expression" {
+            let object = callee.child_by_field_name("object");
+            if let Some(source) = object.and_then(|o| self.request_source(callee, o)) {
+                return Provenance::Request(source);
+            }
+            if PASSING_METHODS.contains(&method)
+                && let Some(object) = object
+            {
+                let from = self.provenance_at(object, hops);
+                return self.widen(from, node);
+            }
+        }
+        Provenance::Unknown
+    }
+
+    /// `s.replace(/'/g, "''")`: a quoting helper by what it does, doubling
+    /// each single quote so the value stays inside its string literal.
+    fn doubles_quotes(&self, call: Node<'a>, method: &str) -> bool {
+        if !matches!(method, "replace" | "replaceAll") {
+            return false;
+        }
+        let args = self.arguments(call);
+        let (Some(pattern), Some(replacement)) = (args.first(), args.get(1)) else {
+            return false;
+        };
+        let replacement = self.src(*replacement);
+        self.src(*pattern).contains('\'')
+            && (replacement == "\"''\"" || replacement == "`''`" || replacement == "'\\'\\''")
+    }
+
+    /// `ids.map(() => '?').join(',')`, `ids.map((_, i) => `$${i + 1}`)`,
+    /// `Array(n).fill('?').join()`: placeholders, one per item.
+    fn is_placeholder_list(&self, join_callee: Node<'a>) -> bool {
+        let Some(inner) = join_callee.child_by_field_name("object").map(peel) else {
+            return false;
+        };
+        if inner.kind() != "call_expression" {
+            return false;
+        }
+        let Some(inner_callee) = inner.child_by_field_name("function").map(peel) else {
+            return false;
+        };
+        let name = self.src(inner_callee);
+        let method = name.rsplit('.').next().unwrap_or(name);
+        let args = self.arguments(inner);
+        match method {
+            "fill" => args.first().is_some_and(|a| is_literal(peel(*a))),
+            "map" | "from" => args.last().is_some_and(|callback| {
+                let callback = peel(*callback);
+                matches!(callback.kind(), "arrow_function" | "function_expression")
+                    && callback.child_by_field_name("body").is_some_and(|body| {
+                        let body = peel(body);
+                        // The item itself is not in the text: only
+                        // literals and the index.
+                        let parameters = callback
+                            .child_by_field_name("parameters")
+                            .or_else(|| callback.child_by_field_name("parameter"));
+                        let item = parameters.and_then(|p| first_parameter_name(p, self.text));
+                        let index = parameters.and_then(|p| second_parameter_name(p, self.text));
+                        !item.is_some_and(|item| mentions(self.src(body), item))
+                            && (self.provenance(body).is_safe()
+                                || index.is_some_and(|index| only_mentions(body, self.text, index)))
+                    })
+            }),
+            _ => false,
+        }
+    }
+
+    /// A value read off another: a member of request data is request data
+    /// named by the longer expression.
+    fn member_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
+        let Some(object) = node.child_by_field_name("object") else {
+            return Provenance::Unknown;
+        };
+        let property = node
+            .child_by_field_name("property")
+            .map_or("", |p| self.src(p));
+        if property == "length" {
+            return Provenance::Safe(Safe::Number);
+        }
+        if let Some(source) = self.request_source(node, object) {
+            return Provenance::Request(source);
+        }
+        let peeled = peel(object);
+        if peeled.kind() == "identifier"
+            && let Declaration::Variable { declarator, keys } = self.declaration(peeled)
+            && let Some(value) = declarator.child_by_field_name("value")
+        {
+            // `const filters = { sort: 'name' }; filters.sort`
+            let mut keys = keys;
+            keys.push(property.to_owned());
+            if let Some(found) = self.property_of(value, &keys, hops) {
+                return found;
+            }
+        }
+        let from = self.provenance_at(object, hops);
+        self.widen(from, node)
+    }
+
+    /// Request data read further (`searchParams` to `searchParams.get('q')`)
+    /// is named by the longer expression, which is what a reader looks for,
+    /// when the shorter one names the whole request or a part of it.
+    fn widen(&self, from: Provenance, node: Node<'a>) -> Provenance {
+        match from {
+            Provenance::Request(source)
+                if (node.byte_range().contains(&source.range.start)
+                    || is_container(&source.label))
+                    && !self.src(node).contains('\n') =>
+            {
+                Provenance::Request(Source {
+                    label: self.src(node).to_owned(),
+                    range: node.byte_range(),
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Request data read directly off the request object a handler is
+    /// given: `req.query`, `ctx.request.body`, `c.req.query('q')`.
+    fn request_source(&self, node: Node<'a>, object: Node<'a>) -> Option<Source> {
+        let object = peel(object);
+        if object.kind() != "identifier" {
+            return None;
+        }
+        let property = node.child_by_field_name("property").map(|p| self.src(p))?;
+        let root = self.src(object);
+        let members = REQUEST_MEMBERS.iter().find(|(name, _)| *name == root)?.1;
+        if !members.contains(&property) {
+            return None;
+        }
+        // The name must be a parameter (the handler's), not a local.
+        if !matches!(self.declaration(object), Declaration::Parameter { .. }) {
+            return None;
+        }
+        let whole = node
+            .parent()
+            .filter(|p| p.kind() == "call_expression")
+            .unwrap_or(node);
+        Some(Source {
+            label: self.src(whole).to_owned(),
+            range: whole.byte_range(),
+        })
+    }
+
+    /// The value at `keys` inside the object a binding holds, when the
+    /// object is written as a literal.
+    fn property_of(&self, value: Node<'a>, keys: &[String], hops: usize) -> Option<Provenance> {
+        let value = peel(value);
+        let Some((first, rest)) = keys.split_first() else {
+            return Some(self.provenance_at(value, hops));
+        };
+        if value.kind() != "object" {
+            return None;
+        }
+        let mut cursor = value.walk();
+        let mut found = None;
+        for pair in value.named_children(&mut cursor) {
+            match pair.kind() {
+                "pair" => {
+                    let key = pair
+                        .child_by_field_name("key")
+                        .map_or("", |k| self.src(k).trim_matches(|c| c == '"' || c == '\''));
+                    if key == first {
+                        found = pair
+                            .child_by_field_name("value")
+                            .and_then(|v| self.property_of(v, rest, hops + 1));
+                    }
+                }
+                "shorthand_property_identifier" if self.src(pair) == first && rest.is_empty() => {
+                    found = Some(self.provenance_at(pair, hops + 1));
+                }
+                // A spread may hold the key: nothing is known then.
+                "spread_element" => found = None,
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// Where a name's value comes from: its declaration's value, every
+    /// value assigned to it later, or what its parameter is given.
+    fn name_provenance(&self, name: Node<'a>, hops: usize) -> Provenance {
+        let text = self.src(name);
+        if matches!(text, "undefined" | "NaN" | "Infinity") {
+            return Provenance::Safe(Safe::Literal);
+        }
+        if self.checked_before(name) {
+            return Provenance::Safe(Safe::AllowListed);
+        }
+        match self.declaration(name) {
+            Declaration::Variable { declarator, keys } => {
+                if declarator
+                    .child_by_field_name("type")
+                    .is_some_and(|t| safe_type(self.src(t)))
+                {
+                    return Provenance::Safe(Safe::Number);
+                }
+                let initial = declarator.child_by_field_name("value").map_or(
+                    Provenance::Safe(Safe::Literal),
+                    |value| {
+                        self.property_of(value, &keys, hops)
+                            .unwrap_or_else(|| self.provenance_at(value, hops))
+                    },
+                );
+                let is_const = declarator
+                    .parent()
+                    .and_then(|d| d.child(0))
+                    .is_some_and(|k| self.src(k) == "const");
+                if is_const || !keys.is_empty() {
+                    return initial;
+                }
+                // A `let`: every value assigned to it in its scope.
+                let scope = declarator
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .unwrap_or(declarator);
+                let mut assigned = Vec::new();
+                collect_assignments(scope, self.text, text, &mut assigned, 0);
+                assigned
+                    .into_iter()
+                    .fold(initial, |acc, v| acc.join(self.provenance_at(v, hops)))
+            }
+            Declaration::Parameter {
+                parameter,
+                function,
+                keys,
+            } => self.parameter_provenance(parameter, function, &keys, name),
+            Declaration::LoopElement { loop_node } => loop_node
+                .child_by_field_name("right")
+                .map_or(Provenance::Unknown, |items| {
+                    if self.is_literal_collection(items, hops) {
+                        Provenance::Safe(Safe::AllowListed)
+                    } else {
+                        self.provenance_at(items, hops)
+                    }
+                }),
+            Declaration::Other => Provenance::Unknown,
+        }
+    }
+
+    /// What a handler's parameter holds: request data for a NestJS
+    /// `@Body()`, a tRPC `input`, Next.js `searchParams` and a page's
+    /// `params`; a number or a fixed string when its type says so;
+    /// otherwise nothing known.
+    fn parameter_provenance(
+        &self,
+        parameter: Node<'a>,
+        function: Node<'a>,
+        keys: &[String],
+        name: Node<'a>,
+    ) -> Provenance {
+        let request = |label: &str| {
+            Provenance::Request(Source {
+                label: label.to_owned(),
+                range: name.byte_range(),
+            })
+        };
+        let mut cursor = parameter.walk();
+        for child in parameter.children(&mut cursor) {
+            if child.kind() == "decorator" {
+                let decorator = self.src(child);
+                let called = decorator
+                    .trim_start_matches('@')
+                    .split('(')
+                    .next()
+                    .unwrap_or("");
+                if REQUEST_DECORATORS.contains(&called) {
+                    return request(decorator);
+                }
+            }
+        }
+        if let Some(annotation) = parameter.child_by_field_name("type")
+            && keys.is_empty()
+            && safe_type(self.src(annotation).trim_start_matches(':').trim())
+        {
+            return Provenance::Safe(Safe::Number);
+        }
+        let first_key = keys.first().map(String::as_str);
+        let whole = self.src(name);
+        if first_key == Some("searchParams") || (keys.is_empty() && whole == "searchParams") {
+            return request("searchParams");
+        }
+        if first_key == Some("input") && self.is_procedure(function) {
+            return request("input");
+        }
+        if (first_key == Some("params") || (keys.is_empty() && whole == "params"))
+            && self.is_route_handler(function)
+        {
+            return request("params");
+        }
+        Provenance::Unknown
+    }
+
+    /// Whether a function is a tRPC procedure: the callback of
+    /// `.query(...)`, `.mutation(...)` or `.subscription(...)`.
+    fn is_procedure(&self, function: Node<'a>) -> bool {
+        let Some(call) = function
+            .parent()
+            .filter(|a| a.kind() == "arguments")
+            .and_then(|a| a.parent())
+        else {
+            return false;
+        };
+        call.child_by_field_name("function")
+            .and_then(|f| peel(f).child_by_field_name("property"))
+            .is_some_and(|p| matches!(self.src(p), "query" | "mutation" | "subscription"))
+    }
+
+    /// Whether a function is a Next.js page, layout or route handler, whose
+    /// `params` come from the URL: the file's default export, or an
+    /// exported `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    fn is_route_handler(&self, function: Node<'a>) -> bool {
+        let mut node = function;
+        for _ in 0..4 {
+            let Some(parent) = node.parent() else {
+                return false;
+            };
+            if parent.kind() == "export_statement" {
+                let head = self.src(parent);
+                let named = function
+                    .child_by_field_name("name")
+                    .or_else(|| {
+                        node.child_by_field_name("name")
+                            .filter(|_| node.kind() == "variable_declarator")
+                    })
+                    .map(|n| self.src(n));
+                return head.starts_with("export default")
+                    || named.is_some_and(|n| {
+                        matches!(n, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD")
+                    });
+            }
+            node = parent;
+        }
+        false
+    }
+
+    /// Whether an earlier statement of a block around `name` leaves when
+    /// the name is not in a fixed list: `if (!LIST.includes(x)) throw ...`.
+    fn checked_before(&self, name: Node<'a>) -> bool {
+        let text = self.src(name);
+        let mut node = name;
+        for _ in 0..MAX_HOPS * 4 {
+            let Some(parent) = node.parent() else {
+                return false;
+            };
+            if matches!(parent.kind(), "statement_block" | "program") {
+                let mut cursor = parent.walk();
+                for statement in parent.named_children(&mut cursor) {
+                    if statement.start_byte() >= node.start_byte() {
+                        break;
+                    }
+                    if statement.kind() == "if_statement"
+                        && let Some(condition) = statement.child_by_field_name("condition")
+                        && let negated = peel(condition)
+                        && negated.kind() == "unary_expression"
+                        && self.src(negated).starts_with('!')
+                        && let Some(checked) = negated
+                            .child_by_field_name("argument")
+                            .and_then(|a| self.allow_listed_name(peel(a)))
+                        && checked == text
+                        && statement
+                            .child_by_field_name("consequence")
+                            .is_some_and(|c| exits(c, self.text))
+                    {
+                        return true;
+                    }
+                }
+            }
+            if super::is_scope(parent) {
+                return false;
+            }
+            node = parent;
+        }
+        false
+    }
+
+    /// The declaration a use of a name refers to: the nearest one around
+    /// it, declared before it.
+    fn declaration(&self, name: Node<'a>) -> Declaration<'a> {
+        let text = self.src(name);
+        let mut node = name;
+        for _ in 0..MAX_DEPTH_UP {
+            let Some(parent) = node.parent() else {
+                break;
+            };
+            match parent.kind() {
+                "statement_block" | "program" | "switch_case" | "class_body" => {
+                    let mut cursor = parent.walk();
+                    let mut found = None;
+                    for statement in parent.named_children(&mut cursor) {
+                        if statement.start_byte() > name.start_byte() {
+                            break;
+                        }
+                        if let Some(d) = self.declared_in(statement, text) {
+                            found = Some(d);
+                        }
+                    }
+                    if let Some(found) = found {
+                        return found;
+                    }
+                }
+                "for_in_statement" => {
+                    if parent
+                        .child_by_field_name("left")
+                        .is_some_and(|left| binds(left, text, self.text, &mut Vec::new()))
+                    {
+                        return Declaration::LoopElement { loop_node: parent };
+                    }
+                }
+                "for_statement" => {
+                    if let Some(init) = parent.child_by_field_name("initializer")
+                        && let Some(d) = self.declared_in(init, text)
+                    {
+                        return d;
+                    }
+                }
+                "catch_clause" => {
+                    if parent
+                        .child_by_field_name("parameter")
+                        .is_some_and(|p| self.src(p) == text)
+                    {
+                        return Declaration::Other;
+                    }
+                }
+                kind if super::is_scope_kind(kind) => {
+                    let parameters = parent
+                        .child_by_field_name("parameters")
+                        .or_else(|| parent.child_by_field_name("parameter"));
+                    if let Some(parameters) = parameters {
+                        let list: Vec<Node> = if parameters.kind() == "formal_parameters" {
+                            let mut cursor = parameters.walk();
+                            parameters.named_children(&mut cursor).collect()
+                        } else {
+                            vec![parameters]
+                        };
+                        for parameter in list {
+                            let pattern = parameter
+                                .child_by_field_name("pattern")
+                                .unwrap_or(parameter);
+                            let mut keys = Vec::new();
+                            if binds(pattern, text, self.text, &mut keys) {
+                                return Declaration::Parameter {
+                                    parameter,
+                                    function: parent,
+                                    keys,
+                                };
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            node = parent;
+        }
+        Declaration::Other
+    }
+
+    /// The declaration of `name` a statement makes, if it makes one.
+    fn declared_in(&self, statement: Node<'a>, name: &str) -> Option<Declaration<'a>> {
+        let statement = if statement.kind() == "export_statement" {
+            statement.child_by_field_name("declaration")?
+        } else {
+            statement
+        };
+        match statement.kind() {
+            "lexical_declaration" | "variable_declaration" => {
+                let mut cursor = statement.walk();
+                for declarator in statement.named_children(&mut cursor) {
+                    let Some(pattern) = declarator.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let mut keys = Vec::new();
+                    if binds(pattern, name, self.text, &mut keys) {
+                        return Some(Declaration::Variable { declarator, keys });
+                    }
+                }
+                None
+            }
+            "function_declaration" | "generator_function_declaration" | "class_declaration" => {
+                statement
+                    .child_by_field_name("name")
+                    .is_some_and(|n| self.src(n) == name)
+                    .then_some(Declaration::Other)
+            }
+            "import_statement" => {
+                let clause = statement
+                    .named_children(&mut statement.walk())
+                    .find(|c| c.kind() == "import_clause")?;
+                mentions(self.src(clause), name).then_some(Declaration::Other)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How far up a use is searched for its declaration.
+const MAX_DEPTH_UP: usize = 400;
+
+/// Whether a binding pattern binds `name`, collecting the keys that lead to
+/// it: `{ a: { b } }` binds `b` at `a.b`.
+fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool {
+    let src = |n: Node| text.get(n.byte_range()).unwrap_or("");
+    match pattern.kind() {
+        "identifier" | "shorthand_property_identifier_pattern" => src(pattern) == name,
+        "object_pattern" => {
+            let mut cursor = pattern.walk();
+            for child in pattern.named_children(&mut cursor) {
+                match child.kind() {
+                    "shorthand_property_identifier_pattern" if src(child) == name => {
+                        keys.push(name.to_owned());
+                        return true;
+                    }
+                    "object_assignment_pattern" => {
+                        if child
+                            .child_by_field_name("left")
+                            .is_some_and(|l| src(l) == name)
+                        {
+                            keys.push(name.to_owned());
+                            return true;
+                        }
+                    }
+                    "pair_pattern" => {
+                        let key = child.child_by_field_name("key").map_or("", src);
+                        if let Some(value) = child.child_by_field_name("value") {
+                            let mark = keys.len();
+                            keys.push(key.trim_matches(|c| c == '"' || c == '\'').to_owned());
+                            if binds(value, name, text, keys) {
+                                return true;
+                            }
+                            keys.truncate(mark);
+                        }
+                    }
+                    "rest_pattern" => {
+                        if child.named_child(0).is_some_and(|n| src(n) == name) {
+                            return true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            false
+        }
+        "array_pattern" => {
+            let mut cursor = pattern.walk();
+            let items: Vec<Node> = pattern.named_children(&mut cursor).collect();
+            items.into_iter().any(|item| binds(item, name, text, keys))
+        }
+        "assignment_pattern" => pattern
+            .child_by_field_name("left")
+            .is_some_and(|l| binds(l, name, text, keys)),
+        "rest_pattern" => pattern
+            .named_child(0)
+            .is_some_and(|n| binds(n, name, text, keys)),
+        _ => false,
+    }
+}
+
+/// The values assigned to `name` (`name = value`) under `node`.
+fn collect_assignments<'a>(
+    node: Node<'a>,
+    text: &str,
+    name: &str,
+    out: &mut Vec<Node<'a>>,
+    depth: usize,
+) {
+    if depth > 200 || out.len() > 64 {
+        return;
+    }
+    if matches!(
+        node.kind(),
+        "assignment_expression" | "augmented_assignment_expression"
+    ) && node
+        .child_by_field_name("left")
+        .is_some_and(|l| text.get(l.byte_range()) == Some(name))
+        && let Some(right) = node.child_by_field_name("right")
+    {
+        out.push(right);
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        collect_assignments(child, text, name, out, depth + 1);
+    }
+}
+
+/// Whether a type annotation admits only numbers, booleans, dates or a
+/// fixed set of strings: `number`, `boolean`, `'asc' | 'desc'`.
+fn safe_type(annotation: &str) -> bool {
+    let annotation = annotation.trim_start_matches(':').trim();
+    !annotation.is_empty()
+        && annotation.split('|').all(|part| {
+            let part = part.trim();
+            matches!(
+                part,
+                "number" | "boolean" | "bigint" | "Date" | "null" | "undefined"
+            ) || part.starts_with('\'') && part.ends_with('\'')
+                || part.starts_with('"') && part.ends_with('"')
+                || part.parse::<f64>().is_ok()
+        })
+}
+
+/// Whether a statement always leaves: it is, or ends with, `return`,
+/// `throw`, `continue` or `break`.
+fn exits(statement: Node, text: &str) -> bool {
+    match statement.kind() {
+        "return_statement" | "throw_statement" | "continue_statement" | "break_statement" => true,
+        "statement_block" => {
+            let mut cursor = statement.walk();
+            statement
+                .named_children(&mut cursor)
+                .last()
+                .is_some_and(|last| exits(last, text))
+        }
+        "expression_statement" => text
+            .get(statement.byte_range())
+            .is_some_and(|s| s.contains("notFound(") || s.contains("redirect(")),
+        _ => false,
+    }
+}
+
+/// The name of a callback's first parameter, if it is a plain name.
+fn first_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str> {
+    let first = if parameters.kind() == "formal_parameters" {
+        parameters.named_child(0)?
+    } else {
+        parameters
+    };
+    let first = first.child_by_field_name("pattern").unwrap_or(first);
+    (first.kind() == "identifier").then(|| text.get(first.byte_range()).unwrap_or(""))
+}
+
+/// Whether a request source's label names a whole part of the request
+/// (`request.url`, `req.query`, `searchParams`, `await request.json()`)
+/// rather than one value read from it.
+fn is_container(label: &str) -> bool {
+    let last = label.rsplit('.').next().unwrap_or(label);
+    label.starts_with('@')
+        || label.ends_with("()")
+        || matches!(
+            last,
+            "url"
+                | "query"
+                | "body"
+                | "params"
+                | "headers"
+                | "cookies"
+                | "searchParams"
+                | "nextUrl"
+                | "input"
+                | "req"
+                | "request"
+        )
+}
+
+/// The name of a callback's second parameter (an index), if it is a plain
+/// name.
+fn second_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str> {
+    let second = parameters
+        .named_children(&mut parameters.walk())
+        .filter(|p| p.kind() != "comment")
+        .nth(1)?;
+    let second = second.child_by_field_name("pattern").unwrap_or(second);
+    (second.kind() == "identifier").then(|| text.get(second.byte_range()).unwrap_or(""))
+}
+
+/// Whether every name used in `node` is `name`: `$${i + 1}` uses only
+/// the index.
+fn only_mentions(node: Node, text: &str, name: &str) -> bool {
+    if node.kind() == "identifier" {
+        return text.get(node.byte_range()) == Some(name);
+    }
+    node.named_children(&mut node.walk())
+        .all(|child| only_mentions(child, text, name))
+}
+
+/// Whether `code` mentions `name` as a whole word.
+fn mentions(code: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    code.match_indices(name)
+        .any(|(i, _)| !code[..i].ends_with(word) && !code[i + name.len()..].starts_with(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Project, scan};
+    use crate::discover::FileKind;
+    use crate::model::{Provenance, Safe};
+
+    /// The provenance of each value pasted into the SQL the file sends, by
+    /// the value's source text.
+    fn pasted(code: &str) -> Vec<(String, Provenance)> {
+        let file = scan(code, FileKind::TypeScript, &Project::default());
+        file.units
+            .iter()
+            .flat_map(|u| u.interpolations.iter())
+            .filter(|i| !matches!(i.provenance, Provenance::Safe(Safe::Literal)) || i.spliced)
+            .map(|i| (code[i.host_range.clone()].to_owned(), i.provenance.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn search_params_of_a_route_handler_are_request_data() {
+        let code = "import { prisma } from './db';\nexport async function GET(request: Request) {\n  const { searchParams } = new URL(request.url);\n  const q = searchParams.get('q') ?? '';\n  return prisma.$queryRawUnsafe(`SELECT id FROM posts WHERE title ILIKE '%${q}%'`);\n}\n";
+        let found = pasted(code);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let source = found[0].1.source().unwrap_or_else(|| panic!("{found:?}"));
+        assert_eq!(source.label, "searchParams.get('q')");
+    }
+}
