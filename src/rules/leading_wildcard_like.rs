@@ -170,6 +170,9 @@ fn literal_body(text: &str) -> &str {
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     match call.orm {
         Orm::Prisma => {
+            if narrowed_by_key(call) {
+                return;
+            }
             for p in &call.properties {
                 if p.path.starts_with("where") && matches!(p.key.as_str(), "contains" | "endsWith")
                 {
@@ -210,6 +213,22 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         }
         Orm::Sql => {}
     }
+}
+
+/// Whether a Prisma `where` also holds an equality on a key, which an index
+/// serves and which leaves the pattern only a few rows to filter: `id`, a
+/// name ending in `Id` or `_id` (`programId`, `tenant_id`), compared to a
+/// value or to a list (`{ in: ids }`). Keys are known by this naming
+/// convention until querylint reads the schema.
+fn narrowed_by_key(call: &OrmCall) -> bool {
+    let is_key = |name: &str| name == "id" || name.ends_with("Id") || name.ends_with("_id");
+    call.properties.iter().any(|p| {
+        let Some(rest) = p.path.strip_prefix("where.") else {
+            return false;
+        };
+        let (field, test) = rest.split_once('.').unwrap_or((rest, ""));
+        is_key(field) && matches!(test, "" | "in" | "equals")
+    })
 }
 
 /// Whether source text calls `like(col, pattern)` or `ilike(...)` with a

@@ -164,13 +164,26 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Prisma `skip` taken from a variable (not the cursor idiom, `skip: 1`
-/// with `cursor`), and Drizzle `.offset(x)` with a non-literal `x`.
+/// `after ? 1 : 0`: skipping the cursor's own row or nothing, Prisma's
+/// cursor idiom.
+fn skips_the_cursor(value: &str) -> bool {
+    value.split_once('?').is_some_and(|(_, branches)| {
+        branches
+            .split(':')
+            .all(|b| matches!(b.trim(), "0" | "1" | "undefined"))
+    })
+}
+
+/// Prisma `skip` taken from a variable (not the cursor idiom: `skip: 1`
+/// with `cursor`, or `skip: after ? 1 : 0`), also in a conditional spread,
+/// and Drizzle `.offset(x)` with a non-literal `x`.
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     let found = match call.orm {
         Orm::Prisma => call
             .property("skip")
-            .filter(|skip| !skip.literal && call.property("cursor").is_none())
+            .filter(|skip| {
+                !skip.literal && call.property("cursor").is_none() && !skips_the_cursor(&skip.value)
+            })
             .map(|skip| (skip.range.clone(), format!("`skip: {}`", skip.value))),
         Orm::Drizzle | Orm::Kysely => call
             .link("offset")

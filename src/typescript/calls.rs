@@ -472,6 +472,15 @@ impl<'a> Scan<'a> {
                     pair.child_by_field_name("value"),
                 ),
                 "shorthand_property_identifier" => (Some(pair), Some(pair)),
+                "spread_element" => {
+                    // `...(page && { skip: (page - 1) * 20 })`,
+                    // `...(cursor ? { cursor: { id: cursor }, skip: 1 } : {})`:
+                    // the properties a conditional spread may add.
+                    for object in spread_objects(pair) {
+                        self.properties(object, prefix, out, depth + 1);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             let (Some(key), Some(value)) = (key, value) else {
@@ -498,4 +507,27 @@ impl<'a> Scan<'a> {
             }
         }
     }
+}
+
+/// The object literals a spread may add: `...{ a }`, `...(c && { a })`,
+/// `...(c ? { a } : { b })`.
+fn spread_objects(spread: Node) -> Vec<Node> {
+    let Some(inner) = spread.named_child(0).map(peel) else {
+        return Vec::new();
+    };
+    let branches = match inner.kind() {
+        "object" => return vec![inner],
+        "binary_expression" => vec![inner.child_by_field_name("right")],
+        "ternary_expression" => vec![
+            inner.child_by_field_name("consequence"),
+            inner.child_by_field_name("alternative"),
+        ],
+        _ => Vec::new(),
+    };
+    branches
+        .into_iter()
+        .flatten()
+        .map(peel)
+        .filter(|b| b.kind() == "object")
+        .collect()
 }
