@@ -129,15 +129,7 @@ impl Roles {
     /// Schema and data migrations: the backfill rules.
     pub const MIGRATIONS: Roles = Roles::of(&[Role::SchemaMigration, Role::DataMigration]);
     /// Every file but generated code: parse notes and suppressions.
-    pub const ALL: Roles = Roles::of(&[
-        Role::Application,
-        Role::Test,
-        Role::EndToEndTest,
-        Role::Script,
-        Role::Seed,
-        Role::DataMigration,
-        Role::SchemaMigration,
-    ]);
+    pub const ALL: Roles = Roles::of(&Role::ALL).without(Role::Generated);
 
     pub const fn of(roles: &[Role]) -> Roles {
         let mut bits = 0u16;
@@ -147,6 +139,10 @@ impl Roles {
             i += 1;
         }
         Roles(bits)
+    }
+
+    pub const fn without(self, role: Role) -> Roles {
+        Roles(self.0 & !(1 << role as u16))
     }
 
     pub fn contains(self, role: Role) -> bool {

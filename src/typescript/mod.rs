@@ -521,7 +521,6 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         scopes: Vec::new(),
         root_node: tree.root_node(),
         texts: HashMap::new(),
-        constants: HashMap::new(),
         pooled: HashMap::new(),
         sink_pooled: false,
         root: tree.root_node().id(),
@@ -620,8 +619,6 @@ struct Scan<'a> {
     /// Declarations whose value is SQL text being built (a string, a
     /// template, a `+` chain), for a raw sink called with the variable.
     texts: HashMap<(usize, String), Range<usize>>,
-    /// Names declared `const` with a literal value.
-    constants: HashMap<(usize, String), ()>,
     /// Names that hold a connection pool, or a client checked out of one.
     pooled: HashMap<(usize, String), ()>,
     /// Whether the sink being read sends through a pool.
@@ -719,14 +716,6 @@ impl<'a> Scan<'a> {
                             "string" | "template_string" | "binary_expression"
                         ) {
                             self.texts.insert(key.clone(), value.byte_range());
-                        }
-                        let constant = is_literal(value)
-                            && node
-                                .parent()
-                                .and_then(|d| d.child(0))
-                                .is_some_and(|k| k.kind() == "const");
-                        if constant {
-                            self.constants.insert(key.clone(), ());
                         }
                         if self.is_pool_value(value) {
                             self.pooled.insert(key, ());
