@@ -8,6 +8,10 @@
 
 use std::ops::Range;
 
+mod loops;
+
+pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
+
 /// Where a value comes from, as far as the front end could follow it: its
 /// provenance.
 ///

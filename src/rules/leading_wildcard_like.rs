@@ -185,7 +185,12 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         }
         Orm::Drizzle => {
             for link in call.chain.iter().filter(|l| l.method == "where") {
-                if link.args.iter().any(|a| leading_wildcard_call(a)) {
+                if link
+                    .args
+                    .iter()
+                    .chain(&link.named_values)
+                    .any(|a| leading_wildcard_call(a) || leading_wildcard_fragment(a))
+                {
                     out.push(
                         Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
                             .help("Match a prefix (`'term%'`), or use full-text search or a trigram index (`pg_trgm`) for substring search."),
@@ -229,6 +234,32 @@ fn narrowed_by_key(call: &OrmCall) -> bool {
         let (field, test) = rest.split_once('.').unwrap_or((rest, ""));
         is_key(field) && matches!(test, "" | "in" | "equals")
     })
+}
+
+/// Whether source text holds a Drizzle `sql` fragment that matches a
+/// pattern starting with `%`: `` sql`${t.name} ILIKE '%' || ${q} || '%'` ``.
+fn leading_wildcard_fragment(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("sql`") {
+        let body = &rest[at + 4..];
+        let body = body.split('`').next().unwrap_or("");
+        for op in ["like", "ilike"] {
+            let mut search = body;
+            while let Some(i) = search.find(op) {
+                let before = search[..i].chars().next_back();
+                let after = search[i + op.len()..].trim_start();
+                if before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                    && (after.starts_with("'%") || after.starts_with("'_"))
+                {
+                    return true;
+                }
+                search = &search[i + op.len()..];
+            }
+        }
+        rest = &rest[at + 4..];
+    }
+    false
 }
 
 /// Whether source text calls `like(col, pattern)` or `ilike(...)` with a

@@ -3,6 +3,7 @@
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Items, PerItem};
 use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
@@ -22,34 +23,61 @@ fn check(_: &StatementContext<'_>, _: &mut Vec<Diagnostic>) {}
 /// Prisma methods that write one row.
 const WRITES: &[&str] = &["create", "update", "upsert", "delete", "insert"];
 
+/// Prisma methods that write every row a filter matches.
+const KEYED_WRITES: &[&str] = &["updateMany", "deleteMany", "update", "delete"];
+
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
     let Some(each) = &call.in_loop else {
         return;
     };
-    // A `...Many` call in a loop writes a batch per iteration: chunking.
-    if each.literal_items
-        || each.until_found
-        || !call.executed
-        || call.method.ends_with("Many") && call.orm == Orm::Prisma && call.method != "findMany"
-    {
+    // Each iteration's own work outside the database (an HTTP call, a
+    // payment provider) costs more than the query, which often depends on
+    // its answer.
+    if !call.executed || each.other_work {
+        return;
+    }
+    // Only a loop over the data makes N queries: not a few fixed items, a
+    // retry, or a loop that pages, drains or polls on a condition.
+    let collection = match &each.items {
+        Items::Data(collection) => Some(collection),
+        Items::Unexamined => None,
+        Items::Fixed | Items::UntilFound | Items::Condition | Items::Unknown => return,
+    };
+    // Only a query that changes with the item is one per item: not one per
+    // batch, one that follows a cursor, nor the same query every time.
+    if !matches!(each.item, PerItem::Item | PerItem::Unexamined) {
         return;
     }
     // Prisma batches findUnique calls made in the same tick.
+    let method = call.query_method();
     if call.orm == Orm::Prisma
         && each.promise_all
-        && matches!(call.method.as_str(), "findUnique" | "findUniqueOrThrow")
+        && matches!(method, "findUnique" | "findUniqueOrThrow")
     {
         return;
     }
-    // A loop that fetches page after page.
+    // Rows written one by one with values of their own are not one call
+    // away from a batch, and a loop that writes them is per-item work its
+    // other queries ride along with. A batch write per item is already
+    // batched.
+    if each.writes_rows
+        || call.writes_own_row()
+        || (call.orm == Orm::Prisma && method.starts_with("createMany"))
+    {
+        return;
+    }
+    // A counted loop that fetches page after page.
     let pages = call.property("cursor").is_some()
         || call.property("skip").is_some()
         || call.link("offset").is_some();
     if pages && matches!(each.kind.as_str(), "while" | "do...while" | "for") {
         return;
     }
-    let write = WRITES.contains(&call.method.as_str());
+    let write = WRITES.contains(&method);
     let help = match (call.orm, write) {
+        (Orm::Prisma, _) if KEYED_WRITES.contains(&method) => {
+            "Key one call by all the items: `updateMany`/`deleteMany({ where: { userId: { in: ids } } })`."
+        }
         (Orm::Prisma, false) => {
             "Fetch all the rows in one query before the loop (`findMany({ where: { id: { in: ids } } })`), or load the relation with `include`/`select`."
         }
@@ -82,15 +110,45 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
         Some(query) => format!("`{name}` runs `{query}`, so that query"),
         None => format!("`{name}`"),
     };
-    out.push(
-        Diagnostic::new(
-            call.method_name.clone(),
-            format!(
-                "{what} runs once per iteration of the `{}` loop: N items make N queries",
-                each.kind
-            ),
-        )
-        .label(each.head.clone(), "the loop")
-        .help(help),
+    let over = each
+        .over
+        .as_deref()
+        .map(|o| format!(" over `{}`", short(o)))
+        .unwrap_or_default();
+    let mut diagnostic = Diagnostic::new(
+        call.method_name.clone(),
+        format!(
+            "{what} runs once per item of the `{}` loop{over}: N items make N queries",
+            each.kind
+        ),
     );
+    match collection {
+        // Where the items come from, when it is not in the loop's head.
+        Some(c) if c.range.end <= each.head.start || c.range.start >= each.head.end => {
+            diagnostic = diagnostic.label(each.head.clone(), "the loop").label(
+                c.range.clone(),
+                format!("the loop's items {}", c.origin.describe()),
+            );
+        }
+        Some(c) => {
+            diagnostic = diagnostic.label(
+                each.head.clone(),
+                format!("the loop: its items {}", c.origin.describe()),
+            );
+        }
+        None => diagnostic = diagnostic.label(each.head.clone(), "the loop"),
+    }
+    out.push(diagnostic.help(help));
+}
+
+/// A collection's text, cut to one short line for a message.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.len() > 40 || text.contains('\n') {
+        let mut cut = line.chars().take(37).collect::<String>();
+        cut.push_str("...");
+        cut
+    } else {
+        line.to_owned()
+    }
 }

@@ -53,11 +53,13 @@ pub fn missing_where(
     drizzle_method: &str,
 ) -> Option<std::ops::Range<usize>> {
     let missing = match call.orm {
-        Orm::Prisma if call.method == prisma_method => call.property("where").is_none_or(|w| {
-            w.value
-                .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
-                .is_empty()
-        }),
+        Orm::Prisma if call.method == prisma_method && call.argument_known => {
+            call.property("where").is_none_or(|w| {
+                w.value
+                    .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+                    .is_empty()
+            })
+        }
         // Kysely: updateTable(t).set(...).execute(), deleteFrom(t).execute()
         Orm::Kysely
             if call.method == kysely_method(drizzle_method)

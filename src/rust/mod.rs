@@ -21,7 +21,8 @@ use syn::{Expr, Lit, LitStr, Macro, Token};
 
 use crate::discover::FileKind;
 use crate::extract::{OffsetMap, Origin, SqlUnit};
-use crate::typescript::{Finder, LoopInfo, Orm, OrmCall};
+use crate::model::{Items, LoopInfo, PerItem};
+use crate::typescript::{Finder, Orm, OrmCall};
 use crate::units::UnitBuilder;
 
 /// Text without one of which a Rust file cannot reach a database through
@@ -620,9 +621,19 @@ impl Scan<'_> {
     fn loop_info(&self, kind: &str, head: Range<usize>, literal_items: bool) -> LoopInfo {
         LoopInfo {
             kind: kind.to_owned(),
+            scope: head.clone(),
             head,
-            literal_items,
-            until_found: false,
+            over: None,
+            items: if literal_items {
+                Items::Fixed
+            } else {
+                Items::Unexamined
+            },
+            item: PerItem::Unexamined,
+            writes_per_item: false,
+            slices: false,
+            other_work: false,
+            writes_rows: false,
             promise_all: false,
             exits_at: self.exits,
         }
@@ -944,6 +955,8 @@ impl Scan<'_> {
             in_loop: each,
             via: None,
             unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
         });
     }
 

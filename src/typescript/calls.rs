@@ -6,6 +6,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, member_parts, peel};
+use crate::model::LoopInfo;
 
 /// Prisma model methods querylint reads.
 const PRISMA_METHODS: &[&str] = &[
@@ -31,11 +32,6 @@ const KYSELY_BUILDERS: &[&str] = &["selectFrom", "updateTable", "deleteFrom"];
 
 /// Drizzle builder entry points.
 const DRIZZLE_BUILDERS: &[&str] = &["select", "selectDistinct", "update", "delete", "insert"];
-
-/// Array methods whose callback runs once per element.
-const LOOP_METHODS: &[&str] = &[
-    "forEach", "map", "flatMap", "reduce", "filter", "some", "every",
-];
 
 /// The ORMs and query builders whose calls querylint reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +65,9 @@ pub struct Link {
     pub range: Range<usize>,
     /// The arguments' source texts.
     pub args: Vec<String>,
+    /// For `where`: the source texts of the values its arguments name,
+    /// such as the conditions pushed onto a list spread into `and(...)`.
+    pub named_values: Vec<String>,
 }
 
 /// An ORM or query-builder call: `prisma.user.findMany({...})`,
@@ -100,6 +99,13 @@ pub struct OrmCall {
     /// Prisma `include`/`select` entries that load a to-many relation with
     /// no `take`.
     pub unbounded_relations: Vec<Property>,
+    /// Whether the call's result is kept: assigned to a name, or read at
+    /// once (`(await create(...)).id`).
+    pub kept: bool,
+    /// Whether `properties` are all the first argument holds: there is no
+    /// argument, or it is an object literal or a name bound to one. Not so
+    /// for `updateMany(payload)` with `payload` a parameter.
+    pub argument_known: bool,
 }
 
 impl OrmCall {
@@ -130,6 +136,8 @@ impl OrmCall {
             via: Some(via),
             orm,
             unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
         }
     }
 
@@ -142,6 +150,45 @@ impl OrmCall {
         }
     }
 
+    /// The method a call runs, through the function it goes through:
+    /// `findUnique` for `load` whose body runs `prisma.user.findUnique`.
+    pub fn query_method(&self) -> &str {
+        self.via
+            .as_deref()
+            .and_then(|v| v.rsplit('.').next())
+            .unwrap_or(&self.method)
+    }
+
+    /// Whether a call in a loop writes a row no single call could write
+    /// for all the items: an update whose values change with the item
+    /// (`update({ where: { id: x.id }, data: { n: x.n } })`), or a create
+    /// whose row the iteration keeps (its id; `createMany` returns no
+    /// rows) or writes with its relations (`data: { tags: { create } }`).
+    pub fn writes_own_row(&self) -> bool {
+        let Some(each) = &self.in_loop else {
+            return false;
+        };
+        let method = self.query_method();
+        let update = matches!(
+            (self.orm, method),
+            (Orm::Prisma, "update" | "upsert" | "updateMany")
+                | (Orm::Drizzle, "update")
+                | (Orm::Kysely, "updateTable")
+        );
+        let create = matches!(
+            (self.orm, method),
+            (Orm::Prisma, "create") | (Orm::Drizzle, "insert") | (Orm::Kysely, "insertInto")
+        );
+        let nested = self.properties.iter().any(|p| {
+            p.path.starts_with("data.")
+                && matches!(
+                    p.key.as_str(),
+                    "create" | "connect" | "connectOrCreate" | "createMany"
+                )
+        });
+        (update && each.writes_per_item) || (create && (self.kept || nested))
+    }
+
     pub fn property(&self, path: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.path == path)
     }
@@ -149,23 +196,6 @@ impl OrmCall {
     pub fn link(&self, method: &str) -> Option<&Link> {
         self.chain.iter().find(|l| l.method == method)
     }
-}
-
-/// A loop a database call runs in.
-#[derive(Debug, Clone)]
-pub struct LoopInfo {
-    /// `for...of`, `while`, `.map()`...
-    pub kind: String,
-    /// Host range of the loop's head (`for (const x of xs)`, `xs.map`).
-    pub head: Range<usize>,
-    /// Whether it runs over an array literal, a few fixed items.
-    pub literal_items: bool,
-    /// Whether it retries until a value is found: `while (!slug)`,
-    /// `do { ... } while (found == null)`. Such a loop runs about once.
-    pub until_found: bool,
-    /// Whether it is `Promise.all(xs.map(...))`.
-    pub promise_all: bool,
-    pub(crate) exits_at: usize,
 }
 
 impl<'a> Scan<'a> {
@@ -178,110 +208,12 @@ impl<'a> Scan<'a> {
                 continue;
             };
             if let Some(inner) = self.query_in(body) {
+                let mut each = each;
+                each.other_work |= self.does_more_than(body, &inner.range);
                 found.push(OrmCall::through(name, range, each, inner));
             }
         }
         self.calls.extend(found);
-    }
-
-    /// The loop a `for`, `for...of`, `for...in`, `while` or `do` statement
-    /// makes of its body.
-    pub(super) fn loop_info(&self, node: Node) -> LoopInfo {
-        let kind = match node.kind() {
-            "for_in_statement" => {
-                if (0..node.child_count())
-                    .filter_map(|i| node.child(i as u32))
-                    .any(|c| c.kind() == "of")
-                {
-                    "for...of"
-                } else {
-                    "for...in"
-                }
-            }
-            "for_statement" => "for",
-            "while_statement" => "while",
-            _ => "do...while",
-        };
-        let head_end = node
-            .child_by_field_name("body")
-            .map_or(node.end_byte(), |b| b.start_byte());
-        let literal_items = node
-            .child_by_field_name("right")
-            .is_some_and(|r| r.kind() == "array");
-        let until_found = matches!(kind, "while" | "do...while")
-            && node
-                .child_by_field_name("condition")
-                .is_some_and(|c| self.is_until_found(peel(c)));
-        LoopInfo {
-            kind: kind.to_owned(),
-            head: node.start_byte()..head_end,
-            literal_items,
-            until_found,
-            promise_all: false,
-            exits_at: self.exits,
-        }
-    }
-
-    /// `!slug`, `user == null`, `row === undefined`: a condition that
-    /// holds until something is found.
-    fn is_until_found(&self, condition: Node) -> bool {
-        let plain = |n: Node| matches!(peel(n).kind(), "identifier" | "member_expression");
-        match condition.kind() {
-            "unary_expression" => {
-                self.src(condition).starts_with('!')
-                    && condition.child_by_field_name("argument").is_some_and(plain)
-            }
-            "binary_expression" => {
-                let op = condition
-                    .child_by_field_name("operator")
-                    .map_or("", |o| self.src(o));
-                let nothing = |n: Option<Node>| {
-                    n.is_some_and(|n| matches!(self.src(n), "null" | "undefined"))
-                };
-                matches!(op, "==" | "===")
-                    && (nothing(condition.child_by_field_name("right"))
-                        || nothing(condition.child_by_field_name("left")))
-            }
-            _ => false,
-        }
-    }
-
-    /// For `xs.map(...)`, `xs.forEach(...)` and the like, the loop their
-    /// callbacks run in.
-    pub(super) fn loop_callbacks(&self, node: Node) -> Option<LoopInfo> {
-        if node.kind() != "call_expression" {
-            return None;
-        }
-        let callee = node.child_by_field_name("function").map(peel)?;
-        if callee.kind() != "member_expression" {
-            return None;
-        }
-        let method = self.src(callee.child_by_field_name("property")?);
-        if !LOOP_METHODS.contains(&method) {
-            return None;
-        }
-        let items = callee.child_by_field_name("object").map(peel)?;
-        let promise_all = node.parent().and_then(|a| a.parent()).is_some_and(|outer| {
-            outer.kind() == "call_expression"
-                && outer
-                    .child_by_field_name("function")
-                    .is_some_and(|f| self.src(f).starts_with("Promise.all"))
-        });
-        Some(LoopInfo {
-            kind: format!(".{method}()"),
-            head: callee.start_byte()..node.child_by_field_name("arguments")?.start_byte(),
-            literal_items: items.kind() == "array",
-            until_found: false,
-            promise_all,
-            exits_at: self.exits,
-        })
-    }
-
-    /// The loop a database call at this point of the walk runs in, if any.
-    pub(super) fn current_loop(&self) -> Option<LoopInfo> {
-        let info = self.loops.last().cloned().flatten()?;
-        // A call on a path that leaves the loop runs once.
-        (self.exits == info.exits_at).then_some(info)
     }
 
     /// Records a call that sends SQL text, for the rules about where calls
@@ -300,9 +232,11 @@ impl<'a> Scan<'a> {
             properties: Vec::new(),
             chain: Vec::new(),
             executed: true,
-            in_loop: self.current_loop(),
+            in_loop: self.loop_of(call),
             via: None,
             unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
         });
     }
 
@@ -346,10 +280,12 @@ impl<'a> Scan<'a> {
                 return;
             };
         let first = args.named_child(0);
+        let literal = first.and_then(|f| self.object_literal(f));
         let mut properties = Vec::new();
-        if let Some(obj) = first.filter(|f| f.kind() == "object") {
+        if let Some(obj) = literal {
             self.properties(obj, "", &mut properties, 0);
         }
+        let argument_known = first.is_none() || literal.is_some();
         // include: { posts: true } or { posts: { where } } loads every post.
         let unbounded_relations = if orm == Orm::Prisma {
             let model = self.src(object).rsplit('.').next().unwrap_or("").to_owned();
@@ -368,48 +304,12 @@ impl<'a> Scan<'a> {
             Vec::new()
         };
         // Climb the chain built on the call: `.from(t).where(...).limit(n)`.
-        let mut chain = Vec::new();
-        let mut top = call;
-        if builder {
-            while let Some(member) = top.parent().filter(|p| p.kind() == "member_expression") {
-                let Some(outer) = member.parent().filter(|p| p.kind() == "call_expression") else {
-                    break;
-                };
-                let (Some(name), Some(link_args)) = (
-                    member.child_by_field_name("property"),
-                    outer.child_by_field_name("arguments"),
-                ) else {
-                    break;
-                };
-                let mut cursor = link_args.walk();
-                chain.push(Link {
-                    method: self.src(name).to_owned(),
-                    range: name.start_byte()..outer.end_byte(),
-                    args: link_args
-                        .named_children(&mut cursor)
-                        .map(|a| self.src(a).to_owned())
-                        .collect(),
-                });
-                top = outer;
-            }
-        }
-        // Kept in a variable, or passed to another call (a subquery such as
-        // `inArray(col, db.select()...)`), a builder does not run here.
-        let passed_on = top.parent().is_some_and(|p| {
-            p.kind() == "arguments"
-                && !p
-                    .parent()
-                    .and_then(|c| c.child_by_field_name("function"))
-                    .is_some_and(|f| self.src(f).starts_with("Promise."))
-        });
-        let executed = !passed_on
-            && !chain.iter().any(|l| l.method == "as")
-            && top.parent().is_none_or(|p| {
-                !matches!(
-                    p.kind(),
-                    "variable_declarator" | "assignment_expression" | "member_expression"
-                )
-            });
+        let (chain, top) = if builder {
+            self.climb_chain(call)
+        } else {
+            (Vec::new(), call)
+        };
+        let executed = self.runs_here(top, &chain);
         self.calls.push(OrmCall {
             orm,
             method: method.to_owned(),
@@ -419,9 +319,130 @@ impl<'a> Scan<'a> {
             properties,
             chain,
             executed,
-            in_loop: self.current_loop(),
+            in_loop: self.loop_of(top),
             via: None,
             unbounded_relations,
+            kept: is_kept(top),
+            argument_known,
+        });
+    }
+
+    /// The links of the builder chain built on a call, and the chain's
+    /// outermost call: `.from(t).where(...).limit(n)` on `db.select()`.
+    fn climb_chain(&self, call: Node<'a>) -> (Vec<Link>, Node<'a>) {
+        let mut chain = Vec::new();
+        let mut top = call;
+        while let Some(member) = top.parent().filter(|p| p.kind() == "member_expression") {
+            let Some(outer) = member.parent().filter(|p| p.kind() == "call_expression") else {
+                break;
+            };
+            let Some(name) = member.child_by_field_name("property") else {
+                break;
+            };
+            chain.push(self.link(name, outer));
+            top = outer;
+        }
+        (chain, top)
+    }
+
+    /// The link a call of the method `name` makes on a builder chain.
+    fn link(&self, name: Node<'a>, call: Node<'a>) -> Link {
+        let method = self.src(name).to_owned();
+        let (args, named_values) = match call.child_by_field_name("arguments") {
+            Some(list) => {
+                let mut cursor = list.walk();
+                let args = list
+                    .named_children(&mut cursor)
+                    .map(|a| self.src(a).to_owned())
+                    .collect();
+                let named = if method == "where" {
+                    self.named_values(list)
+                } else {
+                    Vec::new()
+                };
+                (args, named)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        Link {
+            method,
+            range: name.start_byte()..call.end_byte(),
+            args,
+            named_values,
+        }
+    }
+
+    /// Whether a builder chain runs where it is written: not kept in a
+    /// variable, not passed to another call (a subquery such as
+    /// `inArray(col, db.select()...)`), not turned into an expression.
+    fn runs_here(&self, top: Node<'a>, chain: &[Link]) -> bool {
+        let passed_on = top.parent().is_some_and(|p| {
+            p.kind() == "arguments"
+                && !p
+                    .parent()
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .is_some_and(|f| self.src(f).starts_with("Promise."))
+        });
+        !passed_on
+            && !chain.iter().any(|l| l.method == "as")
+            && top.parent().is_none_or(|p| {
+                !matches!(
+                    p.kind(),
+                    "variable_declarator" | "assignment_expression" | "member_expression"
+                )
+            })
+    }
+
+    /// A builder kept in a variable and carried on later: `q.limit(n)
+    /// .offset(o)` after `const q = db.select().from(t)`. Recorded as the
+    /// kept builder's call with the later links added.
+    pub(super) fn continued_builder(&mut self, call: Node<'a>, callee: Node<'a>) {
+        if callee.kind() != "member_expression" {
+            return;
+        }
+        let (Some(object), Some(name)) = (
+            callee.child_by_field_name("object").map(peel),
+            callee.child_by_field_name("property"),
+        ) else {
+            return;
+        };
+        if object.kind() != "identifier" {
+            return;
+        }
+        let super::values::Declaration::Variable { declarator, keys } = self.declaration(object)
+        else {
+            return;
+        };
+        let Some(value) = declarator.child_by_field_name("value").map(peel) else {
+            return;
+        };
+        if !keys.is_empty() {
+            return;
+        }
+        let Some(base) = self
+            .calls
+            .iter()
+            .find(|c| {
+                !c.executed
+                    && c.range == value.byte_range()
+                    && matches!(c.orm, Orm::Drizzle | Orm::Kysely)
+            })
+            .cloned()
+        else {
+            return;
+        };
+        let mut chain = base.chain;
+        chain.push(self.link(name, call));
+        let (more, top) = self.climb_chain(call);
+        chain.extend(more);
+        let executed = self.runs_here(top, &chain);
+        self.calls.push(OrmCall {
+            range: call.start_byte()..top.end_byte(),
+            chain,
+            executed,
+            in_loop: self.loop_of(top),
+            kept: is_kept(top),
+            ..base
         });
     }
 
@@ -530,4 +551,19 @@ fn spread_objects(spread: Node) -> Vec<Node> {
         .map(peel)
         .filter(|b| b.kind() == "object")
         .collect()
+}
+
+/// Whether the result of a call is kept: assigned, or read at once.
+fn is_kept(call: Node) -> bool {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "await_expression" | "parenthesized_expression" | "non_null_expression" => {
+                node = parent;
+            }
+            "variable_declarator" | "assignment_expression" | "member_expression" => return true,
+            _ => return false,
+        }
+    }
+    false
 }

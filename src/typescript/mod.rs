@@ -25,12 +25,14 @@ use crate::discover::FileKind;
 use crate::extract::{OffsetMap, Origin, SqlUnit};
 
 mod calls;
+mod loops;
 mod modules;
 mod values;
 
+use crate::model::LoopInfo;
 use crate::model::{Provenance, Safe};
 use crate::units::UnitBuilder;
-pub use calls::{Link, LoopInfo, Orm, OrmCall, Property};
+pub use calls::{Link, Orm, OrmCall, Property};
 pub use modules::{Exports, ImportedCall, ModuleIndex, export_clauses, project_imports};
 
 /// Text without one of which a file cannot talk to a database through an
@@ -210,6 +212,10 @@ pub struct TsFile {
     pub exports: Exports,
     /// Its calls, in loops, of functions imported from other modules.
     pub imported_calls: Vec<ImportedCall>,
+    /// Looped calls (by index into `calls`) whose iterations also await
+    /// imported functions, `(name in its module, module)`: other work
+    /// unless linking finds them to be query helpers.
+    pub awaited_imports: Vec<(usize, Vec<(String, String)>)>,
 }
 
 impl TsFile {
@@ -533,16 +539,19 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         looped_calls: Vec::new(),
         modules: Default::default(),
         deferred: Vec::new(),
+        awaited_imports: Default::default(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
     scan.queries_through_functions();
+    let awaited = scan.mark_other_work();
     let exports = scan.exports();
     TsFile {
         units: scan.units,
         calls: scan.calls,
         exports,
         imported_calls: scan.modules.calls,
+        awaited_imports: awaited,
     }
 }
 
@@ -642,6 +651,10 @@ struct Scan<'a> {
     /// are written: declared, assigned or returned rather than passed as a
     /// callback.
     deferred: Vec<Range<usize>>,
+    /// While a loop's iteration is searched for other work: the imported
+    /// functions it awaits, which linking judges. Outside that search an
+    /// awaited imported function counts as other work.
+    awaited_imports: std::cell::RefCell<Option<Vec<(String, String)>>>,
 }
 
 /// Nodes that open a scope for the names declared in them.
@@ -1037,6 +1050,7 @@ impl<'a> Scan<'a> {
         } else {
             None
         };
+        let runs_now = callbacks.is_none() && self.runs_callbacks_now(node);
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if body == Some(child) {
@@ -1044,14 +1058,23 @@ impl<'a> Scan<'a> {
                 self.loops.push(Some(info));
                 self.find(child, depth + 1);
                 self.loops.pop();
-            } else if child.kind() == "arguments" && callbacks.is_some() {
+            } else if child.kind() == "arguments" && (callbacks.is_some() || runs_now) {
                 let mut args = child.walk();
                 for arg in child.named_children(&mut args) {
                     if matches!(
                         arg.kind(),
                         "arrow_function" | "function_expression" | "function"
                     ) {
-                        self.loops.push(callbacks.clone());
+                        // A loop's callback binds the item; a transaction's
+                        // runs inside whatever loop is around the call.
+                        let each = match &callbacks {
+                            Some(each) => Some(LoopInfo {
+                                scope: arg.byte_range(),
+                                ..each.clone()
+                            }),
+                            None => self.loops.last().cloned().flatten(),
+                        };
+                        self.loops.push(each);
                         self.entering_callback = true;
                         self.find(arg, depth + 2);
                         self.loops.pop();
@@ -1082,12 +1105,12 @@ impl<'a> Scan<'a> {
         let callee = peel(callee);
         if callee.kind() == "identifier"
             && self.functions.contains_key(self.src(callee))
-            && let Some(each) = self.current_loop()
+            && let Some(each) = self.loop_of(call)
         {
             self.looped_calls
                 .push((self.src(callee).to_owned(), callee.byte_range(), each));
         } else {
-            self.record_imported_call(callee);
+            self.record_imported_call(call, callee);
         }
         if args.kind() == "template_string" {
             if let Some(api) = self.binding_tag(callee)
@@ -1098,6 +1121,7 @@ impl<'a> Scan<'a> {
             return;
         }
         self.orm_call(call, callee, args);
+        self.continued_builder(call, callee);
         if callee.kind() == "identifier" {
             // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
             if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)

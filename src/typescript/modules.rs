@@ -18,14 +18,15 @@ use crate::discover::normalize;
 use tree_sitter::Node;
 
 use super::{Orm, OrmCall, Scan, TsFile};
-use crate::typescript::LoopInfo;
+use crate::model::LoopInfo;
 
 /// What a file's exports do that other files care about.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Exports {
     /// Exported functions whose body runs a query: `(exported name, the
-    /// query's call, its library)`.
-    pub queries: Vec<(String, String, Orm)>,
+    /// query's call, its library, whether the body does more than run
+    /// that query)`.
+    pub queries: Vec<(String, String, Orm, bool)>,
     /// `export { a as b } from './m'`: `(b, a, './m')`; `export * from
     /// './m'` is `("*", "*", './m')`.
     pub reexports: Vec<(String, String, String)>,
@@ -44,6 +45,9 @@ pub struct ImportedCall {
     /// Host range of the callee.
     pub range: Range<usize>,
     pub each: LoopInfo,
+    /// The imported functions the iteration also awaits, `(name, module)`:
+    /// other work unless they are query helpers.
+    pub awaits: Vec<(String, String)>,
 }
 
 /// What the scan of one file records of its imports and exports.
@@ -192,7 +196,7 @@ impl<'a> Scan<'a> {
 
     /// Records a call of an imported function made in a loop: `load(id)`
     /// or `posts.load(id)` with `import * as posts`.
-    pub(super) fn record_imported_call(&mut self, callee: Node) {
+    pub(super) fn record_imported_call(&mut self, call: Node<'a>, callee: Node<'a>) {
         let found = match callee.kind() {
             "identifier" => self.modules.imports.get(self.src(callee)).cloned(),
             "member_expression" => callee
@@ -204,7 +208,7 @@ impl<'a> Scan<'a> {
             _ => None,
         };
         if let Some((name, module)) = found
-            && let Some(each) = self.current_loop()
+            && let Some(each) = self.loop_of(call)
         {
             self.modules.calls.push(ImportedCall {
                 name,
@@ -212,7 +216,25 @@ impl<'a> Scan<'a> {
                 written: self.src(callee).to_owned(),
                 range: callee.byte_range(),
                 each,
+                awaits: Vec::new(),
             });
+        }
+    }
+
+    /// The function a callee names, when the file imports it: `(name in
+    /// its module, module)` for `ordersOf` or `orders.ordersOf`.
+    pub(super) fn imported_function(&self, callee: Node) -> Option<(String, String)> {
+        match callee.kind() {
+            "identifier" => self.modules.imports.get(self.src(callee)).cloned(),
+            "member_expression" => {
+                let module = self
+                    .modules
+                    .namespaces
+                    .get(self.src(callee.child_by_field_name("object")?))?;
+                let name = self.src(callee.child_by_field_name("property")?);
+                Some((name.to_owned(), module.clone()))
+            }
+            _ => None,
         }
     }
 
@@ -225,7 +247,8 @@ impl<'a> Scan<'a> {
                 continue;
             };
             if let Some(inner) = self.query_in(body) {
-                queries.push((exported.clone(), inner.name(), inner.orm));
+                let other_work = self.does_more_than(body, &inner.range);
+                queries.push((exported.clone(), inner.name(), inner.orm, other_work));
             }
         }
         Exports {
@@ -318,14 +341,32 @@ impl ModuleIndex {
     /// Re-exports (`export { load } from './load'`, `export * from
     /// './posts'`) are followed a few levels, as barrel files chain them.
     pub fn link(&self, path: &Path, file: &mut TsFile) {
+        // An awaited imported function is other work unless it is a query
+        // helper that does nothing else.
+        let other_work = |awaits: &[(String, String)]| {
+            awaits.iter().any(|(name, module)| {
+                resolve(path, module, &self.keys)
+                    .and_then(|target| self.exported_query(target, name, 0))
+                    .is_none_or(|(_, _, does_more)| does_more)
+            })
+        };
+        for (index, awaits) in &file.awaited_imports {
+            if other_work(awaits)
+                && let Some(each) = file.calls.get_mut(*index).and_then(|c| c.in_loop.as_mut())
+            {
+                each.other_work = true;
+            }
+        }
         let mut found = Vec::new();
         for call in &file.imported_calls {
             let Some(target) = resolve(path, &call.module, &self.keys) else {
                 continue;
             };
-            let Some((query, orm)) = self.exported_query(target, &call.name, 0) else {
+            let Some((query, orm, more)) = self.exported_query(target, &call.name, 0) else {
                 continue;
             };
+            let mut each = call.each.clone();
+            each.other_work |= more || other_work(&call.awaits);
             found.push(OrmCall {
                 method: call.written.clone(),
                 receiver: String::new(),
@@ -334,20 +375,29 @@ impl ModuleIndex {
                 properties: Vec::new(),
                 chain: Vec::new(),
                 executed: true,
-                in_loop: Some(call.each.clone()),
+                in_loop: Some(each),
                 via: Some(query),
                 orm,
                 unbounded_relations: Vec::new(),
+                kept: false,
+                argument_known: true,
             });
         }
         file.calls.extend(found);
     }
 
     /// The query an exported name of a module runs, following re-exports.
-    fn exported_query(&self, target: usize, name: &str, depth: usize) -> Option<(String, Orm)> {
+    fn exported_query(
+        &self,
+        target: usize,
+        name: &str,
+        depth: usize,
+    ) -> Option<(String, Orm, bool)> {
         let (path, exports) = &self.files[target];
-        if let Some((_, query, orm)) = exports.queries.iter().find(|(n, _, _)| n == name) {
-            return Some((query.clone(), *orm));
+        if let Some((_, query, orm, other_work)) =
+            exports.queries.iter().find(|(n, _, _, _)| n == name)
+        {
+            return Some((query.clone(), *orm, *other_work));
         }
         if depth >= 4 {
             return None;

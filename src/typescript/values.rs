@@ -126,7 +126,7 @@ const REQUEST_MEMBERS: &[(&str, &[&str])] = &[
 const REQUEST_DECORATORS: &[&str] = &["Body", "Query", "Param", "Headers", "Req", "Request"];
 
 /// A name's declaration, as found from a use.
-enum Declaration<'a> {
+pub(super) enum Declaration<'a> {
     /// `const`/`let`/`var`: the declarator, and the keys that lead from
     /// its value to the name (`const { a: { b } } = v` gives `a.b`).
     Variable {
@@ -500,7 +500,7 @@ impl<'a> Scan<'a> {
 
     /// Request data read directly off the request object a handler is
     /// given: `req.query`, `ctx.request.body`, `c.req.query('q')`.
-    fn request_source(&self, node: Node<'a>, object: Node<'a>) -> Option<Source> {
+    pub(super) fn request_source(&self, node: Node<'a>, object: Node<'a>) -> Option<Source> {
         let object = peel(object);
         if object.kind() != "identifier" {
             return None;
@@ -625,7 +625,7 @@ impl<'a> Scan<'a> {
     /// `@Body()`, a tRPC `input`, Next.js `searchParams` and a page's
     /// `params`; a number or a fixed string when its type says so;
     /// otherwise nothing known.
-    fn parameter_provenance(
+    pub(super) fn parameter_provenance(
         &self,
         parameter: Node<'a>,
         function: Node<'a>,
@@ -757,9 +757,66 @@ impl<'a> Scan<'a> {
         false
     }
 
+    /// The source texts of the values the names in `node` hold: each
+    /// `const`/`let` initializer, every later assignment, and every
+    /// argument pushed onto it (`conditions.push(ilike(t.name, q))`).
+    pub(super) fn named_values(&self, node: Node<'a>) -> Vec<String> {
+        let mut names = Vec::new();
+        gather_names(node, &mut names, 0);
+        let mut out = Vec::new();
+        for name in names {
+            let Declaration::Variable { declarator, .. } = self.declaration(name) else {
+                continue;
+            };
+            if let Some(value) = declarator.child_by_field_name("value") {
+                out.push(self.src(value).to_owned());
+            }
+            let Some(scope) = declarator.parent().and_then(|d| d.parent()) else {
+                continue;
+            };
+            let mut assigned = Vec::new();
+            collect_assignments(scope, self.text, self.src(name), &mut assigned, 0);
+            out.extend(assigned.iter().map(|v| self.src(*v).to_owned()));
+            let pushed = format!("{}.push(", self.src(name));
+            let mut at = scope.start_byte();
+            while let Some(found) = self.text[at..scope.end_byte()].find(&pushed) {
+                let start = at + found + pushed.len() - 1;
+                if let Some(open) = scope.descendant_for_byte_range(start, start + 1)
+                    && let Some(list) = open.parent()
+                    && list.kind() == "arguments"
+                {
+                    out.push(self.src(list).to_owned());
+                }
+                at = start + 1;
+            }
+            if out.len() > 64 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The object literal an argument is, or a `const` is bound to:
+    /// `{ where, data }` for `updateMany(payload)` after `const payload =
+    /// { where, data }`.
+    pub(super) fn object_literal(&self, node: Node<'a>) -> Option<Node<'a>> {
+        let node = peel(node);
+        match node.kind() {
+            "object" => Some(node),
+            "identifier" => match self.declaration(node) {
+                Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
+                    .child_by_field_name("value")
+                    .map(peel)
+                    .filter(|v| v.kind() == "object"),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The declaration a use of a name refers to: the nearest one around
     /// it, declared before it.
-    fn declaration(&self, name: Node<'a>) -> Declaration<'a> {
+    pub(super) fn declaration(&self, name: Node<'a>) -> Declaration<'a> {
         let text = self.src(name);
         let mut node = name;
         for _ in 0..MAX_DEPTH_UP {
@@ -876,6 +933,21 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// The names a piece of code reads, outside property names.
+fn gather_names<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
+    if depth > 32 || out.len() > 32 {
+        return;
+    }
+    if node.kind() == "identifier" {
+        out.push(node);
+        return;
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        gather_names(child, out, depth + 1);
+    }
+}
+
 /// How far up a use is searched for its declaration.
 const MAX_DEPTH_UP: usize = 400;
 
@@ -939,7 +1011,7 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
 }
 
 /// The values assigned to `name` (`name = value`) under `node`.
-fn collect_assignments<'a>(
+pub(super) fn collect_assignments<'a>(
     node: Node<'a>,
     text: &str,
     name: &str,

@@ -249,7 +249,7 @@ impl TsFacts {
             .files
             .values()
             .filter_map(|(_, f)| f.module.as_ref())
-            .flat_map(|m| m.queries.iter().map(|(name, _, _)| name.clone()))
+            .flat_map(|m| m.queries.iter().map(|(name, _, _, _)| name.clone()))
             .collect();
         let mut names: Vec<&str> = self
             .names

@@ -1,0 +1,1087 @@
+//! The loops a file's queries run in: what each loop goes over, and how a
+//! query inside depends on the item of each iteration.
+
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use super::values::{Declaration, collect_assignments};
+use super::{Scan, is_literal, peel};
+use crate::model::{Collection, DataOrigin, Items, LoopInfo, PerItem, Provenance};
+
+/// Array methods whose callback runs once per element.
+pub(super) const LOOP_METHODS: &[&str] = &[
+    "forEach", "map", "flatMap", "reduce", "filter", "some", "every",
+];
+
+/// Methods that return the items of the array they are called on, in
+/// another order or shape.
+const SAME_ITEMS: &[&str] = &[
+    "map",
+    "flatMap",
+    "filter",
+    "slice",
+    "sort",
+    "toSorted",
+    "reverse",
+    "toReversed",
+    "flat",
+    "concat",
+    "entries",
+    "keys",
+    "values",
+];
+
+/// Object keys whose value is a list of keys matched by one query:
+/// Prisma's `{ in: ids }`, MongoDB-style `$in`.
+const LIST_KEYS: &[&str] = &["in", "notIn", "hasSome", "hasEvery", "$in", "$nin"];
+
+/// Functions that put a list of keys into one query: Drizzle's
+/// `inArray(t.id, ids)`, Kysely's `where('id', 'in', ids)` reads as a
+/// list through its operator instead.
+const LIST_CALLS: &[&str] = &[
+    "inArray",
+    "notInArray",
+    "arrayContains",
+    "arrayOverlaps",
+    "arrayContained",
+];
+
+/// Words in a function's or an item's name that say each item is a slice
+/// of a list: `chunk(ids, 100)`, `for (const batch of batches)`.
+const SLICE_WORDS: &[&str] = &["chunk", "batch", "partition"];
+
+/// How the names of functions that send something outside the process
+/// begin: `sendWebhooks`, `publishEvent`, `notifyOwner`.
+const SENDING_VERBS: &[&str] = &[
+    "send", "publish", "notify", "dispatch", "enqueue", "fetch", "post", "upload", "email",
+    "trigger",
+];
+
+/// The most rows a capped query returns for a loop over them to count as
+/// a few items.
+const FEW_ROWS: u64 = 50;
+
+/// How far a collection or a dependence is followed through names.
+const MAX_HOPS: usize = 12;
+
+impl<'a> Scan<'a> {
+    /// The loop a `for`, `for...of`, `for...in`, `while` or `do` statement
+    /// makes of its body.
+    pub(super) fn loop_info(&self, node: Node<'a>) -> LoopInfo {
+        let mut over = None;
+        let (kind, items) = match node.kind() {
+            "for_in_statement" => {
+                let of = (0..node.child_count())
+                    .filter_map(|i| node.child(i as u32))
+                    .any(|c| c.kind() == "of");
+                over = node.child_by_field_name("right");
+                let items = over.map_or(Items::Unknown, |r| self.items_of(r, 0));
+                (if of { "for...of" } else { "for...in" }, items)
+            }
+            "for_statement" => {
+                over = self.counted_over(node);
+                let items = over.map_or(Items::Condition, |bound| self.items_of(bound, 0));
+                ("for", items)
+            }
+            "while_statement" | "do_statement" => {
+                let until_found = node
+                    .child_by_field_name("condition")
+                    .is_some_and(|c| self.is_until_found(peel(c)));
+                let kind = if node.kind() == "while_statement" {
+                    "while"
+                } else {
+                    "do...while"
+                };
+                let items = if until_found {
+                    Items::UntilFound
+                } else if let Some(list) = self.work_list(node) {
+                    over = Some(list);
+                    Items::Data(Collection {
+                        written: self.src(list).to_owned(),
+                        origin: DataOrigin::WorkList,
+                        range: list.byte_range(),
+                    })
+                } else {
+                    Items::Condition
+                };
+                (kind, items)
+            }
+            _ => ("loop", Items::Unknown),
+        };
+        let head_end = node
+            .child_by_field_name("body")
+            .map_or(node.end_byte(), |b| b.start_byte());
+        let slices = over.is_some_and(|o| self.is_sliced(o))
+            || (kind == "for" && self.steps_by_more_than_one(node))
+            || node
+                .child_by_field_name("left")
+                .is_some_and(|l| names_a_slice(self.src(l)));
+        LoopInfo {
+            kind: kind.to_owned(),
+            head: node.start_byte()..head_end,
+            over: over.map(|o| self.src(o).to_owned()),
+            items,
+            item: PerItem::Invariant,
+            writes_per_item: false,
+            slices,
+            other_work: false,
+            writes_rows: false,
+            promise_all: false,
+            scope: node.byte_range(),
+            exits_at: self.exits,
+        }
+    }
+
+    /// For `for (let i = 0; i < xs.length; i++)`, the collection or count
+    /// the counter runs up to: `xs`, `n`.
+    fn counted_over(&self, node: Node<'a>) -> Option<Node<'a>> {
+        let mut condition = node.child_by_field_name("condition")?;
+        if condition.kind() == "expression_statement" {
+            condition = condition.named_child(0)?;
+        }
+        let condition = peel(condition);
+        if condition.kind() != "binary_expression" {
+            return None;
+        }
+        let operator = self.src(condition.child_by_field_name("operator")?);
+        let bound = match operator {
+            "<" | "<=" => condition.child_by_field_name("right")?,
+            ">" | ">=" => condition.child_by_field_name("left")?,
+            _ => return None,
+        };
+        let bound = peel(bound);
+        // `xs.length`: the items of `xs`.
+        if bound.kind() == "member_expression"
+            && bound
+                .child_by_field_name("property")
+                .is_some_and(|p| matches!(self.src(p), "length" | "size"))
+        {
+            return bound.child_by_field_name("object");
+        }
+        Some(bound)
+    }
+
+    /// For `while (queue.length > 0) { const id = queue.pop(); ... }`, the
+    /// list the loop takes its items from.
+    fn work_list(&self, node: Node<'a>) -> Option<Node<'a>> {
+        let condition = node.child_by_field_name("condition")?;
+        let mut names = Vec::new();
+        names_used(condition, &mut names, 0);
+        let body = self.src(node.child_by_field_name("body")?);
+        names.into_iter().find(|list| {
+            let list = self.src(*list);
+            let tested = self.src(condition);
+            (tested.contains(&format!("{list}.length")) || tested.contains(&format!("{list}.size")))
+                && [".pop()", ".shift()"]
+                    .iter()
+                    .any(|take| body.contains(&format!("{list}{take}")))
+        })
+    }
+
+    /// `i += 100`, `i = i + size`: a counter that steps over slices.
+    fn steps_by_more_than_one(&self, node: Node<'a>) -> bool {
+        node.child_by_field_name("increment").is_some_and(|i| {
+            let text = self.src(i);
+            (text.contains("+=") || text.contains("= ")) && !text.trim_end().ends_with("+= 1")
+        })
+    }
+
+    /// Whether a collection's items are slices of a list: the result of
+    /// `chunk(ids, 100)`, or a name such as `batches`.
+    fn is_sliced(&self, collection: Node<'a>) -> bool {
+        let collection = peel(collection);
+        match collection.kind() {
+            "call_expression" => collection
+                .child_by_field_name("function")
+                .is_some_and(|f| names_a_slice(self.src(f).rsplit('.').next().unwrap_or(""))),
+            "identifier" | "member_expression" => {
+                names_a_slice(self.src(collection).rsplit('.').next().unwrap_or(""))
+            }
+            _ => false,
+        }
+    }
+
+    /// `!slug`, `user == null`, `row === undefined`: a condition that
+    /// holds until something is found.
+    fn is_until_found(&self, condition: Node) -> bool {
+        let plain = |n: Node| matches!(peel(n).kind(), "identifier" | "member_expression");
+        match condition.kind() {
+            "unary_expression" => {
+                self.src(condition).starts_with('!')
+                    && condition.child_by_field_name("argument").is_some_and(plain)
+            }
+            "binary_expression" => {
+                let op = condition
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.src(o));
+                let nothing = |n: Option<Node>| {
+                    n.is_some_and(|n| matches!(self.src(n), "null" | "undefined"))
+                };
+                matches!(op, "==" | "===")
+                    && (nothing(condition.child_by_field_name("right"))
+                        || nothing(condition.child_by_field_name("left")))
+            }
+            _ => false,
+        }
+    }
+
+    /// For `xs.map(...)`, `xs.forEach(...)` and the like, the loop their
+    /// callbacks run in. Its `scope` is set to each callback as the walk
+    /// enters it.
+    pub(super) fn loop_callbacks(&self, node: Node<'a>) -> Option<LoopInfo> {
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let callee = node.child_by_field_name("function").map(peel)?;
+        if callee.kind() != "member_expression" {
+            return None;
+        }
+        let method = self.src(callee.child_by_field_name("property")?);
+        if !LOOP_METHODS.contains(&method) {
+            return None;
+        }
+        let items = callee.child_by_field_name("object").map(peel)?;
+        let promise_all = node.parent().and_then(|a| a.parent()).is_some_and(|outer| {
+            outer.kind() == "call_expression"
+                && outer
+                    .child_by_field_name("function")
+                    .is_some_and(|f| self.src(f).starts_with("Promise.all"))
+        });
+        Some(LoopInfo {
+            kind: format!(".{method}()"),
+            head: callee.start_byte()..node.child_by_field_name("arguments")?.start_byte(),
+            over: Some(self.src(items).to_owned()),
+            items: self.items_of(items, 0),
+            item: PerItem::Invariant,
+            writes_per_item: false,
+            slices: self.is_sliced(items),
+            other_work: false,
+            writes_rows: false,
+            promise_all,
+            scope: node.byte_range(),
+            exits_at: self.exits,
+        })
+    }
+
+    /// Whether a call's callbacks run before it returns, inside whatever
+    /// loop is around it: a transaction's (`$transaction(async (tx) =>
+    /// ...)`, `db.transaction(...)`).
+    pub(super) fn runs_callbacks_now(&self, node: Node<'a>) -> bool {
+        node.kind() == "call_expression"
+            && node.child_by_field_name("function").is_some_and(|f| {
+                let name = self.src(peel(f)).rsplit('.').next().unwrap_or("");
+                matches!(name, "$transaction" | "transaction")
+            })
+    }
+
+    /// The loop a database call at this point of the walk runs in, if any.
+    pub(super) fn current_loop(&self) -> Option<LoopInfo> {
+        let info = self.loops.last().cloned().flatten()?;
+        // A call on a path that leaves the loop runs once.
+        (self.exits == info.exits_at).then_some(info)
+    }
+
+    /// Marks the looped calls whose iterations also await work outside the
+    /// database: in the loop, or in the function the call goes through.
+    pub(super) fn mark_other_work(&mut self) -> Vec<(usize, Vec<(String, String)>)> {
+        let mut marks = Vec::new();
+        let mut awaited = Vec::new();
+        for (i, call) in self.calls.iter().enumerate() {
+            if let Some(each) = &call.in_loop
+                && !each.other_work
+            {
+                match self.iteration_work(&each.scope, &call.range) {
+                    None => marks.push(i),
+                    Some(imports) if !imports.is_empty() => awaited.push((i, imports)),
+                    Some(_) => {}
+                }
+            }
+        }
+        for i in marks {
+            if let Some(each) = &mut self.calls[i].in_loop {
+                each.other_work = true;
+            }
+        }
+        let imported: Vec<Option<Vec<(String, String)>>> = self
+            .modules
+            .calls
+            .iter()
+            .map(|c| self.iteration_work(&c.each.scope, &c.range))
+            .collect();
+        for (call, work) in self.modules.calls.iter_mut().zip(imported) {
+            match work {
+                None => call.each.other_work = true,
+                Some(imports) => call.awaits = imports,
+            }
+        }
+        // Loops whose iterations write rows of their own.
+        let writing: Vec<Range<usize>> = self
+            .calls
+            .iter()
+            .filter(|c| c.writes_own_row())
+            .filter_map(|c| c.in_loop.as_ref().map(|l| l.scope.clone()))
+            .collect();
+        for call in &mut self.calls {
+            if let Some(each) = &mut call.in_loop
+                && writing.contains(&each.scope)
+            {
+                each.writes_rows = true;
+            }
+        }
+        for call in &mut self.modules.calls {
+            if writing.contains(&call.each.scope) {
+                call.each.writes_rows = true;
+            }
+        }
+        awaited
+    }
+
+    /// What else an iteration around `query` awaits: `None` when it awaits
+    /// work outside the database, otherwise the imported functions it
+    /// awaits, which linking judges.
+    fn iteration_work(
+        &self,
+        region: &Range<usize>,
+        query: &Range<usize>,
+    ) -> Option<Vec<(String, String)>> {
+        *self.awaited_imports.borrow_mut() = Some(Vec::new());
+        let other = self.awaits_other_work(region, query);
+        let imports = self.awaited_imports.borrow_mut().take().unwrap_or_default();
+        (!other).then_some(imports)
+    }
+
+    /// Whether a function's body does more than run `query`: another
+    /// query, or work outside the database.
+    pub(super) fn does_more_than(&self, body: &Range<usize>, query: &Range<usize>) -> bool {
+        self.does_more_than_in(body, query, 0)
+    }
+
+    fn does_more_than_in(&self, body: &Range<usize>, query: &Range<usize>, nesting: u8) -> bool {
+        let inside = |r: &Range<usize>| r.start >= body.start && r.end <= body.end;
+        self.calls
+            .iter()
+            .filter(|c| c.executed && inside(&c.range))
+            .nth(1)
+            .is_some()
+            || self.awaits_other_work_in(body, query, nesting)
+    }
+
+    /// Whether a function of the file runs one query and nothing else: a
+    /// lookup, whose call costs one round trip.
+    fn is_query_helper(&self, name: &str, nesting: u8) -> bool {
+        if nesting > 3 {
+            return false;
+        }
+        let Some(body) = self.functions.get(name) else {
+            return false;
+        };
+        self.query_in(body)
+            .is_some_and(|q| !self.does_more_than_in(body, &q.range, nesting + 1))
+    }
+
+    /// Whether the code in `region` (a loop, a callback, a function's
+    /// body) awaits a call that is neither a database call nor `query`:
+    /// work each iteration does outside the database.
+    pub(super) fn awaits_other_work(&self, region: &Range<usize>, query: &Range<usize>) -> bool {
+        self.awaits_other_work_in(region, query, 0)
+    }
+
+    fn awaits_other_work_in(
+        &self,
+        region: &Range<usize>,
+        query: &Range<usize>,
+        nesting: u8,
+    ) -> bool {
+        let Some(node) = self
+            .root_node
+            .descendant_for_byte_range(region.start, region.end)
+        else {
+            return false;
+        };
+        let node = node.child_by_field_name("body").unwrap_or(node);
+        self.finds_other_work(node, node.id(), query, nesting, 0)
+    }
+
+    fn finds_other_work(
+        &self,
+        node: Node<'a>,
+        top: usize,
+        query: &Range<usize>,
+        nesting: u8,
+        depth: usize,
+    ) -> bool {
+        if depth > 200 {
+            return false;
+        }
+        // A function declared here runs later, unless it is handed to a
+        // call (a transaction's callback runs now).
+        if node.id() != top
+            && super::is_scope(node)
+            && node.parent().is_none_or(|p| p.kind() != "arguments")
+        {
+            return false;
+        }
+        if node.kind() == "await_expression"
+            && let Some(inner) = node.named_child(0).map(peel)
+            && inner.kind() == "call_expression"
+        {
+            let range = inner.byte_range();
+            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+            // A function the file imports may be the project's own query
+            // helper: while an iteration is searched, linking judges it.
+            let imported = inner
+                .child_by_field_name("function")
+                .map(peel)
+                .and_then(|f| self.imported_function(f));
+            let judged_later = match (imported, self.awaited_imports.borrow_mut().as_mut()) {
+                (Some(function), Some(collected)) => {
+                    collected.push(function);
+                    true
+                }
+                _ => false,
+            };
+            let database = judged_later
+                || overlaps(query)
+                || self.calls.iter().any(|c| overlaps(&c.range))
+                || inner
+                    .child_by_field_name("function")
+                    .map(peel)
+                    .filter(|f| f.kind() == "identifier")
+                    .is_some_and(|f| self.is_query_helper(self.src(f), nesting));
+            let together = inner
+                .child_by_field_name("function")
+                .is_some_and(|f| self.src(f).starts_with("Promise."));
+            if together {
+                if self.starts_other_work(inner, query, nesting, 0) {
+                    return true;
+                }
+            } else if !database {
+                return true;
+            }
+        }
+        // A promise handed back unawaited is awaited by the caller: one
+        // whose name says it sends something counts, and a call of a
+        // function of the file that awaits such work.
+        if node.kind() == "return_statement"
+            && let Some(returned) = node.named_child(0).map(peel)
+            && returned.kind() == "call_expression"
+            && returned.child_by_field_name("function").is_some_and(|f| {
+                let written = self.src(f);
+                let name = written.rsplit('.').next().unwrap_or("");
+                SENDING_VERBS.iter().any(|v| name.starts_with(v))
+                    || (nesting < 3
+                        && self.functions.get(written).is_some_and(|body| {
+                            self.awaits_other_work_in(body, &(0..0), nesting + 1)
+                        }))
+            })
+            && self.starts_other_work(node, query, nesting, 0)
+        {
+            return true;
+        }
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .any(|c| self.finds_other_work(c, top, query, nesting, depth + 1))
+    }
+
+    /// Whether `Promise.all([...])` starts a call that is neither a
+    /// database call nor `query`: an element of its list, or what a
+    /// callback mapped over a list returns.
+    fn starts_other_work(
+        &self,
+        node: Node<'a>,
+        query: &Range<usize>,
+        nesting: u8,
+        depth: usize,
+    ) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        if node.kind() == "call_expression" && depth > 0 && self.is_started(node) {
+            let range = node.byte_range();
+            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+            let callee = node
+                .child_by_field_name("function")
+                .map_or("", |f| self.src(f));
+            let passes_on = LOOP_METHODS
+                .iter()
+                .any(|m| callee.ends_with(&format!(".{m}")))
+                || callee.starts_with("Promise.");
+            if !passes_on
+                && !overlaps(query)
+                && !self.calls.iter().any(|c| overlaps(&c.range))
+                && !self.is_query_helper(callee, nesting)
+            {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .any(|c| self.starts_other_work(c, query, nesting, depth + 1))
+    }
+
+    /// Whether a call's promise is what an element of a list, or a
+    /// callback, hands to `Promise.all`: not an argument of another call.
+    fn is_started(&self, call: Node<'a>) -> bool {
+        let mut node = call;
+        while let Some(parent) = node.parent() {
+            match parent.kind() {
+                "binary_expression"
+                | "ternary_expression"
+                | "parenthesized_expression"
+                | "await_expression" => node = parent,
+                "array" | "arrow_function" | "return_statement" => return true,
+                "arguments" => {
+                    // Directly in `Promise.all(...)`.
+                    return parent
+                        .parent()
+                        .and_then(|c| c.child_by_field_name("function"))
+                        .is_some_and(|f| self.src(f).starts_with("Promise."));
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// The loop around a call, with how the call depends on its item.
+    pub(super) fn loop_of(&self, call: Node<'a>) -> Option<LoopInfo> {
+        let mut info = self.current_loop()?;
+        let (item, writes) = self.per_item(call, &info);
+        info.item = item;
+        info.writes_per_item = writes;
+        Some(info)
+    }
+
+    /// How a call depends on the item of the loop it runs in: through
+    /// every name its arguments use, and the names their values use, back
+    /// to the loop's item or to a value set before the loop.
+    ///
+    /// Also says whether the values it writes change with the item.
+    fn per_item(&self, call: Node<'a>, each: &LoopInfo) -> (PerItem, bool) {
+        let receiver = receiver_root(call).map(|r| r.id());
+        let mut result = PerItem::Invariant;
+        let mut writes = false;
+        let mut uses = Vec::new();
+        names_used(call, &mut uses, 0);
+        for name in uses {
+            if Some(name.id()) == receiver || is_called(name) {
+                continue;
+            }
+            let mut found = self.reaches(name, each, &mut Vec::new());
+            if found == PerItem::Item && (each.slices || self.in_list_position(name, call)) {
+                found = PerItem::Batch;
+            }
+            if found == PerItem::Item && self.in_written_values(name, call) {
+                writes = true;
+            }
+            result = result.join(found);
+        }
+        (result, writes)
+    }
+
+    /// Whether a name is part of the values a call writes: under Prisma's
+    /// `data`, `create` or `update`, or in Drizzle's and Kysely's `.set()`.
+    fn in_written_values(&self, name: Node<'a>, call: Node<'a>) -> bool {
+        let mut node = name;
+        while let Some(parent) = node.parent() {
+            if parent.id() == call.id() {
+                break;
+            }
+            match parent.kind() {
+                "pair"
+                    if parent
+                        .child_by_field_name("value")
+                        .is_some_and(|v| v.id() == node.id()) =>
+                {
+                    let key = parent
+                        .child_by_field_name("key")
+                        .map_or("", |k| self.src(k));
+                    if matches!(key, "data" | "create" | "update") {
+                        return true;
+                    }
+                }
+                "arguments" => {
+                    let callee = parent
+                        .parent()
+                        .and_then(|c| c.child_by_field_name("function"))
+                        .map_or("", |f| self.src(f));
+                    if callee.ends_with(".set") {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+            node = parent;
+        }
+        false
+    }
+
+    /// What a name used inside a loop holds of the loop's item.
+    fn reaches(&self, name: Node<'a>, each: &LoopInfo, seen: &mut Vec<usize>) -> PerItem {
+        if seen.len() > MAX_HOPS * 4 {
+            return PerItem::Invariant;
+        }
+        let inside = |n: Node| n.start_byte() > each.scope.start && n.end_byte() <= each.scope.end;
+        match self.declaration(name) {
+            Declaration::LoopElement { loop_node } if loop_node.byte_range() == each.scope => {
+                PerItem::Item
+            }
+            Declaration::Parameter { function, .. } if function.byte_range() == each.scope => {
+                PerItem::Item
+            }
+            // The loop's own callback: `xs.map(async (x) => ...)`, whose
+            // scope is the callback, not the call.
+            Declaration::Parameter { function, .. }
+                if function
+                    .parent()
+                    .and_then(|a| a.parent())
+                    .map(|c| c.byte_range())
+                    == Some(each.scope.clone()) =>
+            {
+                PerItem::Item
+            }
+            Declaration::Variable { declarator, .. } => {
+                if seen.contains(&declarator.id()) {
+                    return PerItem::Invariant;
+                }
+                seen.push(declarator.id());
+                let statement = declarator.parent();
+                let counter = statement
+                    .and_then(|s| s.parent())
+                    .is_some_and(|f| f.kind() == "for_statement" && f.byte_range() == each.scope);
+                if counter {
+                    return PerItem::Item;
+                }
+                let is_const = statement
+                    .and_then(|d| d.child(0))
+                    .is_some_and(|k| self.src(k) == "const");
+                let scope = statement.and_then(|s| s.parent()).unwrap_or(declarator);
+                let mut assigned = Vec::new();
+                if !is_const {
+                    collect_assignments(scope, self.text, self.src(name), &mut assigned, 0);
+                }
+                if inside(declarator) {
+                    // `const id = queue.pop()`: the item of a work list.
+                    if let Some(value) = declarator.child_by_field_name("value")
+                        && let Items::Data(Collection {
+                            origin: DataOrigin::WorkList,
+                            written,
+                            ..
+                        }) = &each.items
+                        && [".pop()", ".shift()"].iter().any(|take| {
+                            self.src(peel(value)).trim_end_matches('!')
+                                == format!("{written}{take}")
+                        })
+                    {
+                        return PerItem::Item;
+                    }
+                    let mut uses = Vec::new();
+                    if let Some(value) = declarator.child_by_field_name("value") {
+                        names_used(value, &mut uses, 0);
+                    }
+                    for value in &assigned {
+                        names_used(*value, &mut uses, 0);
+                    }
+                    uses.into_iter()
+                        .filter(|n| !is_called(*n))
+                        .map(|n| self.reaches(n, each, seen))
+                        .fold(PerItem::Invariant, PerItem::join)
+                } else if assigned.iter().any(|v| inside(*v)) {
+                    // Set by an earlier iteration: a cursor, a page number.
+                    PerItem::Previous
+                } else {
+                    PerItem::Invariant
+                }
+            }
+            _ => PerItem::Invariant,
+        }
+    }
+
+    /// Whether a name sits where a query takes a list of keys: `{ in: ids
+    /// }`, `inArray(t.id, batch.map((b) => b.id))`, `= ANY(${ids})`. The
+    /// name must be the list, or the array a method is called on, not a
+    /// part of a row or of a literal list.
+    fn in_list_position(&self, name: Node<'a>, call: Node<'a>) -> bool {
+        let mut node = name;
+        while let Some(parent) = node.parent() {
+            if parent.id() == call.id() {
+                return false;
+            }
+            let through = match parent.kind() {
+                "member_expression" => parent
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.id() == node.id()),
+                "call_expression" => parent
+                    .child_by_field_name("function")
+                    .is_some_and(|f| f.id() == node.id()),
+                "parenthesized_expression"
+                | "as_expression"
+                | "non_null_expression"
+                | "satisfies_expression" => true,
+                "pair" => {
+                    return parent.child_by_field_name("key").is_some_and(|k| {
+                        LIST_KEYS.contains(&self.src(k).trim_matches(['"', '\'']))
+                    });
+                }
+                "arguments" => {
+                    let callee = parent
+                        .parent()
+                        .and_then(|c| c.child_by_field_name("function"))
+                        .map_or("", |f| self.src(f));
+                    return LIST_CALLS.contains(&callee.rsplit('.').next().unwrap_or(""));
+                }
+                "template_substitution" => {
+                    let before = self.text[..parent.start_byte()]
+                        .trim_end()
+                        .to_ascii_lowercase();
+                    return before.ends_with("any(")
+                        || before.ends_with(" in (")
+                        || before.ends_with(" in")
+                        || before.ends_with("unnest(");
+                }
+                _ => false,
+            };
+            if !through {
+                return false;
+            }
+            node = parent;
+        }
+        false
+    }
+
+    /// What a collection (or a count) holds: fixed items, the data, or
+    /// something not known.
+    pub(super) fn items_of(&self, node: Node<'a>, hops: usize) -> Items {
+        if hops > MAX_HOPS {
+            return Items::Unknown;
+        }
+        let awaited = self.src(node).trim_start().starts_with("await");
+        let node = peel(node);
+        let data = |origin, at: Node| {
+            Items::Data(Collection {
+                written: self.src(at).to_owned(),
+                origin,
+                range: at.byte_range(),
+            })
+        };
+        if is_literal(node) {
+            return Items::Fixed;
+        }
+        match node.kind() {
+            "array" => {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor)
+                    .filter(|c| c.kind() == "spread_element")
+                    .filter_map(|s| s.named_child(0))
+                    .map(|s| self.items_of(s, hops + 1))
+                    .fold(Items::Fixed, Items::join)
+            }
+            "number" | "true" | "false" => Items::Fixed,
+            "identifier" | "shorthand_property_identifier" => self.name_items(node, hops),
+            "member_expression" => {
+                let Some(object) = node.child_by_field_name("object") else {
+                    return Items::Unknown;
+                };
+                if peel(object).kind() == "this" {
+                    return Items::Unknown;
+                }
+                if self.request_source(node, object).is_some() {
+                    return data(DataOrigin::Request, node);
+                }
+                self.items_of(object, hops + 1)
+            }
+            "subscript_expression" => node
+                .child_by_field_name("object")
+                .map_or(Items::Unknown, |o| self.items_of(o, hops + 1)),
+            "call_expression" => self.call_items(node, awaited, hops),
+            "new_expression" => {
+                let constructor = node
+                    .child_by_field_name("constructor")
+                    .map_or("", |c| self.src(c));
+                match node
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                {
+                    Some(first) if matches!(constructor, "Set" | "Map" | "Array") => {
+                        self.items_of(first, hops + 1)
+                    }
+                    None if matches!(constructor, "Set" | "Map") => Items::Fixed,
+                    _ => Items::Unknown,
+                }
+            }
+            "ternary_expression" => {
+                let branch = |field| {
+                    node.child_by_field_name(field)
+                        .map_or(Items::Unknown, |b| self.items_of(b, hops + 1))
+                };
+                branch("consequence").join(branch("alternative"))
+            }
+            "binary_expression" => {
+                let side = |field| {
+                    node.child_by_field_name(field)
+                        .map_or(Items::Unknown, |b| self.items_of(b, hops + 1))
+                };
+                side("left").join(side("right"))
+            }
+            _ => Items::Unknown,
+        }
+    }
+
+    /// What the result of a call holds.
+    fn call_items(&self, call: Node<'a>, awaited: bool, hops: usize) -> Items {
+        let Some(callee) = call.child_by_field_name("function").map(peel) else {
+            return Items::Unknown;
+        };
+        let first = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0));
+        let data = |origin| {
+            Items::Data(Collection {
+                written: self.src(call).to_owned(),
+                origin,
+                range: call.byte_range(),
+            })
+        };
+        // A query of the file's: the rows it returns, a few when it is
+        // capped at a few.
+        if let Some(query) = self
+            .calls
+            .iter()
+            .find(|c| c.range.start >= call.start_byte() && c.range.end <= call.end_byte())
+        {
+            let cap = query
+                .property("take")
+                .map(|p| p.value.as_str())
+                .or_else(|| {
+                    query
+                        .link("limit")
+                        .and_then(|l| l.args.first())
+                        .map(String::as_str)
+                })
+                .and_then(|cap| self.number_value(cap));
+            if cap.is_some_and(|n| n <= FEW_ROWS) {
+                return Items::Fixed;
+            }
+            return data(DataOrigin::QueryResult);
+        }
+        let written = self.src(callee);
+        match callee.kind() {
+            "member_expression" => {
+                let method = callee
+                    .child_by_field_name("property")
+                    .map_or("", |p| self.src(p));
+                if let Some(object) = callee.child_by_field_name("object") {
+                    let object_name = self.src(object);
+                    if matches!(object_name, "Object" | "Array")
+                        && matches!(method, "keys" | "values" | "entries" | "from")
+                    {
+                        return first.map_or(Items::Unknown, |f| {
+                            // Array.from({ length: n })
+                            let f = peel(f);
+                            if f.kind() == "object" {
+                                let mut cursor = f.walk();
+                                let length = f
+                                    .named_children(&mut cursor)
+                                    .find(|p| {
+                                        p.child_by_field_name("key")
+                                            .is_some_and(|k| self.src(k) == "length")
+                                    })
+                                    .and_then(|p| p.child_by_field_name("value"));
+                                return length.map_or(Items::Fixed, |l| self.items_of(l, hops + 1));
+                            }
+                            self.items_of(f, hops + 1)
+                        });
+                    }
+                    if SAME_ITEMS.contains(&method) {
+                        return self.items_of(object, hops + 1);
+                    }
+                }
+            }
+            "identifier" => {
+                if let Some(body) = self.functions.get(written)
+                    && self.query_in(body).is_some()
+                {
+                    return data(DataOrigin::QueryResult);
+                }
+            }
+            _ => {}
+        }
+        if awaited {
+            data(DataOrigin::Returned(written.to_owned()))
+        } else {
+            Items::Unknown
+        }
+    }
+
+    /// The number a literal or a file's numeric constant holds: `10`,
+    /// `BATCH_SIZE` with `const BATCH_SIZE = 10`.
+    fn number_value(&self, written: &str) -> Option<u64> {
+        let written = written.trim();
+        if let Ok(n) = written.replace('_', "").parse::<u64>() {
+            return Some(n);
+        }
+        if !written
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || written.is_empty()
+        {
+            return None;
+        }
+        let declared = format!("const {written} = ");
+        let at = self.text.find(&declared)? + declared.len();
+        let digits: String = self.text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '_')
+            .filter(|c| *c != '_')
+            .collect();
+        digits.parse().ok()
+    }
+
+    /// What a name holds, as a collection.
+    fn name_items(&self, name: Node<'a>, hops: usize) -> Items {
+        let text = self.src(name);
+        if is_constant_name(text) {
+            return Items::Fixed;
+        }
+        match self.declaration(name) {
+            Declaration::Variable { declarator, .. } => {
+                let Some(value) = declarator.child_by_field_name("value") else {
+                    return Items::Unknown;
+                };
+                let initial = self.items_of(value, hops + 1);
+                let is_const = declarator
+                    .parent()
+                    .and_then(|d| d.child(0))
+                    .is_some_and(|k| self.src(k) == "const");
+                if is_const {
+                    return initial;
+                }
+                let scope = declarator
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .unwrap_or(declarator);
+                let mut assigned = Vec::new();
+                collect_assignments(scope, self.text, text, &mut assigned, 0);
+                assigned
+                    .into_iter()
+                    .fold(initial, |acc, v| acc.join(self.items_of(v, hops + 1)))
+            }
+            Declaration::Parameter {
+                parameter,
+                function,
+                keys,
+            } => {
+                // The item of an enclosing `.map()`: the items of its array.
+                if let Some(outer) = function
+                    .parent()
+                    .filter(|a| a.kind() == "arguments")
+                    .and_then(|a| a.parent())
+                    && let Some(callee) = outer.child_by_field_name("function").map(peel)
+                    && callee.kind() == "member_expression"
+                    && callee
+                        .child_by_field_name("property")
+                        .is_some_and(|p| LOOP_METHODS.contains(&self.src(p)))
+                    && let Some(object) = callee.child_by_field_name("object")
+                {
+                    return self.items_of(object, hops + 1);
+                }
+                let origin = match self.parameter_provenance(parameter, function, &keys, name) {
+                    Provenance::Request(_) => DataOrigin::Request,
+                    Provenance::Safe(_) => return Items::Fixed,
+                    Provenance::Unknown => DataOrigin::Parameter,
+                };
+                Items::Data(Collection {
+                    written: text.to_owned(),
+                    origin,
+                    range: parameter.byte_range(),
+                })
+            }
+            Declaration::LoopElement { loop_node } => loop_node
+                .child_by_field_name("right")
+                .map_or(Items::Unknown, |r| self.items_of(r, hops + 1)),
+            Declaration::Other => Items::Unknown,
+        }
+    }
+}
+
+/// `ROLES`, `DEFAULT_PLANS`: a name written as a constant.
+fn is_constant_name(name: &str) -> bool {
+    name.len() > 1
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether a name says its items are slices of a list.
+fn names_a_slice(name: &str) -> bool {
+    let lower = name.trim().to_ascii_lowercase();
+    let lower = lower
+        .trim_start_matches("const ")
+        .trim_start_matches("let ");
+    SLICE_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// The name a call's receiver chain starts from: `prisma` in
+/// `prisma.user.findMany(...)`, `db` in `db.select().from(t).limit(1)`.
+fn receiver_root(call: Node) -> Option<Node> {
+    let mut node = call;
+    for _ in 0..64 {
+        node = match node.kind() {
+            "call_expression" => node.child_by_field_name("function")?,
+            "member_expression" => node.child_by_field_name("object")?,
+            "await_expression" | "parenthesized_expression" | "non_null_expression" => {
+                node.named_child(0)?
+            }
+            "identifier" => return Some(node),
+            _ => return None,
+        };
+    }
+    None
+}
+
+/// Whether a name is the function of a call: `eq` in `eq(t.id, id)`.
+fn is_called(name: Node) -> bool {
+    name.parent().is_some_and(|p| {
+        p.kind() == "call_expression"
+            && p.child_by_field_name("function")
+                .is_some_and(|f| f.id() == name.id())
+    })
+}
+
+/// The names a piece of code reads: identifiers and `{ id }` shorthands,
+/// but not property names.
+fn names_used<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
+    if depth > 64 || out.len() > 256 {
+        return;
+    }
+    match node.kind() {
+        "identifier" | "shorthand_property_identifier" => {
+            out.push(node);
+            return;
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        names_used(child, out, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_names_and_slice_names() {
+        assert!(is_constant_name("ROLES"));
+        assert!(is_constant_name("DEFAULT_PLANS_2"));
+        assert!(!is_constant_name("Roles"));
+        assert!(!is_constant_name("X"));
+        assert!(names_a_slice("chunk"));
+        assert!(names_a_slice("const batch"));
+        assert!(names_a_slice("idChunks"));
+        assert!(!names_a_slice("users"));
+    }
+}
