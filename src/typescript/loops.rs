@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use super::values::{Declaration, collect_assignments};
+use super::values::Declaration;
 use super::{Scan, is_literal, peel};
 use crate::model::{Collection, DataOrigin, Items, LoopInfo, PerItem, Provenance};
 
@@ -653,14 +653,7 @@ impl<'a> Scan<'a> {
                 if counter {
                     return PerItem::Item;
                 }
-                let is_const = statement
-                    .and_then(|d| d.child(0))
-                    .is_some_and(|k| self.src(k) == "const");
-                let scope = statement.and_then(|s| s.parent()).unwrap_or(declarator);
-                let mut assigned = Vec::new();
-                if !is_const {
-                    collect_assignments(scope, self.text, self.src(name), &mut assigned, 0);
-                }
+                let assigned = self.reassigned(declarator, self.src(name));
                 if inside(declarator) {
                     // `const id = queue.pop()`: the item of a work list.
                     if let Some(value) = declarator.child_by_field_name("value")
@@ -950,20 +943,7 @@ impl<'a> Scan<'a> {
                     return Items::Unknown;
                 };
                 let initial = self.items_of(value, hops + 1);
-                let is_const = declarator
-                    .parent()
-                    .and_then(|d| d.child(0))
-                    .is_some_and(|k| self.src(k) == "const");
-                if is_const {
-                    return initial;
-                }
-                let scope = declarator
-                    .parent()
-                    .and_then(|d| d.parent())
-                    .unwrap_or(declarator);
-                let mut assigned = Vec::new();
-                collect_assignments(scope, self.text, text, &mut assigned, 0);
-                assigned
+                self.reassigned(declarator, text)
                     .into_iter()
                     .fold(initial, |acc, v| acc.join(self.items_of(v, hops + 1)))
             }

@@ -585,21 +585,10 @@ impl<'a> Scan<'a> {
                             .unwrap_or_else(|| self.provenance_at(value, hops))
                     },
                 );
-                let is_const = declarator
-                    .parent()
-                    .and_then(|d| d.child(0))
-                    .is_some_and(|k| self.src(k) == "const");
-                if is_const || !keys.is_empty() {
+                if !keys.is_empty() {
                     return initial;
                 }
-                // A `let`: every value assigned to it in its scope.
-                let scope = declarator
-                    .parent()
-                    .and_then(|d| d.parent())
-                    .unwrap_or(declarator);
-                let mut assigned = Vec::new();
-                collect_assignments(scope, self.text, text, &mut assigned, 0);
-                assigned
+                self.reassigned(declarator, text)
                     .into_iter()
                     .fold(initial, |acc, v| acc.join(self.provenance_at(v, hops)))
             }
@@ -774,8 +763,7 @@ impl<'a> Scan<'a> {
             let Some(scope) = declarator.parent().and_then(|d| d.parent()) else {
                 continue;
             };
-            let mut assigned = Vec::new();
-            collect_assignments(scope, self.text, self.src(name), &mut assigned, 0);
+            let assigned = self.reassigned(declarator, self.src(name));
             out.extend(assigned.iter().map(|v| self.src(*v).to_owned()));
             let pushed = format!("{}.push(", self.src(name));
             let mut at = scope.start_byte();
@@ -794,6 +782,22 @@ impl<'a> Scan<'a> {
             }
         }
         out
+    }
+
+    /// The values a `let` is assigned after its declaration, in its scope;
+    /// none for a `const`.
+    pub(super) fn reassigned(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
+        let statement = declarator.parent();
+        if statement
+            .and_then(|d| d.child(0))
+            .is_some_and(|k| self.src(k) == "const")
+        {
+            return Vec::new();
+        }
+        let scope = statement.and_then(|d| d.parent()).unwrap_or(declarator);
+        let mut assigned = Vec::new();
+        collect_assignments(scope, self.text, name, &mut assigned, 0);
+        assigned
     }
 
     /// The object literal an argument is, or a `const` is bound to:
@@ -1011,7 +1015,7 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
 }
 
 /// The values assigned to `name` (`name = value`) under `node`.
-pub(super) fn collect_assignments<'a>(
+fn collect_assignments<'a>(
     node: Node<'a>,
     text: &str,
     name: &str,
