@@ -6,7 +6,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::values::Declaration;
-use super::{Scan, is_literal, peel};
+use super::{Scan, is_literal, names_used, peel};
 use crate::model::{Collection, DataOrigin, Items, LoopInfo, PerItem, Provenance};
 
 /// Array methods whose callback runs once per element.
@@ -426,8 +426,6 @@ impl<'a> Scan<'a> {
             && let Some(inner) = node.named_child(0).map(peel)
             && inner.kind() == "call_expression"
         {
-            let range = inner.byte_range();
-            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
             // A function the file imports may be the project's own query
             // helper: while an iteration is searched, linking judges it.
             let imported = inner
@@ -441,14 +439,7 @@ impl<'a> Scan<'a> {
                 }
                 _ => false,
             };
-            let database = judged_later
-                || overlaps(query)
-                || self.calls.iter().any(|c| overlaps(&c.range))
-                || inner
-                    .child_by_field_name("function")
-                    .map(peel)
-                    .filter(|f| f.kind() == "identifier")
-                    .is_some_and(|f| self.is_query_helper(self.src(f), nesting));
+            let database = judged_later || self.is_database_call(inner, query, nesting);
             let together = inner
                 .child_by_field_name("function")
                 .is_some_and(|f| self.src(f).starts_with("Promise."));
@@ -498,8 +489,6 @@ impl<'a> Scan<'a> {
             return false;
         }
         if node.kind() == "call_expression" && depth > 0 && self.is_started(node) {
-            let range = node.byte_range();
-            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
             let callee = node
                 .child_by_field_name("function")
                 .map_or("", |f| self.src(f));
@@ -507,17 +496,26 @@ impl<'a> Scan<'a> {
                 .iter()
                 .any(|m| callee.ends_with(&format!(".{m}")))
                 || callee.starts_with("Promise.");
-            if !passes_on
-                && !overlaps(query)
-                && !self.calls.iter().any(|c| overlaps(&c.range))
-                && !self.is_query_helper(callee, nesting)
-            {
+            if !passes_on && !self.is_database_call(node, query, nesting) {
                 return true;
             }
         }
         let mut cursor = node.walk();
         node.named_children(&mut cursor)
             .any(|c| self.starts_other_work(c, query, nesting, depth + 1))
+    }
+
+    /// Whether a call is `query`, a database call of the file, or a call
+    /// of a function of the file that runs one query and nothing else.
+    fn is_database_call(&self, call: Node<'a>, query: &Range<usize>, nesting: u8) -> bool {
+        let range = call.byte_range();
+        let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+        overlaps(query)
+            || self.calls.iter().any(|c| overlaps(&c.range))
+            || call
+                .child_by_field_name("function")
+                .map(peel)
+                .is_some_and(|f| self.is_query_helper(self.src(f), nesting))
     }
 
     /// Whether a call's promise is what an element of a list, or a
@@ -628,17 +626,6 @@ impl<'a> Scan<'a> {
                 PerItem::Item
             }
             Declaration::Parameter { function, .. } if function.byte_range() == each.scope => {
-                PerItem::Item
-            }
-            // The loop's own callback: `xs.map(async (x) => ...)`, whose
-            // scope is the callback, not the call.
-            Declaration::Parameter { function, .. }
-                if function
-                    .parent()
-                    .and_then(|a| a.parent())
-                    .map(|c| c.byte_range())
-                    == Some(each.scope.clone()) =>
-            {
                 PerItem::Item
             }
             Declaration::Variable { declarator, .. } => {
@@ -1028,25 +1015,6 @@ fn is_called(name: Node) -> bool {
             && p.child_by_field_name("function")
                 .is_some_and(|f| f.id() == name.id())
     })
-}
-
-/// The names a piece of code reads: identifiers and `{ id }` shorthands,
-/// but not property names.
-fn names_used<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
-    if depth > 64 || out.len() > 256 {
-        return;
-    }
-    match node.kind() {
-        "identifier" | "shorthand_property_identifier" => {
-            out.push(node);
-            return;
-        }
-        _ => {}
-    }
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        names_used(child, out, depth + 1);
-    }
 }
 
 #[cfg(test)]

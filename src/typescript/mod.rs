@@ -1404,6 +1404,25 @@ fn member_parts(node: Node) -> Option<(Node, Node)> {
     ))
 }
 
+/// The names a piece of code reads: identifiers and `{ id }` shorthands,
+/// but not property names.
+fn names_used<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
+    if depth > 64 || out.len() > 256 {
+        return;
+    }
+    match node.kind() {
+        "identifier" | "shorthand_property_identifier" => {
+            out.push(node);
+            return;
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        names_used(child, out, depth + 1);
+    }
+}
+
 /// The expression under parentheses, `await`, `!` and type arguments.
 ///
 /// tree-sitter-typescript reads `` await prisma.$queryRaw<User[]>`...` `` as

@@ -751,7 +751,7 @@ impl<'a> Scan<'a> {
     /// argument pushed onto it (`conditions.push(ilike(t.name, q))`).
     pub(super) fn named_values(&self, node: Node<'a>) -> Vec<String> {
         let mut names = Vec::new();
-        gather_names(node, &mut names, 0);
+        super::names_used(node, &mut names, 0);
         let mut out = Vec::new();
         for name in names {
             let Declaration::Variable { declarator, .. } = self.declaration(name) else {
@@ -934,21 +934,6 @@ impl<'a> Scan<'a> {
             }
             _ => None,
         }
-    }
-}
-
-/// The names a piece of code reads, outside property names.
-fn gather_names<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: usize) {
-    if depth > 32 || out.len() > 32 {
-        return;
-    }
-    if node.kind() == "identifier" {
-        out.push(node);
-        return;
-    }
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        gather_names(child, out, depth + 1);
     }
 }
 
