@@ -27,6 +27,7 @@ use crate::extract::{OffsetMap, Origin, SqlUnit};
 mod calls;
 mod loops;
 mod modules;
+pub mod tsconfig;
 mod values;
 
 use crate::model::LoopInfo;
@@ -227,6 +228,12 @@ impl TsFile {
             && self.exports.queries.is_empty()
             && self.exports.reexports.is_empty()
             && self.imported_calls.is_empty()
+            && self.exports.client_functions.is_empty()
+            && self
+                .exports
+                .classes
+                .iter()
+                .all(|(_, _, fields)| fields.is_empty())
     }
 }
 
@@ -246,6 +253,13 @@ pub struct Project {
     /// that calls one must be read even if nothing else in it mentions a
     /// database.
     pub query_functions: Option<aho_corasick::AhoCorasick>,
+    /// The project's classes that hold a database client in a field, by
+    /// name, with those fields (`_prisma`, `#replica`), inherited ones
+    /// included: `this._replica` in a subclass is a client.
+    pub client_classes: HashMap<String, Vec<String>>,
+    /// The project's exported functions that return a database client
+    /// (`getClient(tx)`, `dbFor(region)`): what they return is one.
+    pub client_functions: std::collections::HashSet<String>,
 }
 
 /// A relation field of a Prisma model.
@@ -522,6 +536,13 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         text,
         kind,
         clients,
+        project_classes: &project.client_classes,
+        project_functions: &project.client_functions,
+        classes: Vec::new(),
+        class_now: Vec::new(),
+        function_now: Vec::new(),
+        naming: None,
+        client_functions: Default::default(),
         prisma_relations: &project.prisma_relations,
         bindings: HashMap::new(),
         scopes: Vec::new(),
@@ -616,6 +637,18 @@ struct Scan<'a> {
     text: &'a str,
     kind: FileKind,
     clients: &'a std::collections::HashSet<String>,
+    project_classes: &'a HashMap<String, Vec<String>>,
+    project_functions: &'a std::collections::HashSet<String>,
+    /// The classes the file declares: `(name, base class, fields that
+    /// hold a database client)`.
+    classes: Vec<(String, Option<String>, Vec<String>)>,
+    /// The classes (by index into `classes`) and named functions around
+    /// the node `bind` visits, innermost last.
+    class_now: Vec<usize>,
+    function_now: Vec<Option<String>>,
+    naming: Option<String>,
+    /// The file's functions that return a database client.
+    client_functions: std::collections::HashSet<String>,
     prisma_relations: &'a HashMap<String, HashMap<String, Relation>>,
     /// What names are bound to, per scope: the id of the function (or the
     /// whole file) that declares them.
@@ -709,8 +742,69 @@ impl<'a> Scan<'a> {
         if let Some((name, body)) = function {
             self.functions
                 .insert(self.src(name).to_owned(), body.byte_range());
+            // const getDb = (tx) => tx ?? db
+            if body.kind() != "statement_block" && self.is_database(body) {
+                self.client_functions.insert(self.src(name).to_owned());
+            }
         }
+        let named = function.map(|(name, _)| self.src(name).to_owned());
+        let mut class = None;
         match node.kind() {
+            "class_declaration" | "abstract_class_declaration" | "class" => {
+                // class Orders extends BaseService: the fields the base
+                // class keeps a client in are clients here too.
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.src(n).to_owned())
+                    .unwrap_or_default();
+                let base = (0..node.named_child_count())
+                    .filter_map(|i| node.named_child(i as u32))
+                    .find(|c| c.kind() == "class_heritage")
+                    .and_then(|h| {
+                        (0..h.named_child_count())
+                            .filter_map(|i| h.named_child(i as u32))
+                            .find(|c| c.kind() == "extends_clause")
+                    })
+                    .and_then(|e| e.child_by_field_name("value"))
+                    .map(|v| {
+                        let v = self.src(v);
+                        v.rsplit('.').next().unwrap_or(v).to_owned()
+                    });
+                self.classes.push((name, base.clone(), Vec::new()));
+                class = Some(self.classes.len() - 1);
+                let inherited = base
+                    .and_then(|b| self.project_classes.get(&b))
+                    .cloned()
+                    .unwrap_or_default();
+                self.class_now.push(self.classes.len() - 1);
+                for field in inherited {
+                    self.client_field(&field);
+                }
+                self.class_now.pop();
+            }
+            "public_field_definition" => {
+                // #db: PrismaClient; protected replica = createReplica()
+                if let Some(name) = node.child_by_field_name("name") {
+                    let typed = node
+                        .child_by_field_name("type")
+                        .is_some_and(|t| is_database_type(self.src(t)));
+                    let valued = node
+                        .child_by_field_name("value")
+                        .is_some_and(|v| self.is_database_value(v) || self.is_database(v));
+                    if typed || valued {
+                        self.client_field(self.src(name));
+                    }
+                }
+            }
+            "return_statement" => {
+                // function getClient(tx) { return tx ?? prisma }
+                if let Some(Some(function)) = self.function_now.last()
+                    && let Some(value) = node.named_child(0)
+                    && (self.is_database(value) || self.is_database_value(value))
+                {
+                    self.client_functions.insert(function.clone());
+                }
+            }
             "import_statement" => {
                 self.bind_import(node);
                 self.record_import(node);
@@ -778,10 +872,10 @@ impl<'a> Scan<'a> {
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
                 ) && left.kind() == "member_expression"
-                    && self.src(left).starts_with("this.")
+                    && let Some(field) = self.src(left).strip_prefix("this.")
                     && (self.is_database_value(right) || self.is_database(right))
                 {
-                    self.set(self.root, self.src(left), Binding::Database);
+                    self.client_field(field);
                 }
             }
             "required_parameter" | "optional_parameter" => {
@@ -791,26 +885,38 @@ impl<'a> Scan<'a> {
                     .any(|c| {
                         c.kind() == "accessibility_modifier" || c.kind() == "override_modifier"
                     });
-                if has_modifier
-                    && let Some(pattern) = node.child_by_field_name("pattern")
+                let has_modifier = has_modifier
+                    || (0..node.child_count())
+                        .filter_map(|i| node.child(i as u32))
+                        .any(|c| c.kind() == "readonly");
+                // A default that is a client: `_prisma: Client = prisma`.
+                let defaulted = node
+                    .child_by_field_name("value")
+                    .is_some_and(|v| self.is_database(v) || self.is_database_value(v));
+                if let Some(pattern) = node.child_by_field_name("pattern")
                     && pattern.kind() == "identifier"
                 {
-                    let typed_db = node.child_by_field_name("type").is_some_and(|t| {
-                        let t = self.src(t);
-                        [
-                            "Prisma", "Drizzle", "Database", "Db", "DB", "Pool", "Sql", "Knex",
-                            "Kysely",
-                        ]
-                        .iter()
-                        .any(|w| t.contains(w))
-                    });
-                    let name = format!("this.{}", self.src(pattern));
-                    let binding = if typed_db || CONVENTIONAL_NAMES.contains(&self.src(pattern)) {
-                        Binding::Database
-                    } else {
-                        Binding::Other
-                    };
-                    self.set(self.root, &name, binding);
+                    let name = self.src(pattern);
+                    let typed = node.child_by_field_name("type").map(|t| self.src(t));
+                    if has_modifier {
+                        // A parameter property is a field of the class.
+                        let typed_db = typed.is_some_and(|t| {
+                            [
+                                "Prisma", "Drizzle", "Database", "Db", "DB", "Pool", "Sql", "Knex",
+                                "Kysely",
+                            ]
+                            .iter()
+                            .any(|w| t.contains(w))
+                        });
+                        if typed_db || defaulted || CONVENTIONAL_NAMES.contains(&name) {
+                            self.client_field(name);
+                        } else {
+                            self.set(self.root, &format!("this.{name}"), Binding::Other);
+                        }
+                    } else if defaulted || typed.is_some_and(is_database_type) {
+                        // function load(client: PrismaClient = prisma)
+                        self.set(self.scope_of(), name, Binding::Database);
+                    }
                 }
             }
             _ => {}
@@ -818,13 +924,36 @@ impl<'a> Scan<'a> {
         let scope = is_scope(node);
         if scope {
             self.scopes.push(node.id());
+            self.function_now.push(named.or_else(|| self.naming.take()));
+        } else if named.is_some() {
+            // The function a declarator names is its value, the next scope.
+            self.naming = named;
+        }
+        if let Some(class) = class {
+            self.class_now.push(class);
         }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             self.bind(child, depth + 1);
         }
+        if class.is_some() {
+            self.class_now.pop();
+        }
         if scope {
             self.scopes.pop();
+            self.function_now.pop();
+        }
+    }
+
+    /// A field of the class being visited holds a database client:
+    /// `this.<field>` is one throughout the file.
+    fn client_field(&mut self, field: &str) {
+        self.set(self.root, &format!("this.{field}"), Binding::Database);
+        if let Some(&class) = self.class_now.last() {
+            let fields = &mut self.classes[class].2;
+            if !fields.iter().any(|f| f == field) {
+                fields.push(field.to_owned());
+            }
         }
     }
 
@@ -928,6 +1057,9 @@ impl<'a> Scan<'a> {
             // const client = await pool.connect()
             return true;
         }
+        if value.kind() == "call_expression" && self.is_client_function_call(value) {
+            return true;
+        }
         match value.kind() {
             "new_expression" | "call_expression" => {
                 let callee = value
@@ -992,8 +1124,48 @@ impl<'a> Scan<'a> {
                 node.child_by_field_name("property")
                     .is_some_and(|p| CONVENTIONAL_NAMES.contains(&self.src(p)))
             }
+            // tx ?? prisma, replica || primary
+            "binary_expression" => {
+                node.child_by_field_name("operator")
+                    .is_some_and(|o| matches!(self.src(o), "??" | "||"))
+                    && [
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|side| self.is_database(side))
+            }
+            // readOnly ? replica : prisma
+            "ternary_expression" => [
+                node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|side| self.is_database(side)),
+            // getClient(tx).user.findMany()
+            "call_expression" => self.is_client_function_call(node),
             _ => false,
         }
+    }
+
+    /// Whether a call is of a function that returns a database client:
+    /// one of the file's, or one the project exports and the file imports.
+    fn is_client_function_call(&self, call: Node) -> bool {
+        let Some(callee) = call.child_by_field_name("function").map(peel) else {
+            return false;
+        };
+        if callee.kind() != "identifier" {
+            return false;
+        }
+        let name = self.src(callee);
+        self.client_functions.contains(name)
+            || self
+                .modules
+                .imports
+                .get(name)
+                .is_some_and(|(original, _)| self.project_functions.contains(original))
     }
 
     /// Whether a node is `lookup.get(key) ?? ...` or `... || ...` with a
@@ -1328,6 +1500,43 @@ impl<'a> Scan<'a> {
 
 /// Whether a sink's name says it runs its text unchecked:
 /// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
+/// Whether a type annotation names a database client or transaction:
+/// `PrismaClient`, `Prisma.TransactionClient`, `Kysely<DB>`, `Knex`,
+/// `NodePgDatabase<typeof schema>`, `Pool`, `PoolClient`, `Sql`, or a
+/// project's own alias ending in `Database`, `Db` or `Client` with a
+/// database word (`PrismaClientOrTransaction`, `DbClient`).
+fn is_database_type(annotation: &str) -> bool {
+    let annotation = annotation.trim_start_matches(':').trim();
+    annotation.split('|').any(|part| {
+        let part = part.trim();
+        let base = part.split('<').next().unwrap_or(part).trim();
+        let last = base.rsplit('.').next().unwrap_or(base);
+        let database_word = [
+            "Prisma", "Drizzle", "Db", "DB", "Database", "Pg", "Sql", "Knex",
+        ]
+        .iter()
+        .any(|w| last.contains(w));
+        matches!(
+            last,
+            "PrismaClient"
+                | "TransactionClient"
+                | "Kysely"
+                | "Knex"
+                | "Pool"
+                | "PoolClient"
+                | "Sql"
+                | "Transaction"
+        ) && (last != "Transaction" || base.contains('.'))
+            || last.ends_with("Database")
+            || last.ends_with("Db")
+            || (database_word
+                && (last.ends_with("Client")
+                    || last.ends_with("Transaction")
+                    || last.ends_with("OrTransaction")
+                    || last.ends_with("Tx")))
+    })
+}
+
 fn is_unchecked_sink(api: &str) -> bool {
     let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
     method.ends_with("Unsafe") || method == "unsafe" || (method == "raw" && receiver == "sql")
@@ -1566,6 +1775,26 @@ async function analytical(id: string) {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].1.as_deref(), Some("rawQuery"));
         assert!(found[0].0.contains("/*1*/ limit 10"), "{}", found[0].0);
+    }
+
+    #[test]
+    fn clients_kept_in_fields_or_returned_by_functions_are_databases() {
+        let src = "import { Pool, type PoolClient } from 'pg';\nconst pool = new Pool();\nfunction clientFor(tx?: PoolClient) {\n  return tx ?? pool;\n}\nclass Repo {\n  #conn: PoolClient;\n  constructor(conn: PoolClient) {\n    this.#conn = conn;\n  }\n  list() {\n    return this.#conn.query('SELECT 1 FROM a');\n  }\n}\nexport const all = () => clientFor().query('SELECT 2 FROM b');\nconst other = { query: (s: string) => s };\nother.query('SELECT 3 FROM c');\n";
+        let texts: Vec<String> = units(src).into_iter().map(|(t, _, _)| t).collect();
+        assert_eq!(texts, vec!["SELECT 1 FROM a", "SELECT 2 FROM b"]);
+        for client in [
+            "PrismaClient",
+            ": Prisma.TransactionClient",
+            "Kysely<DB>",
+            "NodePgDatabase<typeof schema>",
+            "PrismaClientOrTransaction",
+            "Knex.Transaction",
+        ] {
+            assert!(is_database_type(client), "{client}");
+        }
+        for other in ["DbUser", "Transaction", "string", "Map<string, Client>"] {
+            assert!(!is_database_type(other), "{other}");
+        }
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! Module specifiers are resolved the way bundlers and `tsc` resolve them
 //! for the common cases: a relative specifier against the importing file
 //! (with or without an extension, `./posts.js` naming `posts.ts`, or a
-//! folder's `index`), and an aliased one (`@/lib/posts`, `~/server/posts`)
-//! by the unique file of the project whose path ends with it. A package
+//! folder's `index`), an aliased one through the `baseUrl` and `paths` of
+//! the nearest `tsconfig.json`, and one no configuration names
+//! (`@/lib/posts`, `~/server/posts`) by the unique file of the project
+//! whose path ends with it. A package
 //! name that matches no such file links nothing.
 
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use crate::discover::normalize;
 
 use tree_sitter::Node;
 
+use super::tsconfig::Aliases;
 use super::{Orm, OrmCall, Scan, TsFile};
 use crate::model::LoopInfo;
 
@@ -30,6 +33,11 @@ pub struct Exports {
     /// `export { a as b } from './m'`: `(b, a, './m')`; `export * from
     /// './m'` is `("*", "*", './m')`.
     pub reexports: Vec<(String, String, String)>,
+    /// The classes it declares that keep a database client in a field or
+    /// extend another class: `(name, base class, client fields)`.
+    pub classes: Vec<(String, Option<String>, Vec<String>)>,
+    /// Exported functions that return a database client.
+    pub client_functions: Vec<String>,
 }
 
 /// A call, in a loop, of a function imported from another module.
@@ -54,7 +62,7 @@ pub struct ImportedCall {
 #[derive(Debug, Default)]
 pub(super) struct ModuleFacts {
     /// Imported names: local name → (name in the module, module).
-    imports: HashMap<String, (String, String)>,
+    pub(super) imports: HashMap<String, (String, String)>,
     /// `import * as posts from './posts'`: local name → module.
     namespaces: HashMap<String, String>,
     /// Exported local names: (local, exported).
@@ -251,9 +259,24 @@ impl<'a> Scan<'a> {
                 queries.push((exported.clone(), inner.name(), inner.orm, other_work));
             }
         }
+        let client_functions = self
+            .modules
+            .exported
+            .iter()
+            .filter(|(local, _)| self.client_functions.contains(local))
+            .map(|(_, exported)| exported.clone())
+            .collect();
+        let classes = std::mem::take(&mut self.classes)
+            .into_iter()
+            .filter(|(name, base, fields)| {
+                !name.is_empty() && (base.is_some() || !fields.is_empty())
+            })
+            .collect();
         Exports {
             queries,
             reexports: std::mem::take(&mut self.modules.reexports),
+            classes,
+            client_functions,
         }
     }
 
@@ -287,8 +310,14 @@ fn module_key(path: &Path) -> PathBuf {
 const SCRIPT_EXTENSIONS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
 
 /// Resolves a module specifier written in `from` to one of the files by
-/// their module key.
-fn resolve(from: &Path, spec: &str, keys: &HashMap<PathBuf, usize>) -> Option<usize> {
+/// their module key: relative to `from`, through the `tsconfig.json`
+/// aliases in force there, or as an alias whose tail names a unique file.
+fn resolve(
+    from: &Path,
+    spec: &str,
+    keys: &HashMap<PathBuf, usize>,
+    aliases: Option<&Aliases>,
+) -> Option<usize> {
     let strip = |p: PathBuf| {
         if p.extension()
             .and_then(|e| e.to_str())
@@ -302,6 +331,15 @@ fn resolve(from: &Path, spec: &str, keys: &HashMap<PathBuf, usize>) -> Option<us
     if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
         let base = from.parent().unwrap_or(Path::new(""));
         return keys.get(&strip(normalize(&base.join(spec)))).copied();
+    }
+    if let Some(aliases) = aliases {
+        let candidates = aliases.candidates(spec);
+        if let Some(found) = candidates
+            .into_iter()
+            .find_map(|c| keys.get(&strip(c)).copied())
+        {
+            return Some(found);
+        }
     }
     // An alias: the first segment names a root (`@`, `~`, `#app`, `src`).
     let (_, rest) = spec.split_once('/')?;
@@ -322,30 +360,55 @@ fn resolve(from: &Path, spec: &str, keys: &HashMap<PathBuf, usize>) -> Option<us
 pub struct ModuleIndex {
     keys: HashMap<PathBuf, usize>,
     files: Vec<(PathBuf, Exports)>,
+    /// `tsconfig.json` aliases by the folder they apply under, deepest
+    /// first.
+    configs: Vec<(PathBuf, Aliases)>,
 }
 
 impl ModuleIndex {
-    /// The index of these files (their paths and exports).
-    pub fn new(files: impl IntoIterator<Item = (PathBuf, Exports)>) -> ModuleIndex {
+    /// The index of these files (their paths and exports), and the
+    /// aliases of the `tsconfig.json` files above them (deepest folder
+    /// first).
+    pub fn new(
+        files: impl IntoIterator<Item = (PathBuf, Exports)>,
+        configs: Vec<(PathBuf, Aliases)>,
+    ) -> ModuleIndex {
         let files: Vec<(PathBuf, Exports)> = files.into_iter().collect();
         let keys = files
             .iter()
             .enumerate()
             .map(|(i, (path, _))| (module_key(&normalize(path)), i))
             .collect();
-        ModuleIndex { keys, files }
+        ModuleIndex {
+            keys,
+            files,
+            configs,
+        }
     }
 
     /// Adds to a file (at `path`) the calls, made in its loops, of
     /// functions that other modules export and whose bodies run a query.
     /// Re-exports (`export { load } from './load'`, `export * from
     /// './posts'`) are followed a few levels, as barrel files chain them.
+    /// The aliases in force for a file: those of the nearest
+    /// `tsconfig.json` above it.
+    fn aliases(&self, path: &Path) -> Option<&Aliases> {
+        self.configs
+            .iter()
+            .find(|(dir, _)| path.starts_with(dir))
+            .map(|(_, a)| a)
+    }
+
+    fn resolve(&self, from: &Path, spec: &str) -> Option<usize> {
+        resolve(from, spec, &self.keys, self.aliases(from))
+    }
+
     pub fn link(&self, path: &Path, file: &mut TsFile) {
         // An awaited imported function is other work unless it is a query
         // helper that does nothing else.
         let other_work = |awaits: &[(String, String)]| {
             awaits.iter().any(|(name, module)| {
-                resolve(path, module, &self.keys)
+                self.resolve(path, module)
                     .and_then(|target| self.exported_query(target, name, 0))
                     .is_none_or(|(_, _, does_more)| does_more)
             })
@@ -359,7 +422,7 @@ impl ModuleIndex {
         }
         let mut found = Vec::new();
         for call in &file.imported_calls {
-            let Some(target) = resolve(path, &call.module, &self.keys) else {
+            let Some(target) = self.resolve(path, &call.module) else {
                 continue;
             };
             let Some((query, orm, more)) = self.exported_query(target, &call.name, 0) else {
@@ -407,7 +470,7 @@ impl ModuleIndex {
             .iter()
             .filter(|(exported, _, _)| exported == name || exported == "*")
             .find_map(|(exported, original, module)| {
-                let next = resolve(path, module, &self.keys)?;
+                let next = self.resolve(path, module)?;
                 let original = if exported == "*" { name } else { original };
                 self.exported_query(next, original, depth + 1)
             })

@@ -22,6 +22,7 @@ use crate::budget;
 use crate::config::Limits;
 use crate::discover::{Candidate, FileKind, normalize};
 use crate::rust::{CrateIndex, Function, LoopedCall, QueryFile, RsFile};
+use crate::typescript::tsconfig::Aliases;
 use crate::typescript::{
     Exports, Finder, ModuleIndex, Orm, OrmCall, Parsed, Project, Relation, TsFile,
 };
@@ -90,6 +91,13 @@ pub struct TsFacts {
     /// file that imports one of them is scanned with.
     full: Project,
     names: HashSet<String>,
+    /// The names of the project's classes that keep a client in a field
+    /// and of its functions that return one: a file that imports one is
+    /// scanned with them known.
+    providers: HashSet<String>,
+    /// The `tsconfig.json` aliases in force, by the folder of the
+    /// configuration that sets them.
+    configs: Vec<(PathBuf, Aliases)>,
     modules: ModuleIndex,
 }
 
@@ -143,6 +151,7 @@ impl TsFacts {
             }
         }
         facts.derive_project();
+        facts.configs = ts_configs(keys, read);
         // Every file with a sign of a database is scanned; one file a piece,
         // as the files that talk to a database cluster in a few folders.
         let base = &facts.base;
@@ -179,8 +188,13 @@ impl TsFacts {
         // by name are scanned again, as callers.
         let callers: Vec<(PathBuf, FileKind, PathBuf)> = indexed
             .iter()
-            .filter(|(_, key)| matches!(scans.get(*key), Some((_, TsScan::Clean))))
-            .filter(|(_, key)| facts.imports_query_function(key))
+            .filter(|(_, key)| match scans.get(*key) {
+                Some((_, TsScan::Clean)) => {
+                    facts.imports_query_function(key) || facts.imports_provider(key)
+                }
+                Some((_, TsScan::Found(_))) => facts.imports_provider(key),
+                _ => false,
+            })
             .map(|(c, key)| ((*key).clone(), c.kind, c.path.clone()))
             .collect();
         let full = &facts.full;
@@ -238,7 +252,7 @@ impl TsFacts {
         self.base = Project {
             clients,
             prisma_relations: relations,
-            query_functions: None,
+            ..Project::default()
         };
     }
 
@@ -251,17 +265,57 @@ impl TsFacts {
             .filter_map(|(_, f)| f.module.as_ref())
             .flat_map(|m| m.queries.iter().map(|(name, _, _, _)| name.clone()))
             .collect();
+        let modules = || self.files.values().filter_map(|(_, f)| f.module.as_ref());
+        let mut declared: HashMap<&str, (Option<&str>, Vec<&str>)> = HashMap::new();
+        for (name, base, fields) in modules().flat_map(|m| &m.classes) {
+            let entry = declared.entry(name).or_default();
+            entry.0 = entry.0.or(base.as_deref());
+            entry.1.extend(fields.iter().map(String::as_str));
+        }
+        // A class's client fields, its base classes' included.
+        let mut client_classes: HashMap<String, Vec<String>> = HashMap::new();
+        for name in declared.keys() {
+            let mut fields: Vec<String> = Vec::new();
+            let mut class = Some(*name);
+            for _ in 0..8 {
+                let Some((base, own)) = class.and_then(|c| declared.get(c)) else {
+                    break;
+                };
+                for field in own {
+                    if !fields.iter().any(|f| f == field) {
+                        fields.push((*field).to_owned());
+                    }
+                }
+                class = *base;
+            }
+            if !fields.is_empty() {
+                client_classes.insert((*name).to_owned(), fields);
+            }
+        }
+        let client_functions: HashSet<String> = modules()
+            .flat_map(|m| m.client_functions.iter().cloned())
+            .collect();
+        self.providers = client_classes
+            .keys()
+            .cloned()
+            .chain(client_functions.iter().cloned())
+            .filter(|n| n != "default")
+            .collect();
         let mut names: Vec<&str> = self
             .names
             .iter()
+            .chain(&self.providers)
             .map(String::as_str)
             .filter(|n| *n != "default")
             .collect();
         names.sort_unstable();
+        names.dedup();
         self.full = Project {
             query_functions: (!names.is_empty())
                 .then(|| aho_corasick::AhoCorasick::new(&names).ok())
                 .flatten(),
+            client_classes,
+            client_functions,
             ..self.base.clone()
         };
     }
@@ -273,7 +327,13 @@ impl TsFacts {
             .filter_map(|(key, (_, f))| Some((key.clone(), f.module.clone()?)))
             .collect();
         modules.sort_by(|a, b| a.0.cmp(&b.0));
-        self.modules = ModuleIndex::new(modules);
+        self.modules = ModuleIndex::new(modules, self.configs.clone());
+    }
+
+    fn imports_provider(&self, key: &Path) -> bool {
+        self.files
+            .get(key)
+            .is_some_and(|(_, f)| f.imports.iter().any(|i| self.providers.contains(i)))
     }
 
     fn imports_query_function(&self, key: &Path) -> bool {
@@ -293,6 +353,12 @@ impl TsFacts {
         previous: Option<Parsed>,
     ) -> (TsFile, Option<Parsed>) {
         use crate::typescript::{project_imports, scan_again};
+        if project_imports(text)
+            .iter()
+            .any(|i| self.providers.contains(i))
+        {
+            return scan_again(text, kind, &self.full, previous);
+        }
         let (file, tree) = scan_again(text, kind, &self.base, previous);
         let caller =
             file.is_empty() && project_imports(text).iter().any(|i| self.names.contains(i));
@@ -355,7 +421,11 @@ impl TsFacts {
         if own.as_ref() == old {
             return false;
         }
-        let (clients, names) = (self.base.clients.clone(), self.names.clone());
+        let (clients, names, providers) = (
+            self.base.clients.clone(),
+            self.names.clone(),
+            self.providers.clone(),
+        );
         match own {
             Some(own) => self.files.insert(key.to_path_buf(), (kind, own)),
             None => self.files.remove(key),
@@ -365,6 +435,7 @@ impl TsFacts {
         let changed: HashSet<&String> = clients
             .symmetric_difference(&self.base.clients)
             .chain(names.symmetric_difference(&self.names))
+            .chain(providers.symmetric_difference(&self.providers))
             .collect();
         if !changed.is_empty() {
             let dependents: Vec<(PathBuf, FileKind)> = self
@@ -399,6 +470,86 @@ impl TsFacts {
             module: (!file.is_empty()).then(|| file.exports.clone()),
         }
     }
+}
+
+/// The aliases of the `tsconfig.json` nearest above each of the files,
+/// each with its `extends` chain merged, by the configuration's folder.
+/// Only relative `extends` are followed; a configuration that cannot be
+/// read or parsed adds nothing.
+fn ts_configs(keys: &[PathBuf], read: Read) -> Vec<(PathBuf, Aliases)> {
+    use crate::typescript::tsconfig::{TsConfig, parse};
+    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut parsed: HashMap<PathBuf, Option<TsConfig>> = HashMap::new();
+    let load = |path: &Path, parsed: &mut HashMap<PathBuf, Option<TsConfig>>| {
+        parsed
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                let text = read(path).ok()?;
+                parse(&text, path.parent()?)
+            })
+            .clone()
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    for key in keys {
+        // The folders above the file, up to one already answered.
+        let mut unanswered = Vec::new();
+        let mut dir = key.parent();
+        let mut answer = None;
+        while let Some(d) = dir {
+            if let Some(known) = nearest.get(d) {
+                answer = known.clone();
+                break;
+            }
+            let config = d.join("tsconfig.json");
+            unanswered.push(d.to_path_buf());
+            if load(&config, &mut parsed).is_some() {
+                answer = Some(config);
+                break;
+            }
+            dir = d.parent();
+        }
+        for d in unanswered {
+            nearest.insert(d, answer.clone());
+        }
+        if let Some(config) = answer
+            && !found.contains(&config)
+        {
+            found.push(config);
+        }
+    }
+    let mut configs: Vec<(PathBuf, Aliases)> = found
+        .into_iter()
+        .filter_map(|path| {
+            let mut chain = Vec::new();
+            let mut next = vec![path.clone()];
+            while let Some(file) = next.pop() {
+                if chain.len() >= 8 {
+                    break;
+                }
+                let Some(config) = load(&file, &mut parsed) else {
+                    continue;
+                };
+                let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+                // `extends: [a, b]`: b overrides a, so b is read first.
+                for parent in config.extends.iter().filter(|e| e.starts_with('.')) {
+                    let mut parent = normalize(&dir.join(parent));
+                    if parent.extension().is_none_or(|e| e != "json") {
+                        parent.set_extension("json");
+                    }
+                    next.push(parent);
+                }
+                chain.push(config);
+            }
+            // A configuration without aliases still stops the search: the
+            // files under it do not use an outer one's.
+            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            Some((dir, Aliases::of(&chain)))
+        })
+        .collect();
+    // The deepest folder first: a file's configuration is the first whose
+    // folder holds it.
+    configs.sort_by_key(|(dir, _)| std::cmp::Reverse(dir.components().count()));
+    configs
 }
 
 /// What one Rust file says for the others.
