@@ -219,6 +219,16 @@ impl<'a> Scan<'a> {
     /// Records a call that sends SQL text, for the rules about where calls
     /// run (`n-plus-one`).
     pub(super) fn sql_call(&mut self, call: Node, callee: Node, api: &str) {
+        // A statement that changes the schema or maintains a table (`DROP
+        // TABLE` per partition, `VACUUM` per table) is work on each item
+        // that no batched query replaces: it is not a query per item.
+        if self
+            .units
+            .last()
+            .is_some_and(|unit| changes_schema(&unit.text))
+        {
+            return;
+        }
         let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
         let method_name = callee
             .child_by_field_name("property")
@@ -566,4 +576,40 @@ fn is_kept(call: Node) -> bool {
         }
     }
     false
+}
+
+/// Whether SQL text starts a statement that changes the schema or
+/// maintains a table, rather than reading or writing rows.
+fn changes_schema(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    // Leading comments: `-- why` lines and `/* ... */` blocks.
+    loop {
+        if let Some(line) = rest.strip_prefix("--") {
+            rest = line.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(block) = rest.strip_prefix("/*") {
+            rest = block.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(
+        word.as_str(),
+        "CREATE"
+            | "ALTER"
+            | "DROP"
+            | "TRUNCATE"
+            | "COMMENT"
+            | "GRANT"
+            | "REVOKE"
+            | "VACUUM"
+            | "ANALYZE"
+            | "REINDEX"
+            | "CLUSTER"
+            | "REFRESH"
+    )
 }

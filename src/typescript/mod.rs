@@ -1498,8 +1498,6 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Whether a sink's name says it runs its text unchecked:
-/// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
 /// Whether a type annotation names a database client or transaction:
 /// `PrismaClient`, `Prisma.TransactionClient`, `Kysely<DB>`, `Knex`,
 /// `NodePgDatabase<typeof schema>`, `Pool`, `PoolClient`, `Sql`, or a
@@ -1537,6 +1535,8 @@ fn is_database_type(annotation: &str) -> bool {
     })
 }
 
+/// Whether a sink's name says it runs its text unchecked:
+/// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
 fn is_unchecked_sink(api: &str) -> bool {
     let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
     method.ends_with("Unsafe") || method == "unsafe" || (method == "raw" && receiver == "sql")
