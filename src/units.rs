@@ -24,26 +24,30 @@ const STATEMENT_STARTS: &[&str] = &[
     "reindex", "vacuum", "comment", "reset", "begin", "commit", "rollback", "analyze",
 ];
 
+/// The first word of SQL text after any comments, lower-cased: the
+/// statement it starts (`select`, `drop`).
+pub(crate) fn first_word(text: &str) -> String {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
 impl UnitBuilder {
     /// Whether the text built so far starts like a SQL statement, after
     /// any comments.
     pub(crate) fn is_statement(&self) -> bool {
-        let mut rest = self.text.trim_start();
-        loop {
-            if let Some(r) = rest.strip_prefix("--") {
-                rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
-            } else if let Some(r) = rest.strip_prefix("/*") {
-                rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
-            } else {
-                break;
-            }
-        }
-        let first_word: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        STATEMENT_STARTS.contains(&first_word.as_str())
+        STATEMENT_STARTS.contains(&first_word(&self.text).as_str())
     }
 
     pub(crate) fn verbatim(&mut self, host: &str, range: Range<usize>) {

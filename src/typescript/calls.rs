@@ -581,35 +581,19 @@ fn is_kept(call: Node) -> bool {
 /// Whether SQL text starts a statement that changes the schema or
 /// maintains a table, rather than reading or writing rows.
 fn changes_schema(text: &str) -> bool {
-    let mut rest = text.trim_start();
-    // Leading comments: `-- why` lines and `/* ... */` blocks.
-    loop {
-        if let Some(line) = rest.strip_prefix("--") {
-            rest = line.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(block) = rest.strip_prefix("/*") {
-            rest = block.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else {
-            break;
-        }
-    }
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_uppercase();
     matches!(
-        word.as_str(),
-        "CREATE"
-            | "ALTER"
-            | "DROP"
-            | "TRUNCATE"
-            | "COMMENT"
-            | "GRANT"
-            | "REVOKE"
-            | "VACUUM"
-            | "ANALYZE"
-            | "REINDEX"
-            | "CLUSTER"
-            | "REFRESH"
+        crate::units::first_word(text).as_str(),
+        "create"
+            | "alter"
+            | "drop"
+            | "truncate"
+            | "comment"
+            | "grant"
+            | "revoke"
+            | "vacuum"
+            | "analyze"
+            | "reindex"
+            | "cluster"
+            | "refresh"
     )
 }
