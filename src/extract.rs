@@ -164,6 +164,10 @@ pub struct Origin {
     /// (`$queryRawUnsafe`, `sql.unsafe`, `sql.raw`): a pasted value whose
     /// origin is unknown is reported there, not only request data.
     pub unchecked_sink: bool,
+    /// The unit's placeholders (`$1`) whose bound value is a string that
+    /// starts with a wildcard, such as `` `%${q}%` `` in the parameter list
+    /// or in a binding tag's template: a `LIKE` on one scans every row.
+    pub wildcard_values: Vec<String>,
 }
 
 /// A value the host language splices into the SQL.
@@ -267,6 +271,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             one_row: false,
             masked,
             unchecked_sink: false,
+            wildcard_values: Vec::new(),
         },
         call: None,
     }

@@ -146,7 +146,7 @@ pub fn lint_rust_scan(
     path: &Path,
     text: &str,
     file: &crate::rust::RsFile,
-    more: &[crate::typescript::OrmCall],
+    more: &[crate::model::OrmCall],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
     let settings = for_path(path, settings);
@@ -317,11 +317,7 @@ pub fn lint_scanned(
 
 /// Runs the ORM checks of the enabled rules over a file's ORM calls. Their
 /// ranges are host ranges already.
-fn lint_orm_calls(
-    calls: &[crate::typescript::OrmCall],
-    settings: &Settings,
-    out: &mut Vec<Diagnostic>,
-) {
+fn lint_orm_calls(calls: &[crate::model::OrmCall], settings: &Settings, out: &mut Vec<Diagnostic>) {
     let mut found = Vec::new();
     for rule in &settings.rules {
         let Some((_, check)) = crate::rules::ORM_CHECKS

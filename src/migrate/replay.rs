@@ -363,6 +363,7 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
             api: Some("DO block".to_owned()),
             masked: Vec::new(),
             unchecked_sink: false,
+            wildcard_values: Vec::new(),
             ..unit.origin.clone()
         },
         call: None,

@@ -9,8 +9,10 @@
 use std::ops::Range;
 
 mod loops;
+mod orm;
 
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
+pub use orm::{Link, Orm, OrmCall, Property};
 
 /// Where a value comes from, as far as the front end could follow it: its
 /// provenance.

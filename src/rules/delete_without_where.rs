@@ -5,7 +5,7 @@ use sqlparser::ast::{FromTable, Statement};
 use super::{Category, Rule, StatementContext, restricted_by_join};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::typescript::OrmCall;
+use crate::model::OrmCall;
 
 pub static RULE: Rule = Rule {
     id: "delete-without-where",

@@ -11,8 +11,8 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, StatementContext, function_named};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Orm, OrmCall};
 use crate::parse::TokKind;
-use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "leading-wildcard-like",
@@ -83,8 +83,12 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     } => (if *negated { "NOT ILIKE" } else { "ILIKE" }, pattern),
                     _ => return ControlFlow::<()>::Continue(()),
                 };
+                let bound = |v: &ValueWithSpan| match &v.value {
+                    Value::Placeholder(p) => ctx.unit.origin.wildcard_values.contains(p),
+                    _ => false,
+                };
                 if let Some(literal) = leading_literal(pattern)
-                    && starts_with_wildcard(&literal.value)
+                    && (starts_with_wildcard(&literal.value) || bound(literal))
                 {
                     let range = ctx
                         .span(literal.span)
@@ -181,6 +185,16 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                             .help("Use `startsWith` where a prefix will do, or full-text search (or a trigram index) for substring search."),
                     );
                 }
+                // where: { title: { search: q } }, not a column named `search`
+                if p.key == "search"
+                    && p.path.starts_with("where.")
+                    && p.path.matches('.').count() >= 2
+                {
+                    out.push(
+                        Diagnostic::new(p.range.clone(), "`search` compares `to_tsvector(column)` with the query for every row: no index Prisma can create serves it, and every row is scanned")
+                            .help("Add a GIN index on the same `to_tsvector(...)` expression in a migration, or keep a generated `tsvector` column with a GIN index and query it with raw SQL."),
+                    );
+                }
             }
         }
         Orm::Drizzle => {
@@ -190,6 +204,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                     .iter()
                     .chain(&link.named_values)
                     .any(|a| leading_wildcard_call(a) || leading_wildcard_fragment(a))
+                    || named_wildcard_pattern(&link.args, &link.named_values)
                 {
                     out.push(
                         Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
@@ -277,4 +292,30 @@ fn leading_wildcard_call(text: &str) -> bool {
         rest = after;
     }
     false
+}
+
+/// Whether a `like(col, pattern)` or `ilike(...)` call takes its pattern
+/// from a name whose value starts with `%`: `const pattern = `%${q}%``
+/// declared first.
+fn named_wildcard_pattern(args: &[String], named: &[String]) -> bool {
+    let wildcard = |v: &String| {
+        ["`%", "'%", "\"%"]
+            .iter()
+            .any(|p| v.trim_start().starts_with(p))
+    };
+    let by_name = args.iter().chain(named).any(|a| {
+        let mut rest = a.as_str();
+        while let Some(at) = rest.find("like(") {
+            let after = &rest[at + "like(".len()..];
+            if let Some((_, pattern)) = after.split_once(',') {
+                let pattern = pattern.trim_start();
+                if pattern.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                    return true;
+                }
+            }
+            rest = after;
+        }
+        false
+    });
+    by_name && named.iter().any(wildcard)
 }

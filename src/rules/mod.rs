@@ -102,7 +102,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A rule's check of an ORM or query-builder call in TypeScript.
-pub type OrmCheckFn = fn(&crate::typescript::OrmCall, &mut Vec<Diagnostic>);
+pub type OrmCheckFn = fn(&crate::model::OrmCall, &mut Vec<Diagnostic>);
 
 /// The rules that also read ORM calls, each with its check (which lives in
 /// the rule's file beside the SQL check).

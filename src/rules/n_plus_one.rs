@@ -4,7 +4,7 @@ use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Items, PerItem};
-use crate::typescript::{Orm, OrmCall};
+use crate::model::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "n-plus-one",

@@ -12,8 +12,8 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
+use crate::model::{Orm, OrmCall};
 use crate::parse::TokKind;
-use crate::typescript::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "not-in-subquery",

@@ -8,7 +8,7 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
-use crate::typescript::{Orm, OrmCall};
+use crate::model::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "offset-pagination",

@@ -15,7 +15,7 @@ use sqlparser::ast::{
 use super::{Category, Rule, StatementContext, function_named};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
-use crate::typescript::{Orm, OrmCall};
+use crate::model::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "unbounded-select",

@@ -5,7 +5,7 @@ use sqlparser::ast::Statement;
 use super::{Category, Rule, StatementContext, restricted_by_join};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::typescript::{Orm, OrmCall};
+use crate::model::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
     id: "update-without-where",

@@ -21,8 +21,8 @@ use syn::{Expr, Lit, LitStr, Macro, Token};
 
 use crate::discover::FileKind;
 use crate::extract::{OffsetMap, Origin, SqlUnit};
-use crate::model::{Items, LoopInfo, PerItem};
-use crate::typescript::{Finder, Orm, OrmCall};
+use crate::model::{Items, LoopInfo, Orm, OrmCall, PerItem};
+use crate::typescript::Finder;
 use crate::units::UnitBuilder;
 
 /// Text without one of which a Rust file cannot reach a database through
@@ -516,6 +516,7 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             // Rust values are not followed yet: any value not shown to be
             // constant is reported, as at an unchecked sink.
             unchecked_sink: true,
+            wildcard_values: Vec::new(),
         },
         call: None,
     }

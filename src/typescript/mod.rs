@@ -22,19 +22,23 @@ use std::ops::Range;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::discover::FileKind;
-use crate::extract::{OffsetMap, Origin, SqlUnit};
+use crate::extract::SqlUnit;
 
 mod calls;
+mod clients;
+mod sql_text;
+
+use clients::Binding;
 mod loops;
 mod modules;
 pub mod tsconfig;
 mod values;
+mod wrappers;
 
 use crate::model::LoopInfo;
-use crate::model::{Provenance, Safe};
-use crate::units::UnitBuilder;
-pub use calls::{Link, Orm, OrmCall, Property};
+use crate::model::{Orm, OrmCall};
 pub use modules::{Exports, ImportedCall, ModuleIndex, export_clauses, project_imports};
+pub use wrappers::Sink;
 
 /// Text without one of which a file cannot talk to a database through an
 /// API querylint knows: the database packages, the raw methods, and the
@@ -160,47 +164,6 @@ const DATABASE_FACTORIES: &[&str] = &[
     "createClient",
 ];
 
-/// Names that usually hold a database client, trusted only when nothing in
-/// the file binds them.
-const CONVENTIONAL_NAMES: &[&str] = &[
-    "prisma",
-    "db",
-    "tx",
-    "trx",
-    "pool",
-    "client",
-    "sql",
-    "knex",
-    "conn",
-    "connection",
-    "database",
-];
-
-/// Methods of a pool that hand out a connection.
-const CONNECT_METHODS: &[&str] = &["connect", "acquire", "getConnection", "reserve"];
-
-/// Methods whose callback parameter is a transaction on the same database.
-const TRANSACTION_METHODS: &[&str] = &["$transaction", "transaction", "begin", "transact"];
-
-/// Methods that send their first argument as SQL text.
-const RAW_SINKS: &[&str] = &[
-    "query",
-    "$queryRawUnsafe",
-    "$executeRawUnsafe",
-    "unsafe",
-    "raw",
-    "execute",
-];
-
-/// What a name is bound to, as far as the file says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Binding {
-    Database,
-    /// A method taken off a database client: `const { rawQuery } = prisma`.
-    DatabaseMethod,
-    Other,
-}
-
 /// What a TypeScript or JavaScript file sends to a database.
 #[derive(Debug, Default)]
 pub struct TsFile {
@@ -229,6 +192,7 @@ impl TsFile {
             && self.exports.reexports.is_empty()
             && self.imported_calls.is_empty()
             && self.exports.client_functions.is_empty()
+            && self.exports.sink_functions.is_empty()
             && self
                 .exports
                 .classes
@@ -260,6 +224,10 @@ pub struct Project {
     /// The project's exported functions that return a database client
     /// (`getClient(tx)`, `dbFor(region)`): what they return is one.
     pub client_functions: std::collections::HashSet<String>,
+    /// The project's exported functions that send a parameter to a raw
+    /// sink as SQL text (`runQuery(sql, params)`): calls of them are raw
+    /// sinks too.
+    pub sink_functions: HashMap<String, wrappers::Sink>,
 }
 
 /// A relation field of a Prisma model.
@@ -557,6 +525,10 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         entering_callback: false,
         exits: 0,
         functions: HashMap::new(),
+        parameters: HashMap::new(),
+        sinks: HashMap::new(),
+        project_sinks: &project.sink_functions,
+        wrapped: Vec::new(),
         looped_calls: Vec::new(),
         modules: Default::default(),
         deferred: Vec::new(),
@@ -564,6 +536,7 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
+    scan.wrapped_calls();
     scan.queries_through_functions();
     let awaited = scan.mark_other_work();
     let exports = scan.exports();
@@ -676,6 +649,18 @@ struct Scan<'a> {
     exits: usize,
     /// Functions of the file by name, with the range of their body.
     functions: HashMap<String, Range<usize>>,
+    /// The names of those functions' parameters, in order (empty for a
+    /// destructured one).
+    parameters: HashMap<String, Vec<String>>,
+    /// The file's functions that send a parameter to a raw sink as SQL
+    /// text, and the project's: by name, the parameter's index and whether
+    /// the sink runs it unchecked.
+    sinks: HashMap<String, wrappers::Sink>,
+    project_sinks: &'a HashMap<String, wrappers::Sink>,
+    /// Calls that may send SQL text through one of the file's or the
+    /// project's functions, with the scopes around them: read once every
+    /// such function is known.
+    wrapped: Vec<(Node<'a>, Vec<usize>)>,
     /// Calls of the file's own functions made in a loop.
     looped_calls: Vec<(String, Range<usize>, LoopInfo)>,
     /// What the file imports and exports.
@@ -711,461 +696,6 @@ fn is_scope_kind(kind: &str) -> bool {
 impl<'a> Scan<'a> {
     fn src(&self, node: Node) -> &'a str {
         self.text.get(node.byte_range()).unwrap_or("")
-    }
-
-    /// Records what names are bound to: imports, declarations, transaction
-    /// callback parameters and constructor parameter properties.
-    fn bind(&mut self, node: Node, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        // function load(...) {...}, const load = async (...) => ...
-        let function = match node.kind() {
-            "function_declaration" | "generator_function_declaration" => node
-                .child_by_field_name("name")
-                .zip(node.child_by_field_name("body")),
-            "variable_declarator" => node.child_by_field_name("name").zip(
-                node.child_by_field_name("value")
-                    .filter(|v| {
-                        matches!(
-                            v.kind(),
-                            "arrow_function" | "function_expression" | "function"
-                        )
-                    })
-                    .and_then(|v| v.child_by_field_name("body")),
-            ),
-            _ => None,
-        };
-        if is_scope(node) && node.parent().is_some_and(|p| p.kind() != "arguments") {
-            self.deferred.push(node.byte_range());
-        }
-        if let Some((name, body)) = function {
-            self.functions
-                .insert(self.src(name).to_owned(), body.byte_range());
-            // const getDb = (tx) => tx ?? db
-            if body.kind() != "statement_block" && self.is_database(body) {
-                self.client_functions.insert(self.src(name).to_owned());
-            }
-        }
-        let named = function.map(|(name, _)| self.src(name).to_owned());
-        let mut class = None;
-        match node.kind() {
-            "class_declaration" | "abstract_class_declaration" | "class" => {
-                // class Orders extends BaseService: the fields the base
-                // class keeps a client in are clients here too.
-                let name = node
-                    .child_by_field_name("name")
-                    .map(|n| self.src(n).to_owned())
-                    .unwrap_or_default();
-                let base = (0..node.named_child_count())
-                    .filter_map(|i| node.named_child(i as u32))
-                    .find(|c| c.kind() == "class_heritage")
-                    .and_then(|h| {
-                        (0..h.named_child_count())
-                            .filter_map(|i| h.named_child(i as u32))
-                            .find(|c| c.kind() == "extends_clause")
-                    })
-                    .and_then(|e| e.child_by_field_name("value"))
-                    .map(|v| {
-                        let v = self.src(v);
-                        v.rsplit('.').next().unwrap_or(v).to_owned()
-                    });
-                self.classes.push((name, base.clone(), Vec::new()));
-                class = Some(self.classes.len() - 1);
-                let inherited = base
-                    .and_then(|b| self.project_classes.get(&b))
-                    .cloned()
-                    .unwrap_or_default();
-                self.class_now.push(self.classes.len() - 1);
-                for field in inherited {
-                    self.client_field(&field);
-                }
-                self.class_now.pop();
-            }
-            "public_field_definition" => {
-                // #db: PrismaClient; protected replica = createReplica()
-                if let Some(name) = node.child_by_field_name("name") {
-                    let typed = node
-                        .child_by_field_name("type")
-                        .is_some_and(|t| is_database_type(self.src(t)));
-                    let valued = node
-                        .child_by_field_name("value")
-                        .is_some_and(|v| self.is_database_value(v) || self.is_database(v));
-                    if typed || valued {
-                        self.client_field(self.src(name));
-                    }
-                }
-            }
-            "return_statement" => {
-                // function getClient(tx) { return tx ?? prisma }
-                if let Some(Some(function)) = self.function_now.last()
-                    && let Some(value) = node.named_child(0)
-                    && (self.is_database(value) || self.is_database_value(value))
-                {
-                    self.client_functions.insert(function.clone());
-                }
-            }
-            "import_statement" => {
-                self.bind_import(node);
-                self.record_import(node);
-            }
-            "export_statement" => self.record_export(node),
-            "variable_declarator" => {
-                if let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) {
-                    if name.kind() == "identifier" {
-                        let scope = self.scope_of();
-                        let key = (scope, self.src(name).to_owned());
-                        if matches!(
-                            value.kind(),
-                            "string" | "template_string" | "binary_expression"
-                        ) {
-                            self.texts.insert(key.clone(), value.byte_range());
-                        }
-                        if self.is_pool_value(value) {
-                            self.pooled.insert(key, ());
-                        }
-                        let binding = if self.is_database_value(value) {
-                            Binding::Database
-                        } else {
-                            Binding::Other
-                        };
-                        self.set(self.scope_of(), self.src(name), binding);
-                    } else if name.kind() == "object_pattern" && self.is_database(value) {
-                        // const { rawQuery } = prisma
-                        let mut cursor = name.walk();
-                        for field in name.named_children(&mut cursor) {
-                            let local = match field.kind() {
-                                "shorthand_property_identifier_pattern" => Some(field),
-                                "pair_pattern" => field.child_by_field_name("value"),
-                                _ => None,
-                            };
-                            if let Some(local) = local.filter(|l| {
-                                l.kind() == "identifier"
-                                    || l.kind() == "shorthand_property_identifier_pattern"
-                            }) {
-                                self.set(self.scope_of(), self.src(local), Binding::DatabaseMethod);
-                            }
-                        }
-                    }
-                }
-            }
-            "call_expression" => {
-                // prisma.$transaction(async (tx) => ...), sql.begin(sql => ...)
-                if let Some(callee) = node.child_by_field_name("function").map(peel)
-                    && let Some((object, property)) = member_parts(callee)
-                    && TRANSACTION_METHODS.contains(&self.src(property))
-                    && self.is_database(object)
-                    && let Some(args) = node.child_by_field_name("arguments")
-                {
-                    let mut cursor = args.walk();
-                    for arg in args.named_children(&mut cursor) {
-                        self.bind_callback_parameters(arg);
-                    }
-                }
-            }
-            "assignment_expression" => {
-                // this.db = drizzle(pool), this.prisma = prisma
-                if let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) && left.kind() == "member_expression"
-                    && let Some(field) = self.src(left).strip_prefix("this.")
-                    && (self.is_database_value(right) || self.is_database(right))
-                {
-                    self.client_field(field);
-                }
-            }
-            "required_parameter" | "optional_parameter" => {
-                // constructor(private prisma: PrismaService)
-                let has_modifier = (0..node.named_child_count())
-                    .filter_map(|i| node.named_child(i as u32))
-                    .any(|c| {
-                        c.kind() == "accessibility_modifier" || c.kind() == "override_modifier"
-                    });
-                let has_modifier = has_modifier
-                    || (0..node.child_count())
-                        .filter_map(|i| node.child(i as u32))
-                        .any(|c| c.kind() == "readonly");
-                // A default that is a client: `_prisma: Client = prisma`.
-                let defaulted = node
-                    .child_by_field_name("value")
-                    .is_some_and(|v| self.is_database(v) || self.is_database_value(v));
-                if let Some(pattern) = node.child_by_field_name("pattern")
-                    && pattern.kind() == "identifier"
-                {
-                    let name = self.src(pattern);
-                    let typed = node.child_by_field_name("type").map(|t| self.src(t));
-                    if has_modifier {
-                        // A parameter property is a field of the class.
-                        let typed_db = typed.is_some_and(|t| {
-                            [
-                                "Prisma", "Drizzle", "Database", "Db", "DB", "Pool", "Sql", "Knex",
-                                "Kysely",
-                            ]
-                            .iter()
-                            .any(|w| t.contains(w))
-                        });
-                        if typed_db || defaulted || CONVENTIONAL_NAMES.contains(&name) {
-                            self.client_field(name);
-                        } else {
-                            self.set(self.root, &format!("this.{name}"), Binding::Other);
-                        }
-                    } else if defaulted || typed.is_some_and(is_database_type) {
-                        // function load(client: PrismaClient = prisma)
-                        self.set(self.scope_of(), name, Binding::Database);
-                    }
-                }
-            }
-            _ => {}
-        }
-        let scope = is_scope(node);
-        if scope {
-            self.scopes.push(node.id());
-            self.function_now.push(named.or_else(|| self.naming.take()));
-        } else if named.is_some() {
-            // The function a declarator names is its value, the next scope.
-            self.naming = named;
-        }
-        if let Some(class) = class {
-            self.class_now.push(class);
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.bind(child, depth + 1);
-        }
-        if class.is_some() {
-            self.class_now.pop();
-        }
-        if scope {
-            self.scopes.pop();
-            self.function_now.pop();
-        }
-    }
-
-    /// A field of the class being visited holds a database client:
-    /// `this.<field>` is one throughout the file.
-    fn client_field(&mut self, field: &str) {
-        self.set(self.root, &format!("this.{field}"), Binding::Database);
-        if let Some(&class) = self.class_now.last() {
-            let fields = &mut self.classes[class].2;
-            if !fields.iter().any(|f| f == field) {
-                fields.push(field.to_owned());
-            }
-        }
-    }
-
-    /// A name bound to a database anywhere in the file stays a database:
-    /// without scopes, the cautious reading keeps finding its queries.
-    fn set(&mut self, scope: usize, name: &str, binding: Binding) {
-        let entry = self
-            .bindings
-            .entry((scope, name.to_owned()))
-            .or_insert(binding);
-        if binding != Binding::Other {
-            *entry = binding;
-        }
-    }
-
-    /// The scope a declaration being visited belongs to.
-    fn scope_of(&self) -> usize {
-        self.scopes.last().copied().unwrap_or(self.root)
-    }
-
-    /// The scopes a name is looked up in, innermost first.
-    fn chain(&self) -> impl Iterator<Item = usize> + '_ {
-        self.scopes
-            .iter()
-            .rev()
-            .copied()
-            .chain(std::iter::once(self.root))
-    }
-
-    /// What `name` is bound to where the walk stands: the nearest scope
-    /// that declares it.
-    fn lookup(&self, name: &str) -> Option<Binding> {
-        self.chain()
-            .find_map(|scope| self.bindings.get(&(scope, name.to_owned())).copied())
-    }
-
-    fn bind_import(&mut self, node: Node) {
-        let Some(source) = node.child_by_field_name("source") else {
-            return;
-        };
-        let module = self.src(source).trim_matches(|c| c == '"' || c == '\'');
-        let lower = module.to_ascii_lowercase();
-        // A workspace package that wraps the client (`@acme/db`,
-        // `@documenso/prisma`) counts as a database package too.
-        let database = DATABASE_PACKAGES.contains(&module)
-            || [
-                "prisma", "drizzle", "database", "postgres", "/db", "-db", "sql",
-            ]
-            .iter()
-            .any(|w| lower.contains(w));
-        let mut names = Vec::new();
-        collect_imported_names(node, self.text, &mut names, 0);
-        for name in names {
-            if database || self.clients.contains(&name) {
-                self.set(self.root, &name, Binding::Database);
-            }
-        }
-        // Other names from other modules are left to the conventional
-        // names.
-    }
-
-    fn bind_callback_parameters(&mut self, callback: Node) {
-        if !matches!(
-            callback.kind(),
-            "arrow_function" | "function_expression" | "function"
-        ) {
-            return;
-        }
-        let params = callback
-            .child_by_field_name("parameters")
-            .or_else(|| callback.child_by_field_name("parameter"));
-        let Some(params) = params else {
-            return;
-        };
-        let scope = callback.id();
-        if params.kind() == "identifier" {
-            self.set(scope, self.src(params), Binding::Database);
-            return;
-        }
-        let mut cursor = params.walk();
-        for p in params.named_children(&mut cursor) {
-            if let Some(pattern) = p.child_by_field_name("pattern")
-                && pattern.kind() == "identifier"
-            {
-                self.set(scope, self.src(pattern), Binding::Database);
-            }
-        }
-    }
-
-    /// Whether a declaration's value makes a database client:
-    /// `new PrismaClient()`, `drizzle(pool)`, `postgres(url)`, or a name
-    /// that already is one.
-    fn is_database_value(&self, value: Node) -> bool {
-        let value = peel(value);
-        if value.kind() == "call_expression"
-            && let Some(callee) = value.child_by_field_name("function").map(peel)
-            && let Some((object, property)) = member_parts(callee)
-            && CONNECT_METHODS.contains(&self.src(property))
-            && self.is_database(object)
-        {
-            // const client = await pool.connect()
-            return true;
-        }
-        if value.kind() == "call_expression" && self.is_client_function_call(value) {
-            return true;
-        }
-        match value.kind() {
-            "new_expression" | "call_expression" => {
-                let callee = value
-                    .child_by_field_name("constructor")
-                    .or_else(|| value.child_by_field_name("function"))
-                    .map(peel);
-                callee.is_some_and(|c| {
-                    let name = self.src(c);
-                    let last = name.rsplit('.').next().unwrap_or(name);
-                    DATABASE_FACTORIES.contains(&last)
-                        && (c.kind() != "identifier" || self.lookup(name) != Some(Binding::Other))
-                })
-            }
-            _ => false,
-        }
-    }
-
-    /// Whether a declaration's value is a pool (`new Pool()`,
-    /// `createPool(...)`, `postgres(url)`) or a client checked out of one
-    /// (`await pool.connect()`).
-    fn is_pool_value(&self, value: Node) -> bool {
-        let value = peel(value);
-        let callee = value
-            .child_by_field_name("constructor")
-            .or_else(|| value.child_by_field_name("function"))
-            .map(peel);
-        callee.is_some_and(|c| {
-            let text = self.src(c);
-            let last = text.rsplit('.').next().unwrap_or(text);
-            matches!(last, "Pool" | "createPool" | "postgres")
-                || (CONNECT_METHODS.contains(&last)
-                    && c.child_by_field_name("object")
-                        .is_some_and(|o| self.is_pooled(o)))
-        })
-    }
-
-    /// Whether an expression holds a pool or a client checked out of one.
-    fn is_pooled(&self, node: Node) -> bool {
-        let node = peel(node);
-        let name = self.src(node);
-        self.chain()
-            .any(|scope| self.pooled.contains_key(&(scope, name.to_owned())))
-            || (node.kind() == "identifier" && name == "pool")
-    }
-
-    /// Whether an expression holds a database client.
-    fn is_database(&self, node: Node) -> bool {
-        let node = peel(node);
-        match node.kind() {
-            "identifier" => {
-                let name = self.src(node);
-                match self.lookup(name) {
-                    Some(b) => b == Binding::Database,
-                    None => CONVENTIONAL_NAMES.contains(&name),
-                }
-            }
-            "member_expression" => {
-                let text = self.src(node);
-                if let Some(b) = self.lookup(text) {
-                    return b == Binding::Database;
-                }
-                node.child_by_field_name("property")
-                    .is_some_and(|p| CONVENTIONAL_NAMES.contains(&self.src(p)))
-            }
-            // tx ?? prisma, replica || primary
-            "binary_expression" => {
-                node.child_by_field_name("operator")
-                    .is_some_and(|o| matches!(self.src(o), "??" | "||"))
-                    && [
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|side| self.is_database(side))
-            }
-            // readOnly ? replica : prisma
-            "ternary_expression" => [
-                node.child_by_field_name("consequence"),
-                node.child_by_field_name("alternative"),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|side| self.is_database(side)),
-            // getClient(tx).user.findMany()
-            "call_expression" => self.is_client_function_call(node),
-            _ => false,
-        }
-    }
-
-    /// Whether a call is of a function that returns a database client:
-    /// one of the file's, or one the project exports and the file imports.
-    fn is_client_function_call(&self, call: Node) -> bool {
-        let Some(callee) = call.child_by_field_name("function").map(peel) else {
-            return false;
-        };
-        if callee.kind() != "identifier" {
-            return false;
-        }
-        let name = self.src(callee);
-        self.client_functions.contains(name)
-            || self
-                .modules
-                .imports
-                .get(name)
-                .is_some_and(|(original, _)| self.project_functions.contains(original))
     }
 
     /// Whether a node is `lookup.get(key) ?? ...` or `... || ...` with a
@@ -1266,303 +796,6 @@ impl<'a> Scan<'a> {
             self.loops.pop();
         }
     }
-
-    fn call(&mut self, call: Node<'a>) {
-        let (Some(callee), Some(args)) = (
-            call.child_by_field_name("function"),
-            call.child_by_field_name("arguments"),
-        ) else {
-            return;
-        };
-        let callee = peel(callee);
-        if callee.kind() == "identifier"
-            && self.functions.contains_key(self.src(callee))
-            && let Some(each) = self.loop_of(call)
-        {
-            self.looped_calls
-                .push((self.src(callee).to_owned(), callee.byte_range(), each));
-        } else {
-            self.record_imported_call(call, callee);
-        }
-        if args.kind() == "template_string" {
-            if let Some(api) = self.binding_tag(callee)
-                && self.tagged_unit(args, api.clone())
-            {
-                self.sql_call(call, callee, &api);
-            }
-            return;
-        }
-        self.orm_call(call, callee, args);
-        self.continued_builder(call, callee);
-        if callee.kind() == "identifier" {
-            // A method taken off a client: `rawQuery(`SELECT ...`, params)`.
-            if self.lookup(self.src(callee)) == Some(Binding::DatabaseMethod)
-                && let Some(first) = args.named_child(0)
-                && self.argument_unit(first, self.src(callee).to_owned())
-            {
-                self.sql_call(call, callee, self.src(callee));
-            }
-            return;
-        }
-        if callee.kind() != "member_expression" {
-            return;
-        }
-        let Some((object, property)) = member_parts(callee) else {
-            return;
-        };
-        let method = self.src(property);
-        if !RAW_SINKS.contains(&method) || !self.is_database(object) {
-            return;
-        }
-        self.sink_pooled = self.is_pooled(object);
-        let Some(first) = args.named_child(0) else {
-            return;
-        };
-        let kept = self.argument_unit(first, self.src(callee).to_owned());
-        self.sink_pooled = false;
-        if kept {
-            // SQL written in the call, with no values after it: where a
-            // fix can bind one.
-            let bind = match method {
-                "$queryRawUnsafe" | "$executeRawUnsafe" => Some((", {}", "$1")),
-                "raw" => Some((", [{}]", "?")),
-                "query" | "execute" | "unsafe" => Some((", [{}]", "$1")),
-                _ => None,
-            };
-            if let Some((code, placeholder)) = bind
-                && args.named_child_count() == 1
-                && peel(first).kind() != "identifier"
-                && let Some(unit) = self.units.last_mut()
-            {
-                unit.call = Some(crate::extract::CallSite::new(
-                    self.text,
-                    unit,
-                    first.byte_range(),
-                    (first.end_byte(), code),
-                    placeholder,
-                    None,
-                ));
-            }
-            self.sql_call(call, callee, self.src(callee));
-        }
-    }
-
-    /// A unit from the SQL text argument of a raw sink: a string, a
-    /// template, a `+` chain, or a variable declared as one of those.
-    /// Returns whether the text is a statement (and was kept).
-    fn argument_unit(&mut self, arg: Node<'a>, api: String) -> bool {
-        let arg = peel(arg);
-        let arg = if arg.kind() == "identifier" {
-            match self.text_of(arg) {
-                Some(value) => value,
-                None => return false,
-            }
-        } else {
-            arg
-        };
-        let mut builder = UnitBuilder::default();
-        let mut spliced = false;
-        self.append(arg, &mut builder, &mut spliced, 0);
-        self.push(builder, api, spliced)
-    }
-
-    /// The node of the text a variable was declared with, in the nearest
-    /// scope that declares it.
-    fn text_of(&self, name: Node<'a>) -> Option<Node<'a>> {
-        let key = self.src(name);
-        let range = self
-            .chain()
-            .find_map(|scope| self.texts.get(&(scope, key.to_owned())))?;
-        self.root_node
-            .descendant_for_byte_range(range.start, range.end)
-            .filter(|n| n.byte_range() == *range)
-    }
-
-    /// Appends the SQL text of a string, a template or a `+` chain.
-    fn append(&self, node: Node<'a>, builder: &mut UnitBuilder, spliced: &mut bool, depth: usize) {
-        match node.kind() {
-            "string" | "template_string" => {
-                let mut cursor = node.walk();
-                for part in node.named_children(&mut cursor) {
-                    match part.kind() {
-                        "string_fragment" => builder.verbatim(self.text, part.byte_range()),
-                        "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
-                        "template_substitution" => self.splice(part, builder, spliced),
-                        _ => {}
-                    }
-                }
-            }
-            "binary_expression"
-                if depth < 64
-                    && node
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| self.src(o) == "+") =>
-            {
-                for side in ["left", "right"] {
-                    if let Some(child) = node.child_by_field_name(side) {
-                        self.append(child, builder, spliced, depth + 1);
-                    }
-                }
-            }
-            "parenthesized_expression" if depth < 64 => {
-                if let Some(inner) = node.named_child(0) {
-                    self.append(inner, builder, spliced, depth + 1);
-                }
-            }
-            _ => self.splice(node, builder, spliced),
-        }
-    }
-
-    /// A value pasted into SQL text.
-    fn splice(&self, node: Node<'a>, builder: &mut UnitBuilder, spliced: &mut bool) {
-        let expression = if node.kind() == "template_substitution" {
-            node.named_child(0).unwrap_or(node)
-        } else {
-            node
-        };
-        // SQL text built in a variable of the file and pasted in comes from
-        // where its own pasted values do; a helper that builds SQL text
-        // (`buildFilterQuery(...)`) is judged where it builds it.
-        let provenance = if is_sql_builder(self.src(expression)) {
-            Provenance::Safe(Safe::Fragment)
-        } else {
-            self.provenance(expression)
-        };
-        *spliced = true;
-        builder.placeholder(node.byte_range(), false, provenance);
-    }
-
-    /// The API name of a tag that sends its template as SQL with bound
-    /// values, or `None` for any other tag (`gql`, `css`, `html`).
-    fn binding_tag(&self, callee: Node) -> Option<String> {
-        match callee.kind() {
-            "identifier" => {
-                let name = self.src(callee);
-                (name == "sql" && self.is_database(callee)).then(|| name.to_owned())
-            }
-            "member_expression" => {
-                let object = callee.child_by_field_name("object")?;
-                let property = self.src(callee.child_by_field_name("property")?);
-                let object_text = self.src(peel(object));
-                let tag = match property {
-                    "$queryRaw" | "$executeRaw" => self.is_database(object),
-                    "sql" => object_text == "Prisma" || self.is_database(object),
-                    _ => false,
-                };
-                tag.then(|| format!("{object_text}.{property}"))
-            }
-            _ => None,
-        }
-    }
-
-    /// A unit from a template whose tag binds each `${...}` as a
-    /// parameter.
-    fn tagged_unit(&mut self, node: Node, api: String) -> bool {
-        let mut builder = UnitBuilder::default();
-        let mut cursor = node.walk();
-        for part in node.named_children(&mut cursor) {
-            match part.kind() {
-                "string_fragment" => builder.verbatim(self.text, part.byte_range()),
-                "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
-                "template_substitution" => {
-                    builder.placeholder(part.byte_range(), true, Provenance::BOUND)
-                }
-                _ => {}
-            }
-        }
-        self.push(builder, api, false)
-    }
-
-    /// Keeps the unit if its text is a statement; returns whether it did.
-    fn push(&mut self, builder: UnitBuilder, api: String, assembled_at_runtime: bool) -> bool {
-        if !builder.is_statement() {
-            return false;
-        }
-        let unchecked_sink = is_unchecked_sink(&api);
-        self.units.push(SqlUnit {
-            map: OffsetMap::with_opaque(builder.segments, builder.opaque),
-            text: crate::extract::blank_templates(&builder.text),
-            interpolations: builder.interpolations,
-            origin: Origin {
-                kind: self.kind,
-                api: Some(api),
-                assembled_at_runtime,
-                pooled: self.sink_pooled,
-                one_row: false,
-                masked: Vec::new(),
-                unchecked_sink,
-            },
-            call: None,
-        });
-        true
-    }
-}
-
-/// Whether a type annotation names a database client or transaction:
-/// `PrismaClient`, `Prisma.TransactionClient`, `Kysely<DB>`, `Knex`,
-/// `NodePgDatabase<typeof schema>`, `Pool`, `PoolClient`, `Sql`, or a
-/// project's own alias ending in `Database`, `Db` or `Client` with a
-/// database word (`PrismaClientOrTransaction`, `DbClient`).
-fn is_database_type(annotation: &str) -> bool {
-    let annotation = annotation.trim_start_matches(':').trim();
-    annotation.split('|').any(|part| {
-        let part = part.trim();
-        let base = part.split('<').next().unwrap_or(part).trim();
-        let last = base.rsplit('.').next().unwrap_or(base);
-        let database_word = [
-            "Prisma", "Drizzle", "Db", "DB", "Database", "Pg", "Sql", "Knex",
-        ]
-        .iter()
-        .any(|w| last.contains(w));
-        matches!(
-            last,
-            "PrismaClient"
-                | "TransactionClient"
-                | "Kysely"
-                | "Knex"
-                | "Pool"
-                | "PoolClient"
-                | "Sql"
-                | "Transaction"
-        ) && (last != "Transaction" || base.contains('.'))
-            || last.ends_with("Database")
-            || last.ends_with("Db")
-            || (database_word
-                && (last.ends_with("Client")
-                    || last.ends_with("Transaction")
-                    || last.ends_with("OrTransaction")
-                    || last.ends_with("Tx")))
-    })
-}
-
-/// Whether a sink's name says it runs its text unchecked:
-/// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
-fn is_unchecked_sink(api: &str) -> bool {
-    let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
-    method.ends_with("Unsafe") || method == "unsafe" || (method == "raw" && receiver == "sql")
-}
-
-/// Whether an expression calls a helper that builds SQL text, by the name
-/// projects give such helpers (`getDateSQL(...)`, `toLikeClause(...)`,
-/// `buildFilterQuery(...)`): composition, judged where the helper builds it.
-fn is_sql_builder(expression: &str) -> bool {
-    let Some((callee, _)) = expression.split_once('(') else {
-        return false;
-    };
-    let name = callee.rsplit('.').next().unwrap_or(callee).trim();
-    [
-        "SQL",
-        "Sql",
-        "Query",
-        "Clause",
-        "Filter",
-        "Filters",
-        "Condition",
-        "Conditions",
-        "Fragment",
-    ]
-    .iter()
-    .any(|suffix| name.ends_with(suffix) && name.len() > suffix.len())
 }
 
 /// Whether a node is a literal: a string without substitutions, a number,
@@ -1600,6 +833,14 @@ fn collect_imported_names(node: Node, text: &str, out: &mut Vec<String>, depth: 
             _ => collect_imported_names(child, text, out, depth + 1),
         }
     }
+}
+
+/// The `index`th argument of an argument list, comments aside.
+fn argument(args: Node, index: usize) -> Option<Node> {
+    let mut cursor = args.walk();
+    args.named_children(&mut cursor)
+        .filter(|a| a.kind() != "comment")
+        .nth(index)
 }
 
 /// The object and the property of a member expression `object.property`.

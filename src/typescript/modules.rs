@@ -20,7 +20,7 @@ use crate::discover::normalize;
 use tree_sitter::Node;
 
 use super::tsconfig::Aliases;
-use super::{Orm, OrmCall, Scan, TsFile};
+use super::{Orm, OrmCall, Scan, Sink, TsFile};
 use crate::model::LoopInfo;
 
 /// What a file's exports do that other files care about.
@@ -38,6 +38,8 @@ pub struct Exports {
     pub classes: Vec<(String, Option<String>, Vec<String>)>,
     /// Exported functions that return a database client.
     pub client_functions: Vec<String>,
+    /// Exported functions that send a parameter to a raw sink as SQL text.
+    pub sink_functions: Vec<(String, Sink)>,
 }
 
 /// A call, in a loop, of a function imported from another module.
@@ -66,7 +68,7 @@ pub(super) struct ModuleFacts {
     /// `import * as posts from './posts'`: local name → module.
     namespaces: HashMap<String, String>,
     /// Exported local names: (local, exported).
-    exported: Vec<(String, String)>,
+    pub(super) exported: Vec<(String, String)>,
     reexports: Vec<(String, String, String)>,
     pub(super) calls: Vec<ImportedCall>,
 }
@@ -272,7 +274,10 @@ impl<'a> Scan<'a> {
                 !name.is_empty() && (base.is_some() || !fields.is_empty())
             })
             .collect();
+        let mut sink_functions: Vec<(String, Sink)> = self.exported_sinks().into_iter().collect();
+        sink_functions.sort_by(|a, b| a.0.cmp(&b.0));
         Exports {
+            sink_functions,
             queries,
             reexports: std::mem::take(&mut self.modules.reexports),
             classes,

@@ -21,11 +21,10 @@ use rayon::prelude::*;
 use crate::budget;
 use crate::config::Limits;
 use crate::discover::{Candidate, FileKind, normalize};
+use crate::model::{Orm, OrmCall};
 use crate::rust::{CrateIndex, Function, LoopedCall, QueryFile, RsFile};
 use crate::typescript::tsconfig::Aliases;
-use crate::typescript::{
-    Exports, Finder, ModuleIndex, Orm, OrmCall, Parsed, Project, Relation, TsFile,
-};
+use crate::typescript::{Exports, Finder, ModuleIndex, Parsed, Project, Relation, Sink, TsFile};
 
 /// Reads a file of the workspace: its open buffer if any, else the disk.
 pub type Read<'a> = &'a (dyn Fn(&Path) -> Result<String, String> + Sync);
@@ -295,10 +294,14 @@ impl TsFacts {
         let client_functions: HashSet<String> = modules()
             .flat_map(|m| m.client_functions.iter().cloned())
             .collect();
+        let sink_functions: HashMap<String, Sink> = modules()
+            .flat_map(|m| m.sink_functions.iter().cloned())
+            .collect();
         self.providers = client_classes
             .keys()
             .cloned()
             .chain(client_functions.iter().cloned())
+            .chain(sink_functions.keys().cloned())
             .filter(|n| n != "default")
             .collect();
         let mut names: Vec<&str> = self
@@ -316,6 +319,7 @@ impl TsFacts {
                 .flatten(),
             client_classes,
             client_functions,
+            sink_functions,
             ..self.base.clone()
         };
     }

@@ -1,0 +1,172 @@
+//! The database calls a front end records: ORM and query-builder calls
+//! (Prisma, Drizzle, Kysely) and SQL sent as text, with the loop each runs
+//! in. Rules read these, never a front end's syntax.
+
+use std::ops::Range;
+
+use super::LoopInfo;
+
+/// The ORMs and query builders whose calls querylint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orm {
+    Prisma,
+    Drizzle,
+    Kysely,
+    /// SQL text sent through a raw sink or a tagged template.
+    Sql,
+}
+
+/// A property of an object literal argument, at any depth.
+#[derive(Debug, Clone)]
+pub struct Property {
+    /// The keys from the argument down to this property: `where.email`.
+    pub path: String,
+    pub key: String,
+    /// The value's source text, and whether it is a literal.
+    pub value: String,
+    pub literal: bool,
+    /// Host range of `key: value`.
+    pub range: Range<usize>,
+}
+
+/// A call of a method on a chain built from an ORM call, such as
+/// `.limit(10)` in `db.select().from(t).limit(10)`.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub method: String,
+    /// Host range of the method name through its closing parenthesis.
+    pub range: Range<usize>,
+    /// The arguments' source texts.
+    pub args: Vec<String>,
+    /// For `where`: the source texts of the values its arguments name,
+    /// such as the conditions pushed onto a list spread into `and(...)`.
+    pub named_values: Vec<String>,
+}
+
+/// An ORM or query-builder call: `prisma.user.findMany({...})`,
+/// `db.query.users.findMany({...})`, `db.select().from(t).where(...)`.
+#[derive(Debug, Clone)]
+pub struct OrmCall {
+    pub orm: Orm,
+    /// The method that starts the call: `findMany`, `deleteMany`,
+    /// `select`, `update`, `delete`.
+    pub method: String,
+    /// The receiver as written: `prisma.user`, `db`.
+    pub receiver: String,
+    /// Host range of the whole call expression (with its chain).
+    pub range: Range<usize>,
+    /// Host range of the method's name, where findings about the call
+    /// point.
+    pub method_name: Range<usize>,
+    /// The properties of the first argument, when it is an object literal.
+    pub properties: Vec<Property>,
+    /// For builders: the methods called on the chain, in order.
+    pub chain: Vec<Link>,
+    /// Whether the call's result is used where it runs: awaited, returned,
+    /// or passed on; `false` when it is only stored in a variable.
+    pub executed: bool,
+    /// The loop the call runs in, once per iteration.
+    pub in_loop: Option<LoopInfo>,
+    /// For a call of a function of the file: the query its body runs.
+    pub via: Option<String>,
+    /// Prisma `include`/`select` entries that load a to-many relation with
+    /// no `take`.
+    pub unbounded_relations: Vec<Property>,
+    /// Whether the call's result is kept: assigned to a name, or read at
+    /// once (`(await create(...)).id`).
+    pub kept: bool,
+    /// Whether `properties` are all the first argument holds: there is no
+    /// argument, or it is an object literal or a name bound to one. Not so
+    /// for `updateMany(payload)` with `payload` a parameter.
+    pub argument_known: bool,
+}
+
+impl OrmCall {
+    /// A call, in a loop, of a function whose body runs the query `via`:
+    /// the function's name stands for the call.
+    pub fn through(name: String, range: Range<usize>, each: LoopInfo, via: &OrmCall) -> Self {
+        Self::through_named(name, range, each, via.name(), via.orm)
+    }
+
+    /// A call, in a loop, of a function whose body runs the query named
+    /// `via` through `orm`.
+    pub fn through_named(
+        name: String,
+        range: Range<usize>,
+        each: LoopInfo,
+        via: String,
+        orm: Orm,
+    ) -> Self {
+        OrmCall {
+            method: name,
+            receiver: String::new(),
+            range: range.clone(),
+            method_name: range,
+            properties: Vec::new(),
+            chain: Vec::new(),
+            executed: true,
+            in_loop: Some(each),
+            via: Some(via),
+            orm,
+            unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
+        }
+    }
+
+    /// The call as the code names it: `prisma.user.findMany`, `rawQuery`.
+    pub fn name(&self) -> String {
+        if self.receiver.is_empty() {
+            self.method.clone()
+        } else {
+            format!("{}.{}", self.receiver, self.method)
+        }
+    }
+
+    /// The method a call runs, through the function it goes through:
+    /// `findUnique` for `load` whose body runs `prisma.user.findUnique`.
+    pub fn query_method(&self) -> &str {
+        self.via
+            .as_deref()
+            .and_then(|v| v.rsplit('.').next())
+            .unwrap_or(&self.method)
+    }
+
+    /// Whether a call in a loop writes a row no single call could write
+    /// for all the items: an update whose values change with the item
+    /// (`update({ where: { id: x.id }, data: { n: x.n } })`), or a create
+    /// whose row the iteration keeps (its id; `createMany` returns no
+    /// rows) or writes with its relations (`data: { tags: { create } }`).
+    pub fn writes_own_row(&self) -> bool {
+        let Some(each) = &self.in_loop else {
+            return false;
+        };
+        let method = self.query_method();
+        let update = matches!(
+            (self.orm, method),
+            (Orm::Prisma, "update" | "upsert" | "updateMany")
+                | (Orm::Drizzle, "update")
+                | (Orm::Kysely, "updateTable")
+        );
+        let create = matches!(
+            (self.orm, method),
+            (Orm::Prisma, "create") | (Orm::Drizzle, "insert") | (Orm::Kysely, "insertInto")
+        );
+        let nested = self.properties.iter().any(|p| {
+            p.path.starts_with("data.")
+                && matches!(
+                    p.key.as_str(),
+                    "create" | "connect" | "connectOrCreate" | "createMany"
+                )
+        });
+        (update && each.writes_per_item) || (create && (self.kept || nested))
+    }
+
+    pub fn property(&self, path: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.path == path)
+    }
+
+    pub fn link(&self, method: &str) -> Option<&Link> {
+        self.chain.iter().find(|l| l.method == method)
+    }
+}
