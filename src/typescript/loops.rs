@@ -929,10 +929,13 @@ impl<'a> Scan<'a> {
                 let Some(value) = declarator.child_by_field_name("value") else {
                     return Items::Unknown;
                 };
-                let initial = self.items_of(value, hops + 1);
-                self.reassigned(declarator, text)
-                    .into_iter()
-                    .fold(initial, |acc, v| acc.join(self.items_of(v, hops + 1)))
+                // `rows = rows.concat(more)`: the name's own items add none.
+                self.following((declarator.id(), 0), Items::Fixed, || {
+                    let initial = self.items_of(value, hops + 1);
+                    self.reassigned(declarator, text)
+                        .into_iter()
+                        .fold(initial, |acc, v| acc.join(self.items_of(v, hops + 1)))
+                })
             }
             Declaration::Parameter {
                 parameter,

@@ -533,6 +533,7 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         modules: Default::default(),
         deferred: Vec::new(),
         awaited_imports: Default::default(),
+        following: Default::default(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
@@ -673,6 +674,8 @@ struct Scan<'a> {
     /// functions it awaits, which linking judges. Outside that search an
     /// awaited imported function counts as other work.
     awaited_imports: std::cell::RefCell<Option<Vec<(String, String)>>>,
+    /// The declarations the value walks are following, innermost last.
+    following: std::cell::RefCell<Vec<(usize, u8)>>,
 }
 
 /// Nodes that open a scope for the names declared in them.

@@ -560,6 +560,21 @@ impl<'a> Scan<'a> {
         found
     }
 
+    /// Runs `follow` for a declaration unless the walk is already
+    /// following it (`kind` tells the walks apart): a value that refers to
+    /// itself (`x = x.concat(y)`) gives `cycle` there, and the walk stays
+    /// linear in the assignments instead of branching on each one again.
+    pub(super) fn following<T>(&self, key: (usize, u8), cycle: T, follow: impl FnOnce() -> T) -> T {
+        // Past the file's time budget the scan is dropped anyway: stop.
+        if self.following.borrow().contains(&key) || crate::budget::expired() {
+            return cycle;
+        }
+        self.following.borrow_mut().push(key);
+        let out = follow();
+        self.following.borrow_mut().pop();
+        out
+    }
+
     /// Where a name's value comes from: its declaration's value, every
     /// value assigned to it later, or what its parameter is given.
     fn name_provenance(&self, name: Node<'a>, hops: usize) -> Provenance {
@@ -578,19 +593,24 @@ impl<'a> Scan<'a> {
                 {
                     return Provenance::Safe(Safe::Number);
                 }
-                let initial = declarator.child_by_field_name("value").map_or(
-                    Provenance::Safe(Safe::Literal),
-                    |value| {
-                        self.property_of(value, &keys, hops)
-                            .unwrap_or_else(|| self.provenance_at(value, hops))
-                    },
-                );
-                if !keys.is_empty() {
-                    return initial;
-                }
-                self.reassigned(declarator, text)
-                    .into_iter()
-                    .fold(initial, |acc, v| acc.join(self.provenance_at(v, hops)))
+                // `sql = sql + ' AND ...'`: the name's own value adds
+                // nothing to where it comes from.
+                let safe = Provenance::Safe(Safe::Literal);
+                self.following((declarator.id(), 1), safe, || {
+                    let initial = declarator.child_by_field_name("value").map_or(
+                        Provenance::Safe(Safe::Literal),
+                        |value| {
+                            self.property_of(value, &keys, hops)
+                                .unwrap_or_else(|| self.provenance_at(value, hops))
+                        },
+                    );
+                    if !keys.is_empty() {
+                        return initial;
+                    }
+                    self.reassigned(declarator, text)
+                        .into_iter()
+                        .fold(initial, |acc, v| acc.join(self.provenance_at(v, hops)))
+                })
             }
             Declaration::Parameter {
                 parameter,
