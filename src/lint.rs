@@ -326,9 +326,17 @@ fn lint_orm_calls(calls: &[crate::model::OrmCall], settings: &Settings, out: &mu
         else {
             continue;
         };
+        // A builder kept in a variable and continued in several branches
+        // (`query.orderBy(...)` in each) is one call per branch, all with
+        // the same `where`: its finding is reported once.
+        let mut seen: Vec<std::ops::Range<usize>> = Vec::new();
         for call in calls {
             check(call, &mut found);
             for mut diag in found.drain(..) {
+                if seen.contains(&diag.range) {
+                    continue;
+                }
+                seen.push(diag.range.clone());
                 diag.rule = rule.id;
                 diag.severity = rule.severity;
                 out.push(diag);

@@ -266,6 +266,25 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
             format!("code in folder `{f}/`"),
         ));
     }
+    // logto-style `alterations/`, and code files named after the moment
+    // they were written (`1678284778-add-roles.ts`,
+    // `1.2.0-1690000000-backfill.ts`, `20240226053141_users.js`): one-off
+    // migrations written in code.
+    if let Some(f) = folders
+        .iter()
+        .find(|f| matches!(f.as_str(), "alterations" | "alteration"))
+    {
+        return Some(Fact::new(
+            Role::DataMigration,
+            format!("code in folder `{f}/`"),
+        ));
+    }
+    if !name.ends_with(".sql") && timestamped(&name) {
+        return Some(Fact::new(
+            Role::DataMigration,
+            format!("name `{name}` starts with a timestamp"),
+        ));
+    }
     if let Some(why) = folder(E2E_DIRS) {
         return Some(Fact::new(Role::EndToEndTest, why));
     }
@@ -288,6 +307,15 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
         return Some(Fact::new(Role::Script, why));
     }
     None
+}
+
+/// Whether a file name starts with a timestamp of ten digits or more,
+/// after at most a version: `1678284778-add-roles.ts`,
+/// `1.2.0-1690000000-backfill.ts`, `20240226053141_users.js`.
+fn timestamped(name: &str) -> bool {
+    name.split(['-', '_'])
+        .take(2)
+        .any(|part| part.len() >= 10 && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The dialect what a `.sql` file's text shows, and the sign that shows
@@ -371,6 +399,21 @@ mod tests {
         );
         // A word inside a name is not a folder.
         assert_eq!(role("src/scriptsService.ts"), None);
+        // Migrations written in code, by folder or by a timestamped name.
+        assert_eq!(
+            role("packages/schemas/alterations/1.2.0-1690000000-roles.ts"),
+            Some(Role::DataMigration)
+        );
+        assert_eq!(
+            role("src/db/1678284778-add-roles.ts"),
+            Some(Role::DataMigration)
+        );
+        assert_eq!(
+            role("src/db/20240226053141_users.js"),
+            Some(Role::DataMigration)
+        );
+        assert_eq!(role("src/orders/1234-refunds.ts"), None);
+        assert_eq!(role("src/reports/2024-01-summary.ts"), None);
     }
 
     #[test]

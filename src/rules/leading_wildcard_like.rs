@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value, ValueWithSpan,
-    visit_expressions,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, InTarget, Query,
+    SetExpr, Value, ValueWithSpan, Visit, Visitor, visit_expressions,
 };
 use sqlparser::keywords::Keyword;
 
@@ -58,6 +58,7 @@ fn message(op: &str) -> String {
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
+        Some(ast) if narrowed_by_key_column(ast) => {}
         Some(ast) => {
             // A `LIKE` that picks a `CASE` branch computes a value for rows
             // already read; it filters nothing, so it scans nothing. The walk
@@ -203,6 +204,14 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                     .args
                     .iter()
                     .chain(&link.named_values)
+                    .any(|a| drizzle_key_condition(a))
+                {
+                    continue;
+                }
+                if link
+                    .args
+                    .iter()
+                    .chain(&link.named_values)
                     .any(|a| leading_wildcard_call(a) || leading_wildcard_fragment(a))
                     || named_wildcard_pattern(&link.args, &link.named_values)
                 {
@@ -241,13 +250,105 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
 /// value or to a list (`{ in: ids }`). Keys are known by this naming
 /// convention until querylint reads the schema.
 fn narrowed_by_key(call: &OrmCall) -> bool {
-    let is_key = |name: &str| name == "id" || name.ends_with("Id") || name.ends_with("_id");
     call.properties.iter().any(|p| {
         let Some(rest) = p.path.strip_prefix("where.") else {
             return false;
         };
         let (field, test) = rest.split_once('.').unwrap_or((rest, ""));
         is_key(field) && matches!(test, "" | "in" | "equals")
+    })
+}
+
+/// Whether a name is a key's by the naming convention: `id`, or ending in
+/// `Id`, `ID` or `_id` (`teamId`, `tenant_id`).
+fn is_key(name: &str) -> bool {
+    let name = name.trim_matches(|c| c == '"' || c == '`');
+    name.eq_ignore_ascii_case("id")
+        || name.ends_with("Id")
+        || name.ends_with("ID")
+        || name.to_ascii_lowercase().ends_with("_id")
+}
+
+/// Whether a query of the statement has a `WHERE` that compares a key
+/// column to a value or a list in every branch (`team_id = $1 AND ...`,
+/// `"teamID" = ${teamID}`, `id IN (...)`, `id = ANY($1)`): the key's index
+/// picks the rows the pattern then filters. A comparison of two columns (a
+/// join) does not count.
+fn narrowed_by_key_column(ast: &sqlparser::ast::Statement) -> bool {
+    struct Finder;
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if let SetExpr::Select(select) = query.body.as_ref()
+                && select.selection.as_ref().is_some_and(narrows)
+            {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    ast.visit(&mut Finder).is_break()
+}
+
+/// Whether a condition holds a key compared to a value in every branch.
+fn narrows(expr: &Expr) -> bool {
+    let key_column = |e: &Expr| match e {
+        Expr::Identifier(i) => is_key(&i.value),
+        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| is_key(&i.value)),
+        _ => false,
+    };
+    let value = |e: &Expr| !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    match expr {
+        Expr::Nested(e) => narrows(e),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => narrows(left) || narrows(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => narrows(left) && narrows(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => (key_column(left) && value(right)) || (key_column(right) && value(left)),
+        Expr::In {
+            expr,
+            target: InTarget::List(_) | InTarget::Unnest(_),
+            negated: false,
+            ..
+        } => key_column(expr),
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            ..
+        } => key_column(left),
+        _ => false,
+    }
+}
+
+/// Whether a Drizzle condition compares a key column to a value or a list:
+/// `eq(t.teamId, teamId)`, `inArray(t.id, ids)`. Joins are written in
+/// `join(...)`, so a `where` compares columns to values.
+fn drizzle_key_condition(text: &str) -> bool {
+    ["eq(", "inArray("].iter().any(|call| {
+        let mut rest = text;
+        while let Some(at) = rest.find(call) {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + call.len()..];
+            if before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                && let Some((column, _)) = after.split_once(',')
+                && let Some((_, field)) = column.trim().rsplit_once('.')
+                && is_key(field)
+            {
+                return true;
+            }
+            rest = after;
+        }
+        false
     })
 }
 
