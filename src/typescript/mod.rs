@@ -903,6 +903,7 @@ fn peel(node: Node) -> Node {
 
 #[cfg(test)]
 mod tests {
+    use super::clients::is_database_type;
     use super::*;
 
     #[test]
