@@ -387,3 +387,56 @@ pub fn concurrently_fix(
         edits,
     })
 }
+
+/// Whether a `WHERE` condition compares a key column to a value (an
+/// equality, an `IN` list, `= ANY`) in every branch: `a AND b` if either
+/// does, `a OR b` if both do. `key` says which columns are keys.
+pub fn keyed_in_every_branch(
+    expr: &sqlparser::ast::Expr,
+    key: &dyn Fn(&sqlparser::ast::Expr) -> bool,
+) -> bool {
+    use sqlparser::ast::{BinaryOperator, Expr, InTarget};
+    let again = |e: &Expr| keyed_in_every_branch(e, key);
+    match expr {
+        Expr::Nested(e) => again(e),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => again(left) || again(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => again(left) && again(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => (key(left) && is_value(right)) || (key(right) && is_value(left)),
+        Expr::In {
+            expr,
+            target: InTarget::List(_) | InTarget::Unnest(_),
+            negated: false,
+            ..
+        } => key(expr),
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            ..
+        } => key(left),
+        _ => false,
+    }
+}
+
+/// A value from outside the row: a literal, a parameter, a cast or function
+/// of one, a scalar subquery. Not another column, which would make the
+/// equality a join condition.
+fn is_value(expr: &sqlparser::ast::Expr) -> bool {
+    use sqlparser::ast::Expr;
+    match expr {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => false,
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
+        _ => true,
+    }
+}

@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, InTarget, Query,
-    SetExpr, Value, ValueWithSpan, Visit, Visitor, visit_expressions,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, Value,
+    ValueWithSpan, Visit, Visitor, visit_expressions,
 };
 use sqlparser::keywords::Keyword;
 
@@ -290,44 +290,15 @@ fn narrowed_by_key_column(ast: &sqlparser::ast::Statement) -> bool {
     ast.visit(&mut Finder).is_break()
 }
 
-/// Whether a condition holds a key compared to a value in every branch.
+/// Whether a condition holds a key, by its name, compared to a value in
+/// every branch.
 fn narrows(expr: &Expr) -> bool {
     let key_column = |e: &Expr| match e {
         Expr::Identifier(i) => is_key(&i.value),
         Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| is_key(&i.value)),
         _ => false,
     };
-    let value = |e: &Expr| !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-    match expr {
-        Expr::Nested(e) => narrows(e),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => narrows(left) || narrows(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Or,
-            right,
-        } => narrows(left) && narrows(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Eq,
-            right,
-        } => (key_column(left) && value(right)) || (key_column(right) && value(left)),
-        Expr::In {
-            expr,
-            target: InTarget::List(_) | InTarget::Unnest(_),
-            negated: false,
-            ..
-        } => key_column(expr),
-        Expr::AnyOp {
-            left,
-            compare_op: BinaryOperator::Eq,
-            ..
-        } => key_column(left),
-        _ => false,
-    }
+    super::helpers::keyed_in_every_branch(expr, &key_column)
 }
 
 /// Whether a Drizzle condition compares a key column to a value or a list:

@@ -8,8 +8,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArguments, InTarget, LimitClause, ObjectName, Query, Select,
-    SetExpr, Statement, TableFactor, TableWithJoins, Visit, Visitor,
+    Expr, FunctionArguments, LimitClause, ObjectName, Query, Select, SetExpr, Statement,
+    TableFactor, TableWithJoins, Visit, Visitor,
 };
 
 use super::{Category, Rule, StatementContext, function_named};
@@ -298,39 +298,10 @@ fn has_aggregate(item: &sqlparser::ast::SelectItem) -> bool {
 }
 
 /// Whether a `WHERE` condition limits the result to a known handful of rows:
-/// an equality (or `IN` list, or `= ANY`) on a key column against a value,
-/// in every branch that matters.
+/// an equality (or `IN` list, or `= ANY`) on a unique key column against a
+/// value, in every branch that matters.
 fn bounds_rows(expr: &Expr) -> bool {
-    match expr {
-        Expr::Nested(e) => bounds_rows(e),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => bounds_rows(left) || bounds_rows(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Or,
-            right,
-        } => bounds_rows(left) && bounds_rows(right),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Eq,
-            right,
-        } => (is_key(left) && is_value(right)) || (is_key(right) && is_value(left)),
-        Expr::In {
-            expr,
-            target: InTarget::List(_) | InTarget::Unnest(_),
-            negated: false,
-            ..
-        } => is_key(expr),
-        Expr::AnyOp {
-            left,
-            compare_op: BinaryOperator::Eq,
-            ..
-        } => is_key(left),
-        _ => false,
-    }
+    super::helpers::keyed_in_every_branch(expr, &is_key)
 }
 
 fn is_key(expr: &Expr) -> bool {
@@ -346,17 +317,6 @@ fn is_key(expr: &Expr) -> bool {
     KEY_COLUMNS
         .iter()
         .any(|k| ident.value.eq_ignore_ascii_case(k))
-}
-
-/// A value from outside the row: a literal, a parameter, a cast or function
-/// of one, a scalar subquery. Not another column, which would make the
-/// equality a join condition.
-fn is_value(expr: &Expr) -> bool {
-    match expr {
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => false,
-        Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
-        _ => true,
-    }
 }
 
 /// Prisma `findMany` without `take`, Drizzle `db.query.t.findMany` without
