@@ -25,7 +25,8 @@ pub struct LoopInfo {
     /// How the call this record belongs to depends on the item.
     pub item: PerItem,
     /// Whether the values the call writes (Prisma's `data`, Drizzle's
-    /// `.set()`) change with the item: distinct rows written one by one.
+    /// `.set()`, a `SET` list in SQL text) change with the item: distinct
+    /// rows written one by one.
     pub writes_per_item: bool,
     /// Whether each iteration writes a row of its own that no single call
     /// could write for all items (see `OrmCall::writes_own_row`): the loop

@@ -147,6 +147,8 @@ impl OrmCall {
             (Orm::Prisma, "update" | "upsert" | "updateMany")
                 | (Orm::Drizzle, "update")
                 | (Orm::Kysely, "updateTable")
+                // SQL text whose `SET` takes a value from the item
+                | (Orm::Sql, _)
         );
         let create = matches!(
             (self.orm, method),

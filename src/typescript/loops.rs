@@ -608,6 +608,16 @@ impl<'a> Scan<'a> {
                         return true;
                     }
                 }
+                // `UPDATE t SET config = ${next} WHERE id = ${row.id}`
+                "template_substitution" => {
+                    if let Some(template) = parent.parent()
+                        && let Some(before) =
+                            self.text.get(template.start_byte()..parent.start_byte())
+                        && in_set_clause(before)
+                    {
+                        return true;
+                    }
+                }
                 _ => {}
             }
             node = parent;
@@ -1035,4 +1045,22 @@ mod tests {
         assert!(names_a_slice("idChunks"));
         assert!(!names_a_slice("users"));
     }
+}
+
+/// Whether SQL text that ends where a value is pasted puts the value in an
+/// `UPDATE`'s `SET` list: `set` comes after `update`, and no `where`
+/// follows it.
+fn in_set_clause(before: &str) -> bool {
+    let lower = before.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(set) = words.iter().rposition(|w| *w == "set") else {
+        return false;
+    };
+    words[..set].contains(&"update")
+        && !words[set..]
+            .iter()
+            .any(|w| matches!(*w, "where" | "from" | "returning"))
 }
