@@ -231,7 +231,7 @@ pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
                 });
                 let pattern = link.args.get(2).map(|a| a.trim_start());
                 if matches!(op.as_deref(), Some("like" | "ilike"))
-                    && pattern.is_some_and(|p| ["`%", "'%", "\"%"].iter().any(|q| p.starts_with(q)))
+                    && pattern.is_some_and(quoted_wildcard)
                 {
                     out.push(
                         Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
@@ -306,20 +306,13 @@ fn narrows(expr: &Expr) -> bool {
 /// `join(...)`, so a `where` compares columns to values.
 fn drizzle_key_condition(text: &str) -> bool {
     ["eq(", "inArray("].iter().any(|call| {
-        let mut rest = text;
-        while let Some(at) = rest.find(call) {
-            let before = rest[..at].chars().next_back();
-            let after = &rest[at + call.len()..];
-            if before.is_none_or(|c| !c.is_ascii_alphanumeric())
-                && let Some((column, _)) = after.split_once(',')
-                && let Some((_, field)) = column.trim().rsplit_once('.')
-                && is_key(field)
-            {
-                return true;
-            }
-            rest = after;
-        }
-        false
+        calls_in(text, call).into_iter().any(|(before, column, _)| {
+            before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                && column
+                    .trim()
+                    .rsplit_once('.')
+                    .is_some_and(|(_, field)| is_key(field))
+        })
     })
 }
 
@@ -352,42 +345,43 @@ fn leading_wildcard_fragment(text: &str) -> bool {
 /// Whether source text calls `like(col, pattern)` or `ilike(...)` with a
 /// pattern that starts with `%`.
 fn leading_wildcard_call(text: &str) -> bool {
+    calls_in(text, "like(")
+        .into_iter()
+        .any(|(_, _, pattern)| quoted_wildcard(pattern))
+}
+
+/// Each `call` written in source text (`like(`, `eq(`): the character
+/// before it, its first argument and what follows the first comma.
+fn calls_in<'t>(text: &'t str, call: &str) -> Vec<(Option<char>, &'t str, &'t str)> {
+    let mut found = Vec::new();
     let mut rest = text;
-    while let Some(at) = rest.find("like(") {
-        let after = &rest[at + "like(".len()..];
-        if let Some((_, pattern)) = after.split_once(',') {
-            let pattern = pattern.trim_start();
-            if ["`%", "'%", "\"%"].iter().any(|p| pattern.starts_with(p)) {
-                return true;
-            }
+    while let Some(at) = rest.find(call) {
+        let after = &rest[at + call.len()..];
+        if let Some((first, second)) = after.split_once(',') {
+            found.push((rest[..at].chars().next_back(), first, second));
         }
         rest = after;
     }
-    false
+    found
+}
+
+/// Whether source text starts with a string literal whose text starts with
+/// `%`: `` `%${q}` ``, `'%a'`, `"%a"`.
+fn quoted_wildcard(text: &str) -> bool {
+    let text = text.trim_start();
+    ["`%", "'%", "\"%"].iter().any(|q| text.starts_with(q))
 }
 
 /// Whether a `like(col, pattern)` or `ilike(...)` call takes its pattern
 /// from a name whose value starts with `%`: `const pattern = `%${q}%``
 /// declared first.
 fn named_wildcard_pattern(args: &[String], named: &[String]) -> bool {
-    let wildcard = |v: &String| {
-        ["`%", "'%", "\"%"]
-            .iter()
-            .any(|p| v.trim_start().starts_with(p))
-    };
     let by_name = args.iter().chain(named).any(|a| {
-        let mut rest = a.as_str();
-        while let Some(at) = rest.find("like(") {
-            let after = &rest[at + "like(".len()..];
-            if let Some((_, pattern)) = after.split_once(',') {
-                let pattern = pattern.trim_start();
-                if pattern.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-                    return true;
-                }
-            }
-            rest = after;
-        }
-        false
+        calls_in(a, "like(").into_iter().any(|(_, _, pattern)| {
+            pattern
+                .trim_start()
+                .starts_with(|c: char| c.is_alphabetic() || c == '_')
+        })
     });
-    by_name && named.iter().any(wildcard)
+    by_name && named.iter().any(|v| quoted_wildcard(v))
 }
