@@ -1,13 +1,16 @@
-//! Helpers the migration rules share: finding the clause of an
-//! `ALTER TABLE`, the words for locks, and advice that depends on the
-//! migration tool.
+//! Helpers the rules share: finding the clause of an `ALTER TABLE`, the
+//! words for locks, advice that depends on the migration tool, and what a
+//! query's `WHERE` and aggregates tell about the rows it returns.
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
-use sqlparser::ast::{AlterTable, AlterTableOperation, ColumnDef, ColumnOption, ObjectName};
+use sqlparser::ast::{
+    AlterTable, AlterTableOperation, ColumnDef, ColumnOption, Expr, FunctionArguments, ObjectName,
+    Query, Select, Visit, Visitor,
+};
 use sqlparser::keywords::Keyword;
 
-use super::StatementContext;
+use super::{StatementContext, function_named};
 use crate::migrate::schema::ident_key;
 use crate::migrate::{MigrationState, Tool, TxMode};
 use crate::parse::TokKind;
@@ -439,4 +442,80 @@ fn is_value(expr: &sqlparser::ast::Expr) -> bool {
         Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
         _ => true,
     }
+}
+
+/// Aggregates that fold any number of rows into one.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "bit_and",
+    "bit_or",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "group_concat",
+    "xmlagg",
+    "total",
+];
+
+/// Whether a `SELECT` has neither `GROUP BY` nor `HAVING`.
+pub fn no_group_by(select: &Select) -> bool {
+    matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+        && select.having.is_none()
+}
+
+/// Whether a node (a projection item, a sort key) aggregates at its own
+/// level: not inside a subquery, not as a window function.
+pub fn aggregates<T: Visit>(node: &T) -> bool {
+    struct Finder {
+        depth: usize,
+        found: bool,
+    }
+    impl Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Function(f) = expr
+                && f.over.is_none()
+                && !matches!(f.args, FunctionArguments::None)
+                && function_named(&f.name, AGGREGATES)
+            {
+                self.found = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    let _ = node.visit(&mut finder);
+    finder.found
 }

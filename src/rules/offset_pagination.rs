@@ -2,9 +2,13 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, LimitClause, OrderByKind, OrderBySort, Query, Value, Visit, Visitor};
+use sqlparser::ast::{
+    Expr, LimitClause, OrderByKind, OrderBySort, Query, Select, SelectItem, SetExpr, TableFactor,
+    Value, Visit, Visitor,
+};
 use sqlparser::keywords::Keyword;
 
+use super::helpers::{aggregates, no_group_by};
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
@@ -112,6 +116,48 @@ fn classify(expr: &Expr) -> OffsetValue {
     }
 }
 
+/// Whether the rows a query pages are groups: it groups them itself, sorts
+/// by an aggregate, or reads a subquery or CTE that groups. The database
+/// builds every group before it can sort and page them, so remembering the
+/// last group's key saves no reading.
+fn pages_groups(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let sorts_by_aggregate = query.order_by.as_ref().is_some_and(|o| match &o.kind {
+        OrderByKind::Expressions(exprs) => exprs
+            .iter()
+            .any(|e| aggregates(&e.expr) || aliases_aggregate(select, &e.expr)),
+        OrderByKind::All(_) => false,
+    });
+    let grouped = |q: &Query| matches!(q.body.as_ref(), SetExpr::Select(s) if !no_group_by(s));
+    let reads_groups = select.from.iter().any(|t| match &t.relation {
+        TableFactor::Derived { subquery, .. } => grouped(subquery),
+        TableFactor::Table { name, .. } => query.with.as_ref().is_some_and(|with| {
+            with.cte_tables.iter().any(|cte| {
+                name.0.len() == 1
+                    && name.0[0]
+                        .as_ident()
+                        .is_some_and(|i| i.value.eq_ignore_ascii_case(&cte.alias.name.value))
+                    && grouped(&cte.query)
+            })
+        }),
+        _ => false,
+    });
+    !no_group_by(select) || sorts_by_aggregate || reads_groups
+}
+
+/// `ORDER BY visitors` where the select list says `count(*) AS visitors`.
+fn aliases_aggregate(select: &Select, sort: &Expr) -> bool {
+    let Expr::Identifier(name) = sort else {
+        return false;
+    };
+    select.projection.iter().any(|item| {
+        matches!(item, SelectItem::ExprWithAlias { expr, alias }
+            if alias.value.eq_ignore_ascii_case(&name.value) && aggregates(expr))
+    })
+}
+
 struct Finder<'c, 'a> {
     ctx: &'c StatementContext<'a>,
     out: &'c mut Vec<Diagnostic>,
@@ -129,6 +175,9 @@ impl Visitor for Finder<'_, '_> {
             Some(LimitClause::OffsetCommaLimit { offset, .. }) => offset,
             _ => return ControlFlow::Continue(()),
         };
+        if pages_groups(query) {
+            return ControlFlow::Continue(());
+        }
         let message = match classify(offset) {
             OffsetValue::Variable => {
                 "`OFFSET` taken from a parameter: every page reads and throws away all the rows before it".to_owned()
@@ -174,10 +223,30 @@ fn skips_the_cursor(value: &str) -> bool {
     })
 }
 
+/// Prisma `groupBy`, or a sort by an aggregate (`orderBy: { _count: ... }`,
+/// `orderBy: { posts: { _count: 'desc' } }`); a Drizzle or Kysely chain
+/// with `.groupBy(...)`: the rows paged are groups (see [`pages_groups`]).
+fn orm_pages_groups(call: &OrmCall) -> bool {
+    match call.orm {
+        Orm::Prisma => {
+            call.query_method() == "groupBy"
+                || call.properties.iter().any(|p| {
+                    p.path.starts_with("orderBy.")
+                        && matches!(p.key.as_str(), "_count" | "_sum" | "_avg" | "_min" | "_max")
+                })
+        }
+        Orm::Drizzle | Orm::Kysely => call.link("groupBy").is_some(),
+        Orm::Sql => false,
+    }
+}
+
 /// Prisma `skip` taken from a variable (not the cursor idiom: `skip: 1`
 /// with `cursor`, or `skip: after ? 1 : 0`), also in a conditional spread,
 /// and Drizzle `.offset(x)` with a non-literal `x`.
 pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+    if orm_pages_groups(call) {
+        return;
+    }
     let found = match call.orm {
         Orm::Prisma => call
             .property("skip")

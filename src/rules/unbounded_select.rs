@@ -5,14 +5,12 @@
 //! table and has nothing that bounds its result (a `LIMIT` or `FETCH`, a
 //! lone aggregate, an equality on a key).
 
-use std::ops::ControlFlow;
-
 use sqlparser::ast::{
-    Expr, FunctionArguments, LimitClause, ObjectName, Query, Select, SetExpr, Statement,
-    TableFactor, TableWithJoins, Visit, Visitor,
+    Expr, LimitClause, ObjectName, Query, Select, SetExpr, Statement, TableFactor, TableWithJoins,
 };
 
-use super::{Category, Rule, StatementContext, function_named};
+use super::helpers::{aggregates, no_group_by};
+use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
 use crate::model::{Orm, OrmCall};
@@ -27,38 +25,6 @@ pub static RULE: Rule = Rule {
     fix: Some(FixSafety::DisplayOnly),
     check,
 };
-
-/// Aggregates that fold any number of rows into one.
-const AGGREGATES: &[&str] = &[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "array_agg",
-    "string_agg",
-    "json_agg",
-    "jsonb_agg",
-    "json_object_agg",
-    "jsonb_object_agg",
-    "bool_and",
-    "bool_or",
-    "every",
-    "bit_and",
-    "bit_or",
-    "stddev",
-    "stddev_pop",
-    "stddev_samp",
-    "variance",
-    "var_pop",
-    "var_samp",
-    "percentile_cont",
-    "percentile_disc",
-    "mode",
-    "group_concat",
-    "xmlagg",
-    "total",
-];
 
 /// Columns taken to be unique keys when compared for equality.
 const KEY_COLUMNS: &[&str] = &["id"];
@@ -191,13 +157,8 @@ fn select_bounded(select: &Select, ctes: &Ctes<'_>) -> bool {
     // `SELECT ... INTO new_table` creates a table; nothing comes back.
     select.into.is_some()
         || !select.from.iter().any(|t| reads_table(t, ctes))
-        || (no_group_by(select) && select.projection.iter().any(has_aggregate))
+        || (no_group_by(select) && select.projection.iter().any(aggregates))
         || select.selection.as_ref().is_some_and(bounds_rows)
-}
-
-fn no_group_by(select: &Select) -> bool {
-    matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
-        && select.having.is_none()
 }
 
 fn reads_table(twj: &TableWithJoins, ctes: &Ctes<'_>) -> bool {
@@ -257,44 +218,6 @@ fn first_table(from: &[TableWithJoins]) -> Option<&ObjectName> {
         TableFactor::Table { name, .. } => Some(name),
         _ => None,
     })
-}
-
-/// Whether a projection item aggregates at its own level (not inside a
-/// subquery, not as a window function).
-fn has_aggregate(item: &sqlparser::ast::SelectItem) -> bool {
-    struct Finder {
-        depth: usize,
-        found: bool,
-    }
-    impl Visitor for Finder {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.depth += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.depth -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if self.depth == 0
-                && let Expr::Function(f) = expr
-                && f.over.is_none()
-                && !matches!(f.args, FunctionArguments::None)
-                && function_named(&f.name, AGGREGATES)
-            {
-                self.found = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut finder = Finder {
-        depth: 0,
-        found: false,
-    };
-    let _ = item.visit(&mut finder);
-    finder.found
 }
 
 /// Whether a `WHERE` condition limits the result to a known handful of rows:

@@ -1,6 +1,7 @@
 //! What the TypeScript front end records of the calls a file makes: ORM
 //! and query-builder calls, raw SQL calls, and the loops they run in.
 
+use super::fields::Fields;
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, member_parts, peel};
@@ -69,7 +70,7 @@ impl<'a> Scan<'a> {
     pub(super) fn record_sql_call(&mut self, call: Node, callee: Node, api: &str) {
         let (receiver, method) = api.rsplit_once('.').unwrap_or(("", api));
         let method_name = callee
-            .child_by_field_name("property")
+            .field("property")
             .map_or(callee.byte_range(), |p| p.byte_range());
         self.calls.push(OrmCall {
             orm: Orm::Sql,
@@ -103,16 +104,14 @@ impl<'a> Scan<'a> {
         let (orm, builder) =
             if PRISMA_METHODS.contains(&method) && object.kind() == "member_expression" {
                 // prisma.user.findMany / db.query.users.findMany
-                let Some(owner) = object.child_by_field_name("object").map(peel) else {
+                let Some(owner) = object.field("object").map(peel) else {
                     return;
                 };
                 if owner.kind() == "member_expression"
                     && owner
-                        .child_by_field_name("property")
+                        .field("property")
                         .is_some_and(|p| self.src(p) == "query")
-                    && owner
-                        .child_by_field_name("object")
-                        .is_some_and(|o| self.is_database(o))
+                    && owner.field("object").is_some_and(|o| self.is_database(o))
                 {
                     (Orm::Drizzle, false)
                 } else if self.is_database(owner) {
@@ -184,7 +183,7 @@ impl<'a> Scan<'a> {
             let Some(outer) = member.parent().filter(|p| p.kind() == "call_expression") else {
                 break;
             };
-            let Some(name) = member.child_by_field_name("property") else {
+            let Some(name) = member.field("property") else {
                 break;
             };
             chain.push(self.link(name, outer));
@@ -196,7 +195,7 @@ impl<'a> Scan<'a> {
     /// The link a call of the method `name` makes on a builder chain.
     fn link(&self, name: Node<'a>, call: Node<'a>) -> Link {
         let method = self.src(name).to_owned();
-        let (args, named_values) = match call.child_by_field_name("arguments") {
+        let (args, named_values) = match call.field("arguments") {
             Some(list) => {
                 let mut cursor = list.walk();
                 let args = list
@@ -228,7 +227,7 @@ impl<'a> Scan<'a> {
             p.kind() == "arguments"
                 && !p
                     .parent()
-                    .and_then(|c| c.child_by_field_name("function"))
+                    .and_then(|c| c.field("function"))
                     .is_some_and(|f| self.src(f).starts_with("Promise."))
         });
         !passed_on
@@ -248,10 +247,9 @@ impl<'a> Scan<'a> {
         if callee.kind() != "member_expression" {
             return;
         }
-        let (Some(object), Some(name)) = (
-            callee.child_by_field_name("object").map(peel),
-            callee.child_by_field_name("property"),
-        ) else {
+        let (Some(object), Some(name)) =
+            (callee.field("object").map(peel), callee.field("property"))
+        else {
             return;
         };
         if object.kind() != "identifier" {
@@ -261,7 +259,7 @@ impl<'a> Scan<'a> {
         else {
             return;
         };
-        let Some(value) = declarator.child_by_field_name("value").map(peel) else {
+        let Some(value) = declarator.field("value").map(peel) else {
             return;
         };
         if !keys.is_empty() {
@@ -336,10 +334,7 @@ impl<'a> Scan<'a> {
         let mut cursor = object.walk();
         for pair in object.named_children(&mut cursor) {
             let (key, value) = match pair.kind() {
-                "pair" => (
-                    pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value"),
-                ),
+                "pair" => (pair.field("key"), pair.field("value")),
                 "shorthand_property_identifier" => (Some(pair), Some(pair)),
                 "spread_element" => {
                     // `...(page && { skip: (page - 1) * 20 })`,
@@ -386,11 +381,8 @@ fn spread_objects(spread: Node) -> Vec<Node> {
     };
     let branches = match inner.kind() {
         "object" => return vec![inner],
-        "binary_expression" => vec![inner.child_by_field_name("right")],
-        "ternary_expression" => vec![
-            inner.child_by_field_name("consequence"),
-            inner.child_by_field_name("alternative"),
-        ],
+        "binary_expression" => vec![inner.field("right")],
+        "ternary_expression" => vec![inner.field("consequence"), inner.field("alternative")],
         _ => Vec::new(),
     };
     branches

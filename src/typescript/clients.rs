@@ -3,6 +3,7 @@
 //! parameters, class fields (inherited ones too) and functions that return
 //! a client.
 
+use super::fields::Fields;
 use tree_sitter::Node;
 
 use super::{
@@ -83,18 +84,18 @@ impl<'a> Scan<'a> {
         }
         // function load(...) {...}, const load = async (...) => ...
         let function = match node.kind() {
-            "function_declaration" | "generator_function_declaration" => node
-                .child_by_field_name("name")
-                .zip(node.child_by_field_name("body")),
-            "variable_declarator" => node.child_by_field_name("name").zip(
-                node.child_by_field_name("value")
+            "function_declaration" | "generator_function_declaration" => {
+                node.field("name").zip(node.field("body"))
+            }
+            "variable_declarator" => node.field("name").zip(
+                node.field("value")
                     .filter(|v| {
                         matches!(
                             v.kind(),
                             "arrow_function" | "function_expression" | "function"
                         )
                     })
-                    .and_then(|v| v.child_by_field_name("body")),
+                    .and_then(|v| v.field("body")),
             ),
             _ => None,
         };
@@ -120,7 +121,7 @@ impl<'a> Scan<'a> {
                 // class Orders extends BaseService: the fields the base
                 // class keeps a client in are clients here too.
                 let name = node
-                    .child_by_field_name("name")
+                    .field("name")
                     .map(|n| self.src(n).to_owned())
                     .unwrap_or_default();
                 let base = (0..node.named_child_count())
@@ -131,7 +132,7 @@ impl<'a> Scan<'a> {
                             .filter_map(|i| h.named_child(i as u32))
                             .find(|c| c.kind() == "extends_clause")
                     })
-                    .and_then(|e| e.child_by_field_name("value"))
+                    .and_then(|e| e.field("value"))
                     .map(|v| {
                         let v = self.src(v);
                         v.rsplit('.').next().unwrap_or(v).to_owned()
@@ -150,12 +151,12 @@ impl<'a> Scan<'a> {
             }
             "public_field_definition" => {
                 // #db: PrismaClient; protected replica = createReplica()
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     let typed = node
-                        .child_by_field_name("type")
+                        .field("type")
                         .is_some_and(|t| is_database_type(self.src(t)));
                     let valued = node
-                        .child_by_field_name("value")
+                        .field("value")
                         .is_some_and(|v| self.is_database_value(v) || self.is_database(v));
                     if typed || valued {
                         self.client_field(self.src(name));
@@ -177,10 +178,7 @@ impl<'a> Scan<'a> {
             }
             "export_statement" => self.record_export(node),
             "variable_declarator" => {
-                if let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
                     if name.kind() == "identifier" {
                         let scope = self.scope_of();
                         let key = (scope, self.src(name).to_owned());
@@ -205,7 +203,7 @@ impl<'a> Scan<'a> {
                         for field in name.named_children(&mut cursor) {
                             let local = match field.kind() {
                                 "shorthand_property_identifier_pattern" => Some(field),
-                                "pair_pattern" => field.child_by_field_name("value"),
+                                "pair_pattern" => field.field("value"),
                                 _ => None,
                             };
                             if let Some(local) = local.filter(|l| {
@@ -220,11 +218,11 @@ impl<'a> Scan<'a> {
             }
             "call_expression" => {
                 // prisma.$transaction(async (tx) => ...), sql.begin(sql => ...)
-                if let Some(callee) = node.child_by_field_name("function").map(peel)
+                if let Some(callee) = node.field("function").map(peel)
                     && let Some((object, property)) = member_parts(callee)
                     && TRANSACTION_METHODS.contains(&self.src(property))
                     && self.is_database(object)
-                    && let Some(args) = node.child_by_field_name("arguments")
+                    && let Some(args) = node.field("arguments")
                 {
                     let mut cursor = args.walk();
                     for arg in args.named_children(&mut cursor) {
@@ -234,10 +232,8 @@ impl<'a> Scan<'a> {
             }
             "assignment_expression" => {
                 // this.db = drizzle(pool), this.prisma = prisma
-                if let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) && left.kind() == "member_expression"
+                if let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
+                    && left.kind() == "member_expression"
                     && let Some(field) = self.src(left).strip_prefix("this.")
                     && (self.is_database_value(right) || self.is_database(right))
                 {
@@ -257,13 +253,13 @@ impl<'a> Scan<'a> {
                         .any(|c| c.kind() == "readonly");
                 // A default that is a client: `_prisma: Client = prisma`.
                 let defaulted = node
-                    .child_by_field_name("value")
+                    .field("value")
                     .is_some_and(|v| self.is_database(v) || self.is_database_value(v));
-                if let Some(pattern) = node.child_by_field_name("pattern")
+                if let Some(pattern) = node.field("pattern")
                     && pattern.kind() == "identifier"
                 {
                     let name = self.src(pattern);
-                    let typed = node.child_by_field_name("type").map(|t| self.src(t));
+                    let typed = node.field("type").map(|t| self.src(t));
                     if has_modifier {
                         // A parameter property is a field of the class.
                         let typed_db = typed.is_some_and(|t| {
@@ -357,7 +353,7 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn bind_import(&mut self, node: Node) {
-        let Some(source) = node.child_by_field_name("source") else {
+        let Some(source) = node.field("source") else {
             return;
         };
         let module = self.src(source).trim_matches(|c| c == '"' || c == '\'');
@@ -389,8 +385,8 @@ impl<'a> Scan<'a> {
             return;
         }
         let params = callback
-            .child_by_field_name("parameters")
-            .or_else(|| callback.child_by_field_name("parameter"));
+            .field("parameters")
+            .or_else(|| callback.field("parameter"));
         let Some(params) = params else {
             return;
         };
@@ -401,7 +397,7 @@ impl<'a> Scan<'a> {
         }
         let mut cursor = params.walk();
         for p in params.named_children(&mut cursor) {
-            if let Some(pattern) = p.child_by_field_name("pattern")
+            if let Some(pattern) = p.field("pattern")
                 && pattern.kind() == "identifier"
             {
                 self.set(scope, self.src(pattern), Binding::Database);
@@ -415,7 +411,7 @@ impl<'a> Scan<'a> {
     pub(super) fn is_database_value(&self, value: Node) -> bool {
         let value = peel(value);
         if value.kind() == "call_expression"
-            && let Some(callee) = value.child_by_field_name("function").map(peel)
+            && let Some(callee) = value.field("function").map(peel)
             && let Some((object, property)) = member_parts(callee)
             && CONNECT_METHODS.contains(&self.src(property))
             && self.is_database(object)
@@ -429,8 +425,8 @@ impl<'a> Scan<'a> {
         match value.kind() {
             "new_expression" | "call_expression" => {
                 let callee = value
-                    .child_by_field_name("constructor")
-                    .or_else(|| value.child_by_field_name("function"))
+                    .field("constructor")
+                    .or_else(|| value.field("function"))
                     .map(peel);
                 callee.is_some_and(|c| {
                     let name = self.src(c);
@@ -449,16 +445,15 @@ impl<'a> Scan<'a> {
     pub(super) fn is_pool_value(&self, value: Node) -> bool {
         let value = peel(value);
         let callee = value
-            .child_by_field_name("constructor")
-            .or_else(|| value.child_by_field_name("function"))
+            .field("constructor")
+            .or_else(|| value.field("function"))
             .map(peel);
         callee.is_some_and(|c| {
             let text = self.src(c);
             let last = text.rsplit('.').next().unwrap_or(text);
             matches!(last, "Pool" | "createPool" | "postgres")
                 || (CONNECT_METHODS.contains(&last)
-                    && c.child_by_field_name("object")
-                        .is_some_and(|o| self.is_pooled(o)))
+                    && c.field("object").is_some_and(|o| self.is_pooled(o)))
         })
     }
 
@@ -487,29 +482,23 @@ impl<'a> Scan<'a> {
                 if let Some(b) = self.lookup(text) {
                     return b == Binding::Database;
                 }
-                node.child_by_field_name("property")
+                node.field("property")
                     .is_some_and(|p| CONVENTIONAL_NAMES.contains(&self.src(p)))
             }
             // tx ?? prisma, replica || primary
             "binary_expression" => {
-                node.child_by_field_name("operator")
+                node.field("operator")
                     .is_some_and(|o| matches!(self.src(o), "??" | "||"))
-                    && [
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|side| self.is_database(side))
+                    && [node.field("left"), node.field("right")]
+                        .into_iter()
+                        .flatten()
+                        .any(|side| self.is_database(side))
             }
             // readOnly ? replica : prisma
-            "ternary_expression" => [
-                node.child_by_field_name("consequence"),
-                node.child_by_field_name("alternative"),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|side| self.is_database(side)),
+            "ternary_expression" => [node.field("consequence"), node.field("alternative")]
+                .into_iter()
+                .flatten()
+                .any(|side| self.is_database(side)),
             // getClient(tx).user.findMany()
             "call_expression" => self.is_client_function_call(node),
             _ => false,
@@ -519,7 +508,7 @@ impl<'a> Scan<'a> {
     /// Whether a call is of a function that returns a database client:
     /// one of the file's, or one the project exports and the file imports.
     pub(super) fn is_client_function_call(&self, call: Node) -> bool {
-        let Some(callee) = call.child_by_field_name("function").map(peel) else {
+        let Some(callee) = call.field("function").map(peel) else {
             return false;
         };
         if callee.kind() != "identifier" {

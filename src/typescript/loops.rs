@@ -1,6 +1,7 @@
 //! The loops a file's queries run in: what each loop goes over, and how a
 //! query inside depends on the item of each iteration.
 
+use super::fields::Fields;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -75,7 +76,7 @@ impl<'a> Scan<'a> {
                 let of = (0..node.child_count())
                     .filter_map(|i| node.child(i as u32))
                     .any(|c| c.kind() == "of");
-                over = node.child_by_field_name("right");
+                over = node.field("right");
                 let items = over.map_or(Items::Unknown, |r| self.items_of(r, 0));
                 (if of { "for...of" } else { "for...in" }, items)
             }
@@ -86,7 +87,7 @@ impl<'a> Scan<'a> {
             }
             "while_statement" | "do_statement" => {
                 let until_found = node
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .is_some_and(|c| self.is_until_found(peel(c)));
                 let kind = if node.kind() == "while_statement" {
                     "while"
@@ -110,12 +111,12 @@ impl<'a> Scan<'a> {
             _ => ("loop", Items::Unknown),
         };
         let head_end = node
-            .child_by_field_name("body")
+            .field("body")
             .map_or(node.end_byte(), |b| b.start_byte());
         let slices = over.is_some_and(|o| self.is_sliced(o))
             || (kind == "for" && self.steps_by_more_than_one(node))
             || node
-                .child_by_field_name("left")
+                .field("left")
                 .is_some_and(|l| names_a_slice(self.src(l)));
         LoopInfo {
             kind: kind.to_owned(),
@@ -136,7 +137,7 @@ impl<'a> Scan<'a> {
     /// For `for (let i = 0; i < xs.length; i++)`, the collection or count
     /// the counter runs up to: `xs`, `n`.
     fn counted_over(&self, node: Node<'a>) -> Option<Node<'a>> {
-        let mut condition = node.child_by_field_name("condition")?;
+        let mut condition = node.field("condition")?;
         if condition.kind() == "expression_statement" {
             condition = condition.named_child(0)?;
         }
@@ -144,20 +145,20 @@ impl<'a> Scan<'a> {
         if condition.kind() != "binary_expression" {
             return None;
         }
-        let operator = self.src(condition.child_by_field_name("operator")?);
+        let operator = self.src(condition.field("operator")?);
         let bound = match operator {
-            "<" | "<=" => condition.child_by_field_name("right")?,
-            ">" | ">=" => condition.child_by_field_name("left")?,
+            "<" | "<=" => condition.field("right")?,
+            ">" | ">=" => condition.field("left")?,
             _ => return None,
         };
         let bound = peel(bound);
         // `xs.length`: the items of `xs`.
         if bound.kind() == "member_expression"
             && bound
-                .child_by_field_name("property")
+                .field("property")
                 .is_some_and(|p| matches!(self.src(p), "length" | "size"))
         {
-            return bound.child_by_field_name("object");
+            return bound.field("object");
         }
         Some(bound)
     }
@@ -165,10 +166,10 @@ impl<'a> Scan<'a> {
     /// For `while (queue.length > 0) { const id = queue.pop(); ... }`, the
     /// list the loop takes its items from.
     fn work_list(&self, node: Node<'a>) -> Option<Node<'a>> {
-        let condition = node.child_by_field_name("condition")?;
+        let condition = node.field("condition")?;
         let mut names = Vec::new();
         names_used(condition, &mut names, 0);
-        let body = self.src(node.child_by_field_name("body")?);
+        let body = self.src(node.field("body")?);
         names.into_iter().find(|list| {
             let list = self.src(*list);
             let tested = self.src(condition);
@@ -181,7 +182,7 @@ impl<'a> Scan<'a> {
 
     /// `i += 100`, `i = i + size`: a counter that steps over slices.
     fn steps_by_more_than_one(&self, node: Node<'a>) -> bool {
-        node.child_by_field_name("increment").is_some_and(|i| {
+        node.field("increment").is_some_and(|i| {
             let text = self.src(i);
             (text.contains("+=") || text.contains("= ")) && !text.trim_end().ends_with("+= 1")
         })
@@ -193,7 +194,7 @@ impl<'a> Scan<'a> {
         let collection = peel(collection);
         match collection.kind() {
             "call_expression" => collection
-                .child_by_field_name("function")
+                .field("function")
                 .is_some_and(|f| names_a_slice(self.src(f).rsplit('.').next().unwrap_or(""))),
             "identifier" | "member_expression" => {
                 names_a_slice(self.src(collection).rsplit('.').next().unwrap_or(""))
@@ -209,18 +210,15 @@ impl<'a> Scan<'a> {
         match condition.kind() {
             "unary_expression" => {
                 self.src(condition).starts_with('!')
-                    && condition.child_by_field_name("argument").is_some_and(plain)
+                    && condition.field("argument").is_some_and(plain)
             }
             "binary_expression" => {
-                let op = condition
-                    .child_by_field_name("operator")
-                    .map_or("", |o| self.src(o));
+                let op = condition.field("operator").map_or("", |o| self.src(o));
                 let nothing = |n: Option<Node>| {
                     n.is_some_and(|n| matches!(self.src(n), "null" | "undefined"))
                 };
                 matches!(op, "==" | "===")
-                    && (nothing(condition.child_by_field_name("right"))
-                        || nothing(condition.child_by_field_name("left")))
+                    && (nothing(condition.field("right")) || nothing(condition.field("left")))
             }
             _ => false,
         }
@@ -233,24 +231,24 @@ impl<'a> Scan<'a> {
         if node.kind() != "call_expression" {
             return None;
         }
-        let callee = node.child_by_field_name("function").map(peel)?;
+        let callee = node.field("function").map(peel)?;
         if callee.kind() != "member_expression" {
             return None;
         }
-        let method = self.src(callee.child_by_field_name("property")?);
+        let method = self.src(callee.field("property")?);
         if !LOOP_METHODS.contains(&method) {
             return None;
         }
-        let items = callee.child_by_field_name("object").map(peel)?;
+        let items = callee.field("object").map(peel)?;
         let promise_all = node.parent().and_then(|a| a.parent()).is_some_and(|outer| {
             outer.kind() == "call_expression"
                 && outer
-                    .child_by_field_name("function")
+                    .field("function")
                     .is_some_and(|f| self.src(f).starts_with("Promise.all"))
         });
         Some(LoopInfo {
             kind: format!(".{method}()"),
-            head: callee.start_byte()..node.child_by_field_name("arguments")?.start_byte(),
+            head: callee.start_byte()..node.field("arguments")?.start_byte(),
             over: Some(self.src(items).to_owned()),
             items: self.items_of(items, 0),
             item: PerItem::Invariant,
@@ -269,7 +267,7 @@ impl<'a> Scan<'a> {
     /// ...)`, `db.transaction(...)`).
     pub(super) fn runs_callbacks_now(&self, node: Node<'a>) -> bool {
         node.kind() == "call_expression"
-            && node.child_by_field_name("function").is_some_and(|f| {
+            && node.field("function").is_some_and(|f| {
                 let name = self.src(peel(f)).rsplit('.').next().unwrap_or("");
                 matches!(name, "$transaction" | "transaction")
             })
@@ -399,7 +397,7 @@ impl<'a> Scan<'a> {
         else {
             return false;
         };
-        let node = node.child_by_field_name("body").unwrap_or(node);
+        let node = node.field("body").unwrap_or(node);
         self.finds_other_work(node, node.id(), query, nesting, 0)
     }
 
@@ -429,7 +427,7 @@ impl<'a> Scan<'a> {
             // A function the file imports may be the project's own query
             // helper: while an iteration is searched, linking judges it.
             let imported = inner
-                .child_by_field_name("function")
+                .field("function")
                 .map(peel)
                 .and_then(|f| self.imported_function(f));
             let judged_later = match (imported, self.awaited_imports.borrow_mut().as_mut()) {
@@ -441,7 +439,7 @@ impl<'a> Scan<'a> {
             };
             let database = judged_later || self.is_database_call(inner, query, nesting);
             let together = inner
-                .child_by_field_name("function")
+                .field("function")
                 .is_some_and(|f| self.src(f).starts_with("Promise."));
             if together {
                 if self.starts_other_work(inner, query, nesting, 0) {
@@ -457,7 +455,7 @@ impl<'a> Scan<'a> {
         if node.kind() == "return_statement"
             && let Some(returned) = node.named_child(0).map(peel)
             && returned.kind() == "call_expression"
-            && returned.child_by_field_name("function").is_some_and(|f| {
+            && returned.field("function").is_some_and(|f| {
                 let written = self.src(f);
                 let name = written.rsplit('.').next().unwrap_or("");
                 SENDING_VERBS.iter().any(|v| name.starts_with(v))
@@ -489,9 +487,7 @@ impl<'a> Scan<'a> {
             return false;
         }
         if node.kind() == "call_expression" && depth > 0 && self.is_started(node) {
-            let callee = node
-                .child_by_field_name("function")
-                .map_or("", |f| self.src(f));
+            let callee = node.field("function").map_or("", |f| self.src(f));
             let passes_on = LOOP_METHODS
                 .iter()
                 .any(|m| callee.ends_with(&format!(".{m}")))
@@ -513,7 +509,7 @@ impl<'a> Scan<'a> {
         overlaps(query)
             || self.calls.iter().any(|c| overlaps(&c.range))
             || call
-                .child_by_field_name("function")
+                .field("function")
                 .map(peel)
                 .is_some_and(|f| self.is_query_helper(self.src(f), nesting))
     }
@@ -533,7 +529,7 @@ impl<'a> Scan<'a> {
                     // Directly in `Promise.all(...)`.
                     return parent
                         .parent()
-                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|c| c.field("function"))
                         .is_some_and(|f| self.src(f).starts_with("Promise."));
                 }
                 _ => return false,
@@ -587,14 +583,8 @@ impl<'a> Scan<'a> {
                 break;
             }
             match parent.kind() {
-                "pair"
-                    if parent
-                        .child_by_field_name("value")
-                        .is_some_and(|v| v.id() == node.id()) =>
-                {
-                    let key = parent
-                        .child_by_field_name("key")
-                        .map_or("", |k| self.src(k));
+                "pair" if parent.field("value").is_some_and(|v| v.id() == node.id()) => {
+                    let key = parent.field("key").map_or("", |k| self.src(k));
                     if matches!(key, "data" | "create" | "update") {
                         return true;
                     }
@@ -602,7 +592,7 @@ impl<'a> Scan<'a> {
                 "arguments" => {
                     let callee = parent
                         .parent()
-                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|c| c.field("function"))
                         .map_or("", |f| self.src(f));
                     if callee.ends_with(".set") {
                         return true;
@@ -653,7 +643,7 @@ impl<'a> Scan<'a> {
                 let assigned = self.reassigned(declarator, self.src(name));
                 if inside(declarator) {
                     // `const id = queue.pop()`: the item of a work list.
-                    if let Some(value) = declarator.child_by_field_name("value")
+                    if let Some(value) = declarator.field("value")
                         && let Items::Data(Collection {
                             origin: DataOrigin::WorkList,
                             written,
@@ -667,7 +657,7 @@ impl<'a> Scan<'a> {
                         return PerItem::Item;
                     }
                     let mut uses = Vec::new();
-                    if let Some(value) = declarator.child_by_field_name("value") {
+                    if let Some(value) = declarator.field("value") {
                         names_used(value, &mut uses, 0);
                     }
                     for value in &assigned {
@@ -699,25 +689,23 @@ impl<'a> Scan<'a> {
                 return false;
             }
             let through = match parent.kind() {
-                "member_expression" => parent
-                    .child_by_field_name("object")
-                    .is_some_and(|o| o.id() == node.id()),
+                "member_expression" => parent.field("object").is_some_and(|o| o.id() == node.id()),
                 "call_expression" => parent
-                    .child_by_field_name("function")
+                    .field("function")
                     .is_some_and(|f| f.id() == node.id()),
                 "parenthesized_expression"
                 | "as_expression"
                 | "non_null_expression"
                 | "satisfies_expression" => true,
                 "pair" => {
-                    return parent.child_by_field_name("key").is_some_and(|k| {
+                    return parent.field("key").is_some_and(|k| {
                         LIST_KEYS.contains(&self.src(k).trim_matches(['"', '\'']))
                     });
                 }
                 "arguments" => {
                     let callee = parent
                         .parent()
-                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|c| c.field("function"))
                         .map_or("", |f| self.src(f));
                     return LIST_CALLS.contains(&callee.rsplit('.').next().unwrap_or(""));
                 }
@@ -770,7 +758,7 @@ impl<'a> Scan<'a> {
             "number" | "true" | "false" => Items::Fixed,
             "identifier" | "shorthand_property_identifier" => self.name_items(node, hops),
             "member_expression" => {
-                let Some(object) = node.child_by_field_name("object") else {
+                let Some(object) = node.field("object") else {
                     return Items::Unknown;
                 };
                 if peel(object).kind() == "this" {
@@ -782,17 +770,12 @@ impl<'a> Scan<'a> {
                 self.items_of(object, hops + 1)
             }
             "subscript_expression" => node
-                .child_by_field_name("object")
+                .field("object")
                 .map_or(Items::Unknown, |o| self.items_of(o, hops + 1)),
             "call_expression" => self.call_items(node, awaited, hops),
             "new_expression" => {
-                let constructor = node
-                    .child_by_field_name("constructor")
-                    .map_or("", |c| self.src(c));
-                match node
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                {
+                let constructor = node.field("constructor").map_or("", |c| self.src(c));
+                match node.field("arguments").and_then(|a| a.named_child(0)) {
                     Some(first) if matches!(constructor, "Set" | "Map" | "Array") => {
                         self.items_of(first, hops + 1)
                     }
@@ -802,14 +785,14 @@ impl<'a> Scan<'a> {
             }
             "ternary_expression" => {
                 let branch = |field| {
-                    node.child_by_field_name(field)
+                    node.field(field)
                         .map_or(Items::Unknown, |b| self.items_of(b, hops + 1))
                 };
                 branch("consequence").join(branch("alternative"))
             }
             "binary_expression" => {
                 let side = |field| {
-                    node.child_by_field_name(field)
+                    node.field(field)
                         .map_or(Items::Unknown, |b| self.items_of(b, hops + 1))
                 };
                 side("left").join(side("right"))
@@ -820,12 +803,10 @@ impl<'a> Scan<'a> {
 
     /// What the result of a call holds.
     fn call_items(&self, call: Node<'a>, awaited: bool, hops: usize) -> Items {
-        let Some(callee) = call.child_by_field_name("function").map(peel) else {
+        let Some(callee) = call.field("function").map(peel) else {
             return Items::Unknown;
         };
-        let first = call
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0));
+        let first = call.field("arguments").and_then(|a| a.named_child(0));
         let data = |origin| {
             Items::Data(Collection {
                 written: self.src(call).to_owned(),
@@ -858,10 +839,8 @@ impl<'a> Scan<'a> {
         let written = self.src(callee);
         match callee.kind() {
             "member_expression" => {
-                let method = callee
-                    .child_by_field_name("property")
-                    .map_or("", |p| self.src(p));
-                if let Some(object) = callee.child_by_field_name("object") {
+                let method = callee.field("property").map_or("", |p| self.src(p));
+                if let Some(object) = callee.field("object") {
                     let object_name = self.src(object);
                     if matches!(object_name, "Object" | "Array")
                         && matches!(method, "keys" | "values" | "entries" | "from")
@@ -874,10 +853,9 @@ impl<'a> Scan<'a> {
                                 let length = f
                                     .named_children(&mut cursor)
                                     .find(|p| {
-                                        p.child_by_field_name("key")
-                                            .is_some_and(|k| self.src(k) == "length")
+                                        p.field("key").is_some_and(|k| self.src(k) == "length")
                                     })
-                                    .and_then(|p| p.child_by_field_name("value"));
+                                    .and_then(|p| p.field("value"));
                                 return length.map_or(Items::Fixed, |l| self.items_of(l, hops + 1));
                             }
                             self.items_of(f, hops + 1)
@@ -936,7 +914,7 @@ impl<'a> Scan<'a> {
         }
         match self.declaration(name) {
             Declaration::Variable { declarator, .. } => {
-                let Some(value) = declarator.child_by_field_name("value") else {
+                let Some(value) = declarator.field("value") else {
                     return Items::Unknown;
                 };
                 // `rows = rows.concat(more)`: the name's own items add none.
@@ -957,12 +935,12 @@ impl<'a> Scan<'a> {
                     .parent()
                     .filter(|a| a.kind() == "arguments")
                     .and_then(|a| a.parent())
-                    && let Some(callee) = outer.child_by_field_name("function").map(peel)
+                    && let Some(callee) = outer.field("function").map(peel)
                     && callee.kind() == "member_expression"
                     && callee
-                        .child_by_field_name("property")
+                        .field("property")
                         .is_some_and(|p| LOOP_METHODS.contains(&self.src(p)))
-                    && let Some(object) = callee.child_by_field_name("object")
+                    && let Some(object) = callee.field("object")
                 {
                     return self.items_of(object, hops + 1);
                 }
@@ -978,7 +956,7 @@ impl<'a> Scan<'a> {
                 })
             }
             Declaration::LoopElement { loop_node } => loop_node
-                .child_by_field_name("right")
+                .field("right")
                 .map_or(Items::Unknown, |r| self.items_of(r, hops + 1)),
             Declaration::Other => Items::Unknown,
         }
@@ -1009,8 +987,8 @@ fn receiver_root(call: Node) -> Option<Node> {
     let mut node = call;
     for _ in 0..64 {
         node = match node.kind() {
-            "call_expression" => node.child_by_field_name("function")?,
-            "member_expression" => node.child_by_field_name("object")?,
+            "call_expression" => node.field("function")?,
+            "member_expression" => node.field("object")?,
             "await_expression" | "parenthesized_expression" | "non_null_expression" => {
                 node.named_child(0)?
             }
@@ -1024,9 +1002,7 @@ fn receiver_root(call: Node) -> Option<Node> {
 /// Whether a name is the function of a call: `eq` in `eq(t.id, id)`.
 fn is_called(name: Node) -> bool {
     name.parent().is_some_and(|p| {
-        p.kind() == "call_expression"
-            && p.child_by_field_name("function")
-                .is_some_and(|f| f.id() == name.id())
+        p.kind() == "call_expression" && p.field("function").is_some_and(|f| f.id() == name.id())
     })
 }
 

@@ -26,9 +26,11 @@ use crate::extract::SqlUnit;
 
 mod calls;
 mod clients;
+mod fields;
 mod sql_text;
 
 use clients::Binding;
+use fields::Fields;
 mod loops;
 mod modules;
 pub mod tsconfig;
@@ -706,10 +708,10 @@ impl<'a> Scan<'a> {
     fn is_memo_fallback(&self, node: Node) -> bool {
         node.kind() == "binary_expression"
             && node
-                .child_by_field_name("operator")
+                .field("operator")
                 .is_some_and(|o| matches!(self.src(o), "??" | "||"))
             && node
-                .child_by_field_name("left")
+                .field("left")
                 .is_some_and(|l| self.src(l).contains(".get("))
     }
 
@@ -746,7 +748,7 @@ impl<'a> Scan<'a> {
         }
         let body = match kind {
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
-                node.child_by_field_name("body")
+                node.field("body")
             }
             _ => None,
         };
@@ -824,9 +826,7 @@ fn collect_imported_names(node: Node, text: &str, out: &mut Vec<String>, depth: 
     for child in node.named_children(&mut cursor) {
         match child.kind() {
             "import_specifier" => {
-                let local = child
-                    .child_by_field_name("alias")
-                    .or_else(|| child.child_by_field_name("name"));
+                let local = child.field("alias").or_else(|| child.field("name"));
                 if let Some(local) = local {
                     out.push(text[local.byte_range()].to_owned());
                 }
@@ -851,10 +851,7 @@ fn member_parts(node: Node) -> Option<(Node, Node)> {
     if node.kind() != "member_expression" {
         return None;
     }
-    Some((
-        node.child_by_field_name("object")?,
-        node.child_by_field_name("property")?,
-    ))
+    Some((node.field("object")?, node.field("property")?))
 }
 
 /// The names a piece of code reads: identifiers and `{ id }` shorthands,

@@ -11,6 +11,7 @@
 //! whose path ends with it. A package
 //! name that matches no such file links nothing.
 
+use super::fields::Fields;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ fn unquote(s: &str) -> &str {
 impl<'a> Scan<'a> {
     /// Records the names an import statement binds and where from.
     pub(super) fn record_import(&mut self, node: Node) {
-        let Some(source) = node.child_by_field_name("source") else {
+        let Some(source) = node.field("source") else {
             return;
         };
         let module = unquote(self.src(source)).to_owned();
@@ -109,10 +110,10 @@ impl<'a> Scan<'a> {
                     "named_imports" => {
                         let mut specs = part.walk();
                         for spec in part.named_children(&mut specs) {
-                            let Some(name) = spec.child_by_field_name("name") else {
+                            let Some(name) = spec.field("name") else {
                                 continue;
                             };
-                            let local = spec.child_by_field_name("alias").unwrap_or(name);
+                            let local = spec.field("alias").unwrap_or(name);
                             self.modules.imports.insert(
                                 self.src(local).to_owned(),
                                 (unquote(self.src(name)).to_owned(), module.clone()),
@@ -131,21 +132,18 @@ impl<'a> Scan<'a> {
             .filter_map(|i| node.child(i as u32))
             .any(|c| c.kind() == "default");
         let source = node
-            .child_by_field_name("source")
+            .field("source")
             .map(|s| unquote(self.src(s)).to_owned());
-        if let Some(declaration) = node.child_by_field_name("declaration") {
+        if let Some(declaration) = node.field("declaration") {
             let mut names = Vec::new();
             match declaration.kind() {
                 "function_declaration" | "generator_function_declaration" => {
-                    names.extend(declaration.child_by_field_name("name"));
+                    names.extend(declaration.field("name"));
                 }
                 "lexical_declaration" | "variable_declaration" => {
                     let mut cursor = declaration.walk();
                     for d in declaration.named_children(&mut cursor) {
-                        names.extend(
-                            d.child_by_field_name("name")
-                                .filter(|n| n.kind() == "identifier"),
-                        );
+                        names.extend(d.field("name").filter(|n| n.kind() == "identifier"));
                     }
                 }
                 _ => {}
@@ -163,7 +161,7 @@ impl<'a> Scan<'a> {
         }
         if default {
             // export default load;
-            if let Some(value) = node.child_by_field_name("value")
+            if let Some(value) = node.field("value")
                 && value.kind() == "identifier"
             {
                 self.modules
@@ -187,12 +185,12 @@ impl<'a> Scan<'a> {
         };
         let mut specs = clause.walk();
         for spec in clause.named_children(&mut specs) {
-            let Some(name) = spec.child_by_field_name("name") else {
+            let Some(name) = spec.field("name") else {
                 continue;
             };
             let name = unquote(self.src(name)).to_owned();
             let exported = spec
-                .child_by_field_name("alias")
+                .field("alias")
                 .map_or_else(|| name.clone(), |a| unquote(self.src(a)).to_owned());
             match &source {
                 Some(module) => self
@@ -210,10 +208,10 @@ impl<'a> Scan<'a> {
         let found = match callee.kind() {
             "identifier" => self.modules.imports.get(self.src(callee)).cloned(),
             "member_expression" => callee
-                .child_by_field_name("object")
+                .field("object")
                 .filter(|o| o.kind() == "identifier")
                 .and_then(|o| self.modules.namespaces.get(self.src(o)))
-                .zip(callee.child_by_field_name("property"))
+                .zip(callee.field("property"))
                 .map(|(module, property)| (self.src(property).to_owned(), module.clone())),
             _ => None,
         };
@@ -240,8 +238,8 @@ impl<'a> Scan<'a> {
                 let module = self
                     .modules
                     .namespaces
-                    .get(self.src(callee.child_by_field_name("object")?))?;
-                let name = self.src(callee.child_by_field_name("property")?);
+                    .get(self.src(callee.field("object")?))?;
+                let name = self.src(callee.field("property")?);
                 Some((name.to_owned(), module.clone()))
             }
             _ => None,

@@ -2,6 +2,7 @@
 //! the project's own helpers around them) and tagged templates, read into
 //! units with each pasted value's origin.
 
+use super::fields::Fields;
 use tree_sitter::Node;
 
 use super::clients::Binding;
@@ -50,10 +51,7 @@ fn is_sql_builder(expression: &str) -> bool {
 
 impl<'a> Scan<'a> {
     pub(super) fn call(&mut self, call: Node<'a>) {
-        let (Some(callee), Some(args)) = (
-            call.child_by_field_name("function"),
-            call.child_by_field_name("arguments"),
-        ) else {
+        let (Some(callee), Some(args)) = (call.field("function"), call.field("arguments")) else {
             return;
         };
         let callee = peel(callee);
@@ -200,13 +198,10 @@ impl<'a> Scan<'a> {
                 }
             }
             "binary_expression"
-                if depth < 64
-                    && node
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| self.src(o) == "+") =>
+                if depth < 64 && node.field("operator").is_some_and(|o| self.src(o) == "+") =>
             {
                 for side in ["left", "right"] {
-                    if let Some(child) = node.child_by_field_name(side) {
+                    if let Some(child) = node.field(side) {
                         self.append(child, builder, spliced, depth + 1);
                     }
                 }
@@ -248,8 +243,8 @@ impl<'a> Scan<'a> {
                 (name == "sql" && self.is_database(callee)).then(|| name.to_owned())
             }
             "member_expression" => {
-                let object = callee.child_by_field_name("object")?;
-                let property = self.src(callee.child_by_field_name("property")?);
+                let object = callee.field("object")?;
+                let property = self.src(callee.field("property")?);
                 let object_text = self.src(peel(object));
                 let tag = match property {
                     "$queryRaw" | "$executeRaw" => self.is_database(object),
@@ -337,7 +332,7 @@ impl<'a> Scan<'a> {
             if leftmost.kind() != "binary_expression" {
                 break;
             }
-            match leftmost.child_by_field_name("left") {
+            match leftmost.field("left") {
                 Some(left) => leftmost = peel(left),
                 None => break,
             }

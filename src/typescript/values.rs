@@ -8,6 +8,7 @@
 //! parameter to what the framework passes there (request data for
 //! handlers) or to nothing known.
 
+use super::fields::Fields;
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, peel};
@@ -174,13 +175,11 @@ impl<'a> Scan<'a> {
             "identifier" | "shorthand_property_identifier" => self.name_provenance(node, next),
             "ternary_expression" => self.ternary_provenance(node, next),
             "binary_expression" => {
-                let op = node
-                    .child_by_field_name("operator")
-                    .map_or("", |o| self.src(o));
+                let op = node.field("operator").map_or("", |o| self.src(o));
                 match op {
                     "+" | "??" | "||" | "&&" => {
                         let side = |f| {
-                            node.child_by_field_name(f)
+                            node.field(f)
                                 .map_or(Provenance::Unknown, |n| self.provenance_at(n, next))
                         };
                         side("left").join(side("right"))
@@ -192,7 +191,7 @@ impl<'a> Scan<'a> {
             "call_expression" => self.call_provenance(node, next),
             "member_expression" => self.member_provenance(node, next),
             "subscript_expression" => {
-                let Some(object) = node.child_by_field_name("object").map(peel) else {
+                let Some(object) = node.field("object").map(peel) else {
                     return Provenance::Unknown;
                 };
                 if self.is_literal_collection(object, next) {
@@ -202,9 +201,7 @@ impl<'a> Scan<'a> {
                 self.provenance_at(object, next)
             }
             "new_expression" => {
-                let constructor = node
-                    .child_by_field_name("constructor")
-                    .map_or("", |c| self.src(c));
+                let constructor = node.field("constructor").map_or("", |c| self.src(c));
                 match constructor {
                     "Date" | "Number" | "Boolean" => Provenance::Safe(Safe::Number),
                     "URL" | "URLSearchParams" => Provenance::join_all(
@@ -230,7 +227,7 @@ impl<'a> Scan<'a> {
     /// `cond ? a : b`: either branch; in `LIST.includes(x) ? x : y` the
     /// first branch is allow-listed.
     fn ternary_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
-        let branch = |f| node.child_by_field_name(f);
+        let branch = |f| node.field(f);
         let checked = branch("condition").and_then(|c| self.allow_listed_name(peel(c)));
         let consequence = branch("consequence").map_or(Provenance::Unknown, |n| {
             if checked.is_some_and(|name| name == self.src(peel(n))) {
@@ -249,9 +246,9 @@ impl<'a> Scan<'a> {
     fn allow_listed_name(&self, condition: Node<'a>) -> Option<&'a str> {
         match condition.kind() {
             "call_expression" => {
-                let callee = peel(condition.child_by_field_name("function")?);
-                let method = self.src(callee.child_by_field_name("property")?);
-                let list = callee.child_by_field_name("object").map(peel)?;
+                let callee = peel(condition.field("function")?);
+                let method = self.src(callee.field("property")?);
+                let list = callee.field("object").map(peel)?;
                 let argument = self.arguments(condition).into_iter().next().map(peel)?;
                 (matches!(method, "includes" | "has")
                     && argument.kind() == "identifier"
@@ -259,9 +256,9 @@ impl<'a> Scan<'a> {
                 .then(|| self.src(argument))
             }
             "binary_expression" => {
-                let op = self.src(condition.child_by_field_name("operator")?);
-                let left = peel(condition.child_by_field_name("left")?);
-                let right = peel(condition.child_by_field_name("right")?);
+                let op = self.src(condition.field("operator")?);
+                let left = peel(condition.field("left")?);
+                let right = peel(condition.field("right")?);
                 (op == "in" && left.kind() == "identifier" && self.is_literal_collection(right, 0))
                     .then(|| self.src(left))
             }
@@ -281,7 +278,7 @@ impl<'a> Scan<'a> {
                 let mut cursor = node.walk();
                 node.named_children(&mut cursor).all(|item| {
                     let value = if item.kind() == "pair" {
-                        item.child_by_field_name("value")
+                        item.field("value")
                     } else {
                         Some(item)
                     };
@@ -297,21 +294,19 @@ impl<'a> Scan<'a> {
                 .is_some_and(|a| self.is_literal_collection(*a, hops + 1)),
             "identifier" => match self.declaration(node) {
                 Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
-                    .child_by_field_name("value")
+                    .field("value")
                     .is_some_and(|v| self.is_literal_collection(v, hops + 1)),
                 _ => false,
             },
             "member_expression" => {
                 // `Object.keys(MAP)` is handled as a call; `CONFIG.sortable`
                 // is a literal collection when `CONFIG` is.
-                node.child_by_field_name("object")
+                node.field("object")
                     .is_some_and(|o| self.is_literal_collection(o, hops + 1))
             }
             "call_expression" => {
                 // `Object.keys(MAP)`, `Object.values(MAP)`.
-                let callee = node
-                    .child_by_field_name("function")
-                    .map_or("", |f| self.src(f));
+                let callee = node.field("function").map_or("", |f| self.src(f));
                 matches!(callee, "Object.keys" | "Object.values" | "Object.entries")
                     && self
                         .arguments(node)
@@ -323,7 +318,7 @@ impl<'a> Scan<'a> {
     }
 
     fn arguments(&self, call: Node<'a>) -> Vec<Node<'a>> {
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return Vec::new();
         };
         let mut cursor = args.walk();
@@ -333,7 +328,7 @@ impl<'a> Scan<'a> {
     }
 
     fn call_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
-        let Some(callee) = node.child_by_field_name("function").map(peel) else {
+        let Some(callee) = node.field("function").map(peel) else {
             return Provenance::Unknown;
         };
         let callee_text = self.src(callee);
@@ -347,11 +342,7 @@ impl<'a> Scan<'a> {
         if method == "join" && self.is_placeholder_list(callee) {
             return Provenance::Safe(Safe::Placeholders);
         }
-        if method == "repeat"
-            && callee
-                .child_by_field_name("object")
-                .is_some_and(|o| is_literal(peel(o)))
-        {
+        if method == "repeat" && callee.field("object").is_some_and(|o| is_literal(peel(o))) {
             // `'?, '.repeat(n)`
             return Provenance::Safe(Safe::Placeholders);
         }
@@ -381,7 +372,7 @@ impl<'a> Scan<'a> {
             );
         }
         if callee.kind() == "member_expression" {
-            let object = callee.child_by_field_name("object");
+            let object = callee.field("object");
             if let Some(source) = object.and_then(|o| self.request_source(callee, o)) {
                 return Provenance::Request(source);
             }
@@ -413,13 +404,13 @@ impl<'a> Scan<'a> {
     /// `ids.map(() => '?').join(',')`, `ids.map((_, i) => `$${i + 1}`)`,
     /// `Array(n).fill('?').join()`: placeholders, one per item.
     fn is_placeholder_list(&self, join_callee: Node<'a>) -> bool {
-        let Some(inner) = join_callee.child_by_field_name("object").map(peel) else {
+        let Some(inner) = join_callee.field("object").map(peel) else {
             return false;
         };
         if inner.kind() != "call_expression" {
             return false;
         }
-        let Some(inner_callee) = inner.child_by_field_name("function").map(peel) else {
+        let Some(inner_callee) = inner.field("function").map(peel) else {
             return false;
         };
         let name = self.src(inner_callee);
@@ -430,13 +421,13 @@ impl<'a> Scan<'a> {
             "map" | "from" => args.last().is_some_and(|callback| {
                 let callback = peel(*callback);
                 matches!(callback.kind(), "arrow_function" | "function_expression")
-                    && callback.child_by_field_name("body").is_some_and(|body| {
+                    && callback.field("body").is_some_and(|body| {
                         let body = peel(body);
                         // The item itself is not in the text: only
                         // literals and the index.
                         let parameters = callback
-                            .child_by_field_name("parameters")
-                            .or_else(|| callback.child_by_field_name("parameter"));
+                            .field("parameters")
+                            .or_else(|| callback.field("parameter"));
                         let item = parameters.and_then(|p| first_parameter_name(p, self.text));
                         let index = parameters.and_then(|p| second_parameter_name(p, self.text));
                         !item.is_some_and(|item| mentions(self.src(body), item))
@@ -451,12 +442,10 @@ impl<'a> Scan<'a> {
     /// A value read off another: a member of request data is request data
     /// named by the longer expression.
     fn member_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
-        let Some(object) = node.child_by_field_name("object") else {
+        let Some(object) = node.field("object") else {
             return Provenance::Unknown;
         };
-        let property = node
-            .child_by_field_name("property")
-            .map_or("", |p| self.src(p));
+        let property = node.field("property").map_or("", |p| self.src(p));
         if property == "length" {
             return Provenance::Safe(Safe::Number);
         }
@@ -466,7 +455,7 @@ impl<'a> Scan<'a> {
         let peeled = peel(object);
         if peeled.kind() == "identifier"
             && let Declaration::Variable { declarator, keys } = self.declaration(peeled)
-            && let Some(value) = declarator.child_by_field_name("value")
+            && let Some(value) = declarator.field("value")
         {
             // `const filters = { sort: 'name' }; filters.sort`
             let mut keys = keys;
@@ -505,7 +494,7 @@ impl<'a> Scan<'a> {
         if object.kind() != "identifier" {
             return None;
         }
-        let property = node.child_by_field_name("property").map(|p| self.src(p))?;
+        let property = node.field("property").map(|p| self.src(p))?;
         let root = self.src(object);
         let members = REQUEST_MEMBERS.iter().find(|(name, _)| *name == root)?.1;
         if !members.contains(&property) {
@@ -541,11 +530,11 @@ impl<'a> Scan<'a> {
             match pair.kind() {
                 "pair" => {
                     let key = pair
-                        .child_by_field_name("key")
+                        .field("key")
                         .map_or("", |k| self.src(k).trim_matches(|c| c == '"' || c == '\''));
                     if key == first {
                         found = pair
-                            .child_by_field_name("value")
+                            .field("value")
                             .and_then(|v| self.property_of(v, rest, hops + 1));
                     }
                 }
@@ -588,7 +577,7 @@ impl<'a> Scan<'a> {
         match self.declaration(name) {
             Declaration::Variable { declarator, keys } => {
                 if declarator
-                    .child_by_field_name("type")
+                    .field("type")
                     .is_some_and(|t| safe_type(self.src(t)))
                 {
                     return Provenance::Safe(Safe::Number);
@@ -597,7 +586,7 @@ impl<'a> Scan<'a> {
                 // nothing to where it comes from.
                 let safe = Provenance::Safe(Safe::Literal);
                 self.following((declarator.id(), 1), safe, || {
-                    let initial = declarator.child_by_field_name("value").map_or(
+                    let initial = declarator.field("value").map_or(
                         Provenance::Safe(Safe::Literal),
                         |value| {
                             self.property_of(value, &keys, hops)
@@ -617,15 +606,17 @@ impl<'a> Scan<'a> {
                 function,
                 keys,
             } => self.parameter_provenance(parameter, function, &keys, name),
-            Declaration::LoopElement { loop_node } => loop_node
-                .child_by_field_name("right")
-                .map_or(Provenance::Unknown, |items| {
-                    if self.is_literal_collection(items, hops) {
-                        Provenance::Safe(Safe::AllowListed)
-                    } else {
-                        self.provenance_at(items, hops)
-                    }
-                }),
+            Declaration::LoopElement { loop_node } => {
+                loop_node
+                    .field("right")
+                    .map_or(Provenance::Unknown, |items| {
+                        if self.is_literal_collection(items, hops) {
+                            Provenance::Safe(Safe::AllowListed)
+                        } else {
+                            self.provenance_at(items, hops)
+                        }
+                    })
+            }
             Declaration::Other => Provenance::Unknown,
         }
     }
@@ -661,7 +652,7 @@ impl<'a> Scan<'a> {
                 }
             }
         }
-        if let Some(annotation) = parameter.child_by_field_name("type")
+        if let Some(annotation) = parameter.field("type")
             && keys.is_empty()
             && safe_type(self.src(annotation).trim_start_matches(':').trim())
         {
@@ -693,8 +684,8 @@ impl<'a> Scan<'a> {
         else {
             return false;
         };
-        call.child_by_field_name("function")
-            .and_then(|f| peel(f).child_by_field_name("property"))
+        call.field("function")
+            .and_then(|f| peel(f).field("property"))
             .is_some_and(|p| matches!(self.src(p), "query" | "mutation" | "subscription"))
     }
 
@@ -710,9 +701,9 @@ impl<'a> Scan<'a> {
             if parent.kind() == "export_statement" {
                 let head = self.src(parent);
                 let named = function
-                    .child_by_field_name("name")
+                    .field("name")
                     .or_else(|| {
-                        node.child_by_field_name("name")
+                        node.field("name")
                             .filter(|_| node.kind() == "variable_declarator")
                     })
                     .map(|n| self.src(n));
@@ -742,16 +733,16 @@ impl<'a> Scan<'a> {
                         break;
                     }
                     if statement.kind() == "if_statement"
-                        && let Some(condition) = statement.child_by_field_name("condition")
+                        && let Some(condition) = statement.field("condition")
                         && let negated = peel(condition)
                         && negated.kind() == "unary_expression"
                         && self.src(negated).starts_with('!')
                         && let Some(checked) = negated
-                            .child_by_field_name("argument")
+                            .field("argument")
                             .and_then(|a| self.allow_listed_name(peel(a)))
                         && checked == text
                         && statement
-                            .child_by_field_name("consequence")
+                            .field("consequence")
                             .is_some_and(|c| exits(c, self.text))
                     {
                         return true;
@@ -777,7 +768,7 @@ impl<'a> Scan<'a> {
             let Declaration::Variable { declarator, .. } = self.declaration(name) else {
                 continue;
             };
-            if let Some(value) = declarator.child_by_field_name("value") {
+            if let Some(value) = declarator.field("value") {
                 out.push(self.src(value).to_owned());
             }
             let Some(scope) = declarator.parent().and_then(|d| d.parent()) else {
@@ -829,7 +820,7 @@ impl<'a> Scan<'a> {
             "object" => Some(node),
             "identifier" => match self.declaration(node) {
                 Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
-                    .child_by_field_name("value")
+                    .field("value")
                     .map(peel)
                     .filter(|v| v.kind() == "object"),
                 _ => None,
@@ -865,14 +856,14 @@ impl<'a> Scan<'a> {
                 }
                 "for_in_statement" => {
                     if parent
-                        .child_by_field_name("left")
+                        .field("left")
                         .is_some_and(|left| binds(left, text, self.text, &mut Vec::new()))
                     {
                         return Declaration::LoopElement { loop_node: parent };
                     }
                 }
                 "for_statement" => {
-                    if let Some(init) = parent.child_by_field_name("initializer")
+                    if let Some(init) = parent.field("initializer")
                         && let Some(d) = self.declared_in(init, text)
                     {
                         return d;
@@ -880,7 +871,7 @@ impl<'a> Scan<'a> {
                 }
                 "catch_clause" => {
                     if parent
-                        .child_by_field_name("parameter")
+                        .field("parameter")
                         .is_some_and(|p| self.src(p) == text)
                     {
                         return Declaration::Other;
@@ -888,8 +879,8 @@ impl<'a> Scan<'a> {
                 }
                 kind if super::is_scope_kind(kind) => {
                     let parameters = parent
-                        .child_by_field_name("parameters")
-                        .or_else(|| parent.child_by_field_name("parameter"));
+                        .field("parameters")
+                        .or_else(|| parent.field("parameter"));
                     if let Some(parameters) = parameters {
                         let list: Vec<Node> = if parameters.kind() == "formal_parameters" {
                             let mut cursor = parameters.walk();
@@ -898,9 +889,7 @@ impl<'a> Scan<'a> {
                             vec![parameters]
                         };
                         for parameter in list {
-                            let pattern = parameter
-                                .child_by_field_name("pattern")
-                                .unwrap_or(parameter);
+                            let pattern = parameter.field("pattern").unwrap_or(parameter);
                             let mut keys = Vec::new();
                             if binds(pattern, text, self.text, &mut keys) {
                                 return Declaration::Parameter {
@@ -922,7 +911,7 @@ impl<'a> Scan<'a> {
     /// The declaration of `name` a statement makes, if it makes one.
     fn declared_in(&self, statement: Node<'a>, name: &str) -> Option<Declaration<'a>> {
         let statement = if statement.kind() == "export_statement" {
-            statement.child_by_field_name("declaration")?
+            statement.field("declaration")?
         } else {
             statement
         };
@@ -930,7 +919,7 @@ impl<'a> Scan<'a> {
             "lexical_declaration" | "variable_declaration" => {
                 let mut cursor = statement.walk();
                 for declarator in statement.named_children(&mut cursor) {
-                    let Some(pattern) = declarator.child_by_field_name("name") else {
+                    let Some(pattern) = declarator.field("name") else {
                         continue;
                     };
                     let mut keys = Vec::new();
@@ -942,7 +931,7 @@ impl<'a> Scan<'a> {
             }
             "function_declaration" | "generator_function_declaration" | "class_declaration" => {
                 statement
-                    .child_by_field_name("name")
+                    .field("name")
                     .is_some_and(|n| self.src(n) == name)
                     .then_some(Declaration::Other)
             }
@@ -975,17 +964,14 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
                         return true;
                     }
                     "object_assignment_pattern" => {
-                        if child
-                            .child_by_field_name("left")
-                            .is_some_and(|l| src(l) == name)
-                        {
+                        if child.field("left").is_some_and(|l| src(l) == name) {
                             keys.push(name.to_owned());
                             return true;
                         }
                     }
                     "pair_pattern" => {
-                        let key = child.child_by_field_name("key").map_or("", src);
-                        if let Some(value) = child.child_by_field_name("value") {
+                        let key = child.field("key").map_or("", src);
+                        if let Some(value) = child.field("value") {
                             let mark = keys.len();
                             keys.push(key.trim_matches(|c| c == '"' || c == '\'').to_owned());
                             if binds(value, name, text, keys) {
@@ -1010,7 +996,7 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
             items.into_iter().any(|item| binds(item, name, text, keys))
         }
         "assignment_pattern" => pattern
-            .child_by_field_name("left")
+            .field("left")
             .is_some_and(|l| binds(l, name, text, keys)),
         "rest_pattern" => pattern
             .named_child(0)
@@ -1034,9 +1020,9 @@ fn collect_assignments<'a>(
         node.kind(),
         "assignment_expression" | "augmented_assignment_expression"
     ) && node
-        .child_by_field_name("left")
+        .field("left")
         .is_some_and(|l| text.get(l.byte_range()) == Some(name))
-        && let Some(right) = node.child_by_field_name("right")
+        && let Some(right) = node.field("right")
     {
         out.push(right);
     }
@@ -1088,7 +1074,7 @@ fn first_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str> 
     } else {
         parameters
     };
-    let first = first.child_by_field_name("pattern").unwrap_or(first);
+    let first = first.field("pattern").unwrap_or(first);
     (first.kind() == "identifier").then(|| text.get(first.byte_range()).unwrap_or(""))
 }
 
@@ -1122,7 +1108,7 @@ fn second_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str>
         .named_children(&mut parameters.walk())
         .filter(|p| p.kind() != "comment")
         .nth(1)?;
-    let second = second.child_by_field_name("pattern").unwrap_or(second);
+    let second = second.field("pattern").unwrap_or(second);
     (second.kind() == "identifier").then(|| text.get(second.byte_range()).unwrap_or(""))
 }
 

@@ -4,6 +4,7 @@
 //! argument as SQL, so the text written at the call is read as a query and
 //! its pasted values are judged there.
 
+use super::fields::Fields;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -25,8 +26,8 @@ pub struct Sink {
 /// destructured one.
 pub(super) fn parameter_names(function: Node, text: &str) -> Vec<String> {
     let params = function
-        .child_by_field_name("parameters")
-        .or_else(|| function.child_by_field_name("parameter"));
+        .field("parameters")
+        .or_else(|| function.field("parameter"));
     let Some(params) = params else {
         return Vec::new();
     };
@@ -40,8 +41,8 @@ pub(super) fn parameter_names(function: Node, text: &str) -> Vec<String> {
         .filter(|p| p.kind() != "comment")
         .map(|p| {
             let pattern = match p.kind() {
-                "required_parameter" | "optional_parameter" => p.child_by_field_name("pattern"),
-                "assignment_pattern" => p.child_by_field_name("left"),
+                "required_parameter" | "optional_parameter" => p.field("pattern"),
+                "assignment_pattern" => p.field("left"),
                 _ => Some(p),
             };
             pattern
@@ -120,7 +121,7 @@ impl<'a> Scan<'a> {
         for _ in 0..4 {
             let mut learnt = false;
             for (i, (call, scopes)) in pending.iter().enumerate() {
-                let Some(callee) = call.child_by_field_name("function").map(peel) else {
+                let Some(callee) = call.field("function").map(peel) else {
                     continue;
                 };
                 let name = self.src(callee);
@@ -129,7 +130,7 @@ impl<'a> Scan<'a> {
                 };
                 read[i] = true;
                 let Some(arg) = call
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .and_then(|a| super::argument(a, sink.parameter))
                 else {
                     continue;
