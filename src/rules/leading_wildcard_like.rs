@@ -254,8 +254,18 @@ fn narrowed_by_key(call: &OrmCall) -> bool {
         let Some(rest) = p.path.strip_prefix("where.") else {
             return false;
         };
-        let (field, test) = rest.split_once('.').unwrap_or((rest, ""));
-        is_key(field) && matches!(test, "" | "in" | "equals")
+        // A key inside `OR` or `NOT` leaves the other branches free; one
+        // under a relation (`team: { members: { some: { userId } } }`)
+        // narrows the rows to those related to one row.
+        let segments: Vec<&str> = rest.split('.').collect();
+        if segments.iter().any(|s| matches!(*s, "OR" | "NOT")) {
+            return false;
+        }
+        match segments.as_slice() {
+            [.., field, test] if is_key(field) => matches!(*test, "in" | "equals"),
+            [.., field] => is_key(field),
+            [] => false,
+        }
     })
 }
 

@@ -127,12 +127,17 @@ impl<'a> Scan<'a> {
                 return;
             };
         let first = args.named_child(0);
-        let literal = first.and_then(|f| self.object_literal(f));
+        let objects = first
+            .filter(|f| peel(*f).kind() != "array")
+            .map_or_else(Vec::new, |f| self.built_objects(f, 0));
         let mut properties = Vec::new();
-        if let Some(obj) = literal {
-            self.properties(obj, "", &mut properties, 0);
+        for obj in &objects {
+            self.properties(*obj, "", &mut properties, 0);
         }
-        let argument_known = first.is_none() || literal.is_some();
+        if let Some((name, declarator)) = first.and_then(|f| self.declared_object(f)) {
+            self.assigned_members(declarator, &name, "", &mut properties, 0);
+        }
+        let argument_known = first.is_none() || !objects.is_empty();
         // include: { posts: true } or { posts: { where } } loads every post.
         let unbounded_relations = if orm == Orm::Prisma {
             let model = self.src(object).rsplit('.').next().unwrap_or("").to_owned();
@@ -366,11 +371,168 @@ impl<'a> Scan<'a> {
                 literal: pair.kind() == "pair" && is_literal(value),
                 range: pair.byte_range(),
             });
-            if value.kind() == "object" {
-                self.properties(value, &path, out, depth + 1);
+            for object in self.built_objects(value, 0) {
+                self.properties(object, &path, out, depth + 1);
+            }
+            if let Some((name, declarator)) = self.declared_object(value) {
+                self.assigned_members(declarator, &name, &path, out, depth);
             }
         }
     }
+
+    /// The object literals a value is built from: the literal itself, the
+    /// objects of an array of them (`OR: [{ ... }, { ... }]`), the object a
+    /// `const` is bound to (`where` after `const where = { ... }`), and the
+    /// objects a function of the file returns (`where: searchWhere(q)`).
+    pub(super) fn built_objects(&self, value: Node<'a>, depth: usize) -> Vec<Node<'a>> {
+        let value = peel(value);
+        match value.kind() {
+            "object" => vec![value],
+            "array" => {
+                let mut cursor = value.walk();
+                value
+                    .named_children(&mut cursor)
+                    .map(peel)
+                    .filter(|e| e.kind() == "object")
+                    .collect()
+            }
+            "identifier" | "shorthand_property_identifier" => {
+                self.object_literal(value).into_iter().collect()
+            }
+            "call_expression" if depth < 3 => self.returned_objects(value, depth),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The object literals the function a call names returns: the body of
+    /// `(q) => ({ ... })`, or each `return { ... }` (or `return where`) of
+    /// its block, not those of functions inside it.
+    fn returned_objects(&self, call: Node<'a>, depth: usize) -> Vec<Node<'a>> {
+        let Some(callee) = call.field("function").map(peel) else {
+            return Vec::new();
+        };
+        if callee.kind() != "identifier" {
+            return Vec::new();
+        }
+        let Some(range) = self.functions.get(self.src(callee)) else {
+            return Vec::new();
+        };
+        let Some(body) = self
+            .root_node
+            .descendant_for_byte_range(range.start, range.end)
+        else {
+            return Vec::new();
+        };
+        if body.kind() != "statement_block" {
+            return self.built_objects(body, depth + 1);
+        }
+        let mut returned = Vec::new();
+        let mut stack = vec![(body, 0usize)];
+        while let Some((node, level)) = stack.pop() {
+            if level > 40 {
+                continue;
+            }
+            if node.kind() == "return_statement" {
+                if let Some(value) = node.named_child(0) {
+                    returned.extend(self.built_objects(value, depth + 1));
+                }
+                continue;
+            }
+            if node.id() != body.id() && super::is_scope(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor).map(|c| (c, level + 1)));
+        }
+        returned
+    }
+
+    /// For a name bound to an object literal: the name and its declarator.
+    fn declared_object(&self, value: Node<'a>) -> Option<(String, Node<'a>)> {
+        let value = peel(value);
+        if !matches!(value.kind(), "identifier" | "shorthand_property_identifier") {
+            return None;
+        }
+        match self.declaration(value) {
+            super::values::Declaration::Variable { declarator, keys } if keys.is_empty() => {
+                declarator
+                    .field("value")
+                    .map(peel)
+                    .filter(|v| v.kind() == "object")
+                    .map(|_| (self.src(value).to_owned(), declarator))
+            }
+            _ => None,
+        }
+    }
+
+    /// The properties set on an object after its declaration, in the
+    /// declaration's block: `where.name = { contains: q }`,
+    /// `where["OR"] = [...]`.
+    fn assigned_members(
+        &self,
+        declarator: Node<'a>,
+        name: &str,
+        prefix: &str,
+        out: &mut Vec<Property>,
+        depth: usize,
+    ) {
+        let Some(block) = declarator.parent().and_then(|d| d.parent()) else {
+            return;
+        };
+        let mut stack = vec![(block, 0usize)];
+        while let Some((node, level)) = stack.pop() {
+            if level > 60 || out.len() > 512 {
+                return;
+            }
+            if node.kind() == "assignment_expression"
+                && let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
+                && let Some(key) = member_key(left, name, self.text)
+            {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                out.push(Property {
+                    path: path.clone(),
+                    key,
+                    value: self.src(right).to_owned(),
+                    literal: is_literal(right),
+                    range: node.byte_range(),
+                });
+                for object in self.built_objects(right, 0) {
+                    self.properties(object, &path, out, depth + 1);
+                }
+                continue;
+            }
+            if node.id() != block.id() && super::is_scope(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor).map(|c| (c, level + 1)));
+        }
+    }
+}
+
+/// The key a member assignment sets on `name`: `name` for `where.name` or
+/// `where["name"]` when the object is `where`.
+fn member_key(left: Node, object: &str, text: &str) -> Option<String> {
+    let owner = left.field("object")?;
+    if text.get(owner.byte_range())? != object {
+        return None;
+    }
+    let key = match left.kind() {
+        "member_expression" => left.field("property")?,
+        "subscript_expression" => left.field("index")?,
+        _ => return None,
+    };
+    let key = text.get(key.byte_range())?;
+    let key = key.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$'))
+    .then(|| key.to_owned())
 }
 
 /// The object literals a spread may add: `...{ a }`, `...(c && { a })`,

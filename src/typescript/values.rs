@@ -818,7 +818,7 @@ impl<'a> Scan<'a> {
         let node = peel(node);
         match node.kind() {
             "object" => Some(node),
-            "identifier" => match self.declaration(node) {
+            "identifier" | "shorthand_property_identifier" => match self.declaration(node) {
                 Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
                     .field("value")
                     .map(peel)
