@@ -64,6 +64,10 @@ pub(super) fn is_database_type(annotation: &str) -> bool {
                 | "PoolClient"
                 | "Sql"
                 | "Transaction"
+                | "Sequelize"
+                | "DataSource"
+                | "EntityManager"
+                | "QueryRunner"
         ) && (last != "Transaction" || base.contains('.'))
             || last.ends_with("Database")
             || last.ends_with("Db")
@@ -433,6 +437,11 @@ impl<'a> Scan<'a> {
                     let last = name.rsplit('.').next().unwrap_or(name);
                     DATABASE_FACTORIES.contains(&last)
                         && (c.kind() != "identifier" || self.lookup(name) != Some(Binding::Other))
+                        // `new Database(file)` with `Database` imported
+                        // from a database package (better-sqlite3).
+                        || (value.kind() == "new_expression"
+                            && c.kind() == "identifier"
+                            && self.lookup(name) == Some(Binding::Database))
                 })
             }
             _ => false,

@@ -149,6 +149,9 @@ const DATABASE_PACKAGES: &[&str] = &[
     "mysql2/promise",
     "better-sqlite3",
     "@planetscale/database",
+    "sequelize",
+    "sequelize-typescript",
+    "typeorm",
 ];
 
 /// Constructors and factories whose result is a database client.
@@ -164,6 +167,8 @@ const DATABASE_FACTORIES: &[&str] = &[
     "createPool",
     "neon",
     "createClient",
+    "Sequelize",
+    "DataSource",
 ];
 
 /// What a TypeScript or JavaScript file sends to a database.

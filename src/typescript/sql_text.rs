@@ -19,6 +19,9 @@ pub(super) const RAW_SINKS: &[&str] = &[
     "unsafe",
     "raw",
     "execute",
+    // better-sqlite3: `db.prepare(text).all(...)`, `db.exec(text)`.
+    "prepare",
+    "exec",
 ];
 /// Whether a sink's name says it runs its text unchecked:
 /// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
@@ -122,10 +125,13 @@ impl<'a> Scan<'a> {
         if kept {
             // SQL written in the call, with no values after it: where a
             // fix can bind one.
+            // Sequelize takes its values in an options object
+            // (`{ bind: [...] }`), not a list: no fix is offered there.
+            let sequelize = self.src(object).to_ascii_lowercase().contains("sequelize");
             let bind = match method {
                 "$queryRawUnsafe" | "$executeRawUnsafe" => Some((", {}", "$1")),
                 "raw" => Some((", [{}]", "?")),
-                "query" | "execute" | "unsafe" => Some((", [{}]", "$1")),
+                "query" | "execute" | "unsafe" if !sequelize => Some((", [{}]", "$1")),
                 _ => None,
             };
             if let Some((code, placeholder)) = bind
