@@ -116,8 +116,9 @@ fn classify(expr: &Expr) -> OffsetValue {
     }
 }
 
-/// Whether the rows a query pages are groups: it groups them itself, sorts
-/// by an aggregate, or reads a subquery or CTE that groups. The database
+/// Whether the rows a query pages are groups: it groups them itself (also
+/// `DISTINCT`), sorts by an aggregate, or reads a subquery or CTE that
+/// groups. The database
 /// builds every group before it can sort and page them, so remembering the
 /// last group's key saves no reading.
 fn pages_groups(query: &Query) -> bool {
@@ -144,7 +145,8 @@ fn pages_groups(query: &Query) -> bool {
         }),
         _ => false,
     });
-    !no_group_by(select) || sorts_by_aggregate || reads_groups
+    // `DISTINCT` and `DISTINCT ON` build the whole de-duplicated set too.
+    !no_group_by(select) || select.distinct.is_some() || sorts_by_aggregate || reads_groups
 }
 
 /// `ORDER BY visitors` where the select list says `count(*) AS visitors`.
@@ -230,6 +232,7 @@ fn orm_pages_groups(call: &OrmCall) -> bool {
     match call.orm {
         Orm::Prisma => {
             call.query_method() == "groupBy"
+                || call.property("distinct").is_some()
                 || call.properties.iter().any(|p| {
                     p.path.starts_with("orderBy.")
                         && matches!(p.key.as_str(), "_count" | "_sum" | "_avg" | "_min" | "_max")

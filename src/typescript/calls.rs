@@ -359,25 +359,43 @@ impl<'a> Scan<'a> {
                 .src(key)
                 .trim_matches(|c| c == '"' || c == '\'')
                 .to_owned();
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            out.push(Property {
-                path: path.clone(),
-                key,
-                value: self.src(value).to_owned(),
-                literal: pair.kind() == "pair" && is_literal(value),
-                range: pair.byte_range(),
-            });
-            for object in self.built_objects(value, 0) {
-                self.properties(object, &path, out, depth + 1);
-            }
+            let literal = pair.kind() == "pair" && is_literal(value);
+            let path = self.property(prefix, key, value, literal, pair.byte_range(), out, depth);
             if let Some((name, declarator)) = self.declared_object(value) {
                 self.assigned_members(declarator, &name, &path, out, depth);
             }
         }
+    }
+
+    /// Records `key: value` under `prefix`, and the properties of the
+    /// objects the value is built from below it; gives the property's path.
+    #[allow(clippy::too_many_arguments)]
+    fn property(
+        &self,
+        prefix: &str,
+        key: String,
+        value: Node<'a>,
+        literal: bool,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<Property>,
+        depth: usize,
+    ) -> String {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        out.push(Property {
+            path: path.clone(),
+            key,
+            value: self.src(value).to_owned(),
+            literal,
+            range,
+        });
+        for object in self.built_objects(value, 0) {
+            self.properties(object, &path, out, depth + 1);
+        }
+        path
     }
 
     /// The object literals a value is built from: the literal itself, the
@@ -488,21 +506,15 @@ impl<'a> Scan<'a> {
                 && let (Some(left), Some(right)) = (node.field("left"), node.field("right"))
                 && let Some(key) = member_key(left, name, self.text)
             {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                out.push(Property {
-                    path: path.clone(),
+                self.property(
+                    prefix,
                     key,
-                    value: self.src(right).to_owned(),
-                    literal: is_literal(right),
-                    range: node.byte_range(),
-                });
-                for object in self.built_objects(right, 0) {
-                    self.properties(object, &path, out, depth + 1);
-                }
+                    right,
+                    is_literal(right),
+                    node.byte_range(),
+                    out,
+                    depth,
+                );
                 continue;
             }
             if node.id() != block.id() && super::is_scope(node) {

@@ -245,7 +245,7 @@ impl<'a> Scan<'a> {
                 && outer
                     .field("function")
                     .is_some_and(|f| self.src(f).starts_with("Promise.all"))
-        });
+        }) || self.kept_for_promise_all(node);
         Some(LoopInfo {
             kind: format!(".{method}()"),
             head: callee.start_byte()..node.field("arguments")?.start_byte(),
@@ -399,6 +399,29 @@ impl<'a> Scan<'a> {
         };
         let node = node.field("body").unwrap_or(node);
         self.finds_other_work(node, node.id(), query, nesting, 0)
+    }
+
+    /// Whether the promises a `.map(...)` makes are kept in a name that the
+    /// same block hands to `Promise.all`: `const loads = ids.map(...);
+    /// await Promise.all(loads)`, which starts them in the same tick.
+    fn kept_for_promise_all(&self, map: Node) -> bool {
+        let Some(declarator) = map.parent().filter(|p| p.kind() == "variable_declarator") else {
+            return false;
+        };
+        let Some(name) = declarator
+            .field("name")
+            .filter(|n| n.kind() == "identifier")
+        else {
+            return false;
+        };
+        let name = self.src(name);
+        let Some(block) = declarator.parent().and_then(|d| d.parent()) else {
+            return false;
+        };
+        let text = &self.text[declarator.end_byte()..block.end_byte()];
+        ["Promise.all(", "Promise.allSettled("]
+            .iter()
+            .any(|call| text.contains(&format!("{call}{name})")))
     }
 
     fn finds_other_work(

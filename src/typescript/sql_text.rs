@@ -19,9 +19,9 @@ pub(super) const RAW_SINKS: &[&str] = &[
     "unsafe",
     "raw",
     "execute",
-    // better-sqlite3: `db.prepare(text).all(...)`, `db.exec(text)`.
+    // better-sqlite3: `db.prepare(text).all(...)`. Not its `exec`: an SSH
+    // client's `exec(command)` has the same shape and runs shell scripts.
     "prepare",
-    "exec",
 ];
 /// Whether a sink's name says it runs its text unchecked:
 /// `prisma.$queryRawUnsafe`, postgres.js `sql.unsafe`, Drizzle `sql.raw`.
