@@ -127,17 +127,11 @@ impl<'a> Scan<'a> {
                 return;
             };
         let first = args.named_child(0);
-        let objects = first
-            .filter(|f| peel(*f).kind() != "array")
-            .map_or_else(Vec::new, |f| self.built_objects(f, 0));
         let mut properties = Vec::new();
-        for obj in &objects {
-            self.properties(*obj, "", &mut properties, 0);
-        }
-        if let Some((name, declarator)) = first.and_then(|f| self.declared_object(f)) {
-            self.assigned_members(declarator, &name, "", &mut properties, 0);
-        }
-        let argument_known = first.is_none() || !objects.is_empty();
+        let argument_known = match first.filter(|f| peel(*f).kind() != "array") {
+            None => first.is_none(),
+            Some(first) => self.object_properties(first, "", &mut properties, 0),
+        };
         // include: { posts: true } or { posts: { where } } loads every post.
         let unbounded_relations = if orm == Orm::Prisma {
             let model = self.src(object).rsplit('.').next().unwrap_or("").to_owned();
@@ -360,15 +354,34 @@ impl<'a> Scan<'a> {
                 .trim_matches(|c| c == '"' || c == '\'')
                 .to_owned();
             let literal = pair.kind() == "pair" && is_literal(value);
-            let path = self.property(prefix, key, value, literal, pair.byte_range(), out, depth);
-            if let Some((name, declarator)) = self.declared_object(value) {
-                self.assigned_members(declarator, &name, &path, out, depth);
-            }
+            self.property(prefix, key, value, literal, pair.byte_range(), out, depth);
         }
     }
 
+    /// Records the properties of the objects `value` is built from under
+    /// `prefix`: for a name bound to an object, also the members set on it
+    /// later. Whether any object was found.
+    fn object_properties(
+        &self,
+        value: Node<'a>,
+        prefix: &str,
+        out: &mut Vec<Property>,
+        depth: usize,
+    ) -> bool {
+        if let Some((declarator, object)) = self.declared_object(value) {
+            self.properties(object, prefix, out, depth + 1);
+            self.assigned_members(declarator, self.src(peel(value)), prefix, out, depth);
+            return true;
+        }
+        let objects = self.built_objects(value, 0);
+        for object in &objects {
+            self.properties(*object, prefix, out, depth + 1);
+        }
+        !objects.is_empty()
+    }
+
     /// Records `key: value` under `prefix`, and the properties of the
-    /// objects the value is built from below it; gives the property's path.
+    /// objects the value is built from below it.
     #[allow(clippy::too_many_arguments)]
     fn property(
         &self,
@@ -379,7 +392,7 @@ impl<'a> Scan<'a> {
         range: std::ops::Range<usize>,
         out: &mut Vec<Property>,
         depth: usize,
-    ) -> String {
+    ) {
         let path = if prefix.is_empty() {
             key.clone()
         } else {
@@ -392,10 +405,7 @@ impl<'a> Scan<'a> {
             literal,
             range,
         });
-        for object in self.built_objects(value, 0) {
-            self.properties(object, &path, out, depth + 1);
-        }
-        path
+        self.object_properties(value, &path, out, depth);
     }
 
     /// The object literals a value is built from: the literal itself, the
@@ -463,24 +473,6 @@ impl<'a> Scan<'a> {
             stack.extend(node.named_children(&mut cursor).map(|c| (c, level + 1)));
         }
         returned
-    }
-
-    /// For a name bound to an object literal: the name and its declarator.
-    fn declared_object(&self, value: Node<'a>) -> Option<(String, Node<'a>)> {
-        let value = peel(value);
-        if !matches!(value.kind(), "identifier" | "shorthand_property_identifier") {
-            return None;
-        }
-        match self.declaration(value) {
-            super::values::Declaration::Variable { declarator, keys } if keys.is_empty() => {
-                declarator
-                    .field("value")
-                    .map(peel)
-                    .filter(|v| v.kind() == "object")
-                    .map(|_| (self.src(value).to_owned(), declarator))
-            }
-            _ => None,
-        }
     }
 
     /// The properties set on an object after its declaration, in the

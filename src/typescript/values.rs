@@ -816,15 +816,27 @@ impl<'a> Scan<'a> {
     /// { where, data }`.
     pub(super) fn object_literal(&self, node: Node<'a>) -> Option<Node<'a>> {
         let node = peel(node);
-        match node.kind() {
-            "object" => Some(node),
-            "identifier" | "shorthand_property_identifier" => match self.declaration(node) {
-                Declaration::Variable { declarator, keys } if keys.is_empty() => declarator
+        if node.kind() == "object" {
+            return Some(node);
+        }
+        self.declared_object(node).map(|(_, object)| object)
+    }
+
+    /// For a name bound to an object literal: its declarator and the
+    /// literal, so the members set on it later can be read too.
+    pub(super) fn declared_object(&self, node: Node<'a>) -> Option<(Node<'a>, Node<'a>)> {
+        let node = peel(node);
+        if !matches!(node.kind(), "identifier" | "shorthand_property_identifier") {
+            return None;
+        }
+        match self.declaration(node) {
+            Declaration::Variable { declarator, keys } if keys.is_empty() => {
+                let object = declarator
                     .field("value")
                     .map(peel)
-                    .filter(|v| v.kind() == "object"),
-                _ => None,
-            },
+                    .filter(|v| v.kind() == "object")?;
+                Some((declarator, object))
+            }
             _ => None,
         }
     }
