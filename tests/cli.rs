@@ -119,6 +119,52 @@ fn json_report_has_the_documented_shape() {
 }
 
 #[test]
+fn an_injection_is_reported_by_default_and_names_where_the_value_comes_from() {
+    // The issue's new-user case: `?? ''` keeps the request's value, and the
+    // value reaches the sink through a helper of the file.
+    let dir = tree(&[(
+        "app/search/route.ts",
+        b"import { PrismaClient } from '@prisma/client';\n\
+const prisma = new PrismaClient();\n\
+async function search(term: string, sort: string) {\n\
+  return prisma.$queryRawUnsafe(`SELECT id FROM items WHERE name ILIKE '%${term}%' ORDER BY ${sort} LIMIT 20`);\n\
+}\n\
+export async function GET(request: Request) {\n\
+  const searchParams = new URL(request.url).searchParams;\n\
+  const q = searchParams.get('q') ?? '';\n\
+  return Response.json(await search(q, 'name'));\n\
+}\n",
+    )]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let found: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "interpolated-sql")
+        .collect();
+    // `term` is request data; `sort` is only ever the literal 'name'.
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["start"]["line"], 4);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Request data")
+    );
+    let labels: Vec<&str> = found[0]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.contains("searchParams.get('q')")),
+        "{labels:?}"
+    );
+}
+
+#[test]
 fn a_fix_is_carried_in_json_with_its_safety_and_edits() {
     let dir = tree(&[("q.sql", b"SELECT id FROM t WHERE a = NULL AND id = 1;\n")]);
     let (_, report) = json(dir.path(), &[]);

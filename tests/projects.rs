@@ -195,7 +195,7 @@ fn overrides_say_what_files_are() {
         ),
         (
             "scripts/touch.ts",
-            b"import { prisma } from './db';\nexport async function f(ids: string[]) {\n  for (const id of ids) {\n    await prisma.user.delete({ where: { id } });\n  }\n}\n",
+            b"import { prisma } from './db';\nexport async function f(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await prisma.user.delete({ where: { id } });\n  }\n}\n",
         ),
         ("legacy/migrations/001_init.sql", b"CREATE TABLE `t` (`id` int);\n"),
     ]);

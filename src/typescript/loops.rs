@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use super::values::Declaration;
+use super::values::{Declaration, Given};
 use super::{Scan, is_literal, names_used, peel};
 use crate::model::{Collection, DataOrigin, Items, LoopInfo, PerItem, Provenance};
 
@@ -837,8 +837,8 @@ impl<'a> Scan<'a> {
                 range: call.byte_range(),
             })
         };
-        // A query of the file's: the rows it returns, a few when it is
-        // capped at a few.
+        // A query of the file's: the rows it returns, a page when it is
+        // capped.
         if let Some(query) = self
             .calls
             .iter()
@@ -853,8 +853,10 @@ impl<'a> Scan<'a> {
                         .and_then(|l| l.args.first())
                         .map(String::as_str)
                 })
-                .and_then(|cap| self.number_value(cap));
-            if cap.is_some_and(|n| n <= FEW_ROWS) {
+                .map(|cap| self.number_value(cap));
+            // A cap the file does not spell out (`take: batchSize`, a
+            // page size its caller picks) reads a page, not the table.
+            if cap.is_some_and(|n| n.is_none_or(|n| n <= FEW_ROWS)) {
                 return Items::Fixed;
             }
             return data(DataOrigin::QueryResult);
@@ -967,22 +969,54 @@ impl<'a> Scan<'a> {
                 {
                     return self.items_of(object, hops + 1);
                 }
-                let origin = match self.parameter_provenance(parameter, function, &keys, name) {
-                    Provenance::Request(_) => DataOrigin::Request,
-                    Provenance::Safe(_) => return Items::Fixed,
-                    Provenance::Unknown => DataOrigin::Parameter,
-                };
-                Items::Data(Collection {
-                    written: text.to_owned(),
-                    origin,
-                    range: parameter.byte_range(),
-                })
+                match self.parameter_provenance(parameter, function, &keys, name) {
+                    Provenance::Request(_) => Items::Data(Collection {
+                        written: text.to_owned(),
+                        origin: DataOrigin::Request,
+                        range: parameter.byte_range(),
+                    }),
+                    Provenance::Safe(_) => Items::Fixed,
+                    // As many items as the callers pass: what the file's
+                    // own calls pass, when it makes any. A caller in
+                    // another file may pass three or a million.
+                    Provenance::Unknown => {
+                        self.following((function.id(), 3), Items::Unknown, || {
+                            self.given_items(parameter, function, &keys, hops)
+                        })
+                    }
+                }
             }
             Declaration::LoopElement { loop_node } => loop_node
                 .field("right")
                 .map_or(Items::Unknown, |r| self.items_of(r, hops + 1)),
             Declaration::Other => Items::Unknown,
         }
+    }
+}
+
+impl<'a> Scan<'a> {
+    /// What the file's calls of a function pass for one of its
+    /// parameters, joined over the calls: unknown when the file makes none
+    /// or the function is also used as a value.
+    fn given_items(
+        &self,
+        parameter: Node<'a>,
+        function: Node<'a>,
+        keys: &[String],
+        hops: usize,
+    ) -> Items {
+        let Some(given) = self.given_arguments(parameter, function, keys) else {
+            return Items::Unknown;
+        };
+        given
+            .into_iter()
+            .map(|argument| match argument {
+                Given::Missing => Items::Fixed,
+                Given::Value(value) => self.items_of(value, hops + 1),
+                Given::Opaque => Items::Unknown,
+            })
+            .reduce(Items::join)
+            .unwrap_or(Items::Unknown)
     }
 }
 

@@ -720,6 +720,33 @@ impl<'a> Scan<'a> {
                 .is_some_and(|l| self.src(l).contains(".get("))
     }
 
+    /// The branch of `if (!seen.has(key)) { ...; seen.set(key, ...) }`
+    /// that fills a memo: it runs once per key, not per iteration.
+    fn memo_fill(&self, node: Node<'a>) -> Option<Node<'a>> {
+        let condition = peel(node.field("condition")?);
+        let checked = condition
+            .kind()
+            .eq("unary_expression")
+            .then(|| condition.field("argument"))
+            .flatten()
+            .filter(|_| {
+                condition
+                    .field("operator")
+                    .is_some_and(|o| self.src(o) == "!")
+            })
+            .map(peel)
+            .filter(|c| c.kind() == "call_expression")
+            .and_then(|c| c.field("function"))
+            .filter(|f| f.kind() == "member_expression")
+            .filter(|f| f.field("property").is_some_and(|p| self.src(p) == "has"))
+            .and_then(|f| f.field("object"))?;
+        let consequence = node.field("consequence")?;
+        let fills = format!("{}.set(", self.src(checked));
+        self.src(consequence)
+            .contains(&fills)
+            .then_some(consequence)
+    }
+
     /// Finds the SQL the file sends.
     fn find(&mut self, node: Node<'a>, depth: usize) {
         if depth > MAX_DEPTH {
@@ -763,9 +790,18 @@ impl<'a> Scan<'a> {
             None
         };
         let runs_now = callbacks.is_none() && self.runs_callbacks_now(node);
+        let memo_fill = if kind == "if_statement" {
+            self.memo_fill(node)
+        } else {
+            None
+        };
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
-            if body == Some(child) {
+            if memo_fill == Some(child) {
+                self.exits += 1;
+                self.find(child, depth + 1);
+                self.exits -= 1;
+            } else if body == Some(child) {
                 let info = self.loop_info(node);
                 self.loops.push(Some(info));
                 self.find(child, depth + 1);

@@ -146,6 +146,17 @@ pub(super) enum Declaration<'a> {
     Other,
 }
 
+/// What one call of a function passes for a parameter.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Given<'a> {
+    /// Nothing: the parameter is `undefined`.
+    Missing,
+    /// This value.
+    Value(Node<'a>),
+    /// Something not followed: a spread, an object built elsewhere.
+    Opaque,
+}
+
 impl<'a> Scan<'a> {
     /// Where the value of `node` comes from.
     pub(super) fn provenance(&self, node: Node<'a>) -> Provenance {
@@ -605,7 +616,29 @@ impl<'a> Scan<'a> {
                 parameter,
                 function,
                 keys,
-            } => self.parameter_provenance(parameter, function, &keys, name),
+            } => match self.parameter_provenance(parameter, function, &keys, name) {
+                // What the file's own calls pass; a caller elsewhere may
+                // pass anything, unless the function is the file's own.
+                Provenance::Unknown => {
+                    self.following((function.id(), 4), Provenance::Unknown, || {
+                        let Some(given) = self.given_arguments(parameter, function, &keys) else {
+                            return Provenance::Unknown;
+                        };
+                        let from_callers =
+                            Provenance::join_all(given.into_iter().map(|g| match g {
+                                Given::Missing => Provenance::Safe(Safe::Literal),
+                                Given::Value(value) => self.provenance_at(value, hops + 1),
+                                Given::Opaque => Provenance::Unknown,
+                            }));
+                        if self.is_exported(function) {
+                            Provenance::Unknown.join(from_callers)
+                        } else {
+                            from_callers
+                        }
+                    })
+                }
+                known => known,
+            },
             Declaration::LoopElement { loop_node } => {
                 loop_node
                     .field("right")
@@ -672,6 +705,141 @@ impl<'a> Scan<'a> {
             return request("params");
         }
         Provenance::Unknown
+    }
+
+    /// What the file's calls of a function pass for one of its parameters
+    /// (the value under the first key, for a destructured one): `None`
+    /// when the file makes no call, or uses the function as a value (a
+    /// callback, an export object), so that its callers are not all known.
+    pub(super) fn given_arguments(
+        &self,
+        parameter: Node<'a>,
+        function: Node<'a>,
+        keys: &[String],
+    ) -> Option<Vec<Given<'a>>> {
+        let (name, method) = self.function_name(function)?;
+        let index = match function.field("parameters") {
+            Some(list) => {
+                let mut cursor = list.walk();
+                list.named_children(&mut cursor)
+                    .filter(|p| p.kind() != "comment")
+                    .position(|p| p.id() == parameter.id())?
+            }
+            None => 0,
+        };
+        let declared = function
+            .field("name")
+            .or_else(|| function.parent().and_then(|p| p.field("name")))
+            .map(|n| n.id());
+        let mut given = Vec::new();
+        let mut stack = vec![self.root_node];
+        while let Some(node) = stack.pop() {
+            if crate::budget::expired() {
+                return None;
+            }
+            let kind = node.kind();
+            if kind == "call_expression"
+                && let Some(callee) = node.field("function").map(peel)
+                && self.names_function(callee, name, method)
+            {
+                let argument = node.field("arguments").and_then(|a| {
+                    let mut cursor = a.walk();
+                    a.named_children(&mut cursor)
+                        .filter(|c| c.kind() != "comment")
+                        .nth(index)
+                });
+                given.push(match argument {
+                    None => Given::Missing,
+                    Some(a) if a.kind() == "spread_element" => Given::Opaque,
+                    Some(a) if keys.is_empty() => Given::Value(a),
+                    Some(a) => self
+                        .object_value(a, &keys[0])
+                        .map_or(Given::Opaque, Given::Value),
+                });
+                if let Some(arguments) = node.field("arguments") {
+                    stack.push(arguments);
+                }
+                continue;
+            }
+            // The name used any other way: the function escapes.
+            if Some(node.id()) != declared
+                && (matches!(kind, "identifier" | "shorthand_property_identifier")
+                    && !method
+                    && self.src(node) == name
+                    || method
+                        && kind == "member_expression"
+                        && self.names_function(node, name, true))
+            {
+                return None;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        (!given.is_empty()).then_some(given)
+    }
+
+    /// A function's name, and whether it is a method (called on `this`).
+    fn function_name(&self, function: Node<'a>) -> Option<(&'a str, bool)> {
+        match function.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                function.field("name").map(|n| (self.src(n), false))
+            }
+            "method_definition" => function.field("name").map(|n| (self.src(n), true)),
+            _ => function
+                .parent()
+                .filter(|p| p.kind() == "variable_declarator")
+                .and_then(|p| p.field("name"))
+                .filter(|n| n.kind() == "identifier")
+                .map(|n| (self.src(n), false)),
+        }
+    }
+
+    /// Whether a callee names the function: `load`, or `this.load` for a
+    /// method.
+    fn names_function(&self, callee: Node<'a>, name: &str, method: bool) -> bool {
+        if method {
+            callee.kind() == "member_expression"
+                && callee.field("object").is_some_and(|o| o.kind() == "this")
+                && callee
+                    .field("property")
+                    .is_some_and(|p| self.src(p) == name)
+        } else {
+            callee.kind() == "identifier" && self.src(callee) == name
+        }
+    }
+
+    /// The value of a key in an object literal: `{ ids: rows }` gives `rows`.
+    fn object_value(&self, object: Node<'a>, key: &str) -> Option<Node<'a>> {
+        let object = peel(object);
+        if object.kind() != "object" {
+            return None;
+        }
+        let mut cursor = object.walk();
+        object
+            .named_children(&mut cursor)
+            .find_map(|p| match p.kind() {
+                "pair" if p.field("key").is_some_and(|k| self.src(k) == key) => p.field("value"),
+                "shorthand_property_identifier" if self.src(p) == key => Some(p),
+                _ => None,
+            })
+    }
+
+    /// Whether other files may call a function: it is exported, or a
+    /// method of an exported class.
+    fn is_exported(&self, function: Node<'a>) -> bool {
+        let mut node = function;
+        for _ in 0..6 {
+            let Some(parent) = node.parent() else {
+                return false;
+            };
+            if parent.kind() == "export_statement" {
+                return true;
+            }
+            node = parent;
+        }
+        self.function_name(function).is_some_and(|(name, method)| {
+            method || self.modules.exported.iter().any(|(local, _)| local == name)
+        })
     }
 
     /// Whether a function is a tRPC procedure: the callback of
