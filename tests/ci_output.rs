@@ -25,7 +25,7 @@ fn project() -> tempfile::TempDir {
         ("migrations/0002_email.sql", b"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n"),
         (
             "src/sync.ts",
-            b"import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",
+            b"import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",
         ),
     ])
 }

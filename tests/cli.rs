@@ -920,7 +920,7 @@ fn a_function_that_runs_no_query_is_not_n_plus_one_in_a_loop() {
         ),
         (
             "src/jobs/warm.ts",
-            b"import { cacheKey } from '../lib/orders';\nimport { ordersOf } from 'some-package/orders';\nexport function warm(ids: string[]) {\n  for (const id of ids) { cacheKey(id); ordersOf(id); }\n}\n",
+            b"import { cacheKey } from '../lib/orders';\nimport { ordersOf } from 'some-package/orders';\nexport function warm(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) { cacheKey(id); ordersOf(id); }\n}\n",
         ),
     ]);
     let (code, report) = json(dir.path(), &["--select", "n-plus-one"]);
@@ -1087,7 +1087,7 @@ fn suppression_comments_silence_findings_in_each_language() {
         ),
         (
             "src/sync.ts",
-            b"import { db } from './db';\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    // querylint-ignore-next-line n-plus-one: at most three ids\n    await db.user.findUnique({ where: { id } });\n    await db.team.findUnique({ where: { id } });\n  }\n}\n",
+            b"import { db } from './db';\nexport async function sync(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    // querylint-ignore-next-line n-plus-one: at most three ids\n    await db.user.findUnique({ where: { id } });\n    await db.team.findUnique({ where: { id } });\n  }\n}\n",
         ),
     ];
     let dir = tree(files);

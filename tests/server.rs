@@ -289,7 +289,7 @@ fn typescript_rust_and_migrations_are_linted_from_the_unsaved_text() {
     client.open(
         &ts,
         "typescript",
-        "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",
+        "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",
     );
     let d = client.diagnostics(&ts);
     assert_eq!(d["diagnostics"][0]["code"], "n-plus-one", "{d}");
@@ -435,7 +435,7 @@ fn clients_that_other_files_export_are_known_once_the_workspace_is_read() {
     client.open(
         &uri,
         "typescript",
-        "import { store } from './lib/store';\nexport async function sync(ids: string[]) {\n  for (const id of ids) {\n    await store.user.findUnique({ where: { id } });\n  }\n}\n",
+        "import { store } from './lib/store';\nexport async function sync(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await store.user.findUnique({ where: { id } });\n  }\n}\n",
     );
     // The first diagnostics published already know the workspace's facts.
     let found = client.diagnostics(&uri);
@@ -464,7 +464,7 @@ fn one_project() -> tempfile::TempDir {
         ),
         (
             "src/app/route.ts",
-            b"import { ordersOf } from '@/lib/orders';\nimport { store } from '../lib/db';\n\nexport async function GET(ids: string[]) {\n  const out = [];\n  for (const id of ids) {\n    out.push(await ordersOf(id));\n    out.push(await store.customer.findUnique({ where: { id } }));\n  }\n  return out;\n}\n",
+            b"import { ordersOf } from '@/lib/orders';\nimport { store } from '../lib/db';\n\nexport async function GET(req: { body: { ids: string[] } }) {\n  const out = [];\n  for (const id of req.body.ids) {\n    out.push(await ordersOf(id));\n    out.push(await store.customer.findUnique({ where: { id } }));\n  }\n  return out;\n}\n",
         ),
         ("jobs/Cargo.toml", b"[package]\nname = \"jobs\"\nversion = \"0.1.0\"\n"),
         (
@@ -641,7 +641,7 @@ fn open_migrations_are_each_other_s_history_and_ignored_files_say_nothing() {
         ),
         (
             "src/report.ts",
-            b"import { auditOrder } from './legacy/audit';\nexport async function report(ids: string[]) {\n  for (const id of ids) {\n    await auditOrder(id);\n  }\n}\n",
+            b"import { auditOrder } from './legacy/audit';\nexport async function report(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await auditOrder(id);\n  }\n}\n",
         ),
     ]);
     let mut client = Client::start(dir.path());

@@ -18,6 +18,9 @@ use crate::model::{Provenance, Safe, Source};
 const MAX_HOPS: usize = 24;
 
 /// Calls whose result is a number or a boolean, whatever they are given.
+/// Date methods whose text is digits, letters and separators.
+const DATE_FORMATS: &[&str] = &["toISOString", "toUTCString", "toDateString"];
+
 const NUMBER_CALLS: &[&str] = &[
     "Number",
     "parseInt",
@@ -261,6 +264,12 @@ impl<'a> Scan<'a> {
                 let method = self.src(callee.field("property")?);
                 let list = callee.field("object").map(peel)?;
                 let argument = self.arguments(condition).into_iter().next().map(peel)?;
+                if method == "test" && list.kind() == "regex" {
+                    // `/^[a-z_]+$/.test(x)`: a pattern that spells out the
+                    // whole value, with no wildcard.
+                    return (argument.kind() == "identifier" && allow_list_pattern(self.src(list)))
+                        .then(|| self.src(argument));
+                }
                 (matches!(method, "includes" | "has")
                     && argument.kind() == "identifier"
                     && self.is_literal_collection(list, 0))
@@ -393,8 +402,84 @@ impl<'a> Scan<'a> {
                 let from = self.provenance_at(object, hops);
                 return self.widen(from, node);
             }
+            if DATE_FORMATS.contains(&method) {
+                // `d.toISOString()`: digits and separators, never a quote.
+                return Provenance::Safe(Safe::Number);
+            }
+        }
+        if callee.kind() == "identifier"
+            && let Some(returned) = self.returned_provenance(node, callee_text, hops)
+        {
+            return returned;
         }
         Provenance::Unknown
+    }
+
+    /// What a call of one of the file's functions returns: the join of its
+    /// `return` values, a parameter returned as it came being what this
+    /// call passes for it (`safeName(name)` that checks `name` against an
+    /// anchored pattern and returns it). `None` when the file has no such
+    /// function or it returns nothing.
+    fn returned_provenance(&self, call: Node<'a>, name: &str, hops: usize) -> Option<Provenance> {
+        let range = self.functions.get(name)?;
+        let mut body = self
+            .root_node
+            .descendant_for_byte_range(range.start, range.end)?;
+        while body.byte_range() != *range {
+            body = body.parent()?;
+        }
+        let function = body.parent()?;
+        let mut returned = Vec::new();
+        if body.kind() == "statement_block" {
+            let mut stack = vec![body];
+            while let Some(node) = stack.pop() {
+                if node.kind() == "return_statement" {
+                    if let Some(value) = node.named_child(0) {
+                        returned.push(value);
+                    }
+                    continue;
+                }
+                if super::is_scope(node) {
+                    continue;
+                }
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+        } else {
+            returned.push(body);
+        }
+        if returned.is_empty() {
+            return None;
+        }
+        let arguments = self.arguments(call);
+        Some(self.following((body.id(), 5), Provenance::Unknown, || {
+            Provenance::join_all(returned.into_iter().map(|value| {
+                let value = peel(value);
+                if value.kind() == "identifier"
+                    && !self.checked_before(value)
+                    && let Declaration::Parameter {
+                        parameter,
+                        function: declared_in,
+                        keys,
+                    } = self.declaration(value)
+                    && declared_in.id() == function.id()
+                    && keys.is_empty()
+                    && let Some(index) = function.field("parameters").and_then(|list| {
+                        let mut cursor = list.walk();
+                        list.named_children(&mut cursor)
+                            .filter(|p| p.kind() != "comment")
+                            .position(|p| p.id() == parameter.id())
+                    })
+                {
+                    return arguments
+                        .get(index)
+                        .map_or(Provenance::Safe(Safe::Literal), |a| {
+                            self.provenance_at(*a, hops + 1)
+                        });
+                }
+                self.provenance_at(value, hops + 1)
+            }))
+        }))
     }
 
     /// `s.replace(/'/g, "''")`: a quoting helper by what it does, doubling
@@ -1230,6 +1315,36 @@ fn safe_type(annotation: &str) -> bool {
 
 /// Whether a statement always leaves: it is, or ends with, `return`,
 /// `throw`, `continue` or `break`.
+/// Whether a regex literal spells out a whole value from a fixed set of
+/// characters: anchored at both ends, without `.`, a negated class, or a
+/// class such as `\S` that takes almost anything.
+fn allow_list_pattern(regex: &str) -> bool {
+    let Some(body) = regex
+        .strip_prefix('/')
+        .and_then(|r| r.rsplit_once('/'))
+        .map(|(body, _flags)| body)
+    else {
+        return false;
+    };
+    if !body.starts_with('^') || !body.ends_with('$') || body.contains("[^") {
+        return false;
+    }
+    let mut escaped = false;
+    for c in body.chars() {
+        if escaped {
+            if matches!(c, 'S' | 'W' | 'D' | 's') {
+                return false;
+            }
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '.' || c == '\'' || c == '"' {
+            return false;
+        }
+    }
+    true
+}
+
 fn exits(statement: Node, text: &str) -> bool {
     match statement.kind() {
         "return_statement" | "throw_statement" | "continue_statement" | "break_statement" => true,
