@@ -884,7 +884,7 @@ fn a_query_function_of_another_file_called_in_a_loop_is_n_plus_one() {
         // No word here says "database": the calls are what matter.
         (
             "src/pages/report.tsx",
-            "import { ordersOf, formatTotal } from '../lib';\nimport * as orders from '@/lib/orders';\nimport invoiceFor from '../lib/invoice.js';\n\n// Résumé des clients\nexport async function Report({ customers }: { customers: string[] }) {\n  for (const c of customers) {\n    await ordersOf(c);\n    formatTotal(3);\n  }\n  await Promise.all(customers.map((c) => orders.ordersOf(c)));\n  const ids = customers.map((c) => invoiceFor(c));\n  return ids.length;\n}\n"
+            "import { ordersOf, formatTotal } from '../lib';\nimport * as orders from '@/lib/orders';\nimport invoiceFor from '../lib/invoice.js';\n\n// Résumé des clients\nexport async function Report({ searchParams }: { searchParams: { customers: string[] } }) {\n  const customers = searchParams.customers;\n  for (const c of customers) {\n    await ordersOf(c);\n    formatTotal(3);\n  }\n  await Promise.all(customers.map((c) => orders.ordersOf(c)));\n  const ids = customers.map((c) => invoiceFor(c));\n  return ids.length;\n}\n"
                 .as_bytes(),
         ),
     ]);
@@ -894,7 +894,7 @@ fn a_query_function_of_another_file_called_in_a_loop_is_n_plus_one() {
         vec!["src/pages/report.tsx"; 3],
         "{report}"
     );
-    assert_eq!(lines_of(&report), vec![8, 11, 12]);
+    assert_eq!(lines_of(&report), vec![9, 12, 13]);
     let messages: Vec<&str> = report["diagnostics"]
         .as_array()
         .unwrap()
@@ -907,7 +907,7 @@ fn a_query_function_of_another_file_called_in_a_loop_is_n_plus_one() {
     // The finding underlines the callee, columns counted in characters.
     assert_eq!(
         report["diagnostics"][0]["start"],
-        serde_json::json!({"line": 8, "column": 11})
+        serde_json::json!({"line": 9, "column": 11})
     );
 }
 

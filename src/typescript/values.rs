@@ -396,6 +396,22 @@ impl<'a> Scan<'a> {
             if let Some(source) = object.and_then(|o| self.request_source(callee, o)) {
                 return Provenance::Request(source);
             }
+            if matches!(method, "map" | "flatMap")
+                && let Some(callback) = self.arguments(node).first().map(|a| peel(*a))
+                && matches!(
+                    callback.kind(),
+                    "arrow_function" | "function_expression" | "function"
+                )
+                && let Some(body) = callback.field("body")
+            {
+                // `rows.map((_, i) => `$${i + 1}`)`: what the callback
+                // returns, its parameters being an item and an index.
+                return Provenance::join_all(
+                    returned_values(body)
+                        .into_iter()
+                        .map(|v| self.provenance_at(v, hops + 1)),
+                );
+            }
             if PASSING_METHODS.contains(&method)
                 && let Some(object) = object
             {
@@ -429,25 +445,7 @@ impl<'a> Scan<'a> {
             body = body.parent()?;
         }
         let function = body.parent()?;
-        let mut returned = Vec::new();
-        if body.kind() == "statement_block" {
-            let mut stack = vec![body];
-            while let Some(node) = stack.pop() {
-                if node.kind() == "return_statement" {
-                    if let Some(value) = node.named_child(0) {
-                        returned.push(value);
-                    }
-                    continue;
-                }
-                if super::is_scope(node) {
-                    continue;
-                }
-                let mut cursor = node.walk();
-                stack.extend(node.named_children(&mut cursor));
-            }
-        } else {
-            returned.push(body);
-        }
+        let returned = returned_values(body);
         if returned.is_empty() {
             return None;
         }
@@ -549,6 +547,9 @@ impl<'a> Scan<'a> {
             return Provenance::Request(source);
         }
         let peeled = peel(object);
+        if self.is_constant_field(peeled, property) {
+            return Provenance::Safe(Safe::Literal);
+        }
         if peeled.kind() == "identifier"
             && let Declaration::Variable { declarator, keys } = self.declaration(peeled)
             && let Some(value) = declarator.field("value")
@@ -562,6 +563,46 @@ impl<'a> Scan<'a> {
         }
         let from = self.provenance_at(object, hops);
         self.widen(from, node)
+    }
+
+    /// Whether `Class.name` or `this.name` reads a `readonly` field of a
+    /// class of the file initialised with a literal: `static readonly
+    /// timeoutMs = 20_000`.
+    fn is_constant_field(&self, object: Node<'a>, property: &str) -> bool {
+        let class = match object.kind() {
+            "this" => None,
+            "identifier" if self.classes.iter().any(|c| c.0 == self.src(object)) => {
+                Some(self.src(object))
+            }
+            _ => return false,
+        };
+        let mut stack = vec![self.root_node];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "class_declaration" | "abstract_class_declaration" | "class" => {
+                    let named = node.field("name").map(|n| self.src(n));
+                    let this_class = class.is_none()
+                        && node.start_byte() <= object.start_byte()
+                        && object.end_byte() <= node.end_byte();
+                    if (class.is_some() && named == class) || this_class {
+                        let Some(body) = node.field("body") else {
+                            return false;
+                        };
+                        let mut cursor = body.walk();
+                        return body.named_children(&mut cursor).any(|field| {
+                            field.kind() == "public_field_definition"
+                                && field.field("name").is_some_and(|n| self.src(n) == property)
+                                && self.src(field).contains("readonly ")
+                                && field.field("value").is_some_and(|v| is_literal(peel(v)))
+                        });
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
     }
 
     /// Request data read further (`searchParams` to `searchParams.get('q')`)
@@ -704,6 +745,22 @@ impl<'a> Scan<'a> {
             } => match self.parameter_provenance(parameter, function, &keys, name) {
                 // What the file's own calls pass; a caller elsewhere may
                 // pass anything, unless the function is the file's own.
+                // An array method's callback: an item of the array, then
+                // its index.
+                Provenance::Unknown if self.array_callback(function).is_some() => {
+                    let array = self.array_callback(function);
+                    let index = function.field("parameters").and_then(|list| {
+                        let mut cursor = list.walk();
+                        list.named_children(&mut cursor)
+                            .filter(|p| p.kind() != "comment")
+                            .position(|p| p.id() == parameter.id())
+                    });
+                    match (index, array) {
+                        (Some(1), _) if keys.is_empty() => Provenance::Safe(Safe::Number),
+                        (Some(0) | None, Some(array)) => self.provenance_at(array, hops + 1),
+                        _ => Provenance::Unknown,
+                    }
+                }
                 Provenance::Unknown => {
                     self.following((function.id(), 4), Provenance::Unknown, || {
                         let Some(given) = self.given_arguments(parameter, function, &keys) else {
@@ -909,22 +966,30 @@ impl<'a> Scan<'a> {
             })
     }
 
+    /// The array whose items a callback is given: `rows` for
+    /// `rows.map((row, i) => ...)`.
+    fn array_callback(&self, function: Node<'a>) -> Option<Node<'a>> {
+        let call = function
+            .parent()
+            .filter(|a| a.kind() == "arguments")?
+            .parent()?;
+        let callee = peel(call.field("function")?);
+        let method = self.src(callee.field("property")?);
+        matches!(
+            method,
+            "map" | "flatMap" | "forEach" | "filter" | "some" | "every" | "find" | "findIndex"
+        )
+        .then(|| callee.field("object"))
+        .flatten()
+    }
+
     /// Whether other files may call a function: it is exported, or a
     /// method of an exported class.
     fn is_exported(&self, function: Node<'a>) -> bool {
-        let mut node = function;
-        for _ in 0..6 {
-            let Some(parent) = node.parent() else {
-                return false;
-            };
-            if parent.kind() == "export_statement" {
-                return true;
-            }
-            node = parent;
-        }
-        self.function_name(function).is_some_and(|(name, method)| {
-            method || self.modules.exported.iter().any(|(local, _)| local == name)
-        })
+        export_around(function, 6).is_some()
+            || self.function_name(function).is_some_and(|(name, method)| {
+                method || self.modules.exported.iter().any(|(local, _)| local == name)
+            })
     }
 
     /// Whether a function is a tRPC procedure: the callback of
@@ -946,28 +1011,19 @@ impl<'a> Scan<'a> {
     /// `params` come from the URL: the file's default export, or an
     /// exported `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     fn is_route_handler(&self, function: Node<'a>) -> bool {
-        let mut node = function;
-        for _ in 0..4 {
-            let Some(parent) = node.parent() else {
-                return false;
-            };
-            if parent.kind() == "export_statement" {
-                let head = self.src(parent);
-                let named = function
-                    .field("name")
-                    .or_else(|| {
-                        node.field("name")
-                            .filter(|_| node.kind() == "variable_declarator")
-                    })
-                    .map(|n| self.src(n));
-                return head.starts_with("export default")
-                    || named.is_some_and(|n| {
-                        matches!(n, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD")
-                    });
-            }
-            node = parent;
-        }
-        false
+        let Some((export, node)) = export_around(function, 4) else {
+            return false;
+        };
+        let named = function
+            .field("name")
+            .or_else(|| {
+                node.field("name")
+                    .filter(|_| node.kind() == "variable_declarator")
+            })
+            .map(|n| self.src(n));
+        self.src(export).starts_with("export default")
+            || named
+                .is_some_and(|n| matches!(n, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD"))
     }
 
     /// Whether an earlier statement of a block around `name` leaves when
@@ -1315,6 +1371,43 @@ fn safe_type(annotation: &str) -> bool {
 
 /// Whether a statement always leaves: it is, or ends with, `return`,
 /// `throw`, `continue` or `break`.
+/// The values a function body returns: the expression of an arrow
+/// function, or what its `return` statements (not those of functions
+/// inside it) give.
+fn returned_values(body: Node) -> Vec<Node> {
+    if body.kind() != "statement_block" {
+        return vec![body];
+    }
+    let mut returned = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "return_statement" {
+            returned.extend(node.named_child(0));
+            continue;
+        }
+        if super::is_scope(node) {
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    returned
+}
+
+/// The `export` statement a function is written in, within `levels`
+/// parents, and the node right under it on the way up.
+fn export_around(function: Node, levels: usize) -> Option<(Node, Node)> {
+    let mut node = function;
+    for _ in 0..levels {
+        let parent = node.parent()?;
+        if parent.kind() == "export_statement" {
+            return Some((parent, node));
+        }
+        node = parent;
+    }
+    None
+}
+
 /// Whether a regex literal spells out a whole value from a fixed set of
 /// characters: anchored at both ends, without `.`, a negated class, or a
 /// class such as `\S` that takes almost anything.
