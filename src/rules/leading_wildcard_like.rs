@@ -57,6 +57,9 @@ fn message(op: &str) -> String {
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+    if pastes_its_ctes(ctx) {
+        return;
+    }
     match &ctx.stmt.ast {
         Some(ast) if narrowed_by_key_column(ast) => {}
         Some(ast) => {
@@ -108,6 +111,30 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         None => check_tokens(ctx, out),
     }
+}
+
+/// Whether the statement's `WITH` starts with a fragment of SQL built
+/// elsewhere (`` Prisma.sql`WITH ${filtered}, ...` ``): the rows its
+/// patterns filter may come from a CTE narrowed there, which the rule
+/// judges where the fragment is built.
+fn pastes_its_ctes(ctx: &StatementContext<'_>) -> bool {
+    let text = ctx.text(ctx.stmt.range.clone()).trim_start();
+    let Some(rest) = text
+        .get(..4)
+        .filter(|w| w.eq_ignore_ascii_case("with"))
+        .map(|_| text[4..].trim_start())
+    else {
+        return false;
+    };
+    let rest = match rest.get(..9) {
+        Some(w) if w.eq_ignore_ascii_case("recursive") => rest[9..].trim_start(),
+        _ => rest,
+    };
+    rest.starts_with("/*")
+        && rest[2..]
+            .split("*/")
+            .next()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The string literal a pattern begins with: the pattern itself, the left
