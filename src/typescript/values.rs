@@ -735,6 +735,7 @@ impl<'a> Scan<'a> {
                     }
                     self.reassigned(declarator, text)
                         .into_iter()
+                        .chain(self.added(declarator, text))
                         .fold(initial, |acc, v| acc.join(self.provenance_at(v, hops)))
                 })
             }
@@ -1118,6 +1119,35 @@ impl<'a> Scan<'a> {
         let mut assigned = Vec::new();
         collect_assignments(scope, self.text, name, &mut assigned, 0);
         assigned
+    }
+
+    /// The values added to a collection after its declaration, in its
+    /// scope: `parts.push(x)`, `seen.add(x)`, `byId.set(k, x)`.
+    pub(super) fn added(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
+        let scope = declarator
+            .parent()
+            .and_then(|d| d.parent())
+            .unwrap_or(declarator);
+        let mut added = Vec::new();
+        let mut stack = vec![scope];
+        while let Some(node) = stack.pop() {
+            if added.len() > 64 {
+                break;
+            }
+            if node.kind() == "call_expression"
+                && let Some(callee) = node.field("function")
+                && callee.kind() == "member_expression"
+                && callee.field("object").is_some_and(|o| self.src(o) == name)
+                && callee.field("property").is_some_and(|p| {
+                    matches!(self.src(p), "push" | "unshift" | "splice" | "add" | "set")
+                })
+            {
+                added.extend(self.arguments(node));
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        added
     }
 
     /// The object literal an argument is, or a `const` is bound to:
