@@ -541,6 +541,7 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         deferred: Vec::new(),
         awaited_imports: Default::default(),
         following: Default::default(),
+        calls_of: Default::default(),
     };
     scan.bind(tree.root_node(), 0);
     scan.find(tree.root_node(), 0);
@@ -683,6 +684,9 @@ struct Scan<'a> {
     awaited_imports: std::cell::RefCell<Option<Vec<(String, String)>>>,
     /// The declarations the value walks are following, innermost last.
     following: std::cell::RefCell<Vec<(usize, u8)>>,
+    /// The file's calls of each of its functions (by the function's node
+    /// id), `None` when the function is also used as a value.
+    calls_of: std::cell::RefCell<HashMap<usize, Option<Vec<Range<usize>>>>>,
 }
 
 /// Nodes that open a scope for the names declared in them.

@@ -9,6 +9,7 @@
 //! handlers) or to nothing known.
 
 use super::fields::Fields;
+use std::ops::Range;
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, peel};
@@ -569,6 +570,9 @@ impl<'a> Scan<'a> {
     /// class of the file initialised with a literal: `static readonly
     /// timeoutMs = 20_000`.
     fn is_constant_field(&self, object: Node<'a>, property: &str) -> bool {
+        if !self.text.contains(&format!("readonly {property}")) {
+            return false;
+        }
         let class = match object.kind() {
             "this" => None,
             "identifier" if self.classes.iter().any(|c| c.0 == self.src(object)) => {
@@ -870,12 +874,58 @@ impl<'a> Scan<'a> {
             }
             None => 0,
         };
+        let calls = self.calls_of(function, name, method)?;
+        let given: Vec<Given<'a>> = calls
+            .into_iter()
+            .map(|call| {
+                let argument = call.field("arguments").and_then(|a| {
+                    let mut cursor = a.walk();
+                    a.named_children(&mut cursor)
+                        .filter(|c| c.kind() != "comment")
+                        .nth(index)
+                });
+                match argument {
+                    None => Given::Missing,
+                    Some(a) if a.kind() == "spread_element" => Given::Opaque,
+                    Some(a) if keys.is_empty() => Given::Value(a),
+                    Some(a) => self
+                        .object_value(a, &keys[0])
+                        .map_or(Given::Opaque, Given::Value),
+                }
+            })
+            .collect();
+        (!given.is_empty()).then_some(given)
+    }
+
+    /// The file's calls of a function, found once per function: `None`
+    /// when its name is used any other way, so that it escapes.
+    fn calls_of(&self, function: Node<'a>, name: &str, method: bool) -> Option<Vec<Node<'a>>> {
+        let found = |ranges: &Vec<Range<usize>>| -> Vec<Node<'a>> {
+            ranges
+                .iter()
+                .filter_map(|r| {
+                    let mut node = self.root_node.descendant_for_byte_range(r.start, r.end)?;
+                    while node.kind() != "call_expression" || node.byte_range() != *r {
+                        node = node.parent()?;
+                    }
+                    Some(node)
+                })
+                .collect()
+        };
+        if let Some(known) = self.calls_of.borrow().get(&function.id()) {
+            return known.as_ref().map(found);
+        }
         let declared = function
             .field("name")
             .or_else(|| function.parent().and_then(|p| p.field("name")))
             .map(|n| n.id());
-        let mut given = Vec::new();
-        let mut stack = vec![self.root_node];
+        let mut calls = Some(Vec::new());
+        // A name written once is only declared.
+        let mut stack = if self.text.matches(name).nth(1).is_some() {
+            vec![self.root_node]
+        } else {
+            Vec::new()
+        };
         while let Some(node) = stack.pop() {
             if crate::budget::expired() {
                 return None;
@@ -885,26 +935,14 @@ impl<'a> Scan<'a> {
                 && let Some(callee) = node.field("function").map(peel)
                 && self.names_function(callee, name, method)
             {
-                let argument = node.field("arguments").and_then(|a| {
-                    let mut cursor = a.walk();
-                    a.named_children(&mut cursor)
-                        .filter(|c| c.kind() != "comment")
-                        .nth(index)
-                });
-                given.push(match argument {
-                    None => Given::Missing,
-                    Some(a) if a.kind() == "spread_element" => Given::Opaque,
-                    Some(a) if keys.is_empty() => Given::Value(a),
-                    Some(a) => self
-                        .object_value(a, &keys[0])
-                        .map_or(Given::Opaque, Given::Value),
-                });
+                if let Some(calls) = calls.as_mut() {
+                    calls.push(node);
+                }
                 if let Some(arguments) = node.field("arguments") {
                     stack.push(arguments);
                 }
                 continue;
             }
-            // The name used any other way: the function escapes.
             if Some(node.id()) != declared
                 && (matches!(kind, "identifier" | "shorthand_property_identifier")
                     && !method
@@ -913,12 +951,16 @@ impl<'a> Scan<'a> {
                         && kind == "member_expression"
                         && self.names_function(node, name, true))
             {
-                return None;
+                calls = None;
+                break;
             }
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
         }
-        (!given.is_empty()).then_some(given)
+        let ranges = calls.map(|c| c.iter().map(|n| n.byte_range()).collect::<Vec<_>>());
+        let nodes = ranges.as_ref().map(found);
+        self.calls_of.borrow_mut().insert(function.id(), ranges);
+        nodes
     }
 
     /// A function's name, and whether it is a method (called on `this`).
@@ -1128,6 +1170,14 @@ impl<'a> Scan<'a> {
             .parent()
             .and_then(|d| d.parent())
             .unwrap_or(declarator);
+        // Most names are never added to: ask the text before the tree.
+        let text = self.src(scope);
+        if !["push(", "unshift(", "splice(", "add(", "set("]
+            .iter()
+            .any(|m| text.contains(&format!("{name}.{m}")))
+        {
+            return Vec::new();
+        }
         let mut added = Vec::new();
         let mut stack = vec![scope];
         while let Some(node) = stack.pop() {
