@@ -83,8 +83,6 @@ pub enum DataOrigin {
     QueryResult,
     /// The request being served.
     Request,
-    /// A function's parameter: as many items as its callers pass.
-    Parameter,
     /// What an awaited call returned: `await listMembers(team)`.
     Returned(String),
     /// A work list the loop takes items from as it fills: `while
@@ -148,9 +146,6 @@ impl DataOrigin {
         match self {
             DataOrigin::QueryResult => "are the rows of this query".to_owned(),
             DataOrigin::Request => "come from the request".to_owned(),
-            DataOrigin::Parameter => {
-                "come from this parameter: as many as the callers pass".to_owned()
-            }
             DataOrigin::Returned(call) => format!("are what `{call}` returns"),
             DataOrigin::WorkList => "are taken from this list as it fills".to_owned(),
         }

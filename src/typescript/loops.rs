@@ -992,9 +992,7 @@ impl<'a> Scan<'a> {
             Declaration::Other => Items::Unknown,
         }
     }
-}
 
-impl<'a> Scan<'a> {
     /// What the file's calls of a function pass for one of its
     /// parameters, joined over the calls: unknown when the file makes none
     /// or the function is also used as a value.

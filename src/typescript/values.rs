@@ -463,12 +463,7 @@ impl<'a> Scan<'a> {
                     } = self.declaration(value)
                     && declared_in.id() == function.id()
                     && keys.is_empty()
-                    && let Some(index) = function.field("parameters").and_then(|list| {
-                        let mut cursor = list.walk();
-                        list.named_children(&mut cursor)
-                            .filter(|p| p.kind() != "comment")
-                            .position(|p| p.id() == parameter.id())
-                    })
+                    && let Some(index) = parameter_index(function, parameter)
                 {
                     return arguments
                         .get(index)
@@ -754,12 +749,7 @@ impl<'a> Scan<'a> {
                 // its index.
                 Provenance::Unknown if self.array_callback(function).is_some() => {
                     let array = self.array_callback(function);
-                    let index = function.field("parameters").and_then(|list| {
-                        let mut cursor = list.walk();
-                        list.named_children(&mut cursor)
-                            .filter(|p| p.kind() != "comment")
-                            .position(|p| p.id() == parameter.id())
-                    });
+                    let index = parameter_index(function, parameter);
                     match (index, array) {
                         (Some(1), _) if keys.is_empty() => Provenance::Safe(Safe::Number),
                         (Some(0) | None, Some(array)) => self.provenance_at(array, hops + 1),
@@ -865,15 +855,7 @@ impl<'a> Scan<'a> {
         keys: &[String],
     ) -> Option<Vec<Given<'a>>> {
         let (name, method) = self.function_name(function)?;
-        let index = match function.field("parameters") {
-            Some(list) => {
-                let mut cursor = list.walk();
-                list.named_children(&mut cursor)
-                    .filter(|p| p.kind() != "comment")
-                    .position(|p| p.id() == parameter.id())?
-            }
-            None => 0,
-        };
+        let index = parameter_index(function, parameter)?;
         let calls = self.calls_of(function, name, method)?;
         let given: Vec<Given<'a>> = calls
             .into_iter()
@@ -957,10 +939,11 @@ impl<'a> Scan<'a> {
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
         }
-        let ranges = calls.map(|c| c.iter().map(|n| n.byte_range()).collect::<Vec<_>>());
-        let nodes = ranges.as_ref().map(found);
+        let ranges = calls
+            .as_ref()
+            .map(|c| c.iter().map(|n| n.byte_range()).collect());
         self.calls_of.borrow_mut().insert(function.id(), ranges);
-        nodes
+        calls
     }
 
     /// A function's name, and whether it is a method (called on `this`).
@@ -1451,6 +1434,18 @@ fn safe_type(annotation: &str) -> bool {
 
 /// Whether a statement always leaves: it is, or ends with, `return`,
 /// `throw`, `continue` or `break`.
+/// A parameter's position in its function's list; 0 for the one
+/// parameter of `x => ...`, written without a list.
+fn parameter_index(function: Node, parameter: Node) -> Option<usize> {
+    let Some(list) = function.field("parameters") else {
+        return Some(0);
+    };
+    let mut cursor = list.walk();
+    list.named_children(&mut cursor)
+        .filter(|p| p.kind() != "comment")
+        .position(|p| p.id() == parameter.id())
+}
+
 /// The values a function body returns: the expression of an arrow
 /// function, or what its `return` statements (not those of functions
 /// inside it) give.
