@@ -495,11 +495,24 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
         "file-timeout = {:?}\n",
         config.file_timeout.unwrap_or(DEFAULT_FILE_TIMEOUT)
     ));
-    for (rule, severity) in &settings.severities {
-        out.push_str(&format!(
-            "\n[rules.{rule}]\nseverity = {:?}\n",
-            severity.as_str()
-        ));
+    let mut tables: std::collections::BTreeMap<String, String> = settings
+        .severities
+        .iter()
+        .map(|(rule, severity)| {
+            (
+                rule.to_string(),
+                format!("severity = {:?}\n", severity.as_str()),
+            )
+        })
+        .collect();
+    if settings.options.offset_page_numbers {
+        tables
+            .entry("offset-pagination".to_owned())
+            .or_default()
+            .push_str("page-numbers = true\n");
+    }
+    for (rule, keys) in &tables {
+        out.push_str(&format!("\n[rules.{rule}]\n{keys}"));
     }
     print_out(&out);
     EXIT_CLEAN

@@ -168,6 +168,10 @@ pub struct Origin {
     /// starts with a wildcard, such as `` `%${q}%` `` in the parameter list
     /// or in a binding tag's template: a `LIKE` on one scans every row.
     pub wildcard_values: Vec<String>,
+    /// Host range of the head of a loop that runs the SQL once per page
+    /// with a value an earlier iteration set (an offset that grows, a page
+    /// counter): the loop walks a table page by page.
+    pub walked_by: Option<Range<usize>>,
 }
 
 /// A value the host language splices into the SQL.
@@ -272,6 +276,7 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
             masked,
             unchecked_sink: false,
             wildcard_values: Vec::new(),
+            walked_by: None,
         },
         call: None,
     }

@@ -331,7 +331,7 @@ fn lint_orm_calls(calls: &[crate::model::OrmCall], settings: &Settings, out: &mu
         // the same `where`: its finding is reported once.
         let mut seen: Vec<std::ops::Range<usize>> = Vec::new();
         for call in calls {
-            check(call, &mut found);
+            check(call, &settings.options, &mut found);
             for mut diag in found.drain(..) {
                 if seen.contains(&diag.range) {
                     continue;

@@ -1269,7 +1269,7 @@ fn a_rule_table_in_querylint_toml_sets_the_rule_s_severity_and_options() {
 #[test]
 fn config_show_prints_the_effective_settings_as_a_file_that_reads_back() {
     let dir = tree(&[
-        ("querylint.toml", b"ignore = [\"migration\"]\npostgres-version = 16\n\n[rules.n-plus-one]\nseverity = \"error\"\n"),
+        ("querylint.toml", b"ignore = [\"migration\"]\npostgres-version = 16\n\n[rules.n-plus-one]\nseverity = \"error\"\n\n[rules.offset-pagination]\npage-numbers = true\n"),
         ("src/app.ts", b"export const x = 1;\n"),
     ]);
     let out = querylint(dir.path(), &["config", "--show", "src/app.ts"]);
@@ -1278,6 +1278,10 @@ fn config_show_prints_the_effective_settings_as_a_file_that_reads_back() {
     assert!(shown.contains("postgres-version = 16\n"), "{shown}");
     assert!(
         shown.contains("[rules.n-plus-one]\nseverity = \"error\"\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("[rules.offset-pagination]\npage-numbers = true\n"),
         "{shown}"
     );
     assert!(
@@ -1651,7 +1655,7 @@ fn advice_fits_the_query_and_its_database() {
     let dir = tree(&[
         (
             "pages.sql",
-            b"SELECT id FROM posts ORDER BY published_at DESC, id DESC LIMIT 20 OFFSET $1;\n" as &[u8],
+            b"SELECT id FROM posts ORDER BY published_at DESC, id DESC LIMIT 20 OFFSET 5000;\n" as &[u8],
         ),
         (
             "mysql/search.sql",

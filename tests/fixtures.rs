@@ -6,6 +6,11 @@
 //! In TypeScript and Rust the comments start with `//` instead.
 //! The diagnostics must match the expectations exactly, so a fixture for one
 //! rule also catches false positives of every other rule.
+//!
+//! A `querylint.toml` in a fixture's folder (or a folder above it, inside
+//! `fixtures/`) sets the rule options its fixtures run with, such as
+//! `[rules.offset-pagination] page-numbers = true`; the rules are always
+//! all of them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -55,7 +60,19 @@ fn expectations(text: &str) -> Option<BTreeMap<(usize, String), usize>> {
 fn actual(path: &Path, text: &str) -> BTreeMap<(usize, String), usize> {
     let relative = path.strip_prefix(fixtures_dir()).unwrap();
     let kind = classify(relative).expect("fixture of a known file kind");
-    let settings = Settings::only(RULES.to_vec());
+    let mut settings = Settings::only(RULES.to_vec());
+    if let Some(config) = path
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(fixtures_dir()) && *d != fixtures_dir())
+        .map(|d| d.join("querylint.toml"))
+        .find(|f| f.is_file())
+    {
+        settings.options = querylint::config::load(&config)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", config.display()))
+            .settings()
+            .options;
+    }
     let index = LineIndex::new(text);
     let mut found = BTreeMap::new();
     // The full path, so a migration is linted after the ones before it in

@@ -52,7 +52,7 @@ const KEYS: &[&str] = &[
 ];
 
 /// The keys of a `[rules.<id>]` table.
-const RULE_KEYS: &[&str] = &["severity", "threshold", "lock-timeout"];
+const RULE_KEYS: &[&str] = &["severity", "threshold", "page-numbers", "lock-timeout"];
 
 /// querylint's configuration: `querylint.toml` or `.querylint.toml`,
 /// found from the working folder (or a document's) upward.
@@ -212,6 +212,10 @@ pub struct RuleConfig {
     /// offset-pagination: literal offsets above this are reported.
     #[schemars(with = "Option<u64>")]
     pub threshold: Option<Spanned<u64>>,
+    /// offset-pagination: also report an offset taken from a page number
+    /// or a parameter, not only one that walks a table in a loop.
+    #[schemars(with = "Option<bool>")]
+    pub page_numbers: Option<Spanned<bool>>,
     /// missing-lock-timeout: the lock_timeout its fix sets.
     #[schemars(with = "Option<String>")]
     pub lock_timeout: Option<Spanned<String>>,
@@ -441,6 +445,17 @@ fn check(config: &Config) -> Result<(), (Option<Range<usize>>, String)> {
                 ),
             ));
         }
+        if let Some(p) = &rule.page_numbers
+            && id.get_ref() != "offset-pagination"
+        {
+            return Err((
+                Some(p.span()),
+                format!(
+                    "`page-numbers` is an option of `offset-pagination`, not of `{}`",
+                    id.get_ref()
+                ),
+            ));
+        }
         if let Some(t) = &rule.lock_timeout {
             if id.get_ref() != "missing-lock-timeout" {
                 return Err((
@@ -656,6 +671,9 @@ impl Config {
                     .map(|t| *t.get_ref())
                     .or(self.offset_threshold)
                     .unwrap_or(defaults.offset_threshold),
+                offset_page_numbers: rule("offset-pagination")
+                    .and_then(|r| r.page_numbers.as_ref())
+                    .map_or(defaults.offset_page_numbers, |p| *p.get_ref()),
                 postgres_version: self
                     .postgres_version
                     .as_ref()
@@ -761,7 +779,7 @@ mod tests {
         );
         assert_eq!(
             error("[rules.select-star]\nignore = true\n"),
-            "querylint.toml:2: unknown key `ignore`; the keys here are severity, threshold, lock-timeout"
+            "querylint.toml:2: unknown key `ignore`; the keys here are severity, threshold, page-numbers, lock-timeout"
         );
         assert!(error("lock-timeout = \"5 seconds\"\n").contains("not a duration"));
     }
@@ -788,6 +806,18 @@ mod tests {
             error("[rules.select-star]\nthreshold = 3\n"),
             "querylint.toml:2: `threshold` is an option of `offset-pagination`, not of `select-star`"
         );
+        assert_eq!(
+            error("[rules.n-plus-one]\npage-numbers = true\n"),
+            "querylint.toml:2: `page-numbers` is an option of `offset-pagination`, not of `n-plus-one`"
+        );
+        assert!(!settings.options.offset_page_numbers);
+        let pages = parse(
+            Path::new("querylint.toml"),
+            "[rules.offset-pagination]\npage-numbers = true\n",
+        )
+        .unwrap()
+        .settings();
+        assert!(pages.options.offset_page_numbers);
         assert!(
             error("[rules.select-star]\nseverity = \"fatal\"\n")
                 .starts_with("querylint.toml:2: `severity` is")

@@ -364,6 +364,7 @@ fn do_block_unit(unit: &SqlUnit, stmt: &Statement) -> Option<SqlUnit> {
             masked: Vec::new(),
             unchecked_sink: false,
             wildcard_values: Vec::new(),
+            walked_by: None,
             ..unit.origin.clone()
         },
         call: None,

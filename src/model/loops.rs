@@ -108,6 +108,21 @@ pub enum PerItem {
     Unexamined,
 }
 
+impl LoopInfo {
+    /// Whether the loop runs its call page after page: a `while`, `do` or
+    /// counted `for` whose call takes a value an earlier iteration set (an
+    /// offset that grows, a cursor) or the loop's counter (stepping by one
+    /// or by a page size). With an offset in the call, the loop walks the
+    /// table by offset.
+    pub fn walks(&self) -> bool {
+        matches!(self.kind.as_str(), "while" | "do...while" | "for")
+            && matches!(
+                self.item,
+                PerItem::Previous | PerItem::Item | PerItem::Batch
+            )
+    }
+}
+
 impl Items {
     /// The origin of a collection that may be either of two: data over an
     /// unknown origin over fixed items.

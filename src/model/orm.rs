@@ -79,6 +79,9 @@ pub struct OrmCall {
     /// argument, or it is an object literal or a name bound to one. Not so
     /// for `updateMany(payload)` with `payload` a parameter.
     pub argument_known: bool,
+    /// Host range of the head of a loop that calls the function the call
+    /// is in, page after page (see `LoopInfo::walks`).
+    pub walked_by: Option<Range<usize>>,
 }
 
 impl OrmCall {
@@ -111,6 +114,7 @@ impl OrmCall {
             unbounded_relations: Vec::new(),
             kept: false,
             argument_known: true,
+            walked_by: None,
         }
     }
 

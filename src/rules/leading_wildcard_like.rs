@@ -199,7 +199,7 @@ fn literal_body(text: &str) -> &str {
 
 /// Prisma `contains`/`endsWith` string filters (`LIKE '%x%'`, `'%x'`), and
 /// Drizzle `like`/`ilike` with a pattern that starts with `%`.
-pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
     match call.orm {
         Orm::Prisma => {
             if narrowed_by_key(call) {

@@ -102,7 +102,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A rule's check of an ORM or query-builder call in TypeScript.
-pub type OrmCheckFn = fn(&crate::model::OrmCall, &mut Vec<Diagnostic>);
+pub type OrmCheckFn = fn(&crate::model::OrmCall, &RuleOptions, &mut Vec<Diagnostic>);
 
 /// The rules that also read ORM calls, each with its check (which lives in
 /// the rule's file beside the SQL check).
@@ -212,6 +212,9 @@ impl Rule {
 pub struct RuleOptions {
     /// `offset-pagination` reports literal offsets above this.
     pub offset_threshold: u64,
+    /// `offset-pagination` also reports offsets taken from a page number
+    /// or a parameter, not only those that walk a table in a loop.
+    pub offset_page_numbers: bool,
     /// The PostgreSQL major version migrations run on.
     pub postgres_version: u32,
     /// The `lock_timeout` the `missing-lock-timeout` fix sets, such as `5s`.
@@ -225,6 +228,7 @@ impl Default for RuleOptions {
     fn default() -> Self {
         RuleOptions {
             offset_threshold: 1000,
+            offset_page_numbers: false,
             postgres_version: DEFAULT_POSTGRES_VERSION,
             lock_timeout: "5s".to_owned(),
         }

@@ -9,7 +9,7 @@ use sqlparser::ast::{
 use sqlparser::keywords::Keyword;
 
 use super::helpers::{aggregates, no_group_by};
-use super::{Category, Rule, StatementContext};
+use super::{Category, Rule, RuleOptions, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::model::{Orm, OrmCall};
@@ -160,6 +160,9 @@ fn aliases_aggregate(select: &Select, sort: &Expr) -> bool {
     })
 }
 
+/// What a finding says of an offset a loop advances page by page.
+const GROWS: &str = "grows with each pass of a loop: walking a table by offset re-reads every earlier page, so N pages read about N²/2 pages' rows";
+
 struct Finder<'c, 'a> {
     ctx: &'c StatementContext<'a>,
     out: &'c mut Vec<Diagnostic>,
@@ -180,16 +183,18 @@ impl Visitor for Finder<'_, '_> {
         if pages_groups(query) {
             return ControlFlow::Continue(());
         }
+        let ctx = self.ctx;
+        let walked_by = ctx.unit.origin.walked_by.clone();
         let message = match classify(offset) {
-            OffsetValue::Variable => {
+            OffsetValue::Variable if walked_by.is_some() => format!("`OFFSET` {GROWS}"),
+            OffsetValue::Variable if ctx.options.offset_page_numbers => {
                 "`OFFSET` taken from a parameter: every page reads and throws away all the rows before it".to_owned()
             }
-            OffsetValue::Constant(n) if n > self.ctx.options.offset_threshold => format!(
+            OffsetValue::Constant(n) if n > ctx.options.offset_threshold => format!(
                 "`OFFSET {n}` reads and throws away {n} rows before returning any"
             ),
             _ => return ControlFlow::Continue(()),
         };
-        let ctx = self.ctx;
         let range = ctx
             .node(offset)
             .map(|value| {
@@ -200,11 +205,14 @@ impl Visitor for Finder<'_, '_> {
             })
             .unwrap_or_else(|| ctx.first_token());
         let (help, suggestion) = advice(ctx, query);
-        self.out.push(
-            Diagnostic::new(range, message)
-                .help(help)
-                .fix(Fix::suggestion(suggestion, Vec::new())),
-        );
+        let mut diagnostic = Diagnostic::new(range, message)
+            .help(help)
+            .fix(Fix::suggestion(suggestion, Vec::new()));
+        if let Some(head) = walked_by.filter(|_| matches!(classify(offset), OffsetValue::Variable))
+        {
+            diagnostic = diagnostic.host_label(head, "the loop that asks for page after page");
+        }
+        self.out.push(diagnostic);
         ControlFlow::Continue(())
     }
 }
@@ -243,30 +251,69 @@ fn orm_pages_groups(call: &OrmCall) -> bool {
     }
 }
 
-/// Prisma `skip` taken from a variable (not the cursor idiom: `skip: 1`
-/// with `cursor`, or `skip: after ? 1 : 0`), also in a conditional spread,
-/// and Drizzle `.offset(x)` with a non-literal `x`.
-pub fn check_orm(call: &OrmCall, out: &mut Vec<Diagnostic>) {
+/// Prisma `skip` and Drizzle or Kysely `.offset(x)`: a value a loop
+/// advances page by page (the call in the loop, or in a function the loop
+/// calls), a literal above the threshold, and with `page-numbers` any
+/// other value. Not Prisma's cursor idiom (`skip: 1` with `cursor`, or
+/// `skip: after ? 1 : 0`); conditional spreads count.
+pub fn check_orm(call: &OrmCall, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
     if orm_pages_groups(call) {
         return;
     }
     let found = match call.orm {
         Orm::Prisma => call
             .property("skip")
-            .filter(|skip| {
-                !skip.literal && call.property("cursor").is_none() && !skips_the_cursor(&skip.value)
-            })
-            .map(|skip| (skip.range.clone(), format!("`skip: {}`", skip.value))),
-        Orm::Drizzle | Orm::Kysely => call
-            .link("offset")
-            .filter(|o| o.args.first().is_some_and(|a| a.parse::<f64>().is_err()))
-            .map(|o| (o.range.clone(), "`.offset(...)`".to_owned())),
+            .filter(|skip| call.property("cursor").is_none() && !skips_the_cursor(&skip.value))
+            .map(|skip| {
+                let literal = skip
+                    .literal
+                    .then(|| skip.value.parse::<u64>().ok())
+                    .flatten();
+                (
+                    skip.range.clone(),
+                    format!("`skip: {}`", skip.value),
+                    literal,
+                    skip.literal,
+                )
+            }),
+        Orm::Drizzle | Orm::Kysely => call.link("offset").map(|o| {
+            let arg = o.args.first().map_or("", String::as_str);
+            let literal = arg.parse::<u64>().ok();
+            let constant = arg.parse::<f64>().is_ok();
+            (
+                o.range.clone(),
+                format!("`.offset({arg})`"),
+                literal,
+                constant,
+            )
+        }),
         Orm::Sql => None,
     };
-    if let Some((range, what)) = found {
-        out.push(
-            Diagnostic::new(range, format!("{what} pages by offset: every page reads and throws away all the rows before it"))
-                .help("Page by key instead: remember the last row's key and ask for the rows after it (Prisma `cursor` with `skip: 1`, or `where(gt(t.id, lastId))`)."),
-        );
+    let Some((range, what, literal, constant)) = found else {
+        return;
+    };
+    let walked_by = call
+        .in_loop
+        .as_ref()
+        .filter(|each| each.walks())
+        .map(|each| each.head.clone())
+        .or_else(|| call.walked_by.clone());
+    let message = match (literal, &walked_by) {
+        (Some(n), _) if n > options.offset_threshold => {
+            format!("{what} reads and throws away {n} rows before returning any")
+        }
+        _ if constant => return,
+        (_, Some(_)) => format!("{what} {GROWS}"),
+        _ if options.offset_page_numbers => format!(
+            "{what} pages by offset: every page reads and throws away all the rows before it"
+        ),
+        _ => return,
+    };
+    let mut diagnostic = Diagnostic::new(range, message).help(
+        "Page by key instead: remember the last row's key and ask for the rows after it (Prisma `cursor` with `skip: 1`, or `where(gt(t.id, lastId))`).",
+    );
+    if let Some(head) = walked_by.filter(|_| !constant) {
+        diagnostic = diagnostic.label(head, "the loop that asks for page after page");
     }
+    out.push(diagnostic);
 }

@@ -517,6 +517,7 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             // constant is reported, as at an unchecked sink.
             unchecked_sink: true,
             wildcard_values: Vec::new(),
+            walked_by: None,
         },
         call: None,
     }
@@ -958,6 +959,7 @@ impl Scan<'_> {
             unbounded_relations: Vec::new(),
             kept: false,
             argument_known: true,
+            walked_by: None,
         });
     }
 

@@ -2,6 +2,8 @@
 //! and query-builder calls, raw SQL calls, and the loops they run in.
 
 use super::fields::Fields;
+use std::ops::Range;
+
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, member_parts, peel};
@@ -38,16 +40,37 @@ impl<'a> Scan<'a> {
     pub(super) fn queries_through_functions(&mut self) {
         let mut found = Vec::new();
         for (name, range, each) in std::mem::take(&mut self.looped_calls) {
-            let Some(body) = self.functions.get(&name) else {
+            let Some(body) = self.functions.get(&name).cloned() else {
                 continue;
             };
-            if let Some(inner) = self.query_in(body) {
+            if each.walks() {
+                self.walked_in(&body, &each.head);
+            }
+            if let Some(inner) = self.query_in(&body) {
                 let mut each = each;
-                each.other_work |= self.does_more_than(body, &inner.range);
+                each.other_work |= self.does_more_than(&body, &inner.range);
                 found.push(OrmCall::through(name, range, each, inner));
             }
         }
         self.calls.extend(found);
+    }
+
+    /// Marks the queries a function body runs (outside loops of its own)
+    /// as walked page by page by the loop at `head`, which calls the
+    /// function with a value an earlier iteration set.
+    fn walked_in(&mut self, body: &Range<usize>, head: &Range<usize>) {
+        let inside = |r: &Range<usize>| r.start >= body.start && r.end <= body.end;
+        for call in &mut self.calls {
+            if call.in_loop.is_none() && inside(&call.range) {
+                call.walked_by = Some(head.clone());
+            }
+        }
+        for unit in &mut self.units {
+            let host = unit.map.host_range(0..unit.text.len());
+            if unit.origin.walked_by.is_none() && inside(&host) {
+                unit.origin.walked_by = Some(head.clone());
+            }
+        }
     }
 
     /// Records a call that sends SQL text, for the rules about where calls
@@ -64,6 +87,15 @@ impl<'a> Scan<'a> {
             return;
         }
         self.record_sql_call(call, callee, api);
+        let walked_by = self
+            .calls
+            .last()
+            .and_then(|c| c.in_loop.as_ref())
+            .filter(|each| each.walks())
+            .map(|each| each.head.clone());
+        if let Some(unit) = self.units.last_mut() {
+            unit.origin.walked_by = walked_by;
+        }
     }
 
     /// Records a call that sends SQL text, whatever the text.
@@ -86,6 +118,7 @@ impl<'a> Scan<'a> {
             unbounded_relations: Vec::new(),
             kept: false,
             argument_known: true,
+            walked_by: None,
         });
     }
 
@@ -170,6 +203,7 @@ impl<'a> Scan<'a> {
             unbounded_relations,
             kept: is_kept(top),
             argument_known,
+            walked_by: None,
         });
     }
 

@@ -447,6 +447,7 @@ impl ModuleIndex {
                 unbounded_relations: Vec::new(),
                 kept: false,
                 argument_known: true,
+                walked_by: None,
             });
         }
         file.calls.extend(found);

@@ -316,6 +316,7 @@ impl<'a> Scan<'a> {
                 masked: Vec::new(),
                 unchecked_sink,
                 wildcard_values: Vec::new(),
+                walked_by: None,
             },
             call: None,
         });
