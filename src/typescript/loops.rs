@@ -77,7 +77,9 @@ impl<'a> Scan<'a> {
                     .filter_map(|i| node.child(i as u32))
                     .any(|c| c.kind() == "of");
                 over = node.field("right");
-                let items = over.map_or(Items::Unknown, |r| self.items_of(r, 0));
+                let items = over.map_or(Items::Unknown, |r| {
+                    self.guarded(node, r, self.items_of(r, 0))
+                });
                 (if of { "for...of" } else { "for...in" }, items)
             }
             "for_statement" => {
@@ -250,7 +252,7 @@ impl<'a> Scan<'a> {
             kind: format!(".{method}()"),
             head: callee.start_byte()..node.field("arguments")?.start_byte(),
             over: Some(self.src(items).to_owned()),
-            items: self.items_of(items, 0),
+            items: self.guarded(node, items, self.items_of(items, 0)),
             item: PerItem::Invariant,
             writes_per_item: false,
             slices: self.is_sliced(items),
@@ -260,6 +262,75 @@ impl<'a> Scan<'a> {
             scope: node.byte_range(),
             exits_at: self.exits,
         })
+    }
+
+    /// The items of a loop over `over`, less a collection that a guard
+    /// before the loop caps at a few: `if (ids.length !== 1) throw ...`,
+    /// `if (ids.length > 20) return ...` in a block around the loop, within
+    /// its function.
+    fn guarded(&self, loop_node: Node<'a>, over: Node<'a>, items: Items) -> Items {
+        if !matches!(items, Items::Data(_)) {
+            return items;
+        }
+        let written = self.src(peel(over));
+        let mut node = loop_node;
+        while let Some(parent) = node.parent() {
+            if super::is_scope_kind(parent.kind()) {
+                break;
+            }
+            let mut before = node.prev_named_sibling();
+            while let Some(statement) = before {
+                if statement.kind() == "if_statement" && self.caps_length(statement, written) {
+                    return Items::Fixed;
+                }
+                before = statement.prev_named_sibling();
+            }
+            node = parent;
+        }
+        items
+    }
+
+    /// Whether an `if` leaves (returns or throws) when `written.length`
+    /// is over a few: `!== n`, `!= n`, `> n`, `>= n` (either way round),
+    /// also as one branch of an `||`.
+    fn caps_length(&self, statement: Node<'a>, written: &str) -> bool {
+        let (Some(condition), Some(then)) = (
+            statement.field("condition").map(peel),
+            statement.field("consequence"),
+        ) else {
+            return false;
+        };
+        if !super::values::exits(then, self.text) {
+            return false;
+        }
+        let length = format!("{written}.length");
+        let few = |n: Node| self.src(n).parse::<u64>().is_ok_and(|n| n <= FEW_ROWS);
+        let mut pending = vec![condition];
+        while let Some(c) = pending.pop() {
+            if c.kind() != "binary_expression" {
+                continue;
+            }
+            let (Some(left), Some(right)) = (c.field("left").map(peel), c.field("right").map(peel))
+            else {
+                continue;
+            };
+            let op = c.field("operator").map_or("", |o| self.src(o));
+            if op == "||" {
+                pending.extend([left, right]);
+                continue;
+            }
+            let caps = if self.src(left) == length && few(right) {
+                matches!(op, "!==" | "!=" | ">" | ">=")
+            } else if self.src(right) == length && few(left) {
+                matches!(op, "!==" | "!=" | "<" | "<=")
+            } else {
+                false
+            };
+            if caps {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether a call's callbacks run before it returns, inside whatever
@@ -344,9 +415,60 @@ impl<'a> Scan<'a> {
         query: &Range<usize>,
     ) -> Option<Vec<(String, String)>> {
         *self.awaited_imports.borrow_mut() = Some(Vec::new());
-        let other = self.awaits_other_work(region, query);
+        let other = self.awaits_other_work(region, query) || self.recurses(region);
         let imports = self.awaited_imports.borrow_mut().take().unwrap_or_default();
         (!other).then_some(imports)
+    }
+
+    /// Whether the code in `region` (a loop) calls the function it is in:
+    /// each item starts a resolution of its own (a tree or a graph walked
+    /// depth first), which one batched query does not replace.
+    fn recurses(&self, region: &Range<usize>) -> bool {
+        let Some(inner) = self
+            .root_node
+            .descendant_for_byte_range(region.start, region.end)
+        else {
+            return false;
+        };
+        let mut function = inner;
+        while !super::is_scope_kind(function.kind()) {
+            match function.parent() {
+                Some(parent) => function = parent,
+                None => return false,
+            }
+        }
+        let name = match function.kind() {
+            "function_declaration" | "method_definition" | "generator_function_declaration" => {
+                function.field("name").map(|n| self.src(n))
+            }
+            _ => function
+                .parent()
+                .filter(|p| p.kind() == "variable_declarator")
+                .and_then(|p| p.field("name"))
+                .map(|n| self.src(n)),
+        };
+        let Some(name) = name else {
+            return false;
+        };
+        let this_name = format!("this.{name}");
+        let mut stack = vec![inner];
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > 5000 {
+                return false;
+            }
+            if node.kind() == "call_expression"
+                && node
+                    .field("function")
+                    .is_some_and(|f| self.src(f) == name || self.src(f) == this_name)
+            {
+                return true;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
     }
 
     /// Whether a function's body does more than run `query`: another

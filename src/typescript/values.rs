@@ -1513,7 +1513,7 @@ fn allow_list_pattern(regex: &str) -> bool {
     true
 }
 
-fn exits(statement: Node, text: &str) -> bool {
+pub(super) fn exits(statement: Node, text: &str) -> bool {
     match statement.kind() {
         "return_statement" | "throw_statement" | "continue_statement" | "break_statement" => true,
         "statement_block" => {
