@@ -82,6 +82,10 @@ pub struct OrmCall {
     /// Host range of the head of a loop that calls the function the call
     /// is in, page after page (see `LoopInfo::walks`).
     pub walked_by: Option<Range<usize>>,
+    /// Whether the call runs synchronously in the process: Drizzle over
+    /// better-sqlite3 ended with `.run()`, `.all()` or `.get()` and not
+    /// awaited. SQLite in the process has no round trip to save.
+    pub in_process: bool,
 }
 
 impl OrmCall {
@@ -115,6 +119,7 @@ impl OrmCall {
             kept: false,
             argument_known: true,
             walked_by: None,
+            in_process: false,
         }
     }
 

@@ -33,7 +33,7 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
     // Each iteration's own work outside the database (an HTTP call, a
     // payment provider) costs more than the query, which often depends on
     // its answer.
-    if !call.executed || each.other_work {
+    if !call.executed || each.other_work || call.in_process {
         return;
     }
     // Only a loop over the data makes N queries: not a few fixed items, a

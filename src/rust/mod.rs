@@ -960,6 +960,7 @@ impl Scan<'_> {
             kept: false,
             argument_known: true,
             walked_by: None,
+            in_process: false,
         });
     }
 

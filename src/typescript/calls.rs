@@ -6,8 +6,9 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use super::values::Declaration;
 use super::{Scan, is_literal, member_parts, peel};
-use crate::model::{Link, Orm, OrmCall, Property};
+use crate::model::{Link, Orm, OrmCall, PerItem, Property};
 
 /// Prisma model methods querylint reads.
 const PRISMA_METHODS: &[&str] = &[
@@ -49,10 +50,42 @@ impl<'a> Scan<'a> {
             if let Some(inner) = self.query_in(&body) {
                 let mut each = each;
                 each.other_work |= self.does_more_than(&body, &inner.range);
+                // A helper that updates with the values it is given, called
+                // with the item, writes values of the item's own.
+                each.writes_per_item |=
+                    each.item == PerItem::Item && self.updates_with_parameters(inner, &body);
                 found.push(OrmCall::through(name, range, each, inner));
             }
         }
         self.calls.extend(found);
+    }
+
+    /// Whether a function's query is an update whose values (Prisma's
+    /// `data`, Drizzle's and Kysely's `.set()`) use the function's
+    /// parameters.
+    fn updates_with_parameters(&self, query: &OrmCall, body: &Range<usize>) -> bool {
+        let update = matches!(
+            (query.orm, query.query_method()),
+            (Orm::Prisma, "update" | "upsert" | "updateMany")
+                | (Orm::Drizzle, "update")
+                | (Orm::Kysely, "updateTable")
+        );
+        let Some(node) = update
+            .then(|| {
+                self.root_node
+                    .descendant_for_byte_range(query.range.start, query.range.end)
+            })
+            .flatten()
+        else {
+            return false;
+        };
+        let mut uses = Vec::new();
+        super::names_used(node, &mut uses, 0);
+        uses.into_iter().any(|name| {
+            matches!(self.declaration(name), Declaration::Parameter { function, .. }
+                if function.start_byte() <= body.start && body.end <= function.end_byte())
+                && self.in_written_values(name, node)
+        })
     }
 
     /// Marks the queries a function body runs (outside loops of its own)
@@ -119,6 +152,7 @@ impl<'a> Scan<'a> {
             kept: false,
             argument_known: true,
             walked_by: None,
+            in_process: false,
         });
     }
 
@@ -189,6 +223,7 @@ impl<'a> Scan<'a> {
             (Vec::new(), call)
         };
         let executed = self.runs_here(top, &chain);
+        let in_process = orm == Orm::Drizzle && runs_in_process(top, &chain);
         self.calls.push(OrmCall {
             orm,
             method: method.to_owned(),
@@ -204,6 +239,7 @@ impl<'a> Scan<'a> {
             kept: is_kept(top),
             argument_known,
             walked_by: None,
+            in_process,
         });
     }
 
@@ -315,8 +351,10 @@ impl<'a> Scan<'a> {
         let (more, top) = self.climb_chain(call);
         chain.extend(more);
         let executed = self.runs_here(top, &chain);
+        let in_process = base.orm == Orm::Drizzle && runs_in_process(top, &chain);
         self.calls.push(OrmCall {
             range: call.start_byte()..top.end_byte(),
+            in_process,
             chain,
             executed,
             in_loop: self.loop_of(top),
@@ -626,4 +664,21 @@ pub(super) fn changes_schema(text: &str) -> bool {
             | "cluster"
             | "refresh"
     )
+}
+
+/// Whether a Drizzle chain runs synchronously: it ends in better-sqlite3's
+/// `.run()`, `.all()` or `.get()` and nothing awaits it (with libSQL or D1
+/// the same methods return promises, which are awaited).
+fn runs_in_process(top: Node, chain: &[Link]) -> bool {
+    let mut node = top;
+    while let Some(parent) = node.parent() {
+        if parent.kind() != "parenthesized_expression" {
+            break;
+        }
+        node = parent;
+    }
+    chain
+        .last()
+        .is_some_and(|l| matches!(l.method.as_str(), "run" | "all" | "get"))
+        && node.parent().is_none_or(|p| p.kind() != "await_expression")
 }

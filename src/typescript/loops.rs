@@ -388,7 +388,10 @@ impl<'a> Scan<'a> {
         let writing: Vec<Range<usize>> = self
             .calls
             .iter()
-            .filter(|c| c.writes_own_row())
+            .filter(|c| {
+                c.writes_own_row()
+                    || (c.via.is_some() && c.in_loop.as_ref().is_some_and(|l| l.writes_per_item))
+            })
             .filter_map(|c| c.in_loop.as_ref().map(|l| l.scope.clone()))
             .collect();
         for call in &mut self.calls {
@@ -721,7 +724,7 @@ impl<'a> Scan<'a> {
 
     /// Whether a name is part of the values a call writes: under Prisma's
     /// `data`, `create` or `update`, or in Drizzle's and Kysely's `.set()`.
-    fn in_written_values(&self, name: Node<'a>, call: Node<'a>) -> bool {
+    pub(super) fn in_written_values(&self, name: Node<'a>, call: Node<'a>) -> bool {
         let mut node = name;
         while let Some(parent) = node.parent() {
             if parent.id() == call.id() {
@@ -770,6 +773,23 @@ impl<'a> Scan<'a> {
             Declaration::LoopElement { loop_node } if loop_node.byte_range() == each.scope => {
                 PerItem::Item
             }
+            // The element of a loop inside the iteration holds what its
+            // collection holds: `for (const row of counts)` with `counts`
+            // the rows of a query keyed by the item.
+            Declaration::LoopElement { loop_node } if inside(loop_node) => {
+                if seen.contains(&loop_node.id()) {
+                    return PerItem::Invariant;
+                }
+                seen.push(loop_node.id());
+                let mut uses = Vec::new();
+                if let Some(collection) = loop_node.field("right") {
+                    names_used(collection, &mut uses, 0);
+                }
+                uses.into_iter()
+                    .filter(|n| !is_called(*n))
+                    .map(|n| self.reaches(n, each, seen))
+                    .fold(PerItem::Invariant, PerItem::join)
+            }
             Declaration::Parameter { function, .. } if function.byte_range() == each.scope => {
                 PerItem::Item
             }
@@ -807,6 +827,11 @@ impl<'a> Scan<'a> {
                     }
                     for value in &assigned {
                         names_used(*value, &mut uses, 0);
+                    }
+                    // An object filled in after its declaration holds what
+                    // is written into it: `stats.total += row.count`.
+                    for value in self.member_assigned(declarator, self.src(name)) {
+                        names_used(value, &mut uses, 0);
                     }
                     uses.into_iter()
                         .filter(|n| !is_called(*n))

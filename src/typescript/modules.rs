@@ -448,6 +448,7 @@ impl ModuleIndex {
                 kept: false,
                 argument_known: true,
                 walked_by: None,
+                in_process: false,
             });
         }
         file.calls.extend(found);

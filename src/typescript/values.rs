@@ -1146,6 +1146,39 @@ impl<'a> Scan<'a> {
         assigned
     }
 
+    /// The values written into an object's members after its declaration,
+    /// in its scope: `stats.total += n`, `byKind[k] = v`.
+    pub(super) fn member_assigned(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
+        let scope = declarator
+            .parent()
+            .and_then(|d| d.parent())
+            .unwrap_or(declarator);
+        let text = self.src(scope);
+        if !text.contains(&format!("{name}.")) && !text.contains(&format!("{name}[")) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![scope];
+        while let Some(node) = stack.pop() {
+            if out.len() > 64 {
+                break;
+            }
+            if matches!(
+                node.kind(),
+                "assignment_expression" | "augmented_assignment_expression"
+            ) && let Some(left) = node.field("left")
+                && matches!(left.kind(), "member_expression" | "subscript_expression")
+                && left.field("object").is_some_and(|o| self.src(o) == name)
+                && let Some(right) = node.field("right")
+            {
+                out.push(right);
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        out
+    }
+
     /// The values added to a collection after its declaration, in its
     /// scope: `parts.push(x)`, `seen.add(x)`, `byId.set(k, x)`.
     pub(super) fn added(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
