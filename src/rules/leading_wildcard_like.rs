@@ -260,6 +260,23 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
             }
         }
         Orm::Kysely => {
+            // A key compared in any `.where(...)` of the chain, also one
+            // added before the builder was kept and continued
+            // (`query = query.where(...)`): `.where('workspaceId', '=', id)`.
+            let keyed = call.chain.iter().filter(|l| l.method == "where").any(|l| {
+                let column = l.args.first().map_or("", |a| {
+                    let a = a.trim_matches(|c| c == '\'' || c == '"' || c == '`');
+                    a.rsplit('.').next().unwrap_or(a)
+                });
+                let op = l.args.get(1).map_or(String::new(), |a| {
+                    a.trim_matches(|c| c == '\'' || c == '"')
+                        .to_ascii_lowercase()
+                });
+                is_key(column) && matches!(op.as_str(), "=" | "in")
+            });
+            if keyed {
+                return;
+            }
             // .where('name', 'like', '%term')
             for link in call.chain.iter().filter(|l| l.method == "where") {
                 let op = link.args.get(1).map(|a| {
