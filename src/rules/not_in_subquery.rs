@@ -69,6 +69,47 @@ fn excludes_nulls(query: &Query) -> bool {
     }
 }
 
+/// Whether, in a migration, the subquery's one column is declared `NOT
+/// NULL` (or is part of the primary key) in the schema the migrations so
+/// far have built: `SELECT col FROM t ...` with `t.col NOT NULL`.
+fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
+    use crate::migrate::schema::ident_key;
+    let Some(state) = &ctx.migration else {
+        return false;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] =
+        select.projection.as_slice()
+    else {
+        return false;
+    };
+    let column = match column {
+        Expr::Identifier(i) => i,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => i,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let [
+        TableWithJoins {
+            relation: TableFactor::Table { name, .. },
+            joins,
+        },
+    ] = select.from.as_slice()
+    else {
+        return false;
+    };
+    joins.is_empty()
+        && state
+            .schema
+            .table(name)
+            .and_then(|t| t.column(&ident_key(column)))
+            .is_some_and(|c| c.not_null)
+}
+
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
@@ -80,6 +121,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     ..
                 } = expr
                     && !excludes_nulls(query)
+                    && !declared_not_null(ctx, query)
                 {
                     let subquery = ctx.node(query.as_ref());
                     let operator = ctx.node(left.as_ref()).and_then(|left| {
