@@ -55,17 +55,26 @@ fn excludes_nulls(query: &Query) -> bool {
             _ => false,
         }
     }
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return false;
-    };
-    let [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] =
-        select.projection.as_slice()
-    else {
+    let Some((select, column)) = single_column(query) else {
         return false;
     };
     match (last_name(column), &select.selection) {
         (Some(name), Some(selection)) => guards(selection, &name),
         _ => false,
+    }
+}
+
+/// A subquery that is one `SELECT` of one column: the select and the
+/// column's expression.
+fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    match select.projection.as_slice() {
+        [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] => {
+            Some((select, column))
+        }
+        _ => None,
     }
 }
 
@@ -77,12 +86,7 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     let Some(state) = &ctx.migration else {
         return false;
     };
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return false;
-    };
-    let [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] =
-        select.projection.as_slice()
-    else {
+    let Some((select, column)) = single_column(query) else {
         return false;
     };
     let column = match column {

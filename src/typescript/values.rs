@@ -1140,7 +1140,7 @@ impl<'a> Scan<'a> {
         {
             return Vec::new();
         }
-        let scope = statement.and_then(|d| d.parent()).unwrap_or(declarator);
+        let scope = declaration_scope(declarator);
         let mut assigned = Vec::new();
         collect_assignments(scope, self.text, name, &mut assigned, 0);
         assigned
@@ -1149,10 +1149,7 @@ impl<'a> Scan<'a> {
     /// The values written into an object's members after its declaration,
     /// in its scope: `stats.total += n`, `byKind[k] = v`.
     pub(super) fn member_assigned(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        let scope = declarator
-            .parent()
-            .and_then(|d| d.parent())
-            .unwrap_or(declarator);
+        let scope = declaration_scope(declarator);
         let text = self.src(scope);
         if !text.contains(&format!("{name}.")) && !text.contains(&format!("{name}[")) {
             return Vec::new();
@@ -1182,10 +1179,7 @@ impl<'a> Scan<'a> {
     /// The values added to a collection after its declaration, in its
     /// scope: `parts.push(x)`, `seen.add(x)`, `byId.set(k, x)`.
     pub(super) fn added(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        let scope = declarator
-            .parent()
-            .and_then(|d| d.parent())
-            .unwrap_or(declarator);
+        let scope = declaration_scope(declarator);
         // Most names are never added to: ask the text before the tree.
         let text = self.src(scope);
         if !["push(", "unshift(", "splice(", "add(", "set("]
@@ -1423,6 +1417,15 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
 }
 
 /// The values assigned to `name` (`name = value`) under `node`.
+/// The block a declarator's statement stands in: where later writes to
+/// the name it declares can be.
+fn declaration_scope(declarator: Node) -> Node {
+    declarator
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap_or(declarator)
+}
+
 fn collect_assignments<'a>(
     node: Node<'a>,
     text: &str,
