@@ -514,13 +514,7 @@ impl<'a> Scan<'a> {
         if callee.kind() != "identifier" {
             return Vec::new();
         }
-        let Some(range) = self.functions.get(self.src(callee)) else {
-            return Vec::new();
-        };
-        let Some(body) = self
-            .root_node
-            .descendant_for_byte_range(range.start, range.end)
-        else {
+        let Some(body) = self.function_body(self.src(callee)) else {
             return Vec::new();
         };
         if body.kind() != "statement_block" {

@@ -47,6 +47,21 @@ const NUMBER_CALLS: &[&str] = &[
     "toISOString",
     "toUTCString",
     "getFullYear",
+    "getMonth",
+    "getDate",
+    "getDay",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
+    "getTimezoneOffset",
+    "getUTCFullYear",
+    "getUTCMonth",
+    "getUTCDate",
+    "getUTCDay",
+    "getUTCHours",
+    "getUTCMinutes",
+    "getUTCSeconds",
     "round",
     "floor",
     "ceil",
@@ -91,6 +106,9 @@ const PASSING_METHODS: &[&str] = &[
     "split",
     "join",
     "concat",
+    "values",
+    "keys",
+    "entries",
     "toString",
     "at",
     "padStart",
@@ -219,7 +237,9 @@ impl<'a> Scan<'a> {
                 let constructor = node.field("constructor").map_or("", |c| self.src(c));
                 match constructor {
                     "Date" | "Number" | "Boolean" => Provenance::Safe(Safe::Number),
-                    "URL" | "URLSearchParams" => Provenance::join_all(
+                    // An empty collection, or one holding what it is given;
+                    // what is added later joins it (see `added`).
+                    "URL" | "URLSearchParams" | "Map" | "Set" | "Array" => Provenance::join_all(
                         self.arguments(node)
                             .into_iter()
                             .map(|a| self.provenance_at(a, next)),
@@ -235,6 +255,19 @@ impl<'a> Scan<'a> {
             "spread_element" => node
                 .named_child(0)
                 .map_or(Provenance::Unknown, |n| self.provenance_at(n, next)),
+            // An object pasted or read whole: what its members hold.
+            "object" => {
+                let mut cursor = node.walk();
+                let members: Vec<Node> = node
+                    .named_children(&mut cursor)
+                    .filter_map(|member| match member.kind() {
+                        "pair" => member.field("value"),
+                        "shorthand_property_identifier" | "spread_element" => Some(member),
+                        _ => None,
+                    })
+                    .collect();
+                Provenance::join_all(members.into_iter().map(|m| self.provenance_at(m, next)))
+            }
             _ => Provenance::Unknown,
         }
     }
@@ -392,6 +425,24 @@ impl<'a> Scan<'a> {
                     .map(|a| self.provenance_at(a, hops)),
             );
         }
+        if matches!(
+            callee_text,
+            "Object.values"
+                | "Object.keys"
+                | "Object.entries"
+                | "Object.fromEntries"
+                | "Array.from"
+        ) {
+            return Provenance::join_all(
+                self.arguments(node)
+                    .into_iter()
+                    .take(1)
+                    .map(|a| self.provenance_at(a, hops)),
+            );
+        }
+        if self.reads_database(node, callee) {
+            return Provenance::Safe(Safe::Stored);
+        }
         if callee.kind() == "member_expression" {
             let object = callee.field("object");
             if let Some(source) = object.and_then(|o| self.request_source(callee, o)) {
@@ -432,19 +483,43 @@ impl<'a> Scan<'a> {
         Provenance::Unknown
     }
 
+    /// Whether a call reads from the database: a query the file makes
+    /// (`prisma.user.findMany(...)`, `` prisma.$queryRaw`...` ``,
+    /// `db.select().from(t)`), whose result is what the database holds.
+    fn reads_database(&self, call: Node<'a>, callee: Node<'a>) -> bool {
+        let range = call.byte_range();
+        if self
+            .calls
+            .iter()
+            .any(|c| c.range.start >= range.start && c.range.end <= range.end)
+        {
+            return true;
+        }
+        let mut node = callee;
+        for _ in 0..16 {
+            match node.kind() {
+                "member_expression" => match node.field("object").map(peel) {
+                    Some(object) if self.is_database(object) => return true,
+                    Some(object) => node = object,
+                    None => return false,
+                },
+                "call_expression" => match node.field("function").map(peel) {
+                    Some(function) => node = function,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// What a call of one of the file's functions returns: the join of its
     /// `return` values, a parameter returned as it came being what this
     /// call passes for it (`safeName(name)` that checks `name` against an
     /// anchored pattern and returns it). `None` when the file has no such
     /// function or it returns nothing.
     fn returned_provenance(&self, call: Node<'a>, name: &str, hops: usize) -> Option<Provenance> {
-        let range = self.functions.get(name)?;
-        let mut body = self
-            .root_node
-            .descendant_for_byte_range(range.start, range.end)?;
-        while body.byte_range() != *range {
-            body = body.parent()?;
-        }
+        let body = self.function_body(name)?;
         let function = body.parent()?;
         let returned = returned_values(body);
         if returned.is_empty() {
@@ -657,6 +732,11 @@ impl<'a> Scan<'a> {
         let Some((first, rest)) = keys.split_first() else {
             return Some(self.provenance_at(value, hops));
         };
+        if value.kind() == "call_expression" {
+            // `const options = parseArgs(argv); options.timeoutMs`: the
+            // member of the objects a function of the file returns.
+            return self.returned_property(value, keys, hops);
+        }
         if value.kind() != "object" {
             return None;
         }
@@ -683,6 +763,45 @@ impl<'a> Scan<'a> {
             }
         }
         found
+    }
+
+    /// The value at `keys` in what a call of one of the file's functions
+    /// returns, when every `return` hands back an object literal.
+    fn returned_property(
+        &self,
+        call: Node<'a>,
+        keys: &[String],
+        hops: usize,
+    ) -> Option<Provenance> {
+        let callee = call.field("function").map(peel)?;
+        if callee.kind() != "identifier" || hops > MAX_HOPS {
+            return None;
+        }
+        let body = self.function_body(self.src(callee))?;
+        let returned = returned_values(body);
+        if returned.is_empty() {
+            return None;
+        }
+        self.following((body.id(), 6), None, || {
+            returned
+                .into_iter()
+                .map(|value| self.property_of(value, keys, hops + 1))
+                .try_fold(Provenance::Safe(Safe::Literal), |acc, found| {
+                    found.map(|f| acc.join(f))
+                })
+        })
+    }
+
+    /// The body of the file's function of this name.
+    pub(super) fn function_body(&self, name: &str) -> Option<Node<'a>> {
+        let range = self.functions.get(name)?;
+        let mut body = self
+            .root_node
+            .descendant_for_byte_range(range.start, range.end)?;
+        while body.byte_range() != *range {
+            body = body.parent()?;
+        }
+        Some(body)
     }
 
     /// Runs `follow` for a declaration unless the walk is already
