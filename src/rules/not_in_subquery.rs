@@ -64,6 +64,18 @@ fn excludes_nulls(query: &Query) -> bool {
     }
 }
 
+/// Whether the left side is a row of several values: `(a, b) NOT IN
+/// (SELECT x, y ...)`. A NULL in one subquery row then leaves unknown only
+/// the rows equal to it in every other column, not every row, and which
+/// those are depends on the data.
+fn is_row(left: &Expr) -> bool {
+    match left {
+        Expr::Tuple(items) => items.len() > 1,
+        Expr::Nested(inner) => is_row(inner),
+        _ => false,
+    }
+}
+
 /// A subquery that is one `SELECT` of one column: the select and the
 /// column's expression.
 fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
@@ -124,6 +136,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     negated: true,
                     ..
                 } = expr
+                    && !is_row(left)
                     && !excludes_nulls(query)
                     && !declared_not_null(ctx, query)
                 {
