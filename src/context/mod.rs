@@ -214,6 +214,11 @@ const SEED_DIRS: &[&str] = &[
     "seed-data",
     "seed_data",
 ];
+/// Folder names that hold code run once to move data over: a cutover to a
+/// new format, one-off jobs.
+const ONE_OFF_DIRS: &[&str] = &[
+    "cutover", "cutovers", "one-off", "one-offs", "oneoff", "oneoffs",
+];
 /// Folder names that hold generated code.
 const GENERATED_DIRS: &[&str] = &["generated", "__generated__", ".generated", "gen"];
 
@@ -248,7 +253,11 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
     let data_folder = folders
         .iter()
         .find(|f| f.contains("migrat") && (f.contains("data") || f.contains("backfill")))
-        .or_else(|| folders.iter().find(|f| f.starts_with("backfill")));
+        .or_else(|| {
+            folders
+                .iter()
+                .find(|f| f.starts_with("backfill") || ONE_OFF_DIRS.contains(&f.as_str()))
+        });
     if let Some(f) = data_folder {
         return Some(Fact::new(Role::DataMigration, format!("folder `{f}/`")));
     }
@@ -376,6 +385,10 @@ mod tests {
         assert_eq!(role("src/routes/users.ts"), None);
         assert_eq!(role("scripts/backfill-users.ts"), Some(Role::Script));
         assert_eq!(role("apps/web/tools/copy.ts"), Some(Role::Script));
+        assert_eq!(
+            role("apps/web/lib/cutover/rehash-tokens.ts"),
+            Some(Role::DataMigration)
+        );
         assert_eq!(
             role("apps/web/playwright/login.ts"),
             Some(Role::EndToEndTest)

@@ -1033,6 +1033,12 @@ impl<'a> Scan<'a> {
                             self.items_of(f, hops + 1)
                         });
                     }
+                    if method == "filter"
+                        && let Some(callback) = first
+                        && self.keeps_difference(callback)
+                    {
+                        return Items::Fixed;
+                    }
                     if SAME_ITEMS.contains(&method) {
                         return self.items_of(object, hops + 1);
                     }
@@ -1052,6 +1058,71 @@ impl<'a> Scan<'a> {
         } else {
             Items::Unknown
         }
+    }
+
+    /// Whether a `filter` callback keeps the items another list lacks:
+    /// `stored.filter((s) => !submitted.some((x) => x.id === s.id))`,
+    /// `!kept.has(c.id)`. The result is what one save changed (links a form
+    /// removed, secrets it edited): a few items, not the table.
+    fn keeps_difference(&self, callback: Node<'a>) -> bool {
+        let callback = peel(callback);
+        if !matches!(callback.kind(), "arrow_function" | "function_expression") {
+            return false;
+        }
+        let Some(body) = callback.field("body") else {
+            return false;
+        };
+        let parameters = callback
+            .field("parameters")
+            .or_else(|| callback.field("parameter"));
+        let item = parameters.and_then(|p| {
+            let first = if p.kind() == "formal_parameters" {
+                p.named_child(0)?
+            } else {
+                p
+            };
+            let first = first.field("pattern").unwrap_or(first);
+            Some(self.src(first))
+        });
+        // The other list: a variable of the code, not a constant list
+        // (`!EXCLUDED.includes(t)`) nor a field of the item
+        // (`!row.tags.includes('x')`).
+        let other_list = |list: Node<'a>| {
+            let written = self.src(list);
+            let root = written
+                .split(['.', '?', '[', '('])
+                .next()
+                .unwrap_or(written);
+            !is_constant_name(root)
+                && !is_literal(peel(list))
+                && peel(list).kind() != "array"
+                && item.is_none_or(|item| !super::values::mentions(written, item))
+        };
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "unary_expression"
+                && node.field("operator").is_some_and(|o| self.src(o) == "!")
+                && let Some(operand) = node.field("argument").map(peel)
+                && operand.kind() == "call_expression"
+                && let Some(callee) = operand.field("function").map(peel)
+                && callee.kind() == "member_expression"
+                && callee.field("property").is_some_and(|p| {
+                    matches!(
+                        self.src(p),
+                        "some" | "find" | "has" | "includes" | "findIndex"
+                    )
+                })
+                && callee.field("object").is_some_and(other_list)
+            {
+                return true;
+            }
+            if matches!(node.kind(), "arrow_function" | "function_expression") && node != body {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
     }
 
     /// The number a literal or a file's numeric constant holds: `10`,

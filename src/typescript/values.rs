@@ -1741,7 +1741,7 @@ fn only_mentions(node: Node, text: &str, name: &str) -> bool {
 }
 
 /// Whether `code` mentions `name` as a whole word.
-fn mentions(code: &str, name: &str) -> bool {
+pub(super) fn mentions(code: &str, name: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     code.match_indices(name)
         .any(|(i, _)| !code[..i].ends_with(word) && !code[i + name.len()..].starts_with(word))
