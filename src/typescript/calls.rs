@@ -496,10 +496,61 @@ impl<'a> Scan<'a> {
                     .filter(|e| e.kind() == "object")
                     .collect()
             }
-            "identifier" | "shorthand_property_identifier" => {
-                self.object_literal(value).into_iter().collect()
-            }
+            "identifier" | "shorthand_property_identifier" => match self.object_literal(value) {
+                Some(object) => vec![object],
+                None if depth < 3 => self.item_objects(value, depth),
+                None => Vec::new(),
+            },
             "call_expression" if depth < 3 => self.returned_objects(value, depth),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The objects the item of an array callback is, when the array was
+    /// made by a `map` returning object literals: `data` in
+    /// `rows.map((data) => prisma.t.create({ data }))` after `const rows =
+    /// invites.map((i) => ({ ... }))`.
+    fn item_objects(&self, item: Node<'a>, depth: usize) -> Vec<Node<'a>> {
+        let Declaration::Parameter {
+            parameter,
+            function,
+            keys,
+        } = self.declaration(item)
+        else {
+            return Vec::new();
+        };
+        let first = function
+            .field("parameters")
+            .and_then(|p| p.named_child(0))
+            .or_else(|| function.field("parameter"));
+        if !keys.is_empty() || first.is_none_or(|f| f.id() != parameter.id()) {
+            return Vec::new();
+        }
+        let Some(mut array) = self.array_callback(function).map(peel) else {
+            return Vec::new();
+        };
+        if array.kind() == "identifier"
+            && let Declaration::Variable { declarator, keys } = self.declaration(array)
+            && keys.is_empty()
+            && let Some(value) = declarator.field("value")
+        {
+            array = peel(value);
+        }
+        let Some(callee) = array.field("function").map(peel) else {
+            return Vec::new();
+        };
+        let Some(callback) = self.arguments(array).first().map(|c| peel(*c)) else {
+            return Vec::new();
+        };
+        let maps = callee
+            .field("property")
+            .is_some_and(|p| self.src(p) == "map");
+        match callback.field("body") {
+            Some(body)
+                if maps && matches!(callback.kind(), "arrow_function" | "function_expression") =>
+            {
+                self.body_objects(body, depth + 1)
+            }
             _ => Vec::new(),
         }
     }
@@ -517,6 +568,11 @@ impl<'a> Scan<'a> {
         let Some(body) = self.function_body(self.src(callee)) else {
             return Vec::new();
         };
+        self.body_objects(body, depth)
+    }
+
+    /// The object literals a function body returns.
+    fn body_objects(&self, body: Node<'a>, depth: usize) -> Vec<Node<'a>> {
         if body.kind() != "statement_block" {
             return self.built_objects(body, depth + 1);
         }

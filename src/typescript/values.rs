@@ -371,7 +371,7 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn arguments(&self, call: Node<'a>) -> Vec<Node<'a>> {
+    pub(super) fn arguments(&self, call: Node<'a>) -> Vec<Node<'a>> {
         let Some(args) = call.field("arguments") else {
             return Vec::new();
         };
@@ -1113,7 +1113,7 @@ impl<'a> Scan<'a> {
 
     /// The array whose items a callback is given: `rows` for
     /// `rows.map((row, i) => ...)`.
-    fn array_callback(&self, function: Node<'a>) -> Option<Node<'a>> {
+    pub(super) fn array_callback(&self, function: Node<'a>) -> Option<Node<'a>> {
         let call = function
             .parent()
             .filter(|a| a.kind() == "arguments")?
