@@ -26,7 +26,6 @@ use crate::extract::SqlUnit;
 
 mod calls;
 mod clients;
-mod constants;
 mod fields;
 mod sql_text;
 
@@ -40,7 +39,6 @@ mod wrappers;
 
 use crate::model::LoopInfo;
 use crate::model::{Orm, OrmCall};
-pub use constants::exported_constants;
 pub use modules::{Exports, ImportedCall, ModuleIndex, export_clauses, project_imports};
 pub use wrappers::Sink;
 
@@ -237,10 +235,6 @@ pub struct Project {
     /// sink as SQL text (`runQuery(sql, params)`): calls of them are raw
     /// sinks too.
     pub sink_functions: HashMap<String, wrappers::Sink>,
-    /// Names the project's modules export as constants made of literals
-    /// alone (`export const EVENTS = 'events'`, an enum of literals), and
-    /// never as anything else: pasted into SQL text, they paste a constant.
-    pub constants: std::collections::HashSet<String>,
 }
 
 /// A relation field of a Prisma model.
@@ -541,7 +535,6 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         parameters: HashMap::new(),
         sinks: HashMap::new(),
         project_sinks: &project.sink_functions,
-        project_constants: &project.constants,
         wrapped: Vec::new(),
         looped_calls: Vec::new(),
         modules: Default::default(),
@@ -673,8 +666,6 @@ struct Scan<'a> {
     /// the sink runs it unchecked.
     sinks: HashMap<String, wrappers::Sink>,
     project_sinks: &'a HashMap<String, wrappers::Sink>,
-    /// The project's exported constants (see [`Project::constants`]).
-    project_constants: &'a std::collections::HashSet<String>,
     /// Calls that may send SQL text through one of the file's or the
     /// project's functions, with the scopes around them: read once every
     /// such function is known.

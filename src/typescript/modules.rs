@@ -67,7 +67,7 @@ pub(super) struct ModuleFacts {
     /// Imported names: local name → (name in the module, module).
     pub(super) imports: HashMap<String, (String, String)>,
     /// `import * as posts from './posts'`: local name → module.
-    pub(super) namespaces: HashMap<String, String>,
+    namespaces: HashMap<String, String>,
     /// Exported local names: (local, exported).
     pub(super) exported: Vec<(String, String)>,
     reexports: Vec<(String, String, String)>,

@@ -621,13 +621,6 @@ impl<'a> Scan<'a> {
         if self.is_constant_field(peeled, property) {
             return Provenance::Safe(Safe::Literal);
         }
-        // `import * as constants from './constants'; constants.TABLE`
-        if peeled.kind() == "identifier"
-            && self.modules.namespaces.contains_key(self.src(peeled))
-            && self.project_constants.contains(property)
-        {
-            return Provenance::Safe(Safe::Literal);
-        }
         if peeled.kind() == "identifier"
             && let Declaration::Variable { declarator, keys } = self.declaration(peeled)
             && let Some(value) = declarator.field("value")
@@ -913,18 +906,8 @@ impl<'a> Scan<'a> {
                         }
                     })
             }
-            Declaration::Other if self.imports_constant(text) => Provenance::Safe(Safe::Literal),
             Declaration::Other => Provenance::Unknown,
         }
-    }
-
-    /// Whether a name is imported from one of the project's modules that
-    /// exports it as a constant made of literals.
-    fn imports_constant(&self, local: &str) -> bool {
-        self.modules
-            .imports
-            .get(local)
-            .is_some_and(|(name, _)| self.project_constants.contains(name))
     }
 
     /// What a handler's parameter holds: request data for a NestJS

@@ -1,8 +1,7 @@
 //! Project facts: what the files of a workspace say that other files need.
 //!
 //! - TypeScript and JavaScript: the names modules export as database
-//!   clients and as constants made of literals, the to-many relations of
-//!   the Prisma schemas, and each
+//!   clients, the to-many relations of the Prisma schemas, and each
 //!   module's exported functions that run a query (the module index a call
 //!   in a loop is resolved against).
 //! - Rust: each crate's functions (a call in a loop is followed into the
@@ -75,28 +74,9 @@ pub struct TsFileFacts {
     renames: Vec<(String, String)>,
     /// The local names it imports from the project's modules.
     imports: Vec<String>,
-    /// The names it exports as `const`s and enums, with whether each is
-    /// made of literals alone.
-    constants: Vec<(String, bool)>,
     /// Its exports, if its scan found anything (it is then in the module
     /// index).
     module: Option<Exports>,
-}
-
-impl TsFileFacts {
-    /// What the text says without a scan: the clients, imports and
-    /// constants.
-    fn of_text(text: &str) -> TsFileFacts {
-        use crate::typescript::{exported_clients, exported_constants, project_imports};
-        let (clients, renames) = exported_clients(text);
-        TsFileFacts {
-            clients,
-            renames,
-            imports: project_imports(text),
-            constants: exported_constants(text),
-            module: None,
-        }
-    }
 }
 
 /// The TypeScript and JavaScript facts of a workspace.
@@ -129,7 +109,7 @@ impl TsFacts {
         read: Read,
         limits: &Limits,
     ) -> (TsFacts, HashMap<PathBuf, (u64, TsScan)>) {
-        use crate::typescript::{prisma_relations, scan};
+        use crate::typescript::{exported_clients, prisma_relations, project_imports, scan};
         let mut facts = TsFacts::default();
         let indexed: Vec<(&Candidate, &PathBuf)> = files.iter().zip(keys).collect();
         // Clients and relations first: every scan needs them.
@@ -147,7 +127,13 @@ impl TsFacts {
                         ((*key).clone(), c.kind, None, prisma_relations(&text))
                     }
                     _ => {
-                        let own = TsFileFacts::of_text(&text);
+                        let (clients, renames) = exported_clients(&text);
+                        let own = TsFileFacts {
+                            clients,
+                            renames,
+                            imports: project_imports(&text),
+                            module: None,
+                        };
                         ((*key).clone(), c.kind, Some(own), Vec::new())
                     }
                 })
@@ -262,20 +248,8 @@ impl TsFacts {
                     .insert(field.clone(), relation.clone());
             }
         }
-        // A name counts as a constant when no module exports it as
-        // anything else.
-        let mut constants: HashMap<&str, bool> = HashMap::new();
-        for (name, constant) in self.files.values().flat_map(|(_, f)| &f.constants) {
-            *constants.entry(name.as_str()).or_insert(true) &= *constant;
-        }
-        let constants = constants
-            .into_iter()
-            .filter(|(_, constant)| *constant)
-            .map(|(name, _)| name.to_owned())
-            .collect();
         self.base = Project {
             clients,
-            constants,
             prisma_relations: relations,
             ..Project::default()
         };
@@ -491,9 +465,13 @@ impl TsFacts {
 
     /// A file's own facts, from its text and its scan.
     pub fn own(text: &str, file: &TsFile) -> TsFileFacts {
+        use crate::typescript::{exported_clients, project_imports};
+        let (clients, renames) = exported_clients(text);
         TsFileFacts {
+            clients,
+            renames,
+            imports: project_imports(text),
             module: (!file.is_empty()).then(|| file.exports.clone()),
-            ..TsFileFacts::of_text(text)
         }
     }
 }
