@@ -19,14 +19,22 @@ pub use orm::{Link, Orm, OrmCall, Property};
 ///
 /// Origins form a small lattice for joining the values that may reach one
 /// place (`a ?? b`, `cond ? a : b`, every assignment to a `let`): request
-/// data over an unknown value over a safe one.
+/// data over a caller's value over one computed out of sight over a safe
+/// one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Provenance {
     /// A value that cannot carry SQL, and why.
     Safe(Safe),
-    /// Nothing is known: a parameter of an exported function, the result of
-    /// a call the front end does not follow.
+    /// Whatever a caller passes: a parameter of a function other modules
+    /// call, as text (typed `string`, or not typed). A front end that
+    /// follows no values says this of every value that is not a constant.
     Unknown,
+    /// Computed by code the front end does not follow: the result of a
+    /// call of another module, a field of an object built elsewhere, the
+    /// environment, a parameter whose declared type names the project's
+    /// own type. Such a value is as often a number, an id or a setting as
+    /// text; it is not reported as SQL injection.
+    Opaque,
     /// Data from the request being served.
     Request(Source),
 }
@@ -85,6 +93,7 @@ impl Provenance {
         match (self, other) {
             (a @ Provenance::Request(_), _) | (_, a @ Provenance::Request(_)) => a,
             (Provenance::Unknown, _) | (_, Provenance::Unknown) => Provenance::Unknown,
+            (Provenance::Opaque, _) | (_, Provenance::Opaque) => Provenance::Opaque,
             (a, _) => a,
         }
     }
@@ -133,6 +142,11 @@ mod tests {
             Provenance::Safe(Safe::Number)
         );
         assert!(Provenance::join_all([]).is_safe());
+        assert_eq!(Provenance::Opaque.join(safe.clone()), Provenance::Opaque);
+        assert_eq!(
+            Provenance::Opaque.join(Provenance::Unknown),
+            Provenance::Unknown
+        );
         assert_eq!(
             Provenance::join_all([safe, request(), Provenance::Unknown]).source(),
             Some(&Source {

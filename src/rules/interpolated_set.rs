@@ -51,10 +51,12 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         .is_some_and(|t| ctx.text(t.range.clone()).eq_ignore_ascii_case("local"));
     let fix = bind_fix(ctx, &setting);
     let stmt = ctx.stmt.range.clone();
-    let values =
-        ctx.unit.interpolations.iter().filter(|i| {
-            i.spliced && i.unit_range.start >= stmt.start && i.unit_range.end <= stmt.end
-        });
+    let values = ctx.unit.interpolations.iter().filter(|i| {
+        i.spliced
+            && i.unit_range.start >= stmt.start
+            && i.unit_range.end <= stmt.end
+            && i.provenance != crate::model::Provenance::Opaque
+    });
     for value in values {
         let mut diag = Diagnostic::new(
                 value.unit_range.clone(),

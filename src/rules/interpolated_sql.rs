@@ -47,9 +47,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// The values pasted into this statement's text that `interpolated-sql`
-/// and `interpolated-set` report: request data at any sink, and values of
-/// unknown origin at a sink that runs its text unchecked. Constants,
-/// numbers, allow-listed and quoted values are silent.
+/// reports: request data at any sink, and what a caller passes as text at
+/// a sink that runs its text unchecked. Constants, numbers, allow-listed
+/// and quoted values, and values computed out of sight, are silent.
 pub fn reported<'a>(
     ctx: &'a StatementContext<'_>,
 ) -> impl Iterator<Item = &'a crate::extract::Interpolation> + 'a {
@@ -59,7 +59,8 @@ pub fn reported<'a>(
         i.spliced
             && i.unit_range.start >= stmt.start
             && i.unit_range.end <= stmt.end
-            && (i.provenance.source().is_some() || unchecked)
+            && (i.provenance.source().is_some()
+                || (unchecked && i.provenance == crate::model::Provenance::Unknown))
     })
 }
 

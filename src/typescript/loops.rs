@@ -1197,7 +1197,7 @@ impl<'a> Scan<'a> {
                     // As many items as the callers pass: what the file's
                     // own calls pass, when it makes any. A caller in
                     // another file may pass three or a million.
-                    Provenance::Unknown => {
+                    Provenance::Unknown | Provenance::Opaque => {
                         self.following((function.id(), 3), Items::Unknown, || {
                             self.given_items(parameter, function, &keys, hops)
                         })

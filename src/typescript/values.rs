@@ -131,7 +131,7 @@ const REQUEST_MEMBERS: &[(&str, &[&str])] = &[
         "req",
         &[
             "query", "body", "params", "headers", "cookies", "url", "json", "formData", "text",
-            "nextUrl",
+            "nextUrl", "header", "get", "param",
         ],
     ),
     (
@@ -187,7 +187,7 @@ impl<'a> Scan<'a> {
 
     fn provenance_at(&self, node: Node<'a>, hops: usize) -> Provenance {
         if hops > MAX_HOPS {
-            return Provenance::Unknown;
+            return Provenance::Opaque;
         }
         let node = peel(node);
         if is_literal(node) {
@@ -213,7 +213,7 @@ impl<'a> Scan<'a> {
                     "+" | "??" | "||" | "&&" => {
                         let side = |f| {
                             node.field(f)
-                                .map_or(Provenance::Unknown, |n| self.provenance_at(n, next))
+                                .map_or(Provenance::Opaque, |n| self.provenance_at(n, next))
                         };
                         side("left").join(side("right"))
                     }
@@ -225,7 +225,7 @@ impl<'a> Scan<'a> {
             "member_expression" => self.member_provenance(node, next),
             "subscript_expression" => {
                 let Some(object) = node.field("object").map(peel) else {
-                    return Provenance::Unknown;
+                    return Provenance::Opaque;
                 };
                 if self.is_literal_collection(object, next) {
                     // `SORT_COLUMNS[sort]`: one of the map's own values.
@@ -244,7 +244,7 @@ impl<'a> Scan<'a> {
                             .into_iter()
                             .map(|a| self.provenance_at(a, next)),
                     ),
-                    _ => Provenance::Unknown,
+                    _ => Provenance::Opaque,
                 }
             }
             "array" => {
@@ -254,7 +254,7 @@ impl<'a> Scan<'a> {
             }
             "spread_element" => node
                 .named_child(0)
-                .map_or(Provenance::Unknown, |n| self.provenance_at(n, next)),
+                .map_or(Provenance::Opaque, |n| self.provenance_at(n, next)),
             // An object pasted or read whole: what its members hold.
             "object" => {
                 let mut cursor = node.walk();
@@ -268,7 +268,7 @@ impl<'a> Scan<'a> {
                     .collect();
                 Provenance::join_all(members.into_iter().map(|m| self.provenance_at(m, next)))
             }
-            _ => Provenance::Unknown,
+            _ => Provenance::Opaque,
         }
     }
 
@@ -277,7 +277,7 @@ impl<'a> Scan<'a> {
     fn ternary_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
         let branch = |f| node.field(f);
         let checked = branch("condition").and_then(|c| self.allow_listed_name(peel(c)));
-        let consequence = branch("consequence").map_or(Provenance::Unknown, |n| {
+        let consequence = branch("consequence").map_or(Provenance::Opaque, |n| {
             if checked.is_some_and(|name| name == self.src(peel(n))) {
                 Provenance::Safe(Safe::AllowListed)
             } else {
@@ -285,7 +285,7 @@ impl<'a> Scan<'a> {
             }
         });
         let alternative =
-            branch("alternative").map_or(Provenance::Unknown, |n| self.provenance_at(n, hops));
+            branch("alternative").map_or(Provenance::Opaque, |n| self.provenance_at(n, hops));
         consequence.join(alternative)
     }
 
@@ -383,7 +383,7 @@ impl<'a> Scan<'a> {
 
     fn call_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
         let Some(callee) = node.field("function").map(peel) else {
-            return Provenance::Unknown;
+            return Provenance::Opaque;
         };
         let callee_text = self.src(callee);
         let method = callee_text.rsplit('.').next().unwrap_or(callee_text).trim();
@@ -480,7 +480,7 @@ impl<'a> Scan<'a> {
         {
             return returned;
         }
-        Provenance::Unknown
+        Provenance::Opaque
     }
 
     /// Whether a call reads from the database: a query the file makes
@@ -526,7 +526,7 @@ impl<'a> Scan<'a> {
             return None;
         }
         let arguments = self.arguments(call);
-        Some(self.following((body.id(), 5), Provenance::Unknown, || {
+        Some(self.following((body.id(), 5), Provenance::Opaque, || {
             Provenance::join_all(returned.into_iter().map(|value| {
                 let value = peel(value);
                 if value.kind() == "identifier"
@@ -608,7 +608,7 @@ impl<'a> Scan<'a> {
     /// named by the longer expression.
     fn member_provenance(&self, node: Node<'a>, hops: usize) -> Provenance {
         let Some(object) = node.field("object") else {
-            return Provenance::Unknown;
+            return Provenance::Opaque;
         };
         let property = node.field("property").map_or("", |p| self.src(p));
         if property == "length" {
@@ -620,6 +620,30 @@ impl<'a> Scan<'a> {
         let peeled = peel(object);
         if self.is_constant_field(peeled, property) {
             return Provenance::Safe(Safe::Literal);
+        }
+        // `parsed.data.limit` after `const parsed = schema.safeParse(body)`
+        let mut chain = vec![property.to_owned()];
+        let mut root = peeled;
+        while root.kind() == "member_expression" && chain.len() < 4 {
+            chain.insert(
+                0,
+                root.field("property")
+                    .map_or("", |p| self.src(p))
+                    .to_owned(),
+            );
+            match root.field("object") {
+                Some(o) => root = peel(o),
+                None => break,
+            }
+        }
+        if chain.len() > 1
+            && root.kind() == "identifier"
+            && let Declaration::Variable { declarator, keys } = self.declaration(root)
+            && keys.is_empty()
+            && let Some(value) = declarator.field("value")
+            && let Some(found) = self.schema_field(value, &chain)
+        {
+            return found;
         }
         if peeled.kind() == "identifier"
             && let Declaration::Variable { declarator, keys } = self.declaration(peeled)
@@ -733,6 +757,9 @@ impl<'a> Scan<'a> {
             return Some(self.provenance_at(value, hops));
         };
         if value.kind() == "call_expression" {
+            if let Some(found) = self.schema_field(value, keys) {
+                return Some(found);
+            }
             // `const options = parseArgs(argv); options.timeoutMs`: the
             // member of the objects a function of the file returns.
             return self.returned_property(value, keys, hops);
@@ -763,6 +790,63 @@ impl<'a> Scan<'a> {
             }
         }
         found
+    }
+
+    /// A field that a zod object schema of the file parses as a number, a
+    /// boolean, a date or one of a fixed set: `limit` in
+    /// `schema.parse(body).limit` (or `.safeParse(body).data.limit`) with
+    /// `const schema = z.object({ limit: z.coerce.number() })`.
+    fn schema_field(&self, call: Node<'a>, keys: &[String]) -> Option<Provenance> {
+        let call = peel(call);
+        let callee = call.field("function").map(peel)?;
+        let method = self.src(callee.field("property")?);
+        let keys = match method {
+            "parse" | "parseAsync" => keys,
+            "safeParse" | "safeParseAsync" if keys.first().is_some_and(|k| k == "data") => {
+                &keys[1..]
+            }
+            _ => return None,
+        };
+        let mut schema = peel(callee.field("object")?);
+        if schema.kind() == "identifier"
+            && let Declaration::Variable {
+                declarator,
+                keys: none,
+            } = self.declaration(schema)
+            && none.is_empty()
+        {
+            schema = peel(declarator.field("value")?);
+        }
+        // `z.object({...}).strict()`: down to the `object` call.
+        for _ in 0..8 {
+            let inner = schema.field("function").map(peel)?;
+            if inner
+                .field("property")
+                .is_some_and(|p| self.src(p) == "object")
+            {
+                break;
+            }
+            schema = peel(inner.field("object")?);
+        }
+        let shape = self.arguments(schema).first().map(|a| peel(*a))?;
+        let key = keys.first()?;
+        let field = self.object_value(shape, key)?;
+        let written: String = self.src(field).split_whitespace().collect();
+        let fixed = [
+            "z.number(",
+            "z.coerce.number(",
+            "z.boolean(",
+            "z.coerce.boolean(",
+            "z.date(",
+            "z.coerce.date(",
+            "z.enum(",
+            "z.nativeEnum(",
+            "z.literal(",
+            "z.bigint(",
+            "z.coerce.bigint(",
+        ];
+        (keys.len() == 1 && fixed.iter().any(|f| written.starts_with(f)))
+            .then_some(Provenance::Safe(Safe::AllowListed))
     }
 
     /// The value at `keys` in what a call of one of the file's functions
@@ -872,22 +956,22 @@ impl<'a> Scan<'a> {
                     match (index, array) {
                         (Some(1), _) if keys.is_empty() => Provenance::Safe(Safe::Number),
                         (Some(0) | None, Some(array)) => self.provenance_at(array, hops + 1),
-                        _ => Provenance::Unknown,
+                        _ => Provenance::Opaque,
                     }
                 }
                 Provenance::Unknown => {
                     self.following((function.id(), 4), Provenance::Unknown, || {
                         let Some(given) = self.given_arguments(parameter, function, &keys) else {
-                            return Provenance::Unknown;
+                            return self.passed_text(parameter, &keys);
                         };
                         let from_callers =
                             Provenance::join_all(given.into_iter().map(|g| match g {
                                 Given::Missing => Provenance::Safe(Safe::Literal),
                                 Given::Value(value) => self.provenance_at(value, hops + 1),
-                                Given::Opaque => Provenance::Unknown,
+                                Given::Opaque => Provenance::Opaque,
                             }));
                         if self.is_exported(function) {
-                            Provenance::Unknown.join(from_callers)
+                            self.passed_text(parameter, &keys).join(from_callers)
                         } else {
                             from_callers
                         }
@@ -898,7 +982,7 @@ impl<'a> Scan<'a> {
             Declaration::LoopElement { loop_node } => {
                 loop_node
                     .field("right")
-                    .map_or(Provenance::Unknown, |items| {
+                    .map_or(Provenance::Opaque, |items| {
                         if self.is_literal_collection(items, hops) {
                             Provenance::Safe(Safe::AllowListed)
                         } else {
@@ -906,7 +990,45 @@ impl<'a> Scan<'a> {
                         }
                     })
             }
-            Declaration::Other => Provenance::Unknown,
+            Declaration::Other => Provenance::Opaque,
+        }
+    }
+
+    /// What a caller may pass for a parameter (under `keys`, for a
+    /// destructured one): text when its declared type says a string
+    /// (`string`, `any`, `unknown`) or it declares none; a value of the
+    /// project's own type (`Availability`, `ListInput`) is out of sight.
+    fn passed_text(&self, parameter: Node<'a>, keys: &[String]) -> Provenance {
+        let Some(annotation) = parameter.field("type") else {
+            return Provenance::Unknown;
+        };
+        let mut written = self.src(annotation).trim_start_matches(':').trim();
+        if let Some(key) = keys.first() {
+            // `{ userId }: { userId: number; note: string }`
+            if !written.starts_with('{') {
+                return Provenance::Opaque;
+            }
+            let Some(member) = written.split([';', ',', '\n']).find_map(|m| {
+                let (name, ty) = m.trim().trim_start_matches('{').split_once(':')?;
+                (name.trim().trim_end_matches('?') == key).then_some(ty)
+            }) else {
+                return Provenance::Opaque;
+            };
+            written = member.trim().trim_end_matches('}').trim();
+        }
+        if safe_type(written) {
+            return Provenance::Safe(Safe::Number);
+        }
+        let text = written.split('|').map(str::trim).any(|part| {
+            matches!(
+                part.trim_end_matches("[]"),
+                "string" | "any" | "unknown" | "String"
+            )
+        });
+        if text {
+            Provenance::Unknown
+        } else {
+            Provenance::Opaque
         }
     }
 
