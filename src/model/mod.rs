@@ -57,10 +57,6 @@ pub enum Safe {
     Placeholders,
     /// SQL text the project builds elsewhere, judged where it is built.
     Fragment,
-    /// What a query of the file read back from the database: ids and
-    /// values the application stored. Whether stored text once came from a
-    /// user (second-order injection) is not followed.
-    Stored,
 }
 
 /// The request data a value comes from: the expression that reads it,

@@ -1075,15 +1075,7 @@ impl<'a> Scan<'a> {
         let parameters = callback
             .field("parameters")
             .or_else(|| callback.field("parameter"));
-        let item = parameters.and_then(|p| {
-            let first = if p.kind() == "formal_parameters" {
-                p.named_child(0)?
-            } else {
-                p
-            };
-            let first = first.field("pattern").unwrap_or(first);
-            Some(self.src(first))
-        });
+        let item = parameters.and_then(|p| super::values::first_parameter_name(p, self.text));
         // The other list: a variable of the code, not a constant list
         // (`!EXCLUDED.includes(t)`) nor a field of the item
         // (`!row.tags.includes('x')`).

@@ -440,9 +440,6 @@ impl<'a> Scan<'a> {
                     .map(|a| self.provenance_at(a, hops)),
             );
         }
-        if self.reads_database(node, callee) {
-            return Provenance::Safe(Safe::Stored);
-        }
         if callee.kind() == "member_expression" {
             let object = callee.field("object");
             if let Some(source) = object.and_then(|o| self.request_source(callee, o)) {
@@ -481,36 +478,6 @@ impl<'a> Scan<'a> {
             return returned;
         }
         Provenance::Opaque
-    }
-
-    /// Whether a call reads from the database: a query the file makes
-    /// (`prisma.user.findMany(...)`, `` prisma.$queryRaw`...` ``,
-    /// `db.select().from(t)`), whose result is what the database holds.
-    fn reads_database(&self, call: Node<'a>, callee: Node<'a>) -> bool {
-        let range = call.byte_range();
-        if self
-            .calls
-            .iter()
-            .any(|c| c.range.start >= range.start && c.range.end <= range.end)
-        {
-            return true;
-        }
-        let mut node = callee;
-        for _ in 0..16 {
-            match node.kind() {
-                "member_expression" => match node.field("object").map(peel) {
-                    Some(object) if self.is_database(object) => return true,
-                    Some(object) => node = object,
-                    None => return false,
-                },
-                "call_expression" => match node.field("function").map(peel) {
-                    Some(function) => node = function,
-                    None => return false,
-                },
-                _ => return false,
-            }
-        }
-        false
     }
 
     /// What a call of one of the file's functions returns: the join of its
@@ -1808,7 +1775,7 @@ pub(super) fn exits(statement: Node, text: &str) -> bool {
 }
 
 /// The name of a callback's first parameter, if it is a plain name.
-fn first_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str> {
+pub(super) fn first_parameter_name<'t>(parameters: Node, text: &'t str) -> Option<&'t str> {
     let first = if parameters.kind() == "formal_parameters" {
         parameters.named_child(0)?
     } else {
