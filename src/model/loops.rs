@@ -97,7 +97,9 @@ pub enum PerItem {
     /// item.
     Item,
     /// Its arguments hold the item as a list (`{ in: chunk }`,
-    /// `inArray(t.id, batch)`): one query per batch.
+    /// `inArray(t.id, batch)`), or it inserts a list made from the item
+    /// (`INSERT ... SELECT FROM UNNEST(${group.ids})`): one query per
+    /// batch or per group of rows.
     Batch,
     /// Its arguments hold a value an earlier iteration set, such as a
     /// cursor: the loop pages.

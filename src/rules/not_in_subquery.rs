@@ -64,6 +64,65 @@ fn excludes_nulls(query: &Query) -> bool {
     }
 }
 
+/// Whether the subquery's one column cannot be NULL by what it is: a
+/// column named `id` read from tables joined without an outer join (taken
+/// as a primary key until querylint reads the schema outside migrations),
+/// the labels of an enum (`unnest(enum_range(NULL::status))`), or a literal.
+fn never_null(query: &Query) -> bool {
+    use sqlparser::ast::JoinOperator;
+    fn label(e: &Expr) -> bool {
+        match e {
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => label(expr),
+            Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
+            Expr::Function(f) => {
+                let name = f.name.to_string().to_ascii_lowercase();
+                name == "unnest"
+                    && f.args
+                        .to_string()
+                        .to_ascii_lowercase()
+                        .contains("enum_range")
+                    || name == "enum_range"
+            }
+            _ => false,
+        }
+    }
+    let Some((select, column)) = single_column(query) else {
+        return false;
+    };
+    // A name the subquery's own `WITH` defines is not a table.
+    let ctes: Vec<String> = query
+        .with
+        .iter()
+        .flat_map(|w| &w.cte_tables)
+        .map(|c| c.alias.name.value.to_ascii_lowercase())
+        .collect();
+    let from_cte = select.from.iter().any(|from| {
+        std::iter::once(&from.relation)
+            .chain(from.joins.iter().map(|j| &j.relation))
+            .any(|r| matches!(r, TableFactor::Table { name, .. } if ctes.contains(&name.to_string().to_ascii_lowercase())))
+    });
+    if label(column) {
+        return true;
+    }
+    let name = match column {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => &i.value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let inner_joins = select.from.iter().all(|from| {
+        from.joins.iter().all(|j| {
+            matches!(
+                j.join_operator,
+                JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_)
+            )
+        })
+    });
+    name.eq_ignore_ascii_case("id") && !select.from.is_empty() && inner_joins && !from_cte
+}
+
 /// Whether the left side is a row of several values: `(a, b) NOT IN
 /// (SELECT x, y ...)`. A NULL in one subquery row then leaves unknown only
 /// the rows equal to it in every other column, not every row, and which
@@ -138,6 +197,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 } = expr
                     && !is_row(left)
                     && !excludes_nulls(query)
+                    && !never_null(query)
                     && !declared_not_null(ctx, query)
                 {
                     let subquery = ctx.node(query.as_ref());

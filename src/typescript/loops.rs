@@ -705,6 +705,7 @@ impl<'a> Scan<'a> {
         let mut result = PerItem::Invariant;
         let mut writes = false;
         let mut uses = Vec::new();
+        let mut grouped = false;
         names_used(call, &mut uses, 0);
         for name in uses {
             if Some(name.id()) == receiver || is_called(name) {
@@ -713,13 +714,32 @@ impl<'a> Scan<'a> {
             let mut found = self.reaches(name, each, &mut Vec::new());
             if found == PerItem::Item && (each.slices || self.in_list_position(name, call)) {
                 found = PerItem::Batch;
+                grouped = true;
             }
             if found == PerItem::Item && self.in_written_values(name, call) {
                 writes = true;
             }
             result = result.join(found);
         }
+        // An insert of a list made from the item (`INSERT ... SELECT FROM
+        // UNNEST(${group.userIds})`) writes the item's group of rows in one
+        // statement: a batch per group, like `createMany`.
+        if grouped && result == PerItem::Item && self.inserts(call) {
+            result = PerItem::Batch;
+        }
         (result, writes)
+    }
+
+    /// Whether a call inserts rows: SQL text that starts with `INSERT`, or
+    /// a builder's `insert`/`insertInto`.
+    fn inserts(&self, call: Node<'a>) -> bool {
+        let text = self.src(call);
+        let sql = text
+            .split_once('`')
+            .map(|(_, rest)| rest.trim_start().to_ascii_lowercase());
+        sql.is_some_and(|s| s.starts_with("insert "))
+            || text.contains(".insert(")
+            || text.contains(".insertInto(")
     }
 
     /// Whether a name is part of the values a call writes: under Prisma's

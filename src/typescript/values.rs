@@ -731,6 +731,30 @@ impl<'a> Scan<'a> {
             // member of the objects a function of the file returns.
             return self.returned_property(value, keys, hops);
         }
+        if hops > MAX_HOPS {
+            return None;
+        }
+        // `const input = payload.data; input.limit`: the field `data.limit`
+        // of what `payload` holds.
+        if value.kind() == "member_expression" {
+            let object = value.field("object")?;
+            let property = self.src(value.field("property")?).to_owned();
+            let longer: Vec<String> = std::iter::once(property)
+                .chain(keys.iter().cloned())
+                .collect();
+            return self.property_of(object, &longer, hops + 1);
+        }
+        if value.kind() == "identifier" {
+            let Declaration::Variable {
+                declarator,
+                keys: held,
+            } = self.declaration(value)
+            else {
+                return None;
+            };
+            let longer: Vec<String> = held.into_iter().chain(keys.iter().cloned()).collect();
+            return self.property_of(declarator.field("value")?, &longer, hops + 1);
+        }
         if value.kind() != "object" {
             return None;
         }
@@ -929,7 +953,7 @@ impl<'a> Scan<'a> {
                 Provenance::Unknown => {
                     self.following((function.id(), 4), Provenance::Unknown, || {
                         let Some(given) = self.given_arguments(parameter, function, &keys) else {
-                            return self.passed_text(parameter, &keys);
+                            return self.passed_text(parameter, function, &keys);
                         };
                         let from_callers =
                             Provenance::join_all(given.into_iter().map(|g| match g {
@@ -938,7 +962,8 @@ impl<'a> Scan<'a> {
                                 Given::Opaque => Provenance::Opaque,
                             }));
                         if self.is_exported(function) {
-                            self.passed_text(parameter, &keys).join(from_callers)
+                            self.passed_text(parameter, function, &keys)
+                                .join(from_callers)
                         } else {
                             from_callers
                         }
@@ -965,9 +990,16 @@ impl<'a> Scan<'a> {
     /// destructured one): text when its declared type says a string
     /// (`string`, `any`, `unknown`) or it declares none; a value of the
     /// project's own type (`Availability`, `ListInput`) is out of sight.
-    fn passed_text(&self, parameter: Node<'a>, keys: &[String]) -> Provenance {
+    fn passed_text(&self, parameter: Node<'a>, function: Node<'a>, keys: &[String]) -> Provenance {
         let Some(annotation) = parameter.field("type") else {
-            return Provenance::Unknown;
+            // A callback handed to a library (`process(ids, async (batch)
+            // => ...)`, `{ lookupFn: async (ids) => ... }`) is given what the
+            // library computes, out of sight.
+            return if is_callback(function) {
+                Provenance::Opaque
+            } else {
+                Provenance::Unknown
+            };
         };
         let mut written = self.src(annotation).trim_start_matches(':').trim();
         if let Some(key) = keys.first() {
@@ -1666,7 +1698,18 @@ fn safe_type(annotation: &str) -> bool {
     let annotation = annotation.trim_start_matches(':').trim();
     !annotation.is_empty()
         && annotation.split('|').all(|part| {
-            let part = part.trim();
+            // A list of them: `number[]`, `readonly number[]`, `Array<number>`.
+            let mut part = part.trim().trim_start_matches("readonly ").trim();
+            while let Some(inner) = part.strip_suffix("[]") {
+                part = inner.trim();
+            }
+            if let Some(inner) = part
+                .strip_prefix("Array<")
+                .or_else(|| part.strip_prefix("ReadonlyArray<"))
+                .and_then(|p| p.strip_suffix('>'))
+            {
+                part = inner.trim();
+            }
             matches!(
                 part,
                 "number" | "boolean" | "bigint" | "Date" | "null" | "undefined"
@@ -1678,6 +1721,20 @@ fn safe_type(annotation: &str) -> bool {
 
 /// Whether a statement always leaves: it is, or ends with, `return`,
 /// `throw`, `continue` or `break`.
+/// Whether a function is written as an argument of a call, directly or
+/// as a field of an options object: a library calls it.
+fn is_callback(function: Node) -> bool {
+    let mut node = function.parent();
+    if node.is_some_and(|n| n.kind() == "pair") {
+        node = node.and_then(|n| n.parent());
+    }
+    // `{ lookupFn: async (ids) => ... }` or `{ async lookupFn(ids) { ... } }`
+    if node.is_some_and(|n| n.kind() == "object") {
+        node = node.and_then(|n| n.parent());
+    }
+    node.is_some_and(|n| n.kind() == "arguments")
+}
+
 /// A parameter's position in its function's list; 0 for the one
 /// parameter of `x => ...`, written without a list.
 fn parameter_index(function: Node, parameter: Node) -> Option<usize> {
