@@ -98,7 +98,7 @@ impl UnitBuilder {
             "from" | "join" | "into" | "update" | "table"
         ) || before.ends_with('.');
         let wants_operand = before.is_empty()
-            || before.ends_with(|c: char| "=<>!(,+-*/|%:[".contains(c))
+            || before.ends_with(|c: char| "=<>!(,+-*/|%:[&^~#@".contains(c))
             || matches!(
                 last_word.as_str(),
                 "select"
