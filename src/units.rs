@@ -93,10 +93,22 @@ impl UnitBuilder {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
+        // The column list after a table name: `INSERT INTO t (${columns})`.
+        let column_list = before.strip_suffix('(').is_some_and(|head| {
+            let mut words = head
+                .split(|c: char| !(c.is_alphanumeric() || "_\".$".contains(c)))
+                .filter(|w| !w.is_empty())
+                .rev();
+            words.next().is_some()
+                && words
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("into"))
+        });
         let in_name = matches!(
             last_word.as_str(),
-            "from" | "join" | "into" | "update" | "table"
-        ) || before.ends_with('.');
+            "from" | "join" | "into" | "update" | "table" | "index" | "using" | "exists"
+        ) || before.ends_with('.')
+            || column_list;
         let wants_operand = before.is_empty()
             || before.ends_with(|c: char| "=<>!(,+-*/|%:[&^~#@".contains(c))
             || matches!(
@@ -129,6 +141,7 @@ impl UnitBuilder {
                     | "case"
                     | "interval"
                     | "to"
+                    | "zone"
             )
             || in_name;
         // Text pasted where a clause can follow (`WHERE a = 1 ${filters}`)
