@@ -99,10 +99,7 @@ impl UnitBuilder {
                 .split(|c: char| !(c.is_alphanumeric() || "_\".$".contains(c)))
                 .filter(|w| !w.is_empty())
                 .rev();
-            words.next().is_some()
-                && words
-                    .next()
-                    .is_some_and(|w| w.eq_ignore_ascii_case("into"))
+            words.next().is_some() && words.next().is_some_and(|w| w.eq_ignore_ascii_case("into"))
         });
         let in_name = matches!(
             last_word.as_str(),

@@ -40,6 +40,10 @@ pub struct LoopInfo {
     /// Whether it is `Promise.all(xs.map(...))`: the calls start together,
     /// which some clients batch.
     pub promise_all: bool,
+    /// Whether the call sits in a `try` inside the loop, so that one item's
+    /// failure is caught on its own (a duplicate skipped, an error logged)
+    /// and the loop goes on: a batch would fail for every item at once.
+    pub isolated: bool,
     /// Host range of the node that binds the loop's item: the loop
     /// statement, or the callback of `.map()` and its kin.
     pub scope: Range<usize>,

@@ -637,6 +637,7 @@ impl Scan<'_> {
             other_work: false,
             writes_rows: false,
             promise_all: false,
+            isolated: false,
             exits_at: self.exits,
         }
     }

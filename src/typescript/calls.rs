@@ -79,13 +79,25 @@ impl<'a> Scan<'a> {
         else {
             return false;
         };
-        let mut uses = Vec::new();
-        super::names_used(node, &mut uses, 0);
-        uses.into_iter().any(|name| {
+        let parameter = |name: Node<'a>| {
             matches!(self.declaration(name), Declaration::Parameter { function, .. }
                 if function.start_byte() <= body.start && body.end <= function.end_byte())
-                && self.in_written_values(name, node)
-        })
+        };
+        // A parameter, or a local made from one: `const row = { id:
+        // price.id, amount: price.amount }; upsert({ update: row })`.
+        let from_parameter = |name: Node<'a>| {
+            parameter(name)
+                || matches!(self.declaration(name), Declaration::Variable { declarator, .. }
+                if declarator.field("value").is_some_and(|value| {
+                    let mut inner = Vec::new();
+                    super::names_used(value, &mut inner, 0);
+                    inner.into_iter().any(parameter)
+                }))
+        };
+        let mut uses = Vec::new();
+        super::names_used(node, &mut uses, 0);
+        uses.into_iter()
+            .any(|name| self.in_written_values(name, node) && from_parameter(name))
     }
 
     /// Marks the queries a function body runs (outside loops of its own)

@@ -131,6 +131,7 @@ impl<'a> Scan<'a> {
             other_work: false,
             writes_rows: false,
             promise_all: false,
+            isolated: false,
             scope: node.byte_range(),
             exits_at: self.exits,
         }
@@ -259,6 +260,7 @@ impl<'a> Scan<'a> {
             other_work: false,
             writes_rows: false,
             promise_all,
+            isolated: false,
             scope: node.byte_range(),
             exits_at: self.exits,
         })
@@ -692,7 +694,36 @@ impl<'a> Scan<'a> {
         let (item, writes) = self.per_item(call, &info);
         info.item = item;
         info.writes_per_item = writes;
+        info.isolated = self.caught_per_item(call, &info.scope);
         Some(info)
+    }
+
+    /// Whether a call is the one thing awaited in the block of a `try`
+    /// inside the loop's scope, whose `catch` can let the loop go on: the
+    /// error handling is for that call (a duplicate key skipped), not a
+    /// net around a whole iteration.
+    fn caught_per_item(&self, call: Node<'a>, scope: &Range<usize>) -> bool {
+        let mut node = call;
+        while let Some(parent) = node.parent() {
+            if parent.start_byte() < scope.start || super::is_scope(parent) {
+                return false;
+            }
+            if parent.kind() == "try_statement"
+                && parent.field("body").is_some_and(|b| b.id() == node.id())
+            {
+                let alone = self.src(node).matches("await ").count() <= 1;
+                return alone
+                    && parent.field("handler").is_some_and(|handler| {
+                        let caught = self.src(handler);
+                        let rethrows = caught.contains("throw ")
+                            && !caught.contains("if ")
+                            && !caught.contains("continue");
+                        !rethrows && !caught.contains("break")
+                    });
+            }
+            node = parent;
+        }
+        false
     }
 
     /// How a call depends on the item of the loop it runs in: through
