@@ -343,15 +343,24 @@ fn narrowed_by_key_column(ast: &sqlparser::ast::Statement) -> bool {
     impl Visitor for Finder {
         type Break = ();
         fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-            if let SetExpr::Select(select) = query.body.as_ref()
-                && select.selection.as_ref().is_some_and(narrows)
-            {
+            if body_narrows(&query.body) {
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         }
     }
     ast.visit(&mut Finder).is_break()
+}
+
+/// Whether a query body compares a key in its `WHERE`: a `SELECT` that
+/// does, or a `UNION` (`INTERSECT`, `EXCEPT`) every branch of which does.
+fn body_narrows(body: &SetExpr) -> bool {
+    match body {
+        SetExpr::Select(select) => select.selection.as_ref().is_some_and(narrows),
+        SetExpr::SetOperation { left, right, .. } => body_narrows(left) && body_narrows(right),
+        SetExpr::Query(query) => body_narrows(&query.body),
+        _ => false,
+    }
 }
 
 /// Whether a condition holds a key, by its name, compared to a value in

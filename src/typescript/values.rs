@@ -1389,17 +1389,8 @@ impl<'a> Scan<'a> {
     /// The values written into an object's members after its declaration,
     /// in its scope: `stats.total += n`, `byKind[k] = v`.
     pub(super) fn member_assigned(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        let scope = declaration_scope(declarator);
-        let text = self.src(scope);
-        if !text.contains(&format!("{name}.")) && !text.contains(&format!("{name}[")) {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        let mut stack = vec![scope];
-        while let Some(node) = stack.pop() {
-            if out.len() > 64 {
-                break;
-            }
+        let needles = [format!("{name}."), format!("{name}[")];
+        self.written_in_scope(declarator, &needles, |node, out| {
             if matches!(
                 node.kind(),
                 "assignment_expression" | "augmented_assignment_expression"
@@ -1410,44 +1401,54 @@ impl<'a> Scan<'a> {
             {
                 out.push(right);
             }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        out
+        })
     }
 
     /// The values added to a collection after its declaration, in its
     /// scope: `parts.push(x)`, `seen.add(x)`, `byId.set(k, x)`.
     pub(super) fn added(&self, declarator: Node<'a>, name: &str) -> Vec<Node<'a>> {
-        let scope = declaration_scope(declarator);
-        // Most names are never added to: ask the text before the tree.
-        let text = self.src(scope);
-        if !["push(", "unshift(", "splice(", "add(", "set("]
-            .iter()
-            .any(|m| text.contains(&format!("{name}.{m}")))
-        {
-            return Vec::new();
-        }
-        let mut added = Vec::new();
-        let mut stack = vec![scope];
-        while let Some(node) = stack.pop() {
-            if added.len() > 64 {
-                break;
-            }
+        const ADDING: [&str; 5] = ["push", "unshift", "splice", "add", "set"];
+        let needles = ADDING.map(|m| format!("{name}.{m}("));
+        self.written_in_scope(declarator, &needles, |node, out| {
             if node.kind() == "call_expression"
                 && let Some(callee) = node.field("function")
                 && callee.kind() == "member_expression"
                 && callee.field("object").is_some_and(|o| self.src(o) == name)
-                && callee.field("property").is_some_and(|p| {
-                    matches!(self.src(p), "push" | "unshift" | "splice" | "add" | "set")
-                })
+                && callee
+                    .field("property")
+                    .is_some_and(|p| ADDING.contains(&self.src(p)))
             {
-                added.extend(self.arguments(node));
+                out.extend(self.arguments(node));
             }
+        })
+    }
+
+    /// What `found` collects from every node of a declaration's scope (at
+    /// most 64 values), once the scope's text shows one of `needles`: most
+    /// names are never written after their declaration, and the text says
+    /// so before the tree is walked.
+    fn written_in_scope(
+        &self,
+        declarator: Node<'a>,
+        needles: &[String],
+        found: impl Fn(Node<'a>, &mut Vec<Node<'a>>),
+    ) -> Vec<Node<'a>> {
+        let scope = declaration_scope(declarator);
+        let text = self.src(scope);
+        if !needles.iter().any(|n| text.contains(n.as_str())) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![scope];
+        while let Some(node) = stack.pop() {
+            if out.len() > 64 {
+                break;
+            }
+            found(node, &mut out);
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
         }
-        added
+        out
     }
 
     /// The object literal an argument is, or a `const` is bound to:
