@@ -695,7 +695,86 @@ impl<'a> Scan<'a> {
         info.item = item;
         info.writes_per_item = writes;
         info.isolated = self.caught_per_item(call, &info.scope);
+        if self.stops_on_success(&info.scope) {
+            info.items = Items::UntilFound;
+        }
         Some(info)
+    }
+
+    /// Whether a loop statement leaves as soon as an awaited result of an
+    /// iteration says it succeeded: `const done = await tryTake(b); if
+    /// (done) return ...`. It tries the items in turn until one works,
+    /// about once. A negated test (`if (!row) return error`) is a guard
+    /// that fails the loop, not its way out, and does not count.
+    fn stops_on_success(&self, scope: &Range<usize>) -> bool {
+        let Some(statement) = self
+            .root_node
+            .descendant_for_byte_range(scope.start, scope.end)
+            .filter(|n| {
+                matches!(
+                    n.kind(),
+                    "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
+                )
+            })
+        else {
+            return false;
+        };
+        let Some(body) = statement.field("body") else {
+            return false;
+        };
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if super::is_scope(node)
+                || (node.id() != body.id()
+                    && matches!(
+                        node.kind(),
+                        "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
+                    ))
+            {
+                continue;
+            }
+            if node.kind() == "if_statement"
+                && let Some(condition) = node.field("condition")
+                && let Some(consequence) = node.field("consequence")
+                && self.leaves(consequence)
+                && self.tests_awaited_result(condition, &body)
+            {
+                return true;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// Whether a branch starts with, or is, a `return` or `break`.
+    fn leaves(&self, branch: Node<'a>) -> bool {
+        let first = if branch.kind() == "statement_block" {
+            let mut cursor = branch.walk();
+            branch
+                .named_children(&mut cursor)
+                .find(|c| c.kind() != "comment")
+        } else {
+            Some(branch)
+        };
+        first.is_some_and(|f| matches!(f.kind(), "return_statement" | "break_statement"))
+    }
+
+    /// Whether a condition tests, without negating it, a name the loop's
+    /// body binds to an awaited value: `consumed`, `result.count > 0`.
+    fn tests_awaited_result(&self, condition: Node<'a>, body: &Node<'a>) -> bool {
+        let written = self.src(condition);
+        if written.contains('!') || written.contains("=== 0") || written.contains("null") {
+            return false;
+        }
+        let mut names = Vec::new();
+        super::names_used(condition, &mut names, 0);
+        names.into_iter().any(|name| {
+            matches!(self.declaration(name), Declaration::Variable { declarator, .. }
+                if declarator.start_byte() >= body.start_byte()
+                    && declarator.end_byte() <= body.end_byte()
+                    && declarator.field("value").is_some_and(|v| v.kind() == "await_expression"))
+        })
     }
 
     /// Whether a call is the one thing awaited in the block of a `try`
