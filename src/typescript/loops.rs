@@ -747,7 +747,9 @@ impl<'a> Scan<'a> {
         false
     }
 
-    /// Whether a branch starts with, or is, a `return` or `break`.
+    /// Whether a branch starts with, or is, a `break` or a `return` of
+    /// what was found; `return false` (or `null`, or nothing) reports a
+    /// check that failed, the way out of a loop that checks every item.
     fn leaves(&self, branch: Node<'a>) -> bool {
         let first = if branch.kind() == "statement_block" {
             let mut cursor = branch.walk();
@@ -757,7 +759,13 @@ impl<'a> Scan<'a> {
         } else {
             Some(branch)
         };
-        first.is_some_and(|f| matches!(f.kind(), "return_statement" | "break_statement"))
+        first.is_some_and(|f| match f.kind() {
+            "break_statement" => true,
+            "return_statement" => f
+                .named_child(0)
+                .is_some_and(|value| !matches!(self.src(value), "false" | "null" | "undefined")),
+            _ => false,
+        })
     }
 
     /// Whether a condition tests, without negating it, a name the loop's
