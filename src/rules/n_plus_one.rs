@@ -71,8 +71,9 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
     // on purpose: a batch would fail for every item at once.
     let lowered = method.to_ascii_lowercase();
     if each.isolated
-        && ["create", "update", "upsert", "delete", "insert", "execute"]
+        && WRITES
             .iter()
+            .chain(&["execute"])
             .any(|w| lowered.contains(w))
     {
         return;

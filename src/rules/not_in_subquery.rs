@@ -64,6 +64,15 @@ fn excludes_nulls(query: &Query) -> bool {
     }
 }
 
+/// The column a select item names, plain or qualified (`id`, `p.id`).
+fn column_ident(e: &Expr) -> Option<&sqlparser::ast::Ident> {
+    match e {
+        Expr::Identifier(i) => Some(i),
+        Expr::CompoundIdentifier(parts) => parts.last(),
+        _ => None,
+    }
+}
+
 /// Whether the subquery's one column cannot be NULL by what it is: a
 /// column named `id` read from tables joined without an outer join (taken
 /// as a primary key until querylint reads the schema outside migrations),
@@ -104,13 +113,8 @@ fn never_null(query: &Query) -> bool {
     if label(column) {
         return true;
     }
-    let name = match column {
-        Expr::Identifier(i) => &i.value,
-        Expr::CompoundIdentifier(parts) => match parts.last() {
-            Some(i) => &i.value,
-            None => return false,
-        },
-        _ => return false,
+    let Some(name) = column_ident(column).map(|i| &i.value) else {
+        return false;
     };
     let inner_joins = select.from.iter().all(|from| {
         from.joins.iter().all(|j| {
@@ -160,13 +164,8 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     let Some((select, column)) = single_column(query) else {
         return false;
     };
-    let column = match column {
-        Expr::Identifier(i) => i,
-        Expr::CompoundIdentifier(parts) => match parts.last() {
-            Some(i) => i,
-            None => return false,
-        },
-        _ => return false,
+    let Some(column) = column_ident(column) else {
+        return false;
     };
     let [
         TableWithJoins {

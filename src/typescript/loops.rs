@@ -66,6 +66,14 @@ const FEW_ROWS: u64 = 50;
 /// How far a collection or a dependence is followed through names.
 const MAX_HOPS: usize = 12;
 
+/// The statements that repeat their body.
+const LOOP_STATEMENTS: [&str; 4] = [
+    "for_statement",
+    "for_in_statement",
+    "while_statement",
+    "do_statement",
+];
+
 impl<'a> Scan<'a> {
     /// The loop a `for`, `for...of`, `for...in`, `while` or `do` statement
     /// makes of its body.
@@ -710,12 +718,7 @@ impl<'a> Scan<'a> {
         let Some(statement) = self
             .root_node
             .descendant_for_byte_range(scope.start, scope.end)
-            .filter(|n| {
-                matches!(
-                    n.kind(),
-                    "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
-                )
-            })
+            .filter(|n| LOOP_STATEMENTS.contains(&n.kind()))
         else {
             return false;
         };
@@ -725,11 +728,7 @@ impl<'a> Scan<'a> {
         let mut stack = vec![body];
         while let Some(node) = stack.pop() {
             if super::is_scope(node)
-                || (node.id() != body.id()
-                    && matches!(
-                        node.kind(),
-                        "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
-                    ))
+                || (node.id() != body.id() && LOOP_STATEMENTS.contains(&node.kind()))
             {
                 continue;
             }
