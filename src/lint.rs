@@ -319,6 +319,10 @@ pub fn lint_scanned(
 /// ranges are host ranges already.
 fn lint_orm_calls(calls: &[crate::model::OrmCall], settings: &Settings, out: &mut Vec<Diagnostic>) {
     let mut found = Vec::new();
+    let ctx = crate::rules::OrmContext {
+        options: &settings.options,
+        catalog: settings.project.as_deref().map(|p| &p.catalog),
+    };
     for rule in &settings.rules {
         let Some((_, check)) = crate::rules::ORM_CHECKS
             .iter()
@@ -331,7 +335,7 @@ fn lint_orm_calls(calls: &[crate::model::OrmCall], settings: &Settings, out: &mu
         // the same `where`: its finding is reported once.
         let mut seen: Vec<std::ops::Range<usize>> = Vec::new();
         for call in calls {
-            check(call, &settings.options, &mut found);
+            check(call, &ctx, &mut found);
             for mut diag in found.drain(..) {
                 if seen.contains(&diag.range) {
                     continue;
@@ -450,6 +454,7 @@ pub(crate) fn run_rules(
         options: &settings.options,
         dialect,
         migration,
+        catalog: settings.project.as_deref().map(|p| &p.catalog),
     };
     // A parse note on SQL spliced together at run time, or inside a `DO`
     // body, would be about text querylint made up, not the user's.

@@ -1,7 +1,8 @@
 //! What the tools' own configuration says of a project's files, read once
 //! per project: which dialect each configuration's SQL is in, which files
 //! `package.json` scripts run as seeds or data migrations, and which
-//! migrations drizzle-kit's journal lists.
+//! migrations drizzle-kit's journal lists; and what its schema files say
+//! of its indexes (the [`Catalog`]).
 //!
 //! Each file is read for the few keys querylint needs; a configuration
 //! that cannot be read or has none of them says nothing.
@@ -10,6 +11,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{Fact, Role};
+use crate::model::Catalog;
 use crate::parse::Dialect;
 
 /// What the project's tool configurations say, with the paths they speak
@@ -28,6 +30,8 @@ pub struct Project {
     /// drizzle-kit journals: the folder of the migrations and the names
     /// (without `.sql`) of the ones it runs.
     journals: Vec<(PathBuf, HashSet<String>)>,
+    /// The trigram indexes its `.sql` files and Prisma schemas create.
+    pub catalog: Catalog,
 }
 
 /// Whether the file at `path` is a tool configuration querylint reads.
@@ -35,6 +39,18 @@ pub fn is_config_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(wanted)
+}
+
+/// Whether the file at `path` is a schema file the [`Catalog`] is read
+/// from: a `.sql` file or a Prisma schema.
+pub fn is_schema_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(schema_file)
+}
+
+fn schema_file(name: &str) -> bool {
+    name.ends_with(".sql") || name.ends_with(".prisma")
 }
 
 /// The configuration files read, by name.
@@ -87,7 +103,11 @@ impl Project {
             .build()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .filter(|e| e.file_name().to_str().is_some_and(wanted))
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| wanted(n) || schema_file(n))
+            })
             .map(|e| crate::discover::normalize(e.path()))
             .collect();
         found.sort();
@@ -98,6 +118,11 @@ impl Project {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
+            if name.ends_with(".sql") {
+                project.catalog.read_sql(&text);
+            } else if name.ends_with(".prisma") {
+                project.catalog.read_prisma(&text);
+            }
             match name {
                 "sqlc.yaml" | "sqlc.yml" | "sqlc.json" => project.sqlc(&dir, name, &text),
                 "Cargo.toml" => project.cargo(&dir, &text),

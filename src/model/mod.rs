@@ -8,9 +8,11 @@
 
 use std::ops::Range;
 
+mod catalog;
 mod loops;
 mod orm;
 
+pub use catalog::Catalog;
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
 pub use orm::{Link, Orm, OrmCall, Property};
 

@@ -43,7 +43,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Prisma `deleteMany` without a `where` (or with an empty one), and a
 /// Drizzle `delete(t)` run without `.where(...)`.
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(range) = super::update_without_where::missing_where(call, "deleteMany", "delete") {
         out.push(
             Diagnostic::new(range, format!("`{}` without a `where` removes every row", call.name()))

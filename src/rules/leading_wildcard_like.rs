@@ -3,15 +3,15 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, Value,
-    ValueWithSpan, Visit, Visitor, visit_expressions,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr,
+    TableFactor, Value, ValueWithSpan, Visit, Visitor, visit_expressions,
 };
 use sqlparser::keywords::Keyword;
 
 use super::{Category, Rule, StatementContext, function_named};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Orm, OrmCall};
+use crate::model::{Catalog, Orm, OrmCall};
 use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
@@ -67,24 +67,27 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
             // already read; it filters nothing, so it scans nothing. The walk
             // meets a `CASE` before the expressions inside it.
             let mut cases = Vec::new();
+            let tables = Tables::of(ast);
             let _ = visit_expressions(ast, |expr| {
-                let (op, pattern) = match expr {
+                let (op, subject, pattern) = match expr {
                     Expr::Case { .. } => {
                         cases.extend(ctx.node(expr));
                         return ControlFlow::<()>::Continue(());
                     }
                     Expr::Like {
+                        expr,
                         pattern,
                         negated,
                         any: false,
                         ..
-                    } => (if *negated { "NOT LIKE" } else { "LIKE" }, pattern),
+                    } => (if *negated { "NOT LIKE" } else { "LIKE" }, expr, pattern),
                     Expr::ILike {
+                        expr,
                         pattern,
                         negated,
                         any: false,
                         ..
-                    } => (if *negated { "NOT ILIKE" } else { "ILIKE" }, pattern),
+                    } => (if *negated { "NOT ILIKE" } else { "ILIKE" }, expr, pattern),
                     _ => return ControlFlow::<()>::Continue(()),
                 };
                 let bound = |v: &ValueWithSpan| match &v.value {
@@ -93,6 +96,9 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 };
                 if let Some(literal) = leading_literal(pattern)
                     && (starts_with_wildcard(&literal.value) || bound(literal))
+                    && !ctx
+                        .catalog
+                        .is_some_and(|c| tables.trigram_indexed(c, subject))
                 {
                     let range = ctx
                         .span(literal.span)
@@ -135,6 +141,62 @@ fn pastes_its_ctes(ctx: &StatementContext<'_>) -> bool {
             .split("*/")
             .next()
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The tables a statement reads, by the names its columns are qualified
+/// with: its alias if it has one, else its own name.
+struct Tables(Vec<(String, String)>);
+
+impl Tables {
+    fn of(ast: &sqlparser::ast::Statement) -> Tables {
+        struct Finder(Vec<(String, String)>);
+        impl Visitor for Finder {
+            type Break = ();
+            fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+                if let TableFactor::Table { name, alias, .. } = factor
+                    && let Some(table) = name.0.last().and_then(|p| p.as_ident())
+                {
+                    let by = alias.as_ref().map_or(&table.value, |a| &a.name.value);
+                    self.0.push((by.to_lowercase(), table.value.clone()));
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let mut finder = Finder(Vec::new());
+        let _ = ast.visit(&mut finder);
+        Tables(finder.0)
+    }
+
+    /// Whether a trigram index the project creates serves a pattern match
+    /// on `subject`: a column (`name`, `u.name`), or an expression of
+    /// columns (`lower(name)`, `title || body`) one of which is indexed.
+    /// A column named without a table is of the statement's one table, or
+    /// of any table when it reads several.
+    fn trigram_indexed(&self, catalog: &Catalog, subject: &Expr) -> bool {
+        let mut indexed = false;
+        let _ = visit_expressions(subject, |e| {
+            let (qualifier, column) = match e {
+                Expr::Identifier(i) => (None, &i.value),
+                Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                    [.., q, c] => (Some(q.value.to_lowercase()), &c.value),
+                    _ => return ControlFlow::Continue(()),
+                },
+                _ => return ControlFlow::Continue(()),
+            };
+            let table = match qualifier {
+                Some(q) => self
+                    .0
+                    .iter()
+                    .find(|(by, _)| *by == q)
+                    .map(|(_, t)| t.as_str()),
+                None if self.0.len() == 1 => Some(self.0[0].1.as_str()),
+                None => None,
+            };
+            indexed |= catalog.searchable(table, column);
+            ControlFlow::<()>::Continue(())
+        });
+        indexed
+    }
 }
 
 /// The string literal a pattern begins with: the pattern itself, the left
@@ -209,14 +271,19 @@ fn literal_body(text: &str) -> &str {
 
 /// Prisma `contains`/`endsWith` string filters (`LIKE '%x%'`, `'%x'`), and
 /// Drizzle `like`/`ilike` with a pattern that starts with `%`.
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
+    let indexed = |table: Option<&str>, column: &str| {
+        ctx.catalog.is_some_and(|c| c.searchable(table, column))
+    };
     match call.orm {
         Orm::Prisma => {
             if narrowed_by_key(call) {
                 return;
             }
             for p in &call.properties {
-                if p.path.starts_with("where") && matches!(p.key.as_str(), "contains" | "endsWith")
+                if p.path.starts_with("where")
+                    && matches!(p.key.as_str(), "contains" | "endsWith")
+                    && !prisma_field(call, &p.path, &p.key).is_some_and(|(t, c)| indexed(t, c))
                 {
                     out.push(
                         Diagnostic::new(p.range.clone(), format!("`{}` becomes a `LIKE` pattern that starts with `%`: no B-tree index can serve it and every row is scanned", p.key))
@@ -242,6 +309,16 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
                     .iter()
                     .chain(&link.named_values)
                     .any(|a| drizzle_key_condition(a))
+                {
+                    continue;
+                }
+                let subjects: Vec<&str> = link
+                    .args
+                    .iter()
+                    .chain(&link.named_values)
+                    .flat_map(|a| pattern_subjects(a))
+                    .collect();
+                if !subjects.is_empty() && subjects.iter().all(|s| indexed(None, drizzle_column(s)))
                 {
                     continue;
                 }
@@ -284,8 +361,12 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
                         .to_ascii_lowercase()
                 });
                 let pattern = link.args.get(2).map(|a| a.trim_start());
+                let column = link.args.first().map_or("", |a| {
+                    drizzle_column(a.trim_matches(|c| c == '\'' || c == '"' || c == '`'))
+                });
                 if matches!(op.as_deref(), Some("like" | "ilike"))
                     && pattern.is_some_and(quoted_wildcard)
+                    && !indexed(None, column)
                 {
                     out.push(
                         Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
@@ -296,6 +377,67 @@ pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Di
         }
         Orm::Sql => {}
     }
+}
+
+/// The table and the field a Prisma filter `key` at `path`
+/// (`where.title.contains`, `where.OR.title.contains`) matches: the call's
+/// model for a field of its own, no table for one under a relation
+/// (`where.owner.name.contains`).
+fn prisma_field<'c>(
+    call: &'c OrmCall,
+    path: &'c str,
+    key: &str,
+) -> Option<(Option<&'c str>, &'c str)> {
+    let path = path
+        .strip_suffix(key)
+        .map_or(path, |p| p.trim_end_matches('.'));
+    let fields: Vec<&str> = path
+        .strip_prefix("where.")?
+        .split('.')
+        .filter(|s| {
+            !matches!(
+                *s,
+                "OR" | "AND" | "NOT" | "some" | "every" | "none" | "is" | "isNot"
+            ) && !s.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    let (field, relations) = fields.split_last()?;
+    let model = call
+        .receiver
+        .rsplit('.')
+        .next()
+        .filter(|_| relations.is_empty());
+    Some((model, field))
+}
+
+/// The first arguments of the `like(...)`/`ilike(...)` calls in a Drizzle
+/// condition, and the value pasted before `LIKE` in a `sql` fragment: the
+/// columns the patterns are matched against.
+fn pattern_subjects(text: &str) -> Vec<&str> {
+    let mut subjects: Vec<&str> = calls_in(text, "like(")
+        .into_iter()
+        .map(|(_, column, _)| column.trim())
+        .collect();
+    let lower = text.to_ascii_lowercase();
+    for op in [" like ", " ilike "] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(op).map(|n| from + n) {
+            let before = text[..at].trim_end();
+            if let Some(value) = before.strip_suffix('}')
+                && let Some(open) = value.rfind("${")
+            {
+                subjects.push(&value[open + 2..]);
+            }
+            from = at + op.len();
+        }
+    }
+    subjects
+}
+
+/// The column a Drizzle or Kysely expression names: `users.name` gives
+/// `name`.
+fn drizzle_column(text: &str) -> &str {
+    text.trim().rsplit('.').next().unwrap_or(text).trim()
 }
 
 /// Whether a Prisma `where` also holds an equality on a key, which an index

@@ -102,7 +102,14 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A rule's check of an ORM or query-builder call in TypeScript.
-pub type OrmCheckFn = fn(&crate::model::OrmCall, &RuleOptions, &mut Vec<Diagnostic>);
+pub type OrmCheckFn = fn(&crate::model::OrmCall, &OrmContext<'_>, &mut Vec<Diagnostic>);
+
+/// What an ORM check sees beside the call: the rule options and what the
+/// project's schema files say.
+pub struct OrmContext<'a> {
+    pub options: &'a RuleOptions,
+    pub catalog: Option<&'a crate::model::Catalog>,
+}
 
 /// The rules that also read ORM calls, each with its check (which lives in
 /// the rule's file beside the SQL check).
@@ -248,6 +255,9 @@ pub struct StatementContext<'a> {
     /// What is known about the migration, for a statement of an up
     /// migration for PostgreSQL.
     pub migration: Option<MigrationState<'a>>,
+    /// What the project's schema files say, when the file is linted as
+    /// part of a project.
+    pub catalog: Option<&'a crate::model::Catalog>,
 }
 
 impl<'a> StatementContext<'a> {

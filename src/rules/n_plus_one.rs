@@ -26,7 +26,7 @@ const WRITES: &[&str] = &["create", "update", "upsert", "delete", "insert"];
 /// Prisma methods that write every row a filter matches.
 const KEYED_WRITES: &[&str] = &["updateMany", "deleteMany", "update", "delete"];
 
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(each) = &call.in_loop else {
         return;
     };

@@ -395,7 +395,7 @@ fn find_not_in(
 
 /// Drizzle `notInArray(col, subquery)`: `NOT IN (SELECT ...)` built by the
 /// query builder.
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     if call.orm != Orm::Drizzle {
         return;
     }

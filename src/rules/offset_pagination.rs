@@ -9,7 +9,7 @@ use sqlparser::ast::{
 use sqlparser::keywords::Keyword;
 
 use super::helpers::{aggregates, no_group_by};
-use super::{Category, Rule, RuleOptions, StatementContext};
+use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Fix, FixSafety, Severity};
 use crate::model::{Orm, OrmCall};
@@ -256,7 +256,8 @@ fn orm_pages_groups(call: &OrmCall) -> bool {
 /// calls), a literal above the threshold, and with `page-numbers` any
 /// other value. Not Prisma's cursor idiom (`skip: 1` with `cursor`, or
 /// `skip: after ? 1 : 0`); conditional spreads count.
-pub fn check_orm(call: &OrmCall, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
+    let options = ctx.options;
     if orm_pages_groups(call) {
         return;
     }

@@ -245,7 +245,7 @@ fn is_key(expr: &Expr) -> bool {
 /// Prisma `findMany` without `take`, Drizzle `db.query.t.findMany` without
 /// `limit`, and a Drizzle `select()...from(t)` chain run without `.limit()`.
 /// A query filtered by its key (`where: { id }`, `eq(t.id, x)`) is bounded.
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     for relation in &call.unbounded_relations {
         out.push(
             Diagnostic::new(

@@ -35,7 +35,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Prisma `updateMany` without a `where` (or with an empty one), and a
 /// Drizzle `update(t).set(...)` run without `.where(...)`.
-pub fn check_orm(call: &OrmCall, _options: &super::RuleOptions, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(range) = missing_where(call, "updateMany", "update") {
         out.push(
             Diagnostic::new(range, format!("`{}` without a `where` changes every row", call.name()))

@@ -438,7 +438,8 @@ impl Server {
             let open = self.documents.contains_key(uri.as_str());
             if !open {
                 let workspaces: Vec<Arc<Workspace>> = self.workspaces.values().cloned().collect();
-                let tool_config = crate::context::project::is_config_name(&path);
+                let tool_config = crate::context::project::is_config_name(&path)
+                    || crate::context::project::is_schema_name(&path);
                 for ws in workspaces {
                     relint |= ws.file_changed(&path);
                     // A new or committed migration changes which ones
