@@ -31,6 +31,9 @@ pub struct Catalog {
     trigram: BTreeMap<String, (String, Vec<String>)>,
     /// Tables and columns Prisma schemas index, with no name to drop.
     prisma: HashSet<(String, String)>,
+    /// Prisma relation fields: the model and the field, to the model the
+    /// field holds.
+    relations: BTreeMap<(String, String), String>,
     unnamed: usize,
 }
 
@@ -130,12 +133,21 @@ impl Catalog {
         });
     }
 
-    /// Reads a Prisma schema's trigram indexes: `@@index([a(ops:
-    /// raw("gin_trgm_ops"))], type: Gin)` in a model.
-    pub fn read_prisma(&mut self, text: &str) {
-        if !text.contains("trgm_ops") {
-            return;
+    /// The model a Prisma filter under relation fields reads: `Document`
+    /// with `["owner"]` is `User` when `owner` is a `User`. `None` when a
+    /// field is not a relation the schemas name.
+    pub fn prisma_model(&self, model: &str, relations: &[&str]) -> Option<String> {
+        let mut model = name_key(model);
+        for field in relations {
+            model = self.relations.get(&(model, name_key(field)))?.clone();
         }
+        Some(model)
+    }
+
+    /// Reads a Prisma schema's trigram indexes (`@@index([a(ops:
+    /// raw("gin_trgm_ops"))], type: Gin)` in a model) and its relation
+    /// fields.
+    pub fn read_prisma(&mut self, text: &str) {
         let mut rest = text;
         while let Some(at) = find_word(rest, "model") {
             let after = &rest[at + 5..];
@@ -144,12 +156,12 @@ impl Catalog {
             let Some(close) = after[open..].find("\n}").map(|n| open + n) else {
                 break;
             };
-            self.prisma_model(model, &after[open + 1..close]);
+            self.read_model(model, &after[open + 1..close]);
             rest = &after[close..];
         }
     }
 
-    fn prisma_model(&mut self, model: &str, body: &str) {
+    fn read_model(&mut self, model: &str, body: &str) {
         let mut table = None;
         let mut columns: Vec<(&str, Option<&str>)> = Vec::new();
         let mut indexes = Vec::new();
@@ -164,6 +176,15 @@ impl Catalog {
             {
                 let mapped = line.find("@map(").and_then(|at| quoted(&line[at + 5..]));
                 columns.push((field, mapped));
+                let kind = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_end_matches(['?', '[', ']']);
+                if kind.starts_with(|c: char| c.is_ascii_uppercase()) && !SCALARS.contains(&kind) {
+                    self.relations
+                        .insert((name_key(model), name_key(field)), name_key(kind));
+                }
             }
         }
         for line in indexes {
@@ -208,6 +229,21 @@ impl Catalog {
         }
     }
 }
+
+/// Prisma's scalar types: a field of any other type is a relation (or an
+/// enum, which no filter walks through).
+const SCALARS: &[&str] = &[
+    "String",
+    "Int",
+    "BigInt",
+    "Float",
+    "Decimal",
+    "Boolean",
+    "DateTime",
+    "Json",
+    "Bytes",
+    "Unsupported",
+];
 
 /// The columns an index expression reads: `name`, `lower(name)`,
 /// `(title || ' ' || body)`.
@@ -302,9 +338,15 @@ CREATE INDEX plain_idx ON posts (title);"#,
 
 model Tag {
   name String
+  post Post?   @relation(fields: [postId], references: [id])
+  postId String?
+  users User[]
 }
 "#,
         );
+        assert_eq!(c.prisma_model("tag", &["post"]).as_deref(), Some("post"));
+        assert_eq!(c.prisma_model("tag", &[]).as_deref(), Some("tag"));
+        assert_eq!(c.prisma_model("tag", &["name"]), None);
         assert!(c.searchable(Some("post"), "title"));
         assert!(c.searchable(Some("posts"), "body_text"));
         assert!(c.searchable(Some("Post"), "bodyText"));

@@ -283,7 +283,10 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
             for p in &call.properties {
                 if p.path.starts_with("where")
                     && matches!(p.key.as_str(), "contains" | "endsWith")
-                    && !prisma_field(call, &p.path, &p.key).is_some_and(|(t, c)| indexed(t, c))
+                    && !ctx.catalog.is_some_and(|catalog| {
+                        prisma_field(call, catalog, &p.path, &p.key)
+                            .is_some_and(|(t, c)| catalog.searchable(t.as_deref(), c))
+                    })
                 {
                     out.push(
                         Diagnostic::new(p.range.clone(), format!("`{}` becomes a `LIKE` pattern that starts with `%`: no B-tree index can serve it and every row is scanned", p.key))
@@ -379,15 +382,17 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     }
 }
 
-/// The table and the field a Prisma filter `key` at `path`
+/// The model and the field a Prisma filter `key` at `path`
 /// (`where.title.contains`, `where.OR.title.contains`) matches: the call's
-/// model for a field of its own, no table for one under a relation
-/// (`where.owner.name.contains`).
+/// model for a field of its own, the related model for one under a
+/// relation (`where.owner.name.contains` reads the owner's `name`), no
+/// model when the schemas do not say which.
 fn prisma_field<'c>(
-    call: &'c OrmCall,
+    call: &OrmCall,
+    catalog: &Catalog,
     path: &'c str,
     key: &str,
-) -> Option<(Option<&'c str>, &'c str)> {
+) -> Option<(Option<String>, &'c str)> {
     let path = path
         .strip_suffix(key)
         .map_or(path, |p| p.trim_end_matches('.'));
@@ -402,12 +407,8 @@ fn prisma_field<'c>(
         })
         .collect();
     let (field, relations) = fields.split_last()?;
-    let model = call
-        .receiver
-        .rsplit('.')
-        .next()
-        .filter(|_| relations.is_empty());
-    Some((model, field))
+    let model = call.receiver.rsplit('.').next()?;
+    Some((catalog.prisma_model(model, relations), field))
 }
 
 /// The first arguments of the `like(...)`/`ilike(...)` calls in a Drizzle
