@@ -53,6 +53,15 @@ fn schema_file(name: &str) -> bool {
     name.ends_with(".sql") || name.ends_with(".prisma")
 }
 
+/// Whether a TypeScript file may be a Drizzle schema: `schema` in its
+/// name or in a folder's (`db/schema.ts`, `schema/users.ts`).
+fn drizzle_schema(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "ts")
+        && path
+            .components()
+            .any(|c| c.as_os_str().to_str().is_some_and(|n| n.contains("schema")))
+}
+
 /// The configuration files read, by name.
 fn wanted(name: &str) -> bool {
     matches!(
@@ -107,6 +116,7 @@ impl Project {
                 e.file_name()
                     .to_str()
                     .is_some_and(|n| wanted(n) || schema_file(n))
+                    || drizzle_schema(e.path().strip_prefix(root).unwrap_or(e.path()))
             })
             .map(|e| crate::discover::normalize(e.path()))
             .collect();
@@ -122,6 +132,8 @@ impl Project {
                 project.catalog.read_sql(&text);
             } else if name.ends_with(".prisma") {
                 project.catalog.read_prisma(&text);
+            } else if name.ends_with(".ts") {
+                project.catalog.read_drizzle(&text);
             }
             match name {
                 "sqlc.yaml" | "sqlc.yml" | "sqlc.json" => project.sqlc(&dir, name, &text),

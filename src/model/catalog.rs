@@ -3,7 +3,8 @@
 //! not reported as a scan.
 //!
 //! It is read from every `.sql` file of the project, in path order (the
-//! order migration tools name their files in), and from its Prisma schemas:
+//! order migration tools name their files in), from its Prisma schemas and
+//! from its Drizzle schema files:
 //!
 //! - `CREATE INDEX ... USING gin|gist (col gin_trgm_ops, ...)` adds each
 //!   column the index lists, the columns inside an expression too
@@ -12,7 +13,10 @@
 //!   index on them is created once more;
 //! - Prisma's `@@index([title(ops: raw("gin_trgm_ops"))], type: Gin)`, by
 //!   the model's table (`@@map`) and the field's column (`@map`) and by
-//!   their names in code.
+//!   their names in code;
+//! - Drizzle's `index(...).using("gin", t.title.op("gin_trgm_ops"))` in a
+//!   TypeScript file with `schema` in its path, by the `pgTable` name and
+//!   the column's name in code.
 //!
 //! Names are compared without case, quotes, schema or underscores, so a
 //! column read as `user.fullName` in code matches `full_name` in SQL.
@@ -230,6 +234,68 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Reads a Drizzle schema's trigram indexes:
+    /// `index("t_title_trgm").using("gin", t.title.op("gin_trgm_ops"))` or
+    /// `` sql`${t.title} gin_trgm_ops` `` in the third argument of
+    /// `pgTable("table", {...}, (t) => [...])`.
+    pub fn read_drizzle(&mut self, text: &str) {
+        let mut from = 0;
+        while let Some(at) = text[from..].find("trgm_ops").map(|n| from + n) {
+            from = at + 8;
+            let before = &text[..at];
+            let column =
+                match before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                    b if b.ends_with("op(\"") || b.ends_with("op('") || b.ends_with("op(`") => {
+                        // `t.title.op("gin_trgm_ops")`
+                        b[..b.len() - 4].strip_suffix('.').map(|e| last_member(e))
+                    }
+                    b => b
+                        .trim_end()
+                        .strip_suffix('}')
+                        .and_then(|e| e.rfind("${").map(|open| last_member(&e[open + 2..]))),
+                };
+            let open = before.rfind("Table(");
+            let table = open.and_then(|open| quoted_any(&before[open + 6..]));
+            if let (Some(column), Some(table), Some(open)) =
+                (column.filter(|c| !c.is_empty()), table, open)
+            {
+                // `body: text("body_text")`: the column's name in SQL too.
+                let declared = before[open..]
+                    .find(&format!("{column}:"))
+                    .map(|d| &before[open + d + column.len() + 1..])
+                    .and_then(|rest| {
+                        let end = rest.find([',', '\n', '}']).unwrap_or(rest.len());
+                        quoted_any(&rest[..end])
+                    });
+                let columns = [Some(column), declared].into_iter().flatten().map(name_key);
+                self.unnamed += 1;
+                self.trigram.insert(
+                    format!(" {}", self.unnamed),
+                    (name_key(table), columns.collect()),
+                );
+            }
+        }
+    }
+}
+
+/// The last member of an expression: `t.title` gives `title`.
+fn last_member(expr: &str) -> &str {
+    let expr = expr.trim();
+    let start = expr
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    &expr[start..]
+}
+
+/// The first string literal in `text`, in any of TypeScript's quotes.
+fn quoted_any(text: &str) -> Option<&str> {
+    let start = text.find(['"', '\'', '`'])?;
+    let quote = text[start..].chars().next()?;
+    let len = text[start + 1..].find(quote)?;
+    Some(&text[start + 1..start + 1 + len])
+}
+
 /// Prisma's scalar types: a field of any other type is a relation (or an
 /// enum, which no filter walks through).
 const SCALARS: &[&str] = &[
@@ -352,6 +418,28 @@ model Tag {
         assert!(c.searchable(Some("Post"), "bodyText"));
         assert!(!c.searchable(Some("Post"), "createdAt"));
         assert!(!c.searchable(Some("Tag"), "id"));
+    }
+
+    #[test]
+    fn drizzle_trigram_indexes_are_read_by_table_and_column() {
+        let mut c = Catalog::default();
+        c.read_drizzle(
+            r#"export const chats = pgTable(
+  "chat",
+  { id: text("id").primaryKey(), title: text("title"), body: text("body_text") },
+  (t) => [
+    index("chat_title_trgm").using("gin", t.title.op("gin_trgm_ops")),
+    index("chat_body_trgm").using("gin", sql`${t.body} gin_trgm_ops`),
+  ],
+);
+export const tags = pgTable("tags", { name: text("name") }, (t) => [index("tags_name").on(t.name)]);
+"#,
+        );
+        assert!(c.searchable(Some("chat"), "title"));
+        assert!(c.searchable(None, "body"));
+        assert!(c.searchable(Some("chat"), "body_text"));
+        assert!(!c.searchable(Some("tags"), "name"));
+        assert!(!c.searchable(None, "name"));
     }
 
     #[test]
