@@ -293,7 +293,9 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
 /// - drizzle-kit's `--> statement-breakpoint` becomes a comment in every
 ///   dialect (MySQL needs a space after `--`);
 /// - MySQL's `BINARY` attribute after a character type (`VARCHAR(255)
-///   BINARY`, a binary collation the parser does not know) becomes spaces.
+///   BINARY`, a binary collation the parser does not know) becomes spaces;
+/// - a psql meta-command on a line of its own (`\echo text`, `\set n 1`)
+///   becomes a comment to the end of its line.
 ///
 /// Strings, quoted names, comments and dollar-quoted bodies are left as
 /// they are. Returns the text and the ranges masked.
@@ -374,6 +376,20 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
                 out[i + 1] = b'1';
                 masked.push(i..i + len);
                 i += len;
+            }
+            // A psql meta-command (`\echo ...`, `\set x 1`, `\i file`)
+            // runs in the client to the end of its line: read as a comment.
+            b'\\'
+                if text[..i]
+                    .rsplit('\n')
+                    .next()
+                    .is_some_and(|line| line.trim().is_empty())
+                    && bytes.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) =>
+            {
+                out[i..i + 2].copy_from_slice(b"--");
+                let end = rest.find('\n').map_or(bytes.len(), |n| i + n);
+                masked.push(i..end);
+                i = end;
             }
             b'b' | b'B' if binary_attribute(text, i) => {
                 out[i..i + 6].fill(b' ');

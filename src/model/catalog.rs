@@ -152,6 +152,15 @@ impl Catalog {
     /// raw("gin_trgm_ops"))], type: Gin)` in a model) and its relation
     /// fields.
     pub fn read_prisma(&mut self, text: &str) {
+        for (model, field, relation) in prisma_relations(text) {
+            self.relations.insert(
+                (name_key(&model), name_key(&field)),
+                name_key(&relation.target),
+            );
+        }
+        if !text.contains("trgm_ops") {
+            return;
+        }
         let mut rest = text;
         while let Some(at) = find_word(rest, "model") {
             let after = &rest[at + 5..];
@@ -180,15 +189,6 @@ impl Catalog {
             {
                 let mapped = line.find("@map(").and_then(|at| quoted(&line[at + 5..]));
                 columns.push((field, mapped));
-                let kind = line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("")
-                    .trim_end_matches(['?', '[', ']']);
-                if kind.starts_with(|c: char| c.is_ascii_uppercase()) && !SCALARS.contains(&kind) {
-                    self.relations
-                        .insert((name_key(model), name_key(field)), name_key(kind));
-                }
             }
         }
         for line in indexes {
@@ -296,20 +296,72 @@ fn quoted_any(text: &str) -> Option<&str> {
     Some(&text[start + 1..start + 1 + len])
 }
 
-/// Prisma's scalar types: a field of any other type is a relation (or an
-/// enum, which no filter walks through).
-const SCALARS: &[&str] = &[
-    "String",
-    "Int",
-    "BigInt",
-    "Float",
-    "Decimal",
-    "Boolean",
-    "DateTime",
-    "Json",
-    "Bytes",
-    "Unsupported",
-];
+/// A relation field of a Prisma model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub many: bool,
+    /// The related model, lower-cased.
+    pub target: String,
+}
+
+/// The relation fields of a Prisma schema: `(model, field, relation)` for
+/// each `field Model` or `field Model[]` inside a `model` block.
+pub fn prisma_relations(schema: &str) -> Vec<(String, String, Relation)> {
+    const SCALARS: &[&str] = &[
+        "String",
+        "Int",
+        "BigInt",
+        "Float",
+        "Decimal",
+        "Boolean",
+        "DateTime",
+        "Json",
+        "Bytes",
+        "Unsupported",
+    ];
+    let mut out = Vec::new();
+    let mut model: Option<String> = None;
+    for line in schema.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("model ")
+            && line.ends_with('{')
+        {
+            model = rest.split_whitespace().next().map(lower_first);
+        } else if line.starts_with('}') {
+            model = None;
+        } else if let Some(model) = &model {
+            let mut words = line.split_whitespace();
+            let (Some(field), Some(ty)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let many = ty.ends_with("[]");
+            let element = ty.trim_end_matches("[]").trim_end_matches('?');
+            if field.starts_with("//") || field.starts_with('@') || SCALARS.contains(&element) {
+                continue;
+            }
+            if element.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push((
+                    model.clone(),
+                    field.to_owned(),
+                    Relation {
+                        many,
+                        target: lower_first(element),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `UserProfile` as the client writes it: `userProfile`.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
 
 /// The columns an index expression reads: `name`, `lower(name)`,
 /// `(title || ' ' || body)`.

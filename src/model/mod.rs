@@ -12,7 +12,7 @@ mod catalog;
 mod loops;
 mod orm;
 
-pub use catalog::Catalog;
+pub use catalog::{Catalog, Relation, prisma_relations};
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
 pub use orm::{Link, Orm, OrmCall, Property};
 

@@ -78,6 +78,17 @@ pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Dia
     {
         return;
     }
+    // A query that pastes a name into its SQL (`sql.raw(column)`) reads
+    // another column or table for each item: different statements, which
+    // no batch by key replaces.
+    if call
+        .chain
+        .iter()
+        .flat_map(|l| l.args.iter().chain(&l.named_values))
+        .any(|a| pastes_identifier(a))
+    {
+        return;
+    }
     // A counted loop that fetches page after page.
     let pages = call.property("cursor").is_some()
         || call.property("skip").is_some()
@@ -162,5 +173,40 @@ fn short(text: &str) -> String {
         cut
     } else {
         line.to_owned()
+    }
+}
+
+/// Whether a Drizzle condition pastes a value as SQL text:
+/// `sql.raw(column)`, `` sql.raw(`t.${column}`) `` or
+/// `sql.identifier(name)`; not a string literal alone.
+fn pastes_identifier(text: &str) -> bool {
+    ["sql.raw(", "sql.identifier("].iter().any(|call| {
+        text.match_indices(call).any(|(at, _)| {
+            let argument = text[at + call.len()..].trim_start();
+            let template = argument
+                .strip_prefix('`')
+                .map(|t| t.split('`').next().unwrap_or(t));
+            match template {
+                Some(body) => body.contains("${"),
+                None => !argument.starts_with(['"', '\'']),
+            }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pastes_identifier;
+
+    #[test]
+    fn a_name_pasted_as_sql_is_told_from_a_literal_fragment() {
+        assert!(pastes_identifier(
+            "and(eq(t.a, a), sql`${sql.raw(column)} IS NOT NULL`)"
+        ));
+        assert!(pastes_identifier("sql`${sql.raw(`t.${column}`)} > 0`"));
+        assert!(pastes_identifier("sql`${sql.identifier(name)} = 1`"));
+        assert!(!pastes_identifier("sql`${sql.raw('now()')} > t.at`"));
+        assert!(!pastes_identifier("sql`${sql.raw(`now()`)} > t.at`"));
+        assert!(!pastes_identifier("eq(t.id, id)"));
     }
 }

@@ -124,10 +124,13 @@ impl<'a> Scan<'a> {
         // A statement that changes the schema or maintains a table (`DROP
         // TABLE` per partition, `VACUUM` per table) is work on each item
         // that no batched query replaces: it is not a query per item.
+        // Nor is a read of the database's own catalog (a table's columns,
+        // once per table: the count follows the schema, not the data), or
+        // an advisory lock taken key by key (in an order, on purpose).
         if self
             .units
             .last()
-            .is_some_and(|unit| changes_schema(&unit.text))
+            .is_some_and(|unit| changes_schema(&unit.text) || per_object(&unit.text))
         {
             return;
         }
@@ -726,6 +729,21 @@ pub(super) fn changes_schema(text: &str) -> bool {
             | "cluster"
             | "refresh"
     )
+}
+
+/// Whether SQL text reads the system catalog (`information_schema`,
+/// `pg_catalog`) or takes an advisory lock: work on each object named,
+/// which no batched query over rows replaces.
+pub(super) fn per_object(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "information_schema.",
+        "pg_catalog.",
+        "pg_advisory_",
+        "pg_try_advisory_",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// Whether a Drizzle chain runs synchronously: it ends in better-sqlite3's

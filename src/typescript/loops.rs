@@ -746,19 +746,21 @@ impl<'a> Scan<'a> {
         false
     }
 
-    /// Whether a branch starts with, or is, a `break` or a `return` of
-    /// what was found; `return false` (or `null`, or nothing) reports a
-    /// check that failed, the way out of a loop that checks every item.
+    /// Whether a branch ends with, or is, a `break` or a `return` of
+    /// what was found (`found = row; break;`); `return false` (or `null`,
+    /// or nothing) reports a check that failed, the way out of a loop that
+    /// checks every item.
     fn leaves(&self, branch: Node<'a>) -> bool {
-        let first = if branch.kind() == "statement_block" {
+        let last = if branch.kind() == "statement_block" {
             let mut cursor = branch.walk();
             branch
                 .named_children(&mut cursor)
-                .find(|c| c.kind() != "comment")
+                .filter(|c| c.kind() != "comment")
+                .last()
         } else {
             Some(branch)
         };
-        first.is_some_and(|f| match f.kind() {
+        last.is_some_and(|f| match f.kind() {
             "break_statement" => true,
             "return_statement" => f
                 .named_child(0)
@@ -767,12 +769,16 @@ impl<'a> Scan<'a> {
         })
     }
 
-    /// Whether a condition tests, without negating it, a name the loop's
-    /// body binds to an awaited value: `consumed`, `result.count > 0`.
+    /// Whether a condition tests, without negating it, an awaited value:
+    /// one it awaits itself (`if (await isTaken(row.id))`) or a name the
+    /// loop's body binds to one (`consumed`, `result.count > 0`).
     fn tests_awaited_result(&self, condition: Node<'a>, body: &Node<'a>) -> bool {
         let written = self.src(condition);
         if written.contains('!') || written.contains("=== 0") || written.contains("null") {
             return false;
+        }
+        if written.contains("await ") {
+            return true;
         }
         let mut names = Vec::new();
         super::names_used(condition, &mut names, 0);

@@ -237,72 +237,7 @@ pub struct Project {
     pub sink_functions: HashMap<String, wrappers::Sink>,
 }
 
-/// A relation field of a Prisma model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relation {
-    pub many: bool,
-    /// The related model, lower-cased.
-    pub target: String,
-}
-
-/// The relation fields of a Prisma schema: `(model, field, relation)` for
-/// each `field Model` or `field Model[]` inside a `model` block.
-pub fn prisma_relations(schema: &str) -> Vec<(String, String, Relation)> {
-    const SCALARS: &[&str] = &[
-        "String",
-        "Int",
-        "BigInt",
-        "Float",
-        "Decimal",
-        "Boolean",
-        "DateTime",
-        "Json",
-        "Bytes",
-        "Unsupported",
-    ];
-    let mut out = Vec::new();
-    let mut model: Option<String> = None;
-    for line in schema.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix("model ")
-            && line.ends_with('{')
-        {
-            model = rest.split_whitespace().next().map(lower_first);
-        } else if line.starts_with('}') {
-            model = None;
-        } else if let Some(model) = &model {
-            let mut words = line.split_whitespace();
-            let (Some(field), Some(ty)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let many = ty.ends_with("[]");
-            let element = ty.trim_end_matches("[]").trim_end_matches('?');
-            if field.starts_with("//") || field.starts_with('@') || SCALARS.contains(&element) {
-                continue;
-            }
-            if element.starts_with(|c: char| c.is_ascii_uppercase()) {
-                out.push((
-                    model.clone(),
-                    field.to_owned(),
-                    Relation {
-                        many,
-                        target: lower_first(element),
-                    },
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// `UserProfile` as the client writes it: `userProfile`.
-fn lower_first(name: &str) -> String {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
+pub use crate::model::{Relation, prisma_relations};
 
 /// The names a file exports as database clients, read from the text:
 /// `export const NAME = [new] Factory(...)` with a known factory, and
