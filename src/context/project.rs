@@ -30,7 +30,8 @@ pub struct Project {
     /// drizzle-kit journals: the folder of the migrations and the names
     /// (without `.sql`) of the ones it runs.
     journals: Vec<(PathBuf, HashSet<String>)>,
-    /// The trigram indexes its `.sql` files and Prisma schemas create.
+    /// The trigram indexes its `.sql` files, Prisma schemas and Drizzle
+    /// schema files create.
     pub catalog: Catalog,
 }
 
@@ -128,13 +129,7 @@ impl Project {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if name.ends_with(".sql") {
-                project.catalog.read_sql(&text);
-            } else if name.ends_with(".prisma") {
-                project.catalog.read_prisma(&text);
-            } else if name.ends_with(".ts") {
-                project.catalog.read_drizzle(&text);
-            }
+            project.catalog.read(name, &text);
             match name {
                 "sqlc.yaml" | "sqlc.yml" | "sqlc.json" => project.sqlc(&dir, name, &text),
                 "Cargo.toml" => project.cargo(&dir, &text),

@@ -87,6 +87,18 @@ impl Catalog {
             .any(|(t, c)| *c == column && table.as_ref().is_none_or(|k| k == t))
     }
 
+    /// Reads a schema file by its name: a `.sql` file, a Prisma schema or a
+    /// Drizzle schema in TypeScript. Files are to be read in path order.
+    pub fn read(&mut self, name: &str, text: &str) {
+        if name.ends_with(".sql") {
+            self.read_sql(text);
+        } else if name.ends_with(".prisma") {
+            self.read_prisma(text);
+        } else if name.ends_with(".ts") {
+            self.read_drizzle(text);
+        }
+    }
+
     /// Reads one `.sql` file's statements: trigram indexes created and
     /// indexes dropped. Files are to be read in the order they run.
     pub fn read_sql(&mut self, text: &str) {
@@ -232,9 +244,7 @@ impl Catalog {
             }
         }
     }
-}
 
-impl Catalog {
     /// Reads a Drizzle schema's trigram indexes:
     /// `index("t_title_trgm").using("gin", t.title.op("gin_trgm_ops"))` or
     /// `` sql`${t.title} gin_trgm_ops` `` in the third argument of
