@@ -56,6 +56,8 @@ pub struct Index {
     /// Column names in index order; an expression is kept as its text.
     pub columns: Vec<String>,
     pub unique: bool,
+    /// Made with a `WHERE` clause: it covers only the rows that match.
+    pub partial: bool,
     pub new: bool,
 }
 
@@ -177,6 +179,11 @@ impl Schema {
 
     pub fn table_by_key(&self, key: &str) -> Option<&Table> {
         self.tables.get(key)
+    }
+
+    /// Every table, by key.
+    pub fn tables(&self) -> impl Iterator<Item = (&String, &Table)> {
+        self.tables.iter()
     }
 
     /// Whether the table was created by the current migration. A table the
@@ -406,6 +413,7 @@ impl Schema {
             name,
             columns,
             unique: ci.unique,
+            partial: ci.predicate.is_some(),
             new: true,
         });
     }
@@ -540,6 +548,7 @@ fn push_unique(
         name: name.clone(),
         columns: columns.clone(),
         unique: true,
+        partial: false,
         new: true,
     });
     table

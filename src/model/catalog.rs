@@ -1,6 +1,8 @@
 //! What the project's own schema says that the application rules need: the
 //! columns a trigram index serves, so a `LIKE '%term%'` on one of them is
-//! not reported as a scan.
+//! not reported as a scan; and the columns a primary key or a unique
+//! constraint or index keeps unique, so the rows of a query that sets
+//! each of them to one value are known to be one at most.
 //!
 //! It is read from every `.sql` file of the project, in path order (the
 //! order migration tools name their files in), from its Prisma schemas and
@@ -18,6 +20,14 @@
 //!   TypeScript file with `schema` in its path, by the `pgTable` name and
 //!   the column's name in code.
 //!
+//! Unique keys come from the same files: the statements of the `.sql` files
+//! replayed into a [`Schema`] (`PRIMARY KEY`, `UNIQUE`, `CREATE UNIQUE
+//! INDEX` without a `WHERE`, less what later statements drop), Prisma's
+//! `@id`, `@unique`, `@@id` and `@@unique`, and Drizzle's `.primaryKey()`,
+//! `.unique()`, `uniqueIndex(...).on(...)`, `unique(...).on(...)` and
+//! `primaryKey({ columns: [...] })`, by the table's name in SQL and the
+//! variable the code holds it in.
+//!
 //! Names are compared without case, quotes, schema or underscores, so a
 //! column read as `user.fullName` in code matches `full_name` in SQL.
 
@@ -25,10 +35,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlparser::ast::{Expr, ObjectName, Statement, visit_expressions};
 
+use crate::migrate::schema::{Replay, Schema};
 use crate::parse::{Dialect, each_statement};
 
-/// The project's trigram-indexed columns.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// The project's trigram-indexed columns and unique keys.
+#[derive(Debug, Default, Clone)]
 pub struct Catalog {
     /// By index name (or a name made up for an index without one): the
     /// table and the columns it serves.
@@ -39,6 +50,11 @@ pub struct Catalog {
     /// field holds.
     relations: BTreeMap<(String, String), String>,
     unnamed: usize,
+    /// The tables, keys and indexes the `.sql` files create.
+    sql: Schema,
+    /// Unique keys Prisma and Drizzle schemas declare: the table (by each
+    /// of its names) and the columns.
+    keys: Vec<(String, Vec<String>)>,
 }
 
 /// A name as the catalog compares it: the last part of a qualified name,
@@ -71,7 +87,28 @@ fn index_key(name: &ObjectName) -> String {
 
 impl Catalog {
     pub fn is_empty(&self) -> bool {
-        self.trigram.is_empty() && self.prisma.is_empty()
+        self.trigram.is_empty()
+            && self.prisma.is_empty()
+            && self.keys.is_empty()
+            && self.sql.tables().next().is_none()
+    }
+
+    /// Whether a filter that sets each of `columns` of `table` to one value
+    /// reads one row at most: a primary key, a unique constraint or a
+    /// unique index (not a partial one) covers some of them.
+    pub fn unique(&self, table: &str, columns: &[String]) -> bool {
+        let table = name_key(table);
+        let columns: HashSet<String> = columns.iter().map(|c| name_key(c)).collect();
+        let covered =
+            |key: &[String]| !key.is_empty() && key.iter().all(|c| columns.contains(&name_key(c)));
+        let declared = self.keys.iter().any(|(t, key)| *t == table && covered(key));
+        declared
+            || self
+                .sql
+                .tables()
+                .filter(|(k, _)| name_key(k) == table)
+                .flat_map(|(_, t)| &t.indexes)
+                .any(|i| i.unique && !i.partial && covered(&i.columns))
     }
 
     /// Whether a trigram index serves a pattern match on `column` of
@@ -99,54 +136,73 @@ impl Catalog {
         }
     }
 
-    /// Reads one `.sql` file's statements: trigram indexes created and
-    /// indexes dropped. Files are to be read in the order they run.
+    /// Reads one `.sql` file's statements: trigram indexes created, unique
+    /// keys, and indexes dropped. Files are to be read in the order they
+    /// run. Only the statements that may hold one of these are parsed.
     pub fn read_sql(&mut self, text: &str) {
-        let creates = contains_ignore_case(text, "trgm_ops");
-        let drops = contains_ignore_case(text, "drop index")
-            && self
-                .trigram
-                .keys()
-                .any(|name| contains_ignore_case(text, name));
-        if !creates && !drops {
+        let lower = text.to_ascii_lowercase();
+        let mut statements = BTreeMap::new();
+        for needle in [
+            "trgm_ops",
+            "unique",
+            "primary key",
+            "drop index",
+            "drop constraint",
+            "drop table",
+        ] {
+            for (at, _) in lower.match_indices(needle) {
+                let (start, end) = statement_around(text, at);
+                statements.insert(start, end);
+            }
+        }
+        let replay = Replay {
+            tx: None,
+            origin: (0, 0),
+        };
+        for (start, end) in statements {
+            each_statement(&text[start..end], Dialect::Postgres, |_, stmt| {
+                let Some(ast) = &stmt.ast else { return };
+                self.sql.apply(ast, replay);
+                match ast {
+                    Statement::CreateIndex(index) => self.trigram_index(index),
+                    Statement::Drop {
+                        object_type: sqlparser::ast::ObjectType::Index,
+                        names,
+                        ..
+                    } => {
+                        for n in names {
+                            self.trigram.remove(&index_key(n));
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+    }
+
+    fn trigram_index(&mut self, index: &sqlparser::ast::CreateIndex) {
+        let mut columns = Vec::new();
+        for c in &index.columns {
+            let trigram = c
+                .operator_class
+                .as_ref()
+                .is_some_and(|o| object_key(o).contains("trgmops"));
+            if trigram {
+                columns.extend(columns_of(&c.column.expr));
+            }
+        }
+        if columns.is_empty() {
             return;
         }
-        each_statement(text, Dialect::Postgres, |_, stmt| match &stmt.ast {
-            Some(Statement::CreateIndex(index)) => {
-                let mut columns = Vec::new();
-                for c in &index.columns {
-                    let trigram = c
-                        .operator_class
-                        .as_ref()
-                        .is_some_and(|o| object_key(o).contains("trgmops"));
-                    if trigram {
-                        columns.extend(columns_of(&c.column.expr));
-                    }
-                }
-                if columns.is_empty() {
-                    return;
-                }
-                let name = match &index.name {
-                    Some(n) => index_key(n),
-                    None => {
-                        self.unnamed += 1;
-                        format!(" {}", self.unnamed)
-                    }
-                };
-                self.trigram
-                    .insert(name, (object_key(&index.table_name), columns));
+        let name = match &index.name {
+            Some(n) => index_key(n),
+            None => {
+                self.unnamed += 1;
+                format!(" {}", self.unnamed)
             }
-            Some(Statement::Drop {
-                object_type: sqlparser::ast::ObjectType::Index,
-                names,
-                ..
-            }) => {
-                for n in names {
-                    self.trigram.remove(&index_key(n));
-                }
-            }
-            _ => {}
-        });
+        };
+        self.trigram
+            .insert(name, (object_key(&index.table_name), columns));
     }
 
     /// The model a Prisma filter under relation fields reads: `Document`
@@ -170,9 +226,6 @@ impl Catalog {
                 name_key(&relation.target),
             );
         }
-        if !text.contains("trgm_ops") {
-            return;
-        }
         let mut rest = text;
         while let Some(at) = find_word(rest, "model") {
             let after = &rest[at + 5..];
@@ -186,22 +239,57 @@ impl Catalog {
         }
     }
 
-    fn read_model(&mut self, model: &str, body: &str) {
+    fn read_model<'b>(&mut self, model: &'b str, body: &'b str) {
         let mut table = None;
         let mut columns: Vec<(&str, Option<&str>)> = Vec::new();
         let mut indexes = Vec::new();
+        let mut keys: Vec<Vec<&str>> = Vec::new();
         for line in body.lines().map(str::trim) {
             if let Some(args) = line.strip_prefix("@@map(") {
                 table = quoted(args);
             } else if line.starts_with("@@index(") && line.contains("trgm_ops") {
                 indexes.push(line);
+            } else if line.starts_with("@@id(") || line.starts_with("@@unique(") {
+                // `@@unique([teamId, userId], name: "...")`
+                let list = line.find('[').and_then(|open| {
+                    line[open + 1..]
+                        .find(']')
+                        .map(|n| &line[open + 1..open + 1 + n])
+                });
+                if let Some(list) = list {
+                    keys.push(
+                        list.split(',')
+                            .map(|f| f.split('(').next().unwrap_or("").trim())
+                            .filter(|f| !f.is_empty())
+                            .collect(),
+                    );
+                }
             } else if let Some(field) = line.split_whitespace().next()
                 && !field.starts_with("//")
                 && !field.starts_with('@')
             {
+                let code = line.split("//").next().unwrap_or(line);
+                if code.contains("@id") || code.contains("@unique") {
+                    keys.push(vec![field]);
+                }
                 let mapped = line.find("@map(").and_then(|at| quoted(&line[at + 5..]));
                 columns.push((field, mapped));
             }
+        }
+        let mapped = |field: &'b str| -> &'b str {
+            columns
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, m)| *m)
+                .unwrap_or(field)
+        };
+        for key in &keys {
+            self.keys
+                .push((name_key(model), key.iter().map(|f| name_key(f)).collect()));
+            self.keys.push((
+                name_key(table.unwrap_or(model)),
+                key.iter().map(|f| name_key(mapped(f))).collect(),
+            ));
         }
         for line in indexes {
             let list = line.find('[').and_then(|open| {
@@ -250,6 +338,7 @@ impl Catalog {
     /// `` sql`${t.title} gin_trgm_ops` `` in the third argument of
     /// `pgTable("table", {...}, (t) => [...])`.
     pub fn read_drizzle(&mut self, text: &str) {
+        self.read_drizzle_keys(text);
         let mut from = 0;
         while let Some(at) = text[from..].find("trgm_ops").map(|n| from + n) {
             from = at + 8;
@@ -270,14 +359,7 @@ impl Catalog {
             if let (Some(column), Some(table), Some(open)) =
                 (column.filter(|c| !c.is_empty()), table, open)
             {
-                // `body: text("body_text")`: the column's name in SQL too.
-                let declared = before[open..]
-                    .find(&format!("{column}:"))
-                    .map(|d| &before[open + d + column.len() + 1..])
-                    .and_then(|rest| {
-                        let end = rest.find([',', '\n', '}']).unwrap_or(rest.len());
-                        quoted_any(&rest[..end])
-                    });
+                let declared = declared_name(&before[open..], column);
                 let columns = [Some(column), declared].into_iter().flatten().map(name_key);
                 self.unnamed += 1;
                 self.trigram.insert(
@@ -287,6 +369,152 @@ impl Catalog {
             }
         }
     }
+
+    /// Reads the unique keys of a Drizzle schema's tables: a column's
+    /// `.primaryKey()` or `.unique()`, and `uniqueIndex(...).on(...)`,
+    /// `unique(...).on(...)` or `primaryKey({ columns: [...] })` in the
+    /// table's third argument. A unique index with `.where(...)` covers only
+    /// some rows and is left out.
+    fn read_drizzle_keys(&mut self, text: &str) {
+        // `pgTable(`, `mysqlTable(`, `sqliteTable(`
+        let starts: Vec<usize> = text
+            .match_indices("Table(")
+            .map(|(at, _)| at)
+            .filter(|&at| {
+                ["pg", "mysql", "sqlite"].iter().any(|d| {
+                    text[..at].strip_suffix(d).is_some_and(|head| {
+                        !head.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                })
+            })
+            .collect();
+        for (n, &at) in starts.iter().enumerate() {
+            let block = &text[at..starts.get(n + 1).copied().unwrap_or(text.len())];
+            let Some(sql_name) = quoted_any(&block[..block.find(['{', ',']).unwrap_or(0)]) else {
+                continue;
+            };
+            // `export const users = pgTable(`: the name the code uses.
+            let variable = text[..at]
+                .rsplit_once('=')
+                .map(|(head, _)| last_member(head.trim_end()))
+                .filter(|v| !v.is_empty());
+            let mut keys: Vec<Vec<&str>> = Vec::new();
+            for marker in [".primaryKey()", ".unique()"] {
+                for (m, _) in block.match_indices(marker) {
+                    if let Some(column) = column_at(&block[..m]) {
+                        keys.push(vec![column]);
+                    }
+                }
+            }
+            for (m, _) in block.match_indices("unique") {
+                let head = &block[..m];
+                let rest = &block[m..];
+                if head.ends_with(|c: char| c == '.' || c == '_' || c.is_ascii_alphanumeric()) {
+                    continue;
+                }
+                // `unique("name").on(t.a, t.b)`, `uniqueIndex("name").on(t.a)`
+                let Some(open) = rest
+                    .strip_prefix("uniqueIndex(")
+                    .or_else(|| rest.strip_prefix("unique("))
+                else {
+                    continue;
+                };
+                let Some(args) = open
+                    .find(')')
+                    .and_then(|close| open[close + 1..].strip_prefix(".on("))
+                else {
+                    continue;
+                };
+                let Some(close) = args.find(')') else {
+                    continue;
+                };
+                if args[close + 1..].trim_start().starts_with(".where(") {
+                    continue;
+                }
+                keys.push(
+                    args[..close]
+                        .split(',')
+                        .map(last_member)
+                        .filter(|a| !a.is_empty())
+                        .collect(),
+                );
+            }
+            for (m, _) in block.match_indices("primaryKey({") {
+                let rest = &block[m..];
+                let list = rest.find("columns:").and_then(|c| {
+                    let open = rest[c..].find('[')? + c + 1;
+                    let close = rest[open..].find(']')? + open;
+                    Some(&rest[open..close])
+                });
+                if let Some(list) = list {
+                    keys.push(
+                        list.split(',')
+                            .map(|a| last_member(a))
+                            .filter(|a| !a.is_empty())
+                            .collect(),
+                    );
+                }
+            }
+            for key in keys.into_iter().filter(|k| !k.is_empty()) {
+                let sql: Vec<String> = key
+                    .iter()
+                    .map(|c| name_key(declared_name(block, c).unwrap_or(c)))
+                    .collect();
+                let code: Vec<String> = key.iter().map(|c| name_key(c)).collect();
+                for table in [Some(sql_name), variable].into_iter().flatten() {
+                    self.keys.push((name_key(table), code.clone()));
+                    self.keys.push((name_key(table), sql.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The bounds of the statement of `text` around byte `at`: from after the
+/// `;` before it to the `;` after it, passing over a `;` in a `--` comment.
+/// A `;` inside a string or a function body cuts the statement short, and
+/// the piece then fails to parse: nothing is learnt from it.
+fn statement_around(text: &str, at: usize) -> (usize, usize) {
+    let in_comment = |i: usize| {
+        let line = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        text[line..i].contains("--")
+    };
+    let start = text[..at]
+        .rmatch_indices(';')
+        .map(|(i, _)| i)
+        .find(|&i| !in_comment(i))
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .match_indices(';')
+        .map(|(i, _)| at + i)
+        .find(|&i| !in_comment(i))
+        .map_or(text.len(), |i| i + 1);
+    (start, end)
+}
+
+/// The column whose definition a Drizzle table's text ends inside: the
+/// last `name:` at the start of a line, `userId` for the text before
+/// `.unique()` in `userId: text("user_id").notNull().unique()`.
+fn column_at(before: &str) -> Option<&str> {
+    before.lines().rev().find_map(|line| {
+        let (name, rest) = line.trim_start().split_once(':')?;
+        let name = name.trim();
+        (!name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && rest
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphabetic()))
+        .then_some(name)
+    })
+}
+
+/// A Drizzle column's name in SQL, as its definition in a table's text
+/// declares it: `user_id` for `userId` in `userId: text("user_id")`.
+fn declared_name<'t>(table: &'t str, column: &str) -> Option<&'t str> {
+    let at = table.find(&format!("{column}:"))?;
+    let rest = &table[at + column.len() + 1..];
+    let end = rest.find([',', '\n', '}']).unwrap_or(rest.len());
+    quoted_any(&rest[..end])
 }
 
 /// The last member of an expression: `t.title` gives `title`.
@@ -413,13 +641,6 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
     None
 }
 
-fn contains_ignore_case(text: &str, needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,7 +667,7 @@ CREATE INDEX plain_idx ON posts (title);"#,
         assert!(!c.searchable(Some("Asset"), "title"));
         assert!(c.searchable(Some("users"), "full_name"));
         c.read_sql("drop index users_name_idx;");
-        assert!(c.is_empty());
+        assert!(!c.searchable(None, "full_name"));
     }
 
     #[test]
@@ -511,5 +732,93 @@ export const tags = pgTable("tags", { name: text("name") }, (t) => [index("tags_
         c.read_prisma("model A {\n  name String\n  @@index([name])\n}\n");
         assert!(c.is_empty());
         assert!(!c.searchable(None, "name"));
+    }
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn sql_unique_keys_are_kept_until_dropped_and_partial_ones_do_not_count() {
+        let mut c = Catalog::default();
+        c.read_sql(
+            r#"-- a comment; with a semicolon
+CREATE TABLE "memberships" ("id" TEXT PRIMARY KEY, "user_id" TEXT NOT NULL, "team_id" TEXT);
+CREATE UNIQUE INDEX "memberships_user_id_key" ON "memberships"("user_id");
+CREATE TABLE seats (team_id int, slot int, CONSTRAINT seats_slot UNIQUE (team_id, slot));
+CREATE UNIQUE INDEX invites_open ON invites (email) WHERE NOT revoked;
+INSERT INTO notes VALUES ('unique; but data');"#,
+        );
+        assert!(c.unique("memberships", &cols(&["userId"])));
+        assert!(c.unique("Memberships", &cols(&["id", "teamId"])));
+        assert!(!c.unique("memberships", &cols(&["teamId"])));
+        assert!(c.unique("seats", &cols(&["teamId", "slot"])));
+        assert!(!c.unique("seats", &cols(&["slot"])));
+        assert!(!c.unique("invites", &cols(&["email"])));
+        c.read_sql("DROP INDEX \"memberships_user_id_key\";");
+        assert!(!c.unique("memberships", &cols(&["userId"])));
+        c.read_sql("ALTER TABLE seats DROP CONSTRAINT seats_slot;");
+        assert!(!c.unique("seats", &cols(&["teamId", "slot"])));
+    }
+
+    #[test]
+    fn prisma_keys_are_read_by_model_and_by_table() {
+        let mut c = Catalog::default();
+        c.read_prisma(
+            r#"model Membership {
+  id     String @id @default(cuid())
+  userId String @unique @map("user_id") // one team per user
+  teamId String
+  note   String // not @unique
+  @@map("memberships")
+}
+
+model Seat {
+  teamId String
+  slot   Int
+  @@unique([teamId, slot], name: "seat_slot")
+}
+"#,
+        );
+        assert!(c.unique("membership", &cols(&["userId"])));
+        assert!(c.unique("memberships", &cols(&["user_id"])));
+        assert!(c.unique("membership", &cols(&["id"])));
+        assert!(!c.unique("membership", &cols(&["teamId", "note"])));
+        assert!(c.unique("seat", &cols(&["slot", "teamId"])));
+        assert!(!c.unique("seat", &cols(&["teamId"])));
+    }
+
+    #[test]
+    fn drizzle_keys_are_read_by_variable_and_by_table() {
+        let mut c = Catalog::default();
+        c.read_drizzle(
+            r#"export const members = pgTable(
+  "team_members",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .unique(),
+    teamId: text("team_id").notNull(),
+    role: text("role"),
+  },
+  (t) => [
+    uniqueIndex("members_team_role").on(t.teamId, t.role),
+    uniqueIndex("members_open").on(t.role).where(sql`open`),
+  ],
+);
+export const links = pgTable("links", { a: text("a"), b: text("b") }, (t) => [
+  primaryKey({ columns: [t.a, t.b] }),
+]);
+"#,
+        );
+        assert!(c.unique("members", &cols(&["userId"])));
+        assert!(c.unique("team_members", &cols(&["user_id"])));
+        assert!(c.unique("members", &cols(&["id"])));
+        assert!(c.unique("members", &cols(&["teamId", "role"])));
+        assert!(!c.unique("members", &cols(&["role"])));
+        assert!(!c.unique("members", &cols(&["teamId"])));
+        assert!(c.unique("links", &cols(&["a", "b"])));
+        assert!(!c.unique("links", &cols(&["a"])));
     }
 }

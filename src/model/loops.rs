@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use super::Equalities;
+
 /// A loop a database call runs in, once per iteration.
 #[derive(Debug, Clone)]
 pub struct LoopInfo {
@@ -83,8 +85,9 @@ pub struct Collection {
 /// Where a collection as large as the data comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataOrigin {
-    /// The rows a query returned.
-    QueryResult,
+    /// The rows a query returned, and what its filter narrows them to
+    /// when the call says.
+    QueryResult(Option<Equalities>),
     /// The request being served.
     Request,
     /// What an awaited call returned: `await listMembers(team)`.
@@ -130,6 +133,21 @@ impl LoopInfo {
 }
 
 impl Items {
+    /// The items of a field these items hold (`booking.assets`, a list
+    /// destructured from a row): however few rows the field is read from,
+    /// it holds as many items as the data.
+    pub fn fields(self) -> Items {
+        match self {
+            Items::Data(mut collection) => {
+                if let DataOrigin::QueryResult(rows) = &mut collection.origin {
+                    *rows = None;
+                }
+                Items::Data(collection)
+            }
+            other => other,
+        }
+    }
+
     /// The origin of a collection that may be either of two: data over an
     /// unknown origin over fixed items.
     pub fn join(self, other: Items) -> Items {
@@ -165,7 +183,7 @@ impl DataOrigin {
     /// How a finding describes the collection's origin.
     pub fn describe(&self) -> String {
         match self {
-            DataOrigin::QueryResult => "are the rows of this query".to_owned(),
+            DataOrigin::QueryResult(_) => "are the rows of this query".to_owned(),
             DataOrigin::Request => "come from the request".to_owned(),
             DataOrigin::Returned(call) => format!("are what `{call}` returns"),
             DataOrigin::WorkList => "are taken from this list as it fills".to_owned(),
@@ -181,7 +199,7 @@ mod tests {
     fn data_wins_a_join_and_fixed_items_need_both_sides_fixed() {
         let data = Items::Data(Collection {
             written: "users".into(),
-            origin: DataOrigin::QueryResult,
+            origin: DataOrigin::QueryResult(None),
             range: 0..5,
         });
         assert_eq!(Items::Fixed.join(data.clone()), data);

@@ -14,7 +14,7 @@ mod orm;
 
 pub use catalog::{Catalog, Relation, prisma_relations};
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
-pub use orm::{Link, Orm, OrmCall, Property};
+pub use orm::{Equalities, Link, Orm, OrmCall, Property};
 
 /// Where a value comes from, as far as the front end could follow it: its
 /// provenance.

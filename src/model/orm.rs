@@ -27,6 +27,20 @@ pub struct Property {
     pub literal: bool,
     /// Host range of `key: value`.
     pub range: Range<usize>,
+    /// Whether a conditional spread adds it (`...(id ? { id } : {})`): the
+    /// object may lack it.
+    pub conditional: bool,
+}
+
+/// The rows a query reads, as far as its filter says: the table or model,
+/// and the columns the filter sets to one value each
+/// (`where: { userId: id }`, `.where(and(eq(t.orgId, org), eq(t.role, r)))`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Equalities {
+    /// The model (`member` in `prisma.member`) or the table as the code
+    /// names it (`members` in `.from(members)`).
+    pub table: String,
+    pub columns: Vec<String>,
 }
 
 /// A call of a method on a chain built from an ORM call, such as
@@ -173,6 +187,68 @@ impl OrmCall {
         (update && each.writes_per_item) || (create && (self.kept || nested))
     }
 
+    /// The table a Prisma or Drizzle query reads and the columns its filter
+    /// sets to one value each; `None` when the call does not name its table
+    /// or its filter may take other rows too (`OR`, `or(...)`, `not(...)`).
+    pub fn equalities(&self) -> Option<Equalities> {
+        let (table, columns) = match self.orm {
+            Orm::Prisma => {
+                let table = self.receiver.rsplit('.').next()?;
+                let columns = self
+                    .properties
+                    .iter()
+                    .filter(|p| {
+                        let Some(field) = p.path.strip_prefix("where.") else {
+                            return false;
+                        };
+                        let nested = format!("{}.", p.path);
+                        !field.contains('.')
+                            && !p.conditional
+                            && !matches!(field, "AND" | "OR" | "NOT")
+                            && !matches!(p.value.as_str(), "null" | "undefined")
+                            && !self.properties.iter().any(|q| {
+                                q.path.starts_with(&nested) && q.path != format!("{nested}equals")
+                            })
+                    })
+                    .map(|p| p.key.clone())
+                    .collect();
+                (table, columns)
+            }
+            Orm::Drizzle => {
+                let table = match self.link("from") {
+                    Some(from) => from.args.first().map(|a| last_member(a))?,
+                    None => self.receiver.split_once(".query.").map(|(_, t)| t.trim())?,
+                };
+                let conditions: Vec<&str> = self
+                    .chain
+                    .iter()
+                    .filter(|l| l.method == "where")
+                    .flat_map(|l| l.args.iter().chain(&l.named_values))
+                    .chain(self.property("where").map(|p| &p.value))
+                    .map(String::as_str)
+                    .collect();
+                if conditions
+                    .iter()
+                    .any(|c| !calls_of(c, "or(").is_empty() || !calls_of(c, "not(").is_empty())
+                {
+                    return None;
+                }
+                let columns = conditions
+                    .iter()
+                    .flat_map(|c| calls_of(c, "eq("))
+                    .filter_map(|args| args.split(',').next())
+                    .map(|column| last_member(column).to_owned())
+                    .collect();
+                (table, columns)
+            }
+            Orm::Kysely | Orm::Sql => return None,
+        };
+        (!table.is_empty()).then(|| Equalities {
+            table: table.to_owned(),
+            columns,
+        })
+    }
+
     pub fn property(&self, path: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.path == path)
     }
@@ -180,4 +256,21 @@ impl OrmCall {
     pub fn link(&self, method: &str) -> Option<&Link> {
         self.chain.iter().find(|l| l.method == method)
     }
+}
+
+/// The last member of an expression: `title` in `t.title`.
+fn last_member(expr: &str) -> &str {
+    let expr = expr.trim();
+    expr.rsplit('.').next().unwrap_or(expr).trim()
+}
+
+/// The text after each call of `name` (`eq(`) in `text` that is not part
+/// of a longer name (`neq(`, `t.eq(`).
+fn calls_of<'t>(text: &'t str, name: &str) -> Vec<&'t str> {
+    text.match_indices(name)
+        .filter(|(at, _)| {
+            !text[..*at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
+        .map(|(at, _)| &text[at + name.len()..])
+        .collect()
 }

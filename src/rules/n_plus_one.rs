@@ -3,7 +3,7 @@
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Items, PerItem};
+use crate::model::{Collection, DataOrigin, Items, PerItem};
 use crate::model::{Orm, OrmCall};
 
 pub static RULE: Rule = Rule {
@@ -26,7 +26,7 @@ const WRITES: &[&str] = &["create", "update", "upsert", "delete", "insert"];
 /// Prisma methods that write every row a filter matches.
 const KEYED_WRITES: &[&str] = &["updateMany", "deleteMany", "update", "delete"];
 
-pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(each) = &call.in_loop else {
         return;
     };
@@ -43,6 +43,19 @@ pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Dia
         Items::Unexamined => None,
         Items::Fixed | Items::UntilFound | Items::Condition | Items::Unknown => return,
     };
+    // The rows of a query that sets a unique key to one value: one row at
+    // most (a user's one membership, when the schema makes `userId`
+    // unique), so the loop runs once or not at all.
+    if let Some(Collection {
+        origin: DataOrigin::QueryResult(Some(rows)),
+        ..
+    }) = collection
+        && ctx
+            .catalog
+            .is_some_and(|c| c.unique(&rows.table, &rows.columns))
+    {
+        return;
+    }
     // Only a query that changes with the item is one per item: not one per
     // batch, one that follows a cursor, nor the same query every time.
     if !matches!(each.item, PerItem::Item | PerItem::Unexamined) {

@@ -245,7 +245,7 @@ fn is_key(expr: &Expr) -> bool {
 /// Prisma `findMany` without `take`, Drizzle `db.query.t.findMany` without
 /// `limit`, and a Drizzle `select()...from(t)` chain run without `.limit()`.
 /// A query filtered by its key (`where: { id }`, `eq(t.id, x)`) is bounded.
-pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
+pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diagnostic>) {
     for relation in &call.unbounded_relations {
         out.push(
             Diagnostic::new(
@@ -259,6 +259,12 @@ pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Dia
         let t = text.replace(' ', "");
         t.contains(".id,") || t.starts_with("{id") || t.contains("{id:") || t.contains(",id:")
     };
+    // A filter that sets a unique key to one value reads one row at most.
+    if let (Some(rows), Some(catalog)) = (call.equalities(), ctx.catalog)
+        && catalog.unique(&rows.table, &rows.columns)
+    {
+        return;
+    }
     let (missing, what) = match (call.orm, call.method.as_str()) {
         (Orm::Prisma, "findMany") => {
             let keyed = call.property("where.id").is_some();

@@ -426,8 +426,15 @@ impl<'a> Scan<'a> {
                     // `...(page && { skip: (page - 1) * 20 })`,
                     // `...(cursor ? { cursor: { id: cursor }, skip: 1 } : {})`:
                     // the properties a conditional spread may add.
-                    for object in spread_objects(pair) {
-                        self.properties(object, prefix, out, depth + 1);
+                    let before = out.len();
+                    let objects = spread_objects(pair);
+                    for object in &objects {
+                        self.properties(*object, prefix, out, depth + 1);
+                    }
+                    if objects.first().is_none_or(|o| o.parent() != Some(pair)) {
+                        for p in &mut out[before..] {
+                            p.conditional = true;
+                        }
                     }
                     continue;
                 }
@@ -491,6 +498,7 @@ impl<'a> Scan<'a> {
             value: self.src(value).to_owned(),
             literal,
             range,
+            conditional: false,
         });
         self.object_properties(value, &path, out, depth);
     }

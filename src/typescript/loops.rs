@@ -1080,7 +1080,7 @@ impl<'a> Scan<'a> {
                 if self.request_source(node, object).is_some() {
                     return data(DataOrigin::Request, node);
                 }
-                self.items_of(object, hops + 1)
+                self.items_of(object, hops + 1).fields()
             }
             "subscript_expression" => node
                 .field("object")
@@ -1149,7 +1149,7 @@ impl<'a> Scan<'a> {
             if cap.is_some_and(|n| n.is_none_or(|n| n <= FEW_ROWS)) {
                 return Items::Fixed;
             }
-            return data(DataOrigin::QueryResult);
+            return data(DataOrigin::QueryResult(query.equalities()));
         }
         let written = self.src(callee);
         match callee.kind() {
@@ -1182,6 +1182,9 @@ impl<'a> Scan<'a> {
                     {
                         return Items::Fixed;
                     }
+                    if method == "flatMap" {
+                        return self.items_of(object, hops + 1).fields();
+                    }
                     if SAME_ITEMS.contains(&method) {
                         return self.items_of(object, hops + 1);
                     }
@@ -1191,7 +1194,7 @@ impl<'a> Scan<'a> {
                 if let Some(body) = self.functions.get(written)
                     && self.query_in(body).is_some()
                 {
-                    return data(DataOrigin::QueryResult);
+                    return data(DataOrigin::QueryResult(None));
                 }
             }
             _ => {}
@@ -1291,13 +1294,18 @@ impl<'a> Scan<'a> {
             return Items::Fixed;
         }
         match self.declaration(name) {
-            Declaration::Variable { declarator, .. } => {
+            Declaration::Variable { declarator, keys } => {
                 let Some(value) = declarator.field("value") else {
                     return Items::Unknown;
                 };
                 // `rows = rows.concat(more)`: the name's own items add none.
                 self.following((declarator.id(), 0), Items::Fixed, || {
                     let initial = self.items_of(value, hops + 1);
+                    let initial = if keys.is_empty() {
+                        initial
+                    } else {
+                        initial.fields()
+                    };
                     self.reassigned(declarator, text)
                         .into_iter()
                         .fold(initial, |acc, v| acc.join(self.items_of(v, hops + 1)))
@@ -1320,7 +1328,7 @@ impl<'a> Scan<'a> {
                         .is_some_and(|p| LOOP_METHODS.contains(&self.src(p)))
                     && let Some(object) = callee.field("object")
                 {
-                    return self.items_of(object, hops + 1);
+                    return self.items_of(object, hops + 1).fields();
                 }
                 match self.parameter_provenance(parameter, function, &keys, name) {
                     Provenance::Request(_) => Items::Data(Collection {
