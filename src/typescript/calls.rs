@@ -237,7 +237,14 @@ impl<'a> Scan<'a> {
         } else {
             (Vec::new(), call)
         };
-        let executed = self.runs_here(top, &chain);
+        // A Prisma query runs when it is awaited or handed on: a call
+        // standing alone as a statement (`store.folders.delete(id);`) sends
+        // nothing, and is some other library's synchronous store.
+        let executed = self.runs_here(top, &chain)
+            && !(orm == Orm::Prisma
+                && top
+                    .parent()
+                    .is_some_and(|p| p.kind() == "expression_statement"));
         let in_process = orm == Orm::Drizzle && runs_in_process(top, &chain);
         self.calls.push(OrmCall {
             orm,

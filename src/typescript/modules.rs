@@ -284,19 +284,46 @@ impl<'a> Scan<'a> {
     }
 
     /// The first query a function body runs when called: not in a loop,
-    /// nor in a function the body only declares or returns.
+    /// nor in a function the body only declares or returns. A body that
+    /// answers from a memo first runs none per call (below).
     pub(super) fn query_in(&self, body: &Range<usize>) -> Option<&OrmCall> {
         let inside =
             |r: &Range<usize>, outer: &Range<usize>| r.start >= outer.start && r.end <= outer.end;
         let deferred: Vec<&Range<usize>> =
             self.deferred.iter().filter(|f| inside(f, body)).collect();
-        self.calls.iter().find(|c| {
-            c.executed
-                && c.in_loop.is_none()
-                && inside(&c.range, body)
-                && !deferred.iter().any(|f| inside(&c.range, f))
-        })
+        self.calls
+            .iter()
+            .find(|c| {
+                c.executed
+                    && c.in_loop.is_none()
+                    && inside(&c.range, body)
+                    && !deferred.iter().any(|f| inside(&c.range, f))
+            })
+            .filter(|c| {
+                let text = |r: Range<usize>| self.text.get(r).unwrap_or("");
+                !memoized(text(body.start..c.range.start), text(c.range.end..body.end))
+            })
     }
+}
+
+/// Whether a function body answers from a memo before its query and fills
+/// the memo after it: `const hit = cache.get(id); if (hit) return hit;
+/// ... cache.set(id, row)`. Its query runs once per key, not once per
+/// call.
+fn memoized(before: &str, after: &str) -> bool {
+    before.contains("return")
+        && [".get(", ".has("].iter().any(|read| {
+            before.match_indices(read).any(|(at, _)| {
+                let memo = before[..at]
+                    .rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.')))
+                    .next()
+                    .unwrap_or("");
+                !memo.is_empty()
+                    && [before, after]
+                        .iter()
+                        .any(|t| t.contains(&format!("{memo}.set(")))
+            })
+        })
 }
 
 /// The path a module is known by: its file's path without the extension,
