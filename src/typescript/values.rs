@@ -461,6 +461,12 @@ impl<'a> Scan<'a> {
                         .map(|v| self.provenance_at(v, hops + 1)),
                 );
             }
+            // `db.get(query)`, `tx.all(...)`: rows the database sends back.
+            if matches!(method, "get" | "all" | "values")
+                && object.is_some_and(|o| self.is_database(o))
+            {
+                return Provenance::Opaque;
+            }
             if PASSING_METHODS.contains(&method)
                 && let Some(object) = object
             {
