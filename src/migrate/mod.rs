@@ -1,19 +1,18 @@
-//! Migrations: the layouts of the tools that run them, the schema a chain of
-//! migrations builds, and what a migration rule knows about the statement
-//! in front of it.
+//! Migrations: the layouts of the tools that run them, the replay of a
+//! chain of migrations into the schema (`model::schema`), and what a
+//! migration rule knows about the statement in front of it.
 
 pub mod layout;
 pub mod plpgsql;
 pub mod replay;
-pub mod schema;
 
 use std::cell::{Cell, RefCell};
 
 use sqlparser::ast::{Expr, ObjectName, Statement, Value};
 
 use crate::diagnostic::Diagnostic;
+pub use crate::model::schema::{self, Schema};
 pub use layout::{Chain, Direction, Migration, Tool, TxMode, TxOverride, chain_of};
-pub use schema::Schema;
 
 /// Facts about the migration file being linted that last for the whole
 /// file.

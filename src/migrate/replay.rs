@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::layout::sections;
-use super::schema::Replay;
 use super::{
     Chain, Direction, FileState, MigrationState, Schema, TxMode, TxOverride, is_ddl,
     lock_timeout_change, plpgsql, timezone_change,
@@ -19,6 +18,7 @@ use super::{
 use crate::diagnostic::Diagnostic;
 use crate::discover::FileKind;
 use crate::extract::{Origin, SqlUnit, sql_file_unit};
+use crate::model::schema::Replay;
 use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, parse_unit};
 
 /// What the replay asks of the engine: running the enabled rules.

@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlparser::ast::{Expr, ObjectName, Statement, visit_expressions};
 
-use crate::migrate::schema::{Replay, Schema};
+use crate::model::schema::{Replay, Schema};
 use crate::parse::{Dialect, each_statement};
 
 /// The project's trigram-indexed columns and unique keys.

@@ -11,6 +11,7 @@ use std::ops::Range;
 mod catalog;
 mod loops;
 mod orm;
+pub mod schema;
 
 pub use catalog::{Catalog, Relation, prisma_relations};
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};

@@ -7,7 +7,7 @@ use super::helpers::{alter_existing_table, clause, options, shown};
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migrate::schema::is_serial;
+use crate::model::schema::is_serial;
 
 pub static RULE: Rule = Rule {
     id: "add-column-not-null-without-default",

@@ -8,8 +8,8 @@ use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, Statement, TableC
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migrate::schema::{ConstraintKind, ident_key, name_key};
 use crate::migrate::{Deferred, Schema};
+use crate::model::schema::{ConstraintKind, ident_key, name_key};
 
 pub static RULE: Rule = Rule {
     id: "foreign-key-without-index",

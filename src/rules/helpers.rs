@@ -11,8 +11,8 @@ use sqlparser::ast::{
 use sqlparser::keywords::Keyword;
 
 use super::{StatementContext, function_named};
-use crate::migrate::schema::ident_key;
 use crate::migrate::{MigrationState, Tool, TxMode};
+use crate::model::schema::ident_key;
 use crate::parse::TokKind;
 
 /// The migration state and the `ALTER TABLE` of the statement, if it is
@@ -180,7 +180,7 @@ pub fn validated_constraint(
     out: &mut Vec<crate::diagnostic::Diagnostic>,
 ) {
     use crate::diagnostic::Diagnostic;
-    use crate::migrate::schema::ConstraintKind;
+    use crate::model::schema::ConstraintKind;
     use sqlparser::ast::TableConstraint;
     let Some((m, at)) = alter_table(ctx) else {
         return;

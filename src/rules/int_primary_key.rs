@@ -5,7 +5,7 @@ use sqlparser::ast::{ColumnOption, DataType, Statement, TableConstraint};
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migrate::schema::ident_key;
+use crate::model::schema::ident_key;
 
 pub static RULE: Rule = Rule {
     id: "int-primary-key",

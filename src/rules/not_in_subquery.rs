@@ -157,7 +157,7 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
 /// NULL` (or is part of the primary key) in the schema the migrations so
 /// far have built: `SELECT col FROM t ...` with `t.col NOT NULL`.
 fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
-    use crate::migrate::schema::ident_key;
+    use crate::model::schema::ident_key;
     let Some(state) = &ctx.migration else {
         return false;
     };

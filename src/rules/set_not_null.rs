@@ -7,7 +7,7 @@ use super::helpers::{alter_table, clause, column_is_new, shown};
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
-use crate::migrate::schema::ident_key;
+use crate::model::schema::ident_key;
 
 pub static RULE: Rule = Rule {
     id: "set-not-null",
