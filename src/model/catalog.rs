@@ -518,7 +518,7 @@ fn declared_name<'t>(table: &'t str, column: &str) -> Option<&'t str> {
 }
 
 /// The last member of an expression: `t.title` gives `title`.
-fn last_member(expr: &str) -> &str {
+pub(super) fn last_member(expr: &str) -> &str {
     let expr = expr.trim();
     let start = expr
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

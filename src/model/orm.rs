@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use super::LoopInfo;
+use super::catalog::last_member;
 
 /// The ORMs and query builders whose calls querylint reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,12 +257,6 @@ impl OrmCall {
     pub fn link(&self, method: &str) -> Option<&Link> {
         self.chain.iter().find(|l| l.method == method)
     }
-}
-
-/// The last member of an expression: `title` in `t.title`.
-fn last_member(expr: &str) -> &str {
-    let expr = expr.trim();
-    expr.rsplit('.').next().unwrap_or(expr).trim()
 }
 
 /// The text after each call of `name` (`eq(`) in `text` that is not part

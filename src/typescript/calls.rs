@@ -237,14 +237,7 @@ impl<'a> Scan<'a> {
         } else {
             (Vec::new(), call)
         };
-        // A Prisma query runs when it is awaited or handed on: a call
-        // standing alone as a statement (`store.folders.delete(id);`) sends
-        // nothing, and is some other library's synchronous store.
-        let executed = self.runs_here(top, &chain)
-            && !(orm == Orm::Prisma
-                && top
-                    .parent()
-                    .is_some_and(|p| p.kind() == "expression_statement"));
+        let executed = self.runs_here(top, &chain, orm);
         let in_process = orm == Orm::Drizzle && runs_in_process(top, &chain);
         self.calls.push(OrmCall {
             orm,
@@ -313,7 +306,17 @@ impl<'a> Scan<'a> {
     /// Whether a builder chain runs where it is written: not kept in a
     /// variable, not passed to another call (a subquery such as
     /// `inArray(col, db.select()...)`), not turned into an expression.
-    fn runs_here(&self, top: Node<'a>, chain: &[Link]) -> bool {
+    fn runs_here(&self, top: Node<'a>, chain: &[Link], orm: Orm) -> bool {
+        // A Prisma query runs when it is awaited or handed on: a call
+        // standing alone as a statement (`store.folders.delete(id);`) sends
+        // nothing, and is some other library's synchronous store.
+        if orm == Orm::Prisma
+            && top
+                .parent()
+                .is_some_and(|p| p.kind() == "expression_statement")
+        {
+            return false;
+        }
         let passed_on = top.parent().is_some_and(|p| {
             p.kind() == "arguments"
                 && !p
@@ -372,7 +375,7 @@ impl<'a> Scan<'a> {
         chain.push(self.link(name, call));
         let (more, top) = self.climb_chain(call);
         chain.extend(more);
-        let executed = self.runs_here(top, &chain);
+        let executed = self.runs_here(top, &chain, base.orm);
         let in_process = base.orm == Orm::Drizzle && runs_in_process(top, &chain);
         self.calls.push(OrmCall {
             range: call.start_byte()..top.end_byte(),
