@@ -188,6 +188,9 @@ pub struct Interpolation {
     pub spliced: bool,
     /// Where the value comes from.
     pub provenance: crate::model::Provenance,
+    /// When the value is a parameter of an exported function, whose
+    /// callers decide what it holds.
+    pub caller: Option<crate::model::CallerParameter>,
 }
 
 /// The call that sends a unit's SQL, as far as a fix that changes how

@@ -164,6 +164,7 @@ impl UnitBuilder {
             host_range: host,
             spliced: dangerous,
             provenance,
+            caller: None,
         });
     }
 

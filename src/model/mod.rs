@@ -42,6 +42,38 @@ pub enum Provenance {
     Request(Source),
 }
 
+/// A value pasted into SQL text that is a parameter of a function other
+/// modules may call: whether it can carry SQL is decided by what the
+/// project's callers pass, once every file is read (see the module index's
+/// linking). With no caller in the project, it stays what a caller may pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerParameter {
+    /// The function's exported name, and the parameter's position.
+    pub function: String,
+    pub parameter: usize,
+    /// The key into a destructured parameter (`{ table }`).
+    pub key: Option<String>,
+    /// What the function's own file passes, when it calls the function.
+    pub in_file: Option<Provenance>,
+    /// Once linked: the call in another file whose value decided the
+    /// provenance, as `path:line`.
+    pub via: Option<String>,
+}
+
+/// What a call passes for a parameter of a function another module
+/// exports, for the linking of [`CallerParameter`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passed {
+    /// The function's name in its module, and the module as written.
+    pub function: String,
+    pub module: String,
+    pub parameter: usize,
+    pub key: Option<String>,
+    pub provenance: Provenance,
+    /// The line of the call (1-based).
+    pub line: usize,
+}
+
 /// Why a value cannot carry SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Safe {

@@ -23,17 +23,25 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let api = ctx.unit.origin.api.as_deref().unwrap_or("the database");
     for value in reported(ctx) {
+        // A parameter judged by what a call in another file passes.
+        let via = value
+            .caller
+            .as_ref()
+            .and_then(|c| Some((c.function.as_str(), c.via.as_deref()?)))
+            .map(|(function, at)| format!(", passed to `{function}` at {at},"))
+            .unwrap_or_default();
         let mut diag = match value.provenance.source() {
             Some(source) => Diagnostic::new(
                 value.unit_range.clone(),
-                format!("Request data (`{}`) is pasted into the SQL text that `{api}` runs: whoever sends the request writes this part of the SQL", source.label),
+                format!("Request data (`{}`){via} is pasted into the SQL text that `{api}` runs: whoever sends the request writes this part of the SQL", source.label),
             )
             .host_label(source.range.clone(), format!("from `{}` here", source.label)),
             None => {
                 let shown = ctx.text(value.unit_range.clone());
+                let what = if via.is_empty() { "A value".to_owned() } else { format!("A value{via}") };
                 Diagnostic::new(
                 value.unit_range.clone(),
-                format!("A value is pasted into the SQL text that `{api}` runs unchecked: whatever it holds becomes SQL (`{shown}` stands for it here)"),
+                format!("{what} is pasted into the SQL text that `{api}` runs unchecked: whatever it holds becomes SQL (`{shown}` stands for it here)"),
             )
             }
         };

@@ -200,6 +200,8 @@ impl TsFile {
             && self.imported_calls.is_empty()
             && self.exports.client_functions.is_empty()
             && self.exports.sink_functions.is_empty()
+            && self.exports.pasted_functions.is_empty()
+            && self.exports.passed.is_empty()
             && self
                 .exports
                 .classes
@@ -235,6 +237,10 @@ pub struct Project {
     /// sink as SQL text (`runQuery(sql, params)`): calls of them are raw
     /// sinks too.
     pub sink_functions: HashMap<String, wrappers::Sink>,
+    /// The project's exported functions that paste a parameter into SQL
+    /// text, by name, with the parameters' positions: what calls of them
+    /// pass is recorded for linking.
+    pub pasted_functions: HashMap<String, Vec<(usize, Option<String>)>>,
 }
 
 pub use crate::model::{Relation, prisma_relations};
@@ -470,6 +476,7 @@ fn scan_tree(text: &str, kind: FileKind, project: &Project, tree: &Tree) -> TsFi
         parameters: HashMap::new(),
         sinks: HashMap::new(),
         project_sinks: &project.sink_functions,
+        project_pasted: &project.pasted_functions,
         wrapped: Vec::new(),
         looped_calls: Vec::new(),
         modules: Default::default(),
@@ -601,6 +608,7 @@ struct Scan<'a> {
     /// the sink runs it unchecked.
     sinks: HashMap<String, wrappers::Sink>,
     project_sinks: &'a HashMap<String, wrappers::Sink>,
+    project_pasted: &'a HashMap<String, Vec<(usize, Option<String>)>>,
     /// Calls that may send SQL text through one of the file's or the
     /// project's functions, with the scopes around them: read once every
     /// such function is known.

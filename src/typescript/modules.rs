@@ -22,7 +22,7 @@ use tree_sitter::Node;
 
 use super::tsconfig::Aliases;
 use super::{Orm, OrmCall, Scan, Sink, TsFile};
-use crate::model::LoopInfo;
+use crate::model::{LoopInfo, Passed, Provenance, Safe};
 
 /// What a file's exports do that other files care about.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -41,6 +41,12 @@ pub struct Exports {
     pub client_functions: Vec<String>,
     /// Exported functions that send a parameter to a raw sink as SQL text.
     pub sink_functions: Vec<(String, Sink)>,
+    /// Exported functions that paste a parameter into SQL text: `(exported
+    /// name, the parameter's position)`. What their callers pass decides
+    /// whether the value can carry SQL.
+    pub pasted_functions: Vec<(String, usize, Option<String>)>,
+    /// What its calls of such functions of other modules pass.
+    pub passed: Vec<Passed>,
 }
 
 /// A call, in a loop, of a function imported from another module.
@@ -72,6 +78,8 @@ pub(super) struct ModuleFacts {
     pub(super) exported: Vec<(String, String)>,
     reexports: Vec<(String, String, String)>,
     pub(super) calls: Vec<ImportedCall>,
+    /// What calls of other modules' pasting functions pass.
+    pub(super) passed: Vec<Passed>,
 }
 
 fn unquote(s: &str) -> &str {
@@ -246,6 +254,45 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Records what a call of another module's pasting function passes
+    /// for each pasted parameter.
+    pub(super) fn record_passed(&mut self, call: Node<'a>, callee: Node<'a>) {
+        if self.project_pasted.is_empty() || callee.kind() != "identifier" {
+            return;
+        }
+        let Some((original, module)) = self.modules.imports.get(self.src(callee)) else {
+            return;
+        };
+        let Some(parameters) = self.project_pasted.get(original) else {
+            return;
+        };
+        let (original, module) = (original.clone(), module.clone());
+        let line = self.text[..call.start_byte()].matches('\n').count() + 1;
+        for (parameter, key) in parameters {
+            let argument = call
+                .field("arguments")
+                .and_then(|a| super::argument(a, *parameter));
+            let provenance = match (argument, key) {
+                (None, _) => Provenance::Safe(Safe::Literal),
+                (Some(a), None) => self.provenance(a),
+                // `{ table: name }`: what the key holds; an object built
+                // elsewhere is out of sight.
+                (Some(a), Some(key)) if super::peel(a).kind() == "object" => self
+                    .object_value(a, key)
+                    .map_or(Provenance::Safe(Safe::Literal), |v| self.provenance(v)),
+                (Some(_), Some(_)) => Provenance::Opaque,
+            };
+            self.modules.passed.push(Passed {
+                function: original.clone(),
+                module: module.clone(),
+                parameter: *parameter,
+                key: key.clone(),
+                provenance,
+                line,
+            });
+        }
+    }
+
     /// The exported functions whose body runs a query outside any loop of
     /// its own.
     pub(super) fn exports(&mut self) -> Exports {
@@ -274,8 +321,19 @@ impl<'a> Scan<'a> {
             .collect();
         let mut sink_functions: Vec<(String, Sink)> = self.exported_sinks().into_iter().collect();
         sink_functions.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut pasted_functions: Vec<(String, usize, Option<String>)> = self
+            .units
+            .iter()
+            .flat_map(|u| &u.interpolations)
+            .filter_map(|i| i.caller.as_ref())
+            .map(|c| (c.function.clone(), c.parameter, c.key.clone()))
+            .collect();
+        pasted_functions.sort();
+        pasted_functions.dedup();
         Exports {
             sink_functions,
+            pasted_functions,
+            passed: std::mem::take(&mut self.modules.passed),
             queries,
             reexports: std::mem::take(&mut self.modules.reexports),
             classes,
@@ -382,6 +440,10 @@ fn resolve(
     found.next().is_none().then_some(*first.1)
 }
 
+/// A pasted parameter: the module that defines the function, its name, the
+/// parameter's position and the key into it.
+type PastedKey = (usize, String, usize, Option<String>);
+
 /// The project's modules that say something about databases (their scan
 /// found a query, a call or an export), each with its exports, by the path
 /// it is known by. A call in a loop of an imported function is resolved
@@ -390,6 +452,10 @@ fn resolve(
 pub struct ModuleIndex {
     keys: HashMap<PathBuf, usize>,
     files: Vec<(PathBuf, Exports)>,
+    /// What the project's calls pass for each pasted parameter: by the
+    /// module that defines the function, its name and the parameter's
+    /// position, `(calling file, line, provenance)`.
+    passed: HashMap<PastedKey, Vec<(usize, usize, Provenance)>>,
     /// `tsconfig.json` aliases by the folder they apply under, deepest
     /// first.
     configs: Vec<(PathBuf, Aliases)>,
@@ -409,10 +475,117 @@ impl ModuleIndex {
             .enumerate()
             .map(|(i, (path, _))| (module_key(&normalize(path)), i))
             .collect();
-        ModuleIndex {
+        let mut index = ModuleIndex {
             keys,
             files,
             configs,
+            passed: HashMap::new(),
+        };
+        let mut passed: HashMap<PastedKey, Vec<(usize, usize, Provenance)>> = HashMap::new();
+        for (caller, (path, exports)) in index.files.iter().enumerate() {
+            for p in &exports.passed {
+                let Some(target) = index.resolve(path, &p.module) else {
+                    continue;
+                };
+                let pastes = |e: &Exports, name: &str| {
+                    e.pasted_functions
+                        .iter()
+                        .any(|(f, k, key)| f == name && *k == p.parameter && *key == p.key)
+                };
+                let Some((module, name)) = index.defining(target, &p.function, 0, &pastes) else {
+                    continue;
+                };
+                passed
+                    .entry((module, name, p.parameter, p.key.clone()))
+                    .or_default()
+                    .push((caller, p.line, p.provenance.clone()));
+            }
+        }
+        index.passed = passed;
+        index
+    }
+
+    /// The module that defines an exported name for which `has` holds,
+    /// and its name there, following re-exports a few levels.
+    fn defining(
+        &self,
+        target: usize,
+        name: &str,
+        depth: usize,
+        has: &dyn Fn(&Exports, &str) -> bool,
+    ) -> Option<(usize, String)> {
+        let (path, exports) = &self.files[target];
+        if has(exports, name) {
+            return Some((target, name.to_owned()));
+        }
+        if depth >= 4 {
+            return None;
+        }
+        exports
+            .reexports
+            .iter()
+            .filter(|(exported, _, _)| exported == name || exported == "*")
+            .find_map(|(exported, original, module)| {
+                let next = self.resolve(path, module)?;
+                let original = if exported == "*" { name } else { original };
+                self.defining(next, original, depth + 1, has)
+            })
+    }
+
+    /// Decides the values a file pastes from parameters of its exported
+    /// functions by what the project's calls pass: the worst of them and
+    /// of the file's own calls, with the call that passed it. A function
+    /// the project never calls keeps what any caller may pass.
+    fn link_callers(&self, path: &Path, file: &mut TsFile) {
+        let Some(&own) = self.keys.get(&module_key(&normalize(path))) else {
+            return;
+        };
+        for unit in &mut file.units {
+            for value in &mut unit.interpolations {
+                let Some(caller) = value.caller.as_mut() else {
+                    continue;
+                };
+                let calls = self
+                    .passed
+                    .get(&(
+                        own,
+                        caller.function.clone(),
+                        caller.parameter,
+                        caller.key.clone(),
+                    ))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if calls.is_empty() && caller.in_file.is_none() {
+                    continue;
+                }
+                let mut provenance = caller
+                    .in_file
+                    .clone()
+                    .unwrap_or(Provenance::Safe(Safe::Literal));
+                caller.via = None;
+                for (file_index, line, given) in calls {
+                    // Request data read in another file is shown where it
+                    // is pasted, with the call that passed it.
+                    let given = match given {
+                        Provenance::Request(source) => Provenance::Request(crate::model::Source {
+                            label: source.label.clone(),
+                            range: value.host_range.clone(),
+                        }),
+                        other => other.clone(),
+                    };
+                    let worse = provenance.clone().join(given.clone()) != provenance;
+                    if worse {
+                        provenance = provenance.join(given);
+                        let caller_path = &self.files[*file_index].0;
+                        let shown = std::env::current_dir()
+                            .ok()
+                            .and_then(|dir| caller_path.strip_prefix(dir).ok())
+                            .unwrap_or(caller_path);
+                        caller.via = Some(format!("{}:{line}", shown.display()));
+                    }
+                }
+                value.provenance = provenance;
+            }
         }
     }
 
@@ -434,6 +607,7 @@ impl ModuleIndex {
     }
 
     pub fn link(&self, path: &Path, file: &mut TsFile) {
+        self.link_callers(path, file);
         // An awaited imported function is other work unless it is a query
         // helper that does nothing else.
         let other_work = |awaits: &[(String, String)]| {

@@ -58,6 +58,7 @@ impl<'a> Scan<'a> {
             return;
         };
         let callee = peel(callee);
+        self.record_passed(call, callee);
         if callee.kind() == "identifier"
             && self.functions.contains_key(self.src(callee))
             && let Some(each) = self.loop_of(call)
@@ -236,8 +237,14 @@ impl<'a> Scan<'a> {
         } else {
             self.provenance(expression)
         };
+        let caller = (provenance == Provenance::Unknown)
+            .then(|| self.caller_parameter(expression))
+            .flatten();
         *spliced = true;
         builder.placeholder(node.byte_range(), false, provenance);
+        if let Some(last) = builder.interpolations.last_mut() {
+            last.caller = caller;
+        }
     }
 
     /// The API name of a tag that sends its template as SQL with bound

@@ -13,7 +13,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::{Scan, is_literal, peel};
-use crate::model::{Provenance, Safe, Source};
+use crate::model::{CallerParameter, Provenance, Safe, Source};
 
 /// How many bindings and calls a value is followed through.
 const MAX_HOPS: usize = 24;
@@ -1223,7 +1223,7 @@ impl<'a> Scan<'a> {
     }
 
     /// The value of a key in an object literal: `{ ids: rows }` gives `rows`.
-    fn object_value(&self, object: Node<'a>, key: &str) -> Option<Node<'a>> {
+    pub(super) fn object_value(&self, object: Node<'a>, key: &str) -> Option<Node<'a>> {
         let object = peel(object);
         if object.kind() != "object" {
             return None;
@@ -1262,6 +1262,68 @@ impl<'a> Scan<'a> {
             || self.function_name(function).is_some_and(|(name, method)| {
                 method || self.modules.exported.iter().any(|(local, _)| local == name)
             })
+    }
+
+    /// When a value that may carry SQL is a parameter of an exported
+    /// function that the file calls only by name, what the project's
+    /// callers pass decides what it holds: the parameter, and what the
+    /// file's own calls pass. `None` when the value is anything else, the
+    /// function is used as a value, or the file's own calls already pass
+    /// text they do not check.
+    pub(super) fn caller_parameter(&self, node: Node<'a>) -> Option<CallerParameter> {
+        let node = peel(node);
+        if node.kind() != "identifier" {
+            return None;
+        }
+        let Declaration::Parameter {
+            parameter,
+            function,
+            keys,
+        } = self.declaration(node)
+        else {
+            return None;
+        };
+        if keys.len() > 1 || self.array_callback(function).is_some() {
+            return None;
+        }
+        let (name, false) = self.function_name(function)? else {
+            return None;
+        };
+        let exported = self
+            .modules
+            .exported
+            .iter()
+            .find(|(local, _)| local == name)
+            .map(|(_, exported)| exported.clone())?;
+        if self.parameter_provenance(parameter, function, &keys, node) != Provenance::Unknown
+            || self.passed_text(parameter, function, &keys) != Provenance::Unknown
+        {
+            return None;
+        }
+        let calls = self.calls_of(function, name, false)?;
+        let in_file = (!calls.is_empty())
+            .then(|| self.given_arguments(parameter, function, &keys))
+            .flatten()
+            .map(|given| {
+                Provenance::join_all(given.into_iter().map(|g| match g {
+                    Given::Missing => Provenance::Safe(Safe::Literal),
+                    Given::Value(value) => self.provenance(value),
+                    Given::Opaque => Provenance::Opaque,
+                }))
+            });
+        if in_file
+            .as_ref()
+            .is_some_and(|p| matches!(p, Provenance::Unknown | Provenance::Request(_)))
+        {
+            return None;
+        }
+        Some(CallerParameter {
+            function: exported,
+            parameter: parameter_index(function, parameter)?,
+            key: keys.first().cloned(),
+            in_file,
+            via: None,
+        })
     }
 
     /// Whether a function is a tRPC procedure: the callback of

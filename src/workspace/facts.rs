@@ -297,11 +297,20 @@ impl TsFacts {
         let sink_functions: HashMap<String, Sink> = modules()
             .flat_map(|m| m.sink_functions.iter().cloned())
             .collect();
+        let mut pasted_functions: HashMap<String, Vec<(usize, Option<String>)>> = HashMap::new();
+        for (name, parameter, key) in modules().flat_map(|m| &m.pasted_functions) {
+            let positions = pasted_functions.entry(name.clone()).or_default();
+            let position = (*parameter, key.clone());
+            if !positions.contains(&position) {
+                positions.push(position);
+            }
+        }
         self.providers = client_classes
             .keys()
             .cloned()
             .chain(client_functions.iter().cloned())
             .chain(sink_functions.keys().cloned())
+            .chain(pasted_functions.keys().cloned())
             .filter(|n| n != "default")
             .collect();
         let mut names: Vec<&str> = self
@@ -320,6 +329,7 @@ impl TsFacts {
             client_classes,
             client_functions,
             sink_functions,
+            pasted_functions,
             ..self.base.clone()
         };
     }
