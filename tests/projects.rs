@@ -245,3 +245,30 @@ fn a_bad_role_in_an_override_is_a_configuration_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown role `scripts`"), "{err}");
 }
+
+#[test]
+fn a_pasted_parameter_names_the_call_that_passes_request_data() {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/pasted");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(["check", "--format", "json", "src/db/introspect.ts"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "interpolated-sql")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with(
+            "Request data (`req.query.sort`), passed to `listSorted` at src/routes/reports.ts:23,"
+        )),
+        "{messages:?}"
+    );
+    // Checking one file still reads the project: the helpers every call
+    // passes literals to stay silent.
+    assert_eq!(messages.len(), 4, "{messages:?}");
+}
