@@ -299,6 +299,19 @@ impl CrateIndex {
 }
 
 /// Everything a Rust file sends to a database.
+/// Whether a file talks to an embedded SQLite database only (sqlx's
+/// `Sqlite` pool or connection, `rusqlite`): each query runs in the
+/// process, and one per item inside a transaction is how SQLite is fed.
+fn embedded_database(text: &str) -> bool {
+    let sqlite = ["SqlitePool", "Pool<Sqlite>", "SqliteConnection", "sqlx::sqlite", "rusqlite"]
+        .iter()
+        .any(|s| text.contains(s));
+    let server = ["Postgres", "PgPool", "PgConnection", "tokio_postgres", "MySql", "diesel::pg"]
+        .iter()
+        .any(|s| text.contains(s));
+    sqlite && !server
+}
+
 pub fn scan(text: &str) -> RsFile {
     if !might_touch_database(text) {
         return RsFile::default();
@@ -402,6 +415,7 @@ pub fn scan_parsed(text: &str) -> RsFile {
         fetches: HashMap::new(),
         pooled: HashSet::new(),
         chunked: HashSet::new(),
+        embedded: embedded_database(text),
         loops: Vec::new(),
         exits: 0,
         functions: Vec::new(),
@@ -488,6 +502,9 @@ struct Scan<'t> {
     units: Vec<SqlUnit>,
     query_files: Vec<QueryFile>,
     calls: Vec<OrmCall>,
+    /// Whether the file's database is an embedded SQLite file: a query
+    /// costs no round trip.
+    embedded: bool,
 }
 
 /// The SQL a `QueryBuilder` assembles, push by push, in the order of the
@@ -961,7 +978,7 @@ impl Scan<'_> {
             kept: false,
             argument_known: true,
             walked_by: None,
-            in_process: false,
+            in_process: self.embedded,
         });
     }
 
