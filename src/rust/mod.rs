@@ -303,12 +303,25 @@ impl CrateIndex {
 /// `Sqlite` pool or connection, `rusqlite`): each query runs in the
 /// process, and one per item inside a transaction is how SQLite is fed.
 fn embedded_database(text: &str) -> bool {
-    let sqlite = ["SqlitePool", "Pool<Sqlite>", "SqliteConnection", "sqlx::sqlite", "rusqlite"]
-        .iter()
-        .any(|s| text.contains(s));
-    let server = ["Postgres", "PgPool", "PgConnection", "tokio_postgres", "MySql", "diesel::pg"]
-        .iter()
-        .any(|s| text.contains(s));
+    let sqlite = [
+        "SqlitePool",
+        "Pool<Sqlite>",
+        "SqliteConnection",
+        "sqlx::sqlite",
+        "rusqlite",
+    ]
+    .iter()
+    .any(|s| text.contains(s));
+    let server = [
+        "Postgres",
+        "PgPool",
+        "PgConnection",
+        "tokio_postgres",
+        "MySql",
+        "diesel::pg",
+    ]
+    .iter()
+    .any(|s| text.contains(s));
     sqlite && !server
 }
 

@@ -317,6 +317,12 @@ impl<'a> Scan<'a> {
         {
             return false;
         }
+        // Prisma's queries are lazy: the writes a `map` builds and hands to
+        // `$transaction([...])` go as one atomic batch. (Reads batched so
+        // are still a query per item.)
+        if orm == Orm::Prisma && self.mapped_into_transaction(top) {
+            return false;
+        }
         let passed_on = top.parent().is_some_and(|p| {
             p.kind() == "arguments"
                 && !p
@@ -332,6 +338,122 @@ impl<'a> Scan<'a> {
                     "variable_declarator" | "assignment_expression" | "member_expression"
                 )
             })
+    }
+
+    /// Whether a query is a write that a `map` callback returns, and the mapped
+    /// list reaches `$transaction(...)`: directly, through variables,
+    /// spreads and arrays, or returned by a function of the file.
+    fn mapped_into_transaction(&self, top: Node<'a>) -> bool {
+        let writes = top
+            .field("function")
+            .and_then(|f| f.field("property"))
+            .is_some_and(|p| {
+                matches!(
+                    self.src(p),
+                    "create"
+                        | "update"
+                        | "upsert"
+                        | "delete"
+                        | "createMany"
+                        | "updateMany"
+                        | "deleteMany"
+                )
+            });
+        let Some(function) = returning_function(top).filter(|_| writes) else {
+            return false;
+        };
+        self.array_callback(function).is_some()
+            && function
+                .parent()
+                .and_then(|arguments| arguments.parent())
+                .is_some_and(|map| self.sent_in_transaction(map, 0))
+    }
+
+    fn sent_in_transaction(&self, node: Node<'a>, depth: usize) -> bool {
+        if depth > 4 {
+            return false;
+        }
+        let mut node = node;
+        let mut parent = node.parent();
+        while let Some(p) = parent.filter(|p| {
+            matches!(
+                p.kind(),
+                "parenthesized_expression"
+                    | "spread_element"
+                    | "array"
+                    | "as_expression"
+                    | "satisfies_expression"
+            )
+        }) {
+            node = p;
+            parent = p.parent();
+        }
+        let Some(parent) = parent else {
+            return false;
+        };
+        let next = depth + 1;
+        match parent.kind() {
+            "arguments" => {
+                let Some(callee) = parent.parent().and_then(|c| c.field("function")) else {
+                    return false;
+                };
+                if self.src(callee).ends_with("$transaction") {
+                    return true;
+                }
+                // `operations.push(...mapped)`
+                callee.kind() == "member_expression"
+                    && callee
+                        .field("property")
+                        .is_some_and(|p| self.src(p) == "push")
+                    && callee
+                        .field("object")
+                        .map(peel)
+                        .filter(|o| o.kind() == "identifier")
+                        .and_then(|o| match self.declaration(o) {
+                            Declaration::Variable { declarator, .. } => Some(declarator),
+                            _ => None,
+                        })
+                        .is_some_and(|declarator| self.used_in_transaction(declarator, next))
+            }
+            "variable_declarator" if parent.field("value") == Some(node) => {
+                self.used_in_transaction(parent, next)
+            }
+            "return_statement" | "arrow_function" => {
+                let Some(function) = returning_function(node) else {
+                    return false;
+                };
+                let Some((name, method)) = self.function_name(function) else {
+                    return false;
+                };
+                self.calls_of(function, name, method)
+                    .is_some_and(|calls| calls.iter().any(|c| self.sent_in_transaction(*c, next)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a variable's value reaches `$transaction(...)` where the
+    /// name is read.
+    fn used_in_transaction(&self, declarator: Node<'a>, depth: usize) -> bool {
+        let Some(name) = declarator
+            .field("name")
+            .filter(|n| n.kind() == "identifier")
+        else {
+            return false;
+        };
+        let text = self.src(name);
+        let mut stack = vec![super::values::declaration_scope(declarator)];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" && node.id() != name.id() && self.src(node) == text {
+                if self.sent_in_transaction(node, depth) {
+                    return true;
+                }
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
     }
 
     /// A builder kept in a variable and carried on later: `q.limit(n)
@@ -779,4 +901,32 @@ fn runs_in_process(top: Node, chain: &[Link]) -> bool {
         .last()
         .is_some_and(|l| matches!(l.method.as_str(), "run" | "all" | "get"))
         && node.parent().is_none_or(|p| p.kind() != "await_expression")
+}
+
+/// The function a value is returned from: the body of an arrow function
+/// (`(x) => value`), or a `return` statement's function.
+fn returning_function(value: Node) -> Option<Node> {
+    let parent = value.parent()?;
+    if parent.kind() == "arrow_function" {
+        return (parent.field("body") == Some(value)).then_some(parent);
+    }
+    if parent.kind() != "return_statement" {
+        return None;
+    }
+    let mut node = parent.parent();
+    while let Some(n) = node {
+        if matches!(
+            n.kind(),
+            "function_declaration"
+                | "function_expression"
+                | "function"
+                | "arrow_function"
+                | "method_definition"
+                | "generator_function_declaration"
+        ) {
+            return Some(n);
+        }
+        node = n.parent();
+    }
+    None
 }

@@ -1127,7 +1127,12 @@ impl<'a> Scan<'a> {
 
     /// The file's calls of a function, found once per function: `None`
     /// when its name is used any other way, so that it escapes.
-    fn calls_of(&self, function: Node<'a>, name: &str, method: bool) -> Option<Vec<Node<'a>>> {
+    pub(super) fn calls_of(
+        &self,
+        function: Node<'a>,
+        name: &str,
+        method: bool,
+    ) -> Option<Vec<Node<'a>>> {
         let found = |ranges: &Vec<Range<usize>>| -> Vec<Node<'a>> {
             ranges
                 .iter()
@@ -1193,7 +1198,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A function's name, and whether it is a method (called on `this`).
-    fn function_name(&self, function: Node<'a>) -> Option<(&'a str, bool)> {
+    pub(super) fn function_name(&self, function: Node<'a>) -> Option<(&'a str, bool)> {
         match function.kind() {
             "function_declaration" | "generator_function_declaration" => {
                 function.field("name").map(|n| (self.src(n), false))
@@ -1728,7 +1733,7 @@ fn binds(pattern: Node, name: &str, text: &str, keys: &mut Vec<String>) -> bool 
 /// The values assigned to `name` (`name = value`) under `node`.
 /// The block a declarator's statement stands in: where later writes to
 /// the name it declares can be.
-fn declaration_scope(declarator: Node) -> Node {
+pub(super) fn declaration_scope(declarator: Node) -> Node {
     declarator
         .parent()
         .and_then(|d| d.parent())
