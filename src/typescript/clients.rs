@@ -370,11 +370,20 @@ impl<'a> Scan<'a> {
             ]
             .iter()
             .any(|w| lower.contains(w));
+        // A module of the project (`./storage/client`, `@/lib/search`)
+        // whose path does not say database: a name it exports is a client
+        // when some module of the project exports a client by that name.
+        // Otherwise `client` is the search index's or the cache's.
+        let project_module = ["./", "../", "@/", "~/"]
+            .iter()
+            .any(|p| module.starts_with(p));
         let mut names = Vec::new();
         collect_imported_names(node, self.text, &mut names, 0);
         for name in names {
             if database || self.clients.contains(&name) {
                 self.set(self.root, &name, Binding::Database);
+            } else if project_module && !self.clients.is_empty() {
+                self.set(self.root, &name, Binding::Other);
             }
         }
         // Other names from other modules are left to the conventional
