@@ -519,3 +519,25 @@ pub fn aggregates<T: Visit>(node: &T) -> bool {
     let _ = node.visit(&mut finder);
     finder.found
 }
+
+/// Schemas whose tables describe the database itself.
+const CATALOG_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "sqlite_master"];
+
+/// Whether a table is one of the database's own catalog: `pg_class`,
+/// `pg_catalog.pg_index`, `information_schema.columns`, `sqlite_master`.
+/// Its rows describe the schema (a few per table), not the application's
+/// data.
+pub fn is_catalog(name: &ObjectName) -> bool {
+    let parts: Vec<&str> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(|i| i.value.as_str())
+        .collect();
+    let catalog_schema = |s: &str| CATALOG_SCHEMAS.iter().any(|c| c.eq_ignore_ascii_case(s));
+    match parts.as_slice() {
+        [.., schema, _] => catalog_schema(schema),
+        [table] => table.to_ascii_lowercase().starts_with("pg_") || catalog_schema(table),
+        _ => false,
+    }
+}

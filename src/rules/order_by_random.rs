@@ -56,14 +56,32 @@ fn diagnostic(ctx: &StatementContext<'_>, range: std::ops::Range<usize>) -> Diag
 struct Finder<'c, 'a> {
     ctx: &'c StatementContext<'a>,
     out: &'c mut Vec<Diagnostic>,
+    /// The `ORDER BY` items of queries that return every row they sort
+    /// (no `LIMIT`, `FETCH` or `TOP`), by address: a shuffle of the whole
+    /// result, not a sample of it.
+    shuffles: Vec<*const OrderByExpr>,
 }
 
 impl Visitor for Finder<'_, '_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &sqlparser::ast::Query) -> ControlFlow<()> {
+        let top = matches!(&*query.body, sqlparser::ast::SetExpr::Select(s) if s.top.is_some());
+        if query.limit_clause.is_none()
+            && query.fetch.is_none()
+            && !top
+            && let Some(order) = &query.order_by
+            && let sqlparser::ast::OrderByKind::Expressions(items) = &order.kind
+        {
+            self.shuffles.extend(items.iter().map(std::ptr::from_ref));
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_order_by_expr(&mut self, order: &OrderByExpr) -> ControlFlow<()> {
         if let Expr::Function(f) = &order.expr
             && function_named(&f.name, RANDOM_FUNCTIONS)
+            && !self.shuffles.contains(&std::ptr::from_ref(order))
         {
             let range = self
                 .ctx
@@ -79,7 +97,11 @@ impl Visitor for Finder<'_, '_> {
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
-            let _ = ast.visit(&mut Finder { ctx, out });
+            let _ = ast.visit(&mut Finder {
+                ctx,
+                out,
+                shuffles: Vec::new(),
+            });
         }
         None => {
             let toks = ctx.tokens();
@@ -88,7 +110,15 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     && RANDOM_FUNCTIONS
                         .iter()
                         .any(|f| ctx.text(toks[i].range.clone()).eq_ignore_ascii_case(f));
+                // With no `LIMIT`, `FETCH` or `TOP`, every row is returned:
+                // a shuffle, not a sample.
+                let sampled = toks.iter().any(|t| {
+                    [Keyword::LIMIT, Keyword::FETCH, Keyword::TOP]
+                        .iter()
+                        .any(|k| t.is_keyword(*k))
+                });
                 if is_random
+                    && sampled
                     && toks[i - 2].is_keyword(Keyword::ORDER)
                     && toks[i - 1].is_keyword(Keyword::BY)
                     && toks.get(i + 1).is_some_and(|t| t.kind == TokKind::LParen)

@@ -18,15 +18,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// A system catalog (`pg_index`, `pg_catalog.pg_class`): a migration that
-/// updates one changes a few rows of metadata, not the application's data.
-fn is_catalog(name: &sqlparser::ast::ObjectName) -> bool {
-    name.0.iter().filter_map(|p| p.as_ident()).any(|i| {
-        let v = i.value.to_ascii_lowercase();
-        v == "pg_catalog" || v.starts_with("pg_")
-    })
-}
-
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(m) = ctx.migration else {
         return;
@@ -49,7 +40,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         _ => return,
     };
     if let Some(TableFactor::Table { name, .. }) = relation
-        && (m.is_new_table(name) || is_catalog(name))
+        && (m.is_new_table(name) || super::helpers::is_catalog(name))
     {
         return;
     }

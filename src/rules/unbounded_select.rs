@@ -9,7 +9,7 @@ use sqlparser::ast::{
     Expr, LimitClause, ObjectName, Query, Select, SetExpr, Statement, TableFactor, TableWithJoins,
 };
 
-use super::helpers::{aggregates, no_group_by};
+use super::helpers::{aggregates, is_catalog, no_group_by};
 use super::{Category, Rule, StatementContext};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Edit, Fix, FixSafety, Severity};
@@ -28,10 +28,6 @@ pub static RULE: Rule = Rule {
 
 /// Columns taken to be unique keys when compared for equality.
 const KEY_COLUMNS: &[&str] = &["id"];
-
-/// Schemas whose tables describe the database itself; listing them whole is
-/// what such queries are for.
-const CATALOG_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "sqlite_master"];
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(Statement::Query(query)) = &ctx.stmt.ast else {
@@ -184,31 +180,6 @@ fn factor_reads_table(factor: &TableFactor, ctes: &Ctes<'_>) -> bool {
         TableFactor::NestedJoin {
             table_with_joins, ..
         } => reads_table(table_with_joins, ctes),
-        _ => false,
-    }
-}
-
-fn is_catalog(name: &ObjectName) -> bool {
-    let parts: Vec<&str> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident())
-        .map(|i| i.value.as_str())
-        .collect();
-    match parts.as_slice() {
-        [.., schema, _]
-            if CATALOG_SCHEMAS
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(schema)) =>
-        {
-            true
-        }
-        [table] => {
-            table.to_ascii_lowercase().starts_with("pg_")
-                || CATALOG_SCHEMAS
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(table))
-        }
         _ => false,
     }
 }
