@@ -177,7 +177,7 @@ fn a_fix_is_carried_in_json_with_its_safety_and_edits() {
 
 #[test]
 fn select_extend_select_and_ignore_choose_the_rules() {
-    let sql = b"SELECT * FROM users WHERE name LIKE '%a' ORDER BY random();\n";
+    let sql = b"SELECT * FROM users WHERE name LIKE '%a' ORDER BY random() LIMIT 5;\n";
     let dir = tree(&[("q.sql", sql)]);
     let (_, all_default) = json(dir.path(), &[]);
     let mut rules = rules_of(&all_default);

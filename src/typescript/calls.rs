@@ -127,11 +127,20 @@ impl<'a> Scan<'a> {
         // Nor is a read of the database's own catalog (a table's columns,
         // once per table: the count follows the schema, not the data), or
         // an advisory lock taken key by key (in an order, on purpose).
-        if self
-            .units
-            .last()
-            .is_some_and(|unit| changes_schema(&unit.text) || per_object(&unit.text))
-        {
+        if self.units.last().is_some_and(|unit| {
+            changes_schema(&unit.text)
+                || per_object(&unit.text)
+                || pastes_table_name(
+                    &unit.text,
+                    unit.interpolations
+                        .iter()
+                        .filter(|i| {
+                            i.provenance
+                                != crate::model::Provenance::Safe(crate::model::Safe::Literal)
+                        })
+                        .map(|i| i.unit_range.start),
+                )
+        }) {
             return;
         }
         self.record_sql_call(call, callee, api);
@@ -886,6 +895,26 @@ pub(super) fn per_object(text: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
+/// Whether SQL text names its table with a pasted value that is not a
+/// constant (`FROM "${table}_history"`, `UPDATE ${name}`; `varying` gives
+/// where such values stand in the text): a statement on another table for
+/// each item, which no batched query by key replaces.
+pub(super) fn pastes_table_name(text: &str, mut varying: impl Iterator<Item = usize>) -> bool {
+    varying.any(|at| {
+        let Some(before) = text.get(..at) else {
+            return false;
+        };
+        let before = before.trim_end_matches('"').trim_end();
+        let word = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        ["from", "join", "into", "update", "table"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+    })
+}
+
 /// Whether a Drizzle chain runs synchronously: it ends in better-sqlite3's
 /// `.run()`, `.all()` or `.get()` and nothing awaits it (with libSQL or D1
 /// the same methods return promises, which are awaited).
@@ -929,4 +958,25 @@ fn returning_function(value: Node) -> Option<Node> {
         node = n.parent();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pastes_table_name;
+
+    #[test]
+    fn a_table_named_by_a_pasted_value_is_told_from_a_pasted_value() {
+        let at = |text: &str| text.find("__ql").into_iter();
+        let sql = "SELECT * FROM \"__ql1_history\" WHERE id = $1";
+        assert!(pastes_table_name(sql, at(sql)));
+        let sql = "update __ql1 set seen = true where ref in (__ql2)";
+        assert!(pastes_table_name(sql, at(sql)));
+        let sql = "SELECT a FROM t JOIN \"/*1*/\" b ON b.id = t.id";
+        assert!(pastes_table_name(sql, sql.find("/*").into_iter()));
+        let sql = "SELECT * FROM history WHERE id = __ql1";
+        assert!(!pastes_table_name(sql, at(sql)));
+        // A constant table name is the same statement every time.
+        let sql = "UPDATE __ql1 SET seen = true WHERE id = $1";
+        assert!(!pastes_table_name(sql, std::iter::empty()));
+    }
 }
