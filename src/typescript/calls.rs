@@ -944,15 +944,7 @@ fn returning_function(value: Node) -> Option<Node> {
     }
     let mut node = parent.parent();
     while let Some(n) = node {
-        if matches!(
-            n.kind(),
-            "function_declaration"
-                | "function_expression"
-                | "function"
-                | "arrow_function"
-                | "method_definition"
-                | "generator_function_declaration"
-        ) {
+        if super::is_scope_kind(n.kind()) {
             return Some(n);
         }
         node = n.parent();

@@ -662,24 +662,14 @@ impl ModuleIndex {
         name: &str,
         depth: usize,
     ) -> Option<(String, Orm, bool)> {
-        let (path, exports) = &self.files[target];
-        if let Some((_, query, orm, other_work)) =
-            exports.queries.iter().find(|(n, _, _, _)| n == name)
-        {
-            return Some((query.clone(), *orm, *other_work));
-        }
-        if depth >= 4 {
-            return None;
-        }
-        exports
-            .reexports
+        let has = |e: &Exports, n: &str| e.queries.iter().any(|(q, _, _, _)| q == n);
+        let (module, name) = self.defining(target, name, depth, &has)?;
+        let (_, query, orm, other_work) = self.files[module]
+            .1
+            .queries
             .iter()
-            .filter(|(exported, _, _)| exported == name || exported == "*")
-            .find_map(|(exported, original, module)| {
-                let next = self.resolve(path, module)?;
-                let original = if exported == "*" { name } else { original };
-                self.exported_query(next, original, depth + 1)
-            })
+            .find(|(n, _, _, _)| *n == name)?;
+        Some((query.clone(), *orm, *other_work))
     }
 }
 
