@@ -105,20 +105,22 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         None => {
             let toks = ctx.tokens();
+            // With no `LIMIT`, `FETCH` or `TOP`, every row is returned: a
+            // shuffle, not a sample.
+            let sampled = toks.iter().any(|t| {
+                [Keyword::LIMIT, Keyword::FETCH, Keyword::TOP]
+                    .iter()
+                    .any(|k| t.is_keyword(*k))
+            });
+            if !sampled {
+                return;
+            }
             for i in 2..toks.len() {
                 let is_random = matches!(toks[i].kind, TokKind::Word(_))
                     && RANDOM_FUNCTIONS
                         .iter()
                         .any(|f| ctx.text(toks[i].range.clone()).eq_ignore_ascii_case(f));
-                // With no `LIMIT`, `FETCH` or `TOP`, every row is returned:
-                // a shuffle, not a sample.
-                let sampled = toks.iter().any(|t| {
-                    [Keyword::LIMIT, Keyword::FETCH, Keyword::TOP]
-                        .iter()
-                        .any(|k| t.is_keyword(*k))
-                });
                 if is_random
-                    && sampled
                     && toks[i - 2].is_keyword(Keyword::ORDER)
                     && toks[i - 1].is_keyword(Keyword::BY)
                     && toks.get(i + 1).is_some_and(|t| t.kind == TokKind::LParen)
