@@ -188,6 +188,9 @@ pub struct Interpolation {
     pub spliced: bool,
     /// Where the value comes from.
     pub provenance: crate::model::Provenance,
+    /// Whether the value stands where the statement names its table
+    /// (`FROM ${t}`, `UPDATE "${t}_log"`).
+    pub names_table: bool,
     /// When the value is a parameter of an exported function, whose
     /// callers decide what it holds.
     pub caller: Option<crate::model::CallerParameter>,

@@ -101,6 +101,17 @@ impl UnitBuilder {
                 .rev();
             words.next().is_some() && words.next().is_some_and(|w| w.eq_ignore_ascii_case("into"))
         });
+        // Where the statement names its table, quoted or not: `FROM ${t}`,
+        // `UPDATE "${t}_log"`.
+        let table_word = before
+            .trim_end_matches('"')
+            .trim_end()
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let names_table = ["from", "join", "into", "update", "table"]
+            .iter()
+            .any(|w| table_word.eq_ignore_ascii_case(w));
         let in_name = matches!(
             last_word.as_str(),
             "from" | "join" | "into" | "update" | "table" | "index" | "using" | "exists"
@@ -164,6 +175,7 @@ impl UnitBuilder {
             host_range: host,
             spliced: dangerous,
             provenance,
+            names_table,
             caller: None,
         });
     }
@@ -175,5 +187,30 @@ impl UnitBuilder {
             unit: start..self.text.len(),
             host,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnitBuilder;
+    use crate::model::Provenance;
+
+    /// Whether the value pasted after `before` stands where the statement
+    /// names its table.
+    fn names_table(before: &str) -> bool {
+        let mut unit = UnitBuilder::default();
+        unit.verbatim(before, 0..before.len());
+        unit.placeholder(before.len()..before.len() + 4, false, Provenance::Unknown);
+        unit.interpolations[0].names_table
+    }
+
+    #[test]
+    fn a_table_named_by_a_pasted_value_is_told_from_a_pasted_value() {
+        assert!(names_table("SELECT * FROM \""));
+        assert!(names_table("update "));
+        assert!(names_table("SELECT a FROM t JOIN \""));
+        assert!(names_table("INSERT INTO "));
+        assert!(!names_table("SELECT * FROM history WHERE id = "));
+        assert!(!names_table("SELECT * FROM history WHERE ref IN ("));
     }
 }

@@ -128,18 +128,7 @@ impl<'a> Scan<'a> {
         // once per table: the count follows the schema, not the data), or
         // an advisory lock taken key by key (in an order, on purpose).
         if self.units.last().is_some_and(|unit| {
-            changes_schema(&unit.text)
-                || per_object(&unit.text)
-                || pastes_table_name(
-                    &unit.text,
-                    unit.interpolations
-                        .iter()
-                        .filter(|i| {
-                            i.provenance
-                                != crate::model::Provenance::Safe(crate::model::Safe::Literal)
-                        })
-                        .map(|i| i.unit_range.start),
-                )
+            changes_schema(&unit.text) || per_object(&unit.text) || pastes_table_name(unit)
         }) {
             return;
         }
@@ -896,22 +885,11 @@ pub(super) fn per_object(text: &str) -> bool {
 }
 
 /// Whether SQL text names its table with a pasted value that is not a
-/// constant (`FROM "${table}_history"`, `UPDATE ${name}`; `varying` gives
-/// where such values stand in the text): a statement on another table for
-/// each item, which no batched query by key replaces.
-pub(super) fn pastes_table_name(text: &str, mut varying: impl Iterator<Item = usize>) -> bool {
-    varying.any(|at| {
-        let Some(before) = text.get(..at) else {
-            return false;
-        };
-        let before = before.trim_end_matches('"').trim_end();
-        let word = before
-            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or("");
-        ["from", "join", "into", "update", "table"]
-            .iter()
-            .any(|w| word.eq_ignore_ascii_case(w))
+/// constant (`FROM "${table}_history"`, `UPDATE ${name}`): a statement on
+/// another table for each item, which no batched query by key replaces.
+fn pastes_table_name(unit: &crate::extract::SqlUnit) -> bool {
+    unit.interpolations.iter().any(|i| {
+        i.names_table && i.provenance != crate::model::Provenance::Safe(crate::model::Safe::Literal)
     })
 }
 
@@ -950,25 +928,4 @@ fn returning_function(value: Node) -> Option<Node> {
         node = n.parent();
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pastes_table_name;
-
-    #[test]
-    fn a_table_named_by_a_pasted_value_is_told_from_a_pasted_value() {
-        let at = |text: &str| text.find("__ql").into_iter();
-        let sql = "SELECT * FROM \"__ql1_history\" WHERE id = $1";
-        assert!(pastes_table_name(sql, at(sql)));
-        let sql = "update __ql1 set seen = true where ref in (__ql2)";
-        assert!(pastes_table_name(sql, at(sql)));
-        let sql = "SELECT a FROM t JOIN \"/*1*/\" b ON b.id = t.id";
-        assert!(pastes_table_name(sql, sql.find("/*").into_iter()));
-        let sql = "SELECT * FROM history WHERE id = __ql1";
-        assert!(!pastes_table_name(sql, at(sql)));
-        // A constant table name is the same statement every time.
-        let sql = "UPDATE __ql1 SET seen = true WHERE id = $1";
-        assert!(!pastes_table_name(sql, std::iter::empty()));
-    }
 }

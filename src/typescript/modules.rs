@@ -267,7 +267,7 @@ impl<'a> Scan<'a> {
             return;
         };
         let (original, module) = (original.clone(), module.clone());
-        let line = self.text[..call.start_byte()].matches('\n').count() + 1;
+        let line = call.start_position().row + 1;
         for (parameter, key) in parameters {
             let argument = call
                 .field("arguments")
@@ -573,13 +573,12 @@ impl ModuleIndex {
                         }),
                         other => other.clone(),
                     };
-                    let worse = provenance.clone().join(given.clone()) != provenance;
-                    if worse {
-                        provenance = provenance.join(given);
+                    let joined = provenance.clone().join(given);
+                    if joined != provenance {
+                        provenance = joined;
                         let caller_path = &self.files[*file_index].0;
-                        let shown = std::env::current_dir()
-                            .ok()
-                            .and_then(|dir| caller_path.strip_prefix(dir).ok())
+                        let shown = caller_path
+                            .strip_prefix(crate::discover::cwd())
                             .unwrap_or(caller_path);
                         caller.via = Some(format!("{}:{line}", shown.display()));
                     }

@@ -961,12 +961,7 @@ impl<'a> Scan<'a> {
                         let Some(given) = self.given_arguments(parameter, function, &keys) else {
                             return self.passed_text(parameter, function, &keys);
                         };
-                        let from_callers =
-                            Provenance::join_all(given.into_iter().map(|g| match g {
-                                Given::Missing => Provenance::Safe(Safe::Literal),
-                                Given::Value(value) => self.provenance_at(value, hops + 1),
-                                Given::Opaque => Provenance::Opaque,
-                            }));
+                        let from_callers = self.given_provenance(given, hops + 1);
                         if self.is_exported(function) {
                             self.passed_text(parameter, function, &keys)
                                 .join(from_callers)
@@ -1123,6 +1118,16 @@ impl<'a> Scan<'a> {
             })
             .collect();
         (!given.is_empty()).then_some(given)
+    }
+
+    /// Where what the calls pass for a parameter comes from: the worst of
+    /// it.
+    fn given_provenance(&self, given: Vec<Given<'a>>, hops: usize) -> Provenance {
+        Provenance::join_all(given.into_iter().map(|g| match g {
+            Given::Missing => Provenance::Safe(Safe::Literal),
+            Given::Value(value) => self.provenance_at(value, hops),
+            Given::Opaque => Provenance::Opaque,
+        }))
     }
 
     /// The file's calls of a function, found once per function: `None`
@@ -1305,17 +1310,11 @@ impl<'a> Scan<'a> {
         {
             return None;
         }
-        let calls = self.calls_of(function, name, false)?;
-        let in_file = (!calls.is_empty())
-            .then(|| self.given_arguments(parameter, function, &keys))
-            .flatten()
-            .map(|given| {
-                Provenance::join_all(given.into_iter().map(|g| match g {
-                    Given::Missing => Provenance::Safe(Safe::Literal),
-                    Given::Value(value) => self.provenance(value),
-                    Given::Opaque => Provenance::Opaque,
-                }))
-            });
+        // A function used as a value escapes: its callers are not known.
+        self.calls_of(function, name, false)?;
+        let in_file = self
+            .given_arguments(parameter, function, &keys)
+            .map(|given| self.given_provenance(given, 0));
         if in_file
             .as_ref()
             .is_some_and(|p| matches!(p, Provenance::Unknown | Provenance::Request(_)))
