@@ -411,7 +411,8 @@ fn unlintable(unit: &SqlUnit, dialect: Dialect, settings: &Settings, out: &mut V
 
 /// The dialect SQL from application code is read in: `?` placeholders
 /// (sqlx and drivers for SQLite and MySQL) say the query is not written
-/// for PostgreSQL, whatever the run's default.
+/// for PostgreSQL, whatever the run's default, and so do names quoted with
+/// backticks (MySQL's quoting).
 fn unit_dialect(unit: &SqlUnit, settings: &Settings) -> Dialect {
     if unit.origin.api.is_none() || settings.dialect != Dialect::Postgres {
         return settings.dialect;
@@ -431,6 +432,9 @@ fn unit_dialect(unit: &SqlUnit, settings: &Settings) -> Dialect {
             {
                 return Dialect::Sqlite;
             }
+            // PostgreSQL never quotes a name with backticks: such text is
+            // written for MySQL (a branch for another database).
+            b'`' if !quoted => return Dialect::Mysql,
             _ => {}
         }
     }

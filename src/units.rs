@@ -87,7 +87,7 @@ impl UnitBuilder {
         provenance: crate::model::Provenance,
     ) {
         self.parameters += 1;
-        let before = self.text.trim_end();
+        let before = without_line_comment(self.text.trim_end());
         let last_word = before
             .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
             .next()
@@ -188,6 +188,24 @@ impl UnitBuilder {
             host,
         });
     }
+}
+
+/// `text` without a `-- comment` that ends it, so what a pasted value
+/// follows is the SQL before the comment: `f(${a}, -- the team\n ${b})`.
+fn without_line_comment(text: &str) -> &str {
+    let line_start = text.rfind('\n').map_or(0, |n| n + 1);
+    let line = &text[line_start..];
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '-' if !quoted && line[i + 1..].starts_with('-') => {
+                return without_line_comment(text[..line_start + i].trim_end());
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 #[cfg(test)]

@@ -438,7 +438,12 @@ pub fn keyed_in_every_branch(
 fn is_value(expr: &sqlparser::ast::Expr) -> bool {
     use sqlparser::ast::Expr;
     match expr {
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => false,
+        // A `$1` bind read in a dialect whose names may hold `$` (MySQL).
+        Expr::Identifier(i) => i
+            .value
+            .strip_prefix('$')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        Expr::CompoundIdentifier(_) => false,
         Expr::Nested(e) | Expr::Cast { expr: e, .. } => is_value(e),
         _ => true,
     }
