@@ -172,10 +172,14 @@ fn is_migration(path: &Path, name: &str) -> bool {
         return true;
     }
     // A version prefix, zero-padded or a timestamp: 0001_init.sql (drizzle,
-    // golang-migrate), 20240101120000_x.sql (sqlx). `2024_report.sql` is not.
+    // golang-migrate), 20240101120000_x.sql (sqlx), or the whole name
+    // (0042.sql, a folder a project's own runner applies in order).
+    // `2024_report.sql` is not.
     let digits = name.bytes().take_while(u8::is_ascii_digit).count();
     let versioned = (digits >= 3 && name.starts_with('0')) || digits >= 8;
-    if versioned && matches!(name.as_bytes().get(digits), Some(b'_' | b'-')) {
+    if versioned
+        && (matches!(name.as_bytes().get(digits), Some(b'_' | b'-')) || &lower[digits..] == ".sql")
+    {
         return true;
     }
     // A folder per migration: Prisma and drizzle-kit 1.0
@@ -379,6 +383,8 @@ mod tests {
             Some(FileKind::MigrationSql)
         );
         assert_eq!(kind("queries/2024_report.sql"), Some(FileKind::Sql));
+        assert_eq!(kind("packages/db/0042.sql"), Some(FileKind::MigrationSql));
+        assert_eq!(kind("reports/2024.sql"), Some(FileKind::Sql));
         assert_eq!(
             kind("drizzle/20250101000000_init/migration.sql"),
             Some(FileKind::MigrationSql)

@@ -424,8 +424,9 @@ fn unit_dialect(unit: &SqlUnit, settings: &Settings) -> Dialect {
             b'\'' => quoted = !quoted,
             b'?' if !quoted
                 && !matches!(bytes.get(i + 1), Some(b'|' | b'&'))
-                // `data ? 'key'` is PostgreSQL's jsonb operator.
-                && bytes[i + 1..].iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'\'')
+                // `data ? 'key'` and `data ? ${key}` are PostgreSQL's jsonb
+                // operator.
+                && !matches!(bytes[i + 1..].iter().find(|c| !c.is_ascii_whitespace()), Some(b'\'' | b'$'))
                 && bytes[..i].iter().rev().find(|c| !c.is_ascii_whitespace()).is_some_and(|c| {
                     matches!(c, b'=' | b'(' | b',' | b'<' | b'>') || c.is_ascii_alphabetic()
                 }) =>

@@ -118,7 +118,7 @@ impl UnitBuilder {
         ) || before.ends_with('.')
             || column_list;
         let wants_operand = before.is_empty()
-            || before.ends_with(|c: char| "=<>!(,+-*/|%:[&^~#@".contains(c))
+            || before.ends_with(|c: char| "=<>!(,+-*/|%:[&^~#@?".contains(c))
             || matches!(
                 last_word.as_str(),
                 "select"
@@ -176,6 +176,77 @@ impl UnitBuilder {
             spliced: dangerous,
             provenance,
             names_table,
+            caller: None,
+        });
+    }
+
+    /// A `${sql(x)}` in a postgres.js template: the tag's helper, which
+    /// the driver expands by where it stands into bound values: columns and
+    /// a row after `INSERT INTO t`, `a = $1, b = $2` after `SET`, a list
+    /// after `IN` or `VALUES`, a name where the statement names a table or
+    /// a column. The unit gets text of that shape, so the statement parses.
+    pub(crate) fn helper(&mut self, host: Range<usize>) {
+        self.parameters += 1;
+        let n = self.parameters;
+        let before = without_line_comment(self.text.trim_end());
+        let mut words = before
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '.'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase);
+        let last = if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"') {
+            words.next().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let second = words.next().unwrap_or_default();
+        let text = match last.as_str() {
+            _ if second == "into" => format!("(__ql{n}) VALUES (${n})"),
+            "set" => format!("__ql{n} = ${n}"),
+            "in" | "values" => format!("(${n})"),
+            "select" | "returning" | "by" | "from" | "join" | "update" | "into" | "table" => {
+                format!("__ql{n}")
+            }
+            _ => format!("${n}"),
+        };
+        let start = self.text.len();
+        self.opaque(text, host.clone());
+        self.interpolations.push(Interpolation {
+            unit_range: start..self.text.len(),
+            host_range: host,
+            spliced: false,
+            provenance: crate::model::Provenance::BOUND,
+            names_table: false,
+            caller: None,
+        });
+    }
+
+    /// Whether the text ends where only a subquery can stand: `AS (`,
+    /// `FROM (`, `JOIN (`, `EXISTS (`.
+    pub(crate) fn opens_subquery(&self) -> bool {
+        without_line_comment(self.text.trim_end())
+            .strip_suffix('(')
+            .map(str::trim_end)
+            .and_then(|head| head.rsplit(|c: char| !c.is_ascii_alphabetic()).next())
+            .is_some_and(|w| {
+                ["as", "from", "join", "exists"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            })
+    }
+
+    /// A query built elsewhere with the same tag, pasted whole where a
+    /// subquery stands (`` WITH d AS (${dates}) ``): the driver sends its
+    /// text and binds its values, and the unit reads it as a subquery.
+    pub(crate) fn subquery(&mut self, host: Range<usize>) {
+        self.parameters += 1;
+        let start = self.text.len();
+        self.opaque("SELECT 1".to_owned(), host.clone());
+        self.interpolations.push(Interpolation {
+            unit_range: start..self.text.len(),
+            host_range: host,
+            spliced: false,
+            provenance: crate::model::Provenance::BOUND,
+            names_table: false,
             caller: None,
         });
     }

@@ -270,6 +270,18 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Whether a `${...}` calls the template's own tag as a function
+    /// (postgres.js: `` sql`insert into t ${sql(row)}` ``), a helper the
+    /// driver expands into bound values or names.
+    fn is_tag_helper(&self, substitution: Node, tag: &str) -> bool {
+        substitution.named_child(0).is_some_and(|e| {
+            e.kind() == "call_expression"
+                && e.field("arguments")
+                    .is_some_and(|a| a.kind() == "arguments")
+                && e.field("function").is_some_and(|f| self.src(f) == tag)
+        })
+    }
+
     /// A unit from a template whose tag binds each `${...}` as a
     /// parameter.
     pub(super) fn tagged_unit(&mut self, node: Node, api: String) -> bool {
@@ -280,6 +292,17 @@ impl<'a> Scan<'a> {
             match part.kind() {
                 "string_fragment" => builder.verbatim(self.text, part.byte_range()),
                 "escape_sequence" => builder.escape(self.src(part), part.byte_range()),
+                "template_substitution" if self.is_tag_helper(part, &api) => {
+                    builder.helper(part.byte_range());
+                }
+                "template_substitution"
+                    if builder.opens_subquery()
+                        && part
+                            .next_named_sibling()
+                            .is_some_and(|next| self.src(next).trim_start().starts_with(')')) =>
+                {
+                    builder.subquery(part.byte_range());
+                }
                 "template_substitution" => {
                     builder.placeholder(part.byte_range(), true, Provenance::BOUND);
                     if part
