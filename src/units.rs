@@ -208,16 +208,7 @@ impl UnitBuilder {
             }
             _ => format!("${n}"),
         };
-        let start = self.text.len();
-        self.opaque(text, host.clone());
-        self.interpolations.push(Interpolation {
-            unit_range: start..self.text.len(),
-            host_range: host,
-            spliced: false,
-            provenance: crate::model::Provenance::BOUND,
-            names_table: false,
-            caller: None,
-        });
+        self.bound(text, host);
     }
 
     /// Whether the text ends where only a subquery can stand: `AS (`,
@@ -239,8 +230,13 @@ impl UnitBuilder {
     /// text and binds its values, and the unit reads it as a subquery.
     pub(crate) fn subquery(&mut self, host: Range<usize>) {
         self.parameters += 1;
+        self.bound("SELECT 1".to_owned(), host);
+    }
+
+    /// Text the driver binds or expands itself, standing for `${...}`.
+    fn bound(&mut self, text: String, host: Range<usize>) {
         let start = self.text.len();
-        self.opaque("SELECT 1".to_owned(), host.clone());
+        self.opaque(text, host.clone());
         self.interpolations.push(Interpolation {
             unit_range: start..self.text.len(),
             host_range: host,
