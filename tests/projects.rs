@@ -264,11 +264,38 @@ fn a_pasted_parameter_names_the_call_that_passes_request_data() {
         .collect();
     assert!(
         messages.iter().any(|m| m.starts_with(
-            "Request data (`req.query.sort`), passed to `listSorted` at src/routes/reports.ts:23,"
+            "Request data (`req.query.sort`), passed to `listSorted` at src/routes/reports.ts:24,"
         )),
         "{messages:?}"
     );
     // Checking one file still reads the project: the helpers every call
     // passes literals to stay silent.
     assert_eq!(messages.len(), 4, "{messages:?}");
+}
+
+#[test]
+fn a_set_helper_is_reported_only_for_the_call_that_passes_request_data() {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/pasted");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_querylint"))
+        .args(["check", "--format", "json", "src/db/tenant.ts"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sets: Vec<(u64, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "interpolated-set")
+        .map(|d| (d["start"]["line"].as_u64().unwrap(), d["message"].as_str().unwrap()))
+        .collect();
+    // `actAs` gets fixed names from every call; `actForTenant` a header.
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!(sets[0].0, 12);
+    assert!(
+        sets[0].1.starts_with(
+            "`SET app.tenant` pastes its value, passed to `actForTenant` at src/routes/reports.ts:29,"
+        ),
+        "{sets:?}"
+    );
 }

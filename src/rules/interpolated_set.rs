@@ -56,11 +56,14 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
             && i.unit_range.start >= stmt.start
             && i.unit_range.end <= stmt.end
             && i.provenance != crate::model::Provenance::Opaque
+            // What every call in the project passes is a constant or a number.
+            && !i.provenance.is_safe()
     });
     for value in values {
+        let via = super::interpolated_sql::caller_via(value);
         let mut diag = Diagnostic::new(
                 value.unit_range.clone(),
-                format!("`SET {setting}` pastes its value into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
+                format!("`SET {setting}` pastes its value{via} into the SQL text: a crafted value ends the statement and runs its own SQL, as whichever tenant it likes"),
             )
             .help(format!(
                 "Bind the value: `SELECT set_config('{setting}', $1, {})` with the value as the parameter{}.",

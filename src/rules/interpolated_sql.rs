@@ -23,13 +23,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let api = ctx.unit.origin.api.as_deref().unwrap_or("the database");
     for value in reported(ctx) {
-        // A parameter judged by what a call in another file passes.
-        let via = value
-            .caller
-            .as_ref()
-            .and_then(|c| Some((c.function.as_str(), c.via.as_deref()?)))
-            .map(|(function, at)| format!(", passed to `{function}` at {at},"))
-            .unwrap_or_default();
+        let via = caller_via(value);
         let mut diag = match value.provenance.source() {
             Some(source) => Diagnostic::new(
                 value.unit_range.clone(),
@@ -70,6 +64,17 @@ pub fn reported<'a>(
             && (i.provenance.source().is_some()
                 || (unchecked && i.provenance == crate::model::Provenance::Unknown))
     })
+}
+
+/// `, passed to `f` at path:line,` for a parameter judged by what a call
+/// in the project passes, or nothing.
+pub fn caller_via(value: &crate::extract::Interpolation) -> String {
+    value
+        .caller
+        .as_ref()
+        .and_then(|c| Some((c.function.as_str(), c.via.as_deref()?)))
+        .map(|(function, at)| format!(", passed to `{function}` at {at},"))
+        .unwrap_or_default()
 }
 
 /// Whether the statement is a `SET` (or `SET LOCAL`) of a setting.
