@@ -246,20 +246,33 @@ fn a_bad_role_in_an_override_is_a_configuration_error() {
     assert!(err.contains("unknown role `scripts`"), "{err}");
 }
 
-#[test]
-fn a_pasted_parameter_names_the_call_that_passes_request_data() {
+/// The JSON report of `querylint check` on one file of the `pasted`
+/// project, run from the project's folder.
+fn check_pasted(file: &str) -> serde_json::Value {
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/pasted");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_querylint"))
-        .args(["check", "--format", "json", "src/db/introspect.ts"])
+        .args(["check", "--format", "json", file])
         .current_dir(&project)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> = report["diagnostics"]
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn of_rule<'r>(
+    report: &'r serde_json::Value,
+    rule: &'r str,
+) -> impl Iterator<Item = &'r serde_json::Value> + 'r {
+    report["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["rule"] == "interpolated-sql")
+        .filter(move |d| d["rule"] == rule)
+}
+
+#[test]
+fn a_pasted_parameter_names_the_call_that_passes_request_data() {
+    let report = check_pasted("src/db/introspect.ts");
+    let messages: Vec<&str> = of_rule(&report, "interpolated-sql")
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert!(
@@ -275,19 +288,14 @@ fn a_pasted_parameter_names_the_call_that_passes_request_data() {
 
 #[test]
 fn a_set_helper_is_reported_only_for_the_call_that_passes_request_data() {
-    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/pasted");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_querylint"))
-        .args(["check", "--format", "json", "src/db/tenant.ts"])
-        .current_dir(&project)
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let sets: Vec<(u64, &str)> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["rule"] == "interpolated-set")
-        .map(|d| (d["start"]["line"].as_u64().unwrap(), d["message"].as_str().unwrap()))
+    let report = check_pasted("src/db/tenant.ts");
+    let sets: Vec<(u64, &str)> = of_rule(&report, "interpolated-set")
+        .map(|d| {
+            (
+                d["start"]["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap(),
+            )
+        })
         .collect();
     // `actAs` gets fixed names from every call; `actForTenant` a header.
     assert_eq!(sets.len(), 1, "{sets:?}");
