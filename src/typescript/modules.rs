@@ -257,16 +257,17 @@ impl<'a> Scan<'a> {
     /// Records what a call of another module's pasting function passes
     /// for each pasted parameter.
     pub(super) fn record_passed(&mut self, call: Node<'a>, callee: Node<'a>) {
-        if self.project_pasted.is_empty() || callee.kind() != "identifier" {
+        if self.project_pasted.is_empty() {
             return;
         }
-        let Some((original, module)) = self.modules.imports.get(self.src(callee)) else {
+        // `columnExists(...)`, or `helpers.columnExists(...)` with `import *
+        // as helpers`.
+        let Some((original, module)) = self.imported_function(callee) else {
             return;
         };
-        let Some(parameters) = self.project_pasted.get(original) else {
+        let Some(parameters) = self.project_pasted.get(&original) else {
             return;
         };
-        let (original, module) = (original.clone(), module.clone());
         let line = call.start_position().row + 1;
         for (parameter, key) in parameters {
             let argument = call
@@ -772,13 +773,20 @@ pub fn project_imports(text: &str) -> Vec<String> {
         if package {
             continue;
         }
-        // The local names: `b` in `a as b`, `* as ns`.
+        // The local names: `b` in `a as b`; a namespace (`* as ns`) is
+        // marked `*ns`, as its functions are called through it.
+        let namespace = clause.split_once("* as ").and_then(|(_, rest)| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .next()
+        });
         let words: Vec<&str> = clause
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
             .filter(|w| !w.is_empty() && !matches!(*w, "type" | "typeof"))
             .collect();
         for (i, w) in words.iter().enumerate() {
-            if *w != "as" && words.get(i + 1) != Some(&"as") {
+            if Some(*w) == namespace {
+                out.push(format!("*{w}"));
+            } else if *w != "as" && words.get(i + 1) != Some(&"as") {
                 out.push((*w).to_owned());
             }
         }
@@ -801,6 +809,11 @@ mod tests {
             text.push('─');
         }
         assert_eq!(project_imports(&text), vec!["a", "c", "d"]);
+        // A namespace is marked; a package's namespace is not the project's.
+        assert_eq!(
+            project_imports("import * as db from '../db';\nimport * as React from 'react';\n"),
+            vec!["*db"]
+        );
         assert_eq!(
             export_clauses(
                 "export { x as y } from './m';\nexport * from \"./n\";\n  export { z };\n"

@@ -94,6 +94,10 @@ pub struct TsFacts {
     /// and of its functions that return one: a file that imports one is
     /// scanned with them known.
     providers: HashSet<String>,
+    /// `.name(` for each function of the project that pastes a parameter
+    /// into SQL: a file that imports a module as a namespace and calls one
+    /// so (`helpers.columnExists(...)`) is scanned as its caller.
+    pasted_calls: Option<aho_corasick::AhoCorasick>,
     /// The `tsconfig.json` aliases in force, by the folder of the
     /// configuration that sets them.
     configs: Vec<(PathBuf, Aliases)>,
@@ -305,6 +309,14 @@ impl TsFacts {
                 positions.push(position);
             }
         }
+        let calls: Vec<String> = pasted_functions
+            .keys()
+            .filter(|n| *n != "default")
+            .map(|n| format!(".{n}("))
+            .collect();
+        self.pasted_calls = (!calls.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&calls).ok())
+            .flatten();
         self.providers = client_classes
             .keys()
             .cloned()
@@ -345,9 +357,11 @@ impl TsFacts {
     }
 
     fn imports_provider(&self, key: &Path) -> bool {
-        self.files
-            .get(key)
-            .is_some_and(|(_, f)| f.imports.iter().any(|i| self.providers.contains(i)))
+        self.files.get(key).is_some_and(|(_, f)| {
+            f.imports.iter().any(|i| {
+                self.providers.contains(i) || (i.starts_with('*') && self.pasted_calls.is_some())
+            })
+        })
     }
 
     fn imports_query_function(&self, key: &Path) -> bool {
@@ -367,15 +381,18 @@ impl TsFacts {
         previous: Option<Parsed>,
     ) -> (TsFile, Option<Parsed>) {
         use crate::typescript::{project_imports, scan_again};
-        if project_imports(text)
-            .iter()
-            .any(|i| self.providers.contains(i))
-        {
+        let imports = project_imports(text);
+        // A namespace import (`*helpers`) of a module whose pasting
+        // function the file calls through it: `helpers.columnExists(...)`.
+        let pasted_on_namespace = || {
+            imports.iter().any(|i| i.starts_with('*'))
+                && self.pasted_calls.as_ref().is_some_and(|f| f.is_match(text))
+        };
+        if imports.iter().any(|i| self.providers.contains(i)) || pasted_on_namespace() {
             return scan_again(text, kind, &self.full, previous);
         }
         let (file, tree) = scan_again(text, kind, &self.base, previous);
-        let caller =
-            file.is_empty() && project_imports(text).iter().any(|i| self.names.contains(i));
+        let caller = file.is_empty() && imports.iter().any(|i| self.names.contains(i));
         if caller {
             return scan_again(text, kind, &self.full, tree);
         }
