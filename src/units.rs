@@ -87,7 +87,7 @@ impl UnitBuilder {
         provenance: crate::model::Provenance,
     ) {
         self.parameters += 1;
-        let before = without_line_comment(self.text.trim_end());
+        let before = self.before();
         let last_word = before
             .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
             .next()
@@ -168,16 +168,7 @@ impl UnitBuilder {
         } else {
             format!("__ql{}", self.parameters)
         };
-        let start = self.text.len();
-        self.opaque(text, host.clone());
-        self.interpolations.push(Interpolation {
-            unit_range: start..self.text.len(),
-            host_range: host,
-            spliced: dangerous,
-            provenance,
-            names_table,
-            caller: None,
-        });
+        self.interpolate(text, host, dangerous, provenance, names_table);
     }
 
     /// A `${sql(x)}` in a postgres.js template: the tag's helper, which
@@ -188,7 +179,7 @@ impl UnitBuilder {
     pub(crate) fn helper(&mut self, host: Range<usize>) {
         self.parameters += 1;
         let n = self.parameters;
-        let before = without_line_comment(self.text.trim_end());
+        let before = self.before();
         let mut words = before
             .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '.'))
             .filter(|w| !w.is_empty())
@@ -214,7 +205,7 @@ impl UnitBuilder {
     /// Whether the text ends where only a subquery can stand: `AS (`,
     /// `FROM (`, `JOIN (`, `EXISTS (`.
     pub(crate) fn opens_subquery(&self) -> bool {
-        without_line_comment(self.text.trim_end())
+        self.before()
             .strip_suffix('(')
             .map(str::trim_end)
             .and_then(|head| head.rsplit(|c: char| !c.is_ascii_alphabetic()).next())
@@ -235,16 +226,35 @@ impl UnitBuilder {
 
     /// Text the driver binds or expands itself, standing for `${...}`.
     fn bound(&mut self, text: String, host: Range<usize>) {
+        self.interpolate(text, host, false, crate::model::Provenance::BOUND, false);
+    }
+
+    /// Appends `text` standing for the host's `${...}` at `host`, and the
+    /// value's record.
+    fn interpolate(
+        &mut self,
+        text: String,
+        host: Range<usize>,
+        spliced: bool,
+        provenance: crate::model::Provenance,
+        names_table: bool,
+    ) {
         let start = self.text.len();
         self.opaque(text, host.clone());
         self.interpolations.push(Interpolation {
             unit_range: start..self.text.len(),
             host_range: host,
-            spliced: false,
-            provenance: crate::model::Provenance::BOUND,
-            names_table: false,
+            spliced,
+            provenance,
+            names_table,
             caller: None,
         });
+    }
+
+    /// The SQL a value pasted next follows: the text so far, without
+    /// trailing blanks or a `-- comment` that ends it.
+    fn before(&self) -> &str {
+        without_line_comment(self.text.trim_end())
     }
 
     pub(crate) fn opaque(&mut self, text: String, host: Range<usize>) {

@@ -213,17 +213,7 @@ impl<'a> Scan<'a> {
     /// Records a call of an imported function made in a loop: `load(id)`
     /// or `posts.load(id)` with `import * as posts`.
     pub(super) fn record_imported_call(&mut self, call: Node<'a>, callee: Node<'a>) {
-        let found = match callee.kind() {
-            "identifier" => self.modules.imports.get(self.src(callee)).cloned(),
-            "member_expression" => callee
-                .field("object")
-                .filter(|o| o.kind() == "identifier")
-                .and_then(|o| self.modules.namespaces.get(self.src(o)))
-                .zip(callee.field("property"))
-                .map(|(module, property)| (self.src(property).to_owned(), module.clone())),
-            _ => None,
-        };
-        if let Some((name, module)) = found
+        if let Some((name, module)) = self.imported_function(callee)
             && let Some(each) = self.loop_of(call)
         {
             self.modules.calls.push(ImportedCall {

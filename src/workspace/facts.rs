@@ -189,23 +189,39 @@ impl TsFacts {
         // A file with no sign of a database may still call, in a loop, a
         // function of the project that runs a query: those that import one
         // by name are scanned again, as callers.
-        let callers: Vec<(PathBuf, FileKind, PathBuf)> = indexed
+        // So are those that import a project module as a namespace, if
+        // their text calls a pasting function through it (checked once the
+        // text is read): `scan` decides the same way.
+        let imports = |key: &Path| {
+            facts
+                .files
+                .get(key)
+                .map_or(&[][..], |(_, f)| &f.imports[..])
+        };
+        let callers: Vec<(PathBuf, FileKind, PathBuf, bool)> = indexed
             .iter()
-            .filter(|(_, key)| match scans.get(*key) {
-                Some((_, TsScan::Clean)) => {
-                    facts.imports_query_function(key) || facts.imports_provider(key)
-                }
-                Some((_, TsScan::Found(_))) => facts.imports_provider(key),
-                _ => false,
+            .filter_map(|(c, key)| {
+                let named = match scans.get(*key) {
+                    Some((_, TsScan::Clean)) => {
+                        facts.imports_query_function(key) || facts.imports_provider(key)
+                    }
+                    Some((_, TsScan::Found(_))) => facts.imports_provider(key),
+                    _ => return None,
+                };
+                let namespace = imports(key).iter().any(|i| i.starts_with('*'));
+                (named || (namespace && facts.pasted_calls.is_some()))
+                    .then(|| ((*key).clone(), c.kind, c.path.clone(), named))
             })
-            .map(|(c, key)| ((*key).clone(), c.kind, c.path.clone()))
             .collect();
         let full = &facts.full;
         let rescanned: Vec<(PathBuf, u64, TsFile)> = callers
             .par_iter()
             .with_max_len(1)
-            .filter_map(|(key, kind, path)| {
+            .filter_map(|(key, kind, path, named)| {
                 let text = read(path).ok()?;
+                if !named && !facts.pasted_on_namespace(imports(key), &text) {
+                    return None;
+                }
                 let file = budget::within(limits.budget(1), || scan(&text, *kind, full)).ok()?;
                 (!file.is_empty()).then(|| (key.clone(), digest(&text), file))
             })
@@ -357,11 +373,17 @@ impl TsFacts {
     }
 
     fn imports_provider(&self, key: &Path) -> bool {
-        self.files.get(key).is_some_and(|(_, f)| {
-            f.imports.iter().any(|i| {
-                self.providers.contains(i) || (i.starts_with('*') && self.pasted_calls.is_some())
-            })
-        })
+        self.files
+            .get(key)
+            .is_some_and(|(_, f)| f.imports.iter().any(|i| self.providers.contains(i)))
+    }
+
+    /// Whether a file that imports `imports` calls a pasting function of
+    /// the project through a namespace import (`*helpers`):
+    /// `helpers.columnExists(...)`.
+    fn pasted_on_namespace(&self, imports: &[String], text: &str) -> bool {
+        imports.iter().any(|i| i.starts_with('*'))
+            && self.pasted_calls.as_ref().is_some_and(|f| f.is_match(text))
     }
 
     fn imports_query_function(&self, key: &Path) -> bool {
@@ -382,13 +404,9 @@ impl TsFacts {
     ) -> (TsFile, Option<Parsed>) {
         use crate::typescript::{project_imports, scan_again};
         let imports = project_imports(text);
-        // A namespace import (`*helpers`) of a module whose pasting
-        // function the file calls through it: `helpers.columnExists(...)`.
-        let pasted_on_namespace = || {
-            imports.iter().any(|i| i.starts_with('*'))
-                && self.pasted_calls.as_ref().is_some_and(|f| f.is_match(text))
-        };
-        if imports.iter().any(|i| self.providers.contains(i)) || pasted_on_namespace() {
+        if imports.iter().any(|i| self.providers.contains(i))
+            || self.pasted_on_namespace(&imports, text)
+        {
             return scan_again(text, kind, &self.full, previous);
         }
         let (file, tree) = scan_again(text, kind, &self.base, previous);
