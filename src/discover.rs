@@ -230,14 +230,14 @@ pub fn dialect_hint(path: &Path) -> Option<Dialect> {
 }
 
 /// Whether the file at `path` is test code by its name or folder: under a
-/// `tests`, `test`, `__tests__`, `e2e` or `testdata` folder, or named
+/// `tests`, `test`, `testing`, `__tests__`, `e2e` or `testdata` folder, or named
 /// `*.test.*`, `*.spec.*` or `*_test.rs`.
 pub fn is_test_code(path: &Path) -> bool {
     let folders = path.parent().into_iter().flat_map(|p| p.components());
     let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
         matches!(
             c.to_ascii_lowercase().as_str(),
-            "tests" | "test" | "__tests__" | "e2e" | "testdata"
+            "tests" | "test" | "testing" | "__tests__" | "e2e" | "testdata"
         )
     });
     let name = path

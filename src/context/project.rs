@@ -27,6 +27,10 @@ pub struct Project {
     folders: Vec<(PathBuf, Fact<Dialect>)>,
     /// Files `package.json` runs as seeds or data migrations.
     scripts: Vec<(PathBuf, Fact<Role>)>,
+    /// Packages whose `package.json` names a database driver, and whether
+    /// every one it names runs the database in the process (see
+    /// [`Project::database_in_process`]).
+    drivers: Vec<(PathBuf, bool)>,
     /// drizzle-kit journals: the folder of the migrations and the names
     /// (without `.sql`) of the ones it runs.
     journals: Vec<(PathBuf, HashSet<String>)>,
@@ -153,6 +157,9 @@ impl Project {
         project.sql.sort_by(by_depth);
         project.folders.sort_by(by_depth);
         project
+            .drivers
+            .sort_by_key(|(dir, _)| std::cmp::Reverse(dir.components().count()));
+        project
     }
 
     /// The dialect a tool's configuration gives the `.sql` file at `path`
@@ -174,6 +181,17 @@ impl Project {
             .iter()
             .find(|(p, _)| path.starts_with(p))
             .map(|(_, f)| f)
+    }
+
+    /// Whether the file at `path` belongs to a package whose only database
+    /// runs in its own process: the nearest `package.json` that names a
+    /// driver names only embedded ones (`better-sqlite3`, `sql.js`, PGlite).
+    /// Such a query is a function call, with no round trip to save.
+    pub fn database_in_process(&self, path: &Path) -> bool {
+        self.drivers
+            .iter()
+            .find(|(p, _)| path.starts_with(p))
+            .is_some_and(|(_, embedded)| *embedded)
     }
 
     /// The role `package.json` gives the file at `path`, if a script runs
@@ -399,6 +417,16 @@ impl Project {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
             return;
         };
+        let named: Vec<&str> = ["dependencies", "devDependencies", "optionalDependencies"]
+            .iter()
+            .filter_map(|k| value.get(k).and_then(|d| d.as_object()))
+            .flat_map(|d| d.keys().map(String::as_str))
+            .collect();
+        let embedded = named.iter().any(|n| EMBEDDED_DRIVERS.contains(n));
+        let served = named.iter().any(|n| SERVER_DRIVERS.contains(n));
+        if embedded || served {
+            self.drivers.push((dir.to_path_buf(), embedded && !served));
+        }
         let manifest = shown(dir.join("package.json"), &self.root);
         let mut run = |command: &str, role: Role, why: String| {
             for word in command.split_whitespace() {
@@ -439,6 +467,40 @@ impl Project {
         }
     }
 }
+
+/// JavaScript drivers of a database that runs in the application's own
+/// process.
+const EMBEDDED_DRIVERS: &[&str] = &[
+    "better-sqlite3",
+    "sqlite3",
+    "sqlite",
+    "sql.js",
+    "@sqlite.org/sqlite-wasm",
+    "expo-sqlite",
+    "@op-engineering/op-sqlite",
+    "@electric-sql/pglite",
+];
+
+/// JavaScript drivers and clients of a database server, reached over the
+/// network.
+const SERVER_DRIVERS: &[&str] = &[
+    "pg",
+    "postgres",
+    "pg-promise",
+    "slonik",
+    "@vercel/postgres",
+    "@neondatabase/serverless",
+    "@prisma/client",
+    "mysql",
+    "mysql2",
+    "@planetscale/database",
+    "@libsql/client",
+    "@tursodatabase/serverless",
+    "mssql",
+    "tedious",
+    "oracledb",
+    "@supabase/supabase-js",
+];
 
 /// The value of a `provider = "..."` line: a Prisma datasource's, or a
 /// `migration_lock.toml`'s.
@@ -609,6 +671,32 @@ mod tests {
         assert_eq!(p.journal_lists(&m, &m.join("0000_init.sql")), Some(true));
         assert_eq!(p.journal_lists(&m, &m.join("manual_fix.sql")), Some(false));
         assert_eq!(p.journal_lists(&root, &root.join("x.sql")), None);
+    }
+
+    #[test]
+    fn a_package_whose_only_driver_is_embedded_runs_its_database_in_process() {
+        let (dir, p) = project(&[
+            (
+                "package.json",
+                r#"{"dependencies":{"pg":"8"},"devDependencies":{"better-sqlite3":"11"}}"#,
+            ),
+            (
+                "apps/desktop/package.json",
+                r#"{"dependencies":{"better-sqlite3":"11","drizzle-orm":"0.40"},"devDependencies":{"@types/pg":"8"}}"#,
+            ),
+            ("apps/ui/package.json", r#"{"dependencies":{"react":"19"}}"#),
+            (
+                "apps/sync/package.json",
+                r#"{"dependencies":{"better-sqlite3":"11","@libsql/client":"0.14"}}"#,
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        assert!(p.database_in_process(&root.join("apps/desktop/src/db.ts")));
+        // Both kinds, a server alone, or the nearest driver-naming package
+        // above naming a server: the round trip is there.
+        assert!(!p.database_in_process(&root.join("apps/sync/src/db.ts")));
+        assert!(!p.database_in_process(&root.join("src/db.ts")));
+        assert!(!p.database_in_process(&root.join("apps/ui/src/db.ts")));
     }
 
     #[test]

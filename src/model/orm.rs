@@ -97,9 +97,11 @@ pub struct OrmCall {
     /// Host range of the head of a loop that calls the function the call
     /// is in, page after page (see `LoopInfo::walks`).
     pub walked_by: Option<Range<usize>>,
-    /// Whether the call runs synchronously in the process: Drizzle over
-    /// better-sqlite3 ended with `.run()`, `.all()` or `.get()` and not
-    /// awaited. SQLite in the process has no round trip to save.
+    /// Whether the call runs in the process: Drizzle over better-sqlite3
+    /// ended with `.run()`, `.all()` or `.get()` and not awaited, or any
+    /// call in a package whose only database driver is embedded
+    /// (`Project::database_in_process`). SQLite in the process has no round
+    /// trip to save.
     pub in_process: bool,
 }
 

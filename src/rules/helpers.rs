@@ -529,9 +529,10 @@ pub fn aggregates<T: Visit>(node: &T) -> bool {
 const CATALOG_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "sqlite_master"];
 
 /// Whether a table is one of the database's own catalog: `pg_class`,
-/// `pg_catalog.pg_index`, `information_schema.columns`, `sqlite_master`.
-/// Its rows describe the schema (a few per table), not the application's
-/// data.
+/// `pg_catalog.pg_index`, `information_schema.columns`, SQLite's
+/// `sqlite_master` and `sqlite_schema`, and its pragma functions read as
+/// tables (`pragma_table_info(name)`). Its rows describe the schema (a few
+/// per table), not the application's data.
 pub fn is_catalog(name: &ObjectName) -> bool {
     let parts: Vec<&str> = name
         .0
@@ -542,7 +543,13 @@ pub fn is_catalog(name: &ObjectName) -> bool {
     let catalog_schema = |s: &str| CATALOG_SCHEMAS.iter().any(|c| c.eq_ignore_ascii_case(s));
     match parts.as_slice() {
         [.., schema, _] => catalog_schema(schema),
-        [table] => table.to_ascii_lowercase().starts_with("pg_") || catalog_schema(table),
+        [table] => {
+            let lower = table.to_ascii_lowercase();
+            ["pg_", "sqlite_", "pragma_"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+                || catalog_schema(table)
+        }
         _ => false,
     }
 }

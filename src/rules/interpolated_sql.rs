@@ -77,9 +77,19 @@ pub fn caller_via(value: &crate::extract::Interpolation) -> String {
         .unwrap_or_default()
 }
 
-/// Whether the statement is a `SET` (or `SET LOCAL`) of a setting.
+/// Whether the statement is a `SET` (or `SET LOCAL`) of a setting: not
+/// `SET TRANSACTION ...`, `SET SESSION CHARACTERISTICS ...` or `SET
+/// CONSTRAINTS ...`, which set no setting `set_config` could take.
 pub fn is_set(ctx: &StatementContext<'_>) -> bool {
-    ctx.tokens()
-        .first()
-        .is_some_and(|t| t.kind == TokKind::Word(sqlparser::keywords::Keyword::SET))
+    let mut words = ctx.tokens().iter();
+    if words.next().map(|t| &t.kind) != Some(&TokKind::Word(sqlparser::keywords::Keyword::SET)) {
+        return false;
+    }
+    let what = words
+        .map(|t| ctx.text(t.range.clone()).to_ascii_lowercase())
+        .find(|w| w != "local" && w != "session");
+    !matches!(
+        what.as_deref(),
+        Some("transaction" | "characteristics" | "constraints")
+    )
 }

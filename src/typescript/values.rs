@@ -959,6 +959,12 @@ impl<'a> Scan<'a> {
                 Provenance::Unknown => {
                     self.following((function.id(), 4), Provenance::Unknown, || {
                         let Some(given) = self.given_arguments(parameter, function, &keys) else {
+                            // A function of the file's own handed to other
+                            // code (`withSnapshot(copyAt)`) is called with
+                            // what that code computes, out of sight.
+                            if !self.is_exported(function) && self.handed_on(function) {
+                                return Provenance::Opaque;
+                            }
                             return self.passed_text(parameter, function, &keys);
                         };
                         let from_callers = self.given_provenance(given, hops + 1);
@@ -1267,6 +1273,22 @@ impl<'a> Scan<'a> {
 
     /// Whether other files may call a function: it is exported, or a
     /// method of an exported class.
+    /// Whether a function of the file, not a method, is passed by name to
+    /// a call (`withSnapshot(copyAt)`, `emitter.on('row', handle)`): its
+    /// caller is the code it is handed to.
+    fn handed_on(&self, function: Node<'a>) -> bool {
+        let Some((name, false)) = self.function_name(function) else {
+            return false;
+        };
+        self.text.match_indices(name).any(|(at, _)| {
+            self.root_node
+                .descendant_for_byte_range(at, at + name.len())
+                .filter(|n| n.kind() == "identifier" && n.byte_range() == (at..at + name.len()))
+                .and_then(|n| n.parent())
+                .is_some_and(|p| p.kind() == "arguments")
+        })
+    }
+
     fn is_exported(&self, function: Node<'a>) -> bool {
         export_around(function, 6).is_some()
             || self.function_name(function).is_some_and(|(name, method)| {
@@ -1851,6 +1873,10 @@ fn export_around(function: Node, levels: usize) -> Option<(Node, Node)> {
         let parent = node.parent()?;
         if parent.kind() == "export_statement" {
             return Some((parent, node));
+        }
+        // A function declared in another's body is that function's own.
+        if parent.kind() == "statement_block" {
+            return None;
         }
         node = parent;
     }

@@ -329,6 +329,18 @@ impl Workspace {
         }
         self.with_ts(|ts| ts.link(&key, &mut file));
         let config = self.effective(path);
+        // A package whose only database is embedded (better-sqlite3) runs
+        // each query as a function call in its own process.
+        if config
+            .settings
+            .project
+            .as_deref()
+            .is_some_and(|p| p.database_in_process(&crate::discover::absolute(path)))
+        {
+            for call in &mut file.calls {
+                call.in_process = true;
+            }
+        }
         lint::lint_scanned(text, kind, &file, &for_path(path, &config.settings))
     }
 }
