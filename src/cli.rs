@@ -136,7 +136,8 @@ struct CheckArgs {
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
     /// Run the rules for application SQL on test code too (files under
-    /// tests/, test/, testing/, __tests__/, e2e/, testdata/, or named *.test.*,
+    /// tests/, test/, testing/, test-utils/, test-helpers/, __tests__/, e2e/,
+    /// testdata/, or named *.test.*,
     /// *.spec.*, *_test.rs).
     #[arg(long)]
     lint_tests: bool,

@@ -229,16 +229,30 @@ pub fn dialect_hint(path: &Path) -> Option<Dialect> {
         .find_map(|w| Dialect::from_name(w))
 }
 
+/// Folders that hold test code: tests, their harnesses and helpers, and
+/// their data.
+pub const TEST_DIRS: &[&str] = &[
+    "tests",
+    "test",
+    "testing",
+    "test-utils",
+    "test_utils",
+    "testutils",
+    "test-helpers",
+    "__tests__",
+    "e2e",
+    "testdata",
+];
+
 /// Whether the file at `path` is test code by its name or folder: under a
-/// `tests`, `test`, `testing`, `__tests__`, `e2e` or `testdata` folder, or named
+/// `tests`, `test`, `testing`, `test-utils`, `test-helpers`, `__tests__`,
+/// `e2e` or `testdata` folder, or named
 /// `*.test.*`, `*.spec.*` or `*_test.rs`.
 pub fn is_test_code(path: &Path) -> bool {
     let folders = path.parent().into_iter().flat_map(|p| p.components());
     let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
-        matches!(
-            c.to_ascii_lowercase().as_str(),
-            "tests" | "test" | "testing" | "__tests__" | "e2e" | "testdata"
-        )
+        let c = c.to_ascii_lowercase();
+        TEST_DIRS.contains(&c.as_str())
     });
     let name = path
         .file_name()

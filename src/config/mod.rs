@@ -98,7 +98,8 @@ pub struct Config {
     /// Files larger than this many bytes are skipped (default 10 MiB).
     pub max_file_size: Option<u64>,
     /// Whether the rules for application SQL also run on test code (files
-    /// under tests/, test/, testing/, __tests__/, e2e/, testdata/, or named *.test.*,
+    /// under tests/, test/, testing/, test-utils/, test-helpers/, __tests__/, e2e/,
+    /// testdata/, or named *.test.*,
     /// *.spec.*, *_test.rs). Default false.
     pub lint_tests: Option<bool>,
     /// Files that take longer than this many seconds to lint are skipped

@@ -301,15 +301,7 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
         return Some(Fact::new(Role::EndToEndTest, format!("name `{name}`")));
     }
     if crate::discover::is_test_code(path) {
-        let why = folder(&[
-            "tests",
-            "test",
-            "testing",
-            "__tests__",
-            "testdata",
-            "__mocks__",
-        ])
-        .unwrap_or_else(|| format!("name `{name}`"));
+        let why = folder(crate::discover::TEST_DIRS).unwrap_or_else(|| format!("name `{name}`"));
         return Some(Fact::new(Role::Test, why));
     }
     if let Some(why) = folder(SEED_DIRS) {

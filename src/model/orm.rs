@@ -97,6 +97,10 @@ pub struct OrmCall {
     /// Host range of the head of a loop that calls the function the call
     /// is in, page after page (see `LoopInfo::walks`).
     pub walked_by: Option<Range<usize>>,
+    /// For a builder started with its table (Kysely's `selectFrom(t)`,
+    /// `deleteFrom(t)`): that argument as written, when it is not a
+    /// string literal.
+    pub table_named: Option<String>,
     /// Whether the call runs in the process: Drizzle over better-sqlite3
     /// ended with `.run()`, `.all()` or `.get()` and not awaited, or any
     /// call in a package whose only database driver is embedded
@@ -136,6 +140,7 @@ impl OrmCall {
             kept: false,
             argument_known: true,
             walked_by: None,
+            table_named: None,
             in_process: false,
         }
     }

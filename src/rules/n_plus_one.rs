@@ -102,6 +102,12 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     {
         return;
     }
+    // A builder given a table by a value's field (Kysely's
+    // `deleteFrom(table.name)` for each table the loop walks) runs on
+    // another table each time.
+    if call.table_named.as_deref().is_some_and(table_from_value) {
+        return;
+    }
     // A counted loop that fetches page after page.
     let pages = call.property("cursor").is_some()
         || call.property("skip").is_some()
@@ -175,6 +181,18 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
         None => diagnostic = diagnostic.label(each.head.clone(), "the loop"),
     }
     out.push(diagnostic.help(help));
+}
+
+/// Whether a table argument is read from a value: a field (`table.name`,
+/// `tables[i]`) or a template with a pasted part, not a literal or a
+/// constant's name.
+fn table_from_value(argument: &str) -> bool {
+    let a = argument.trim();
+    match a.chars().next() {
+        Some('\'' | '"') => false,
+        Some('`') => a.contains("${"),
+        _ => a.contains(['.', '[']),
+    }
 }
 
 /// A collection's text, cut to one short line for a message.

@@ -991,6 +991,7 @@ impl Scan<'_> {
             kept: false,
             argument_known: true,
             walked_by: None,
+            table_named: None,
             in_process: self.embedded,
         });
     }

@@ -165,6 +165,7 @@ impl<'a> Scan<'a> {
             kept: false,
             argument_known: true,
             walked_by: None,
+            table_named: None,
             in_process: false,
         });
     }
@@ -237,6 +238,11 @@ impl<'a> Scan<'a> {
         };
         let executed = self.runs_here(top, &chain, orm);
         let in_process = orm == Orm::Drizzle && runs_in_process(top, &chain);
+        let table_named = first
+            .filter(|_| orm == Orm::Kysely)
+            .map(peel)
+            .filter(|f| f.kind() != "string")
+            .map(|f| self.src(f).to_owned());
         self.calls.push(OrmCall {
             orm,
             method: method.to_owned(),
@@ -252,6 +258,7 @@ impl<'a> Scan<'a> {
             kept: is_kept(top),
             argument_known,
             walked_by: None,
+            table_named,
             in_process,
         });
     }

@@ -639,6 +639,7 @@ impl ModuleIndex {
                 kept: false,
                 argument_known: true,
                 walked_by: None,
+                table_named: None,
                 in_process: false,
             });
         }
