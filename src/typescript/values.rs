@@ -1075,6 +1075,14 @@ impl<'a> Scan<'a> {
         {
             return Provenance::Safe(Safe::Number);
         }
+        // `timeoutMs = 10 * MINUTE`: with no type written, the parameter
+        // has its default's, a number.
+        if parameter.field("type").is_none()
+            && keys.is_empty()
+            && parameter.field("value").is_some_and(|v| self.numeric(v))
+        {
+            return Provenance::Safe(Safe::Number);
+        }
         let first_key = keys.first().map(String::as_str);
         let whole = self.src(name);
         if first_key == Some("searchParams") || (keys.is_empty() && whole == "searchParams") {
@@ -1273,6 +1281,26 @@ impl<'a> Scan<'a> {
 
     /// Whether other files may call a function: it is exported, or a
     /// method of an exported class.
+    /// Whether an expression is a number or a boolean whatever its names
+    /// hold: a literal, or arithmetic other than `+` (which also joins
+    /// text).
+    fn numeric(&self, expr: Node<'a>) -> bool {
+        let expr = peel(expr);
+        match expr.kind() {
+            "number" | "true" | "false" => true,
+            "unary_expression" => expr
+                .field("operator")
+                .is_some_and(|o| matches!(self.src(o), "-" | "+" | "!" | "~")),
+            "binary_expression" => expr.field("operator").is_some_and(|o| {
+                matches!(
+                    self.src(o),
+                    "*" | "/" | "-" | "%" | "**" | "<<" | ">>" | ">>>" | "&" | "|" | "^"
+                )
+            }),
+            _ => false,
+        }
+    }
+
     /// Whether a function of the file, not a method, is passed by name to
     /// a call (`withSnapshot(copyAt)`, `emitter.on('row', handle)`): its
     /// caller is the code it is handed to.
