@@ -474,14 +474,18 @@ fn narrowed_by_key(call: &OrmCall) -> bool {
     })
 }
 
-/// Whether a name is a key's by the naming convention: `id`, or ending in
-/// `Id`, `ID` or `_id` (`teamId`, `tenant_id`).
+/// Whether a name is a key's by the naming convention: `id`, `uid` or
+/// `uuid`, or ending in `Id`, `ID`, `_id`, `Uid` or `_uid` (`teamId`,
+/// `tenant_id`, `ownerUid`).
 fn is_key(name: &str) -> bool {
     let name = name.trim_matches(|c| c == '"' || c == '`');
-    name.eq_ignore_ascii_case("id")
+    let lower = name.to_ascii_lowercase();
+    matches!(lower.as_str(), "id" | "uid" | "uuid")
         || name.ends_with("Id")
         || name.ends_with("ID")
-        || name.to_ascii_lowercase().ends_with("_id")
+        || name.ends_with("Uid")
+        || lower.ends_with("_id")
+        || lower.ends_with("_uid")
 }
 
 /// Whether a query of the statement has a `WHERE` that compares a key
