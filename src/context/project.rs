@@ -151,14 +151,12 @@ impl Project {
             project.diesel(&dir, &text);
         }
         // The longest path first: the nearest configuration wins.
-        let by_depth = |a: &(PathBuf, _), b: &(PathBuf, _)| {
-            b.0.components().count().cmp(&a.0.components().count())
-        };
-        project.sql.sort_by(by_depth);
-        project.folders.sort_by(by_depth);
-        project
-            .drivers
-            .sort_by_key(|(dir, _)| std::cmp::Reverse(dir.components().count()));
+        fn deepest_first<T>(list: &mut [(PathBuf, T)]) {
+            list.sort_by_key(|(dir, _)| std::cmp::Reverse(dir.components().count()));
+        }
+        deepest_first(&mut project.sql);
+        deepest_first(&mut project.folders);
+        deepest_first(&mut project.drivers);
         project
     }
 

@@ -183,15 +183,15 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     out.push(diagnostic.help(help));
 }
 
-/// Whether a table argument is read from a value: a field (`table.name`,
-/// `tables[i]`) or a template with a pasted part, not a literal or a
-/// constant's name.
+/// Whether a table argument (never a string literal: see
+/// `OrmCall::table_named`) is read from a value: a field (`table.name`,
+/// `tables[i]`) or a template with a pasted part, not a constant's name.
 fn table_from_value(argument: &str) -> bool {
     let a = argument.trim();
-    match a.chars().next() {
-        Some('\'' | '"') => false,
-        Some('`') => a.contains("${"),
-        _ => a.contains(['.', '[']),
+    if a.starts_with('`') {
+        a.contains("${")
+    } else {
+        a.contains(['.', '['])
     }
 }
 

@@ -1079,7 +1079,10 @@ impl<'a> Scan<'a> {
         // has its default's, a number.
         if parameter.field("type").is_none()
             && keys.is_empty()
-            && parameter.field("value").is_some_and(|v| self.numeric(v))
+            && parameter.field("value").is_some_and(|v| {
+                matches!(peel(v).kind(), "number" | "true" | "false")
+                    || self.provenance(v) == Provenance::Safe(Safe::Number)
+            })
         {
             return Provenance::Safe(Safe::Number);
         }
@@ -1279,28 +1282,6 @@ impl<'a> Scan<'a> {
         .flatten()
     }
 
-    /// Whether other files may call a function: it is exported, or a
-    /// method of an exported class.
-    /// Whether an expression is a number or a boolean whatever its names
-    /// hold: a literal, or arithmetic other than `+` (which also joins
-    /// text).
-    fn numeric(&self, expr: Node<'a>) -> bool {
-        let expr = peel(expr);
-        match expr.kind() {
-            "number" | "true" | "false" => true,
-            "unary_expression" => expr
-                .field("operator")
-                .is_some_and(|o| matches!(self.src(o), "-" | "+" | "!" | "~")),
-            "binary_expression" => expr.field("operator").is_some_and(|o| {
-                matches!(
-                    self.src(o),
-                    "*" | "/" | "-" | "%" | "**" | "<<" | ">>" | ">>>" | "&" | "|" | "^"
-                )
-            }),
-            _ => false,
-        }
-    }
-
     /// Whether a function of the file, not a method, is passed by name to
     /// a call (`withSnapshot(copyAt)`, `emitter.on('row', handle)`): its
     /// caller is the code it is handed to.
@@ -1317,6 +1298,8 @@ impl<'a> Scan<'a> {
         })
     }
 
+    /// Whether other files may call a function: it is exported, or a
+    /// method of an exported class.
     fn is_exported(&self, function: Node<'a>) -> bool {
         export_around(function, 6).is_some()
             || self.function_name(function).is_some_and(|(name, method)| {
