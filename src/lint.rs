@@ -10,6 +10,7 @@ use crate::discover::FileKind;
 use crate::extract::{SqlUnit, sql_file_unit};
 use crate::migrate::replay::{self, ChainResult};
 use crate::migrate::{Chain, MigrationState, Tool, chain_of};
+use crate::model::schema::Schema;
 use crate::parse::{Dialect, ParsedUnit, Statement, each_statement};
 use crate::rules::{RULES, Rule, StatementContext};
 
@@ -87,8 +88,14 @@ struct Engine<'a> {
 }
 
 impl replay::Rules for Engine<'_> {
-    fn unit(&self, unit: &SqlUnit, dialect: Dialect, out: &mut Vec<Diagnostic>) {
-        lint_unit(unit, &self.settings.with_dialect(dialect), out);
+    fn unit(
+        &self,
+        unit: &SqlUnit,
+        dialect: Dialect,
+        schema: Option<&Schema>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        lint_unit_in(unit, &self.settings.with_dialect(dialect), schema, out);
     }
 
     fn statement(
@@ -366,6 +373,18 @@ fn sort(out: &mut [Diagnostic]) {
 }
 
 pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    lint_unit_in(unit, settings, None, out);
+}
+
+/// [`lint_unit`] for a migration of a chain querylint does not replay
+/// (another database than PostgreSQL): `schema` is what the chain's
+/// earlier migrations created.
+fn lint_unit_in(
+    unit: &SqlUnit,
+    settings: &Settings,
+    schema: Option<&Schema>,
+    out: &mut Vec<Diagnostic>,
+) {
     if settings.rules.is_empty() {
         return;
     }
@@ -375,7 +394,7 @@ pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>)
         return;
     }
     each_statement(&unit.text, dialect, |parsed, stmt| {
-        run_rules(unit, parsed, &stmt, None, settings, dialect, out);
+        run_rules_in(unit, parsed, &stmt, None, schema, settings, dialect, out);
     });
 }
 
@@ -452,6 +471,20 @@ pub(crate) fn run_rules(
     dialect: Dialect,
     out: &mut Vec<Diagnostic>,
 ) {
+    run_rules_in(unit, parsed, stmt, migration, None, settings, dialect, out);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_rules_in(
+    unit: &SqlUnit,
+    parsed: &ParsedUnit,
+    stmt: &Statement,
+    migration: Option<MigrationState<'_>>,
+    schema: Option<&Schema>,
+    settings: &Settings,
+    dialect: Dialect,
+    out: &mut Vec<Diagnostic>,
+) {
     let ctx = StatementContext {
         unit,
         parsed,
@@ -459,6 +492,7 @@ pub(crate) fn run_rules(
         options: &settings.options,
         dialect,
         migration,
+        schema: migration.map(|m| m.schema).or(schema),
         catalog: settings.project.as_deref().map(|p| &p.catalog),
     };
     // A parse note on SQL spliced together at run time, or inside a `DO`

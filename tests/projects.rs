@@ -170,6 +170,7 @@ fn files_shows_each_fact_with_its_evidence() {
         ("scripts/backfill.ts", "script"),
         ("tools/copy-tables.sql", "script"),
         ("playwright/setup.ts", "e2e-test"),
+        ("examples/post-search/search.ts", "example"),
         ("src/generated/client-ext.ts", "generated"),
         (
             "packages/db/migration/20240101_move_plans/migration.ts",

@@ -147,8 +147,8 @@ pub struct OverrideConfig {
     #[schemars(with = "std::collections::BTreeMap<String, RuleConfig>")]
     pub rules: std::collections::BTreeMap<Spanned<String>, RuleConfig>,
     /// What these files are, over what querylint reads from them:
-    /// application, test, e2e-test, script, seed, data-migration,
-    /// schema-migration or generated. The rules that apply follow.
+    /// application, test, e2e-test, script, example, seed,
+    /// data-migration, schema-migration or generated. The rules that apply follow.
     #[schemars(with = "Option<RoleName>")]
     pub role: Option<Spanned<String>>,
     /// The SQL dialect of these files.

@@ -42,6 +42,9 @@ pub enum Role {
     EndToEndTest,
     /// Scripts and tools run by hand: `scripts/`, `tools/`.
     Script,
+    /// Examples and demos shown to readers (`examples/`, `demo/`): run by
+    /// hand against sample data, never serving requests.
+    Example,
     /// Code that fills a database with starting or sample data.
     Seed,
     /// Code or SQL that changes a database's data once.
@@ -53,11 +56,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Application,
         Role::Test,
         Role::EndToEndTest,
         Role::Script,
+        Role::Example,
         Role::Seed,
         Role::DataMigration,
         Role::SchemaMigration,
@@ -71,6 +75,7 @@ impl Role {
             Role::Test => "test",
             Role::EndToEndTest => "e2e-test",
             Role::Script => "script",
+            Role::Example => "example",
             Role::Seed => "seed",
             Role::DataMigration => "data-migration",
             Role::SchemaMigration => "schema-migration",
@@ -85,6 +90,7 @@ impl Role {
             Role::Test => "tests",
             Role::EndToEndTest => "end-to-end tests",
             Role::Script => "scripts and tools",
+            Role::Example => "examples",
             Role::Seed => "seeds",
             Role::DataMigration => "data migrations",
             Role::SchemaMigration => "schema migrations",
@@ -120,6 +126,7 @@ impl Roles {
     pub const NOT_TESTS: Roles = Roles::of(&[
         Role::Application,
         Role::Script,
+        Role::Example,
         Role::Seed,
         Role::DataMigration,
         Role::SchemaMigration,
@@ -205,6 +212,10 @@ impl<T> Fact<T> {
 const E2E_DIRS: &[&str] = &["e2e", "playwright", "cypress", "e2e-tests", "e2e_tests"];
 /// Folder names that hold scripts and tools run by hand.
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "tools", "tooling", "bin-scripts"];
+/// Folder names that hold examples and demos: code shown to readers and
+/// run against sample data. Correctness and security rules apply (readers
+/// copy it), the performance rules do not.
+const EXAMPLE_DIRS: &[&str] = &["examples", "example", "demo", "demos"];
 /// Folder names that hold seeds.
 const SEED_DIRS: &[&str] = &[
     "seed",
@@ -313,6 +324,9 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
     }
     if let Some(why) = folder(SCRIPT_DIRS) {
         return Some(Fact::new(Role::Script, why));
+    }
+    if let Some(why) = folder(EXAMPLE_DIRS) {
+        return Some(Fact::new(Role::Example, why));
     }
     None
 }

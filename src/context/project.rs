@@ -67,6 +67,22 @@ fn drizzle_schema(path: &Path) -> bool {
             .any(|c| c.as_os_str().to_str().is_some_and(|n| n.contains("schema")))
 }
 
+/// Whether a code file is a migration written in code (a folder named
+/// like `migrations`): the indexes and keys it creates are read into the
+/// catalog.
+fn code_migration(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "ts" | "js" | "mjs" | "cjs" | "mts" | "cts"))
+        && path.parent().is_some_and(|p| {
+            p.components().any(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .is_some_and(|n| n.to_ascii_lowercase().contains("migrat"))
+            })
+        })
+}
+
 /// The configuration files read, by name.
 fn wanted(name: &str) -> bool {
     matches!(
@@ -122,6 +138,7 @@ impl Project {
                     .to_str()
                     .is_some_and(|n| wanted(n) || schema_file(n))
                     || drizzle_schema(e.path().strip_prefix(root).unwrap_or(e.path()))
+                    || code_migration(e.path().strip_prefix(root).unwrap_or(e.path()))
             })
             .map(|e| crate::discover::normalize(e.path()))
             .collect();
@@ -133,7 +150,11 @@ impl Project {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            project.catalog.read(name, &text);
+            if code_migration(path.strip_prefix(root).unwrap_or(&path)) {
+                project.catalog.read_code_migration(&text);
+            } else {
+                project.catalog.read(name, &text);
+            }
             match name {
                 "sqlc.yaml" | "sqlc.yml" | "sqlc.json" => project.sqlc(&dir, name, &text),
                 "Cargo.toml" => project.cargo(&dir, &text),

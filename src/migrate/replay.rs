@@ -23,9 +23,16 @@ use crate::parse::{Dialect, ParsedUnit, Statement, TokKind, parse_unit};
 
 /// What the replay asks of the engine: running the enabled rules.
 pub trait Rules: Sync {
-    /// Lints a unit that needs no schema: a down migration, or a migration
-    /// for another database.
-    fn unit(&self, unit: &SqlUnit, dialect: Dialect, out: &mut Vec<Diagnostic>);
+    /// Lints a unit the migration rules do not replay: a down migration, or
+    /// a migration for another database, which sees the tables and columns
+    /// the chain's earlier migrations created (`schema`).
+    fn unit(
+        &self,
+        unit: &SqlUnit,
+        dialect: Dialect,
+        schema: Option<&Schema>,
+        out: &mut Vec<Diagnostic>,
+    );
     /// Runs the rules on one statement of an up migration, with the state
     /// of the chain just before it.
     fn statement(
@@ -105,6 +112,24 @@ pub fn replay(
             };
             let mut diags = p.diags;
             schema.begin_migration();
+            for unit in &p.foreign {
+                if p.wanted {
+                    rules.unit(unit, p.dialect, Some(&schema), &mut diags);
+                }
+                if p.dialect.is_lintable() {
+                    crate::parse::each_statement(&unit.text, p.dialect, |_, stmt| {
+                        if let Some(ast) = &stmt.ast {
+                            schema.apply(
+                                ast,
+                                Replay {
+                                    tx: None,
+                                    origin: (p.index as u32, 0),
+                                },
+                            );
+                        }
+                    });
+                }
+            }
             for up in p.up {
                 let mut replayer = Replayer {
                     file_index: p.index as u32,
@@ -148,10 +173,12 @@ struct Prepared {
     wanted: bool,
     text: Result<String, String>,
     dialect: Dialect,
-    /// Findings of the parts that need no schema: down migrations and
-    /// migrations for another database.
+    /// Findings of the parts that need no schema: down migrations.
     diags: Vec<Diagnostic>,
     up: Vec<UpUnit>,
+    /// Up migrations for another database: linted in chain order with the
+    /// schema so far, then applied to it.
+    foreign: Vec<SqlUnit>,
 }
 
 /// An up migration (or dbmate's up section) for PostgreSQL, parsed.
@@ -179,6 +206,7 @@ fn prepare(
         dialect: Dialect::default(),
         diags: Vec::new(),
         up: Vec::new(),
+        foreign: Vec::new(),
     };
     let Ok(text) = &prepared.text else {
         return prepared;
@@ -190,10 +218,14 @@ fn prepare(
     let migration = chain.migration(path);
     let dialect = prepared.dialect;
     for (unit, direction) in migration_units(text, migration.direction) {
-        if direction == Direction::Down || !dialect.is_postgres() {
+        if direction == Direction::Down {
             if wanted {
-                rules.unit(&unit, dialect, &mut prepared.diags);
+                rules.unit(&unit, dialect, None, &mut prepared.diags);
             }
+            continue;
+        }
+        if !dialect.is_postgres() {
+            prepared.foreign.push(unit);
             continue;
         }
         let (parsed, statements) = parse_unit(&unit.text, dialect);

@@ -55,6 +55,10 @@ pub struct Catalog {
     /// Unique keys Prisma and Drizzle schemas declare: the table (by each
     /// of its names) and the columns.
     keys: Vec<(String, Vec<String>)>,
+    /// Tables and columns an index of any kind starts with, as Prisma and
+    /// Drizzle schemas and migrations written in code declare them (the
+    /// `.sql` files' indexes are in `sql`).
+    leads: HashSet<(String, String)>,
 }
 
 /// A name as the catalog compares it: the last part of a qualified name,
@@ -90,6 +94,7 @@ impl Catalog {
         self.trigram.is_empty()
             && self.prisma.is_empty()
             && self.keys.is_empty()
+            && self.leads.is_empty()
             && self.sql.tables().next().is_none()
     }
 
@@ -109,6 +114,23 @@ impl Catalog {
                 .filter(|(k, _)| name_key(k) == table)
                 .flat_map(|(_, t)| &t.indexes)
                 .any(|i| i.unique && !i.partial && covered(&i.columns))
+    }
+
+    /// Whether an index of any kind (a primary key, a unique constraint, a
+    /// plain B-tree index) starts with `column` of `table`, or with no
+    /// table, of any table: an equality on the column is served by the
+    /// index and picks the rows it names, not the whole table.
+    pub fn leads(&self, table: Option<&str>, column: &str) -> bool {
+        let column = name_key(column);
+        let table = table.map(name_key);
+        let of_table = |t: &str| table.as_ref().is_none_or(|k| *k == name_key(t));
+        self.leads.iter().any(|(t, c)| *c == column && of_table(t))
+            || self
+                .sql
+                .tables()
+                .filter(|(k, _)| of_table(k))
+                .flat_map(|(_, t)| &t.indexes)
+                .any(|i| i.columns.first().is_some_and(|c| name_key(c) == column))
     }
 
     /// Whether a trigram index serves a pattern match on `column` of
@@ -144,6 +166,7 @@ impl Catalog {
         let mut statements = BTreeMap::new();
         for needle in [
             "trgm_ops",
+            "create index",
             "unique",
             "primary key",
             "drop index",
@@ -244,11 +267,17 @@ impl Catalog {
         let mut columns: Vec<(&str, Option<&str>)> = Vec::new();
         let mut indexes = Vec::new();
         let mut keys: Vec<Vec<&str>> = Vec::new();
+        let mut leading: Vec<&str> = Vec::new();
         for line in body.lines().map(str::trim) {
             if let Some(args) = line.strip_prefix("@@map(") {
                 table = quoted(args);
-            } else if line.starts_with("@@index(") && line.contains("trgm_ops") {
-                indexes.push(line);
+            } else if line.starts_with("@@index(") {
+                if line.contains("trgm_ops") {
+                    indexes.push(line);
+                }
+                if let Some(first) = bracketed(line).and_then(|l| l.split([',', '(']).next()) {
+                    leading.push(first.trim());
+                }
             } else if line.starts_with("@@id(") || line.starts_with("@@unique(") {
                 // `@@unique([teamId, userId], name: "...")`
                 let list = line.find('[').and_then(|open| {
@@ -283,6 +312,14 @@ impl Catalog {
                 .and_then(|(_, m)| *m)
                 .unwrap_or(field)
         };
+        leading.extend(keys.iter().filter_map(|k| k.first().copied()));
+        for field in leading.into_iter().filter(|f| !f.is_empty()) {
+            for t in [Some(model), table].into_iter().flatten() {
+                for c in [field, mapped(field)] {
+                    self.leads.insert((name_key(t), name_key(c)));
+                }
+            }
+        }
         for key in &keys {
             self.keys
                 .push((name_key(model), key.iter().map(|f| name_key(f)).collect()));
@@ -399,6 +436,7 @@ impl Catalog {
                 .map(|(head, _)| last_member(head.trim_end()))
                 .filter(|v| !v.is_empty());
             let mut keys: Vec<Vec<&str>> = Vec::new();
+            let mut keys_leading: Vec<&str> = Vec::new();
             for marker in [".primaryKey()", ".unique()"] {
                 for (m, _) in block.match_indices(marker) {
                     if let Some(column) = column_at(&block[..m]) {
@@ -455,6 +493,32 @@ impl Catalog {
                     );
                 }
             }
+            // `index("name").on(t.a, t.b)`: a plain index, which only
+            // leads.
+            for (m, _) in block.match_indices("index(") {
+                if block[..m].ends_with(|c: char| c == '.' || c == '_' || c.is_ascii_alphanumeric())
+                {
+                    continue;
+                }
+                let rest = &block[m + 6..];
+                let first = rest
+                    .find(')')
+                    .and_then(|close| rest[close + 1..].strip_prefix(".on("))
+                    .and_then(|args| args.split([',', ')']).next())
+                    .map(last_member)
+                    .filter(|c| !c.is_empty());
+                if let Some(first) = first {
+                    keys_leading.push(first);
+                }
+            }
+            keys_leading.extend(keys.iter().filter_map(|k| k.first().copied()));
+            for column in keys_leading.drain(..) {
+                let declared = declared_name(block, column).unwrap_or(column);
+                for table in [Some(sql_name), variable].into_iter().flatten() {
+                    self.leads.insert((name_key(table), name_key(column)));
+                    self.leads.insert((name_key(table), name_key(declared)));
+                }
+            }
             for key in keys.into_iter().filter(|k| !k.is_empty()) {
                 let sql: Vec<String> = key
                     .iter()
@@ -468,6 +532,255 @@ impl Catalog {
             }
         }
     }
+}
+
+impl Catalog {
+    /// Reads a migration written in code (TypeScript or JavaScript): the
+    /// SQL in its string literals (`` sql`CREATE INDEX ...` ``, TypeORM's
+    /// `queryRunner.query(...)`, `knex.raw(...)`), Kysely's schema builder
+    /// (`createIndex(...).on('t').column('c')`, `.expression(sql`"c"
+    /// gin_trgm_ops`)`, `addColumn('c', ..., (col) => col.primaryKey())`,
+    /// `addPrimaryKeyConstraint`, `addUniqueConstraint`) and knex's
+    /// (`table.index(['a', 'b'])`, `table.string('email').unique()`,
+    /// `table.primary([...])`, `table.increments('id')`).
+    pub fn read_code_migration(&mut self, text: &str) {
+        for literal in string_literals(text) {
+            let lower = literal.to_ascii_lowercase();
+            if [
+                "index",
+                "primary key",
+                "unique",
+                "drop table",
+                "drop constraint",
+            ]
+            .iter()
+            .any(|n| lower.contains(n))
+            {
+                self.read_sql(&literal);
+            }
+        }
+        // Kysely: `createIndex('name').on('table').column('c')` up to
+        // `.execute()`.
+        for (at, _) in text.match_indices("createIndex(") {
+            let chain = chain_from(&text[at..]);
+            let Some(table) = call_args(chain, ".on(").and_then(quoted_any) else {
+                continue;
+            };
+            let first = call_args(chain, ".column(")
+                .or_else(|| call_args(chain, ".columns("))
+                .and_then(quoted_any);
+            if let Some(first) = first {
+                self.leads.insert((name_key(table), name_key(first)));
+            }
+            if let Some(expr) = call_args(chain, ".expression(")
+                && expr.contains("trgm_ops")
+            {
+                let columns: Vec<String> = expr
+                    .split("trgm_ops")
+                    .filter_map(|piece| {
+                        let before = piece
+                            .trim_end()
+                            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+                        let column = before
+                            .trim_end()
+                            .trim_end_matches(')')
+                            .trim_end_matches(['"', '`', '\\'])
+                            .trim_end();
+                        let name = last_member(column);
+                        (!name.is_empty()).then(|| name_key(name))
+                    })
+                    .collect();
+                if !columns.is_empty() {
+                    self.unnamed += 1;
+                    let name = call_args(chain, "")
+                        .and_then(quoted_any)
+                        .map(str::to_lowercase)
+                        .unwrap_or_else(|| format!(" {}", self.unnamed));
+                    self.trigram.insert(name, (name_key(table), columns));
+                }
+            }
+        }
+        // A table's block: Kysely's chain up to `.execute()`, knex's
+        // callback.
+        for opener in [
+            "createTable(",
+            "createTableIfNotExists(",
+            "alterTable(",
+            ".table(",
+        ] {
+            for (at, _) in text.match_indices(opener) {
+                let start = at + opener.len();
+                let Some(table) =
+                    quoted_any(&text[start..start + text[start..].find(')').unwrap_or(0)])
+                else {
+                    continue;
+                };
+                let block = match balanced(&text[start - 1..]) {
+                    Some(args) if args.contains("=>") || args.contains("function") => args,
+                    _ => chain_from(&text[at..]),
+                };
+                for column in leading_columns(block) {
+                    self.leads.insert((name_key(table), name_key(column)));
+                }
+            }
+        }
+    }
+}
+
+/// The columns a table block of a code migration starts an index, a
+/// primary key or a unique constraint with.
+fn leading_columns(block: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    // A list or a name as the argument: `.index(['a', 'b'])`,
+    // `.unique('a')`, `.primary(['a'])`, and the second argument of
+    // Kysely's constraints.
+    for call in [
+        ".index(",
+        ".unique(",
+        ".primary(",
+        "addPrimaryKeyConstraint(",
+        "addUniqueConstraint(",
+    ] {
+        for (at, _) in block.match_indices(call) {
+            let Some(args) = balanced(&block[at + call.len() - 1..]) else {
+                continue;
+            };
+            let args = if call.starts_with("add") {
+                args.find('[').map_or("", |open| &args[open..])
+            } else {
+                args
+            };
+            if let Some(first) = quoted_any(args) {
+                if !args.trim().is_empty() {
+                    out.push(first);
+                }
+            }
+        }
+    }
+    // A column made a key where it is declared: knex's
+    // `table.string('email').unique()`, `t.uuid('id').primary()`,
+    // `t.increments('id')`, Kysely's `.addColumn('id', 'uuid', (col) =>
+    // col.primaryKey())`.
+    for marker in [".unique()", ".primary()", ".primaryKey()", ".index()"] {
+        for (at, _) in block.match_indices(marker) {
+            let statement_start = block[..at].rfind([';', '\n']).map_or(0, |n| n + 1);
+            let head = &block[statement_start..at];
+            let head = head.rfind(".addColumn(").map_or(head, |n| &head[n..]);
+            if let Some(column) = quoted_any(head) {
+                out.push(column);
+            }
+        }
+    }
+    for call in [".increments(", ".bigIncrements("] {
+        for (at, _) in block.match_indices(call) {
+            let args = &block[at + call.len()..];
+            let args = &args[..args.find(')').unwrap_or(0)];
+            out.push(quoted_any(args).unwrap_or("id"));
+        }
+    }
+    out
+}
+
+/// The text of a method chain that starts `text`: up to its `.execute()`
+/// or the end of the statement.
+fn chain_from(text: &str) -> &str {
+    let end = text
+        .find(".execute(")
+        .into_iter()
+        .chain(text.find(';'))
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The arguments of the first call of `method` in `chain` (`".on("`), or
+/// of the chain's first call for `""`.
+fn call_args<'t>(chain: &'t str, method: &str) -> Option<&'t str> {
+    let at = if method.is_empty() {
+        chain.find('(')?
+    } else {
+        chain.find(method)? + method.len() - 1
+    };
+    balanced(&chain[at..])
+}
+
+/// The text inside the parentheses `text` starts with, up to the one that
+/// closes it.
+fn balanced(text: &str) -> Option<&str> {
+    if !text.starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&text[1..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The string literals of a TypeScript or JavaScript file, comments
+/// skipped; a template's `${...}` becomes `x`.
+fn string_literals(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |n| i + n + 4);
+            }
+            quote @ (b'\'' | b'"' | b'`') => {
+                let mut literal = String::new();
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j] != quote {
+                    if bytes[j] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if quote == b'`' && bytes[j] == b'$' && bytes.get(j + 1) == Some(&b'{') {
+                        let mut depth = 0usize;
+                        while j < bytes.len() {
+                            match bytes[j] {
+                                b'{' => depth += 1,
+                                b'}' => {
+                                    depth -= 1;
+                                    if depth == 0 {
+                                        break;
+                                    }
+                                }
+                                _ => {}
+                            }
+                            j += 1;
+                        }
+                        literal.push('x');
+                        j += 1;
+                        continue;
+                    }
+                    if quote != b'`' && bytes[j] == b'\n' {
+                        break;
+                    }
+                    let len = text[j..].chars().next().map_or(1, char::len_utf8);
+                    literal.push_str(&text[j..j + len]);
+                    j += len;
+                }
+                out.push(literal);
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 /// The bounds of the statement of `text` around byte `at`: from after the
@@ -620,6 +933,13 @@ fn columns_of(expr: &Expr) -> Vec<String> {
     out
 }
 
+/// The text inside the first `[...]` of a line.
+fn bracketed(line: &str) -> Option<&str> {
+    let open = line.find('[')?;
+    let close = line[open + 1..].find(']')?;
+    Some(&line[open + 1..open + 1 + close])
+}
+
 fn quoted(args: &str) -> Option<&str> {
     let start = args.find('"')? + 1;
     let len = args[start..].find('"')?;
@@ -730,8 +1050,9 @@ export const tags = pgTable("tags", { name: text("name") }, (t) => [index("tags_
         let mut c = Catalog::default();
         c.read_sql("CREATE INDEX a ON t (name); DROP INDEX a;");
         c.read_prisma("model A {\n  name String\n  @@index([name])\n}\n");
-        assert!(c.is_empty());
         assert!(!c.searchable(None, "name"));
+        // The plain B-tree index still leads with its column.
+        assert!(c.leads(Some("A"), "name"));
     }
 
     fn cols(names: &[&str]) -> Vec<String> {
@@ -820,5 +1141,72 @@ export const links = pgTable("links", { a: text("a"), b: text("b") }, (t) => [
         assert!(!c.unique("members", &cols(&["teamId"])));
         assert!(c.unique("links", &cols(&["a", "b"])));
         assert!(!c.unique("links", &cols(&["a"])));
+    }
+
+    #[test]
+    fn indexes_lead_with_their_first_column() {
+        let mut c = Catalog::default();
+        c.read_prisma(
+            r#"model Board {
+  pk          String @id
+  ownerHandle String @map("owner_handle")
+  updatedAt   DateTime
+  @@index([ownerHandle, updatedAt])
+}"#,
+        );
+        c.read_sql("CREATE INDEX t_a ON t (a, b);");
+        c.read_drizzle(
+            r#"export const posts = pgTable("posts", { authorRef: text("author_ref") }, (t) => [
+  index("posts_author").on(t.authorRef, t.id),
+]);"#,
+        );
+        assert!(c.leads(Some("Board"), "ownerHandle"));
+        assert!(c.leads(Some("Board"), "owner_handle"));
+        assert!(c.leads(Some("board"), "pk"));
+        assert!(!c.leads(Some("Board"), "updatedAt"));
+        assert!(c.leads(Some("t"), "a"));
+        assert!(!c.leads(Some("t"), "b"));
+        assert!(c.leads(None, "a"));
+        assert!(c.leads(Some("posts"), "author_ref"));
+        assert!(c.leads(Some("posts"), "authorRef"));
+    }
+
+    #[test]
+    fn code_migrations_give_indexes_keys_and_trigram_indexes() {
+        let mut c = Catalog::default();
+        c.read_code_migration(
+            r#"
+await db.schema.createTable('event')
+  .addColumn('serial', 'bigserial', (col) => col.primaryKey())
+  .addColumn('subjectRef', 'varchar')
+  .addUniqueConstraint('event_uri_unique', ['uri', 'serial'])
+  .execute();
+await db.schema.createIndex('event_subject_idx').on('event').column('subjectRef').execute();
+await db.schema.createIndex('actor_handle_trgm').on('actor').using('gist')
+  .expression(sql`"handle" gist_trgm_ops`).execute();
+// CREATE INDEX commented_out ON event (ignored);
+await queryRunner.query(`CREATE INDEX "IDX_1" ON "ticket" ("queueRef")`);
+knex.schema.createTable('post', (table) => {
+  table.increments();
+  table.string('slug').unique();
+  table.index(['authorRef', 'createdAt']);
+});
+"#,
+        );
+        for (table, column) in [
+            ("event", "serial"),
+            ("event", "subjectRef"),
+            ("event", "uri"),
+            ("ticket", "queueRef"),
+            ("post", "id"),
+            ("post", "slug"),
+            ("post", "authorRef"),
+        ] {
+            assert!(c.leads(Some(table), column), "{table}.{column}");
+        }
+        assert!(!c.leads(Some("post"), "createdAt"));
+        assert!(!c.leads(Some("event"), "ignored"));
+        assert!(c.searchable(Some("actor"), "handle"));
+        assert!(!c.searchable(Some("actor"), "name"));
     }
 }

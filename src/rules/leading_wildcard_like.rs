@@ -11,7 +11,7 @@ use sqlparser::keywords::Keyword;
 use super::{Category, Rule, StatementContext, function_named};
 use crate::context::Roles;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Catalog, Orm, OrmCall};
+use crate::model::{Catalog, Orm, OrmCall, Property};
 use crate::parse::TokKind;
 
 pub static RULE: Rule = Rule {
@@ -61,7 +61,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     match &ctx.stmt.ast {
-        Some(ast) if narrowed_by_key_column(ast) => {}
+        Some(ast) if narrowed_by_key_column(ast, ctx.catalog) => {}
         Some(ast) => {
             // A `LIKE` that picks a `CASE` branch computes a value for rows
             // already read; it filters nothing, so it scans nothing. The walk
@@ -285,7 +285,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     };
     match call.orm {
         Orm::Prisma => {
-            if narrowed_by_key(call) {
+            if narrowed_by_key(call, ctx.catalog) {
                 return;
             }
             for p in &call.properties {
@@ -319,7 +319,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                     .args
                     .iter()
                     .chain(&link.named_values)
-                    .any(|a| drizzle_key_condition(a))
+                    .any(|a| drizzle_key_condition(a, ctx.catalog))
                 {
                     continue;
                 }
@@ -360,7 +360,11 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                     a.trim_matches(|c| c == '\'' || c == '"')
                         .to_ascii_lowercase()
                 });
-                is_key(column) && matches!(op.as_str(), "=" | "in")
+                let value = l.args.get(2).map_or("", String::as_str);
+                matches!(op.as_str(), "=" | "in")
+                    && (is_key(column)
+                        || (!literal_text(value)
+                            && ctx.catalog.is_some_and(|c| c.leads(None, column))))
             });
             if keyed {
                 return;
@@ -450,11 +454,21 @@ fn drizzle_column(text: &str) -> &str {
 }
 
 /// Whether a Prisma `where` also holds an equality on a key, which an index
-/// serves and which leaves the pattern only a few rows to filter: `id`, a
-/// name ending in `Id` or `_id` (`programId`, `tenant_id`), compared to a
-/// value or to a list (`{ in: ids }`). Keys are known by this naming
-/// convention until querylint reads the schema.
-fn narrowed_by_key(call: &OrmCall) -> bool {
+/// serves and which leaves the pattern only a few rows to filter, compared
+/// to a value or to a list (`{ in: ids }`). A key is a column the schema
+/// starts an index with (`@@index([ownerId, ...])`, `@id`, `@unique`, a
+/// `CREATE INDEX` or a code migration's index; compared to a value the code
+/// computes, not a literal such as `status: "published"`), or by name
+/// `id`, `uid`, or a name ending in `Id` or `_id` (`programId`,
+/// `tenant_id`).
+fn narrowed_by_key(call: &OrmCall, catalog: Option<&Catalog>) -> bool {
+    let indexed = |p: &Property, field: &str| {
+        !p.literal
+            && catalog.is_some_and(|c| {
+                let model = prisma_field(call, c, &p.path, "").and_then(|(m, _)| m);
+                c.leads(model.as_deref(), field)
+            })
+    };
     call.properties.iter().any(|p| {
         let Some(rest) = p.path.strip_prefix("where.") else {
             return false;
@@ -467,11 +481,25 @@ fn narrowed_by_key(call: &OrmCall) -> bool {
             return false;
         }
         match segments.as_slice() {
-            [.., field, test] if is_key(field) => matches!(*test, "in" | "equals"),
-            [.., field] => is_key(field),
+            [.., field, test] if matches!(*test, "in" | "equals") => {
+                is_key(field) || indexed(p, field)
+            }
+            [.., field] => {
+                is_key(field) || (!p.value.trim_start().starts_with('{') && indexed(p, field))
+            }
             [] => false,
         }
     })
+}
+
+/// Whether a value's source text is a literal: a string, a number,
+/// `true`, `false` or `null`.
+fn literal_text(value: &str) -> bool {
+    let v = value.trim();
+    v.starts_with(['\'', '"'])
+        || (v.starts_with('`') && !v.contains("${"))
+        || v.parse::<f64>().is_ok()
+        || matches!(v, "true" | "false" | "null" | "undefined")
 }
 
 /// Whether a name is a key's by the naming convention: `id`, `uid` or
@@ -493,37 +521,59 @@ fn is_key(name: &str) -> bool {
 /// `"teamID" = ${teamID}`, `id IN (...)`, `id = ANY($1)`): the key's index
 /// picks the rows the pattern then filters. A comparison of two columns (a
 /// join) does not count.
-fn narrowed_by_key_column(ast: &sqlparser::ast::Statement) -> bool {
-    struct Finder;
-    impl Visitor for Finder {
+fn narrowed_by_key_column(ast: &sqlparser::ast::Statement, catalog: Option<&Catalog>) -> bool {
+    struct Finder<'c>((Option<&'c Catalog>, Tables));
+    impl Visitor for Finder<'_> {
         type Break = ();
         fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-            if body_narrows(&query.body) {
+            if body_narrows(&query.body, &self.0) {
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         }
     }
-    ast.visit(&mut Finder).is_break()
+    ast.visit(&mut Finder((catalog, Tables::of(ast))))
+        .is_break()
 }
 
 /// Whether a query body compares a key in its `WHERE`: a `SELECT` that
 /// does, or a `UNION` (`INTERSECT`, `EXCEPT`) every branch of which does.
-fn body_narrows(body: &SetExpr) -> bool {
+fn body_narrows(body: &SetExpr, finder: &(Option<&Catalog>, Tables)) -> bool {
     match body {
-        SetExpr::Select(select) => select.selection.as_ref().is_some_and(narrows),
-        SetExpr::SetOperation { left, right, .. } => body_narrows(left) && body_narrows(right),
-        SetExpr::Query(query) => body_narrows(&query.body),
+        SetExpr::Select(select) => select
+            .selection
+            .as_ref()
+            .is_some_and(|e| narrows(e, finder)),
+        SetExpr::SetOperation { left, right, .. } => {
+            body_narrows(left, finder) && body_narrows(right, finder)
+        }
+        SetExpr::Query(query) => body_narrows(&query.body, finder),
         _ => false,
     }
 }
 
-/// Whether a condition holds a key, by its name, compared to a value in
-/// every branch.
-fn narrows(expr: &Expr) -> bool {
+/// Whether a condition holds a key compared to a value in every branch: a
+/// column named as a key, or one an index of a table the statement reads
+/// starts with.
+fn narrows(expr: &Expr, (catalog, tables): &(Option<&Catalog>, Tables)) -> bool {
+    // The tables a column qualified by `by` (any, unqualified) is of.
+    let key = |by: Option<&str>, name: &str| {
+        is_key(name)
+            || catalog.is_some_and(|c| {
+                tables
+                    .0
+                    .iter()
+                    .filter(|(alias, _)| by.is_none_or(|b| b.eq_ignore_ascii_case(alias)))
+                    .any(|(_, t)| c.leads(Some(t), name))
+            })
+    };
     let key_column = |e: &Expr| match e {
-        Expr::Identifier(i) => is_key(&i.value),
-        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|i| is_key(&i.value)),
+        Expr::Identifier(i) => key(None, &i.value),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [.., by, column] => key(Some(&by.value), &column.value),
+            [column] => key(None, &column.value),
+            [] => false,
+        },
         _ => false,
     };
     super::helpers::keyed_in_every_branch(expr, &key_column)
@@ -532,15 +582,18 @@ fn narrows(expr: &Expr) -> bool {
 /// Whether a Drizzle condition compares a key column to a value or a list:
 /// `eq(t.teamId, teamId)`, `inArray(t.id, ids)`. Joins are written in
 /// `join(...)`, so a `where` compares columns to values.
-fn drizzle_key_condition(text: &str) -> bool {
+fn drizzle_key_condition(text: &str, catalog: Option<&Catalog>) -> bool {
     ["eq(", "inArray("].iter().any(|call| {
-        calls_in(text, call).into_iter().any(|(before, column, _)| {
-            before.is_none_or(|c| !c.is_ascii_alphanumeric())
-                && column
-                    .trim()
-                    .rsplit_once('.')
-                    .is_some_and(|(_, field)| is_key(field))
-        })
+        calls_in(text, call)
+            .into_iter()
+            .any(|(before, column, value)| {
+                before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                    && column.trim().rsplit_once('.').is_some_and(|(_, field)| {
+                        is_key(field)
+                            || (!literal_text(value.split([')', ',']).next().unwrap_or(""))
+                                && catalog.is_some_and(|c| c.leads(None, field)))
+                    })
+            })
     })
 }
 

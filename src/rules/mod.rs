@@ -255,6 +255,10 @@ pub struct StatementContext<'a> {
     /// What is known about the migration, for a statement of an up
     /// migration for PostgreSQL.
     pub migration: Option<MigrationState<'a>>,
+    /// For a statement of a migration: the tables and columns the chain's
+    /// earlier migrations created (for PostgreSQL, `migration`'s schema;
+    /// for another database, replayed all the same).
+    pub schema: Option<&'a crate::model::schema::Schema>,
     /// What the project's schema files say, when the file is linted as
     /// part of a project.
     pub catalog: Option<&'a crate::model::Catalog>,

@@ -158,7 +158,7 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
 /// far have built: `SELECT col FROM t ...` with `t.col NOT NULL`.
 fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     use crate::model::schema::ident_key;
-    let Some(state) = &ctx.migration else {
+    let Some(schema) = ctx.schema else {
         return false;
     };
     let Some((select, column)) = single_column(query) else {
@@ -177,8 +177,7 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
         return false;
     };
     joins.is_empty()
-        && state
-            .schema
+        && schema
             .table(name)
             .and_then(|t| t.column(&ident_key(column)))
             .is_some_and(|c| c.not_null)
