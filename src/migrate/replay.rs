@@ -77,6 +77,7 @@ pub fn replay(
     rules: &dyn Rules,
 ) -> Vec<ChainResult> {
     let mut schema = Schema::default();
+    let mut foreign: Vec<(Dialect, Schema)> = Vec::new();
     let mut results: Vec<ChainResult> = Vec::new();
     let mut deferred = Vec::new();
     let mut tx_counter = 0u32;
@@ -112,9 +113,20 @@ pub fn replay(
             };
             let mut diags = p.diags;
             schema.begin_migration();
+            // Another database's migrations (a `sqlite/` folder beside a
+            // `postgres/` one) build that database's schema, apart.
+            let at = match foreign.iter().position(|(d, _)| *d == p.dialect) {
+                Some(at) => at,
+                None if p.foreign.is_empty() => 0,
+                None => {
+                    foreign.push((p.dialect, Schema::default()));
+                    foreign.len() - 1
+                }
+            };
             for unit in &p.foreign {
+                let schema = &mut foreign[at].1;
                 if p.wanted {
-                    rules.unit(unit, p.dialect, Some(&schema), &mut diags);
+                    rules.unit(unit, p.dialect, Some(schema), &mut diags);
                 }
                 if p.dialect.is_lintable() {
                     crate::parse::each_statement(&unit.text, p.dialect, |_, stmt| {

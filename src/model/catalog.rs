@@ -129,8 +129,36 @@ impl Catalog {
                 .sql
                 .tables()
                 .filter(|(k, _)| of_table(k))
-                .flat_map(|(_, t)| &t.indexes)
-                .any(|i| i.columns.first().is_some_and(|c| name_key(c) == column))
+                .any(|(_, t)| {
+                    t.indexes.iter().any(|i| {
+                        i.columns.first().is_some_and(|c| {
+                            name_key(c) == column
+                                && !t.column(c).is_some_and(|c| {
+                                    matches!(
+                                        c.data_type,
+                                        Some(
+                                            sqlparser::ast::DataType::Boolean
+                                                | sqlparser::ast::DataType::Bool
+                                        )
+                                    )
+                                })
+                        })
+                    })
+                })
+    }
+
+    /// [`Catalog::leads`] for a column the code names through `qualifier`
+    /// (`orders` in `orders.email`, a Drizzle table's variable or a
+    /// table's name): of that table when the schema knows it by that
+    /// name, else of any table (an alias).
+    pub fn leads_through(&self, qualifier: Option<&str>, column: &str) -> bool {
+        let known = qualifier.filter(|q| {
+            let q = name_key(q);
+            self.leads.iter().any(|(t, _)| *t == q)
+                || self.keys.iter().any(|(t, _)| *t == q)
+                || self.sql.tables().any(|(k, _)| name_key(k) == q)
+        });
+        self.leads(known, column)
     }
 
     /// Whether a trigram index serves a pattern match on `column` of
@@ -268,6 +296,7 @@ impl Catalog {
         let mut indexes = Vec::new();
         let mut keys: Vec<Vec<&str>> = Vec::new();
         let mut leading: Vec<&str> = Vec::new();
+        let mut key_typed: Vec<&str> = Vec::new();
         for line in body.lines().map(str::trim) {
             if let Some(args) = line.strip_prefix("@@map(") {
                 table = quoted(args);
@@ -303,6 +332,15 @@ impl Catalog {
                 }
                 let mapped = line.find("@map(").and_then(|at| quoted(&line[at + 5..]));
                 columns.push((field, mapped));
+                // A key's type: text or a number. A `Boolean` or an enum
+                // has a few values, each naming many rows.
+                let ty = line.split_whitespace().nth(1).unwrap_or("");
+                if matches!(
+                    ty.trim_end_matches('?'),
+                    "String" | "Int" | "BigInt" | "Bytes"
+                ) {
+                    key_typed.push(field);
+                }
             }
         }
         let mapped = |field: &'b str| -> &'b str {
@@ -313,7 +351,10 @@ impl Catalog {
                 .unwrap_or(field)
         };
         leading.extend(keys.iter().filter_map(|k| k.first().copied()));
-        for field in leading.into_iter().filter(|f| !f.is_empty()) {
+        for field in leading
+            .into_iter()
+            .filter(|f| !f.is_empty() && key_typed.contains(f))
+        {
             for t in [Some(model), table].into_iter().flatten() {
                 for c in [field, mapped(field)] {
                     self.leads.insert((name_key(t), name_key(c)));

@@ -352,10 +352,13 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
             // added before the builder was kept and continued
             // (`query = query.where(...)`): `.where('workspaceId', '=', id)`.
             let keyed = call.chain.iter().filter(|l| l.method == "where").any(|l| {
-                let column = l.args.first().map_or("", |a| {
-                    let a = a.trim_matches(|c| c == '\'' || c == '"' || c == '`');
-                    a.rsplit('.').next().unwrap_or(a)
+                let named = l.args.first().map_or("", |a| {
+                    a.trim_matches(|c| c == '\'' || c == '"' || c == '`')
                 });
+                let (table, column) = match named.rsplit_once('.') {
+                    Some((table, column)) => (Some(table), column),
+                    None => (None, named),
+                };
                 let op = l.args.get(1).map_or(String::new(), |a| {
                     a.trim_matches(|c| c == '\'' || c == '"')
                         .to_ascii_lowercase()
@@ -363,8 +366,8 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                 let value = l.args.get(2).map_or("", String::as_str);
                 matches!(op.as_str(), "=" | "in")
                     && (is_key(column)
-                        || (!literal_text(value)
-                            && ctx.catalog.is_some_and(|c| c.leads(None, column))))
+                        || (!constant_text(value)
+                            && ctx.catalog.is_some_and(|c| c.leads_through(table, column))))
             });
             if keyed {
                 return;
@@ -464,6 +467,7 @@ fn drizzle_column(text: &str) -> &str {
 fn narrowed_by_key(call: &OrmCall, catalog: Option<&Catalog>) -> bool {
     let indexed = |p: &Property, field: &str| {
         !p.literal
+            && !constant_text(&p.value)
             && catalog.is_some_and(|c| {
                 let model = prisma_field(call, c, &p.path, "").and_then(|(m, _)| m);
                 c.leads(model.as_deref(), field)
@@ -481,15 +485,30 @@ fn narrowed_by_key(call: &OrmCall, catalog: Option<&Catalog>) -> bool {
             return false;
         }
         match segments.as_slice() {
-            [.., field, test] if matches!(*test, "in" | "equals") => {
-                is_key(field) || indexed(p, field)
-            }
+            [.., field, "in"] => is_key(field),
+            [.., field, "equals"] => is_key(field) || indexed(p, field),
             [.., field] => {
                 is_key(field) || (!p.value.trim_start().starts_with('{') && indexed(p, field))
             }
             [] => false,
         }
     })
+}
+
+/// Whether a value's source text is a constant: a literal, or a member of
+/// an enum or a constant object (`EnvelopeType.DOCUMENT`, `Role.admin`).
+fn constant_text(value: &str) -> bool {
+    let v = value.trim();
+    literal_text(v)
+        || v.split_once('.').is_some_and(|(object, member)| {
+            object.starts_with(|c: char| c.is_ascii_uppercase())
+                && object
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && member
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// Whether a value's source text is a literal: a string, a number,
@@ -588,11 +607,19 @@ fn drizzle_key_condition(text: &str, catalog: Option<&Catalog>) -> bool {
             .into_iter()
             .any(|(before, column, value)| {
                 before.is_none_or(|c| !c.is_ascii_alphanumeric())
-                    && column.trim().rsplit_once('.').is_some_and(|(_, field)| {
-                        is_key(field)
-                            || (!literal_text(value.split([')', ',']).next().unwrap_or(""))
-                                && catalog.is_some_and(|c| c.leads(None, field)))
-                    })
+                    && column
+                        .trim()
+                        .rsplit_once('.')
+                        .is_some_and(|(table, field)| {
+                            is_key(field)
+                                || (!constant_text(value.split([')', ',']).next().unwrap_or(""))
+                                    && catalog.is_some_and(|c| {
+                                        c.leads_through(
+                                            table.trim().rsplit(['.', '(']).next(),
+                                            field,
+                                        )
+                                    }))
+                        })
             })
     })
 }

@@ -1149,6 +1149,30 @@ impl<'a> Scan<'a> {
             if cap.is_some_and(|n| n.is_none_or(|n| n <= FEW_ROWS)) {
                 return Items::Fixed;
             }
+            // One parent's rows that a list the code holds lacks (`{
+            // orgId, name: { notIn: Object.keys(config) } }`, `and(eq(t.orgId,
+            // org), notInArray(t.name, kept))`): what one save changed, the
+            // difference taken in SQL.
+            let scoped = query.equalities().is_some_and(|e| !e.columns.is_empty());
+            let lacking = scoped
+                && query.properties.iter().any(|p| {
+                    p.key == "notIn"
+                        && p.path.starts_with("where")
+                        && !p.literal
+                        && !is_constant_list(&p.value)
+                })
+                || query.chain.iter().filter(|l| l.method == "where").any(|l| {
+                    l.args.iter().any(|a| {
+                        a.split("notInArray(").skip(1).any(|rest| {
+                            rest.split_once(',').is_some_and(|(_, list)| {
+                                !is_constant_list(list.trim_start().trim_end_matches(')'))
+                            })
+                        })
+                    })
+                });
+            if lacking {
+                return Items::Fixed;
+            }
             return data(DataOrigin::QueryResult(query.equalities()));
         }
         let written = self.src(callee);
@@ -1455,4 +1479,12 @@ fn in_set_clause(before: &str) -> bool {
         && !words[set..]
             .iter()
             .any(|w| matches!(*w, "where" | "from" | "returning"))
+}
+
+/// Whether a list's source text is a constant: an array literal, or a name
+/// written in capitals (`HIDDEN_KINDS`).
+fn is_constant_list(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with('[')
+        || is_constant_name(text.split(['.', '?', '[', '(']).next().unwrap_or(text))
 }
