@@ -204,8 +204,10 @@ impl Project {
 
     /// Whether the file at `path` belongs to a package whose only database
     /// runs in its own process: the nearest `package.json` that names a
-    /// driver names only embedded ones (`better-sqlite3`, `sql.js`, PGlite).
-    /// Such a query is a function call, with no round trip to save.
+    /// driver names only embedded ones (`better-sqlite3`, `sql.js`, PGlite),
+    /// or the nearest `Cargo.toml` that names one names only SQLite
+    /// (`rusqlite`, sqlx with `sqlite`). Such a query is a function call,
+    /// with no round trip to save.
     pub fn database_in_process(&self, path: &Path) -> bool {
         self.drivers
             .iter()
@@ -408,6 +410,12 @@ impl Project {
                     _ => {}
                 }
             }
+        }
+        // A crate whose only database is SQLite (rusqlite, sqlx's `sqlite`)
+        // runs its queries in its own process.
+        if !dialects.is_empty() {
+            let embedded = dialects.iter().all(|(d, _)| *d == Dialect::Sqlite);
+            self.drivers.push((dir.to_path_buf(), embedded));
         }
         if let [(dialect, why)] = dialects.as_slice() {
             let evidence = format!("{}: {why}", shown(dir.join("Cargo.toml"), &self.root));

@@ -261,6 +261,20 @@ impl Workspace {
                         self.note_change(changed);
                     }
                 }
+                // A crate whose only database is embedded SQLite runs each
+                // query as a function call in its own process.
+                let in_process = settings
+                    .project
+                    .as_deref()
+                    .is_some_and(|p| p.database_in_process(&crate::discover::absolute(path)));
+                if in_process {
+                    let mut file = file;
+                    let mut more = more;
+                    for call in file.calls.iter_mut().chain(more.iter_mut()) {
+                        call.in_process = true;
+                    }
+                    return lint::lint_rust_scan(path, text, &file, &more, settings);
+                }
                 lint::lint_rust_scan(path, text, &file, &more, settings)
             }
             Host::File(kind) => lint::lint_file(path, text, *kind, settings),
