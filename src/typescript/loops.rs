@@ -1251,11 +1251,7 @@ impl<'a> Scan<'a> {
         // (`!row.tags.includes('x')`).
         let other_list = |list: Node<'a>| {
             let written = self.src(list);
-            let root = written
-                .split(['.', '?', '[', '('])
-                .next()
-                .unwrap_or(written);
-            !is_constant_name(root)
+            !is_constant_list(written)
                 && !is_literal(peel(list))
                 && peel(list).kind() != "array"
                 && item.is_none_or(|item| !super::values::mentions(written, item))

@@ -261,19 +261,11 @@ impl Workspace {
                         self.note_change(changed);
                     }
                 }
-                // A crate whose only database is embedded SQLite runs each
-                // query as a function call in its own process.
-                let in_process = settings
-                    .project
-                    .as_deref()
-                    .is_some_and(|p| p.database_in_process(&crate::discover::absolute(path)));
-                if in_process {
-                    let mut file = file;
-                    let mut more = more;
+                let (mut file, mut more) = (file, more);
+                if in_process(settings, path) {
                     for call in file.calls.iter_mut().chain(more.iter_mut()) {
                         call.in_process = true;
                     }
-                    return lint::lint_rust_scan(path, text, &file, &more, settings);
                 }
                 lint::lint_rust_scan(path, text, &file, &more, settings)
             }
@@ -343,18 +335,21 @@ impl Workspace {
         }
         self.with_ts(|ts| ts.link(&key, &mut file));
         let config = self.effective(path);
-        // A package whose only database is embedded (better-sqlite3) runs
-        // each query as a function call in its own process.
-        if config
-            .settings
-            .project
-            .as_deref()
-            .is_some_and(|p| p.database_in_process(&crate::discover::absolute(path)))
-        {
+        if in_process(&config.settings, path) {
             for call in &mut file.calls {
                 call.in_process = true;
             }
         }
         lint::lint_scanned(text, kind, &file, &for_path(path, &config.settings))
     }
+}
+
+/// Whether the file at `path` belongs to a package or crate whose only
+/// database is embedded (better-sqlite3, rusqlite): each query is a
+/// function call in its own process, with no round trip to save.
+fn in_process(settings: &crate::config::Settings, path: &Path) -> bool {
+    settings
+        .project
+        .as_deref()
+        .is_some_and(|p| p.database_in_process(&crate::discover::absolute(path)))
 }

@@ -311,11 +311,7 @@ impl Catalog {
                 }
             } else if line.starts_with("@@id(") || line.starts_with("@@unique(") {
                 // `@@unique([teamId, userId], name: "...")`
-                let list = line.find('[').and_then(|open| {
-                    line[open + 1..]
-                        .find(']')
-                        .map(|n| &line[open + 1..open + 1 + n])
-                });
+                let list = bracketed(line);
                 if let Some(list) = list {
                     keys.push(
                         list.split(',')
@@ -372,11 +368,7 @@ impl Catalog {
             ));
         }
         for line in indexes {
-            let list = line.find('[').and_then(|open| {
-                line[open + 1..]
-                    .find(']')
-                    .map(|n| &line[open + 1..open + 1 + n])
-            });
+            let list = bracketed(line);
             let Some(list) = list else { continue };
             // `[title(ops: raw("gin_trgm_ops")), body(ops: ...)]`: the
             // fields with a trigram operator class.
