@@ -473,25 +473,50 @@ fn narrowed_by_key(call: &OrmCall, catalog: Option<&Catalog>) -> bool {
                 c.leads(model.as_deref(), field)
             })
     };
-    call.properties.iter().any(|p| {
-        let Some(rest) = p.path.strip_prefix("where.") else {
+    // A key under a relation (`team: { members: { some: { userId } } }`)
+    // narrows the rows to those related to one row.
+    let keyed = |p: &Property, segments: &[&str]| match segments {
+        [.., field, "in"] => is_key(field),
+        [.., field, "equals"] => is_key(field) || indexed(p, field),
+        // `planId: { contains: q }` is no equality on `planId`.
+        [.., field] => {
+            !p.value.trim_start().starts_with('{') && (is_key(field) || indexed(p, field))
+        }
+        [] => false,
+    };
+    narrowed_under(&call.properties, "where.", &keyed)
+}
+
+/// Whether the filter below `prefix` sets a key: outside any `OR`, or in
+/// every branch of an `OR` (`OR: [{ accountId: id }, { note: { accountId:
+/// id } }]`). A key under `NOT` narrows nothing.
+fn narrowed_under(
+    properties: &[Property],
+    prefix: &str,
+    keyed: &dyn Fn(&Property, &[&str]) -> bool,
+) -> bool {
+    properties.iter().any(|p| {
+        let Some(rest) = p.path.strip_prefix(prefix) else {
             return false;
         };
-        // A key inside `OR` or `NOT` leaves the other branches free; one
-        // under a relation (`team: { members: { some: { userId } } }`)
-        // narrows the rows to those related to one row.
         let segments: Vec<&str> = rest.split('.').collect();
-        if segments.iter().any(|s| matches!(*s, "OR" | "NOT")) {
+        if segments.contains(&"NOT") {
             return false;
         }
-        match segments.as_slice() {
-            [.., field, "in"] => is_key(field),
-            [.., field, "equals"] => is_key(field) || indexed(p, field),
-            [.., field] => {
-                is_key(field) || (!p.value.trim_start().starts_with('{') && indexed(p, field))
-            }
-            [] => false,
-        }
+        let Some(at) = segments.iter().position(|s| *s == "OR") else {
+            return keyed(p, &segments);
+        };
+        let branches_at = format!("{prefix}{}.", segments[..=at].join("."));
+        let branches: std::collections::BTreeSet<&str> = properties
+            .iter()
+            .filter_map(|q| q.path.strip_prefix(branches_at.as_str()))
+            .filter_map(|r| r.split('.').next())
+            .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        !branches.is_empty()
+            && branches
+                .iter()
+                .all(|b| narrowed_under(properties, &format!("{branches_at}{b}."), keyed))
     })
 }
 

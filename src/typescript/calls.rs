@@ -604,6 +604,22 @@ impl<'a> Scan<'a> {
             self.assigned_members(declarator, self.src(peel(value)), prefix, out, depth);
             return true;
         }
+        // The objects of an array literal (`OR: [{ ... }, { ... }]`) each
+        // under their position, `where.OR.0.userId`, so that a rule can
+        // tell one branch of a disjunction from another.
+        let array = peel(value);
+        if array.kind() == "array" {
+            let mut cursor = array.walk();
+            let mut found = false;
+            for (i, element) in array.named_children(&mut cursor).enumerate() {
+                let element = peel(element);
+                if element.kind() == "object" {
+                    self.properties(element, &format!("{prefix}.{i}"), out, depth + 1);
+                    found = true;
+                }
+            }
+            return found;
+        }
         let objects = self.built_objects(value, 0);
         for object in &objects {
             self.properties(*object, prefix, out, depth + 1);
