@@ -553,6 +553,81 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
     }
 }
 
+/// Methods that make text of text: what they return holds nothing but
+/// what their receiver held.
+const TEXT_OF_TEXT: &[&str] = &[
+    "join",
+    "concat",
+    "to_string",
+    "to_owned",
+    "clone",
+    "as_str",
+    "into",
+    "repeat",
+    "trim",
+];
+
+/// Methods a chain may take after mapping items to literal text, before
+/// the text is used: gathering and joining.
+const GATHERS: &[&str] = &[
+    "collect",
+    "join",
+    "concat",
+    "to_string",
+    "to_owned",
+    "into",
+    "as_str",
+    "clone",
+];
+
+/// Whether an expression is text made of literals and of the names in
+/// `numbers` (positions): `"?"`, `"?".to_string()`, `String::from("?")`,
+/// `format!("${}", i + 1)`, `format!("${i}")`.
+fn literal_text_of(expr: &Expr, numbers: &HashSet<String>) -> bool {
+    match expr {
+        Expr::Lit(_) => true,
+        Expr::Paren(p) => literal_text_of(&p.expr, numbers),
+        Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => literal_text_of(e, numbers),
+            _ => false,
+        },
+        Expr::Path(p) => numbers.contains(&last_segment(&p.path)),
+        Expr::Binary(b) => literal_text_of(&b.left, numbers) && literal_text_of(&b.right, numbers),
+        Expr::MethodCall(m) => {
+            TEXT_OF_TEXT.contains(&m.method.to_string().as_str())
+                && literal_text_of(&m.receiver, numbers)
+        }
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if last_segment(&p.path) == "from")
+                && c.args.iter().all(|a| literal_text_of(a, numbers))
+        }
+        Expr::Macro(m) if last_segment(&m.mac.path) == "format" => {
+            let Ok(args) = m
+                .mac
+                .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+            else {
+                return false;
+            };
+            let mut args = args.iter();
+            let Some(Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(template),
+                ..
+            })) = args.next()
+            else {
+                return false;
+            };
+            // Names captured by the template (`{i}`) must be positions too.
+            let template = template.value().replace("{{", "").replace("}}", "");
+            let captured_ok = template.split('{').skip(1).all(|hole| {
+                let name = hole.split(['}', ':']).next().unwrap_or("");
+                name.is_empty() || name.parse::<usize>().is_ok() || numbers.contains(name)
+            });
+            captured_ok && args.all(|a| literal_text_of(a, numbers))
+        }
+        _ => false,
+    }
+}
+
 /// Whether a type names `name` anywhere: `&mut QueryBuilder<'_, Postgres>`.
 fn mentions(ty: &syn::Type, name: &str) -> bool {
     struct Find<'n>(&'n str, bool);
@@ -782,6 +857,11 @@ impl Scan<'_> {
         match expr {
             Expr::Lit(_) => true,
             Expr::Reference(r) => self.is_constant(&r.expr),
+            // `placeholders.join(",")` of a list built from literals.
+            Expr::MethodCall(m) if TEXT_OF_TEXT.contains(&m.method.to_string().as_str()) => {
+                self.is_constant(&m.receiver)
+            }
+            Expr::MethodCall(_) => self.maps_to_literals(expr),
             Expr::Path(p) => {
                 let name = last_segment(&p.path);
                 self.consts.contains(&name)
@@ -794,6 +874,50 @@ impl Scan<'_> {
             Expr::Macro(m) => last_segment(&m.mac.path) == "concat",
             _ => false,
         }
+    }
+
+    /// Whether a chain maps every item to text made of literals, whatever
+    /// the item holds, and then only gathers or joins the results:
+    /// `ids.iter().map(|_| "?").collect::<Vec<_>>().join(", ")`, or with
+    /// the position of each item, `.enumerate().map(|(i, _)| format!("${}",
+    /// i + 1))`. Such text depends on how many items there are, not on
+    /// what they hold.
+    fn maps_to_literals(&self, expr: &Expr) -> bool {
+        let mut link = expr;
+        while let Expr::MethodCall(m) = link {
+            let method = m.method.to_string();
+            if method == "map" {
+                let Some(Expr::Closure(closure)) = m.args.first() else {
+                    return false;
+                };
+                let enumerated =
+                    matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "enumerate");
+                let mut numbers = HashSet::new();
+                for input in &closure.inputs {
+                    match input {
+                        syn::Pat::Wild(_) => {}
+                        syn::Pat::Ident(i) if i.ident.to_string().starts_with('_') => {}
+                        // `(i, _)` after `.enumerate()`: the position, a number.
+                        syn::Pat::Tuple(t) if enumerated && t.elems.len() == 2 => {
+                            match (&t.elems[0], &t.elems[1]) {
+                                (syn::Pat::Ident(i), syn::Pat::Wild(_)) => {
+                                    numbers.insert(i.ident.to_string());
+                                }
+                                (syn::Pat::Wild(_), syn::Pat::Wild(_)) => {}
+                                _ => return false,
+                            }
+                        }
+                        _ => return false,
+                    }
+                }
+                return literal_text_of(&closure.body, &numbers);
+            }
+            if !GATHERS.contains(&method.as_str()) {
+                return false;
+            }
+            link = &m.receiver;
+        }
+        false
     }
 
     /// Decodes a string literal into the builder, escape by escape; with
@@ -1256,6 +1380,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             };
             if matches!(root, Expr::Array(_) | Expr::Range(_) | Expr::Repeat(_))
                 || matches!(root, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
+                || self.maps_to_literals(&init.expr)
             {
                 self.shaped.insert(ident.to_string());
             }
