@@ -433,6 +433,7 @@ pub fn scan_parsed(text: &str) -> RsFile {
         exits: 0,
         functions: Vec::new(),
         awaited: HashSet::new(),
+        awaits: Vec::new(),
         owner: None,
         looped_calls: Vec::new(),
         units: Vec::new(),
@@ -509,6 +510,9 @@ struct Scan<'t> {
     functions: Vec<(String, Option<String>, bool, Range<usize>)>,
     /// The expressions awaited, by range.
     awaited: HashSet<Range<usize>>,
+    /// The same, in the order of the code, with whether each ends a
+    /// query's chain (`.fetch_all(&pool)`) or a transaction's step.
+    awaits: Vec<(Range<usize>, bool)>,
     /// The type of the `impl` block being read.
     owner: Option<String>,
     looped_calls: Vec<LoopedCall>,
@@ -720,9 +724,37 @@ impl Scan<'_> {
     }
 
     fn with_loop(&mut self, info: LoopInfo, f: impl FnOnce(&mut Self)) {
+        let head = info.head.clone();
+        let (awaits, calls, looped) =
+            (self.awaits.len(), self.calls.len(), self.looped_calls.len());
         self.loops.push(Some(info));
         f(self);
         self.loops.pop();
+        // Each iteration also awaits something that is no query: an HTTP
+        // request, a message sent, a pause. That costs more than the
+        // query, which often depends on its answer.
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        let other = self.awaits[awaits..].iter().any(|(at, database)| {
+            !database
+                && !self.calls[calls..].iter().any(|c| overlaps(at, &c.range))
+                && !self.looped_calls[looped..]
+                    .iter()
+                    .any(|c| overlaps(at, &c.range))
+        });
+        if other {
+            let mine = |each: &mut LoopInfo| {
+                if each.head == head {
+                    each.other_work = true;
+                }
+            };
+            self.calls[calls..]
+                .iter_mut()
+                .filter_map(|c| c.in_loop.as_mut())
+                .for_each(mine);
+            self.looped_calls[looped..]
+                .iter_mut()
+                .for_each(|c| mine(&mut c.each));
+        }
     }
 
     fn loop_info(&self, kind: &str, head: Range<usize>, literal_items: bool) -> LoopInfo {
@@ -1235,6 +1267,7 @@ impl Scan<'_> {
     fn queries_through_functions(&mut self) -> Vec<LoopedCall> {
         let mut found = Vec::new();
         let mut unresolved = Vec::new();
+        let mut busy = Vec::new();
         for call in std::mem::take(&mut self.looped_calls) {
             let body = self
                 .functions
@@ -1245,15 +1278,25 @@ impl Scan<'_> {
                 })
                 .map(|(_, _, _, body)| body);
             match body {
-                Some(body) if !call.method => {
-                    if let Some(inner) = self.query_in(body) {
-                        found.push(OrmCall::through(call.name, call.range, call.each, inner));
+                Some(body) if !call.method => match self.query_in(body) {
+                    Some(inner) => {
+                        found.push(OrmCall::through(call.name, call.range, call.each, inner))
                     }
-                }
+                    // An awaited function of the file that runs no query:
+                    // work outside the database in each iteration.
+                    None if call.awaited => busy.push(call.each.head),
+                    None => {}
+                },
                 _ => unresolved.push(call),
             }
         }
         self.calls.extend(found);
+        for each in self.calls.iter_mut().filter_map(|c| c.in_loop.as_mut()) {
+            each.other_work |= busy.contains(&each.head);
+        }
+        for call in &mut unresolved {
+            call.each.other_work |= busy.contains(&call.each.head);
+        }
         unresolved
     }
 
@@ -1350,7 +1393,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_expr_await(&mut self, i: &'ast syn::ExprAwait) {
         let base = self.range(i.base.span());
-        self.awaited.insert(base);
+        self.awaited.insert(base.clone());
+        // What a query's chain ends with, or a transaction's steps.
+        let database = matches!(&*i.base, Expr::MethodCall(m) if {
+            let method = m.method.to_string();
+            FETCHES.iter().chain(CLIENT_METHODS).any(|(f, _)| *f == method)
+                || matches!(method.as_str(), "begin" | "commit" | "rollback" | "acquire" | "get" | "transaction")
+        });
+        self.awaits.push((base, database));
         syn::visit::visit_expr_await(self, i);
     }
 
