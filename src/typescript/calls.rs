@@ -200,6 +200,14 @@ impl<'a> Scan<'a> {
                 } else {
                     return;
                 }
+            } else if DRIZZLE_BUILDERS.contains(&method)
+                && self.is_database(object)
+                && args.named_child_count() >= 2
+            {
+                // A Drizzle builder takes one table; `Role.update(criteria,
+                // values)` (TypeORM) or `Model.update(values, { where })`
+                // (Sequelize) is a model's method, called as Prisma's are.
+                (Orm::Prisma, false)
             } else if DRIZZLE_BUILDERS.contains(&method) && self.is_database(object) {
                 (Orm::Drizzle, true)
             } else if KYSELY_BUILDERS.contains(&method) && self.is_database(object) {

@@ -888,6 +888,18 @@ impl<'a> Scan<'a> {
                     if callee.ends_with(".set") {
                         return true;
                     }
+                    // TypeORM's `update(criteria, values)` and Sequelize's
+                    // `update(values, { where })`: the argument that is
+                    // not the filter holds the values.
+                    if callee.ends_with(".update") && parent.named_child_count() == 2 {
+                        let filter_first = parent
+                            .named_child(1)
+                            .is_some_and(|a| !self.src(a).contains("where"));
+                        let values = parent.named_child(if filter_first { 1 } else { 0 });
+                        if values.is_some_and(|v| v.id() == node.id()) {
+                            return true;
+                        }
+                    }
                 }
                 // `UPDATE t SET config = ${next} WHERE id = ${row.id}`
                 "template_substitution" => {
