@@ -113,18 +113,8 @@ pub fn replay(
             };
             let mut diags = p.diags;
             schema.begin_migration();
-            // Another database's migrations (a `sqlite/` folder beside a
-            // `postgres/` one) build that database's schema, apart.
-            let at = match foreign.iter().position(|(d, _)| *d == p.dialect) {
-                Some(at) => at,
-                None if p.foreign.is_empty() => 0,
-                None => {
-                    foreign.push((p.dialect, Schema::default()));
-                    foreign.len() - 1
-                }
-            };
             for unit in &p.foreign {
-                let schema = &mut foreign[at].1;
+                let schema = schema_of(&mut foreign, p.dialect);
                 if p.wanted {
                     rules.unit(unit, p.dialect, Some(schema), &mut diags);
                 }
@@ -463,4 +453,17 @@ fn slice_unit(unit: &SqlUnit, range: std::ops::Range<usize>) -> SqlUnit {
         },
         call: None,
     }
+}
+
+/// The schema another database's migrations build (a `sqlite/` folder
+/// beside a `postgres/` one), apart from the PostgreSQL chain's.
+fn schema_of(foreign: &mut Vec<(Dialect, Schema)>, dialect: Dialect) -> &mut Schema {
+    let at = match foreign.iter().position(|(d, _)| *d == dialect) {
+        Some(at) => at,
+        None => {
+            foreign.push((dialect, Schema::default()));
+            foreign.len() - 1
+        }
+    };
+    &mut foreign[at].1
 }

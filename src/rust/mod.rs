@@ -571,19 +571,6 @@ const TEXT_OF_TEXT: &[&str] = &[
     "trim",
 ];
 
-/// Methods a chain may take after mapping items to literal text, before
-/// the text is used: gathering and joining.
-const GATHERS: &[&str] = &[
-    "collect",
-    "join",
-    "concat",
-    "to_string",
-    "to_owned",
-    "into",
-    "as_str",
-    "clone",
-];
-
 /// Whether an expression is text made of literals and of the names in
 /// `numbers` (positions): `"?"`, `"?".to_string()`, `String::from("?")`,
 /// `format!("${}", i + 1)`, `format!("${i}")`.
@@ -944,7 +931,8 @@ impl Scan<'_> {
                 }
                 return literal_text_of(&closure.body, &numbers);
             }
-            if !GATHERS.contains(&method.as_str()) {
+            // Gathered (`collect`) and joined after the map.
+            if method != "collect" && !TEXT_OF_TEXT.contains(&method.as_str()) {
                 return false;
             }
             link = &m.receiver;

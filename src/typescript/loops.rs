@@ -1165,7 +1165,8 @@ impl<'a> Scan<'a> {
             // orgId, name: { notIn: Object.keys(config) } }`, `and(eq(t.orgId,
             // org), notInArray(t.name, kept))`): what one save changed, the
             // difference taken in SQL.
-            let scoped = query.equalities().is_some_and(|e| !e.columns.is_empty());
+            let rows = query.equalities();
+            let scoped = rows.as_ref().is_some_and(|e| !e.columns.is_empty());
             let lacking = scoped
                 && query.properties.iter().any(|p| {
                     p.key == "notIn"
@@ -1185,7 +1186,7 @@ impl<'a> Scan<'a> {
             if lacking {
                 return Items::Fixed;
             }
-            return data(DataOrigin::QueryResult(query.equalities()));
+            return data(DataOrigin::QueryResult(rows));
         }
         let written = self.src(callee);
         match callee.kind() {

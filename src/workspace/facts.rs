@@ -761,43 +761,16 @@ impl RustFacts {
             .iter()
             .filter_map(|call| {
                 let runs = index.resolve(call)?;
-                let mut each = call.each.clone();
-                each.other_work |= awaits_other_work(index, looped, &each.head);
                 Some(OrmCall::through_named(
                     call.name.clone(),
                     call.range.clone(),
-                    each,
+                    call.each.clone(),
                     runs.to_owned(),
                     Orm::Sql,
                 ))
             })
             .collect()
     }
-
-    /// Marks the calls of a Rust file that run in a loop which also awaits
-    /// a function of the crate that runs no query (an HTTP request, a
-    /// message pushed to a queue): work outside the database per item.
-    fn other_work(&self, root: &Option<PathBuf>, file: &mut RsFile) {
-        let Some(index) = self.crates.get(root) else {
-            return;
-        };
-        for call in &mut file.calls {
-            if let Some(each) = call.in_loop.as_mut() {
-                each.other_work |= awaits_other_work(index, &file.looped_calls, &each.head);
-            }
-        }
-    }
-}
-
-/// Whether the loop with head `head` awaits a call that no function of the
-/// crate running a query answers to.
-fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usize>) -> bool {
-    looped
-        .iter()
-        .any(|c| c.awaited && c.each.head == *head && index.resolve(c).is_none())
-}
-
-impl RustFacts {
     /// What a Rust file of the project sends to a database, with the calls
     /// it makes in loops of the query functions of its crate: its scan
     /// (`scanned`, if one was made of this text) and those calls. A file
@@ -808,22 +781,43 @@ impl RustFacts {
             Some(own) => own.crate_root.clone(),
             None => crate_root(key),
         };
-        let mut file = scanned.unwrap_or_else(|| rust_scan(text));
+        let file = scanned.unwrap_or_else(|| rust_scan(text));
         let more = self.through(&root, &file.looped_calls);
-        if crate::rust::might_touch_database(text)
+        let (mut file, mut more) = if crate::rust::might_touch_database(text)
             || !self.finders.get(&root).is_some_and(|f| f.is_match(text))
         {
-            self.other_work(&root, &mut file);
-            return (file, more);
+            (file, more)
+        } else {
+            let parsed = crate::rust::scan_parsed(text);
+            match self.through(&root, &parsed.looped_calls) {
+                more if more.is_empty() => (file, more),
+                more => (parsed, more),
+            }
+        };
+        // A loop that also awaits a function of the crate that runs no
+        // query (an HTTP request, a message pushed to a queue) does work
+        // outside the database per item.
+        if let Some(index) = self.crates.get(&root) {
+            let looped = &file.looped_calls;
+            for each in file
+                .calls
+                .iter_mut()
+                .chain(more.iter_mut())
+                .filter_map(|c| c.in_loop.as_mut())
+            {
+                each.other_work |= awaits_other_work(index, looped, &each.head);
+            }
         }
-        let parsed = crate::rust::scan_parsed(text);
-        let more = self.through(&root, &parsed.looped_calls);
-        if more.is_empty() {
-            self.other_work(&root, &mut file);
-            return (file, more);
-        }
-        (parsed, more)
+        (file, more)
     }
+}
+
+/// Whether the loop with head `head` awaits a call that no function of the
+/// crate running a query answers to.
+fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usize>) -> bool {
+    looped
+        .iter()
+        .any(|c| c.awaited && c.each.head == *head && index.resolve(c).is_none())
 }
 
 /// The scan of a Rust file on its own: parsed only if it mentions a
