@@ -1168,13 +1168,12 @@ impl<'a> Scan<'a> {
             let rows = query.equalities();
             let scoped = rows.as_ref().is_some_and(|e| !e.columns.is_empty());
             let lacking = scoped
-                && query.properties.iter().any(|p| {
+                && (query.properties.iter().any(|p| {
                     p.key == "notIn"
                         && p.path.starts_with("where")
                         && !p.literal
                         && !is_constant_list(&p.value)
-                })
-                || query.chain.iter().filter(|l| l.method == "where").any(|l| {
+                }) || query.chain.iter().filter(|l| l.method == "where").any(|l| {
                     l.args.iter().any(|a| {
                         a.split("notInArray(").skip(1).any(|rest| {
                             rest.split_once(',').is_some_and(|(_, list)| {
@@ -1182,7 +1181,7 @@ impl<'a> Scan<'a> {
                             })
                         })
                     })
-                });
+                }));
             if lacking {
                 return Items::Fixed;
             }
