@@ -366,10 +366,13 @@ fn only_file(results: Vec<ChainResult>) -> Vec<Diagnostic> {
         .unwrap_or_default()
 }
 
-fn sort(out: &mut [Diagnostic]) {
+/// Sorts a file's diagnostics by position, and keeps one of each: a value
+/// pasted once into text that two queries send is one finding.
+fn sort(out: &mut Vec<Diagnostic>) {
     out.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
+    out.dedup_by(|a, b| a.rule == b.rule && a.range == b.range && a.message == b.message);
 }
 
 pub fn lint_unit(unit: &SqlUnit, settings: &Settings, out: &mut Vec<Diagnostic>) {

@@ -23,6 +23,7 @@ fn project() -> tempfile::TempDir {
         ("queries/users.sql", "-- Active users, by a nullable column.\nSELECT id FROM users WHERE deleted_at = NULL AND name <> 'Zoë, \"Z\"' LIMIT 5;\n".as_bytes()),
         ("migrations/0001_users.sql", b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"),
         ("migrations/0002_email.sql", b"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\n"),
+        ("querylint.toml", b"extend-select = [\"n-plus-one\"]\n"),
         (
             "src/sync.ts",
             b"import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function sync(req: { body: { ids: string[] } }) {\n  for (const id of req.body.ids) {\n    await prisma.user.findUnique({ where: { id } });\n  }\n}\n",

@@ -1094,7 +1094,10 @@ fn suppression_comments_silence_findings_in_each_language() {
         ),
     ];
     let dir = tree(files);
-    let (_, report) = json(dir.path(), &["--extend-select", "unbounded-select"]);
+    let (_, report) = json(
+        dir.path(),
+        &["--extend-select", "unbounded-select,n-plus-one"],
+    );
     let found: Vec<(String, u64, String)> = report["diagnostics"]
         .as_array()
         .unwrap()

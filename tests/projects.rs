@@ -211,7 +211,14 @@ fn overrides_say_what_files_are() {
     assert_eq!(fact(&report, legacy, "transactions").0, "wrapped");
     // The role brings the application's rules back.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_querylint"))
-        .args(["check", "--format", "concise", "scripts"])
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--extend-select",
+            "n-plus-one",
+            "scripts",
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();

@@ -280,10 +280,13 @@ fn diagnostics_follow_the_text_and_fixes_apply() {
 
 #[test]
 fn typescript_rust_and_migrations_are_linted_from_the_unsaved_text() {
-    let dir = common::tree(&[(
-        "migrations/0001_users.sql",
-        b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
-    )]);
+    let dir = common::tree(&[
+        (
+            "migrations/0001_users.sql",
+            b"CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        ),
+        ("querylint.toml", b"extend-select = [\"n-plus-one\"]\n"),
+    ]);
     let mut client = Client::start(dir.path());
     let ts = file_uri(&dir.path().join("src/sync.ts"));
     client.open(
@@ -426,10 +429,13 @@ fn the_nearest_querylint_toml_applies_to_a_document() {
 
 #[test]
 fn clients_that_other_files_export_are_known_once_the_workspace_is_read() {
-    let dir = common::tree(&[(
-        "src/lib/store.ts",
-        b"import { PrismaClient } from '@prisma/client';\nexport const store = new PrismaClient();\n",
-    )]);
+    let dir = common::tree(&[
+        (
+            "src/lib/store.ts",
+            b"import { PrismaClient } from '@prisma/client';\nexport const store = new PrismaClient();\n",
+        ),
+        ("querylint.toml", b"extend-select = [\"n-plus-one\"]\n"),
+    ]);
     let mut client = Client::start(dir.path());
     let uri = file_uri(&dir.path().join("src/sync.ts"));
     client.open(
@@ -450,6 +456,7 @@ fn clients_that_other_files_export_are_known_once_the_workspace_is_read() {
 fn one_project() -> tempfile::TempDir {
     common::tree(&[
         ("package.json", b"{ \"name\": \"shop\" }\n"),
+        ("querylint.toml", b"extend-select = [\"n-plus-one\"]\n"),
         (
             "prisma/schema.prisma",
             b"model Customer {\n  id     String  @id\n  orders Order[]\n}\n\nmodel Order {\n  id         String   @id\n  customerId String\n  customer   Customer @relation(fields: [customerId], references: [id])\n}\n",

@@ -844,7 +844,8 @@ mod tests {
                 .iter()
                 .all(|r| r.category != Category::Migration)
         );
-        assert!(settings.rules.iter().any(|r| r.id == "n-plus-one"));
+        assert!(settings.rules.iter().any(|r| r.id == "offset-pagination"));
+        assert!(!settings.rules.iter().any(|r| r.id == "n-plus-one"));
         assert_eq!(settings.options.postgres_version, 16);
     }
 }

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     id: "n-plus-one",
     category: Category::Performance,
     severity: Severity::Warning,
-    default_enabled: true,
+    default_enabled: false,
     roles: Roles::APPLICATION,
     doc: include_str!("../../rules/n-plus-one.md"),
     fix: None,

@@ -25,6 +25,9 @@ use crate::model::{Items, LoopInfo, Orm, OrmCall, PerItem};
 use crate::typescript::Finder;
 use crate::units::UnitBuilder;
 
+mod values;
+use values::Val;
+
 /// Text without one of which a Rust file cannot reach a database through
 /// an API querylint reads.
 const DATABASE_SIGNS: &[&str] = &[
@@ -421,6 +424,10 @@ pub fn scan_parsed(text: &str) -> RsFile {
         consts: HashSet::new(),
         imported: HashMap::new(),
         locals: Vec::new(),
+        values: Vec::new(),
+        private_fns: HashSet::new(),
+        passed: HashMap::new(),
+        deferred: std::cell::RefCell::new(Vec::new()),
         builders: HashSet::new(),
         assembling: HashMap::new(),
         chain_done: HashSet::new(),
@@ -444,7 +451,9 @@ pub fn scan_parsed(text: &str) -> RsFile {
     for item in &file.items {
         scan.declare(item);
     }
+    values::private_functions(&file.items, &mut scan.private_fns);
     scan.visit_file(&file);
+    scan.settle_parameters();
     let looped_calls = scan.queries_through_functions();
     drop(file);
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -483,6 +492,16 @@ struct Scan<'t> {
     /// `let` bindings of the function being read whose value can be SQL
     /// text, innermost last.
     locals: Vec<(String, Expr)>,
+    /// What the names of the function being read hold: its parameters,
+    /// `let` and `for` bindings, innermost last.
+    values: Vec<(String, Val)>,
+    /// The file's private functions, whose callers are all in the file.
+    private_fns: HashSet<String>,
+    /// What the file's calls pass to each parameter of a private function.
+    passed: HashMap<(String, usize), Val>,
+    /// Pasted values (by host range) that hold a private function's
+    /// parameters, decided once the whole file is read.
+    deferred: std::cell::RefCell<Vec<(Range<usize>, Vec<(String, usize)>)>>,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
     /// The SQL `QueryBuilder` locals assemble, by local name (a
@@ -547,8 +566,8 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             pooled: false,
             one_row,
             masked: Vec::new(),
-            // Rust values are not followed yet: any value not shown to be
-            // constant is reported, as at an unchecked sink.
+            // Every Rust sink runs the text it is given: a value a caller
+            // chooses is reported wherever it is pasted.
             unchecked_sink: true,
             wildcard_values: Vec::new(),
             walked_by: None,
@@ -794,11 +813,8 @@ impl Scan<'_> {
                 if !self.sql_of(&b.right, builder, runtime, depth + 1) {
                     *runtime = true;
                     let host = self.range(b.right.span());
-                    builder.placeholder(
-                        host,
-                        false,
-                        Provenance::constant_or_unknown(self.is_constant(&b.right)),
-                    );
+                    let provenance = self.provenance(&b.right, host.clone());
+                    builder.placeholder(host, false, provenance);
                 }
                 left
             }
@@ -1034,20 +1050,14 @@ impl Scan<'_> {
                     match arg {
                         Some(arg) => {
                             let host = self.range(arg.span());
-                            builder.placeholder(
-                                host,
-                                false,
-                                Provenance::constant_or_unknown(self.is_constant(arg)),
-                            );
+                            let provenance = self.provenance(arg, host.clone());
+                            builder.placeholder(host, false, provenance);
                         }
                         // `{id}` captures a variable of the same name.
-                        None => builder.placeholder(
-                            i..close,
-                            false,
-                            Provenance::constant_or_unknown(
-                                self.consts.contains(key) || self.shaped.contains(key),
-                            ),
-                        ),
+                        None => {
+                            let provenance = self.captured(key, i..close);
+                            builder.placeholder(i..close, false, provenance);
+                        }
                     }
                     i = close;
                 } else {
@@ -1299,8 +1309,16 @@ impl Scan<'_> {
         }
     }
 
-    fn function(&mut self, sig: &syn::Signature, block: &syn::Block, f: impl FnOnce(&mut Self)) {
+    fn function(
+        &mut self,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        private: bool,
+        f: impl FnOnce(&mut Self),
+    ) {
         self.parameters(sig);
+        let values = self.values.len();
+        self.enter_parameters(sig, private);
         let body = self.range(block.span());
         let name = sig.ident.to_string();
         let is_async = sig.asyncness.is_some();
@@ -1313,6 +1331,7 @@ impl Scan<'_> {
         self.loops.pop();
         self.assembling = assembling;
         self.locals.truncate(locals);
+        self.values.truncate(values);
     }
 
     /// Whether a method chain reads an iterator or a stream: `.iter()`,
@@ -1362,14 +1381,20 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         if is_test_item(&i.attrs) {
             self.tests.push(self.range(i.span()));
         }
-        self.function(&i.sig, &i.block, |s| syn::visit::visit_item_fn(s, i));
+        let private = matches!(i.vis, syn::Visibility::Inherited);
+        self.function(&i.sig, &i.block, private, |s| {
+            syn::visit::visit_item_fn(s, i)
+        });
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
         if is_test_item(&i.attrs) {
             self.tests.push(self.range(i.span()));
         }
-        self.function(&i.sig, &i.block, |s| syn::visit::visit_impl_item_fn(s, i));
+        let private = matches!(i.vis, syn::Visibility::Inherited);
+        self.function(&i.sig, &i.block, private, |s| {
+            syn::visit::visit_impl_item_fn(s, i)
+        });
     }
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
@@ -1394,6 +1419,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_local(&mut self, i: &'ast syn::Local) {
         syn::visit::visit_local(self, i);
+        if let Some(init) = &i.init {
+            self.bind(&i.pat, &init.expr);
+        }
         let ident = match &i.pat {
             syn::Pat::Ident(p) => Some(&p.ident),
             syn::Pat::Type(t) => match &*t.pat {
@@ -1490,6 +1518,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             chunks = &m.receiver;
         }
         let info = self.loop_info("for", head, literal);
+        self.bind(&i.pat, &i.expr);
         self.with_loop(info, |s| s.visit_block(&i.body));
     }
 
@@ -1544,6 +1573,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_expr_method_call(&mut self, i: &'ast syn::ExprMethodCall) {
         let method = i.method.to_string();
+        if matches!(&*i.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+            self.passes(&method, i.args.iter());
+        }
         // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
         if let Some((_, one)) = FETCHES.iter().find(|(m, _)| *m == method) {
             let mut inner = &*i.receiver;
@@ -1637,6 +1669,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_expr_call(&mut self, i: &'ast syn::ExprCall) {
+        if let Expr::Path(p) = &*i.func
+            && (p.path.segments.len() == 1
+                || (p.path.segments.len() == 2 && p.path.segments[0].ident == "Self"))
+        {
+            self.passes(&last_segment(&p.path), i.args.iter());
+        }
         if let Expr::Path(p) = &*i.func {
             if let Some(name) = self.sqlx_name(&p.path)
                 && FUNCTIONS.contains(&name.as_str())
@@ -1788,18 +1826,44 @@ mod tests {
 
     #[test]
     fn format_holes_stand_for_their_arguments() {
-        let src = "const T: &str = \"t\";\nfn f(c: &str, id: i64) { let s = format!(\"SELECT {c}, {{x}} FROM {} WHERE id = {}\", T, id); sqlx::query(&s); }\n";
+        let src = "const T: &str = \"t\";\npub fn f(c: &str, id: i64) { let s = format!(\"SELECT {c}, {{x}} FROM {} WHERE id = {}\", T, id); sqlx::query(&s); }\n";
         let file = scan(src);
         let unit = &file.units[0];
         assert!(unit.origin.assembled_at_runtime);
-        let spliced: Vec<&str> = unit
+        let holes: Vec<(&str, bool, Provenance)> = unit
             .interpolations
             .iter()
-            .filter(|i| i.spliced)
-            .map(|i| &src[i.host_range.clone()])
+            .map(|i| (&src[i.host_range.clone()], i.spliced, i.provenance.clone()))
             .collect();
-        assert_eq!(spliced, vec!["{c}", "id"]);
+        // The constant and the number are safe; the text parameter of a
+        // public function is whatever a caller passes.
+        assert_eq!(
+            holes,
+            vec![
+                ("{c}", true, Provenance::Unknown),
+                ("T", false, Provenance::Safe(Safe::Literal)),
+                ("id", false, Provenance::Safe(Safe::Number)),
+            ]
+        );
         assert!(unit.text.contains("{x}"));
+    }
+
+    #[test]
+    fn a_private_function_holds_what_its_callers_pass_through_recursion() {
+        let src = "fn walk(t: &str, n: i64) { if n > 0 { walk(t, n - 1); } sqlx::query(&format!(\"SELECT 1 FROM {t}\")); }\n\
+                   fn fixed() { walk(\"posts\", 2); }\n\
+                   pub fn chosen(table: &str) { walk(table, 3); }\n";
+        let file = scan(src);
+        let provenance: Vec<Provenance> = file.units[0]
+            .interpolations
+            .iter()
+            .map(|i| i.provenance.clone())
+            .collect();
+        assert_eq!(provenance, vec![Provenance::Unknown]);
+        // With only the constant caller, the value is a literal.
+        let fixed_only = src.replace("pub fn chosen(table: &str) { walk(table, 3); }", "");
+        let file = scan(&fixed_only);
+        assert!(file.units[0].interpolations.iter().all(|i| !i.spliced));
     }
 
     #[test]

@@ -1,0 +1,530 @@
+//! Where a value pasted into Rust SQL text comes from: its [`Provenance`],
+//! followed through `let` bindings, `for` loops, `format!`, text methods
+//! and the parameters of the function it sits in.
+//!
+//! A parameter says what it holds by its type and by who calls the
+//! function:
+//! - a number, a boolean, a date or a uuid cannot carry SQL;
+//! - a web framework's extractor (`Query<T>`, `Json<T>`, `Form<T>`,
+//!   `Path<T>`) is request data;
+//! - a parameter of a private function (no `pub`, not a trait's method)
+//!   holds what the file's own calls pass, followed through any number of
+//!   private functions; with no call in the file it is computed out of
+//!   sight;
+//! - a text parameter (`&str`, `String`, a list or a tuple of them) of a
+//!   function other modules call holds whatever a caller passes;
+//! - anything else (the project's own types, a field of `self`, the result
+//!   of a call) is computed out of sight, and is not reported as SQL
+//!   injection, as in the TypeScript front end.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, Token};
+
+use super::{Scan, TEXT_OF_TEXT, last_segment};
+use crate::model::{Provenance, Safe, Source};
+
+/// A value's origin where part of it is a private function's parameter,
+/// decided only once every call in the file has been read.
+#[derive(Debug, Clone)]
+pub(super) struct Val {
+    pub known: Provenance,
+    /// Parameters of private functions (name, position) it also holds.
+    pub params: Vec<(String, usize)>,
+}
+
+impl Val {
+    fn of(known: Provenance) -> Val {
+        Val {
+            known,
+            params: Vec::new(),
+        }
+    }
+
+    fn literal() -> Val {
+        Val::of(Provenance::Safe(Safe::Literal))
+    }
+
+    fn number() -> Val {
+        Val::of(Provenance::Safe(Safe::Number))
+    }
+
+    fn join(mut self, other: Val) -> Val {
+        self.known = self.known.join(other.known);
+        for p in other.params {
+            if !self.params.contains(&p) {
+                self.params.push(p);
+            }
+        }
+        self
+    }
+}
+
+/// Methods whose result holds what their receiver held: text of text,
+/// iterators over it, and what unwraps it.
+const KEEPS_RECEIVER: &[&str] = &[
+    "iter",
+    "into_iter",
+    "map",
+    "collect",
+    "cloned",
+    "copied",
+    "to_lowercase",
+    "to_uppercase",
+    "to_ascii_lowercase",
+    "to_ascii_uppercase",
+    "as_ref",
+    "as_deref",
+    "borrow",
+    "unwrap",
+    "unwrap_or_default",
+    "expect",
+    "first",
+    "last",
+    "get",
+    "filter",
+    "rev",
+    "trim_start",
+    "trim_end",
+    "replace",
+    "to_vec",
+];
+
+/// Methods whose result is a number or a boolean.
+const NUMBERS: &[&str] = &[
+    "len",
+    "count",
+    "is_empty",
+    "is_some",
+    "is_none",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "timestamp",
+    "timestamp_millis",
+];
+
+/// Types that hold no SQL text: numbers, booleans, dates, uuids.
+const SAFE_TYPES: &[&str] = &[
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "bool",
+    "Uuid",
+    "DateTime",
+    "NaiveDate",
+    "NaiveDateTime",
+    "Duration",
+    "OffsetDateTime",
+    "PrimitiveDateTime",
+    "Date",
+    "Decimal",
+    "BigDecimal",
+];
+
+/// Web framework extractors (axum, actix-web): their contents come from
+/// the request being served.
+const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path", "RawQuery"];
+
+/// Text types: what such a parameter holds is whatever a caller passes.
+const TEXT_TYPES: &[&str] = &["str", "String", "Cow"];
+
+/// The names a type mentions, outermost first.
+fn type_names(ty: &syn::Type) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0.push(s.ident.to_string());
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::Visit::visit_type(&mut names, ty);
+    names.0
+}
+
+/// The names a pattern binds.
+pub(super) fn bound_names(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(p) => {
+            out.push(p.ident.to_string());
+            if let Some((_, sub)) = &p.subpat {
+                bound_names(sub, out);
+            }
+        }
+        syn::Pat::Type(t) => bound_names(&t.pat, out),
+        syn::Pat::Reference(r) => bound_names(&r.pat, out),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| bound_names(&f.pat, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| bound_names(p, out)),
+        _ => {}
+    }
+}
+
+/// The file's private functions: no `pub`, not a trait's method. Their
+/// callers are in the file.
+pub(super) fn private_functions(items: &[syn::Item], out: &mut HashSet<String>) {
+    for item in items {
+        match item {
+            syn::Item::Fn(f) if matches!(f.vis, syn::Visibility::Inherited) => {
+                out.insert(f.sig.ident.to_string());
+            }
+            syn::Item::Impl(i) if i.trait_.is_none() => {
+                for item in &i.items {
+                    if let syn::ImplItem::Fn(f) = item
+                        && matches!(f.vis, syn::Visibility::Inherited)
+                    {
+                        out.insert(f.sig.ident.to_string());
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    private_functions(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Scan<'_> {
+    /// Records what each parameter of a function being entered holds.
+    pub(super) fn enter_parameters(&mut self, sig: &syn::Signature, private: bool) {
+        let function = sig.ident.to_string();
+        let private = private && self.private_fns.contains(&function);
+        let mut position = 0;
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(t) = input else {
+                continue;
+            };
+            let names = type_names(&t.ty);
+            let val = if names.iter().any(|n| SAFE_TYPES.contains(&n.as_str()))
+                && !names.iter().any(|n| TEXT_TYPES.contains(&n.as_str()))
+            {
+                Val::number()
+            } else if names
+                .first()
+                .is_some_and(|n| EXTRACTORS.contains(&n.as_str()))
+                || names
+                    .windows(2)
+                    .any(|w| w[0] == "web" && EXTRACTORS.contains(&w[1].as_str()))
+            {
+                let range = self.range(t.pat.span());
+                Val::of(Provenance::Request(Source {
+                    label: self.text[range.clone()].to_owned(),
+                    range,
+                }))
+            } else if private {
+                Val {
+                    known: Provenance::Safe(Safe::Literal),
+                    params: vec![(function.clone(), position)],
+                }
+            } else if names.iter().any(|n| TEXT_TYPES.contains(&n.as_str()))
+                && names.iter().all(|n| {
+                    TEXT_TYPES.contains(&n.as_str())
+                        || matches!(n.as_str(), "Vec" | "Option" | "impl" | "AsRef" | "Into")
+                })
+            {
+                Val::of(Provenance::Unknown)
+            } else {
+                Val::of(Provenance::Opaque)
+            };
+            let mut bound = Vec::new();
+            bound_names(&t.pat, &mut bound);
+            for name in bound {
+                self.values.push((name, val.clone()));
+            }
+            position += 1;
+        }
+    }
+
+    /// Records the names a pattern binds to a value: `let`, `for`.
+    pub(super) fn bind(&mut self, pat: &syn::Pat, expr: &Expr) {
+        let val = self.value_of(expr, 0);
+        let mut names = Vec::new();
+        bound_names(pat, &mut names);
+        for name in names {
+            self.values.push((name, val.clone()));
+        }
+    }
+
+    /// Records what a call of one of the file's private functions passes.
+    pub(super) fn passes<'e>(&mut self, function: &str, args: impl Iterator<Item = &'e Expr>) {
+        if !self.private_fns.contains(function) {
+            return;
+        }
+        let vals: Vec<Val> = args.map(|a| self.value_of(a, 0)).collect();
+        for (i, val) in vals.into_iter().enumerate() {
+            let key = (function.to_owned(), i);
+            let joined = match self.passed.remove(&key) {
+                Some(before) => before.join(val),
+                None => val,
+            };
+            self.passed.insert(key, joined);
+        }
+    }
+
+    /// The provenance recorded for a value pasted at `host`; a part that
+    /// is a private function's parameter is decided at the end of the file.
+    pub(super) fn provenance(&self, expr: &Expr, host: Range<usize>) -> Provenance {
+        let val = self.value_of(expr, 0);
+        self.settle(val, host)
+    }
+
+    /// The same for a name a `format!` string captures (`{id}`).
+    pub(super) fn captured(&self, name: &str, host: Range<usize>) -> Provenance {
+        let val = self.name_value(name);
+        self.settle(val, host)
+    }
+
+    fn settle(&self, val: Val, host: Range<usize>) -> Provenance {
+        if val.params.is_empty() {
+            return val.known;
+        }
+        self.deferred.borrow_mut().push((host, val.params));
+        // Not safe until the callers say so.
+        val.known.join(Provenance::Opaque)
+    }
+
+    fn name_value(&self, name: &str) -> Val {
+        if let Some((_, v)) = self.values.iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        let constant = self.consts.contains(name)
+            || self.shaped.contains(name)
+            || (name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()));
+        if constant {
+            Val::literal()
+        } else {
+            Val::of(Provenance::Opaque)
+        }
+    }
+
+    /// What a value holds, as far as the file shows.
+    pub(super) fn value_of(&self, expr: &Expr, depth: usize) -> Val {
+        if depth > 24 {
+            return Val::of(Provenance::Opaque);
+        }
+        let next = depth + 1;
+        if self.is_constant(expr) {
+            return Val::literal();
+        }
+        match expr {
+            Expr::Lit(l) => match l.lit {
+                Lit::Str(_) | Lit::ByteStr(_) | Lit::CStr(_) | Lit::Char(_) => Val::literal(),
+                _ => Val::number(),
+            },
+            Expr::Reference(r) => self.value_of(&r.expr, next),
+            Expr::Paren(p) => self.value_of(&p.expr, next),
+            Expr::Group(g) => self.value_of(&g.expr, next),
+            Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => self.value_of(&u.expr, next),
+                _ => Val::number(),
+            },
+            Expr::Cast(_) => Val::number(),
+            Expr::Binary(b) => match b.op {
+                syn::BinOp::Add(_) => self
+                    .value_of(&b.left, next)
+                    .join(self.value_of(&b.right, next)),
+                _ => Val::number(),
+            },
+            Expr::Tuple(t) => self.join_all(t.elems.iter(), next),
+            Expr::Array(a) => self.join_all(a.elems.iter(), next),
+            Expr::Field(f) => match &*f.base {
+                Expr::Path(p) if p.path.is_ident("self") => Val::of(Provenance::Opaque),
+                base => self.value_of(base, next),
+            },
+            Expr::Index(i) => self.value_of(&i.expr, next),
+            Expr::Try(t) => self.value_of(&t.expr, next),
+            Expr::Path(p) if p.path.segments.len() == 1 => self.name_value(&last_segment(&p.path)),
+            Expr::Path(_) => Val::literal(),
+            Expr::Macro(m) => {
+                let name = last_segment(&m.mac.path);
+                if !matches!(name.as_str(), "format" | "concat" | "format_args") {
+                    return Val::of(Provenance::Opaque);
+                }
+                let Ok(args) = m
+                    .mac
+                    .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                else {
+                    return Val::of(Provenance::Opaque);
+                };
+                let mut val = Val::literal();
+                for (i, arg) in args.iter().enumerate() {
+                    match arg {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(template),
+                            ..
+                        }) if i == 0 => {
+                            for name in captured_names(&template.value()) {
+                                val = val.join(self.name_value(&name));
+                            }
+                        }
+                        Expr::Assign(a) => val = val.join(self.value_of(&a.right, next)),
+                        other => val = val.join(self.value_of(other, next)),
+                    }
+                }
+                val
+            }
+            Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if NUMBERS.contains(&method.as_str()) {
+                    Val::number()
+                } else if TEXT_OF_TEXT.contains(&method.as_str())
+                    || KEEPS_RECEIVER.contains(&method.as_str())
+                {
+                    // `unwrap_or(x)`, `replace(a, b)`, `join(sep)`: the
+                    // arguments end up in the text too.
+                    let args = m.args.iter().filter(|a| !matches!(a, Expr::Closure(_)));
+                    self.value_of(&m.receiver, next)
+                        .join(self.join_all(args, next))
+                } else if method == "unwrap_or" || method == "unwrap_or_else" {
+                    self.value_of(&m.receiver, next)
+                        .join(self.join_all(m.args.iter(), next))
+                } else {
+                    Val::of(Provenance::Opaque)
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                // `String::from(x)`, `Some(x)`, `Cow::Borrowed(x)`.
+                Expr::Path(p)
+                    if matches!(
+                        last_segment(&p.path).as_str(),
+                        "from" | "Some" | "Borrowed" | "Owned" | "new"
+                    ) && c.args.len() == 1 =>
+                {
+                    self.value_of(&c.args[0], next)
+                }
+                _ => Val::of(Provenance::Opaque),
+            },
+            Expr::If(i) => {
+                let then = block_value(self, &i.then_branch, next);
+                match &i.else_branch {
+                    Some((_, e)) => then.join(self.value_of(e, next)),
+                    None => then,
+                }
+            }
+            Expr::Block(b) => block_value(self, &b.block, next),
+            Expr::Match(m) => m
+                .arms
+                .iter()
+                .map(|arm| self.value_of(&arm.body, next))
+                .reduce(Val::join)
+                .unwrap_or_else(|| Val::of(Provenance::Opaque)),
+            _ => Val::of(Provenance::Opaque),
+        }
+    }
+
+    fn join_all<'e>(&self, exprs: impl Iterator<Item = &'e Expr>, depth: usize) -> Val {
+        exprs
+            .map(|e| self.value_of(e, depth))
+            .reduce(Val::join)
+            .unwrap_or_else(Val::literal)
+    }
+
+    /// Decides the values left to the callers of private functions, once
+    /// the whole file is read, and fixes the pasted values that hold them.
+    pub(super) fn settle_parameters(&mut self) {
+        let deferred = self.deferred.take();
+        if deferred.is_empty() {
+            return;
+        }
+        let mut memo: HashMap<(String, usize), Provenance> = HashMap::new();
+        for (host, params) in deferred {
+            let mut resolved = Provenance::Safe(Safe::Literal);
+            for p in &params {
+                let mut visiting = HashSet::new();
+                resolved = resolved.join(self.resolve(p, &mut memo, &mut visiting));
+            }
+            for unit in &mut self.units {
+                for i in &mut unit.interpolations {
+                    if i.host_range == host {
+                        // The part known before, without the stand-in.
+                        let known = match &i.provenance {
+                            Provenance::Opaque => Provenance::Safe(Safe::Literal),
+                            other => other.clone(),
+                        };
+                        i.provenance = known.join(resolved.clone());
+                        i.spliced &= !i.provenance.is_safe();
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve(
+        &self,
+        param: &(String, usize),
+        memo: &mut HashMap<(String, usize), Provenance>,
+        visiting: &mut HashSet<(String, usize)>,
+    ) -> Provenance {
+        if let Some(p) = memo.get(param) {
+            return p.clone();
+        }
+        // A call of the function from itself adds nothing new.
+        if !visiting.insert(param.clone()) {
+            return Provenance::Safe(Safe::Literal);
+        }
+        let out = match self.passed.get(param) {
+            // Never called in the file: from code the file does not show.
+            None => Provenance::Opaque,
+            Some(val) => {
+                let mut out = val.known.clone();
+                for p in &val.params {
+                    out = out.join(self.resolve(p, memo, visiting));
+                }
+                out
+            }
+        };
+        visiting.remove(param);
+        memo.insert(param.clone(), out.clone());
+        out
+    }
+}
+
+fn block_value(scan: &Scan<'_>, block: &syn::Block, depth: usize) -> Val {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => scan.value_of(e, depth),
+        _ => Val::of(Provenance::Opaque),
+    }
+}
+
+/// The names a `format!` string captures: `{id}`, `{id:?}`, not `{}` or
+/// `{0}` or `{{`.
+fn captured_names(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let close = rest.find('}').unwrap_or(rest.len());
+        let key = rest[..close].split(':').next().unwrap_or("").trim();
+        if key.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            out.push(key.to_owned());
+        }
+        rest = &rest[close..];
+    }
+    out
+}
