@@ -309,3 +309,38 @@ mod tests {
         assert!(!names_table("SELECT * FROM history WHERE ref IN ("));
     }
 }
+
+/// Whether SQL text starts a statement that changes the schema or
+/// maintains a table, rather than reading or writing rows.
+pub(crate) fn changes_schema(text: &str) -> bool {
+    matches!(
+        first_word(text).as_str(),
+        "create"
+            | "alter"
+            | "drop"
+            | "truncate"
+            | "comment"
+            | "grant"
+            | "revoke"
+            | "vacuum"
+            | "analyze"
+            | "reindex"
+            | "cluster"
+            | "refresh"
+    )
+}
+
+/// Whether SQL text reads the system catalog (`information_schema`,
+/// `pg_catalog`) or takes an advisory lock: work on each object named,
+/// which no batched query over rows replaces.
+pub(crate) fn per_object(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "information_schema.",
+        "pg_catalog.",
+        "pg_advisory_",
+        "pg_try_advisory_",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}

@@ -153,14 +153,15 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
     }
 }
 
-/// Whether, in a migration, the subquery's one column is declared `NOT
-/// NULL` (or is part of the primary key) in the schema the migrations so
-/// far have built: `SELECT col FROM t ...` with `t.col NOT NULL`.
+/// Whether the subquery's one column is declared `NOT NULL` (or is part of
+/// the primary key): `SELECT col FROM t ...` with `t.col NOT NULL`. In a
+/// migration, by the schema the migrations so far have built; in
+/// application code, by what the project's `.sql` files create.
 fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     use crate::model::schema::ident_key;
-    let Some(schema) = ctx.schema else {
+    if ctx.schema.is_none() && ctx.catalog.is_none() {
         return false;
-    };
+    }
     let Some((select, column)) = single_column(query) else {
         return false;
     };
@@ -176,11 +177,15 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     else {
         return false;
     };
+    let column = ident_key(column);
     joins.is_empty()
-        && schema
-            .table(name)
-            .and_then(|t| t.column(&ident_key(column)))
-            .is_some_and(|c| c.not_null)
+        && match ctx.schema {
+            Some(schema) => schema
+                .table(name)
+                .and_then(|t| t.column(&column))
+                .is_some_and(|c| c.not_null),
+            None => ctx.catalog.is_some_and(|c| c.not_null(name, &column)),
+        }
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {

@@ -501,7 +501,7 @@ struct Scan<'t> {
     passed: HashMap<(String, usize), Val>,
     /// Pasted values (by host range) that hold a private function's
     /// parameters, decided once the whole file is read.
-    deferred: std::cell::RefCell<Vec<(Range<usize>, Vec<(String, usize)>)>>,
+    deferred: std::cell::RefCell<Vec<(Range<usize>, Vec<values::Param>)>>,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
     /// The SQL `QueryBuilder` locals assemble, by local name (a
@@ -1101,9 +1101,13 @@ impl Scan<'_> {
             let sql = found.text.to_ascii_lowercase();
             sql.contains("any(") || sql.contains("unnest(")
         };
+        // Work on one object a statement names (a table to drop, a
+        // catalog row, a lock) that no batched query over rows replaces.
+        let per_object =
+            crate::units::changes_schema(&found.text) || crate::units::per_object(&found.text);
         self.units.push(found);
         if fetched.is_some() {
-            self.executed(at, name, api, batched);
+            self.executed(at, name, api, batched, per_object);
         }
         true
     }
@@ -1123,13 +1127,21 @@ impl Scan<'_> {
     }
 
     /// Records a query that is run where it is written, for the rules about
-    /// calls; `batched` when its SQL takes a list of keys.
-    fn executed(&mut self, at: Range<usize>, name: Range<usize>, api: &str, batched: bool) {
+    /// calls; `batched` when its SQL takes a list of keys, `per_object`
+    /// when it changes the schema or works on one object it names.
+    fn executed(
+        &mut self,
+        at: Range<usize>,
+        name: Range<usize>,
+        api: &str,
+        batched: bool,
+        per_object: bool,
+    ) {
         // A batch per chunk of keys. (Pages fetched per turn are in a
         // `loop`, which `event_loop` leaves out.)
         let each = self
             .current_loop()
-            .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
+            .filter(|each| !per_object && !(batched && self.chunked.contains(&each.head.start)));
         self.calls.push(OrmCall {
             orm: Orm::Sql,
             method: api.to_owned(),
@@ -1236,7 +1248,15 @@ impl Scan<'_> {
                             || lower.contains(" values ($1)");
                         self.units.push(found);
                         if fetched.is_some() {
-                            self.executed(host.clone(), name, "QueryBuilder::build", batched);
+                            let per_object = crate::units::changes_schema(&lower)
+                                || crate::units::per_object(&lower);
+                            self.executed(
+                                host.clone(),
+                                name,
+                                "QueryBuilder::build",
+                                batched,
+                                per_object,
+                            );
                         }
                     }
                 }
@@ -1505,8 +1525,16 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // fixed turns, not a list of items.
         let literal_bound =
             |e: &Option<Box<Expr>>| e.as_deref().is_none_or(|e| matches!(e, Expr::Lit(_)));
-        let literal = matches!(&*i.expr, Expr::Array(_))
-            || matches!(&*i.expr, Expr::Reference(r) if matches!(&*r.expr, Expr::Array(_)))
+        // A `const` or `static` list (`for step in STEPS`) is as fixed as
+        // a literal one.
+        let fixed = |e: &Expr| {
+            matches!(e, Expr::Array(_))
+                || matches!(e, Expr::Path(p) if p.path.segments.len() == 1
+                    && self.consts.contains(&last_segment(&p.path)))
+        };
+        let literal = fixed(&i.expr)
+            || matches!(&*i.expr, Expr::Reference(r) if fixed(&r.expr))
+            || matches!(&*i.expr, Expr::MethodCall(m) if m.method == "iter" && fixed(&m.receiver))
             || matches!(&*i.expr, Expr::Range(r)
                 if r.end.is_some() && literal_bound(&r.start) && literal_bound(&r.end));
         let mut chunks = &*i.expr;
@@ -1557,6 +1585,19 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             syn::visit::visit_expr_closure(self, i);
             self.loops.pop();
         }
+    }
+
+    fn visit_block(&mut self, i: &'ast syn::Block) {
+        // A block that ends by leaving the loop or the function (an error
+        // path: record the failure, then `return Err(e)`) runs once at
+        // most, as a `return` expression's own operand does.
+        let leaves = matches!(
+            i.stmts.last(),
+            Some(syn::Stmt::Expr(Expr::Return(_) | Expr::Break(_), _))
+        );
+        self.exits += usize::from(leaves);
+        syn::visit::visit_block(self, i);
+        self.exits -= usize::from(leaves);
     }
 
     fn visit_expr_return(&mut self, i: &'ast syn::ExprReturn) {
@@ -1767,7 +1808,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     // The SQL is out of sight: a query per chunk is taken
                     // to be a batch.
                     let name = self.range(i.path.span());
-                    self.executed(at, name, &api, true);
+                    self.executed(at, name, &api, true, false);
                 }
                 for arg in args.iter().skip(index + 1) {
                     Visit::visit_expr(self, arg);

@@ -27,6 +27,9 @@ use syn::{Expr, Lit, Token};
 use super::{Scan, TEXT_OF_TEXT, last_segment};
 use crate::model::{Provenance, Safe, Source};
 
+/// A private function's parameter: its name and position.
+pub(super) type Param = (String, usize);
+
 /// A value's origin where part of it is a private function's parameter,
 /// decided only once every call in the file has been read.
 #[derive(Debug, Clone)]

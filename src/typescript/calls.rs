@@ -128,7 +128,9 @@ impl<'a> Scan<'a> {
         // once per table: the count follows the schema, not the data), or
         // an advisory lock taken key by key (in an order, on purpose).
         if self.units.last().is_some_and(|unit| {
-            changes_schema(&unit.text) || per_object(&unit.text) || pastes_table_name(unit)
+            crate::units::changes_schema(&unit.text)
+                || crate::units::per_object(&unit.text)
+                || pastes_table_name(unit)
         }) {
             return;
         }
@@ -878,41 +880,6 @@ fn is_kept(call: Node) -> bool {
         }
     }
     false
-}
-
-/// Whether SQL text starts a statement that changes the schema or
-/// maintains a table, rather than reading or writing rows.
-pub(super) fn changes_schema(text: &str) -> bool {
-    matches!(
-        crate::units::first_word(text).as_str(),
-        "create"
-            | "alter"
-            | "drop"
-            | "truncate"
-            | "comment"
-            | "grant"
-            | "revoke"
-            | "vacuum"
-            | "analyze"
-            | "reindex"
-            | "cluster"
-            | "refresh"
-    )
-}
-
-/// Whether SQL text reads the system catalog (`information_schema`,
-/// `pg_catalog`) or takes an advisory lock: work on each object named,
-/// which no batched query over rows replaces.
-pub(super) fn per_object(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    [
-        "information_schema.",
-        "pg_catalog.",
-        "pg_advisory_",
-        "pg_try_advisory_",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
 }
 
 /// Whether SQL text names its table with a pasted value that is not a

@@ -141,7 +141,7 @@ impl<'a> Scan<'a> {
                     unit.origin.unchecked_sink |= sink.unchecked;
                     // DDL per partition through a helper is per-item work,
                     // not a query per item (see `sql_call`).
-                    if super::calls::changes_schema(&unit.text) {
+                    if crate::units::changes_schema(&unit.text) {
                         let range = callee.byte_range();
                         self.looped_calls.retain(|(_, r, _)| *r != range);
                         self.modules.calls.retain(|c| c.range != range);

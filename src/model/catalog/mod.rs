@@ -118,6 +118,17 @@ impl Catalog {
                 .any(|i| i.unique && !i.partial && covered(&i.columns))
     }
 
+    /// Whether the project's `.sql` files declare `column` of `table` `NOT
+    /// NULL` or part of its primary key (`column` as [`ident_key`] makes it).
+    ///
+    /// [`ident_key`]: crate::model::schema::ident_key
+    pub fn not_null(&self, table: &sqlparser::ast::ObjectName, column: &str) -> bool {
+        self.sql
+            .table(table)
+            .and_then(|t| t.column(column))
+            .is_some_and(|c| c.not_null)
+    }
+
     /// Whether an index of any kind (a primary key, a unique constraint, a
     /// plain B-tree index) starts with `column` of `table`, or with no
     /// table, of any table: an equality on the column is served by the
