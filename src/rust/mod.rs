@@ -501,7 +501,7 @@ struct Scan<'t> {
     passed: HashMap<(String, usize), Val>,
     /// Pasted values (by host range) that hold a private function's
     /// parameters, decided once the whole file is read.
-    deferred: std::cell::RefCell<Vec<(Range<usize>, Vec<values::Param>)>>,
+    deferred: std::cell::RefCell<Vec<values::Deferred>>,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
     /// The SQL `QueryBuilder` locals assemble, by local name (a

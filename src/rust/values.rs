@@ -30,6 +30,10 @@ use crate::model::{Provenance, Safe, Source};
 /// A private function's parameter: its name and position.
 pub(super) type Param = (String, usize);
 
+/// A pasted value (by host range) that holds private functions'
+/// parameters, with the part of its origin known where it is pasted.
+pub(super) type Deferred = (Range<usize>, Vec<Param>, Provenance);
+
 /// A value's origin where part of it is a private function's parameter,
 /// decided only once every call in the file has been read.
 #[derive(Debug, Clone)]
@@ -141,7 +145,7 @@ const SAFE_TYPES: &[&str] = &[
 
 /// Web framework extractors (axum, actix-web): their contents come from
 /// the request being served.
-const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path", "RawQuery"];
+const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path"];
 
 /// Text types: what such a parameter holds is whatever a caller passes.
 const TEXT_TYPES: &[&str] = &["str", "String", "Cow"];
@@ -158,6 +162,30 @@ fn type_names(ty: &syn::Type) -> Vec<String> {
     let mut names = Names(Vec::new());
     syn::visit::Visit::visit_type(&mut names, ty);
     names.0
+}
+
+/// Whether a type's names say it holds numbers, booleans, dates or uuids
+/// and no text: `i64`, `Option<Uuid>`, `Path<(i64, i64)>`.
+fn holds_no_text(names: &[String]) -> bool {
+    names.iter().any(|n| SAFE_TYPES.contains(&n.as_str()))
+        && !names.iter().any(|n| TEXT_TYPES.contains(&n.as_str()))
+}
+
+/// Whether a parameter's type is a web framework's extractor of request
+/// data: `Query<Search>`, `axum::extract::Json<Body>`, `web::Path<String>`.
+/// The type takes an argument, which `std::path::Path` does not.
+fn is_extractor(ty: &syn::Type) -> bool {
+    let mut ty = ty;
+    while let syn::Type::Reference(r) = ty {
+        ty = &r.elem;
+    }
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    p.path.segments.last().is_some_and(|s| {
+        EXTRACTORS.contains(&s.ident.to_string().as_str())
+            && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+    })
 }
 
 /// The names a pattern binds.
@@ -217,17 +245,9 @@ impl Scan<'_> {
                 continue;
             };
             let names = type_names(&t.ty);
-            let val = if names.iter().any(|n| SAFE_TYPES.contains(&n.as_str()))
-                && !names.iter().any(|n| TEXT_TYPES.contains(&n.as_str()))
-            {
+            let val = if holds_no_text(&names) {
                 Val::number()
-            } else if names
-                .first()
-                .is_some_and(|n| EXTRACTORS.contains(&n.as_str()))
-                || names
-                    .windows(2)
-                    .any(|w| w[0] == "web" && EXTRACTORS.contains(&w[1].as_str()))
-            {
+            } else if is_extractor(&t.ty) {
                 let range = self.range(t.pat.span());
                 Val::of(Provenance::Request(Source {
                     label: self.text[range.clone()].to_owned(),
@@ -300,7 +320,9 @@ impl Scan<'_> {
         if val.params.is_empty() {
             return val.known;
         }
-        self.deferred.borrow_mut().push((host, val.params));
+        self.deferred
+            .borrow_mut()
+            .push((host, val.params, val.known.clone()));
         // Not safe until the callers say so.
         val.known.join(Provenance::Opaque)
     }
@@ -452,7 +474,7 @@ impl Scan<'_> {
             return;
         }
         let mut memo: HashMap<(String, usize), Provenance> = HashMap::new();
-        for (host, params) in deferred {
+        for (host, params, known) in deferred {
             let mut resolved = Provenance::Safe(Safe::Literal);
             for p in &params {
                 let mut visiting = HashSet::new();
@@ -461,12 +483,7 @@ impl Scan<'_> {
             for unit in &mut self.units {
                 for i in &mut unit.interpolations {
                     if i.host_range == host {
-                        // The part known before, without the stand-in.
-                        let known = match &i.provenance {
-                            Provenance::Opaque => Provenance::Safe(Safe::Literal),
-                            other => other.clone(),
-                        };
-                        i.provenance = known.join(resolved.clone());
+                        i.provenance = known.clone().join(resolved.clone());
                         i.spliced &= !i.provenance.is_safe();
                     }
                 }
