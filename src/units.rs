@@ -333,7 +333,7 @@ pub(crate) fn changes_schema(text: &str) -> bool {
 /// Whether SQL text reads the system catalog (`information_schema`,
 /// `pg_catalog`) or takes an advisory lock: work on each object named,
 /// which no batched query over rows replaces.
-pub(crate) fn per_object(text: &str) -> bool {
+fn per_object(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     [
         "information_schema.",
@@ -343,4 +343,11 @@ pub(crate) fn per_object(text: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// Whether SQL text works on the objects it names (a table to drop, a
+/// catalog row, a lock) rather than on rows: no batched query over rows
+/// replaces one such statement per item.
+pub(crate) fn works_on_objects(text: &str) -> bool {
+    changes_schema(text) || per_object(text)
 }

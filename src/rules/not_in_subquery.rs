@@ -159,9 +159,6 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
 /// application code, by what the project's `.sql` files create.
 fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     use crate::model::schema::ident_key;
-    if ctx.schema.is_none() && ctx.catalog.is_none() {
-        return false;
-    }
     let Some((select, column)) = single_column(query) else {
         return false;
     };

@@ -640,16 +640,21 @@ fn literal_text_of(expr: &Expr, numbers: &HashSet<String>) -> bool {
 
 /// Whether a type names `name` anywhere: `&mut QueryBuilder<'_, Postgres>`.
 fn mentions(ty: &syn::Type, name: &str) -> bool {
-    struct Find<'n>(&'n str, bool);
-    impl<'ast> Visit<'ast> for Find<'_> {
+    type_names(ty).iter().any(|n| n == name)
+}
+
+/// The names a type mentions, outermost first.
+fn type_names(ty: &syn::Type) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
         fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-            self.1 |= s.ident == self.0;
+            self.0.push(s.ident.to_string());
             syn::visit::visit_path_segment(self, s);
         }
     }
-    let mut find = Find(name, false);
-    find.visit_type(ty);
-    find.1
+    let mut names = Names(Vec::new());
+    names.visit_type(ty);
+    names.0
 }
 
 fn last_segment(path: &syn::Path) -> String {
@@ -897,18 +902,21 @@ impl Scan<'_> {
                 self.is_constant(&m.receiver)
             }
             Expr::MethodCall(_) => self.maps_to_literals(expr),
-            Expr::Path(p) => {
-                let name = last_segment(&p.path);
-                self.consts.contains(&name)
-                    || self.shaped.contains(&name)
-                    || (name.len() > 1
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
-            }
+            Expr::Path(p) => self.constant_name(&last_segment(&p.path)),
             Expr::Macro(m) => last_segment(&m.mac.path) == "concat",
             _ => false,
         }
+    }
+
+    /// Whether a name holds a constant: a `const` or `static` of the file,
+    /// a local built from literals, or a name written in capitals.
+    fn constant_name(&self, name: &str) -> bool {
+        self.consts.contains(name)
+            || self.shaped.contains(name)
+            || (name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
     }
 
     /// Whether a chain maps every item to text made of literals, whatever
@@ -1103,8 +1111,7 @@ impl Scan<'_> {
         };
         // Work on one object a statement names (a table to drop, a
         // catalog row, a lock) that no batched query over rows replaces.
-        let per_object =
-            crate::units::changes_schema(&found.text) || crate::units::per_object(&found.text);
+        let per_object = crate::units::works_on_objects(&found.text);
         self.units.push(found);
         if fetched.is_some() {
             self.executed(at, name, api, batched, per_object);
@@ -1248,8 +1255,7 @@ impl Scan<'_> {
                             || lower.contains(" values ($1)");
                         self.units.push(found);
                         if fetched.is_some() {
-                            let per_object = crate::units::changes_schema(&lower)
-                                || crate::units::per_object(&lower);
+                            let per_object = crate::units::works_on_objects(&lower);
                             self.executed(
                                 host.clone(),
                                 name,

@@ -24,7 +24,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, Token};
 
-use super::{Scan, TEXT_OF_TEXT, last_segment};
+use super::{Scan, TEXT_OF_TEXT, last_segment, type_names};
 use crate::model::{Provenance, Safe, Source};
 
 /// A private function's parameter: its name and position.
@@ -149,20 +149,6 @@ const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path"];
 
 /// Text types: what such a parameter holds is whatever a caller passes.
 const TEXT_TYPES: &[&str] = &["str", "String", "Cow"];
-
-/// The names a type mentions, outermost first.
-fn type_names(ty: &syn::Type) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Names {
-        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-            self.0.push(s.ident.to_string());
-            syn::visit::visit_path_segment(self, s);
-        }
-    }
-    let mut names = Names(Vec::new());
-    syn::visit::Visit::visit_type(&mut names, ty);
-    names.0
-}
 
 /// Whether a type's names say it holds numbers, booleans, dates or uuids
 /// and no text: `i64`, `Option<Uuid>`, `Path<(i64, i64)>`.
@@ -331,13 +317,7 @@ impl Scan<'_> {
         if let Some((_, v)) = self.values.iter().rev().find(|(n, _)| n == name) {
             return v.clone();
         }
-        let constant = self.consts.contains(name)
-            || self.shaped.contains(name)
-            || (name.len() > 1
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()));
-        if constant {
+        if self.constant_name(name) {
             Val::literal()
         } else {
             Val::of(Provenance::Opaque)

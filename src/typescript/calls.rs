@@ -128,9 +128,7 @@ impl<'a> Scan<'a> {
         // once per table: the count follows the schema, not the data), or
         // an advisory lock taken key by key (in an order, on purpose).
         if self.units.last().is_some_and(|unit| {
-            crate::units::changes_schema(&unit.text)
-                || crate::units::per_object(&unit.text)
-                || pastes_table_name(unit)
+            crate::units::works_on_objects(&unit.text) || pastes_table_name(unit)
         }) {
             return;
         }
