@@ -301,7 +301,10 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
 /// - MySQL's `BINARY` attribute after a character type (`VARCHAR(255)
 ///   BINARY`, a binary collation the parser does not know) becomes spaces;
 /// - a psql meta-command on a line of its own (`\echo text`, `\set n 1`)
-///   becomes a comment to the end of its line.
+///   becomes a comment to the end of its line;
+/// - a psql variable that stands for a name (`:schema.jobs`, `FROM :tbl`)
+///   becomes that name with an underscore for the colon (`_schema.jobs`),
+///   and `:'var'` and `:"var"` lose the colon (a string, a quoted name).
 ///
 /// Strings, quoted names, comments and dollar-quoted bodies are left as
 /// they are. Returns the text and the ranges masked.
@@ -377,11 +380,27 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
                     .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
             {
                 let len = 1 + rest[1..].bytes().take_while(|c| word(*c)).count();
-                out[i..i + len].fill(b' ');
-                out[i] = b'$';
-                out[i + 1] = b'1';
+                if names_object(text, i, len) {
+                    // psql's `:schema.table`, `CREATE SCHEMA :name`: a name,
+                    // masked as one (`_schema.table`).
+                    out[i] = b'_';
+                } else {
+                    out[i..i + len].fill(b' ');
+                    out[i] = b'$';
+                    out[i + 1] = b'1';
+                }
                 masked.push(i..i + len);
                 i += len;
+            }
+            // psql's `:'name'` (the variable as a string literal) and
+            // `:"name"` (as a quoted name): without the colon, a string and
+            // a quoted name.
+            b':' if (i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b':'))
+                && matches!(bytes.get(i + 1), Some(b'\'' | b'"')) =>
+            {
+                out[i] = b' ';
+                masked.push(i..i + 1);
+                i += 1;
             }
             // A psql meta-command (`\echo ...`, `\set x 1`, `\i file`)
             // runs in the client to the end of its line: read as a comment.
@@ -430,6 +449,38 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
         String::from_utf8(out).unwrap_or_else(|_| text.to_owned()),
         masked,
     )
+}
+
+/// Whether the psql variable of `len` bytes at `at` stands for a name, not
+/// a value: it qualifies one (`:schema.jobs`), or follows a word that
+/// names an object (`FROM :tbl`, `CREATE SCHEMA :name`, `SET search_path
+/// TO :schema`).
+fn names_object(text: &str, at: usize, len: usize) -> bool {
+    if text.as_bytes().get(at + len) == Some(&b'.') {
+        return true;
+    }
+    let before = text[..at].trim_end();
+    let word = before
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        word.as_str(),
+        "from"
+            | "join"
+            | "into"
+            | "update"
+            | "table"
+            | "schema"
+            | "index"
+            | "view"
+            | "sequence"
+            | "function"
+            | "type"
+            | "trigger"
+            | "exists"
+    ) && !before.ends_with(['=', '(', ','])
 }
 
 /// Whether the word at `at` is MySQL's `BINARY` column attribute: the
@@ -601,6 +652,24 @@ mod tests {
         ] {
             assert_eq!(mask_placeholders(kept).0, kept);
         }
+    }
+
+    #[test]
+    fn psql_variables_that_name_objects_are_masked_as_names() {
+        let sql = "create table :WORKER_SCHEMA.jobs (id int);\nselect * from :tbl where id = :id;\ncreate schema :\"s\";\nselect :'label';\n";
+        let (out, masked) = mask_placeholders(sql);
+        assert_eq!(out.len(), sql.len());
+        assert_eq!(
+            out,
+            "create table _WORKER_SCHEMA.jobs (id int);\nselect * from _tbl where id = $1 ;\ncreate schema  \"s\";\nselect  'label';\n"
+        );
+        assert_eq!(masked.len(), 5);
+        let parsed = crate::parse::parse_all(&out, crate::parse::Dialect::Postgres);
+        assert_eq!(parsed.len(), 4);
+        assert!(
+            parsed.iter().all(|s| s.ast.is_some()),
+            "every statement parses once masked: {out}"
+        );
     }
 
     #[test]

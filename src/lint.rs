@@ -536,6 +536,30 @@ fn run_rules_in(
     }
 }
 
+/// Whether a fix written in the unit's text carries over the text querylint
+/// put in for a value the host pastes or binds (`__ql2`, `$3`, `/*1*/`):
+/// applied to the host, it would write that stand-in instead of the
+/// `${...}` it stands for.
+fn copies_stand_in(fix: &crate::diagnostic::Fix, unit: &SqlUnit) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    unit.interpolations.iter().any(|i| {
+        let Some(stand_in) = unit
+            .text
+            .get(i.unit_range.clone())
+            .filter(|t| !t.is_empty())
+        else {
+            return false;
+        };
+        fix.edits.iter().any(|e| {
+            e.content.match_indices(stand_in).any(|(at, _)| {
+                let end = at + stand_in.len();
+                !(stand_in.ends_with(word) && e.content[end..].starts_with(word))
+                    && !(stand_in.starts_with(word) && e.content[..at].ends_with(word))
+            })
+        })
+    })
+}
+
 /// Stamps a rule's finding with the rule and moves its ranges from unit
 /// offsets to host offsets. Fixes to SQL assembled at run time are capped at
 /// unsafe: the text the rule saw is not the text that runs.
@@ -546,6 +570,15 @@ fn to_host(mut diag: Diagnostic, rule: &Rule, unit: &SqlUnit) -> Diagnostic {
     for label in diag.labels.iter_mut().filter(|l| !l.in_host) {
         label.range = unit.map.host_range(label.range.clone());
         label.in_host = true;
+    }
+    // A rewrite that would write querylint's stand-in for a `${...}` into the
+    // host is no rewrite to offer, not even to show.
+    if diag
+        .fix
+        .as_ref()
+        .is_some_and(|f| !f.in_host && copies_stand_in(f, unit))
+    {
+        diag.fix = None;
     }
     if let Some(fix) = &mut diag.fix {
         if !fix.in_host {

@@ -433,3 +433,53 @@ fn copy_tree(from: &Path, to: &Path) {
         std::fs::copy(&file, dest).unwrap();
     }
 }
+
+/// A rewrite that would copy a value the code pastes into its SQL (the
+/// schema in `${schema}.runs`) is not offered: querylint reads that value
+/// as a stand-in and would write the stand-in. The same rewrite on plain
+/// text is applied.
+#[test]
+fn a_fix_that_would_copy_a_pasted_value_is_not_offered() {
+    let pasted: &[u8] = b"import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function open(schema: string) {\n  return pool.query(`select id from ${schema}.runs r where r.id not in (select s.parent from ${schema}.runs s) limit 10`);\n}\n";
+    let plain: &[u8] = b"import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function open() {\n  return pool.query(`select id from runs r where r.id not in (select s.parent from runs s) limit 10`);\n}\n";
+    let dir = tree(&[
+        (
+            "package.json",
+            b"{ \"dependencies\": { \"pg\": \"^8\" } }\n",
+        ),
+        ("src/pasted.ts", pasted),
+        ("src/plain.ts", plain),
+    ]);
+    let out = querylint(
+        dir.path(),
+        &["check", "--select", "not-in-subquery", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fixes: Vec<(String, bool)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap().to_owned(), !d["fix"].is_null()))
+        .collect();
+    assert_eq!(
+        fixes,
+        vec![
+            ("src/pasted.ts".to_owned(), false),
+            ("src/plain.ts".to_owned(), true)
+        ]
+    );
+    querylint(
+        dir.path(),
+        &[
+            "check",
+            "--select",
+            "not-in-subquery",
+            "--fix",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(read(dir.path(), "src/pasted.ts"), pasted);
+    assert!(
+        text(&read(dir.path(), "src/plain.ts")).contains("NOT EXISTS (SELECT 1 FROM runs s WHERE")
+    );
+}

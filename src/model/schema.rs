@@ -298,7 +298,14 @@ impl Schema {
         if let AlterTableOperation::RenameTable { table_name } = op {
             let (RenameTableNameKind::As(to) | RenameTableNameKind::To(to)) = table_name;
             if let Some(mut t) = self.tables.remove(key) {
-                let new_key = name_key(to);
+                // The table stays in its schema: `ALTER TABLE s.a RENAME TO
+                // b` makes `s.b`.
+                let mut new_key = name_key(to);
+                if !new_key.contains('.')
+                    && let Some((schema, _)) = key.rsplit_once('.')
+                {
+                    new_key = format!("{schema}.{new_key}");
+                }
                 t.name = new_key.rsplit('.').next().unwrap_or(&new_key).to_owned();
                 self.tables.insert(new_key, t);
             }

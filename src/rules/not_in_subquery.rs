@@ -156,7 +156,8 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
 /// Whether the subquery's one column is declared `NOT NULL` (or is part of
 /// the primary key): `SELECT col FROM t ...` with `t.col NOT NULL`. In a
 /// migration, by the schema the migrations so far have built; in
-/// application code, by what the project's `.sql` files create.
+/// application code, or for a column no migration so far created, by what
+/// the project's `.sql` files create.
 fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     use crate::model::schema::ident_key;
     let Some((select, column)) = single_column(query) else {
@@ -165,24 +166,41 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
     let Some(column) = column_ident(column) else {
         return false;
     };
-    let [
-        TableWithJoins {
-            relation: TableFactor::Table { name, .. },
-            joins,
-        },
-    ] = select.from.as_slice()
-    else {
+    let [TableWithJoins { relation, joins }] = select.from.as_slice() else {
         return false;
     };
+    let name = match relation {
+        TableFactor::Table { name, .. } => name,
+        // `SELECT id FROM (SELECT id FROM t WHERE ...) AS d`: what the
+        // derived table's one column is.
+        TableFactor::Derived { subquery, .. } => {
+            return joins.is_empty()
+                && single_column(subquery)
+                    .and_then(|(_, inner)| column_ident(inner))
+                    .is_some_and(|inner| inner.value.eq_ignore_ascii_case(&column.value))
+                && never_null_column(ctx, subquery);
+        }
+        _ => return false,
+    };
     let column = ident_key(column);
+    // A column the migrations so far never created was made elsewhere (a
+    // baseline schema such as `LATEST.sql`, migrations squashed away): the
+    // project's `.sql` files as a whole say what it holds.
     joins.is_empty()
-        && match ctx.schema {
-            Some(schema) => schema
-                .table(name)
-                .and_then(|t| t.column(&column))
-                .is_some_and(|c| c.not_null),
+        && match ctx
+            .schema
+            .and_then(|schema| schema.table(name))
+            .and_then(|t| t.column(&column))
+        {
+            Some(column) => column.not_null,
             None => ctx.catalog.is_some_and(|c| c.not_null(name, &column)),
         }
+}
+
+/// Whether the subquery's one column holds no NULL: it says so itself, is
+/// NULL-free by what it is, or the schema declares it `NOT NULL`.
+fn never_null_column(ctx: &StatementContext<'_>, query: &Query) -> bool {
+    excludes_nulls(query) || never_null(query) || declared_not_null(ctx, query)
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -196,9 +214,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     ..
                 } = expr
                     && !is_row(left)
-                    && !excludes_nulls(query)
-                    && !never_null(query)
-                    && !declared_not_null(ctx, query)
+                    && !never_null_column(ctx, query)
                 {
                     let subquery = ctx.node(query.as_ref());
                     let operator = ctx.node(left.as_ref()).and_then(|left| {

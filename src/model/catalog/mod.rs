@@ -63,6 +63,14 @@ pub struct Catalog {
     leads: HashSet<(String, String)>,
 }
 
+/// Whether a schema name is the one querylint puts in for a value pasted
+/// into code's SQL (`__ql2`): a schema chosen at run time.
+fn stand_in(schema: &str) -> bool {
+    schema
+        .strip_prefix("__ql")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// A name as the catalog compares it: the last part of a qualified name,
 /// unquoted, lower case, without underscores.
 pub fn name_key(name: &str) -> String {
@@ -122,11 +130,36 @@ impl Catalog {
     /// NULL` or part of its primary key (`column` as [`ident_key`] makes it).
     ///
     /// [`ident_key`]: crate::model::schema::ident_key
+    ///
+    /// A table whose schema code chooses at run time (`${schema}.jobs`) is
+    /// any table of that name the files create, in whichever schema (a psql
+    /// script's `:schema.jobs` too): the column is NOT NULL when every such
+    /// table says so.
     pub fn not_null(&self, table: &sqlparser::ast::ObjectName, column: &str) -> bool {
-        self.sql
-            .table(table)
-            .and_then(|t| t.column(column))
-            .is_some_and(|c| c.not_null)
+        let not_null =
+            |t: &crate::model::schema::Table| t.column(column).is_some_and(|c| c.not_null);
+        if let Some(t) = self.sql.table(table) {
+            return not_null(t);
+        }
+        let parts: Vec<&str> = table
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| i.value.as_str())
+            .collect();
+        let [schema, name] = parts.as_slice() else {
+            return false;
+        };
+        if !stand_in(schema) {
+            return false;
+        }
+        let name = crate::model::schema::ident_key(&sqlparser::ast::Ident::new(*name));
+        let mut same = self
+            .sql
+            .tables()
+            .filter(|(k, _)| k.rsplit('.').next() == Some(name.as_str()))
+            .peekable();
+        same.peek().is_some() && same.all(|(_, t)| not_null(t))
     }
 
     /// Whether an index of any kind (a primary key, a unique constraint, a
@@ -203,6 +236,10 @@ impl Catalog {
     /// keys, and indexes dropped. Files are to be read in the order they
     /// run. Only the statements that may hold one of these are parsed.
     pub fn read_sql(&mut self, text: &str) {
+        // psql variables (`:schema.jobs`) and other placeholders masked in
+        // place, so offsets stay those of `text`.
+        let (text, _) = crate::extract::mask_placeholders(text);
+        let text = text.as_str();
         let lower = text.to_ascii_lowercase();
         let mut statements = BTreeMap::new();
         for needle in [
@@ -213,6 +250,9 @@ impl Catalog {
             "drop index",
             "drop constraint",
             "drop table",
+            "create table",
+            "not null",
+            "rename",
         ] {
             for (at, _) in lower.match_indices(needle) {
                 let (start, end) = statement_around(text, at);
@@ -224,7 +264,15 @@ impl Catalog {
             origin: (0, 0),
         };
         for (start, end) in statements {
-            each_statement(&text[start..end], Dialect::Postgres, |_, stmt| {
+            let statement = &text[start..end];
+            // PostgreSQL never quotes a name with backticks: a project that
+            // keeps a MySQL schema beside its PostgreSQL one.
+            let dialect = if statement.contains('`') {
+                Dialect::Mysql
+            } else {
+                Dialect::Postgres
+            };
+            each_statement(statement, dialect, |_, stmt| {
                 let Some(ast) = &stmt.ast else { return };
                 self.sql.apply(ast, replay);
                 match ast {
@@ -785,6 +833,37 @@ CREATE INDEX plain_idx ON posts (title);"#,
         assert!(c.searchable(Some("users"), "full_name"));
         c.read_sql("drop index users_name_idx;");
         assert!(!c.searchable(None, "full_name"));
+    }
+
+    #[test]
+    fn a_table_in_a_schema_chosen_at_run_time_is_found_by_its_name() {
+        let name = |n: &str| {
+            ObjectName::from(
+                n.split('.')
+                    .map(sqlparser::ast::Ident::new)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut c = Catalog::default();
+        c.read_sql(
+            "create table :app_schema.jobs (id bigint primary key, task_id int not null, retry_of bigint);\n\
+             alter table :app_schema.jobs rename to _jobs;\n\
+             CREATE TABLE `settings` (`owner_id` INT NOT NULL, `note` TEXT);",
+        );
+        // The psql script's own name for it.
+        assert!(c.not_null(&name("_app_schema._jobs"), "task_id"));
+        // Code's `${schema}._jobs`, read as `__ql1._jobs`.
+        assert!(c.not_null(&name("__ql1._jobs"), "task_id"));
+        assert!(!c.not_null(&name("__ql1._jobs"), "retry_of"));
+        // The name before the rename is gone; a real schema is not a stand-in.
+        assert!(!c.not_null(&name("__ql1.jobs"), "task_id"));
+        assert!(!c.not_null(&name("billing._jobs"), "task_id"));
+        // A MySQL table beside the PostgreSQL ones.
+        assert!(c.not_null(&name("settings"), "owner_id"));
+        assert!(!c.not_null(&name("settings"), "note"));
+        // Two tables of one name in different schemas must agree.
+        c.read_sql("create table audit._jobs (id bigint primary key, task_id int);");
+        assert!(!c.not_null(&name("__ql1._jobs"), "task_id"));
     }
 
     #[test]
