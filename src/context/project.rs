@@ -83,6 +83,26 @@ fn code_migration(path: &Path) -> bool {
         })
 }
 
+/// Whether a Rust file may keep the schema in its strings: a file named
+/// `db.rs`, `database.rs`, `schema.rs` or `migrations.rs`, or one in a
+/// folder named like `migrations` (a service that runs its own
+/// `CREATE TABLE` statements at start-up).
+fn rust_schema(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rs")
+        && (path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| {
+            matches!(
+                s,
+                "db" | "database" | "schema" | "migrations" | "migration" | "migrate"
+            )
+        }) || path.parent().is_some_and(|p| {
+            p.components().any(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .is_some_and(|n| n.to_ascii_lowercase().contains("migrat"))
+            })
+        }))
+}
+
 /// The configuration files read, by name.
 fn wanted(name: &str) -> bool {
     matches!(
@@ -139,6 +159,7 @@ impl Project {
                     .is_some_and(|n| wanted(n) || schema_file(n))
                     || drizzle_schema(e.path().strip_prefix(root).unwrap_or(e.path()))
                     || code_migration(e.path().strip_prefix(root).unwrap_or(e.path()))
+                    || rust_schema(e.path().strip_prefix(root).unwrap_or(e.path()))
             })
             .map(|e| crate::discover::normalize(e.path()))
             .collect();
@@ -152,6 +173,8 @@ impl Project {
                 .unwrap_or_default();
             if code_migration(path.strip_prefix(root).unwrap_or(&path)) {
                 project.catalog.read_code_migration(&text);
+            } else if rust_schema(path.strip_prefix(root).unwrap_or(&path)) {
+                project.catalog.read_rust_strings(&text);
             } else {
                 project.catalog.read(name, &text);
             }

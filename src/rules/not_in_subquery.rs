@@ -85,7 +85,9 @@ fn never_null(query: &Query) -> bool {
             Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
             Expr::Function(f) => {
                 let name = f.name.to_string().to_ascii_lowercase();
-                name == "unnest"
+                // A count is a number, zero for no rows.
+                name == "count"
+                    || name == "unnest"
                     && f.args
                         .to_string()
                         .to_ascii_lowercase()
@@ -116,6 +118,15 @@ fn never_null(query: &Query) -> bool {
     let Some(name) = column_ident(column).map(|i| &i.value) else {
         return false;
     };
+    // A row's own address (SQLite's `rowid`, PostgreSQL's `ctid`) is
+    // never NULL.
+    if ["rowid", "_rowid_", "oid", "ctid"]
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c))
+        && !from_cte
+    {
+        return true;
+    }
     let inner_joins = select.from.iter().all(|from| {
         from.joins.iter().all(|j| {
             matches!(
@@ -147,7 +158,35 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
     };
     match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] => {
-            Some((select, column))
+            Some((select, grouped_argument(select, column).unwrap_or(column)))
+        }
+        _ => None,
+    }
+}
+
+/// The column a grouped subquery picks one value of: `x` in `SELECT
+/// min(x) ... GROUP BY k`. Every group holds at least one row, so the
+/// aggregate is NULL only where `x` is NULL in the whole group. (Without
+/// `GROUP BY`, `min(x)` over no rows is one NULL, so it is not unwrapped.)
+fn grouped_argument<'q>(select: &'q sqlparser::ast::Select, column: &'q Expr) -> Option<&'q Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr};
+    let grouped = match &select.group_by {
+        GroupByExpr::Expressions(keys, _) => !keys.is_empty(),
+        GroupByExpr::All(_) => true,
+    };
+    let Expr::Function(f) = column else {
+        return None;
+    };
+    let name = f.name.to_string().to_ascii_lowercase();
+    let picks_one = matches!(name.as_str(), "min" | "max" | "any_value" | "first" | "last");
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))]
+            if grouped && picks_one && f.filter.is_none() =>
+        {
+            Some(arg)
         }
         _ => None,
     }

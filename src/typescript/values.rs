@@ -1175,9 +1175,23 @@ impl<'a> Scan<'a> {
             .or_else(|| function.parent().and_then(|p| p.field("name")))
             .map(|n| n.id());
         let mut calls = Some(Vec::new());
+        // A function declared inside another is called from the block it is
+        // declared in: another function of the same name elsewhere in the
+        // file is another function.
+        let mut scope = self.root_node;
+        if !method {
+            let mut node = function.parent();
+            while let Some(n) = node {
+                if matches!(n.kind(), "statement_block" | "program") {
+                    scope = n;
+                    break;
+                }
+                node = n.parent();
+            }
+        }
         // A name written once is only declared.
         let mut stack = if self.text.matches(name).nth(1).is_some() {
-            vec![self.root_node]
+            vec![scope]
         } else {
             Vec::new()
         };

@@ -1,10 +1,44 @@
 //! Migrations written in code (TypeScript or JavaScript): the indexes,
 //! keys and trigram indexes they create, read into the [`Catalog`] from
-//! the SQL in their strings and from Kysely's and knex's schema builders.
+//! the SQL in their strings and from Kysely's and knex's schema builders;
+//! and the SQL a Rust service keeps in its strings to create its schema.
 
 use super::{Catalog, last_member, name_key, quoted_any};
 
 impl Catalog {
+    /// Reads the SQL in a Rust file's string literals (`static MIGRATIONS:
+    /// &[&str] = &["CREATE TABLE ..."]`, `const SCHEMA: &str = r#"..."#`):
+    /// the tables, keys and indexes they create. A file that does not
+    /// parse is skipped.
+    pub fn read_rust_strings(&mut self, text: &str) {
+        use syn::visit::Visit;
+        struct Strings(Vec<String>);
+        impl<'ast> Visit<'ast> for Strings {
+            fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+                let value = s.value();
+                let lower = value.to_ascii_lowercase();
+                if ["create table", "alter table", "index", "drop table"]
+                    .iter()
+                    .any(|n| lower.contains(n))
+                {
+                    self.0.push(value);
+                }
+            }
+        }
+        let lower = text.to_ascii_lowercase();
+        if !lower.contains("create table") && !lower.contains("index") {
+            return;
+        }
+        let Ok(file) = syn::parse_file(text) else {
+            return;
+        };
+        let mut strings = Strings(Vec::new());
+        strings.visit_file(&file);
+        for sql in strings.0 {
+            self.read_sql(&sql);
+        }
+    }
+
     /// Reads a migration written in code (TypeScript or JavaScript): the
     /// SQL in its string literals (`` sql`CREATE INDEX ...` ``, TypeORM's
     /// `queryRunner.query(...)`, `knex.raw(...)`), Kysely's schema builder

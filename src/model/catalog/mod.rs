@@ -5,8 +5,10 @@
 //! each of them to one value are known to be one at most.
 //!
 //! It is read from every `.sql` file of the project, in path order (the
-//! order migration tools name their files in), from its Prisma schemas and
-//! from its Drizzle schema files:
+//! order migration tools name their files in), from its Prisma schemas,
+//! from its Drizzle schema files, from migrations written in code and from
+//! the strings of Rust files that keep a schema (`db.rs`, `schema.rs`,
+//! `migrations.rs`, files in a migrations folder):
 //!
 //! - `CREATE INDEX ... USING gin|gist (col gin_trgm_ops, ...)` adds each
 //!   column the index lists, the columns inside an expression too
