@@ -242,18 +242,33 @@ pub const TEST_DIRS: &[&str] = &[
     "__tests__",
     "e2e",
     "testdata",
+    "integration-tests",
+    "integration_tests",
+    "integration-test",
+    "integration_test",
 ];
 
 /// Whether the file at `path` is test code by its name or folder: under a
 /// `tests`, `test`, `testing`, `test-utils`, `test-helpers`, `__tests__`,
-/// `e2e` or `testdata` folder, or named
-/// `*.test.*`, `*.spec.*` or `*_test.rs`.
+/// `e2e`, `testdata` or `integration-tests` folder, or an `integration`
+/// folder at the top of `path`, or named `*.test.*`, `*.spec.*` or
+/// `*_test.rs`.
 pub fn is_test_code(path: &Path) -> bool {
     let folders = path.parent().into_iter().flat_map(|p| p.components());
     let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
         let c = c.to_ascii_lowercase();
         TEST_DIRS.contains(&c.as_str())
     });
+    // A project's own `integration/` folder at its root holds its
+    // integration tests (`integration/rust/src/setup.rs`); deeper, an
+    // `integration` folder may be application code talking to a service.
+    let at_root = path.parent().is_some_and(|p| {
+        p.components()
+            .find(|c| matches!(c, std::path::Component::Normal(_)))
+            .and_then(|c| c.as_os_str().to_str())
+            .is_some_and(|c| c.eq_ignore_ascii_case("integration"))
+    });
+    let in_tests = in_tests || at_root;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())

@@ -312,7 +312,12 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
         return Some(Fact::new(Role::EndToEndTest, format!("name `{name}`")));
     }
     if crate::discover::is_test_code(path) {
-        let why = folder(crate::discover::TEST_DIRS).unwrap_or_else(|| format!("name `{name}`"));
+        let why = folder(crate::discover::TEST_DIRS)
+            .or_else(|| {
+                (folders.first().map(String::as_str) == Some("integration"))
+                    .then(|| "folder `integration/`".to_owned())
+            })
+            .unwrap_or_else(|| format!("name `{name}`"));
         return Some(Fact::new(Role::Test, why));
     }
     if let Some(why) = folder(SEED_DIRS) {
@@ -408,6 +413,14 @@ mod tests {
         );
         assert_eq!(role("cypress/support/db.ts"), Some(Role::EndToEndTest));
         assert_eq!(role("src/users.test.ts"), Some(Role::Test));
+        // A project's integration tests, in a folder of their own.
+        assert_eq!(role("integration/rust/src/setup.rs"), Some(Role::Test));
+        assert_eq!(
+            role("crates/api/integration-tests/users.rs"),
+            Some(Role::Test)
+        );
+        // Deeper, `integration` is application code talking to a service.
+        assert_eq!(role("src/integration/slack.ts"), None);
         assert_eq!(role("prisma/seed.ts"), Some(Role::Seed));
         assert_eq!(role("db/seeds/users.sql"), Some(Role::Seed));
         assert_eq!(

@@ -88,10 +88,10 @@ fn never_null(query: &Query) -> bool {
                 // A count is a number, zero for no rows.
                 name == "count"
                     || name == "unnest"
-                    && f.args
-                        .to_string()
-                        .to_ascii_lowercase()
-                        .contains("enum_range")
+                        && f.args
+                            .to_string()
+                            .to_ascii_lowercase()
+                            .contains("enum_range")
                     || name == "enum_range"
             }
             _ => false,
@@ -178,7 +178,10 @@ fn grouped_argument<'q>(select: &'q sqlparser::ast::Select, column: &'q Expr) ->
         return None;
     };
     let name = f.name.to_string().to_ascii_lowercase();
-    let picks_one = matches!(name.as_str(), "min" | "max" | "any_value" | "first" | "last");
+    let picks_one = matches!(
+        name.as_str(),
+        "min" | "max" | "any_value" | "first" | "last"
+    );
     let FunctionArguments::List(list) = &f.args else {
         return None;
     };

@@ -1443,6 +1443,21 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         syn::visit::visit_expr_await(self, i);
     }
 
+    fn visit_stmt(&mut self, i: &'ast syn::Stmt) {
+        syn::visit::visit_stmt(self, i);
+        // What the statement checks is safe from here on.
+        for name in values::checked_names(i) {
+            if self.values.iter().any(|(n, _)| *n == name) {
+                self.values.push((
+                    name,
+                    values::Val::of(crate::model::Provenance::Safe(
+                        crate::model::Safe::AllowListed,
+                    )),
+                ));
+            }
+        }
+    }
+
     fn visit_local(&mut self, i: &'ast syn::Local) {
         syn::visit::visit_local(self, i);
         if let Some(init) = &i.init {

@@ -34,6 +34,113 @@ pub(super) type Param = (String, usize);
 /// parameters, with the part of its origin known where it is pasted.
 pub(super) type Deferred = (Range<usize>, Vec<Param>, Provenance);
 
+/// The names a statement checks before they are used, so that a value
+/// that fails the check never gets further:
+/// - a call of a function named for checking (`validate_name(&t)?`,
+///   `check_identifier(t).unwrap()`, `ensure_safe(t)?`), whose failure
+///   leaves the function;
+/// - `ensure!(...)` or `assert!(...)` whose condition tests every character
+///   (`t.chars().all(|c| c.is_ascii_alphanumeric())`).
+pub(super) fn checked_names(stmt: &syn::Stmt) -> Vec<String> {
+    fn plain_names(expr: &Expr, out: &mut Vec<String>) {
+        match expr {
+            Expr::Path(p) => {
+                if let Some(i) = p.path.get_ident() {
+                    out.push(i.to_string());
+                }
+            }
+            Expr::Reference(r) => plain_names(&r.expr, out),
+            Expr::Paren(p) => plain_names(&p.expr, out),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_str" | "as_ref" | "to_string" | "trim" | "clone"
+                ) =>
+            {
+                plain_names(&m.receiver, out)
+            }
+            _ => {}
+        }
+    }
+    fn checking(name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        ["validate", "check", "ensure", "verify", "assert_valid"]
+            .iter()
+            .any(|p| name.starts_with(p))
+    }
+    fn checked_call(expr: &Expr, out: &mut Vec<String>) {
+        // The check's failure must leave: `?`, `.unwrap()`, `.expect(..)`.
+        let inner = match expr {
+            Expr::Try(t) => &*t.expr,
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+                &*m.receiver
+            }
+            Expr::Await(a) => return checked_call(&a.base, out),
+            _ => return,
+        };
+        let inner = match inner {
+            Expr::Await(a) => &*a.base,
+            other => other,
+        };
+        match inner {
+            Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func
+                    && p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| checking(&s.ident.to_string()))
+                {
+                    c.args.iter().for_each(|a| plain_names(a, out));
+                }
+            }
+            Expr::MethodCall(m) if checking(&m.method.to_string()) => {
+                m.args.iter().for_each(|a| plain_names(a, out));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mac = match stmt {
+        syn::Stmt::Expr(e, _) => {
+            checked_call(e, &mut out);
+            match e {
+                Expr::Macro(m) => Some(&m.mac),
+                _ => None,
+            }
+        }
+        syn::Stmt::Local(l) => {
+            if let Some(init) = &l.init {
+                checked_call(&init.expr, &mut out);
+            }
+            None
+        }
+        syn::Stmt::Macro(m) => Some(&m.mac),
+        syn::Stmt::Item(_) => None,
+    };
+    if let Some(mac) = mac
+        && mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "ensure" | "assert"))
+    {
+        let tokens: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
+        let condition: Vec<&proc_macro2::TokenTree> = tokens
+            .iter()
+            .take_while(|t| !matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
+            .collect();
+        let text: String = condition.iter().map(|t| t.to_string()).collect();
+        if text.contains(".all(") || text.contains(". all (") {
+            for t in &condition {
+                if let proc_macro2::TokenTree::Ident(i) = t {
+                    out.push(i.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A value's origin where part of it is a private function's parameter,
 /// decided only once every call in the file has been read.
 #[derive(Debug, Clone)]
@@ -44,7 +151,7 @@ pub(super) struct Val {
 }
 
 impl Val {
-    fn of(known: Provenance) -> Val {
+    pub(super) fn of(known: Provenance) -> Val {
         Val {
             known,
             params: Vec::new(),
