@@ -20,6 +20,7 @@ pub mod discover;
 pub mod extract;
 pub mod fix;
 pub mod lint;
+pub mod mask;
 pub mod migrate;
 pub mod model;
 pub mod parse;

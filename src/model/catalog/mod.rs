@@ -240,7 +240,7 @@ impl Catalog {
     pub fn read_sql(&mut self, text: &str) {
         // psql variables (`:schema.jobs`) and other placeholders masked in
         // place, so offsets stay those of `text`.
-        let (text, _) = crate::extract::mask_placeholders(text);
+        let (text, _) = crate::mask::mask_placeholders(text);
         let text = text.as_str();
         let lower = text.to_ascii_lowercase();
         let mut statements = BTreeMap::new();
