@@ -109,12 +109,20 @@ impl UnitBuilder {
             .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .next()
             .unwrap_or("");
-        let names_table = ["from", "join", "into", "update", "table"]
+        let names_table = ["from", "join", "into", "update", "table", "truncate"]
             .iter()
             .any(|w| table_word.eq_ignore_ascii_case(w));
         let in_name = matches!(
             last_word.as_str(),
-            "from" | "join" | "into" | "update" | "table" | "index" | "using" | "exists"
+            "from"
+                | "join"
+                | "into"
+                | "update"
+                | "table"
+                | "truncate"
+                | "index"
+                | "using"
+                | "exists"
         ) || before.ends_with('.')
             || column_list;
         let wants_operand = before.is_empty()
