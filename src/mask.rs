@@ -1,7 +1,27 @@
 //! An application's own placeholders in query files, masked in place so
-//! the statements parse and every offset stays that of the file.
+//! the statements parse and every offset stays that of the file; and the
+//! name querylint writes in a unit for a value its host pastes in.
 
 use std::ops::Range;
+
+/// What a unit holds where its host pastes a value that SQL reads as a
+/// name or an operand: `__ql2` for the second value of the unit.
+pub fn stand_in(n: usize) -> String {
+    format!("__ql{n}")
+}
+
+/// Whether `text` starts with a [`stand_in`] (`__ql1%`, a pattern whose
+/// start is pasted in).
+pub fn starts_with_stand_in(text: &str) -> bool {
+    text.strip_prefix("__ql")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Whether `name` is a [`stand_in`], whole.
+pub fn is_stand_in(name: &str) -> bool {
+    name.strip_prefix("__ql")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
 
 /// Masks, without moving a byte, the placeholders query files hold for
 /// their application to fill, so their statements parse and the rules

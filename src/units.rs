@@ -174,7 +174,7 @@ impl UnitBuilder {
         } else if binds && !in_name {
             format!("${}", self.parameters)
         } else {
-            format!("__ql{}", self.parameters)
+            crate::mask::stand_in(self.parameters)
         };
         self.interpolate(text, host, dangerous, provenance, names_table);
     }
@@ -199,11 +199,11 @@ impl UnitBuilder {
         };
         let second = words.next().unwrap_or_default();
         let text = match last.as_str() {
-            _ if second == "into" => format!("(__ql{n}) VALUES (${n})"),
-            "set" => format!("__ql{n} = ${n}"),
+            _ if second == "into" => format!("({}) VALUES (${n})", crate::mask::stand_in(n)),
+            "set" => format!("{} = ${n}", crate::mask::stand_in(n)),
             "in" | "values" => format!("(${n})"),
             "select" | "returning" | "by" | "from" | "join" | "update" | "into" | "table" => {
-                format!("__ql{n}")
+                crate::mask::stand_in(n)
             }
             _ => format!("${n}"),
         };

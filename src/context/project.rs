@@ -74,13 +74,18 @@ fn code_migration(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e, "ts" | "js" | "mjs" | "cjs" | "mts" | "cts"))
-        && path.parent().is_some_and(|p| {
-            p.components().any(|c| {
-                c.as_os_str()
-                    .to_str()
-                    .is_some_and(|n| n.to_ascii_lowercase().contains("migrat"))
-            })
+        && in_migrations_folder(path)
+}
+
+/// Whether a folder of `path` is named like `migrations`.
+fn in_migrations_folder(path: &Path) -> bool {
+    path.parent().is_some_and(|p| {
+        p.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| n.to_ascii_lowercase().contains("migrat"))
         })
+    })
 }
 
 /// Whether a Rust file may keep the schema in its strings: a file named
@@ -94,13 +99,7 @@ fn rust_schema(path: &Path) -> bool {
                 s,
                 "db" | "database" | "schema" | "migrations" | "migration" | "migrate"
             )
-        }) || path.parent().is_some_and(|p| {
-            p.components().any(|c| {
-                c.as_os_str()
-                    .to_str()
-                    .is_some_and(|n| n.to_ascii_lowercase().contains("migrat"))
-            })
-        }))
+        }) || in_migrations_folder(path))
 }
 
 /// The configuration files read, by name.

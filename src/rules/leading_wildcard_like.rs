@@ -249,10 +249,7 @@ fn starts_with_wildcard(value: &Value) -> bool {
 /// the start of the literal (`'${prefix}%'`, written `__ql1` in the unit)
 /// is not known to: a prefix held in a constant is the common case.
 fn wildcard_first(pattern: &str) -> bool {
-    let pasted = pattern
-        .strip_prefix("__ql")
-        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
-    !pasted && pattern.starts_with(['%', '_'])
+    !crate::mask::starts_with_stand_in(pattern) && pattern.starts_with(['%', '_'])
 }
 
 fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {

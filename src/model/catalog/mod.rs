@@ -65,14 +65,6 @@ pub struct Catalog {
     leads: HashSet<(String, String)>,
 }
 
-/// Whether a schema name is the one querylint puts in for a value pasted
-/// into code's SQL (`__ql2`): a schema chosen at run time.
-fn stand_in(schema: &str) -> bool {
-    schema
-        .strip_prefix("__ql")
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
-
 /// A name as the catalog compares it: the last part of a qualified name,
 /// unquoted, lower case, without underscores.
 pub fn name_key(name: &str) -> String {
@@ -152,7 +144,9 @@ impl Catalog {
         let [schema, name] = parts.as_slice() else {
             return false;
         };
-        if !stand_in(schema) {
+        // The stand-in for a value pasted into code's SQL: a schema chosen
+        // at run time.
+        if !crate::mask::is_stand_in(schema) {
             return false;
         }
         let name = crate::model::schema::ident_key(&sqlparser::ast::Ident::new(*name));
