@@ -25,8 +25,11 @@ use crate::model::{Items, LoopInfo, Orm, OrmCall, PerItem};
 use crate::typescript::Finder;
 use crate::units::UnitBuilder;
 
+mod callers;
 mod values;
+pub use callers::Callers;
 use values::Val;
+pub use values::{Parameter, Pass, Pasted};
 
 /// Text without one of which a Rust file cannot reach a database through
 /// an API querylint reads.
@@ -156,6 +159,11 @@ pub struct RsFile {
     /// The byte ranges of its test code: `#[cfg(test)]` modules and
     /// functions marked `#[test]`, `#[tokio::test]`, `#[sqlx::test]`...
     pub tests: Vec<Range<usize>>,
+    /// Values pasted into its SQL that hold text parameters of functions
+    /// other files call: decided by [`Callers::link`].
+    pub pasted: Vec<Pasted>,
+    /// What its calls of project functions pass.
+    pub passes: Vec<Pass>,
 }
 
 /// Whether attributes mark an item as test code: `#[cfg(test)]`, or an
@@ -177,6 +185,10 @@ pub struct Function {
     pub name: String,
     /// The type of the `impl` block that defines a method.
     pub owner: Option<String>,
+    /// Whether it takes `self`.
+    pub method: bool,
+    /// How many arguments it takes, `self` not counted.
+    pub arity: usize,
     pub is_async: bool,
     /// The query its body runs outside any loop of its own, if any.
     pub runs: Option<String>,
@@ -428,6 +440,8 @@ pub fn scan_parsed(text: &str) -> RsFile {
         private_fns: HashSet::new(),
         passed: HashMap::new(),
         deferred: std::cell::RefCell::new(Vec::new()),
+        raw_passes: Vec::new(),
+        line_offset: text[..skip].matches('\n').count(),
         builders: HashSet::new(),
         assembling: HashMap::new(),
         chain_done: HashSet::new(),
@@ -453,16 +467,18 @@ pub fn scan_parsed(text: &str) -> RsFile {
     }
     values::private_functions(&file.items, &mut scan.private_fns);
     scan.visit_file(&file);
-    scan.settle_parameters();
+    let (pasted, passes) = scan.settle_parameters();
     let looped_calls = scan.queries_through_functions();
     drop(file);
     proc_macro2::extra::invalidate_current_thread_spans();
     let functions = scan
         .functions
         .iter()
-        .map(|(name, owner, is_async, body)| Function {
+        .map(|(name, owner, (method, arity), is_async, body)| Function {
             name: name.clone(),
             owner: owner.clone(),
+            method: *method,
+            arity: *arity,
             is_async: *is_async,
             runs: scan.query_in(body).map(OrmCall::name),
         })
@@ -475,6 +491,8 @@ pub fn scan_parsed(text: &str) -> RsFile {
         functions,
         looped_calls,
         tests: scan.tests,
+        pasted,
+        passes,
     }
 }
 
@@ -499,9 +517,13 @@ struct Scan<'t> {
     private_fns: HashSet<String>,
     /// What the file's calls pass to each parameter of a private function.
     passed: HashMap<(String, usize), Val>,
-    /// Pasted values (by host range) that hold a private function's
-    /// parameters, decided once the whole file is read.
+    /// Pasted values (by host range) that hold a function's parameters,
+    /// decided once the whole file is read.
     deferred: std::cell::RefCell<Vec<values::Deferred>>,
+    /// What calls of project functions pass, with the argument's value.
+    raw_passes: Vec<(Pass, Val)>,
+    /// Lines before the text syn parsed.
+    line_offset: usize,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
     /// The SQL `QueryBuilder` locals assemble, by local name (a
@@ -524,9 +546,9 @@ struct Scan<'t> {
     /// Loops around the expression being read; `None` marks a function.
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
-    /// Functions of the file by name, with their body's range.
-    /// Functions of the file: name, owner type, whether async, body.
-    functions: Vec<(String, Option<String>, bool, Range<usize>)>,
+    /// Functions of the file: name, owner type, whether a method and its
+    /// arity, whether async, body.
+    functions: Vec<(String, Option<String>, (bool, usize), bool, Range<usize>)>,
     /// The expressions awaited, by range.
     awaited: HashSet<Range<usize>>,
     /// The same, in the order of the code, with whether each ends a
@@ -665,6 +687,11 @@ fn last_segment(path: &syn::Path) -> String {
 }
 
 impl Scan<'_> {
+    /// The line (1-based) a span starts on in the file.
+    fn line(&self, span: proc_macro2::Span) -> usize {
+        span.start().line + self.line_offset
+    }
+
     fn range(&self, span: proc_macro2::Span) -> Range<usize> {
         let r = span.byte_range();
         let start = (r.start + self.skip).min(self.text.len());
@@ -1297,10 +1324,10 @@ impl Scan<'_> {
                 .functions
                 .iter()
                 .rev()
-                .find(|(n, owner, _, _)| {
+                .find(|(n, owner, _, _, _)| {
                     *n == call.name && (call.owner.is_none() || *owner == call.owner)
                 })
-                .map(|(_, _, _, body)| body);
+                .map(|(_, _, _, _, body)| body);
             match body {
                 Some(body) if !call.method => match self.query_in(body) {
                     Some(inner) => {
@@ -1348,8 +1375,19 @@ impl Scan<'_> {
         let body = self.range(block.span());
         let name = sig.ident.to_string();
         let is_async = sig.asyncness.is_some();
-        self.functions
-            .push((name, self.owner.clone(), is_async, body));
+        self.functions.push((
+            name,
+            self.owner.clone(),
+            (
+                sig.receiver().is_some(),
+                sig.inputs
+                    .iter()
+                    .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                    .count(),
+            ),
+            is_async,
+            body,
+        ));
         let locals = self.locals.len();
         let assembling = std::mem::take(&mut self.assembling);
         self.loops.push(None);
@@ -1635,8 +1673,16 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_expr_method_call(&mut self, i: &'ast syn::ExprMethodCall) {
         let method = i.method.to_string();
-        if matches!(&*i.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+        let on_self = matches!(&*i.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        if on_self {
             self.passes(&method, i.args.iter());
+        }
+        // A method of a value resolves by its name alone, which a name as
+        // common as `get` cannot do.
+        if !i.args.is_empty() && (on_self || callers::resolvable_method(&method)) {
+            let owner = if on_self { self.owner.clone() } else { None };
+            let line = self.line(i.method.span());
+            self.record_pass(&method, owner, true, line, i.args.iter());
         }
         // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
         if let Some((_, one)) = FETCHES.iter().find(|(m, _)| *m == method) {
@@ -1736,6 +1782,26 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 || (p.path.segments.len() == 2 && p.path.segments[0].ident == "Self"))
         {
             self.passes(&last_segment(&p.path), i.args.iter());
+        }
+        if let Expr::Path(p) = &*i.func
+            && !i.args.is_empty()
+            // Not a tuple struct or a variant: `Some(x)`, `Json(body)`.
+            && !last_segment(&p.path).starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            // `f(..)`, `module::f(..)`, `Type::f(..)`, `Self::f(..)`.
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let owner = match segments.len().checked_sub(2).map(|i| segments[i].as_str()) {
+                Some("Self") => self.owner.clone(),
+                Some(t) if t.starts_with(|c: char| c.is_ascii_uppercase()) => Some(t.to_owned()),
+                _ => None,
+            };
+            let line = self.line(p.span());
+            self.record_pass(&last_segment(&p.path), owner, false, line, i.args.iter());
         }
         if let Expr::Path(p) = &*i.func {
             if let Some(name) = self.sqlx_name(&p.path)

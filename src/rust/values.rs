@@ -27,12 +27,9 @@ use syn::{Expr, Lit, Token};
 use super::{Scan, TEXT_OF_TEXT, last_segment, type_names};
 use crate::model::{Provenance, Safe, Source};
 
-/// A private function's parameter: its name and position.
-pub(super) type Param = (String, usize);
-
-/// A pasted value (by host range) that holds private functions'
-/// parameters, with the part of its origin known where it is pasted.
-pub(super) type Deferred = (Range<usize>, Vec<Param>, Provenance);
+/// A pasted value (by host range) that holds functions' parameters, to be
+/// decided once the file is read.
+pub(super) type Deferred = (Range<usize>, Val);
 
 /// The names a statement checks before they are used, so that a value
 /// that fails the check never gets further:
@@ -141,13 +138,63 @@ pub(super) fn checked_names(stmt: &syn::Stmt) -> Vec<String> {
     out
 }
 
-/// A value's origin where part of it is a private function's parameter,
-/// decided only once every call in the file has been read.
+/// A value's origin where part of it is a function's parameter: a private
+/// function's is decided once every call in the file has been read, a
+/// public one's once every file of the workspace has (see
+/// [`super::callers`]).
 #[derive(Debug, Clone)]
 pub(super) struct Val {
     pub known: Provenance,
     /// Parameters of private functions (name, position) it also holds.
     pub params: Vec<(String, usize)>,
+    /// Text parameters of functions other files may call that it holds.
+    pub public: Vec<Parameter>,
+}
+
+/// A text parameter of a function other files may call (`pub`,
+/// `pub(crate)`, a trait's method): what it holds is what the workspace's
+/// calls pass.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Parameter {
+    pub function: String,
+    /// The type of the `impl` block that defines it.
+    pub owner: Option<String>,
+    /// Whether the function takes `self`.
+    pub method: bool,
+    /// Its position among the arguments, `self` not counted.
+    pub position: usize,
+    /// How many arguments the function takes, `self` not counted.
+    pub arity: usize,
+}
+
+/// What one call passes to a function of the project, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pass {
+    pub function: String,
+    /// The type the call names (`Store::drop_schema(..)`; `Self::` and
+    /// `self.` name the caller's own).
+    pub owner: Option<String>,
+    /// Whether it is a method call on a value (`store.drop_schema(..)`).
+    pub method: bool,
+    pub position: usize,
+    /// How many arguments the call passes.
+    pub arity: usize,
+    /// What the argument holds, as far as the caller's file shows.
+    pub known: Provenance,
+    /// The caller's own public parameters it holds, decided by their calls.
+    pub through: Vec<Parameter>,
+    /// The line of the call (1-based).
+    pub line: usize,
+}
+
+/// A value pasted into SQL text that holds public functions' parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pasted {
+    /// The pasted value's host range.
+    pub host: Range<usize>,
+    pub params: Vec<Parameter>,
+    /// What the rest of the value holds.
+    pub rest: Provenance,
 }
 
 impl Val {
@@ -155,6 +202,7 @@ impl Val {
         Val {
             known,
             params: Vec::new(),
+            public: Vec::new(),
         }
     }
 
@@ -171,6 +219,11 @@ impl Val {
         for p in other.params {
             if !self.params.contains(&p) {
                 self.params.push(p);
+            }
+        }
+        for p in other.public {
+            if !self.public.contains(&p) {
+                self.public.push(p);
             }
         }
         self
@@ -350,6 +403,7 @@ impl Scan<'_> {
                 Val {
                     known: Provenance::Safe(Safe::Literal),
                     params: vec![(function.clone(), position)],
+                    public: Vec::new(),
                 }
             } else if names.iter().any(|n| TEXT_TYPES.contains(&n.as_str()))
                 && names.iter().all(|n| {
@@ -357,7 +411,21 @@ impl Scan<'_> {
                         || matches!(n.as_str(), "Vec" | "Option" | "impl" | "AsRef" | "Into")
                 })
             {
-                Val::of(Provenance::Unknown)
+                Val {
+                    known: Provenance::Safe(Safe::Literal),
+                    params: Vec::new(),
+                    public: vec![Parameter {
+                        function: function.clone(),
+                        owner: self.owner.clone(),
+                        method: sig.receiver().is_some(),
+                        position,
+                        arity: sig
+                            .inputs
+                            .iter()
+                            .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                            .count(),
+                    }],
+                }
             } else {
                 Val::of(Provenance::Opaque)
             };
@@ -410,14 +478,50 @@ impl Scan<'_> {
     }
 
     fn settle(&self, val: Val, host: Range<usize>) -> Provenance {
-        if val.params.is_empty() {
+        if val.params.is_empty() && val.public.is_empty() {
             return val.known;
         }
-        self.deferred
-            .borrow_mut()
-            .push((host, val.params, val.known.clone()));
-        // Not safe until the callers say so.
-        val.known.join(Provenance::Opaque)
+        let mut known = val.known.clone();
+        if !val.public.is_empty() {
+            // Whatever a caller passes, until the workspace's calls are
+            // linked (see `super::callers`).
+            known = known.join(Provenance::Unknown);
+        }
+        if !val.params.is_empty() {
+            // Not safe until the file's callers say so.
+            known = known.join(Provenance::Opaque);
+        }
+        self.deferred.borrow_mut().push((host, val));
+        known
+    }
+
+    /// Records what a call of a function, by name, passes for each of its
+    /// arguments, for the workspace's linking of public parameters.
+    pub(super) fn record_pass<'e>(
+        &mut self,
+        function: &str,
+        owner: Option<String>,
+        method: bool,
+        line: usize,
+        args: impl ExactSizeIterator<Item = &'e Expr>,
+    ) {
+        let arity = args.len();
+        for (position, arg) in args.enumerate() {
+            let val = self.value_of(arg, 0);
+            self.raw_passes.push((
+                Pass {
+                    function: function.to_owned(),
+                    owner: owner.clone(),
+                    method,
+                    position,
+                    arity,
+                    known: Provenance::Safe(Safe::Literal),
+                    through: Vec::new(),
+                    line,
+                },
+                val,
+            ));
+        }
     }
 
     fn name_value(&self, name: &str) -> Val {
@@ -555,47 +659,84 @@ impl Scan<'_> {
 
     /// Decides the values left to the callers of private functions, once
     /// the whole file is read, and fixes the pasted values that hold them.
-    pub(super) fn settle_parameters(&mut self) {
+    /// Returns the values that still hold public functions' parameters,
+    /// and what the file's calls pass, for the workspace's linking.
+    pub(super) fn settle_parameters(&mut self) -> (Vec<Pasted>, Vec<Pass>) {
         let deferred = self.deferred.take();
-        if deferred.is_empty() {
-            return;
-        }
-        let mut memo: HashMap<(String, usize), Provenance> = HashMap::new();
-        for (host, params, known) in deferred {
-            let mut resolved = Provenance::Safe(Safe::Literal);
-            for p in &params {
-                let mut visiting = HashSet::new();
-                resolved = resolved.join(self.resolve(p, &mut memo, &mut visiting));
-            }
+        let mut memo: HashMap<(String, usize), Val> = HashMap::new();
+        let mut pasted = Vec::new();
+        for (host, val) in deferred {
+            let resolved = self.resolved(&val, &mut memo);
+            let provenance = if resolved.public.is_empty() {
+                resolved.known.clone()
+            } else {
+                resolved.known.clone().join(Provenance::Unknown)
+            };
             for unit in &mut self.units {
                 for i in &mut unit.interpolations {
                     if i.host_range == host {
-                        i.provenance = known.clone().join(resolved.clone());
+                        i.provenance = provenance.clone();
                         i.spliced &= !i.provenance.is_safe();
                     }
                 }
             }
+            if !resolved.public.is_empty() {
+                pasted.push(Pasted {
+                    host,
+                    params: resolved.public,
+                    rest: resolved.known,
+                });
+            }
         }
+        let passes = std::mem::take(&mut self.raw_passes)
+            .into_iter()
+            .map(|(mut pass, val)| {
+                let resolved = self.resolved(&val, &mut memo);
+                pass.known = resolved.known;
+                pass.through = resolved.public;
+                pass
+            })
+            .collect();
+        (pasted, passes)
+    }
+
+    /// A value with the file's private parameters it holds decided by the
+    /// file's calls: what is known, and the public parameters left.
+    fn resolved(&self, val: &Val, memo: &mut HashMap<(String, usize), Val>) -> Val {
+        let mut out = Val {
+            known: val.known.clone(),
+            params: Vec::new(),
+            public: val.public.clone(),
+        };
+        for p in &val.params {
+            let mut visiting = HashSet::new();
+            out = out.join(self.resolve(p, memo, &mut visiting));
+        }
+        out
     }
 
     fn resolve(
         &self,
         param: &(String, usize),
-        memo: &mut HashMap<(String, usize), Provenance>,
+        memo: &mut HashMap<(String, usize), Val>,
         visiting: &mut HashSet<(String, usize)>,
-    ) -> Provenance {
+    ) -> Val {
         if let Some(p) = memo.get(param) {
             return p.clone();
         }
         // A call of the function from itself adds nothing new.
         if !visiting.insert(param.clone()) {
-            return Provenance::Safe(Safe::Literal);
+            return Val::literal();
         }
         let out = match self.passed.get(param) {
             // Never called in the file: from code the file does not show.
-            None => Provenance::Opaque,
+            None => Val::of(Provenance::Opaque),
             Some(val) => {
-                let mut out = val.known.clone();
+                let mut out = Val {
+                    known: val.known.clone(),
+                    params: Vec::new(),
+                    public: val.public.clone(),
+                };
                 for p in &val.params {
                     out = out.join(self.resolve(p, memo, visiting));
                 }

@@ -23,7 +23,7 @@ use crate::budget;
 use crate::config::Limits;
 use crate::discover::{Candidate, FileKind, normalize};
 use crate::model::{Orm, OrmCall};
-use crate::rust::{CrateIndex, Function, LoopedCall, QueryFile, RsFile};
+use crate::rust::{Callers, CrateIndex, Function, LoopedCall, Pass, QueryFile, RsFile};
 use crate::typescript::tsconfig::Aliases;
 use crate::typescript::{Exports, Finder, ModuleIndex, Parsed, Project, Relation, Sink, TsFile};
 
@@ -614,6 +614,10 @@ pub struct RsFileFacts {
     /// `.sql` files run by `query_file!` and its kin, resolved in the
     /// crate, with the calls.
     query_files: Vec<(PathBuf, QueryFile)>,
+    /// What its calls of project functions pass.
+    passes: Vec<Pass>,
+    /// The functions whose text parameters it pastes into SQL.
+    pasting: Vec<String>,
 }
 
 /// The Rust facts of a workspace.
@@ -622,6 +626,11 @@ pub struct RustFacts {
     files: HashMap<PathBuf, RsFileFacts>,
     crates: HashMap<Option<PathBuf>, CrateIndex>,
     finders: HashMap<Option<PathBuf>, Finder>,
+    /// The calls of the workspace, to decide what public parameters hold.
+    callers: Callers,
+    /// Finds the names of functions whose text parameters are pasted into
+    /// SQL: a file that names one is parsed for what it passes.
+    pasting: Option<Finder>,
     migration_dirs: HashSet<PathBuf>,
     query_files: BTreeMap<PathBuf, Vec<QueryFile>>,
 }
@@ -661,6 +670,32 @@ impl RustFacts {
             scans.insert(key, (sum, file));
         }
         facts.derive();
+        // What files with no sign of a database pass to the functions
+        // whose parameters are pasted into SQL: a handler calling a store.
+        if let Some(pasting) = &facts.pasting {
+            let passes: Vec<(PathBuf, Vec<Pass>)> = files
+                .par_iter()
+                .zip(keys)
+                .with_max_len(1)
+                .filter_map(|(c, key)| {
+                    let text = read(&c.path).ok()?;
+                    if crate::rust::might_touch_database(&text) || !pasting.is_match(&text) {
+                        return None;
+                    }
+                    let file = budget::within(limits.budget(1), || crate::rust::scan_parsed(&text))
+                        .ok()?;
+                    Some((key.clone(), file.passes))
+                })
+                .collect();
+            if !passes.is_empty() {
+                for (key, passes) in passes {
+                    if let Some(own) = facts.files.get_mut(&key) {
+                        own.passes = passes;
+                    }
+                }
+                facts.derive();
+            }
+        }
         (facts, scans)
     }
 
@@ -668,10 +703,14 @@ impl RustFacts {
         self.crates.clear();
         self.migration_dirs.clear();
         self.query_files.clear();
+        self.callers = Callers::default();
+        let mut pasting = HashSet::new();
         let mut keys: Vec<&PathBuf> = self.files.keys().collect();
         keys.sort();
         for key in keys {
             let own = &self.files[key];
+            self.callers.add(key, &own.passes, &own.functions);
+            pasting.extend(own.pasting.iter().map(String::as_str));
             self.crates
                 .entry(own.crate_root.clone())
                 .or_default()
@@ -684,6 +723,9 @@ impl RustFacts {
                     .push(q.clone());
             }
         }
+        let mut pasting: Vec<&str> = pasting.into_iter().collect();
+        pasting.sort_unstable();
+        self.pasting = (!pasting.is_empty()).then(|| Finder::new(&pasting));
         self.finders = self
             .crates
             .iter()
@@ -697,8 +739,22 @@ impl RustFacts {
     /// Takes a file's new text (`None`: it is gone) into the facts.
     /// Returns whether anything another file depends on changed.
     pub fn update(&mut self, key: &Path, text: Option<&str>) -> bool {
-        let own = text.map(|t| rust_file_facts(key, t, Some(&rust_scan(t))));
+        let own = text.map(|t| {
+            let file = if self.names_pasting(t) {
+                crate::rust::scan_parsed(t)
+            } else {
+                rust_scan(t)
+            };
+            Self::own(key, t, &file)
+        });
         self.set_file(key, own)
+    }
+
+    /// Whether a file with no sign of a database names a function whose
+    /// text parameters are pasted into SQL, so what it passes matters.
+    fn names_pasting(&self, text: &str) -> bool {
+        !crate::rust::might_touch_database(text)
+            && self.pasting.as_ref().is_some_and(|f| f.is_match(text))
     }
 
     /// Whether `own` differs from what the facts hold for the file.
@@ -724,13 +780,13 @@ impl RustFacts {
     /// functions of a file with no sign of a database are not facts, as a
     /// run of the whole project does not parse it for them.
     pub fn own(key: &Path, text: &str, file: &RsFile) -> RsFileFacts {
-        let plain = RsFile::default();
-        let file = if crate::rust::might_touch_database(text) {
-            file
-        } else {
-            &plain
-        };
-        rust_file_facts(key, text, Some(file))
+        if crate::rust::might_touch_database(text) {
+            return rust_file_facts(key, text, Some(file));
+        }
+        RsFileFacts {
+            passes: file.passes.clone(),
+            ..rust_file_facts(key, text, None)
+        }
     }
 
     /// Whether the folder (a key) is one `sqlx::migrate!` names.
@@ -784,16 +840,24 @@ impl RustFacts {
         let file = scanned.unwrap_or_else(|| rust_scan(text));
         let more = self.through(&root, &file.looped_calls);
         let (mut file, mut more) = if crate::rust::might_touch_database(text)
-            || !self.finders.get(&root).is_some_and(|f| f.is_match(text))
+            || !(self.finders.get(&root).is_some_and(|f| f.is_match(text))
+                || self.names_pasting(text))
         {
             (file, more)
         } else {
-            let parsed = crate::rust::scan_parsed(text);
-            match self.through(&root, &parsed.looped_calls) {
-                more if more.is_empty() => (file, more),
-                more => (parsed, more),
+            // A file with no sign of a database holds no SQL of its own.
+            let mut parsed = crate::rust::scan_parsed(text);
+            // It is read for its calls only: a file that does not parse
+            // went unread before, and still holds no SQL to lint.
+            parsed.parse_error = None;
+            if !self.names_pasting(text) {
+                // What it passes is no fact of the workspace (see `build`).
+                parsed.passes.clear();
             }
+            let more = self.through(&root, &parsed.looped_calls);
+            (parsed, more)
         };
+        self.callers.link(&mut file);
         // A loop that also awaits a function of the crate that runs no
         // query (an HTTP request, a message pushed to a queue) does work
         // outside the database per item.
@@ -843,20 +907,30 @@ fn rust_file_facts(key: &Path, text: &str, file: Option<&RsFile>) -> RsFileFacts
             in_crate(&rest[..rest.find('"')?])
         })
         .collect();
-    let (functions, query_files) = match file {
+    let (functions, query_files, passes, mut pasting) = match file {
         Some(f) => (
             f.functions.clone(),
             f.query_files
                 .iter()
                 .filter_map(|q| Some((in_crate(&q.path)?, q.clone())))
                 .collect(),
+            f.passes.clone(),
+            f.pasted
+                .iter()
+                .flat_map(|p| &p.params)
+                .map(|p| p.function.clone())
+                .collect::<Vec<_>>(),
         ),
         None => Default::default(),
     };
+    pasting.sort();
+    pasting.dedup();
     RsFileFacts {
         crate_root,
         functions,
         migrate_dirs,
         query_files,
+        passes,
+        pasting,
     }
 }

@@ -1,0 +1,209 @@
+//! What the text parameters of a crate's functions hold, decided by the
+//! calls the whole workspace makes of them.
+//!
+//! A file's scan leaves two records behind:
+//! - [`super::Pasted`]: a value pasted into SQL text that holds a text parameter
+//!   of a function other files may call (`pub`, `pub(crate)`, a trait's
+//!   method), with what the rest of the value holds;
+//! - [`Pass`]: what a call of a function, by name, passes for each
+//!   argument, itself possibly the caller's own public parameter.
+//!
+//! [`Callers::link`] decides each pasted parameter by the calls that match
+//! it (by name and number of arguments), followed through any number of such functions: the worst of what
+//! they pass. A call matches by the function's name and:
+//! - `Type::f(..)`, `Self::f(..)` or `self.f(..)`: the type too;
+//! - `f(..)` or `module::f(..)`: a free function;
+//! - `value.f(..)`: a method, when the workspace's parsed files define one
+//!   method of that name and arity and the name is not one of the common ones
+//!   (`get`, `insert`, `find`...) that a standard type also has.
+//!
+//! A function the workspace never calls keeps "whatever a caller passes":
+//! it is the crate's API to code outside the workspace.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::values::{Parameter, Pass};
+use super::{COMMON_METHODS, Function, RsFile};
+use crate::model::{CallerParameter, Provenance, Safe, Source};
+
+/// Methods of sqlx's and the standard library's types that a call on a
+/// value is most likely of, whatever the crate defines.
+const API_METHODS: &[&str] = &[
+    "bind",
+    "push",
+    "push_bind",
+    "push_values",
+    "separated",
+    "fetch",
+    "fetch_all",
+    "fetch_one",
+    "fetch_optional",
+    "execute",
+    "query",
+    "query_one",
+    "query_opt",
+    "batch_execute",
+    "map_err",
+    "unwrap_or",
+    "unwrap_or_else",
+    "ok_or",
+    "ok_or_else",
+    "context",
+    "with_context",
+    "expect",
+    "and_then",
+    "format",
+    "write_str",
+    "push_str",
+];
+
+/// Whether a method call on a value (`store.drop_schema(..)`) may be
+/// resolved by its name.
+pub(super) fn resolvable_method(name: &str) -> bool {
+    !COMMON_METHODS.contains(&name) && !API_METHODS.contains(&name)
+}
+
+/// How many calls deep a parameter is followed.
+const MAX_DEPTH: usize = 8;
+
+/// The calls of a workspace, by the name of the function called.
+#[derive(Debug, Default)]
+pub struct Callers {
+    files: Vec<PathBuf>,
+    passes: HashMap<String, Vec<(usize, Pass)>>,
+    /// How many methods of each name and arity the parsed files define.
+    methods: HashMap<(String, usize), usize>,
+}
+
+impl Callers {
+    /// Adds a file's calls and functions.
+    pub fn add(&mut self, key: &Path, passes: &[Pass], functions: &[Function]) {
+        let file = self.files.len();
+        self.files.push(key.to_path_buf());
+        for pass in passes {
+            self.passes
+                .entry(pass.function.clone())
+                .or_default()
+                .push((file, pass.clone()));
+        }
+        for f in functions.iter().filter(|f| f.method) {
+            *self.methods.entry((f.name.clone(), f.arity)).or_default() += 1;
+        }
+    }
+
+    /// Whether any pasted parameter's function is called by this name.
+    pub fn is_empty(&self) -> bool {
+        self.passes.is_empty()
+    }
+
+    fn matches(&self, param: &Parameter, pass: &Pass) -> bool {
+        if pass.function != param.function {
+            return false;
+        }
+        // `Type::f(&value, x)` passes `self` first.
+        let shift = usize::from(param.method && !pass.method && pass.owner.is_some());
+        if pass.position != param.position + shift || pass.arity != param.arity + shift {
+            return false;
+        }
+        match (&pass.owner, pass.method) {
+            (Some(owner), _) => param.owner.as_ref() == Some(owner),
+            (None, true) => {
+                param.method && self.methods.get(&(param.function.clone(), param.arity)) == Some(&1)
+            }
+            (None, false) => !param.method && param.owner.is_none(),
+        }
+    }
+
+    /// What the workspace's calls pass for a parameter, and the call that
+    /// decided it (file, line); `None` if nothing calls its function.
+    fn resolve(
+        &self,
+        param: &Parameter,
+        visiting: &mut HashSet<Parameter>,
+        depth: usize,
+    ) -> Option<(Provenance, Option<(usize, usize)>)> {
+        if depth > MAX_DEPTH || !visiting.insert(param.clone()) {
+            // A call from itself, or past the depth: adds nothing new.
+            return Some((Provenance::Safe(Safe::Literal), None));
+        }
+        let calls: Vec<&(usize, Pass)> = self
+            .passes
+            .get(&param.function)
+            .into_iter()
+            .flatten()
+            .filter(|(_, pass)| self.matches(param, pass))
+            .collect();
+        let out = (!calls.is_empty()).then(|| {
+            let mut out = Provenance::Safe(Safe::Literal);
+            let mut via = None;
+            for (file, pass) in calls {
+                let mut given = pass.known.clone();
+                for through in &pass.through {
+                    let held = self
+                        .resolve(through, visiting, depth + 1)
+                        .map_or(Provenance::Unknown, |(p, _)| p);
+                    given = given.join(held);
+                }
+                let joined = out.clone().join(given);
+                if joined != out {
+                    out = joined;
+                    via = Some((*file, pass.line));
+                }
+            }
+            (out, via)
+        });
+        visiting.remove(param);
+        out
+    }
+
+    /// Decides the values a file pastes from public parameters by what
+    /// the workspace's calls pass, with the call that passed the worst.
+    pub fn link(&self, file: &mut RsFile) {
+        for pasted in &file.pasted {
+            let mut provenance = pasted.rest.clone();
+            let mut caller = None;
+            for param in &pasted.params {
+                let mut visiting = HashSet::new();
+                let (given, via) = self
+                    .resolve(param, &mut visiting, 0)
+                    .unwrap_or((Provenance::Unknown, None));
+                let joined = provenance.clone().join(given);
+                if joined != provenance || caller.is_none() {
+                    provenance = joined;
+                    caller = Some(CallerParameter {
+                        function: match &param.owner {
+                            Some(owner) => format!("{owner}::{}", param.function),
+                            None => param.function.clone(),
+                        },
+                        parameter: param.position,
+                        key: None,
+                        in_file: None,
+                        via: via.map(|(f, line)| {
+                            let path = &self.files[f];
+                            let shown = path.strip_prefix(crate::discover::cwd()).unwrap_or(path);
+                            format!("{}:{line}", shown.display())
+                        }),
+                    });
+                }
+            }
+            // Request data read in another file is shown where it is
+            // pasted, with the call that passed it.
+            if let Provenance::Request(source) = &provenance {
+                provenance = Provenance::Request(Source {
+                    label: source.label.clone(),
+                    range: pasted.host.clone(),
+                });
+            }
+            for unit in &mut file.units {
+                for i in &mut unit.interpolations {
+                    if i.host_range == pasted.host {
+                        i.provenance = provenance.clone();
+                        i.spliced &= !provenance.is_safe();
+                        i.caller = caller.clone();
+                    }
+                }
+            }
+        }
+    }
+}
