@@ -64,6 +64,117 @@ pub(super) fn resolvable_method(name: &str) -> bool {
     !COMMON_METHODS.contains(&name) && !API_METHODS.contains(&name)
 }
 
+/// Types of the standard library and of common crates whose associated
+/// functions a call names (`String::from(..)`, `Vec::with_capacity(..)`).
+const STD_TYPES: &[&str] = &[
+    "String", "Vec", "Box", "Arc", "Rc", "Cow", "Option", "Result", "HashMap", "HashSet",
+    "BTreeMap", "BTreeSet", "VecDeque", "Duration", "Instant", "Path", "PathBuf", "Ok", "Err",
+    "Some", "Utc", "Uuid", "Json", "Mutex", "RwLock", "Cell", "RefCell", "Error",
+];
+
+/// Function names so common (constructors, conversions) that a call of
+/// one says nothing of a project function that pastes SQL.
+const COMMON_FUNCTIONS: &[&str] = &[
+    "new",
+    "from",
+    "default",
+    "with_capacity",
+    "from_str",
+    "try_from",
+    "into",
+    "format",
+    "to_string",
+    "spawn",
+    "sleep",
+    "min",
+    "max",
+    "from_utf8",
+    "now",
+    "parse",
+];
+
+/// Whether a path call (`f(..)`, `Type::f(..)`) may be of a project
+/// function whose parameter is pasted into SQL.
+pub(super) fn resolvable_path(owner: Option<&str>, name: &str) -> bool {
+    !COMMON_FUNCTIONS.contains(&name) && !owner.is_some_and(|o| STD_TYPES.contains(&o))
+}
+
+/// Whether a call (the type it names, whether on a value, its number of
+/// arguments) can be of the function that has `param`, and if so, the
+/// position of the argument that `param` receives. `unique` says whether
+/// the workspace defines one method of that name and arity.
+fn calls(
+    param: &Parameter,
+    owner: &Option<String>,
+    method: bool,
+    arity: usize,
+    unique: bool,
+) -> Option<usize> {
+    // `Type::f(&value, x)` passes `self` first.
+    let shift = usize::from(param.method && !method && owner.is_some());
+    if arity != param.arity + shift {
+        return None;
+    }
+    let matched = match (owner, method) {
+        (Some(owner), _) => param.owner.as_ref() == Some(owner),
+        (None, true) => param.method && unique,
+        (None, false) => !param.method && param.owner.is_none(),
+    };
+    matched.then_some(param.position + shift)
+}
+
+/// The project's functions that run a text parameter as SQL (a
+/// `Db::query(sql, params)` helper): a call passing SQL text there is a
+/// query, linted where it is written.
+#[derive(Debug, Clone, Default)]
+pub struct Wrappers {
+    by_name: HashMap<String, Vec<(Parameter, bool)>>,
+}
+
+impl Wrappers {
+    /// The wrappers among `sinks`, with whether the workspace's parsed
+    /// files (`methods`) define one method of each one's name and arity.
+    pub fn new(sinks: impl IntoIterator<Item = Parameter>, callers: &Callers) -> Wrappers {
+        let mut by_name: HashMap<String, Vec<(Parameter, bool)>> = HashMap::new();
+        for sink in sinks {
+            let unique = callers.methods.get(&(sink.function.clone(), sink.arity)) == Some(&1);
+            let entry = by_name.entry(sink.function.clone()).or_default();
+            if !entry.iter().any(|(s, _)| *s == sink) {
+                entry.push((sink, unique));
+            }
+        }
+        Wrappers { by_name }
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.by_name.keys().map(String::as_str).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// The wrapper a call is of, and the position of its SQL argument.
+    pub(super) fn called(
+        &self,
+        name: &str,
+        owner: &Option<String>,
+        method: bool,
+        arity: usize,
+    ) -> Option<(&Parameter, usize)> {
+        let found: Vec<(&Parameter, usize)> = self
+            .by_name
+            .get(name)?
+            .iter()
+            .filter_map(|(sink, unique)| Some((sink, calls(sink, owner, method, arity, *unique)?)))
+            .collect();
+        match found.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+}
+
 /// How many calls deep a parameter is followed.
 const MAX_DEPTH: usize = 8;
 
@@ -98,21 +209,15 @@ impl Callers {
     }
 
     fn matches(&self, param: &Parameter, pass: &Pass) -> bool {
-        if pass.function != param.function {
-            return false;
-        }
-        // `Type::f(&value, x)` passes `self` first.
-        let shift = usize::from(param.method && !pass.method && pass.owner.is_some());
-        if pass.position != param.position + shift || pass.arity != param.arity + shift {
-            return false;
-        }
-        match (&pass.owner, pass.method) {
-            (Some(owner), _) => param.owner.as_ref() == Some(owner),
-            (None, true) => {
-                param.method && self.methods.get(&(param.function.clone(), param.arity)) == Some(&1)
-            }
-            (None, false) => !param.method && param.owner.is_none(),
-        }
+        pass.function == param.function
+            && calls(
+                param,
+                &pass.owner,
+                pass.method,
+                pass.arity,
+                self.methods.get(&(param.function.clone(), param.arity)) == Some(&1),
+            )
+            .is_some_and(|position| position == pass.position)
     }
 
     /// What the workspace's calls pass for a parameter, and the call that

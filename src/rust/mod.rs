@@ -27,7 +27,7 @@ use crate::units::UnitBuilder;
 
 mod callers;
 mod values;
-pub use callers::Callers;
+pub use callers::{Callers, Wrappers};
 use values::Val;
 pub use values::{Parameter, Pass, Pasted};
 
@@ -164,6 +164,9 @@ pub struct RsFile {
     pub pasted: Vec<Pasted>,
     /// What its calls of project functions pass.
     pub passes: Vec<Pass>,
+    /// The text parameters of its public functions that it runs as SQL
+    /// whole: a call passing SQL text there is a query ([`Wrappers`]).
+    pub sinks: Vec<Parameter>,
 }
 
 /// Whether attributes mark an item as test code: `#[cfg(test)]`, or an
@@ -400,6 +403,12 @@ fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, Str
 /// such a file can still call, in a loop, a function of its crate that
 /// runs a query.
 pub fn scan_parsed(text: &str) -> RsFile {
+    scan_with(text, &Wrappers::default())
+}
+
+/// [`scan_parsed`], with the project's functions that run a parameter as
+/// SQL, whose calls with SQL text are queries too.
+pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
     // What syn would skip itself: a byte order mark and a shebang line.
     let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text[skip..].starts_with("#!") && !text[skip + 2..].trim_start().starts_with('[') {
@@ -442,6 +451,9 @@ pub fn scan_parsed(text: &str) -> RsFile {
         deferred: std::cell::RefCell::new(Vec::new()),
         raw_passes: Vec::new(),
         line_offset: text[..skip].matches('\n').count(),
+        wrappers,
+        enclosing: Vec::new(),
+        sinks: Vec::new(),
         builders: HashSet::new(),
         assembling: HashMap::new(),
         chain_done: HashSet::new(),
@@ -493,11 +505,19 @@ pub fn scan_parsed(text: &str) -> RsFile {
         tests: scan.tests,
         pasted,
         passes,
+        sinks: scan.sinks,
     }
 }
 
 struct Scan<'t> {
     text: &'t str,
+    /// The project's functions that run a parameter as SQL.
+    wrappers: &'t Wrappers,
+    /// The functions being read, innermost last, as the parameter they
+    /// would make a sink of (`position` unset).
+    enclosing: Vec<Parameter>,
+    /// Parameters of the file's public functions that it runs as SQL whole.
+    sinks: Vec<Parameter>,
     /// Test code found so far (see [`RsFile::tests`]).
     tests: Vec<Range<usize>>,
     /// Bytes before the text syn parsed.
@@ -598,6 +618,14 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
     }
 }
 
+/// How a query run through a project's wrapper names its API.
+fn wrapper_api(sink: &Parameter) -> String {
+    match &sink.owner {
+        Some(owner) => format!("{owner}::{}", sink.function),
+        None => sink.function.clone(),
+    }
+}
+
 /// Methods that make text of text: what they return holds nothing but
 /// what their receiver held.
 const TEXT_OF_TEXT: &[&str] = &[
@@ -687,6 +715,48 @@ fn last_segment(path: &syn::Path) -> String {
 }
 
 impl Scan<'_> {
+    /// Records that the function being read runs its text parameter as
+    /// SQL, when `sql` is that parameter as it was passed (`&sql`,
+    /// `sql.as_str()`).
+    fn note_sink(&mut self, sql: &Expr) {
+        let mut sql = sql;
+        for _ in 0..8 {
+            match sql {
+                Expr::Reference(r) => sql = &r.expr,
+                Expr::Paren(p) => sql = &p.expr,
+                Expr::MethodCall(m)
+                    if m.args.is_empty()
+                        && matches!(
+                            m.method.to_string().as_str(),
+                            "as_str" | "as_ref" | "to_string" | "to_owned" | "clone" | "into"
+                        ) =>
+                {
+                    sql = &m.receiver
+                }
+                _ => break,
+            }
+        }
+        let Expr::Path(p) = sql else {
+            return;
+        };
+        let Some(name) = p.path.get_ident() else {
+            return;
+        };
+        let val = self.name_value(&name.to_string());
+        let Some(function) = self.enclosing.last() else {
+            return;
+        };
+        if let [param] = val.public.as_slice()
+            && val.params.is_empty()
+            && val.known.is_safe()
+            && param.function == function.function
+            && param.owner == function.owner
+            && !self.sinks.contains(param)
+        {
+            self.sinks.push(param.clone());
+        }
+    }
+
     /// The line (1-based) a span starts on in the file.
     fn line(&self, span: proc_macro2::Span) -> usize {
         span.start().line + self.line_offset
@@ -1390,9 +1460,21 @@ impl Scan<'_> {
         ));
         let locals = self.locals.len();
         let assembling = std::mem::take(&mut self.assembling);
+        self.enclosing.push(Parameter {
+            function: sig.ident.to_string(),
+            owner: self.owner.clone(),
+            method: sig.receiver().is_some(),
+            position: 0,
+            arity: sig
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                .count(),
+        });
         self.loops.push(None);
         f(self);
         self.loops.pop();
+        self.enclosing.pop();
         self.assembling = assembling;
         self.locals.truncate(locals);
         self.values.truncate(values);
@@ -1705,6 +1787,28 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 self.pooled.insert(at);
             }
         }
+        // `client.query(sql, &[])` in a function whose parameter `sql` is.
+        if CLIENT_METHODS.iter().any(|(m, _)| *m == method)
+            && let Some(first) = i.args.first()
+            && !self.is_text(first)
+        {
+            self.note_sink(first);
+        }
+        // `db.run_sql("SELECT ...")`: a call of a project function that runs
+        // its parameter as SQL.
+        if !CLIENT_METHODS.iter().any(|(m, _)| *m == method) {
+            let owner = on_self.then(|| self.owner.clone()).flatten();
+            if let Some((sink, position)) =
+                self.wrappers.called(&method, &owner, true, i.args.len())
+                && let Some(sql) = i.args.iter().nth(position)
+                && self.is_text(sql)
+            {
+                let api = wrapper_api(sink);
+                let at = self.range(i.span());
+                let name = self.range(i.method.span());
+                self.query(at, name, sql, &api, None);
+            }
+        }
         // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
         if let Some((_, one)) = CLIENT_METHODS.iter().find(|(m, _)| *m == method)
             && let Some(first) = i.args.first()
@@ -1789,19 +1893,51 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             && !last_segment(&p.path).starts_with(|c: char| c.is_ascii_uppercase())
         {
             // `f(..)`, `module::f(..)`, `Type::f(..)`, `Self::f(..)`.
-            let segments: Vec<String> = p
+            let n = p.path.segments.len();
+            let owner = match n
+                .checked_sub(2)
+                .map(|i| p.path.segments[i].ident.to_string())
+            {
+                Some(t) if t == "Self" => self.owner.clone(),
+                Some(t) if t.starts_with(|c: char| c.is_ascii_uppercase()) => Some(t),
+                _ => None,
+            };
+            let name = last_segment(&p.path);
+            if callers::resolvable_path(owner.as_deref(), &name) {
+                let line = self.line(p.span());
+                self.record_pass(&name, owner, false, line, i.args.iter());
+            }
+        }
+        if let Expr::Path(p) = &*i.func
+            && self
+                .sqlx_name(&p.path)
+                .is_none_or(|n| !FUNCTIONS.contains(&n.as_str()))
+        {
+            // `run_sql(&pool, "SELECT ...")`: a project function that runs
+            // its parameter as SQL.
+            let owner = p
                 .path
                 .segments
                 .iter()
+                .rev()
+                .nth(1)
                 .map(|s| s.ident.to_string())
-                .collect();
-            let owner = match segments.len().checked_sub(2).map(|i| segments[i].as_str()) {
+                .filter(|s| s.starts_with(char::is_uppercase));
+            let owner = match owner.as_deref() {
                 Some("Self") => self.owner.clone(),
-                Some(t) if t.starts_with(|c: char| c.is_ascii_uppercase()) => Some(t.to_owned()),
-                _ => None,
+                _ => owner,
             };
-            let line = self.line(p.span());
-            self.record_pass(&last_segment(&p.path), owner, false, line, i.args.iter());
+            if let Some((sink, position)) =
+                self.wrappers
+                    .called(&last_segment(&p.path), &owner, false, i.args.len())
+                && let Some(sql) = i.args.iter().nth(position)
+                && self.is_text(sql)
+            {
+                let api = wrapper_api(sink);
+                let at = self.range(i.span());
+                let name_range = self.range(i.func.span());
+                self.query(at, name_range, sql, &api, None);
+            }
         }
         if let Expr::Path(p) = &*i.func {
             if let Some(name) = self.sqlx_name(&p.path)
@@ -1821,6 +1957,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 let at = self.range(i.span());
                 let name_range = self.range(i.func.span());
                 let made = self.query(at.clone(), name_range, first, &api, None);
+                if !made {
+                    self.note_sink(first);
+                }
                 // `sqlx::query(&sql)`: `.bind(v)` after the call.
                 if made && matches!(name.as_str(), "query" | "query_as" | "query_scalar") {
                     let arg = self.range(first.span());

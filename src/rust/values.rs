@@ -524,7 +524,7 @@ impl Scan<'_> {
         }
     }
 
-    fn name_value(&self, name: &str) -> Val {
+    pub(super) fn name_value(&self, name: &str) -> Val {
         if let Some((_, v)) = self.values.iter().rev().find(|(n, _)| n == name) {
             return v.clone();
         }

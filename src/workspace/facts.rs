@@ -23,7 +23,9 @@ use crate::budget;
 use crate::config::Limits;
 use crate::discover::{Candidate, FileKind, normalize};
 use crate::model::{Orm, OrmCall};
-use crate::rust::{Callers, CrateIndex, Function, LoopedCall, Pass, QueryFile, RsFile};
+use crate::rust::{
+    Callers, CrateIndex, Function, LoopedCall, Parameter, Pass, QueryFile, RsFile, Wrappers,
+};
 use crate::typescript::tsconfig::Aliases;
 use crate::typescript::{Exports, Finder, ModuleIndex, Parsed, Project, Relation, Sink, TsFile};
 
@@ -618,6 +620,8 @@ pub struct RsFileFacts {
     passes: Vec<Pass>,
     /// The functions whose text parameters it pastes into SQL.
     pasting: Vec<String>,
+    /// The parameters of its functions that it runs as SQL whole.
+    sinks: Vec<Parameter>,
 }
 
 /// The Rust facts of a workspace.
@@ -631,6 +635,10 @@ pub struct RustFacts {
     /// Finds the names of functions whose text parameters are pasted into
     /// SQL: a file that names one is parsed for what it passes.
     pasting: Option<Finder>,
+    /// The project's functions that run a text parameter as SQL, and a
+    /// finder of their names: a file that names one is read with them.
+    wrappers: Wrappers,
+    wrapper_names: Option<Finder>,
     migration_dirs: HashSet<PathBuf>,
     query_files: BTreeMap<PathBuf, Vec<QueryFile>>,
 }
@@ -705,12 +713,14 @@ impl RustFacts {
         self.query_files.clear();
         self.callers = Callers::default();
         let mut pasting = HashSet::new();
+        let mut sinks = Vec::new();
         let mut keys: Vec<&PathBuf> = self.files.keys().collect();
         keys.sort();
         for key in keys {
             let own = &self.files[key];
             self.callers.add(key, &own.passes, &own.functions);
             pasting.extend(own.pasting.iter().map(String::as_str));
+            sinks.extend(own.sinks.iter().cloned());
             self.crates
                 .entry(own.crate_root.clone())
                 .or_default()
@@ -726,6 +736,10 @@ impl RustFacts {
         let mut pasting: Vec<&str> = pasting.into_iter().collect();
         pasting.sort_unstable();
         self.pasting = (!pasting.is_empty()).then(|| Finder::new(&pasting));
+        self.wrappers = Wrappers::new(sinks, &self.callers);
+        let mut names = self.wrappers.names();
+        names.sort_unstable();
+        self.wrapper_names = (!names.is_empty()).then(|| Finder::new(&names));
         self.finders = self
             .crates
             .iter()
@@ -837,9 +851,28 @@ impl RustFacts {
             Some(own) => own.crate_root.clone(),
             None => crate_root(key),
         };
-        let file = scanned.unwrap_or_else(|| rust_scan(text));
+        let calls_wrapper = self
+            .wrapper_names
+            .as_ref()
+            .is_some_and(|f| f.is_match(text));
+        let file = match scanned {
+            // Read again with the wrappers, whose calls are queries too.
+            Some(_) | None if calls_wrapper => {
+                let mut file = crate::rust::scan_with(text, &self.wrappers);
+                if !crate::rust::might_touch_database(text) {
+                    file.parse_error = None;
+                    if !self.names_pasting(text) {
+                        file.passes.clear();
+                    }
+                }
+                file
+            }
+            Some(file) => file,
+            None => rust_scan(text),
+        };
         let more = self.through(&root, &file.looped_calls);
         let (mut file, mut more) = if crate::rust::might_touch_database(text)
+            || calls_wrapper
             || !(self.finders.get(&root).is_some_and(|f| f.is_match(text))
                 || self.names_pasting(text))
         {
@@ -907,7 +940,7 @@ fn rust_file_facts(key: &Path, text: &str, file: Option<&RsFile>) -> RsFileFacts
             in_crate(&rest[..rest.find('"')?])
         })
         .collect();
-    let (functions, query_files, passes, mut pasting) = match file {
+    let (functions, query_files, passes, mut pasting, sinks) = match file {
         Some(f) => (
             f.functions.clone(),
             f.query_files
@@ -920,6 +953,7 @@ fn rust_file_facts(key: &Path, text: &str, file: Option<&RsFile>) -> RsFileFacts
                 .flat_map(|p| &p.params)
                 .map(|p| p.function.clone())
                 .collect::<Vec<_>>(),
+            f.sinks.clone(),
         ),
         None => Default::default(),
     };
@@ -932,5 +966,6 @@ fn rust_file_facts(key: &Path, text: &str, file: Option<&RsFile>) -> RsFileFacts
         query_files,
         passes,
         pasting,
+        sinks,
     }
 }
