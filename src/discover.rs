@@ -246,11 +246,14 @@ pub const TEST_DIRS: &[&str] = &[
     "integration_tests",
     "integration-test",
     "integration_test",
+    // Benchmarks (Cargo's `benches/`), run by hand against a local database.
+    "benches",
+    "benchmarks",
 ];
 
 /// Whether the file at `path` is test code by its name or folder: under a
 /// `tests`, `test`, `testing`, `test-utils`, `test-helpers`, `__tests__`,
-/// `e2e`, `testdata` or `integration-tests` folder, or an `integration`
+/// `e2e`, `testdata`, `integration-tests`, `benches` or `benchmarks` folder, or an `integration`
 /// folder at the top of `path`, or named `*.test.*`, `*.spec.*` or
 /// `*_test.rs`.
 pub fn is_test_code(path: &Path) -> bool {

@@ -419,6 +419,8 @@ mod tests {
             role("crates/api/integration-tests/users.rs"),
             Some(Role::Test)
         );
+        // Benchmarks are run by hand, as tests are.
+        assert_eq!(role("crates/db/benches/search.rs"), Some(Role::Test));
         // Deeper, `integration` is application code talking to a service.
         assert_eq!(role("src/integration/slack.ts"), None);
         assert_eq!(role("prisma/seed.ts"), Some(Role::Seed));

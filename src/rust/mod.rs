@@ -715,6 +715,42 @@ fn last_segment(path: &syn::Path) -> String {
 }
 
 impl Scan<'_> {
+    /// The type a path call names (`User::find`), the `impl` block's for
+    /// `Self::find`; `None` for a function (`find`, `users::find`).
+    fn path_owner(&self, path: &syn::Path) -> Option<String> {
+        let owner = path
+            .segments
+            .iter()
+            .rev()
+            .nth(1)
+            .map(|s| s.ident.to_string())
+            .filter(|s| s.starts_with(char::is_uppercase));
+        match owner.as_deref() {
+            Some("Self") => self.owner.clone(),
+            _ => owner,
+        }
+    }
+
+    /// A call of one of the project's wrappers with SQL text (see
+    /// [`Wrappers`]) is a query through the wrapper.
+    fn wrapper_call(
+        &mut self,
+        function: &str,
+        owner: &Option<String>,
+        method: bool,
+        args: &Punctuated<Expr, Token![,]>,
+        at: Range<usize>,
+        name: Range<usize>,
+    ) {
+        if let Some((sink, position)) = self.wrappers.called(function, owner, method, args.len())
+            && let Some(sql) = args.iter().nth(position)
+            && self.is_text(sql)
+        {
+            let api = wrapper_api(sink);
+            self.query(at, name, sql, &api, None);
+        }
+    }
+
     /// Records that the function being read runs its text parameter as
     /// SQL, when `sql` is that parameter as it was passed (`&sql`,
     /// `sql.as_str()`).
@@ -1798,16 +1834,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // its parameter as SQL.
         if !CLIENT_METHODS.iter().any(|(m, _)| *m == method) {
             let owner = on_self.then(|| self.owner.clone()).flatten();
-            if let Some((sink, position)) =
-                self.wrappers.called(&method, &owner, true, i.args.len())
-                && let Some(sql) = i.args.iter().nth(position)
-                && self.is_text(sql)
-            {
-                let api = wrapper_api(sink);
-                let at = self.range(i.span());
-                let name = self.range(i.method.span());
-                self.query(at, name, sql, &api, None);
-            }
+            let (at, name) = (self.range(i.span()), self.range(i.method.span()));
+            self.wrapper_call(&method, &owner, true, &i.args, at, name);
         }
         // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
         if let Some((_, one)) = CLIENT_METHODS.iter().find(|(m, _)| *m == method)
@@ -1893,15 +1921,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             && !last_segment(&p.path).starts_with(|c: char| c.is_ascii_uppercase())
         {
             // `f(..)`, `module::f(..)`, `Type::f(..)`, `Self::f(..)`.
-            let n = p.path.segments.len();
-            let owner = match n
-                .checked_sub(2)
-                .map(|i| p.path.segments[i].ident.to_string())
-            {
-                Some(t) if t == "Self" => self.owner.clone(),
-                Some(t) if t.starts_with(|c: char| c.is_ascii_uppercase()) => Some(t),
-                _ => None,
-            };
+            let owner = self.path_owner(&p.path);
             let name = last_segment(&p.path);
             if callers::resolvable_path(owner.as_deref(), &name) {
                 let line = self.line(p.span());
@@ -1915,29 +1935,9 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         {
             // `run_sql(&pool, "SELECT ...")`: a project function that runs
             // its parameter as SQL.
-            let owner = p
-                .path
-                .segments
-                .iter()
-                .rev()
-                .nth(1)
-                .map(|s| s.ident.to_string())
-                .filter(|s| s.starts_with(char::is_uppercase));
-            let owner = match owner.as_deref() {
-                Some("Self") => self.owner.clone(),
-                _ => owner,
-            };
-            if let Some((sink, position)) =
-                self.wrappers
-                    .called(&last_segment(&p.path), &owner, false, i.args.len())
-                && let Some(sql) = i.args.iter().nth(position)
-                && self.is_text(sql)
-            {
-                let api = wrapper_api(sink);
-                let at = self.range(i.span());
-                let name_range = self.range(i.func.span());
-                self.query(at, name_range, sql, &api, None);
-            }
+            let owner = self.path_owner(&p.path);
+            let (at, name) = (self.range(i.span()), self.range(i.func.span()));
+            self.wrapper_call(&last_segment(&p.path), &owner, false, &i.args, at, name);
         }
         if let Expr::Path(p) = &*i.func {
             if let Some(name) = self.sqlx_name(&p.path)
@@ -1967,17 +1967,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 }
             } else if let Some(each) = self.current_loop() {
                 // `User::find(..)`, `Self::find(..)`: a function of a type.
-                let segments = &p.path.segments;
-                let owner = segments
-                    .iter()
-                    .rev()
-                    .nth(1)
-                    .map(|s| s.ident.to_string())
-                    .filter(|s| s.starts_with(char::is_uppercase));
-                let owner = match owner.as_deref() {
-                    Some("Self") => self.owner.clone(),
-                    _ => owner,
-                };
+                let owner = self.path_owner(&p.path);
                 self.looped_calls.push(LoopedCall {
                     name: last_segment(&p.path),
                     awaited: self.awaited.contains(&self.range(i.span())),
