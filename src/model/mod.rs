@@ -60,6 +60,15 @@ pub struct CallerParameter {
     pub via: Option<String>,
 }
 
+impl CallerParameter {
+    /// The call that passed a value, as a finding names it: `path:line`,
+    /// the path relative to the working folder.
+    pub fn call_at(path: &std::path::Path, line: usize) -> String {
+        let shown = path.strip_prefix(crate::discover::cwd()).unwrap_or(path);
+        format!("{}:{line}", shown.display())
+    }
+}
+
 /// What a call passes for a parameter of a function another module
 /// exports, for the linking of [`CallerParameter`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +149,18 @@ impl Provenance {
 
     pub fn is_safe(&self) -> bool {
         matches!(self, Provenance::Safe(_))
+    }
+
+    /// The origin as a value pasted at `range` shows it: request data read
+    /// in another file is labelled where it is pasted.
+    pub fn pasted_at(self, range: Range<usize>) -> Provenance {
+        match self {
+            Provenance::Request(source) => Provenance::Request(Source {
+                label: source.label,
+                range,
+            }),
+            other => other,
+        }
     }
 
     /// The request data the value comes from, if it does.

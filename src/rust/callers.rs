@@ -2,15 +2,16 @@
 //! calls the whole workspace makes of them.
 //!
 //! A file's scan leaves two records behind:
-//! - [`super::Pasted`]: a value pasted into SQL text that holds a text parameter
-//!   of a function other files may call (`pub`, `pub(crate)`, a trait's
+//! - [`super::Pasted`]: a value pasted into SQL text that holds a text
+//!   parameter of a function other files may call (`pub`, `pub(crate)`, a trait's
 //!   method), with what the rest of the value holds;
 //! - [`Pass`]: what a call of a function, by name, passes for each
 //!   argument, itself possibly the caller's own public parameter.
 //!
 //! [`Callers::link`] decides each pasted parameter by the calls that match
-//! it (by name and number of arguments), followed through any number of such functions: the worst of what
-//! they pass. A call matches by the function's name and:
+//! it, followed through any number of such functions: the worst of what
+//! they pass. A call matches by the function's name, its number of
+//! arguments, and:
 //! - `Type::f(..)`, `Self::f(..)` or `self.f(..)`: the type too;
 //! - `f(..)` or `module::f(..)`: a free function;
 //! - `value.f(..)`: a method, when the workspace's parsed files define one
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use super::values::{Parameter, Pass};
 use super::{COMMON_METHODS, Function, RsFile};
-use crate::model::{CallerParameter, Provenance, Safe, Source};
+use crate::model::{CallerParameter, Provenance, Safe};
 
 /// Methods of sqlx's and the standard library's types that a call on a
 /// value is most likely of, whatever the crate defines.
@@ -137,7 +138,7 @@ impl Wrappers {
     pub fn new(sinks: impl IntoIterator<Item = Parameter>, callers: &Callers) -> Wrappers {
         let mut by_name: HashMap<String, Vec<(Parameter, bool)>> = HashMap::new();
         for sink in sinks {
-            let unique = callers.methods.get(&(sink.function.clone(), sink.arity)) == Some(&1);
+            let unique = callers.unique_method(&sink);
             let entry = by_name.entry(sink.function.clone()).or_default();
             if !entry.iter().any(|(s, _)| *s == sink) {
                 entry.push((sink, unique));
@@ -148,10 +149,6 @@ impl Wrappers {
 
     pub fn names(&self) -> Vec<&str> {
         self.by_name.keys().map(String::as_str).collect()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
     }
 
     /// The wrapper a call is of, and the position of its SQL argument.
@@ -203,9 +200,10 @@ impl Callers {
         }
     }
 
-    /// Whether any pasted parameter's function is called by this name.
-    pub fn is_empty(&self) -> bool {
-        self.passes.is_empty()
+    /// Whether the parsed files define one method of the parameter's
+    /// function's name and arity, so a call on a value can only be of it.
+    fn unique_method(&self, param: &Parameter) -> bool {
+        self.methods.get(&(param.function.clone(), param.arity)) == Some(&1)
     }
 
     fn matches(&self, param: &Parameter, pass: &Pass) -> bool {
@@ -215,7 +213,7 @@ impl Callers {
                 &pass.owner,
                 pass.method,
                 pass.arity,
-                self.methods.get(&(param.function.clone(), param.arity)) == Some(&1),
+                self.unique_method(param),
             )
             .is_some_and(|position| position == pass.position)
     }
@@ -277,29 +275,17 @@ impl Callers {
                 if joined != provenance || caller.is_none() {
                     provenance = joined;
                     caller = Some(CallerParameter {
-                        function: match &param.owner {
-                            Some(owner) => format!("{owner}::{}", param.function),
-                            None => param.function.clone(),
-                        },
+                        function: param.function_name(),
                         parameter: param.position,
                         key: None,
                         in_file: None,
-                        via: via.map(|(f, line)| {
-                            let path = &self.files[f];
-                            let shown = path.strip_prefix(crate::discover::cwd()).unwrap_or(path);
-                            format!("{}:{line}", shown.display())
-                        }),
+                        via: via.map(|(f, line)| CallerParameter::call_at(&self.files[f], line)),
                     });
                 }
             }
             // Request data read in another file is shown where it is
             // pasted, with the call that passed it.
-            if let Provenance::Request(source) = &provenance {
-                provenance = Provenance::Request(Source {
-                    label: source.label.clone(),
-                    range: pasted.host.clone(),
-                });
-            }
+            let provenance = provenance.pasted_at(pasted.host.clone());
             for unit in &mut file.units {
                 for i in &mut unit.interpolations {
                     if i.host_range == pasted.host {

@@ -486,11 +486,11 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
     let functions = scan
         .functions
         .iter()
-        .map(|(name, owner, (method, arity), is_async, body)| Function {
-            name: name.clone(),
-            owner: owner.clone(),
-            method: *method,
-            arity: *arity,
+        .map(|(signature, is_async, body)| Function {
+            name: signature.function.clone(),
+            owner: signature.owner.clone(),
+            method: signature.method,
+            arity: signature.arity,
             is_async: *is_async,
             runs: scan.query_in(body).map(OrmCall::name),
         })
@@ -566,9 +566,8 @@ struct Scan<'t> {
     /// Loops around the expression being read; `None` marks a function.
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
-    /// Functions of the file: name, owner type, whether a method and its
-    /// arity, whether async, body.
-    functions: Vec<(String, Option<String>, (bool, usize), bool, Range<usize>)>,
+    /// Functions of the file: signature, whether async, body.
+    functions: Vec<(Parameter, bool, Range<usize>)>,
     /// The expressions awaited, by range.
     awaited: HashSet<Range<usize>>,
     /// The same, in the order of the code, with whether each ends a
@@ -615,14 +614,6 @@ fn unit(builder: UnitBuilder, api: &str, runtime: bool, one_row: bool) -> SqlUni
             walked_by: None,
         },
         call: None,
-    }
-}
-
-/// How a query run through a project's wrapper names its API.
-fn wrapper_api(sink: &Parameter) -> String {
-    match &sink.owner {
-        Some(owner) => format!("{owner}::{}", sink.function),
-        None => sink.function.clone(),
     }
 }
 
@@ -744,10 +735,9 @@ impl Scan<'_> {
     ) {
         if let Some((sink, position)) = self.wrappers.called(function, owner, method, args.len())
             && let Some(sql) = args.iter().nth(position)
-            && self.is_text(sql)
         {
-            let api = wrapper_api(sink);
-            self.query(at, name, sql, &api, None);
+            // Made only if the argument is SQL text.
+            self.query(at, name, sql, &sink.function_name(), None);
         }
     }
 
@@ -1430,10 +1420,10 @@ impl Scan<'_> {
                 .functions
                 .iter()
                 .rev()
-                .find(|(n, owner, _, _, _)| {
-                    *n == call.name && (call.owner.is_none() || *owner == call.owner)
+                .find(|(f, _, _)| {
+                    f.function == call.name && (call.owner.is_none() || f.owner == call.owner)
                 })
-                .map(|(_, _, _, _, body)| body);
+                .map(|(_, _, body)| body);
             match body {
                 Some(body) if !call.method => match self.query_in(body) {
                     Some(inner) => {
@@ -1477,36 +1467,14 @@ impl Scan<'_> {
     ) {
         self.parameters(sig);
         let values = self.values.len();
-        self.enter_parameters(sig, private);
+        let signature = Parameter::of_signature(sig, self.owner.clone());
+        self.enter_parameters(sig, &signature, private);
         let body = self.range(block.span());
-        let name = sig.ident.to_string();
         let is_async = sig.asyncness.is_some();
-        self.functions.push((
-            name,
-            self.owner.clone(),
-            (
-                sig.receiver().is_some(),
-                sig.inputs
-                    .iter()
-                    .filter(|i| matches!(i, syn::FnArg::Typed(_)))
-                    .count(),
-            ),
-            is_async,
-            body,
-        ));
+        self.functions.push((signature.clone(), is_async, body));
         let locals = self.locals.len();
         let assembling = std::mem::take(&mut self.assembling);
-        self.enclosing.push(Parameter {
-            function: sig.ident.to_string(),
-            owner: self.owner.clone(),
-            method: sig.receiver().is_some(),
-            position: 0,
-            arity: sig
-                .inputs
-                .iter()
-                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
-                .count(),
-        });
+        self.enclosing.push(signature);
         self.loops.push(None);
         f(self);
         self.loops.pop();
@@ -1823,35 +1791,34 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 self.pooled.insert(at);
             }
         }
-        // `client.query(sql, &[])` in a function whose parameter `sql` is.
-        if CLIENT_METHODS.iter().any(|(m, _)| *m == method)
-            && let Some(first) = i.args.first()
-            && !self.is_text(first)
-        {
-            self.note_sink(first);
-        }
-        // `db.run_sql("SELECT ...")`: a call of a project function that runs
-        // its parameter as SQL.
-        if !CLIENT_METHODS.iter().any(|(m, _)| *m == method) {
-            let owner = on_self.then(|| self.owner.clone()).flatten();
-            let (at, name) = (self.range(i.span()), self.range(i.method.span()));
-            self.wrapper_call(&method, &owner, true, &i.args, at, name);
-        }
-        // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
-        if let Some((_, one)) = CLIENT_METHODS.iter().find(|(m, _)| *m == method)
-            && let Some(first) = i.args.first()
-            && self.is_text(first)
-        {
-            let at = self.range(i.span());
-            let name = self.range(i.method.span());
-            let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
-            // `client.batch_execute(&sql)`: `execute` takes values.
-            if made
-                && i.args.len() == 1
-                && matches!(method.as_str(), "batch_execute" | "simple_query")
-            {
-                let arg = self.range(first.span());
-                self.call_site(arg.clone(), (arg.end, ", &[&{}]"), Some((name, "execute")));
+        match (
+            CLIENT_METHODS.iter().find(|(m, _)| *m == method),
+            i.args.first(),
+        ) {
+            // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
+            (Some((_, one)), Some(first)) => {
+                let at = self.range(i.span());
+                let name = self.range(i.method.span());
+                let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
+                if !made {
+                    // `client.query(sql, &[])` in a function whose
+                    // parameter `sql` is.
+                    self.note_sink(first);
+                } else if i.args.len() == 1
+                    && matches!(method.as_str(), "batch_execute" | "simple_query")
+                {
+                    // `client.batch_execute(&sql)`: `execute` takes values.
+                    let arg = self.range(first.span());
+                    self.call_site(arg.clone(), (arg.end, ", &[&{}]"), Some((name, "execute")));
+                }
+            }
+            (Some(_), None) => {}
+            // `db.run_sql("SELECT ...")`: a call of a project function
+            // that runs its parameter as SQL.
+            (None, _) => {
+                let owner = on_self.then(|| self.owner.clone()).flatten();
+                let (at, name) = (self.range(i.span()), self.range(i.method.span()));
+                self.wrapper_call(&method, &owner, true, &i.args, at, name);
             }
         }
         if !self.chain_done.contains(&self.range(i.span())) {
@@ -1915,33 +1882,28 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         {
             self.passes(&last_segment(&p.path), i.args.iter());
         }
-        if let Expr::Path(p) = &*i.func
-            && !i.args.is_empty()
-            // Not a tuple struct or a variant: `Some(x)`, `Json(body)`.
-            && !last_segment(&p.path).starts_with(|c: char| c.is_ascii_uppercase())
-        {
-            // `f(..)`, `module::f(..)`, `Type::f(..)`, `Self::f(..)`.
-            let owner = self.path_owner(&p.path);
-            let name = last_segment(&p.path);
-            if callers::resolvable_path(owner.as_deref(), &name) {
-                let line = self.line(p.span());
-                self.record_pass(&name, owner, false, line, i.args.iter());
-            }
-        }
-        if let Expr::Path(p) = &*i.func
-            && self
-                .sqlx_name(&p.path)
-                .is_none_or(|n| !FUNCTIONS.contains(&n.as_str()))
-        {
-            // `run_sql(&pool, "SELECT ...")`: a project function that runs
-            // its parameter as SQL.
-            let owner = self.path_owner(&p.path);
-            let (at, name) = (self.range(i.span()), self.range(i.func.span()));
-            self.wrapper_call(&last_segment(&p.path), &owner, false, &i.args, at, name);
-        }
         if let Expr::Path(p) = &*i.func {
-            if let Some(name) = self.sqlx_name(&p.path)
-                && FUNCTIONS.contains(&name.as_str())
+            // `f(..)`, `module::f(..)`, `Type::f(..)`, `Self::f(..)`.
+            let function = last_segment(&p.path);
+            let owner = self.path_owner(&p.path);
+            let sqlx = self
+                .sqlx_name(&p.path)
+                .filter(|n| FUNCTIONS.contains(&n.as_str()));
+            // Not a tuple struct or a variant: `Some(x)`, `Json(body)`.
+            if !i.args.is_empty()
+                && !function.starts_with(|c: char| c.is_ascii_uppercase())
+                && callers::resolvable_path(owner.as_deref(), &function)
+            {
+                let line = self.line(p.span());
+                self.record_pass(&function, owner.clone(), false, line, i.args.iter());
+            }
+            if sqlx.is_none() {
+                // `run_sql(&pool, "SELECT ...")`: a project function that
+                // runs its parameter as SQL.
+                let (at, name) = (self.range(i.span()), self.range(i.func.span()));
+                self.wrapper_call(&function, &owner, false, &i.args, at, name);
+            }
+            if let Some(name) = sqlx
                 && let Some(first) = i.args.first()
             {
                 let api = if p.path.segments.len() > 1 {
@@ -1967,9 +1929,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 }
             } else if let Some(each) = self.current_loop() {
                 // `User::find(..)`, `Self::find(..)`: a function of a type.
-                let owner = self.path_owner(&p.path);
                 self.looped_calls.push(LoopedCall {
-                    name: last_segment(&p.path),
+                    name: function,
                     awaited: self.awaited.contains(&self.range(i.span())),
                     owner,
                     range: self.range(i.func.span()),

@@ -167,6 +167,32 @@ pub struct Parameter {
     pub arity: usize,
 }
 
+impl Parameter {
+    /// A function's signature as the parameter it would give (`position`
+    /// 0): its name, `impl` type, whether it takes `self`, and arity.
+    pub(super) fn of_signature(sig: &syn::Signature, owner: Option<String>) -> Parameter {
+        Parameter {
+            function: sig.ident.to_string(),
+            owner,
+            method: sig.receiver().is_some(),
+            position: 0,
+            arity: sig
+                .inputs
+                .iter()
+                .filter(|i| matches!(i, syn::FnArg::Typed(_)))
+                .count(),
+        }
+    }
+
+    /// The function as a finding names it: `Reports::sorted`, `reset_tenant`.
+    pub fn function_name(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("{owner}::{}", self.function),
+            None => self.function.clone(),
+        }
+    }
+}
+
 /// What one call passes to a function of the project, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pass {
@@ -198,6 +224,20 @@ pub struct Pasted {
 }
 
 impl Val {
+    /// What the value is taken to hold before its parameters are decided:
+    /// a public function's is whatever a caller passes, a private one's
+    /// is not safe until the file's callers say so.
+    fn provisional(&self) -> Provenance {
+        let mut known = self.known.clone();
+        if !self.public.is_empty() {
+            known = known.join(Provenance::Unknown);
+        }
+        if !self.params.is_empty() {
+            known = known.join(Provenance::Opaque);
+        }
+        known
+    }
+
     pub(super) fn of(known: Provenance) -> Val {
         Val {
             known,
@@ -382,8 +422,13 @@ pub(super) fn private_functions(items: &[syn::Item], out: &mut HashSet<String>) 
 
 impl Scan<'_> {
     /// Records what each parameter of a function being entered holds.
-    pub(super) fn enter_parameters(&mut self, sig: &syn::Signature, private: bool) {
-        let function = sig.ident.to_string();
+    pub(super) fn enter_parameters(
+        &mut self,
+        sig: &syn::Signature,
+        signature: &Parameter,
+        private: bool,
+    ) {
+        let function = signature.function.clone();
         let private = private && self.private_fns.contains(&function);
         let mut position = 0;
         for input in &sig.inputs {
@@ -415,15 +460,8 @@ impl Scan<'_> {
                     known: Provenance::Safe(Safe::Literal),
                     params: Vec::new(),
                     public: vec![Parameter {
-                        function: function.clone(),
-                        owner: self.owner.clone(),
-                        method: sig.receiver().is_some(),
                         position,
-                        arity: sig
-                            .inputs
-                            .iter()
-                            .filter(|i| matches!(i, syn::FnArg::Typed(_)))
-                            .count(),
+                        ..signature.clone()
                     }],
                 }
             } else {
@@ -481,16 +519,7 @@ impl Scan<'_> {
         if val.params.is_empty() && val.public.is_empty() {
             return val.known;
         }
-        let mut known = val.known.clone();
-        if !val.public.is_empty() {
-            // Whatever a caller passes, until the workspace's calls are
-            // linked (see `super::callers`).
-            known = known.join(Provenance::Unknown);
-        }
-        if !val.params.is_empty() {
-            // Not safe until the file's callers say so.
-            known = known.join(Provenance::Opaque);
-        }
+        let known = val.provisional();
         self.deferred.borrow_mut().push((host, val));
         known
     }
@@ -667,11 +696,8 @@ impl Scan<'_> {
         let mut pasted = Vec::new();
         for (host, val) in deferred {
             let resolved = self.resolved(&val, &mut memo);
-            let provenance = if resolved.public.is_empty() {
-                resolved.known.clone()
-            } else {
-                resolved.known.clone().join(Provenance::Unknown)
-            };
+            // Public parameters are left to the workspace's linking.
+            let provenance = resolved.provisional();
             for unit in &mut self.units {
                 for i in &mut unit.interpolations {
                     if i.host_range == host {

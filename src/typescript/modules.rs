@@ -22,7 +22,7 @@ use tree_sitter::Node;
 
 use super::tsconfig::Aliases;
 use super::{Orm, OrmCall, Scan, Sink, TsFile};
-use crate::model::{LoopInfo, Passed, Provenance, Safe};
+use crate::model::{CallerParameter, LoopInfo, Passed, Provenance, Safe};
 
 /// What a file's exports do that other files care about.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -557,21 +557,12 @@ impl ModuleIndex {
                 for (file_index, line, given) in calls {
                     // Request data read in another file is shown where it
                     // is pasted, with the call that passed it.
-                    let given = match given {
-                        Provenance::Request(source) => Provenance::Request(crate::model::Source {
-                            label: source.label.clone(),
-                            range: value.host_range.clone(),
-                        }),
-                        other => other.clone(),
-                    };
+                    let given = given.clone().pasted_at(value.host_range.clone());
                     let joined = provenance.clone().join(given);
                     if joined != provenance {
                         provenance = joined;
                         let caller_path = &self.files[*file_index].0;
-                        let shown = caller_path
-                            .strip_prefix(crate::discover::cwd())
-                            .unwrap_or(caller_path);
-                        caller.via = Some(format!("{}:{line}", shown.display()));
+                        caller.via = Some(CallerParameter::call_at(caller_path, *line));
                     }
                 }
                 value.provenance = provenance;

@@ -660,7 +660,7 @@ impl RustFacts {
         read: Read,
         limits: &Limits,
     ) -> (RustFacts, HashMap<PathBuf, (u64, Option<RsFile>)>) {
-        let scanned: Vec<(PathBuf, u64, Option<RsFile>, RsFileFacts)> = files
+        let scanned: Vec<(PathBuf, u64, Option<RsFile>, RsFileFacts, bool)> = files
             .par_iter()
             .zip(keys)
             .with_max_len(1)
@@ -668,26 +668,33 @@ impl RustFacts {
                 let text = read(&c.path).ok()?;
                 let file = budget::within(limits.budget(1), || rust_scan(&text)).ok();
                 let own = rust_file_facts(key, &text, file.as_ref());
-                Some((key.clone(), digest(&text), file, own))
+                let plain = !crate::rust::might_touch_database(&text);
+                Some((key.clone(), digest(&text), file, own, plain))
             })
             .collect();
         let mut facts = RustFacts::default();
         let mut scans = HashMap::new();
-        for (key, sum, file, own) in scanned {
+        let mut plain = HashSet::new();
+        for (key, sum, file, own, no_database) in scanned {
+            if no_database {
+                plain.insert(key.clone());
+            }
             facts.files.insert(key.clone(), own);
             scans.insert(key, (sum, file));
         }
         facts.derive();
         // What files with no sign of a database pass to the functions
         // whose parameters are pasted into SQL: a handler calling a store.
+        // Only those files are read again.
         if let Some(pasting) = &facts.pasting {
             let passes: Vec<(PathBuf, Vec<Pass>)> = files
                 .par_iter()
                 .zip(keys)
                 .with_max_len(1)
+                .filter(|(_, key)| plain.contains(*key))
                 .filter_map(|(c, key)| {
                     let text = read(&c.path).ok()?;
-                    if crate::rust::might_touch_database(&text) || !pasting.is_match(&text) {
+                    if !pasting.is_match(&text) {
                         return None;
                     }
                     let file = budget::within(limits.budget(1), || crate::rust::scan_parsed(&text))
@@ -851,45 +858,34 @@ impl RustFacts {
             Some(own) => own.crate_root.clone(),
             None => crate_root(key),
         };
+        // A file with no sign of a database is read only for its calls:
+        // of the crate's query functions in loops, of functions whose
+        // parameters are pasted into SQL, or of the project's wrappers.
+        let plain = !crate::rust::might_touch_database(text);
         let calls_wrapper = self
             .wrapper_names
             .as_ref()
             .is_some_and(|f| f.is_match(text));
-        let file = match scanned {
+        let reread = calls_wrapper
+            || (plain
+                && (self.finders.get(&root).is_some_and(|f| f.is_match(text))
+                    || self.names_pasting(text)));
+        let mut file = if reread {
             // Read again with the wrappers, whose calls are queries too.
-            Some(_) | None if calls_wrapper => {
-                let mut file = crate::rust::scan_with(text, &self.wrappers);
-                if !crate::rust::might_touch_database(text) {
-                    file.parse_error = None;
-                    if !self.names_pasting(text) {
-                        file.passes.clear();
-                    }
-                }
-                file
-            }
-            Some(file) => file,
-            None => rust_scan(text),
-        };
-        let more = self.through(&root, &file.looped_calls);
-        let (mut file, mut more) = if crate::rust::might_touch_database(text)
-            || calls_wrapper
-            || !(self.finders.get(&root).is_some_and(|f| f.is_match(text))
-                || self.names_pasting(text))
-        {
-            (file, more)
+            crate::rust::scan_with(text, &self.wrappers)
         } else {
-            // A file with no sign of a database holds no SQL of its own.
-            let mut parsed = crate::rust::scan_parsed(text);
-            // It is read for its calls only: a file that does not parse
-            // went unread before, and still holds no SQL to lint.
-            parsed.parse_error = None;
+            scanned.unwrap_or_else(|| rust_scan(text))
+        };
+        if plain && reread {
+            // A file that does not parse went unread before, and still
+            // holds no SQL to lint.
+            file.parse_error = None;
             if !self.names_pasting(text) {
                 // What it passes is no fact of the workspace (see `build`).
-                parsed.passes.clear();
+                file.passes.clear();
             }
-            let more = self.through(&root, &parsed.looped_calls);
-            (parsed, more)
-        };
+        }
+        let mut more = self.through(&root, &file.looped_calls);
         self.callers.link(&mut file);
         // A loop that also awaits a function of the crate that runs no
         // query (an HTTP request, a message pushed to a queue) does work
