@@ -15,6 +15,11 @@ pub enum Orm {
     Kysely,
     /// SQL text sent through a raw sink or a tagged template.
     Sql,
+    /// diesel's query DSL (Rust).
+    Diesel,
+    /// sea-orm's `Select`, `Insert`, `Update`, `Delete` and `ActiveModel`
+    /// (Rust).
+    SeaOrm,
 }
 
 /// A property of an object literal argument, at any depth.
@@ -180,11 +185,16 @@ impl OrmCall {
                 | (Orm::Kysely, "updateTable")
                 // SQL text whose `SET` takes a value from the item
                 | (Orm::Sql, _)
-        );
+                | (Orm::SeaOrm, "update" | "save")
+        ) || (matches!(self.orm, Orm::Diesel | Orm::SeaOrm)
+            && (self.link("set").is_some() || self.link("col_expr").is_some()));
         let create = matches!(
             (self.orm, method),
-            (Orm::Prisma, "create") | (Orm::Drizzle, "insert") | (Orm::Kysely, "insertInto")
-        );
+            (Orm::Prisma, "create")
+                | (Orm::Drizzle, "insert")
+                | (Orm::Kysely, "insertInto")
+                | (Orm::SeaOrm, "insert")
+        ) || (self.orm == Orm::Diesel && self.link("values").is_some());
         let nested = self.properties.iter().any(|p| {
             p.path.starts_with("data.")
                 && matches!(
@@ -249,7 +259,7 @@ impl OrmCall {
                     .collect();
                 (table, columns)
             }
-            Orm::Kysely | Orm::Sql => return None,
+            Orm::Kysely | Orm::Sql | Orm::Diesel | Orm::SeaOrm => return None,
         };
         (!table.is_empty()).then(|| Equalities {
             table: table.to_owned(),

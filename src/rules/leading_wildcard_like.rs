@@ -390,7 +390,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                 }
             }
         }
-        Orm::Sql => {}
+        Orm::Sql | Orm::Diesel | Orm::SeaOrm => {}
     }
 }
 

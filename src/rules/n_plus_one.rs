@@ -86,7 +86,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     if each.isolated
         && WRITES
             .iter()
-            .chain(&["execute"])
+            .chain(&["exec"])
             .any(|w| lowered.contains(w))
     {
         return;
@@ -134,6 +134,12 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
         }
         (Orm::Kysely, _) => {
             "Run one query for all the items: `where('id', 'in', ids)`, or insert many rows with one `insertInto(t).values([...rows])`."
+        }
+        (Orm::Diesel, _) => {
+            "Run one query for all the items: `.filter(id.eq_any(&ids))`, `belonging_to(&parents)` with `grouped_by`, or insert many rows with one `insert_into(t).values(&rows)`."
+        }
+        (Orm::SeaOrm, _) => {
+            "Run one query for all the items: `.filter(Column::Id.is_in(ids))`, `find_with_related`/`load_many` for relations, or `insert_many(models)`."
         }
         (Orm::Sql, _)
             if [Some(&call.method), call.via.as_ref()]

@@ -247,6 +247,7 @@ fn orm_pages_groups(call: &OrmCall) -> bool {
                 })
         }
         Orm::Drizzle | Orm::Kysely => call.link("groupBy").is_some(),
+        Orm::Diesel | Orm::SeaOrm => call.link("group_by").is_some(),
         Orm::Sql => false,
     }
 }
@@ -277,10 +278,12 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                     skip.literal,
                 )
             }),
-        Orm::Drizzle | Orm::Kysely => call.link("offset").map(|o| {
+        Orm::Drizzle | Orm::Kysely | Orm::Diesel | Orm::SeaOrm => call.link("offset").map(|o| {
             let arg = o.args.first().map_or("", String::as_str);
-            let literal = arg.parse::<u64>().ok();
-            let constant = arg.parse::<f64>().is_ok();
+            // `50_000`: digit separators, in Rust and JavaScript alike.
+            let digits = arg.replace('_', "");
+            let literal = digits.parse::<u64>().ok();
+            let constant = digits.parse::<f64>().is_ok();
             (
                 o.range.clone(),
                 format!("`.offset({arg})`"),
@@ -310,9 +313,18 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
         ),
         _ => return,
     };
-    let mut diagnostic = Diagnostic::new(range, message).help(
-        "Page by key instead: remember the last row's key and ask for the rows after it (Prisma `cursor` with `skip: 1`, or `where(gt(t.id, lastId))`).",
-    );
+    let help = match call.orm {
+        Orm::Diesel => {
+            "Page by key instead: remember the last row's key and ask for the rows after it (`.filter(id.gt(last_id)).order(id).limit(n)`)."
+        }
+        Orm::SeaOrm => {
+            "Page by key instead: remember the last row's key and ask for the rows after it (`.filter(Column::Id.gt(last_id)).order_by_asc(Column::Id).limit(n)`, or `cursor_by`)."
+        }
+        _ => {
+            "Page by key instead: remember the last row's key and ask for the rows after it (Prisma `cursor` with `skip: 1`, or `where(gt(t.id, lastId))`)."
+        }
+    };
+    let mut diagnostic = Diagnostic::new(range, message).help(help);
     if let Some(head) = walked_by.filter(|_| !constant) {
         diagnostic = diagnostic.label(head, "the loop that asks for page after page");
     }

@@ -26,6 +26,7 @@ use crate::typescript::Finder;
 use crate::units::UnitBuilder;
 
 mod callers;
+mod dsl;
 mod values;
 pub use callers::{Callers, Wrappers};
 use values::Val;
@@ -41,6 +42,8 @@ const DATABASE_SIGNS: &[&str] = &[
     "postgres",
     "raw_sql",
     "execute(",
+    "diesel",
+    "sea_orm",
 ];
 
 static SIGNS: std::sync::LazyLock<Finder> =
@@ -462,6 +465,7 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         pooled: HashSet::new(),
         chunked: HashSet::new(),
         embedded: embedded_database(text),
+        orms: dsl::Orms::of(text),
         loops: Vec::new(),
         exits: 0,
         functions: Vec::new(),
@@ -511,6 +515,8 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
 
 struct Scan<'t> {
     text: &'t str,
+    /// The ORMs whose query builders the file names (diesel, sea-orm).
+    orms: dsl::Orms,
     /// The project's functions that run a parameter as SQL.
     wrappers: &'t Wrappers,
     /// The functions being read, innermost last, as the parameter they
@@ -1769,6 +1775,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             let owner = if on_self { self.owner.clone() } else { None };
             let line = self.line(i.method.span());
             self.record_pass(&method, owner, true, line, i.args.iter());
+        }
+        // `users::table.filter(...).load(conn)`, `Entity::find().all(db)`.
+        let awaited = self.awaited.contains(&self.range(i.span()));
+        if let Some(chain) = self.builder_chain(i, awaited) {
+            let (at, name) = (self.range(i.span()), self.range(i.method.span()));
+            self.builder_call(chain, at, name);
         }
         // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
         if let Some((_, one)) = FETCHES.iter().find(|(m, _)| *m == method) {

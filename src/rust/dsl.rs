@@ -1,0 +1,254 @@
+//! Queries built with an ORM's query builder instead of SQL text: diesel's
+//! DSL (`users::table.filter(...).offset(n).load(conn)`) and sea-orm's
+//! `Select` and `ActiveModel` (`post::Entity::find().offset(n).all(db)`).
+//!
+//! A chain is read from the method that runs it back to its root, so
+//! `.limit`, `.offset` and `.filter` on the way are the chain's links, as
+//! for Drizzle and Kysely. A method that runs a query by name alone
+//! (`load`, `all`, `insert`) is also a method of atomics, iterators and
+//! collections, so a chain counts only in a file that names the ORM, and
+//! only with a sign of the ORM itself: a diesel table or DSL method, a
+//! sea-orm entity's `find`/`insert`/`delete_many`, or an awaited
+//! `ActiveModel` write.
+
+use std::ops::Range;
+
+use syn::Expr;
+use syn::spanned::Spanned;
+
+use super::{FUNCTIONS, Scan};
+use crate::model::{Link, Orm, OrmCall};
+
+/// diesel's methods that run a query, each with one argument: the
+/// connection.
+const DIESEL_RUNS: &[&str] = &[
+    "load",
+    "load_iter",
+    "get_result",
+    "get_results",
+    "first",
+    "execute",
+];
+
+/// diesel's query-building methods: a chain with one of these is diesel's.
+const DIESEL_LINKS: &[&str] = &[
+    "filter",
+    "or_filter",
+    "select",
+    "order",
+    "order_by",
+    "then_order_by",
+    "limit",
+    "offset",
+    "inner_join",
+    "left_join",
+    "left_outer_join",
+    "find",
+    "group_by",
+    "having",
+    "distinct",
+    "into_boxed",
+    "values",
+    "set",
+    "on_conflict",
+    "do_nothing",
+    "do_update",
+    "returning",
+    "count",
+];
+
+/// The functions that start a diesel statement on a table.
+const DIESEL_ROOTS: &[&str] = &[
+    "insert_into",
+    "insert_or_ignore_into",
+    "replace_into",
+    "update",
+    "delete",
+    "belonging_to",
+];
+
+/// sea-orm's methods that run a `Select`, `Insert`, `Update` or `Delete`.
+const SEA_ORM_RUNS: &[&str] = &[
+    "all",
+    "one",
+    "count",
+    "exec",
+    "exec_with_returning",
+    "exec_without_returning",
+];
+
+/// An `ActiveModel`'s methods that write its row.
+const SEA_ORM_WRITES: &[&str] = &["insert", "update", "save", "delete"];
+
+/// The entity functions that start a sea-orm statement
+/// (`post::Entity::find()`, `Post::delete_many()`).
+const SEA_ORM_ROOTS: &[&str] = &[
+    "find",
+    "find_by_id",
+    "find_related",
+    "find_also_related",
+    "find_with_related",
+    "insert",
+    "insert_many",
+    "update",
+    "update_many",
+    "delete",
+    "delete_many",
+    "delete_by_id",
+];
+
+/// What a run of a query-builder chain is: its ORM, the method that runs
+/// it, its root as written, and its links, innermost first.
+pub(super) struct Chain {
+    pub orm: Orm,
+    pub method: String,
+    pub receiver: String,
+    pub links: Vec<Link>,
+}
+
+/// Which ORMs a file names.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Orms {
+    pub diesel: bool,
+    pub sea_orm: bool,
+}
+
+impl Orms {
+    pub fn of(text: &str) -> Self {
+        Orms {
+            diesel: text.contains("diesel"),
+            sea_orm: text.contains("sea_orm"),
+        }
+    }
+}
+
+impl Scan<'_> {
+    /// The query-builder chain `call` runs, if it runs one; `awaited` when
+    /// the call is the operand of `.await`.
+    pub(super) fn builder_chain(&self, call: &syn::ExprMethodCall, awaited: bool) -> Option<Chain> {
+        let builders = self.orms;
+        if !builders.diesel && !builders.sea_orm {
+            return None;
+        }
+        let method = call.method.to_string();
+        let diesel = builders.diesel && DIESEL_RUNS.contains(&method.as_str());
+        let sea_orm_run = builders.sea_orm && awaited && SEA_ORM_RUNS.contains(&method.as_str());
+        let sea_orm_write =
+            builders.sea_orm && awaited && SEA_ORM_WRITES.contains(&method.as_str());
+        // The connection, one argument, and never a closure
+        // (`iter.all(|x| ...)`).
+        if !(diesel || sea_orm_run || sea_orm_write)
+            || call.args.len() != 1
+            || matches!(call.args.first(), Some(Expr::Closure(_)))
+        {
+            return None;
+        }
+        let mut links = Vec::new();
+        let mut root = &*call.receiver;
+        for _ in 0..64 {
+            match root {
+                Expr::MethodCall(m) => {
+                    links.push(self.link(m));
+                    root = &m.receiver;
+                }
+                Expr::Paren(p) => root = &p.expr,
+                Expr::Reference(r) => root = &r.expr,
+                _ => break,
+            }
+        }
+        links.reverse();
+        let root_fn = match root {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => Some(&p.path),
+                _ => None,
+            },
+            _ => None,
+        };
+        let root_name = root_fn.and_then(|p| p.segments.last()).map(|s| s.ident.to_string());
+        // SQL text (`sql_query("...")`, `sqlx::query("...")`) is read as
+        // text, not as a builder.
+        if root_name
+            .as_deref()
+            .is_some_and(|n| FUNCTIONS.contains(&n))
+        {
+            return None;
+        }
+        let named = |list: &[&str]| links.iter().any(|l| list.contains(&l.method.as_str()));
+        let orm = if diesel {
+            let table = matches!(root, Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "table"));
+            let started = root_name
+                .as_deref()
+                .is_some_and(|n| DIESEL_ROOTS.contains(&n));
+            (table || started || named(DIESEL_LINKS)).then_some(Orm::Diesel)?
+        } else {
+            // `Entity::find()`, `post::Entity::delete_many()`: a type's
+            // function, not a free one.
+            let entity = root_fn.is_some_and(|p| {
+                p.segments.len() >= 2
+                    && p.segments
+                        .last()
+                        .is_some_and(|s| SEA_ORM_ROOTS.contains(&s.ident.to_string().as_str()))
+            });
+            let related = links
+                .first()
+                .is_some_and(|l| SEA_ORM_ROOTS.contains(&l.method.as_str()));
+            (sea_orm_write && links.is_empty() || entity || related).then_some(Orm::SeaOrm)?
+        };
+        let receiver = self.text[self.range(root.span())].to_owned();
+        let receiver = match receiver.char_indices().nth(60) {
+            Some((cut, _)) => format!("{}...", &receiver[..cut]),
+            None => receiver,
+        };
+        Some(Chain {
+            orm,
+            method,
+            receiver,
+            links,
+        })
+    }
+
+    fn link(&self, m: &syn::ExprMethodCall) -> Link {
+        let start = self.range(m.method.span()).start;
+        let end = self.range(m.span()).end;
+        Link {
+            method: m.method.to_string(),
+            range: start..end,
+            args: m
+                .args
+                .iter()
+                .map(|a| self.text[self.range(a.span())].to_owned())
+                .collect(),
+            named_values: Vec::new(),
+        }
+    }
+
+    /// Records a run of a query-builder chain, with the loop it runs in.
+    pub(super) fn builder_call(&mut self, chain: Chain, at: Range<usize>, name: Range<usize>) {
+        // A batch per chunk of keys (`.filter(id.eq_any(chunk))`).
+        let batched = ["eq_any(", "is_in("]
+            .iter()
+            .any(|k| self.text[at.clone()].contains(k));
+        let each = self
+            .current_loop()
+            .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
+        self.calls.push(OrmCall {
+            orm: chain.orm,
+            method: chain.method,
+            receiver: chain.receiver,
+            range: at,
+            method_name: name,
+            properties: Vec::new(),
+            chain: chain.links,
+            executed: true,
+            in_loop: each,
+            via: None,
+            unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
+            walked_by: None,
+            table_named: None,
+            in_process: self.embedded,
+        });
+    }
+}
