@@ -1466,6 +1466,7 @@ impl Scan<'_> {
 
     fn function(
         &mut self,
+        attrs: &[syn::Attribute],
         sig: &syn::Signature,
         block: &syn::Block,
         private: bool,
@@ -1474,7 +1475,8 @@ impl Scan<'_> {
         self.parameters(sig);
         let values = self.values.len();
         let signature = Parameter::of_signature(sig, self.owner.clone());
-        self.enter_parameters(sig, &signature, private);
+        let routed = values::route_parameters(attrs);
+        self.enter_parameters(sig, &signature, private, &routed);
         let body = self.range(block.span());
         let is_async = sig.asyncness.is_some();
         self.functions.push((signature.clone(), is_async, body));
@@ -1538,7 +1540,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             self.tests.push(self.range(i.span()));
         }
         let private = matches!(i.vis, syn::Visibility::Inherited);
-        self.function(&i.sig, &i.block, private, |s| {
+        self.function(&i.attrs, &i.sig, &i.block, private, |s| {
             syn::visit::visit_item_fn(s, i)
         });
     }
@@ -1548,7 +1550,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             self.tests.push(self.range(i.span()));
         }
         let private = matches!(i.vis, syn::Visibility::Inherited);
-        self.function(&i.sig, &i.block, private, |s| {
+        self.function(&i.attrs, &i.sig, &i.block, private, |s| {
             syn::visit::visit_impl_item_fn(s, i)
         });
     }

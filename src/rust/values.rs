@@ -343,9 +343,54 @@ const SAFE_TYPES: &[&str] = &[
     "BigDecimal",
 ];
 
-/// Web framework extractors (axum, actix-web): their contents come from
-/// the request being served.
+/// Web framework extractors (axum, actix-web, Rocket's `Form` and `Json`):
+/// their contents come from the request being served.
 const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path"];
+
+/// Rocket's route attributes: `#[get("/search?<q>")]`.
+const ROUTES: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options", "route"];
+
+/// The parameters a Rocket route attribute fills from the request: the
+/// `<name>` and `<name..>` segments of its path and query, and its `data =
+/// "<form>"` (`#[get("/search?<q>&<page>")]`, `#[post("/", data =
+/// "<body>")]`).
+pub(super) fn route_parameters(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut names = Vec::new();
+    for attr in attrs {
+        let routed = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| ROUTES.contains(&s.ident.to_string().as_str()));
+        let syn::Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        if !routed {
+            continue;
+        }
+        for token in list.tokens.clone() {
+            let proc_macro2::TokenTree::Literal(literal) = token else {
+                continue;
+            };
+            let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) else {
+                continue;
+            };
+            let text = text.value();
+            let mut rest = text.as_str();
+            while let Some(open) = rest.find('<') {
+                let Some(close) = rest[open..].find('>') else {
+                    break;
+                };
+                let name = rest[open + 1..open + close].trim_end_matches("..");
+                if !name.is_empty() {
+                    names.push(name.to_owned());
+                }
+                rest = &rest[open + close + 1..];
+            }
+        }
+    }
+    names
+}
 
 /// Text types: what such a parameter holds is whatever a caller passes.
 const TEXT_TYPES: &[&str] = &["str", "String", "Cow"];
@@ -427,6 +472,7 @@ impl Scan<'_> {
         sig: &syn::Signature,
         signature: &Parameter,
         private: bool,
+        routed: &[String],
     ) {
         let function = signature.function.clone();
         let private = private && self.private_fns.contains(&function);
@@ -438,7 +484,9 @@ impl Scan<'_> {
             let names = type_names(&t.ty);
             let val = if holds_no_text(&names) {
                 Val::number()
-            } else if is_extractor(&t.ty) {
+            } else if is_extractor(&t.ty)
+                || matches!(&*t.pat, syn::Pat::Ident(p) if routed.iter().any(|r| p.ident == r))
+            {
                 let range = self.range(t.pat.span());
                 Val::of(Provenance::Request(Source {
                     label: self.text[range.clone()].to_owned(),
