@@ -150,15 +150,26 @@ fn is_row(left: &Expr) -> bool {
     }
 }
 
+/// The value under casts and parentheses: `id::text` is NULL only where
+/// `id` is.
+fn uncast(e: &Expr) -> &Expr {
+    let mut e = e;
+    while let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
+        e = expr;
+    }
+    e
+}
+
 /// A subquery that is one `SELECT` of one column: the select and the
-/// column's expression.
+/// column's expression, under casts (`min(id::text)` is judged by `id`).
 fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return None;
     };
     match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] => {
-            Some((select, grouped_argument(select, column).unwrap_or(column)))
+            let column = uncast(column);
+            Some((select, grouped_argument(select, column).map_or(column, uncast)))
         }
         _ => None,
     }

@@ -93,6 +93,8 @@ const CLIENT_METHODS: &[(&str, bool)] = &[
     ("batch_execute", false),
     ("simple_query", false),
     ("prepare", false),
+    // sea-orm's `ConnectionTrait`
+    ("execute_unprepared", false),
     ("fetch_all", false),
     ("fetch_one", true),
     ("fetch_optional", true),
@@ -466,6 +468,8 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         chunked: HashSet::new(),
         embedded: embedded_database(text),
         orms: dsl::Orms::of(text),
+        number_fields: HashSet::new(),
+        other_fields: HashSet::new(),
         loops: Vec::new(),
         exits: 0,
         functions: Vec::new(),
@@ -515,6 +519,11 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
 
 struct Scan<'t> {
     text: &'t str,
+    /// Fields of the file's structs that hold numbers, booleans, dates or
+    /// uuids, in every struct that has a field of that name.
+    number_fields: HashSet<String>,
+    /// Fields of the file's structs of any other type.
+    other_fields: HashSet<String>,
     /// The ORMs whose query builders the file names (diesel, sea-orm).
     orms: dsl::Orms,
     /// The project's functions that run a parameter as SQL.
@@ -809,6 +818,7 @@ impl Scan<'_> {
                 self.consts.insert(s.ident.to_string());
             }
             syn::Item::Use(u) => self.imports(&u.tree, false),
+            syn::Item::Struct(s) => self.declare_fields(s),
             syn::Item::Mod(m) => {
                 for item in m.content.iter().flat_map(|(_, items)| items) {
                     self.declare(item);
@@ -1910,6 +1920,21 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             {
                 let line = self.line(p.span());
                 self.record_pass(&function, owner.clone(), false, line, i.args.iter());
+            }
+            // sea-orm's raw statements: `Statement::from_string(backend,
+            // sql)`, `Statement::from_sql_and_values(backend, sql, values)`.
+            let n = p.path.segments.len();
+            if self.orms.sea_orm
+                && n >= 2
+                && p.path.segments[n - 2].ident == "Statement"
+                && matches!(function.as_str(), "from_string" | "from_sql_and_values")
+                && let Some(sql) = i.args.iter().nth(1)
+            {
+                let (at, name) = (self.range(i.span()), self.range(i.func.span()));
+                let api = format!("Statement::{function}");
+                if !self.query(at, name, sql, &api, None) {
+                    self.note_sink(sql);
+                }
             }
             if sqlx.is_none() {
                 // `run_sql(&pool, "SELECT ...")`: a project function that

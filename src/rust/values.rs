@@ -612,6 +612,22 @@ impl Scan<'_> {
         }
     }
 
+    /// Records the types of a struct's named fields: a field that holds a
+    /// number in the file's structs (`limit: i64` of a query's
+    /// parameters) is a number wherever it is read.
+    pub(super) fn declare_fields(&mut self, s: &syn::ItemStruct) {
+        for field in &s.fields {
+            let Some(name) = &field.ident else {
+                continue;
+            };
+            if holds_no_text(&type_names(&field.ty)) {
+                self.number_fields.insert(name.to_string());
+            } else {
+                self.other_fields.insert(name.to_string());
+            }
+        }
+    }
+
     /// What a value holds, as far as the file shows.
     pub(super) fn value_of(&self, expr: &Expr, depth: usize) -> Val {
         if depth > 24 {
@@ -643,6 +659,12 @@ impl Scan<'_> {
             Expr::Tuple(t) => self.join_all(t.elems.iter(), next),
             Expr::Array(a) => self.join_all(a.elems.iter(), next),
             Expr::Field(f) => match &*f.base {
+                _ if matches!(&f.member, syn::Member::Named(n)
+                    if self.number_fields.contains(&n.to_string())
+                        && !self.other_fields.contains(&n.to_string())) =>
+                {
+                    Val::number()
+                }
                 Expr::Path(p) if p.path.is_ident("self") => Val::of(Provenance::Opaque),
                 base => self.value_of(base, next),
             },
