@@ -115,6 +115,37 @@ pub struct OrmCall {
 }
 
 impl OrmCall {
+    /// A query run where it is written, with no object-literal argument:
+    /// SQL text sent through a sink, or a query-builder chain (`chain`).
+    pub fn run(
+        orm: Orm,
+        method: String,
+        receiver: String,
+        (range, method_name): (Range<usize>, Range<usize>),
+        chain: Vec<Link>,
+        in_loop: Option<LoopInfo>,
+        in_process: bool,
+    ) -> Self {
+        OrmCall {
+            orm,
+            method,
+            receiver,
+            range,
+            method_name,
+            properties: Vec::new(),
+            chain,
+            executed: true,
+            in_loop,
+            via: None,
+            unbounded_relations: Vec::new(),
+            kept: false,
+            argument_known: true,
+            walked_by: None,
+            table_named: None,
+            in_process,
+        }
+    }
+
     /// A call, in a loop, of a function whose body runs the query `via`:
     /// the function's name stands for the call.
     pub fn through(name: String, range: Range<usize>, each: LoopInfo, via: &OrmCall) -> Self {

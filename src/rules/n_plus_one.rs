@@ -83,12 +83,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
     // skipped, an error logged, the loop going on) is written one by one
     // on purpose: a batch would fail for every item at once.
     let lowered = method.to_ascii_lowercase();
-    if each.isolated
-        && WRITES
-            .iter()
-            .chain(&["exec"])
-            .any(|w| lowered.contains(w))
-    {
+    if each.isolated && WRITES.iter().chain(&["exec"]).any(|w| lowered.contains(w)) {
         return;
     }
     // A query that pastes a name into its SQL (`sql.raw(column)`) reads

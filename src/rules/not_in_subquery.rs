@@ -169,7 +169,10 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
     match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] => {
             let column = uncast(column);
-            Some((select, grouped_argument(select, column).map_or(column, uncast)))
+            Some((
+                select,
+                grouped_argument(select, column).map_or(column, uncast),
+            ))
         }
         _ => None,
     }

@@ -164,13 +164,12 @@ impl Scan<'_> {
             },
             _ => None,
         };
-        let root_name = root_fn.and_then(|p| p.segments.last()).map(|s| s.ident.to_string());
+        let root_name = root_fn
+            .and_then(|p| p.segments.last())
+            .map(|s| s.ident.to_string());
         // SQL text (`sql_query("...")`, `sqlx::query("...")`) is read as
         // text, not as a builder.
-        if root_name
-            .as_deref()
-            .is_some_and(|n| FUNCTIONS.contains(&n))
-        {
+        if root_name.as_deref().is_some_and(|n| FUNCTIONS.contains(&n)) {
             return None;
         }
         let named = |list: &[&str]| links.iter().any(|l| list.contains(&l.method.as_str()));
@@ -232,23 +231,14 @@ impl Scan<'_> {
         let each = self
             .current_loop()
             .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
-        self.calls.push(OrmCall {
-            orm: chain.orm,
-            method: chain.method,
-            receiver: chain.receiver,
-            range: at,
-            method_name: name,
-            properties: Vec::new(),
-            chain: chain.links,
-            executed: true,
-            in_loop: each,
-            via: None,
-            unbounded_relations: Vec::new(),
-            kept: false,
-            argument_known: true,
-            walked_by: None,
-            table_named: None,
-            in_process: self.embedded,
-        });
+        self.calls.push(OrmCall::run(
+            chain.orm,
+            chain.method,
+            chain.receiver,
+            (at, name),
+            chain.links,
+            each,
+            self.embedded,
+        ));
     }
 }

@@ -469,6 +469,7 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         embedded: embedded_database(text),
         orms: dsl::Orms::of(text),
         number_fields: HashSet::new(),
+        written_lists: HashSet::new(),
         other_fields: HashSet::new(),
         loops: Vec::new(),
         exits: 0,
@@ -522,6 +523,8 @@ struct Scan<'t> {
     /// Fields of the file's structs that hold numbers, booleans, dates or
     /// uuids, in every struct that has a field of that name.
     number_fields: HashSet<String>,
+    /// Locals bound to a list written in the code (`let t = vec![...]`).
+    written_lists: HashSet<String>,
     /// Fields of the file's structs of any other type.
     other_fields: HashSet<String>,
     /// The ORMs whose query builders the file names (diesel, sea-orm).
@@ -1288,24 +1291,15 @@ impl Scan<'_> {
         let each = self
             .current_loop()
             .filter(|each| !per_object && !(batched && self.chunked.contains(&each.head.start)));
-        self.calls.push(OrmCall {
-            orm: Orm::Sql,
-            method: api.to_owned(),
-            receiver: String::new(),
-            range: at,
-            method_name: name,
-            properties: Vec::new(),
-            chain: Vec::new(),
-            executed: true,
-            in_loop: each,
-            via: None,
-            unbounded_relations: Vec::new(),
-            kept: false,
-            argument_known: true,
-            walked_by: None,
-            table_named: None,
-            in_process: self.embedded,
-        });
+        self.calls.push(OrmCall::run(
+            Orm::Sql,
+            api.to_owned(),
+            String::new(),
+            (at, name),
+            Vec::new(),
+            each,
+            self.embedded,
+        ));
     }
 
     /// Reads a chain of calls on a `QueryBuilder` local, innermost first
@@ -1616,6 +1610,17 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         let typed_builder = matches!(&i.pat, syn::Pat::Type(t)
             if mentions(&t.ty, "QueryBuilder"));
         if let (Some(ident), Some(init)) = (ident, &i.init) {
+            // `let tables = vec![...]`, `let kinds = [...]`: a list
+            // written in the code.
+            let written = |e: &Expr| {
+                matches!(e, Expr::Array(_))
+                    || matches!(e, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
+            };
+            if written(&init.expr) {
+                self.written_lists.insert(ident.to_string());
+            } else {
+                self.written_lists.remove(&ident.to_string());
+            }
             if self.is_text(&init.expr) {
                 self.locals.push((ident.to_string(), (*init.expr).clone()));
             }
@@ -1688,12 +1693,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // fixed turns, not a list of items.
         let literal_bound =
             |e: &Option<Box<Expr>>| e.as_deref().is_none_or(|e| matches!(e, Expr::Lit(_)));
-        // A `const` or `static` list (`for step in STEPS`) is as fixed as
-        // a literal one.
+        // A `const` or `static` list (`for step in STEPS`), a `vec![...]`
+        // literal, or a local bound to either, is as fixed as a literal one.
         let fixed = |e: &Expr| {
             matches!(e, Expr::Array(_))
+                || matches!(e, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
                 || matches!(e, Expr::Path(p) if p.path.segments.len() == 1
-                    && self.consts.contains(&last_segment(&p.path)))
+                    && (self.consts.contains(&last_segment(&p.path))
+                        || self.written_lists.contains(&last_segment(&p.path))))
         };
         let literal = fixed(&i.expr)
             || matches!(&*i.expr, Expr::Reference(r) if fixed(&r.expr))

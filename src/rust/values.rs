@@ -348,7 +348,9 @@ const SAFE_TYPES: &[&str] = &[
 const EXTRACTORS: &[&str] = &["Query", "Json", "Form", "Path"];
 
 /// Rocket's route attributes: `#[get("/search?<q>")]`.
-const ROUTES: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options", "route"];
+const ROUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "route",
+];
 
 /// The parameters a Rocket route attribute fills from the request: the
 /// `<name>` and `<name..>` segments of its path and query, and its `data =
@@ -438,10 +440,33 @@ pub(super) fn bound_names(pat: &syn::Pat, out: &mut Vec<String>) {
     }
 }
 
-/// The file's private functions: no `pub`, not a trait's method. Their
-/// callers are in the file.
+/// The file's private functions: no `pub`, not a trait's method, or
+/// declared inside a function's body. Their callers are in the file.
 pub(super) fn private_functions(items: &[syn::Item], out: &mut HashSet<String>) {
+    /// Functions declared in a block, which only that block can call.
+    struct Nested<'o>(&'o mut HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Nested<'_> {
+        fn visit_block(&mut self, block: &'ast syn::Block) {
+            for stmt in &block.stmts {
+                if let syn::Stmt::Item(syn::Item::Fn(f)) = stmt {
+                    self.0.insert(f.sig.ident.to_string());
+                }
+            }
+            syn::visit::visit_block(self, block);
+        }
+    }
     for item in items {
+        match item {
+            syn::Item::Fn(f) => syn::visit::Visit::visit_block(&mut Nested(out), &f.block),
+            syn::Item::Impl(i) => {
+                for item in &i.items {
+                    if let syn::ImplItem::Fn(f) = item {
+                        syn::visit::Visit::visit_block(&mut Nested(out), &f.block);
+                    }
+                }
+            }
+            _ => {}
+        }
         match item {
             syn::Item::Fn(f) if matches!(f.vis, syn::Visibility::Inherited) => {
                 out.insert(f.sig.ident.to_string());
@@ -674,6 +699,16 @@ impl Scan<'_> {
             Expr::Path(_) => Val::literal(),
             Expr::Macro(m) => {
                 let name = last_segment(&m.mac.path);
+                // `vec![("a", "b"), ...]`: what its elements hold.
+                if name == "vec" {
+                    return match m
+                        .mac
+                        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                    {
+                        Ok(elems) => self.join_all(elems.iter(), next),
+                        Err(_) => Val::of(Provenance::Opaque),
+                    };
+                }
                 if !matches!(name.as_str(), "format" | "concat" | "format_args") {
                     return Val::of(Provenance::Opaque);
                 }

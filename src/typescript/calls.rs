@@ -150,24 +150,15 @@ impl<'a> Scan<'a> {
         let method_name = callee
             .field("property")
             .map_or(callee.byte_range(), |p| p.byte_range());
-        self.calls.push(OrmCall {
-            orm: Orm::Sql,
-            method: method.to_owned(),
-            receiver: receiver.to_owned(),
-            range: call.byte_range(),
-            method_name,
-            properties: Vec::new(),
-            chain: Vec::new(),
-            executed: true,
-            in_loop: self.loop_of(call),
-            via: None,
-            unbounded_relations: Vec::new(),
-            kept: false,
-            argument_known: true,
-            walked_by: None,
-            table_named: None,
-            in_process: false,
-        });
+        self.calls.push(OrmCall::run(
+            Orm::Sql,
+            method.to_owned(),
+            receiver.to_owned(),
+            (call.byte_range(), method_name),
+            Vec::new(),
+            self.loop_of(call),
+            false,
+        ));
     }
 
     /// Records a Prisma model call (`prisma.user.findMany({...})`), a
