@@ -173,6 +173,16 @@ impl<'a> Scan<'a> {
         };
         let method = self.src(property);
         let object = peel(object);
+        // `client.delete(`/users/${id}`)`: an HTTP client's method takes a
+        // URL; Drizzle's builders take a table, and a model's methods an
+        // object.
+        if DRIZZLE_BUILDERS.contains(&method)
+            && args
+                .named_child(0)
+                .is_some_and(|a| matches!(peel(a).kind(), "string" | "template_string"))
+        {
+            return;
+        }
         let (orm, builder) =
             if PRISMA_METHODS.contains(&method) && object.kind() == "member_expression" {
                 // prisma.user.findMany / db.query.users.findMany
