@@ -123,13 +123,14 @@ impl Orms {
 }
 
 impl Scan<'_> {
-    /// The query-builder chain `call` runs, if it runs one; `awaited` when
-    /// the call is the operand of `.await`.
-    pub(super) fn builder_chain(&self, call: &syn::ExprMethodCall, awaited: bool) -> Option<Chain> {
+    /// The query-builder chain `call` runs, if it runs one.
+    pub(super) fn builder_chain(&self, call: &syn::ExprMethodCall) -> Option<Chain> {
         let builders = self.orms;
         if !builders.diesel && !builders.sea_orm {
             return None;
         }
+        // The operand of `.await`, which the visit of the `.await` noted.
+        let awaited = self.awaited.contains(&self.range(call.span()));
         let method = call.method.to_string();
         let diesel = builders.diesel && DIESEL_RUNS.contains(&method.as_str());
         let sea_orm_run = builders.sea_orm && awaited && SEA_ORM_RUNS.contains(&method.as_str());

@@ -697,6 +697,11 @@ fn literal_text_of(expr: &Expr, numbers: &HashSet<String>) -> bool {
     }
 }
 
+/// A list written in the code: an array literal or `vec![...]`.
+fn written_list(e: &Expr) -> bool {
+    matches!(e, Expr::Array(_)) || matches!(e, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
+}
+
 /// Whether a type names `name` anywhere: `&mut QueryBuilder<'_, Postgres>`.
 fn mentions(ty: &syn::Type, name: &str) -> bool {
     type_names(ty).iter().any(|n| n == name)
@@ -1610,13 +1615,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         let typed_builder = matches!(&i.pat, syn::Pat::Type(t)
             if mentions(&t.ty, "QueryBuilder"));
         if let (Some(ident), Some(init)) = (ident, &i.init) {
-            // `let tables = vec![...]`, `let kinds = [...]`: a list
-            // written in the code.
-            let written = |e: &Expr| {
-                matches!(e, Expr::Array(_))
-                    || matches!(e, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
-            };
-            if written(&init.expr) {
+            // `let tables = vec![...]`, `let kinds = [...]`.
+            if written_list(&init.expr) {
                 self.written_lists.insert(ident.to_string());
             } else {
                 self.written_lists.remove(&ident.to_string());
@@ -1696,8 +1696,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         // A `const` or `static` list (`for step in STEPS`), a `vec![...]`
         // literal, or a local bound to either, is as fixed as a literal one.
         let fixed = |e: &Expr| {
-            matches!(e, Expr::Array(_))
-                || matches!(e, Expr::Macro(m) if last_segment(&m.mac.path) == "vec")
+            written_list(e)
                 || matches!(e, Expr::Path(p) if p.path.segments.len() == 1
                     && (self.consts.contains(&last_segment(&p.path))
                         || self.written_lists.contains(&last_segment(&p.path))))
@@ -1796,8 +1795,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             self.record_pass(&method, owner, true, line, i.args.iter());
         }
         // `users::table.filter(...).load(conn)`, `Entity::find().all(db)`.
-        let awaited = self.awaited.contains(&self.range(i.span()));
-        if let Some(chain) = self.builder_chain(i, awaited) {
+        if let Some(chain) = self.builder_chain(i) {
             let (at, name) = (self.range(i.span()), self.range(i.method.span()));
             self.builder_call(chain, at, name);
         }

@@ -374,7 +374,7 @@ pub(super) fn route_parameters(attrs: &[syn::Attribute]) -> Vec<String> {
             let proc_macro2::TokenTree::Literal(literal) = token else {
                 continue;
             };
-            let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) else {
+            let syn::Lit::Str(text) = syn::Lit::new(literal) else {
                 continue;
             };
             let text = text.value();
@@ -699,17 +699,7 @@ impl Scan<'_> {
             Expr::Path(_) => Val::literal(),
             Expr::Macro(m) => {
                 let name = last_segment(&m.mac.path);
-                // `vec![("a", "b"), ...]`: what its elements hold.
-                if name == "vec" {
-                    return match m
-                        .mac
-                        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
-                    {
-                        Ok(elems) => self.join_all(elems.iter(), next),
-                        Err(_) => Val::of(Provenance::Opaque),
-                    };
-                }
-                if !matches!(name.as_str(), "format" | "concat" | "format_args") {
+                if !matches!(name.as_str(), "format" | "concat" | "format_args" | "vec") {
                     return Val::of(Provenance::Opaque);
                 }
                 let Ok(args) = m
@@ -718,6 +708,10 @@ impl Scan<'_> {
                 else {
                     return Val::of(Provenance::Opaque);
                 };
+                // `vec![("a", "b"), ...]`: what its elements hold.
+                if name == "vec" {
+                    return self.join_all(args.iter(), next);
+                }
                 let mut val = Val::literal();
                 for (i, arg) in args.iter().enumerate() {
                     match arg {
