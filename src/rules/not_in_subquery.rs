@@ -138,6 +138,65 @@ fn never_null(query: &Query) -> bool {
     name.eq_ignore_ascii_case("id") && !select.from.is_empty() && inner_joins && !from_cte
 }
 
+/// Whether the subquery only spreads out a list the application binds or
+/// writes (`SELECT * FROM unnest($1::text[])`, `SELECT unnest($1)`,
+/// `unnest(ARRAY['a', 'b'])`): that is the `NOT IN ($1, $2, ...)` list in
+/// another form, holding a NULL only if the caller puts one there.
+fn bound_list(query: &Query) -> bool {
+    fn given(e: &Expr) -> bool {
+        match uncast(e) {
+            Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
+            Expr::Array(array) => array.elem.iter().all(given),
+            _ => false,
+        }
+    }
+    fn unnest_of(e: &Expr) -> bool {
+        let Expr::Function(f) = uncast(e) else {
+            return false;
+        };
+        let sqlparser::ast::FunctionArguments::List(list) = &f.args else {
+            return false;
+        };
+        f.name.to_string().eq_ignore_ascii_case("unnest")
+            && !list.args.is_empty()
+            && list.args.iter().all(|a| {
+                matches!(
+                    a,
+                    sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) if given(e)
+                )
+            })
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    if select.selection.is_some() || select.projection.len() != 1 {
+        return false;
+    }
+    match select.from.as_slice() {
+        [] => matches!(
+            &select.projection[0],
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if unnest_of(e)
+        ),
+        [only] if only.joins.is_empty() => match &only.relation {
+            TableFactor::UNNEST { array_exprs, .. } => {
+                !array_exprs.is_empty() && array_exprs.iter().all(given)
+            }
+            TableFactor::Function { name, args, .. } => {
+                name.to_string().eq_ignore_ascii_case("unnest")
+                    && !args.is_empty()
+                    && args.iter().all(|a| {
+                        matches!(
+                            a,
+                            sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) if given(e)
+                        )
+                    })
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether the left side is a row of several values: `(a, b) NOT IN
 /// (SELECT x, y ...)`. A NULL in one subquery row then leaves unknown only
 /// the rows equal to it in every other column, not every row, and which
@@ -256,7 +315,7 @@ fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
 /// Whether the subquery's one column holds no NULL: it says so itself, is
 /// NULL-free by what it is, or the schema declares it `NOT NULL`.
 fn never_null_column(ctx: &StatementContext<'_>, query: &Query) -> bool {
-    excludes_nulls(query) || never_null(query) || declared_not_null(ctx, query)
+    excludes_nulls(query) || never_null(query) || bound_list(query) || declared_not_null(ctx, query)
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {

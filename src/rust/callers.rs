@@ -118,7 +118,7 @@ fn calls(
     }
     let matched = match (owner, method) {
         (Some(owner), _) => param.owner.as_ref() == Some(owner),
-        (None, true) => param.method && unique,
+        (None, true) => param.method && (unique || param.dispatched),
         (None, false) => !param.method && param.owner.is_none(),
     };
     matched.then_some(param.position + shift)
@@ -145,6 +145,11 @@ impl Wrappers {
             }
         }
         Wrappers { by_name }
+    }
+
+    /// Whether a wrapper has this name.
+    pub fn has(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
     }
 
     pub fn names(&self) -> Vec<&str> {

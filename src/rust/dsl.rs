@@ -120,6 +120,16 @@ impl Orms {
             sea_orm: text.contains("sea_orm"),
         }
     }
+
+    /// Whether an identifier can run or start a statement of one of these
+    /// ORMs, so a function body holding it is worth reading.
+    pub fn name(&self, word: &str) -> bool {
+        (self.diesel && (DIESEL_RUNS.contains(&word) || DIESEL_ROOTS.contains(&word)))
+            || (self.sea_orm
+                && (SEA_ORM_RUNS.contains(&word)
+                    || SEA_ORM_WRITES.contains(&word)
+                    || SEA_ORM_ROOTS.contains(&word)))
+    }
 }
 
 impl Scan<'_> {

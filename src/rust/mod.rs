@@ -25,6 +25,7 @@ use crate::model::{Items, LoopInfo, Orm, OrmCall, PerItem};
 use crate::typescript::Finder;
 use crate::units::UnitBuilder;
 
+mod bodies;
 mod callers;
 mod dsl;
 mod values;
@@ -172,6 +173,9 @@ pub struct RsFile {
     /// The text parameters of its public functions that it runs as SQL
     /// whole: a call passing SQL text there is a query ([`Wrappers`]).
     pub sinks: Vec<Parameter>,
+    /// The function bodies left unread: no database sign, and no link to
+    /// a body with one (see `bodies`).
+    pub blanked: Vec<Range<usize>>,
 }
 
 /// Whether attributes mark an item as test code: `#[cfg(test)]`, or an
@@ -404,6 +408,22 @@ fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, Str
     None
 }
 
+/// A file's text parsed by syn, refused past [`MAX_NESTING`] or
+/// [`MAX_PATH`].
+fn parse(text: &str) -> syn::Result<syn::File> {
+    match text.parse::<proc_macro2::TokenStream>() {
+        Ok(tokens) => match too_deep(&tokens) {
+            Some((span, limit)) => Err(syn::Error::new(
+                span,
+                format!("{limit}; querylint does not read this file"),
+            )),
+            None => syn::parse2::<syn::File>(tokens),
+        },
+        // The same error, as syn words it.
+        Err(_) => syn::parse_str::<syn::File>(text),
+    }
+}
+
 /// What [`scan`] finds, also in a file that mentions no database API:
 /// such a file can still call, in a loop, a function of its crate that
 /// runs a query.
@@ -414,25 +434,44 @@ pub fn scan_parsed(text: &str) -> RsFile {
 /// [`scan_parsed`], with the project's functions that run a parameter as
 /// SQL, whose calls with SQL text are queries too.
 pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
+    scan_keeping(text, wrappers, &|_| false)
+}
+
+/// [`scan_with`], also reading the function bodies whose text `also`
+/// accepts (calls of functions other files define that the caller
+/// needs followed).
+pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool) -> RsFile {
     // What syn would skip itself: a byte order mark and a shebang line.
     let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text[skip..].starts_with("#!") && !text[skip + 2..].trim_start().starts_with('[') {
         skip += text[skip..].find('\n').unwrap_or(text.len() - skip);
     }
-    let parsed = match text[skip..].parse::<proc_macro2::TokenStream>() {
-        Ok(tokens) => match too_deep(&tokens) {
-            Some((span, limit)) => Err(syn::Error::new(
-                span,
-                format!("{limit}; querylint does not read this file"),
-            )),
-            None => syn::parse2::<syn::File>(tokens),
-        },
-        // The same error, as syn words it.
-        Err(_) => syn::parse_str::<syn::File>(&text[skip..]),
-    };
+    let body = &text[skip..];
+    let sign = |b: &str| SIGNS.is_match(b) || also(b);
+    let orms = dsl::Orms::of(text);
+    let linked = |w: &str| wrappers.has(w) || orms.name(w);
+    let mut blanked = Vec::new();
+    let mut parsed = Err(None);
+    if let Some((masked, ranges)) = bodies::blank(body, &sign, &linked) {
+        parsed = parse(&masked).map_err(|_| None);
+        if parsed.is_err() {
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        blanked = ranges
+            .into_iter()
+            .map(|r| r.start + skip..r.end + skip)
+            .collect();
+    }
+    if parsed.is_err() {
+        // Nothing blanked, or the blanked text does not parse: read it all,
+        // so an error is reported where the file has it.
+        blanked.clear();
+        parsed = parse(body).map_err(Some);
+    }
     let file = match parsed {
         Ok(file) => file,
         Err(e) => {
+            let e = e.expect("the whole text was parsed");
             let range = e.span().byte_range();
             let start = (range.start + skip).min(text.len());
             let end = (range.end + skip).clamp(start, text.len());
@@ -467,7 +506,7 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         pooled: HashSet::new(),
         chunked: HashSet::new(),
         embedded: embedded_database(text),
-        orms: dsl::Orms::of(text),
+        orms,
         number_fields: HashSet::new(),
         written_lists: HashSet::new(),
         other_fields: HashSet::new(),
@@ -477,6 +516,7 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         awaited: HashSet::new(),
         awaits: Vec::new(),
         owner: None,
+        trait_impl: false,
         looped_calls: Vec::new(),
         units: Vec::new(),
         query_files: Vec::new(),
@@ -515,6 +555,7 @@ pub fn scan_with(text: &str, wrappers: &Wrappers) -> RsFile {
         pasted,
         passes,
         sinks: scan.sinks,
+        blanked,
     }
 }
 
@@ -593,6 +634,8 @@ struct Scan<'t> {
     awaits: Vec<(Range<usize>, bool)>,
     /// The type of the `impl` block being read.
     owner: Option<String>,
+    /// Whether that block implements a trait.
+    trait_impl: bool,
     looped_calls: Vec<LoopedCall>,
     units: Vec<SqlUnit>,
     query_files: Vec<QueryFile>,
@@ -1483,7 +1526,7 @@ impl Scan<'_> {
     ) {
         self.parameters(sig);
         let values = self.values.len();
-        let signature = Parameter::of_signature(sig, self.owner.clone());
+        let signature = Parameter::of_signature(sig, self.owner.clone(), self.trait_impl);
         let routed = values::route_parameters(attrs);
         self.enter_parameters(sig, &signature, private, &routed);
         let body = self.range(block.span());
@@ -1540,8 +1583,10 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             _ => None,
         };
         let outer = std::mem::replace(&mut self.owner, owner);
+        let outer_trait = std::mem::replace(&mut self.trait_impl, i.trait_.is_some());
         syn::visit::visit_item_impl(self, i);
         self.owner = outer;
+        self.trait_impl = outer_trait;
     }
 
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
@@ -2161,9 +2206,15 @@ mod tests {
                 let (range, message) = deep.parse_error.expect("a parse error");
                 assert!(message.contains("nest more than 128 levels"), "{message}");
                 assert!(range.start > 0);
-                let chain = format!("fn f() {{ let x = a{}; }}", ".f()".repeat(100_000));
+                let links = ".f()".repeat(100_000);
+                let chain = format!("fn f() {{ sqlx::query(\"SELECT 1\"); let x = a{links}; }}");
                 let (_, message) = scan_parsed(&chain).parse_error.expect("a parse error");
                 assert!(message.contains("more than 2000 tokens deep"), "{message}");
+                // A body with no database code is not given to syn at all.
+                let unread = format!(
+                    "fn f() {{ let x = a{links}; }}\nfn g() {{ sqlx::query(\"SELECT 1\"); }}"
+                );
+                assert!(scan_parsed(&unread).parse_error.is_none());
                 // Just inside the limit, the file is read.
                 let fine = scan(&nested(MAX_NESTING - 3));
                 assert!(fine.parse_error.is_none(), "{:?}", fine.parse_error);

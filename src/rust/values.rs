@@ -165,15 +165,24 @@ pub struct Parameter {
     pub position: usize,
     /// How many arguments the function takes, `self` not counted.
     pub arity: usize,
+    /// Whether it is a method of a trait's `impl`: a call on a `dyn` value
+    /// or a generic one may reach it, whatever other types define a method
+    /// of that name.
+    pub dispatched: bool,
 }
 
 impl Parameter {
     /// A function's signature as the parameter it would give (`position`
     /// 0): its name, `impl` type, whether it takes `self`, and arity.
-    pub(super) fn of_signature(sig: &syn::Signature, owner: Option<String>) -> Parameter {
+    pub(super) fn of_signature(
+        sig: &syn::Signature,
+        owner: Option<String>,
+        dispatched: bool,
+    ) -> Parameter {
         Parameter {
             function: sig.ident.to_string(),
             owner,
+            dispatched,
             method: sig.receiver().is_some(),
             position: 0,
             arity: sig

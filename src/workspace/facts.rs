@@ -683,29 +683,48 @@ impl RustFacts {
             scans.insert(key, (sum, file));
         }
         facts.derive();
-        // What files with no sign of a database pass to the functions
-        // whose parameters are pasted into SQL: a handler calling a store.
-        // Only those files are read again.
-        if let Some(pasting) = &facts.pasting {
-            let passes: Vec<(PathBuf, Vec<Pass>)> = files
+        // What files pass to the functions whose parameters are pasted
+        // into SQL: a handler calling a store. Only the files that name one
+        // where the first reading did not look (a file with no sign of a
+        // database, a function body left unread) are read again.
+        if let Some(pasting) = facts.pasting.take() {
+            let again: Vec<(PathBuf, RsFile)> = files
                 .par_iter()
                 .zip(keys)
                 .with_max_len(1)
-                .filter(|(_, key)| plain.contains(*key))
                 .filter_map(|(c, key)| {
-                    let text = read(&c.path).ok()?;
-                    if !pasting.is_match(&text) {
+                    let no_database = plain.contains(key);
+                    let file = &scans.get(key)?.1;
+                    if !no_database && file.as_ref().is_none_or(|f| f.blanked.is_empty()) {
                         return None;
                     }
-                    let file = budget::within(limits.budget(1), || crate::rust::scan_parsed(&text))
-                        .ok()?;
-                    Some((key.clone(), file.passes))
+                    let text = read(&c.path).ok()?;
+                    let named = match file {
+                        Some(f) if !no_database => hides(&text, f, &pasting),
+                        _ => pasting.is_match(&text),
+                    };
+                    if !named {
+                        return None;
+                    }
+                    let also = |b: &str| pasting.is_match(b);
+                    let file = budget::within(limits.budget(1), || {
+                        crate::rust::scan_keeping(&text, &Wrappers::default(), &also)
+                    })
+                    .ok()?;
+                    Some((key.clone(), file))
                 })
                 .collect();
-            if !passes.is_empty() {
-                for (key, passes) in passes {
+            facts.pasting = Some(pasting);
+            if !again.is_empty() {
+                for (key, file) in again {
                     if let Some(own) = facts.files.get_mut(&key) {
-                        own.passes = passes;
+                        own.passes = file.passes.clone();
+                    }
+                    if !plain.contains(&key) {
+                        // This reading holds all the first one did, and more.
+                        if let Some(entry) = scans.get_mut(&key) {
+                            entry.1 = Some(file);
+                        }
                     }
                 }
                 facts.derive();
@@ -762,13 +781,24 @@ impl RustFacts {
     pub fn update(&mut self, key: &Path, text: Option<&str>) -> bool {
         let own = text.map(|t| {
             let file = if self.names_pasting(t) {
-                crate::rust::scan_parsed(t)
+                self.scan_naming(t)
             } else {
-                rust_scan(t)
+                let file = rust_scan(t);
+                match &self.pasting {
+                    Some(p) if hides(t, &file, p) => self.scan_naming(t),
+                    _ => file,
+                }
             };
             Self::own(key, t, &file)
         });
         self.set_file(key, own)
+    }
+
+    /// A scan that also reads the function bodies naming a function whose
+    /// parameters are pasted into SQL.
+    fn scan_naming(&self, text: &str) -> RsFile {
+        let also = |b: &str| self.pasting.as_ref().is_some_and(|p| p.is_match(b));
+        crate::rust::scan_keeping(text, &Wrappers::default(), &also)
     }
 
     /// Whether a file with no sign of a database names a function whose
@@ -866,16 +896,25 @@ impl RustFacts {
             .wrapper_names
             .as_ref()
             .is_some_and(|f| f.is_match(text));
+        let finder = self.finders.get(&root);
+        // Calls of the crate's query functions and of the functions whose
+        // parameters are pasted into SQL.
+        let names = |b: &str| {
+            finder.is_some_and(|f| f.is_match(b))
+                || self.pasting.as_ref().is_some_and(|f| f.is_match(b))
+        };
         let reread = calls_wrapper
-            || (plain
-                && (self.finders.get(&root).is_some_and(|f| f.is_match(text))
-                    || self.names_pasting(text)));
+            || (plain && (finder.is_some_and(|f| f.is_match(text)) || self.names_pasting(text)));
         let mut file = if reread {
             // Read again with the wrappers, whose calls are queries too.
-            crate::rust::scan_with(text, &self.wrappers)
+            crate::rust::scan_keeping(text, &self.wrappers, &names)
         } else {
             scanned.unwrap_or_else(|| rust_scan(text))
         };
+        if !reread && file.blanked.iter().any(|r| names(&text[r.clone()])) {
+            // A body left unread calls one of them.
+            file = crate::rust::scan_keeping(text, &self.wrappers, &names);
+        }
         if plain && reread {
             // A file that does not parse went unread before, and still
             // holds no SQL to lint.
@@ -911,6 +950,14 @@ fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usi
     looped
         .iter()
         .any(|c| c.awaited && c.each.head == *head && index.resolve(c).is_none())
+}
+
+/// Whether a function body the scan of `text` left unread holds what
+/// `finder` looks for.
+fn hides(text: &str, file: &RsFile, finder: &Finder) -> bool {
+    file.blanked
+        .iter()
+        .any(|r| finder.is_match(&text[r.clone()]))
 }
 
 /// The scan of a Rust file on its own: parsed only if it mentions a
