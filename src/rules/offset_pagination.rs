@@ -278,19 +278,29 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                     skip.literal,
                 )
             }),
-        Orm::Drizzle | Orm::Kysely | Orm::Diesel | Orm::SeaOrm => call.link("offset").map(|o| {
-            let arg = o.args.first().map_or("", String::as_str);
-            // `50_000`: digit separators, in Rust and JavaScript alike.
-            let digits = arg.replace('_', "");
-            let literal = digits.parse::<u64>().ok();
-            let constant = digits.parse::<f64>().is_ok();
-            (
-                o.range.clone(),
-                format!("`.offset({arg})`"),
-                literal,
-                constant,
-            )
-        }),
+        // A sea-orm paginator's `fetch_page(n)` and `fetch_and_next()`
+        // read by offset too.
+        Orm::Drizzle | Orm::Kysely | Orm::Diesel | Orm::SeaOrm => call
+            .link("offset")
+            .or_else(|| call.link("fetch_page"))
+            .or_else(|| call.link("fetch_and_next"))
+            .map(|o| {
+                let arg = o.args.first().map_or("", String::as_str);
+                // `50_000`: digit separators, in Rust and JavaScript alike.
+                let digits = arg.replace('_', "");
+                let literal = digits.parse::<u64>().ok();
+                let constant = digits.parse::<f64>().is_ok();
+                (
+                    o.range.clone(),
+                    if o.method == "fetch_and_next" {
+                        "The offset of `.fetch_and_next()`".to_owned()
+                    } else {
+                        format!("`.{}({arg})`", o.method)
+                    },
+                    literal,
+                    constant,
+                )
+            }),
         Orm::Sql => None,
     };
     let Some((range, what, literal, constant)) = found else {
@@ -302,6 +312,11 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
         .filter(|each| each.walks())
         .map(|each| each.head.clone())
         .or_else(|| call.walked_by.clone());
+    // The next page after the last one read means nothing outside a loop.
+    if walked_by.is_none() && call.link("fetch_and_next").is_some() && call.link("offset").is_none()
+    {
+        return;
+    }
     let message = match (literal, &walked_by) {
         (Some(n), _) if n > options.offset_threshold => {
             format!("{what} reads and throws away {n} rows before returning any")

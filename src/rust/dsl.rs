@@ -97,6 +97,11 @@ const SEA_ORM_ROOTS: &[&str] = &[
     "delete_by_id",
 ];
 
+/// A sea-orm `Paginator`'s methods that read a page, and how many
+/// arguments each takes: `fetch_page(n)` reads page `n` by offset,
+/// `fetch_and_next()` the page after the last one it read.
+const SEA_ORM_PAGES: &[(&str, usize)] = &[("fetch_page", 1), ("fetch_and_next", 0), ("fetch", 0)];
+
 /// What a run of a query-builder chain is: its ORM, the method that runs
 /// it, its root as written, and its links, innermost first.
 pub(super) struct Chain {
@@ -142,6 +147,11 @@ impl Scan<'_> {
         // The operand of `.await`, which the visit of the `.await` noted.
         let awaited = self.awaited.contains(&self.range(call.span()));
         let method = call.method.to_string();
+        if builders.sea_orm && awaited {
+            if let Some(chain) = self.paginator_run(call, &method) {
+                return Some(chain);
+            }
+        }
         let diesel = builders.diesel && DIESEL_RUNS.contains(&method.as_str());
         let sea_orm_run = builders.sea_orm && awaited && SEA_ORM_RUNS.contains(&method.as_str());
         let sea_orm_write =
@@ -218,6 +228,52 @@ impl Scan<'_> {
         })
     }
 
+    /// A page read from a sea-orm paginator (`Post::find().paginate(db,
+    /// 20)`, written in the call's receiver or bound to a local first):
+    /// the chain with the page read as its last link.
+    fn paginator_run(&self, call: &syn::ExprMethodCall, method: &str) -> Option<Chain> {
+        SEA_ORM_PAGES
+            .iter()
+            .find(|(m, n)| *m == method && call.args.len() == *n)?;
+        let mut built = &*call.receiver;
+        while let Expr::Paren(p) = built {
+            built = &p.expr;
+        }
+        if let Expr::Path(p) = built {
+            let name = p.path.get_ident()?.to_string();
+            built = self
+                .paginators
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|(_, e)| e)?;
+        }
+        let mut links = vec![self.link(call)];
+        let mut root = built;
+        for _ in 0..64 {
+            match root {
+                Expr::MethodCall(m) => {
+                    links.push(self.link(m));
+                    root = &m.receiver;
+                }
+                Expr::Paren(p) => root = &p.expr,
+                Expr::Reference(r) => root = &r.expr,
+                _ => break,
+            }
+        }
+        links.reverse();
+        if !links.iter().any(|l| l.method == "paginate") {
+            return None;
+        }
+        let receiver = self.text[self.range(root.span())].to_owned();
+        Some(Chain {
+            orm: Orm::SeaOrm,
+            method: method.to_owned(),
+            receiver,
+            links,
+        })
+    }
+
     fn link(&self, m: &syn::ExprMethodCall) -> Link {
         let start = self.range(m.method.span()).start;
         let end = self.range(m.span()).end;
@@ -242,6 +298,14 @@ impl Scan<'_> {
         let each = self
             .current_loop()
             .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
+        // A paginator read in a loop walks the table page after page.
+        let walked_by = (chain.method == "fetch_and_next")
+            .then(|| {
+                each.as_ref()
+                    .map(|e| e.head.clone())
+                    .or_else(|| self.loop_heads.last().cloned())
+            })
+            .flatten();
         self.calls.push(OrmCall::run(
             chain.orm,
             chain.method,
@@ -251,5 +315,8 @@ impl Scan<'_> {
             each,
             self.embedded,
         ));
+        if let (Some(head), Some(call)) = (walked_by, self.calls.last_mut()) {
+            call.walked_by = Some(head);
+        }
     }
 }

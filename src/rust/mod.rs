@@ -499,6 +499,8 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         enclosing: Vec::new(),
         sinks: Vec::new(),
         builders: HashSet::new(),
+        paginators: Vec::new(),
+        loop_heads: Vec::new(),
         assembling: HashMap::new(),
         chain_done: HashSet::new(),
         shaped: HashSet::new(),
@@ -605,6 +607,11 @@ struct Scan<'t> {
     line_offset: usize,
     /// Locals holding a `QueryBuilder`.
     builders: HashSet<String>,
+    /// Locals holding a sea-orm paginator, with the chain that made it.
+    paginators: Vec<(String, Expr)>,
+    /// The heads of the `while` and `loop` loops around the code being
+    /// read, innermost last: a paginator read there walks its pages.
+    loop_heads: Vec<Range<usize>>,
     /// The SQL `QueryBuilder` locals assemble, by local name (a
     /// `separated` helper shares its builder's).
     assembling: HashMap<String, Assembly>,
@@ -1576,6 +1583,28 @@ impl Scan<'_> {
     }
 }
 
+impl Scan<'_> {
+    /// A `while` loop: the condition runs each time too, but a `while let
+    /// Some(row) = stream.try_next().await` reads one stream, so only the
+    /// body counts.
+    fn while_loop(&mut self, i: &syn::ExprWhile) {
+        self.visit_expr(&i.cond);
+        // `while let Some(id) = stack.pop()` walks a collection; other
+        // `while` loops wait for events, ticks or messages, and a query per
+        // event is the work, not an N+1.
+        let cond = self.range(i.cond.span());
+        let pops = self.text[cond].contains(".pop");
+        if !pops {
+            self.event_loop(|s| s.visit_block(&i.body));
+            return;
+        }
+        let head =
+            self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
+        let info = self.loop_info("while", head, false);
+        self.with_loop(info, |s| s.visit_block(&i.body));
+    }
+}
+
 impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         let owner = match &*i.self_ty {
@@ -1668,6 +1697,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             }
             if self.is_text(&init.expr) {
                 self.locals.push((ident.to_string(), (*init.expr).clone()));
+            }
+            // `let pages = Post::find().paginate(db, 50);`
+            if self.orms.sea_orm
+                && matches!(&*init.expr, Expr::MethodCall(m) if m.method == "paginate")
+            {
+                self.paginators
+                    .push((ident.to_string(), (*init.expr).clone()));
             }
             let mut root = &*init.expr;
             while let Expr::MethodCall(m) = root {
@@ -1765,28 +1801,20 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_expr_while(&mut self, i: &'ast syn::ExprWhile) {
-        // The condition runs each time too, but a `while let Some(row) =
-        // stream.try_next().await` reads one stream: only the body counts.
-        self.visit_expr(&i.cond);
-        // `while let Some(id) = stack.pop()` walks a collection; other
-        // `while` loops wait for events, ticks or messages, and a query per
-        // event is the work, not an N+1.
-        let cond = self.range(i.cond.span());
-        let pops = self.text[cond].contains(".pop");
-        if !pops {
-            self.event_loop(|s| s.visit_block(&i.body));
-            return;
-        }
-        let head =
+        let whole =
             self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
-        let info = self.loop_info("while", head, false);
-        self.with_loop(info, |s| s.visit_block(&i.body));
+        self.loop_heads.push(whole);
+        self.while_loop(i);
+        self.loop_heads.pop();
     }
 
     fn visit_expr_loop(&mut self, i: &'ast syn::ExprLoop) {
         // A `loop` serves events (a UI, a channel, a timer) or fetches page
         // after page; neither is one query per item of a list.
+        let head = self.range(i.loop_token.span);
+        self.loop_heads.push(head);
         self.event_loop(|s| s.visit_block(&i.body));
+        self.loop_heads.pop();
     }
 
     fn visit_expr_closure(&mut self, i: &'ast syn::ExprClosure) {
