@@ -164,20 +164,7 @@ impl Scan<'_> {
         {
             return None;
         }
-        let mut links = Vec::new();
-        let mut root = &*call.receiver;
-        for _ in 0..64 {
-            match root {
-                Expr::MethodCall(m) => {
-                    links.push(self.link(m));
-                    root = &m.receiver;
-                }
-                Expr::Paren(p) => root = &p.expr,
-                Expr::Reference(r) => root = &r.expr,
-                _ => break,
-            }
-        }
-        links.reverse();
+        let (links, root) = self.links_of(&call.receiver, Vec::new());
         let root_fn = match root {
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) => Some(&p.path),
@@ -248,8 +235,24 @@ impl Scan<'_> {
                 .find(|(n, _)| *n == name)
                 .map(|(_, e)| e)?;
         }
-        let mut links = vec![self.link(call)];
-        let mut root = built;
+        let (links, root) = self.links_of(built, vec![self.link(call)]);
+        if !links.iter().any(|l| l.method == "paginate") {
+            return None;
+        }
+        let receiver = self.text[self.range(root.span())].to_owned();
+        Some(Chain {
+            orm: Orm::SeaOrm,
+            method: method.to_owned(),
+            receiver,
+            links,
+        })
+    }
+
+    /// The method calls of a chain, outermost first in `links` (which
+    /// may hold the runs already read) and innermost first in the result,
+    /// and the chain's root.
+    fn links_of<'e>(&self, chain: &'e Expr, mut links: Vec<Link>) -> (Vec<Link>, &'e Expr) {
+        let mut root = chain;
         for _ in 0..64 {
             match root {
                 Expr::MethodCall(m) => {
@@ -262,16 +265,7 @@ impl Scan<'_> {
             }
         }
         links.reverse();
-        if !links.iter().any(|l| l.method == "paginate") {
-            return None;
-        }
-        let receiver = self.text[self.range(root.span())].to_owned();
-        Some(Chain {
-            orm: Orm::SeaOrm,
-            method: method.to_owned(),
-            receiver,
-            links,
-        })
+        (links, root)
     }
 
     fn link(&self, m: &syn::ExprMethodCall) -> Link {
