@@ -99,7 +99,11 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     Value::Placeholder(p) => ctx.unit.origin.wildcard_values.contains(p),
                     _ => false,
                 };
+                // A pattern tried on a bound value or a literal
+                // (`$4 LIKE '%/%'`) reads no column, so no index is lost.
+                let column_free = matches!(strip_casts(subject), Expr::Value(_));
                 if let Some(literal) = leading_literal(pattern)
+                    && !column_free
                     && (starts_with_wildcard(&literal.value) || bound(literal))
                     && !ctx
                         .catalog
@@ -543,6 +547,14 @@ fn literal_text(value: &str) -> bool {
         || matches!(v, "true" | "false" | "null" | "undefined")
 }
 
+/// An expression under its casts (`$1::text`, `CAST(x AS text)`).
+fn strip_casts(mut e: &Expr) -> &Expr {
+    while let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
+        e = expr;
+    }
+    e
+}
+
 /// Whether a name is a key's by the naming convention: `id`, `uid` or
 /// `uuid`, or ending in `Id`, `ID`, `_id`, `Uid` or `_uid` (`teamId`,
 /// `tenant_id`, `ownerUid`).
@@ -573,8 +585,17 @@ fn narrowed_by_key_column(ast: &sqlparser::ast::Statement, catalog: Option<&Cata
             ControlFlow::Continue(())
         }
     }
-    ast.visit(&mut Finder((catalog, Tables::of(ast))))
-        .is_break()
+    let finder = (catalog, Tables::of(ast));
+    // An `UPDATE` or `DELETE` filters in its own `WHERE`, outside any query.
+    let own = match ast {
+        sqlparser::ast::Statement::Update(u) => u.selection.as_ref(),
+        sqlparser::ast::Statement::Delete(d) => d.selection.as_ref(),
+        _ => None,
+    };
+    if own.is_some_and(|e| narrows(e, &finder)) {
+        return true;
+    }
+    ast.visit(&mut Finder(finder)).is_break()
 }
 
 /// Whether a query body compares a key in its `WHERE`: a `SELECT` that
