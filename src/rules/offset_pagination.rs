@@ -279,7 +279,8 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                 )
             }),
         // A sea-orm paginator's `fetch_page(n)` and `fetch_and_next()`
-        // read by offset too.
+        // read by offset too (the Rust front end keeps `fetch_and_next`
+        // only where a loop calls it).
         Orm::Drizzle | Orm::Kysely | Orm::Diesel | Orm::SeaOrm => call
             .link("offset")
             .or_else(|| call.link("fetch_page"))
@@ -312,11 +313,6 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
         .filter(|each| each.walks())
         .map(|each| each.head.clone())
         .or_else(|| call.walked_by.clone());
-    // The next page after the last one read means nothing outside a loop.
-    if walked_by.is_none() && call.link("fetch_and_next").is_some() && call.link("offset").is_none()
-    {
-        return;
-    }
     let message = match (literal, &walked_by) {
         (Some(n), _) if n > options.offset_threshold => {
             format!("{what} reads and throws away {n} rows before returning any")

@@ -14,7 +14,6 @@
 use std::ops::Range;
 
 use syn::Expr;
-use syn::spanned::Spanned;
 
 use super::{FUNCTIONS, Scan};
 use crate::model::{Link, Orm, OrmCall};
@@ -145,7 +144,7 @@ impl Scan<'_> {
             return None;
         }
         // The operand of `.await`, which the visit of the `.await` noted.
-        let awaited = self.awaited.contains(&self.range(call.span()));
+        let awaited = self.awaited.contains(&self.at(&call));
         let method = call.method.to_string();
         if builders.sea_orm && awaited {
             if let Some(chain) = self.paginator_run(call, &method) {
@@ -202,7 +201,7 @@ impl Scan<'_> {
                 .is_some_and(|l| SEA_ORM_ROOTS.contains(&l.method.as_str()));
             (sea_orm_write && links.is_empty() || entity || related).then_some(Orm::SeaOrm)?
         };
-        let receiver = self.text[self.range(root.span())].to_owned();
+        let receiver = self.text[self.at(&root)].to_owned();
         let receiver = match receiver.char_indices().nth(60) {
             Some((cut, _)) => format!("{}...", &receiver[..cut]),
             None => receiver,
@@ -239,7 +238,7 @@ impl Scan<'_> {
         if !links.iter().any(|l| l.method == "paginate") {
             return None;
         }
-        let receiver = self.text[self.range(root.span())].to_owned();
+        let receiver = self.text[self.at(&root)].to_owned();
         Some(Chain {
             orm: Orm::SeaOrm,
             method: method.to_owned(),
@@ -269,22 +268,22 @@ impl Scan<'_> {
     }
 
     fn link(&self, m: &syn::ExprMethodCall) -> Link {
-        let start = self.range(m.method.span()).start;
-        let end = self.range(m.span()).end;
+        let start = self.at(&m.method).start;
+        let end = self.at(&m).end;
         Link {
             method: m.method.to_string(),
             range: start..end,
             args: m
                 .args
                 .iter()
-                .map(|a| self.text[self.range(a.span())].to_owned())
+                .map(|a| self.text[self.at(&a)].to_owned())
                 .collect(),
             named_values: Vec::new(),
         }
     }
 
     /// Records a run of a query-builder chain, with the loop it runs in.
-    pub(super) fn builder_call(&mut self, chain: Chain, at: Range<usize>, name: Range<usize>) {
+    pub(super) fn builder_call(&mut self, mut chain: Chain, at: Range<usize>, name: Range<usize>) {
         // A batch per chunk of keys (`.filter(id.eq_any(chunk))`).
         let batched = ["eq_any(", "is_in("]
             .iter()
@@ -300,6 +299,10 @@ impl Scan<'_> {
                     .or_else(|| self.loop_heads.last().cloned())
             })
             .flatten();
+        if chain.method == "fetch_and_next" && walked_by.is_none() {
+            // The page after the last one read, read once: the first page.
+            chain.links.retain(|l| l.method != "fetch_and_next");
+        }
         self.calls.push(OrmCall::run(
             chain.orm,
             chain.method,

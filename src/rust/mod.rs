@@ -28,8 +28,11 @@ use crate::units::UnitBuilder;
 mod bodies;
 mod callers;
 mod dsl;
+mod spans;
 mod values;
+
 pub use callers::{Callers, Wrappers};
+use spans::Located;
 use values::Val;
 pub use values::{Parameter, Pass, Pasted};
 
@@ -424,6 +427,53 @@ fn parse(text: &str) -> syn::Result<syn::File> {
     }
 }
 
+/// Where each line of a text starts, and whether it is all ASCII: turns
+/// a span's line and column (counted in characters) into a byte offset.
+/// proc-macro2's own `Span::byte_range` counts characters from the
+/// nearest offset it has cached, in a map that grows with every span
+/// asked for; a file's spans are asked for many times over.
+struct Lines {
+    starts: Vec<usize>,
+    ascii: Vec<bool>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut all = true;
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            if b == b'\n' {
+                ascii.push(all);
+                starts.push(i + 1);
+                all = true;
+            } else if !b.is_ascii() {
+                all = false;
+            }
+        }
+        ascii.push(all);
+        Lines { starts, ascii }
+    }
+
+    /// The byte offset in `text` of a line (1-based) and column; past
+    /// the end, the text's length.
+    fn offset(&self, text: &str, at: proc_macro2::LineColumn) -> usize {
+        let Some(line) = at.line.checked_sub(1) else {
+            return 0;
+        };
+        let Some(&start) = self.starts.get(line) else {
+            return text.len();
+        };
+        if self.ascii[line] {
+            return (start + at.column).min(text.len());
+        }
+        text[start..]
+            .char_indices()
+            .nth(at.column)
+            .map_or(text.len(), |(i, _)| start + i)
+    }
+}
+
 /// What [`scan`] finds, also in a file that mentions no database API:
 /// such a file can still call, in a loop, a function of its crate that
 /// runs a query.
@@ -452,8 +502,9 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
     let linked = |w: &str| wrappers.has(w) || orms.name(w);
     let mut blanked = Vec::new();
     let mut parsed = Err(None);
-    if let Some((masked, ranges)) = bodies::blank(body, &sign, &linked) {
-        parsed = parse(&masked).map_err(|_| None);
+    let mut masked = None;
+    if let Some((m, ranges)) = bodies::blank(body, &sign, &linked) {
+        parsed = parse(&m).map_err(|_| None);
         if parsed.is_err() {
             proc_macro2::extra::invalidate_current_thread_spans();
         }
@@ -461,13 +512,16 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
             .into_iter()
             .map(|r| r.start + skip..r.end + skip)
             .collect();
+        masked = Some(m);
     }
     if parsed.is_err() {
         // Nothing blanked, or the blanked text does not parse: read it all,
         // so an error is reported where the file has it.
         blanked.clear();
+        masked = None;
         parsed = parse(body).map_err(Some);
     }
+    let read = masked.as_deref().unwrap_or(body);
     let file = match parsed {
         Ok(file) => file,
         Err(e) => {
@@ -486,6 +540,8 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
     let mut scan = Scan {
         text,
         skip,
+        read,
+        lines: Lines::new(read),
         consts: HashSet::new(),
         imported: HashMap::new(),
         locals: Vec::new(),
@@ -583,6 +639,11 @@ struct Scan<'t> {
     tests: Vec<Range<usize>>,
     /// Bytes before the text syn parsed.
     skip: usize,
+    /// The text syn parsed: the file after `skip`, its unread function
+    /// bodies blanked (the same bytes at the same offsets otherwise).
+    read: &'t str,
+    /// The lines of `read`, to turn its spans into byte offsets.
+    lines: Lines,
     /// `const` and `static` names of the file.
     consts: HashSet<String>,
     /// Names imported from sqlx, by local name: `use sqlx::{query,
@@ -861,10 +922,14 @@ impl Scan<'_> {
         span.start().line + self.line_offset
     }
 
+    /// The byte range of a node (see [`Located`]).
+    fn at(&self, node: &impl Located) -> Range<usize> {
+        self.range(node.located())
+    }
+
     fn range(&self, span: proc_macro2::Span) -> Range<usize> {
-        let r = span.byte_range();
-        let start = (r.start + self.skip).min(self.text.len());
-        start..(r.end + self.skip).clamp(start, self.text.len())
+        let start = self.lines.offset(self.read, span.start()) + self.skip;
+        start..(self.lines.offset(self.read, span.end()) + self.skip).max(start)
     }
 
     fn declare(&mut self, item: &syn::Item) {
@@ -1014,7 +1079,7 @@ impl Scan<'_> {
                 let left = self.sql_of(&b.left, builder, runtime, depth + 1);
                 if !self.sql_of(&b.right, builder, runtime, depth + 1) {
                     *runtime = true;
-                    let host = self.range(b.right.span());
+                    let host = self.at(&b.right);
                     let provenance = self.provenance(&b.right, host.clone());
                     builder.placeholder(host, false, provenance);
                 }
@@ -1165,7 +1230,7 @@ impl Scan<'_> {
     /// `format` arguments, each `{...}` hole becomes a placeholder for its
     /// argument.
     fn literal(&self, lit: &LitStr, builder: &mut UnitBuilder, format: Option<&[&Expr]>) {
-        let whole = self.range(lit.span());
+        let whole = self.at(&lit);
         let src = &self.text[whole.clone()];
         let (raw, body) = if let Some(rest) = src.strip_prefix('r') {
             let hashes = rest.len() - rest.trim_start_matches('#').len();
@@ -1254,7 +1319,7 @@ impl Scan<'_> {
                     };
                     match arg {
                         Some(arg) => {
-                            let host = self.range(arg.span());
+                            let host = self.at(&arg);
                             let provenance = self.provenance(arg, host.clone());
                             builder.placeholder(host, false, provenance);
                         }
@@ -1376,8 +1441,8 @@ impl Scan<'_> {
             return;
         };
         for link in links.iter().rev() {
-            self.chain_done.insert(self.range(link.span()));
-            let host = self.range(link.span());
+            self.chain_done.insert(self.at(&link));
+            let host = self.at(&link);
             let arg = link.args.first();
             // What a push pastes is read at the push (`interpolated-sql`).
             let kept = assembly.builder.interpolations.len();
@@ -1390,18 +1455,14 @@ impl Scan<'_> {
                         // Text from elsewhere; `interpolated-sql` reads
                         // the push itself.
                         b.text.truncate(before);
-                        b.placeholder(
-                            self.range(arg.span()),
-                            false,
-                            Provenance::Safe(Safe::Fragment),
-                        );
+                        b.placeholder(self.at(&arg), false, Provenance::Safe(Safe::Fragment));
                     }
                 }
                 "push_bind" | "push_bind_unseparated" => {
                     let Some(arg) = arg else { continue };
                     assembly
                         .builder
-                        .placeholder(self.range(arg.span()), true, Provenance::BOUND);
+                        .placeholder(self.at(&arg), true, Provenance::BOUND);
                 }
                 "push_values" | "push_tuples" => {
                     let keyword = if link.method == "push_values" {
@@ -1412,8 +1473,8 @@ impl Scan<'_> {
                     assembly.builder.opaque(format!("{keyword}($1)"), host);
                 }
                 "build" | "build_query_as" | "build_query_scalar" => {
-                    let name = self.range(link.method.span());
-                    let at = self.range(root.span()).start;
+                    let name = self.at(&link.method);
+                    let at = self.at(&root).start;
                     let sql = &assembly.builder.text;
                     // Pushes from branches that exclude each other can
                     // make text no database would be sent: nothing to read.
@@ -1536,7 +1597,7 @@ impl Scan<'_> {
         let signature = Parameter::of_signature(sig, self.owner.clone(), self.trait_impl);
         let routed = values::route_parameters(attrs);
         self.enter_parameters(sig, &signature, private, &routed);
-        let body = self.range(block.span());
+        let body = self.at(&block);
         let is_async = sig.asyncness.is_some();
         self.functions.push((signature.clone(), is_async, body));
         let locals = self.locals.len();
@@ -1592,7 +1653,7 @@ impl Scan<'_> {
         // `while let Some(id) = stack.pop()` walks a collection; other
         // `while` loops wait for events, ticks or messages, and a query per
         // event is the work, not an N+1.
-        let cond = self.range(i.cond.span());
+        let cond = self.at(&i.cond);
         let pops = self.text[cond].contains(".pop");
         if !pops {
             self.event_loop(|s| s.visit_block(&i.body));
@@ -1620,7 +1681,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
         if is_test_item(&i.attrs) {
-            self.tests.push(self.range(i.span()));
+            self.tests.push(self.at(&i));
         }
         let private = matches!(i.vis, syn::Visibility::Inherited);
         self.function(&i.attrs, &i.sig, &i.block, private, |s| {
@@ -1630,7 +1691,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
         if is_test_item(&i.attrs) {
-            self.tests.push(self.range(i.span()));
+            self.tests.push(self.at(&i));
         }
         let private = matches!(i.vis, syn::Visibility::Inherited);
         self.function(&i.attrs, &i.sig, &i.block, private, |s| {
@@ -1640,13 +1701,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
         if is_test_item(&i.attrs) {
-            self.tests.push(self.range(i.span()));
+            self.tests.push(self.at(&i));
         }
         syn::visit::visit_item_mod(self, i);
     }
 
     fn visit_expr_await(&mut self, i: &'ast syn::ExprAwait) {
-        let base = self.range(i.base.span());
+        let base = self.at(&i.base);
         self.awaited.insert(base.clone());
         // What a query's chain ends with, or a transaction's steps.
         let database = matches!(&*i.base, Expr::MethodCall(m) if {
@@ -1869,7 +1930,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         }
         // `users::table.filter(...).load(conn)`, `Entity::find().all(db)`.
         if let Some(chain) = self.builder_chain(i) {
-            let (at, name) = (self.range(i.span()), self.range(i.method.span()));
+            let (at, name) = (self.at(&i), self.at(&i.method));
             self.builder_call(chain, at, name);
         }
         // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
@@ -1883,10 +1944,10 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     _ => break,
                 }
             }
-            let at = self.range(inner.span()).start;
+            let at = self.at(&inner).start;
             self.fetches.insert(at, *one);
             let on_pool = i.args.first().is_some_and(|a| {
-                let r = self.range(a.span());
+                let r = self.at(&a);
                 self.text[r].to_ascii_lowercase().contains("pool")
             });
             if on_pool {
@@ -1899,8 +1960,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         ) {
             // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
             (Some((_, one)), Some(first)) => {
-                let at = self.range(i.span());
-                let name = self.range(i.method.span());
+                let at = self.at(&i);
+                let name = self.at(&i.method);
                 let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
                 if !made {
                     // `client.query(sql, &[])` in a function whose
@@ -1910,7 +1971,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     && matches!(method.as_str(), "batch_execute" | "simple_query")
                 {
                     // `client.batch_execute(&sql)`: `execute` takes values.
-                    let arg = self.range(first.span());
+                    let arg = self.at(&first);
                     self.call_site(arg.clone(), (arg.end, ", &[&{}]"), Some((name, "execute")));
                 }
             }
@@ -1919,11 +1980,11 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             // that runs its parameter as SQL.
             (None, _) => {
                 let owner = on_self.then(|| self.owner.clone()).flatten();
-                let (at, name) = (self.range(i.span()), self.range(i.method.span()));
+                let (at, name) = (self.at(&i), self.at(&i.method));
                 self.wrapper_call(&method, &owner, true, &i.args, at, name);
             }
         }
-        if !self.chain_done.contains(&self.range(i.span())) {
+        if !self.chain_done.contains(&self.at(&i)) {
             self.assemble(i);
         }
         // `QueryBuilder::push` of text built at run time.
@@ -1948,7 +2009,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             ) || Self::iterates(&i.receiver))
         {
             self.visit_expr(&i.receiver);
-            let head = self.range(i.method.span());
+            let head = self.at(&i.method);
             let info = self.loop_info(&format!(".{method}()"), head, false);
             self.with_loop(info, |s| {
                 for arg in &i.args {
@@ -1968,10 +2029,10 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             self.looped_calls.push(LoopedCall {
                 name: method.clone(),
                 owner: on_self.then(|| self.owner.clone()).flatten(),
-                range: self.range(i.method.span()),
+                range: self.at(&i.method),
                 each,
                 method: !on_self,
-                awaited: self.awaited.contains(&self.range(i.span())),
+                awaited: self.awaited.contains(&self.at(&i)),
             });
         }
         syn::visit::visit_expr_method_call(self, i);
@@ -2008,7 +2069,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 && matches!(function.as_str(), "from_string" | "from_sql_and_values")
                 && let Some(sql) = i.args.iter().nth(1)
             {
-                let (at, name) = (self.range(i.span()), self.range(i.func.span()));
+                let (at, name) = (self.at(&i), self.at(&i.func));
                 let api = format!("Statement::{function}");
                 if !self.query(at, name, sql, &api, None) {
                     self.note_sink(sql);
@@ -2017,7 +2078,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             if sqlx.is_none() {
                 // `run_sql(&pool, "SELECT ...")`: a project function that
                 // runs its parameter as SQL.
-                let (at, name) = (self.range(i.span()), self.range(i.func.span()));
+                let (at, name) = (self.at(&i), self.at(&i.func));
                 self.wrapper_call(&function, &owner, false, &i.args, at, name);
             }
             if let Some(name) = sqlx
@@ -2033,24 +2094,24 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 } else {
                     name.clone()
                 };
-                let at = self.range(i.span());
-                let name_range = self.range(i.func.span());
+                let at = self.at(&i);
+                let name_range = self.at(&i.func);
                 let made = self.query(at.clone(), name_range, first, &api, None);
                 if !made {
                     self.note_sink(first);
                 }
                 // `sqlx::query(&sql)`: `.bind(v)` after the call.
                 if made && matches!(name.as_str(), "query" | "query_as" | "query_scalar") {
-                    let arg = self.range(first.span());
+                    let arg = self.at(&first);
                     self.call_site(arg, (at.end, ".bind({})"), None);
                 }
             } else if let Some(each) = self.current_loop() {
                 // `User::find(..)`, `Self::find(..)`: a function of a type.
                 self.looped_calls.push(LoopedCall {
                     name: function,
-                    awaited: self.awaited.contains(&self.range(i.span())),
+                    awaited: self.awaited.contains(&self.at(&i)),
                     owner,
-                    range: self.range(i.func.span()),
+                    range: self.at(&i.func),
                     each,
                     method: false,
                 });
@@ -2072,8 +2133,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 } else {
                     format!("{name}!")
                 };
-                let at = self.range(i.span());
-                let name = self.range(i.path.span());
+                let at = self.at(&i);
+                let name = self.at(&i.path);
                 self.query(at, name, sql, &api, None);
                 for arg in args.iter().skip(index + 1) {
                     Visit::visit_expr(self, arg);
@@ -2089,7 +2150,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 })) = args.iter().nth(*index)
             {
                 let api = format!("sqlx::{name}!");
-                let at = self.range(i.span());
+                let at = self.at(&i);
                 let fetched = self.fetches.get(&at.start).copied();
                 self.query_files.push(QueryFile {
                     path: path.value(),
@@ -2101,7 +2162,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 if fetched.is_some() {
                     // The SQL is out of sight: a query per chunk is taken
                     // to be a batch.
-                    let name = self.range(i.path.span());
+                    let name = self.at(&i.path);
                     self.executed(at, name, &api, true, false);
                 }
                 for arg in args.iter().skip(index + 1) {
@@ -2144,6 +2205,21 @@ mod tests {
         assert_eq!(second.text, "SELECT \"#\" FROM ünï");
         assert_eq!(host(src, second, "ünï"), "ünï");
         assert!(second.origin.one_row);
+    }
+
+    #[test]
+    fn spans_after_a_blanked_body_with_wide_characters_map_back() {
+        // The first body is left unread and blanked byte for byte, so the
+        // text syn reads has more characters on this line than the file.
+        let src = "fn g() -> &'static str { \"Grüße, ünï\" } fn f(p: &Pool) { sqlx::query(\"SELECT é FROM ünï\").execute(p); }\n";
+        let file = scan(src);
+        assert!(!file.blanked.is_empty(), "the first body is not read");
+        let unit = &file.units[0];
+        assert_eq!(unit.text, "SELECT é FROM ünï");
+        assert_eq!(host(src, unit, "FROM ünï"), "FROM ünï");
+        let call = unit.call.as_ref().expect("the call is known");
+        assert_eq!(&src[call.argument.clone()], "\"SELECT é FROM ünï\"");
+        assert_eq!(&src[call.bind.0..], ".execute(p); }\n");
     }
 
     #[test]

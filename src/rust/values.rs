@@ -21,7 +21,6 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, Lit, Token};
 
 use super::{Scan, TEXT_OF_TEXT, last_segment, type_names};
@@ -521,7 +520,7 @@ impl Scan<'_> {
             } else if is_extractor(&t.ty)
                 || matches!(&*t.pat, syn::Pat::Ident(p) if routed.iter().any(|r| p.ident == r))
             {
-                let range = self.range(t.pat.span());
+                let range = self.at(&t.pat);
                 Val::of(Provenance::Request(Source {
                     label: self.text[range.clone()].to_owned(),
                     range,

@@ -699,18 +699,11 @@ impl RustFacts {
                         return None;
                     }
                     let text = read(&c.path).ok()?;
-                    let named = match file {
-                        Some(f) if !no_database => hides(&text, f, &pasting),
-                        _ => pasting.is_match(&text),
-                    };
-                    if !named {
+                    if !names_unread(&text, file.as_ref(), &pasting) {
                         return None;
                     }
-                    let also = |b: &str| pasting.is_match(b);
-                    let file = budget::within(limits.budget(1), || {
-                        crate::rust::scan_keeping(&text, &Wrappers::default(), &also)
-                    })
-                    .ok()?;
+                    let file =
+                        budget::within(limits.budget(1), || scan_naming(&text, &pasting)).ok()?;
                     Some((key.clone(), file))
                 })
                 .collect();
@@ -780,25 +773,14 @@ impl RustFacts {
     /// Returns whether anything another file depends on changed.
     pub fn update(&mut self, key: &Path, text: Option<&str>) -> bool {
         let own = text.map(|t| {
-            let file = if self.names_pasting(t) {
-                self.scan_naming(t)
-            } else {
-                let file = rust_scan(t);
-                match &self.pasting {
-                    Some(p) if hides(t, &file, p) => self.scan_naming(t),
-                    _ => file,
-                }
+            let file = rust_scan(t);
+            let file = match &self.pasting {
+                Some(p) if names_unread(t, Some(&file), p) => scan_naming(t, p),
+                _ => file,
             };
             Self::own(key, t, &file)
         });
         self.set_file(key, own)
-    }
-
-    /// A scan that also reads the function bodies naming a function whose
-    /// parameters are pasted into SQL.
-    fn scan_naming(&self, text: &str) -> RsFile {
-        let also = |b: &str| self.pasting.as_ref().is_some_and(|p| p.is_match(b));
-        crate::rust::scan_keeping(text, &Wrappers::default(), &also)
     }
 
     /// Whether a file with no sign of a database names a function whose
@@ -950,6 +932,25 @@ fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usi
     looped
         .iter()
         .any(|c| c.awaited && c.each.head == *head && index.resolve(c).is_none())
+}
+
+/// Whether the scan of `text` (`None`: it was not made) left unread a
+/// name `pasting` finds: in a file with no sign of a database, which is
+/// not parsed, anywhere; else in a function body it left unread. What
+/// such a file passes to the functions whose parameters are pasted into
+/// SQL is read again with [`scan_naming`].
+fn names_unread(text: &str, file: Option<&RsFile>, pasting: &Finder) -> bool {
+    match file {
+        Some(f) if crate::rust::might_touch_database(text) => hides(text, f, pasting),
+        _ => pasting.is_match(text),
+    }
+}
+
+/// A scan that also reads the function bodies naming a function whose
+/// parameters are pasted into SQL.
+fn scan_naming(text: &str, pasting: &Finder) -> RsFile {
+    let also = |b: &str| pasting.is_match(b);
+    crate::rust::scan_keeping(text, &Wrappers::default(), &also)
 }
 
 /// Whether a function body the scan of `text` left unread holds what
