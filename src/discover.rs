@@ -253,14 +253,15 @@ pub const TEST_DIRS: &[&str] = &[
 
 /// Whether the file at `path` is test code by its name or folder: under a
 /// `tests`, `test`, `testing`, `test-utils`, `test-helpers`, `__tests__`,
-/// `e2e`, `testdata`, `integration-tests`, `benches` or `benchmarks` folder, or an `integration`
+/// `e2e`, `testdata`, `integration-tests`, `benches` or `benchmarks` folder,
+/// a folder named `*_tests` or `tests_cfg`-like (see `test_folder_name`), or an `integration`
 /// folder at the top of `path`, or named `*.test.*`, `*.spec.*` or
 /// `*_test.rs`.
 pub fn is_test_code(path: &Path) -> bool {
     let folders = path.parent().into_iter().flat_map(|p| p.components());
     let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
         let c = c.to_ascii_lowercase();
-        TEST_DIRS.contains(&c.as_str())
+        TEST_DIRS.contains(&c.as_str()) || test_folder_name(&c)
     });
     // A project's own `integration/` folder at its root holds its
     // integration tests (`integration/rust/src/setup.rs`); deeper, an
@@ -278,6 +279,26 @@ pub fn is_test_code(path: &Path) -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     in_tests || name.contains(".test.") || name.contains(".spec.") || name.ends_with("_test.rs")
+}
+
+/// Whether a folder's name, in words split at `-` and `_`, ends with
+/// `tests` or `test` (`api_integration_tests`, a crate of tests), or
+/// starts with it followed by what serves tests (`tests_cfg`,
+/// `test_support`, `test-fixtures`). `ab_test` and `split_test` are not.
+pub fn test_folder_name(name: &str) -> bool {
+    const SERVING: &[&str] = &[
+        "cfg", "config", "common", "data", "fixtures", "harness", "helpers", "setup", "support",
+        "util", "utils",
+    ];
+    let words: Vec<&str> = name.split(['-', '_']).collect();
+    let test = |w: &&str| matches!(*w, "test" | "tests");
+    match words.as_slice() {
+        // An A/B or split test is a feature of the product.
+        [.., "ab" | "split", last] if test(last) => false,
+        [_, .., last] if test(last) => true,
+        [first, second, ..] if test(first) => SERVING.contains(second),
+        _ => false,
+    }
 }
 
 /// A file to lint.

@@ -314,6 +314,12 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
     if crate::discover::is_test_code(path) {
         let why = folder(crate::discover::TEST_DIRS)
             .or_else(|| {
+                folders
+                    .iter()
+                    .find(|f| crate::discover::test_folder_name(f))
+                    .map(|f| format!("folder `{f}/`"))
+            })
+            .or_else(|| {
                 (folders.first().map(String::as_str) == Some("integration"))
                     .then(|| "folder `integration/`".to_owned())
             })
@@ -419,6 +425,17 @@ mod tests {
             role("crates/api/integration-tests/users.rs"),
             Some(Role::Test)
         );
+        // A crate of tests, and what serves the tests of a crate.
+        assert_eq!(
+            role("crates/compactor_integration_tests/src/lib.rs"),
+            Some(Role::Test)
+        );
+        assert_eq!(role("src/tests_cfg/queue.rs"), Some(Role::Test));
+        assert_eq!(role("crates/test-support/src/db.rs"), Some(Role::Test));
+        // A feature named after tests is not one.
+        assert_eq!(role("src/ab_tests/assign.rs"), None);
+        assert_eq!(role("src/test_runs/store.rs"), None);
+        assert_eq!(role("src/latest/users.rs"), None);
         // Benchmarks are run by hand, as tests are.
         assert_eq!(role("crates/db/benches/search.rs"), Some(Role::Test));
         // Deeper, `integration` is application code talking to a service.

@@ -397,11 +397,21 @@ impl Project {
             return;
         };
         let mut dialects: Vec<(Dialect, String)> = Vec::new();
+        // The crate's dependencies, the workspace's, and those of each
+        // target (`[target.'cfg(unix)'.dependencies]`).
+        let targets = value
+            .get("target")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flat_map(|t| t.values())
+            .map(|t| t.get("dependencies"));
         let tables = [
             value.get("dependencies"),
             value.get("workspace").and_then(|w| w.get("dependencies")),
-        ];
-        for deps in tables.into_iter().flatten() {
+        ]
+        .into_iter()
+        .chain(targets);
+        for deps in tables.flatten() {
             for (krate, spec) in deps.as_table().into_iter().flatten() {
                 let features: Vec<&str> = spec
                     .get("features")
@@ -429,6 +439,18 @@ impl Project {
                     }
                     "rusqlite" => add(Dialect::Sqlite, format!("dependency `{krate}`")),
                     "mysql" | "mysql_async" => add(Dialect::Mysql, format!("dependency `{krate}`")),
+                    // Another driver or pool the crate always builds with
+                    // (`bb8-postgres`, `r2d2_sqlite`); an optional one is
+                    // one choice among the crate's features.
+                    k if spec.get("optional").and_then(|o| o.as_bool()) != Some(true) => {
+                        if k.contains("postgres") {
+                            add(Dialect::Postgres, format!("dependency `{krate}`"));
+                        } else if k.contains("sqlite") {
+                            add(Dialect::Sqlite, format!("dependency `{krate}`"));
+                        } else if k.contains("mysql") {
+                            add(Dialect::Mysql, format!("dependency `{krate}`"));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -746,6 +768,41 @@ mod tests {
         assert!(!p.database_in_process(&root.join("apps/sync/src/db.ts")));
         assert!(!p.database_in_process(&root.join("src/db.ts")));
         assert!(!p.database_in_process(&root.join("apps/ui/src/db.ts")));
+    }
+
+    #[test]
+    fn a_crate_whose_only_driver_is_sqlite_runs_its_database_in_process() {
+        let (dir, p) = project(&[
+            (
+                "storage/Cargo.toml",
+                "[target.\"cfg(not(target_arch = \\\"wasm32\\\"))\".dependencies.sqlx]\nworkspace = true\nfeatures = [\"sqlite\", \"macros\"]\n",
+            ),
+            (
+                "server/Cargo.toml",
+                "[dependencies]\ntokio-postgres = \"0.7\"\n\n[target.'cfg(unix)'.dependencies]\nrusqlite = \"0.31\"\n",
+            ),
+            (
+                "wallet/Cargo.toml",
+                "[dependencies]\nr2d2 = \"0.8\"\nr2d2_sqlite = { version = \"0.24\", features = [\"bundled\"] }\n",
+            ),
+            (
+                "indexer/Cargo.toml",
+                "[dependencies]\nr2d2_sqlite = \"0.24\"\nbb8-postgres = \"0.9\"\n",
+            ),
+            (
+                "vault/Cargo.toml",
+                "[features]\npostgresql = [\"diesel/postgres\"]\nsqlite = [\"diesel/sqlite\", \"libsqlite3-sys/bundled\"]\n\n[dependencies]\ndiesel = \"2\"\nlibsqlite3-sys = { version = \"0.30\", optional = true }\n",
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        // A dependency for some targets is still the crate's database.
+        assert!(p.database_in_process(&root.join("storage/src/lib.rs")));
+        assert!(!p.database_in_process(&root.join("server/src/lib.rs")));
+        // A pool's crate names its driver.
+        assert!(p.database_in_process(&root.join("wallet/src/storage.rs")));
+        assert!(!p.database_in_process(&root.join("indexer/src/lib.rs")));
+        // SQLite as one optional choice among the crate's features.
+        assert!(!p.database_in_process(&root.join("vault/src/db.rs")));
     }
 
     #[test]

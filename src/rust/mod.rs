@@ -223,6 +223,20 @@ pub struct LoopedCall {
     pub method: bool,
     /// Whether its result is awaited where it is made.
     pub awaited: bool,
+    /// How many arguments it passes (a method call's receiver not
+    /// counted), and whether it is a path call (`f(x)`, `Type::f(x)`),
+    /// which may pass a method's `self` first.
+    pub args: usize,
+    pub path: bool,
+}
+
+impl LoopedCall {
+    /// Whether a function of this arity, taking `self` or not, can be
+    /// the one called: `ws_client.delete(ctx, req)` is no call of the
+    /// crate's `delete(&self, id)`.
+    pub fn fits(&self, arity: usize, method: bool) -> bool {
+        arity == self.args || (self.path && method && arity + 1 == self.args)
+    }
 }
 
 /// Method names so common on standard types (maps, vectors, channels,
@@ -302,9 +316,9 @@ impl CrateIndex {
     /// type, when the call names the type) is taken to be the one called.
     pub fn resolve(&self, call: &LoopedCall) -> Option<&str> {
         let defs = self.by_name.get(&call.name)?;
-        let mut matching = defs
-            .iter()
-            .filter(|f| call.owner.is_none() || f.owner == call.owner);
+        let mut matching = defs.iter().filter(|f| {
+            (call.owner.is_none() || f.owner == call.owner) && call.fits(f.arity, f.method)
+        });
         let found = matching.next()?;
         if matching.next().is_some() {
             return None;
@@ -576,6 +590,7 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         owner: None,
         trait_impl: false,
         looped_calls: Vec::new(),
+        object_work: Vec::new(),
         units: Vec::new(),
         query_files: Vec::new(),
         calls: Vec::new(),
@@ -705,6 +720,10 @@ struct Scan<'t> {
     /// Whether that block implements a trait.
     trait_impl: bool,
     looped_calls: Vec<LoopedCall>,
+    /// The ranges of the queries that work on the objects they name
+    /// (`ANALYZE t`, a catalog read): a function running one runs no
+    /// query a batch over rows could replace.
+    object_work: Vec<Range<usize>>,
     units: Vec<SqlUnit>,
     query_files: Vec<QueryFile>,
     calls: Vec<OrmCall>,
@@ -1411,6 +1430,9 @@ impl Scan<'_> {
         let each = self
             .current_loop()
             .filter(|each| !per_object && !(batched && self.chunked.contains(&each.head.start)));
+        if per_object {
+            self.object_work.push(at.clone());
+        }
         self.calls.push(OrmCall::run(
             Orm::Sql,
             api.to_owned(),
@@ -1530,6 +1552,7 @@ impl Scan<'_> {
                 && c.via.is_none()
                 && c.range.start >= body.start
                 && c.range.end <= body.end
+                && !self.object_work.contains(&c.range)
         })
     }
 
@@ -1547,7 +1570,9 @@ impl Scan<'_> {
                 .iter()
                 .rev()
                 .find(|(f, _, _)| {
-                    f.function == call.name && (call.owner.is_none() || f.owner == call.owner)
+                    f.function == call.name
+                        && (call.owner.is_none() || f.owner == call.owner)
+                        && call.fits(f.arity, f.method)
                 })
                 .map(|(_, _, body)| body);
             match body {
@@ -2033,6 +2058,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 each,
                 method: !on_self,
                 awaited: self.awaited.contains(&self.at(&i)),
+                args: i.args.len(),
+                path: false,
             });
         }
         syn::visit::visit_expr_method_call(self, i);
@@ -2114,6 +2141,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     range: self.at(&i.func),
                     each,
                     method: false,
+                    args: i.args.len(),
+                    path: true,
                 });
             }
         }
