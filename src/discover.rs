@@ -287,8 +287,8 @@ pub fn is_test_code(path: &Path) -> bool {
 /// `test_support`, `test-fixtures`). `ab_test` and `split_test` are not.
 pub fn test_folder_name(name: &str) -> bool {
     const SERVING: &[&str] = &[
-        "cfg", "config", "common", "data", "fixtures", "harness", "helpers", "setup", "support",
-        "util", "utils",
+        "cfg", "config", "common", "data", "fixtures", "harness", "helpers", "runner", "setup",
+        "support", "util", "utils",
     ];
     let words: Vec<&str> = name.split(['-', '_']).collect();
     let test = |w: &&str| matches!(*w, "test" | "tests");

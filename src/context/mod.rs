@@ -431,6 +431,10 @@ mod tests {
             Some(Role::Test)
         );
         assert_eq!(role("src/tests_cfg/queue.rs"), Some(Role::Test));
+        assert_eq!(
+            role("test_runner/sql_regress/sql/vacuum.sql"),
+            Some(Role::Test)
+        );
         assert_eq!(role("crates/test-support/src/db.rs"), Some(Role::Test));
         // A feature named after tests is not one.
         assert_eq!(role("src/ab_tests/assign.rs"), None);

@@ -159,23 +159,41 @@ struct Tables(Vec<(String, String)>, bool);
 
 impl Tables {
     fn of(ast: &sqlparser::ast::Statement) -> Tables {
-        struct Finder(Vec<(String, String)>, bool);
+        /// The tables read, the ones of them not in the catalog (by name
+        /// when it has one part), and the names of the statement's CTEs.
+        #[derive(Default)]
+        struct Finder(Vec<(String, String)>, Vec<Option<String>>, Vec<String>);
         impl Visitor for Finder {
             type Break = ();
+            fn pre_visit_query(&mut self, query: &sqlparser::ast::Query) -> ControlFlow<()> {
+                for cte in query.with.iter().flat_map(|w| &w.cte_tables) {
+                    self.2.push(cte.alias.name.value.to_lowercase());
+                }
+                ControlFlow::Continue(())
+            }
             fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
                 if let TableFactor::Table { name, alias, .. } = factor
                     && let Some(table) = name.0.last().and_then(|p| p.as_ident())
                 {
                     let by = alias.as_ref().map_or(&table.value, |a| &a.name.value);
                     self.0.push((by.to_lowercase(), table.value.clone()));
-                    self.1 &= super::helpers::is_catalog(name);
+                    if !super::helpers::is_catalog(name) {
+                        self.1
+                            .push((name.0.len() == 1).then(|| table.value.to_lowercase()));
+                    }
                 }
                 ControlFlow::Continue(())
             }
         }
-        let mut finder = Finder(Vec::new(), true);
+        let mut finder = Finder::default();
         let _ = ast.visit(&mut finder);
-        let catalog = finder.1 && !finder.0.is_empty();
+        // A CTE over the catalog is the catalog too: its own tables are
+        // among those read.
+        let catalog = !finder.0.is_empty()
+            && finder
+                .1
+                .iter()
+                .all(|t| t.as_ref().is_some_and(|t| finder.2.contains(t)));
         Tables(finder.0, catalog)
     }
 

@@ -19,9 +19,9 @@ pub(super) trait Located {
 
 impl Located for Expr {
     fn located(&self) -> Span {
-        match (first(self), last(self)) {
-            (Some(a), Some(b)) => a.join(b).unwrap_or_else(|| self.span()),
-            _ => self.span(),
+        match last(self) {
+            Some(b) => joined(first(self), b, self),
+            None => self.span(),
         }
     }
 }
@@ -29,32 +29,27 @@ impl Located for Expr {
 impl Located for ExprMethodCall {
     fn located(&self) -> Span {
         let start = self.attrs.is_empty().then(|| first(&self.receiver));
-        match start.flatten() {
-            Some(a) => a
-                .join(self.paren_token.span.close())
-                .unwrap_or_else(|| self.span()),
-            None => self.span(),
-        }
+        joined(start.flatten(), self.paren_token.span.close(), self)
     }
 }
 
 impl Located for ExprCall {
     fn located(&self) -> Span {
         let start = self.attrs.is_empty().then(|| first(&self.func));
-        match start.flatten() {
-            Some(a) => a
-                .join(self.paren_token.span.close())
-                .unwrap_or_else(|| self.span()),
-            None => self.span(),
-        }
+        joined(start.flatten(), self.paren_token.span.close(), self)
     }
+}
+
+/// The span from `start` to `end`, else the node's as syn finds it.
+fn joined(start: Option<Span>, end: Span, node: &impl Spanned) -> Span {
+    start
+        .and_then(|a| a.join(end))
+        .unwrap_or_else(|| node.span())
 }
 
 impl Located for syn::Macro {
     fn located(&self) -> Span {
-        path_start(&self.path)
-            .and_then(|a| a.join(self.delimiter.span().close()))
-            .unwrap_or_else(|| self.span())
+        joined(path_start(&self.path), self.delimiter.span().close(), self)
     }
 }
 
