@@ -553,3 +553,14 @@ pub fn is_catalog(name: &ObjectName) -> bool {
         _ => false,
     }
 }
+
+/// An expression under its casts and parentheses (`$1::text`,
+/// `CAST(x AS text)`, `(id)`): `id::text` is NULL only where `id` is, and
+/// `$1::text` is still a bound value.
+pub fn uncast(e: &Expr) -> &Expr {
+    let mut e = e;
+    while let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
+        e = expr;
+    }
+    e
+}

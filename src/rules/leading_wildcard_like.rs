@@ -101,7 +101,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                 };
                 // A pattern tried on a bound value or a literal
                 // (`$4 LIKE '%/%'`) reads no column, so no index is lost.
-                let column_free = matches!(strip_casts(subject), Expr::Value(_));
+                let column_free = matches!(super::helpers::uncast(subject), Expr::Value(_));
                 if let Some(literal) = leading_literal(pattern)
                     && !column_free
                     && (starts_with_wildcard(&literal.value) || bound(literal))
@@ -563,14 +563,6 @@ fn literal_text(value: &str) -> bool {
         || (v.starts_with('`') && !v.contains("${"))
         || v.parse::<f64>().is_ok()
         || matches!(v, "true" | "false" | "null" | "undefined")
-}
-
-/// An expression under its casts (`$1::text`, `CAST(x AS text)`).
-fn strip_casts(mut e: &Expr) -> &Expr {
-    while let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
-        e = expr;
-    }
-    e
 }
 
 /// Whether a name is a key's by the naming convention: `id`, `uid` or

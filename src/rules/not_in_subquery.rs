@@ -144,14 +144,14 @@ fn never_null(query: &Query) -> bool {
 /// another form, holding a NULL only if the caller puts one there.
 fn bound_list(query: &Query) -> bool {
     fn given(e: &Expr) -> bool {
-        match uncast(e) {
+        match super::helpers::uncast(e) {
             Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
             Expr::Array(array) => array.elem.iter().all(given),
             _ => false,
         }
     }
     fn unnest_of(e: &Expr) -> bool {
-        let Expr::Function(f) = uncast(e) else {
+        let Expr::Function(f) = super::helpers::uncast(e) else {
             return false;
         };
         let sqlparser::ast::FunctionArguments::List(list) = &f.args else {
@@ -209,16 +209,6 @@ fn is_row(left: &Expr) -> bool {
     }
 }
 
-/// The value under casts and parentheses: `id::text` is NULL only where
-/// `id` is.
-fn uncast(e: &Expr) -> &Expr {
-    let mut e = e;
-    while let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
-        e = expr;
-    }
-    e
-}
-
 /// A subquery that is one `SELECT` of one column: the select and the
 /// column's expression, under casts (`min(id::text)` is judged by `id`).
 fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
@@ -227,10 +217,10 @@ fn single_column(query: &Query) -> Option<(&sqlparser::ast::Select, &Expr)> {
     };
     match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(column) | SelectItem::ExprWithAlias { expr: column, .. }] => {
-            let column = uncast(column);
+            let column = super::helpers::uncast(column);
             Some((
                 select,
-                grouped_argument(select, column).map_or(column, uncast),
+                grouped_argument(select, column).map_or(column, super::helpers::uncast),
             ))
         }
         _ => None,

@@ -291,17 +291,17 @@ impl Scan<'_> {
         let each = self
             .current_loop()
             .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
-        // A paginator read in a loop walks the table page after page.
-        let walked_by = (chain.method == "fetch_and_next")
-            .then(|| {
-                each.as_ref()
-                    .map(|e| e.head.clone())
-                    .or_else(|| self.loop_heads.last().cloned())
-            })
-            .flatten();
-        if chain.method == "fetch_and_next" && walked_by.is_none() {
-            // The page after the last one read, read once: the first page.
-            chain.links.retain(|l| l.method != "fetch_and_next");
+        // A paginator read in a loop walks the table page after page; read
+        // once, the page after the last one read is the first page.
+        let mut walked_by = None;
+        if chain.method == "fetch_and_next" {
+            walked_by = each
+                .as_ref()
+                .map(|e| e.head.clone())
+                .or_else(|| self.loop_heads.last().cloned());
+            if walked_by.is_none() {
+                chain.links.retain(|l| l.method != "fetch_and_next");
+            }
         }
         self.calls.push(OrmCall::run(
             chain.orm,

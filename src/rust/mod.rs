@@ -445,7 +445,9 @@ fn parse(text: &str) -> syn::Result<syn::File> {
 /// a span's line and column (counted in characters) into a byte offset.
 /// proc-macro2's own `Span::byte_range` counts characters from the
 /// nearest offset it has cached, in a map that grows with every span
-/// asked for; a file's spans are asked for many times over.
+/// asked for; a file's spans are asked for many times over. Lines end at
+/// `\n` alone, as proc-macro2 counts them (`source::LineIndex` also ends
+/// one at a lone `\r`).
 struct Lines {
     starts: Vec<usize>,
     ascii: Vec<bool>,
@@ -1463,8 +1465,8 @@ impl Scan<'_> {
             return;
         };
         for link in links.iter().rev() {
-            self.chain_done.insert(self.at(&link));
             let host = self.at(&link);
+            self.chain_done.insert(host.clone());
             let arg = link.args.first();
             // What a push pastes is read at the push (`interpolated-sql`).
             let kept = assembly.builder.interpolations.len();
@@ -1673,7 +1675,7 @@ impl Scan<'_> {
     /// A `while` loop: the condition runs each time too, but a `while let
     /// Some(row) = stream.try_next().await` reads one stream, so only the
     /// body counts.
-    fn while_loop(&mut self, i: &syn::ExprWhile) {
+    fn while_loop(&mut self, i: &syn::ExprWhile, head: Range<usize>) {
         self.visit_expr(&i.cond);
         // `while let Some(id) = stack.pop()` walks a collection; other
         // `while` loops wait for events, ticks or messages, and a query per
@@ -1684,8 +1686,6 @@ impl Scan<'_> {
             self.event_loop(|s| s.visit_block(&i.body));
             return;
         }
-        let head =
-            self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
         let info = self.loop_info("while", head, false);
         self.with_loop(info, |s| s.visit_block(&i.body));
     }
@@ -1887,10 +1887,10 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_expr_while(&mut self, i: &'ast syn::ExprWhile) {
-        let whole =
+        let head =
             self.range(i.while_token.span).start..self.range(i.body.brace_token.span.open()).start;
-        self.loop_heads.push(whole);
-        self.while_loop(i);
+        self.loop_heads.push(head.clone());
+        self.while_loop(i, head);
         self.loop_heads.pop();
     }
 
@@ -1943,6 +1943,8 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_expr_method_call(&mut self, i: &'ast syn::ExprMethodCall) {
         let method = i.method.to_string();
         let on_self = matches!(&*i.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        // The whole call, chain and arguments.
+        let whole = self.at(&i);
         if on_self {
             self.passes(&method, i.args.iter());
         }
@@ -1955,7 +1957,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         }
         // `users::table.filter(...).load(conn)`, `Entity::find().all(db)`.
         if let Some(chain) = self.builder_chain(i) {
-            let (at, name) = (self.at(&i), self.at(&i.method));
+            let (at, name) = (whole.clone(), self.at(&i.method));
             self.builder_call(chain, at, name);
         }
         // `query(...).bind(x).fetch_all(&pool)`: the query underneath.
@@ -1985,7 +1987,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         ) {
             // `client.query("SELECT ...", &[])`, `pool.execute("...")`.
             (Some((_, one)), Some(first)) => {
-                let at = self.at(&i);
+                let at = whole.clone();
                 let name = self.at(&i.method);
                 let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
                 if !made {
@@ -2005,11 +2007,11 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             // that runs its parameter as SQL.
             (None, _) => {
                 let owner = on_self.then(|| self.owner.clone()).flatten();
-                let (at, name) = (self.at(&i), self.at(&i.method));
+                let (at, name) = (whole.clone(), self.at(&i.method));
                 self.wrapper_call(&method, &owner, true, &i.args, at, name);
             }
         }
-        if !self.chain_done.contains(&self.at(&i)) {
+        if !self.chain_done.contains(&whole) {
             self.assemble(i);
         }
         // `QueryBuilder::push` of text built at run time.
@@ -2057,7 +2059,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 range: self.at(&i.method),
                 each,
                 method: !on_self,
-                awaited: self.awaited.contains(&self.at(&i)),
+                awaited: self.awaited.contains(&whole),
                 args: i.args.len(),
                 path: false,
             });

@@ -687,7 +687,7 @@ impl RustFacts {
         // into SQL: a handler calling a store. Only the files that name one
         // where the first reading did not look (a file with no sign of a
         // database, a function body left unread) are read again.
-        if let Some(pasting) = facts.pasting.take() {
+        if let Some(pasting) = &facts.pasting {
             let again: Vec<(PathBuf, RsFile)> = files
                 .par_iter()
                 .zip(keys)
@@ -699,15 +699,14 @@ impl RustFacts {
                         return None;
                     }
                     let text = read(&c.path).ok()?;
-                    if !names_unread(&text, file.as_ref(), &pasting) {
+                    if !names_unread(&text, file.as_ref(), pasting) {
                         return None;
                     }
                     let file =
-                        budget::within(limits.budget(1), || scan_naming(&text, &pasting)).ok()?;
+                        budget::within(limits.budget(1), || scan_naming(&text, pasting)).ok()?;
                     Some((key.clone(), file))
                 })
                 .collect();
-            facts.pasting = Some(pasting);
             if !again.is_empty() {
                 for (key, file) in again {
                     if let Some(own) = facts.files.get_mut(&key) {
