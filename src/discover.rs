@@ -246,17 +246,30 @@ pub const TEST_DIRS: &[&str] = &[
     "integration_tests",
     "integration-test",
     "integration_test",
-    // Benchmarks (Cargo's `benches/`), run by hand against a local database.
+    // Benchmarks (Cargo's `benches/`), run by hand against a local database,
+    // and the standard benchmark suites' query sets, whose text the suite
+    // fixes: TPC-H, TPC-DS, Nexmark, ClickBench.
     "benches",
+    "bench",
+    "benchmark",
     "benchmarks",
+    "tpch",
+    "tpc-h",
+    "tpc_h",
+    "tpcds",
+    "tpc-ds",
+    "tpc_ds",
+    "nexmark",
+    "clickbench",
 ];
 
 /// Whether the file at `path` is test code by its name or folder: under a
 /// `tests`, `test`, `testing`, `test-utils`, `test-helpers`, `__tests__`,
-/// `e2e`, `testdata`, `integration-tests`, `benches` or `benchmarks` folder,
-/// a folder named `*_tests` or `tests_cfg`-like (see `test_folder_name`), or an `integration`
-/// folder at the top of `path`, or named `*.test.*`, `*.spec.*` or
-/// `*_test.rs`.
+/// `e2e`, `testdata`, `integration-tests`, `benches` or `benchmarks` folder
+/// or a benchmark suite's (`tpch`, `nexmark`), a folder named `*_tests` or
+/// `tests_cfg`-like (see `test_folder_name`), or an `integration` or `ci`
+/// folder at the top of `path`, or named `*.test.*`, `*.spec.*`,
+/// `*_test.rs`, or like such a folder (`tests.rs`, `test_utils.rs`).
 pub fn is_test_code(path: &Path) -> bool {
     let folders = path.parent().into_iter().flat_map(|p| p.components());
     let in_tests = folders.filter_map(|c| c.as_os_str().to_str()).any(|c| {
@@ -264,13 +277,14 @@ pub fn is_test_code(path: &Path) -> bool {
         TEST_DIRS.contains(&c.as_str()) || test_folder_name(&c)
     });
     // A project's own `integration/` folder at its root holds its
-    // integration tests (`integration/rust/src/setup.rs`); deeper, an
-    // `integration` folder may be application code talking to a service.
+    // integration tests (`integration/rust/src/setup.rs`), and its `ci/`
+    // folder what CI runs (`ci/scripts/sql/load.sql`); deeper, such a
+    // folder may be application code talking to a service.
     let at_root = path.parent().is_some_and(|p| {
         p.components()
             .find(|c| matches!(c, std::path::Component::Normal(_)))
             .and_then(|c| c.as_os_str().to_str())
-            .is_some_and(|c| c.eq_ignore_ascii_case("integration"))
+            .is_some_and(|c| ["integration", "ci", ".ci"].iter().any(|n| c.eq_ignore_ascii_case(n)))
     });
     let in_tests = in_tests || at_root;
     let name = path
@@ -278,7 +292,15 @@ pub fn is_test_code(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    in_tests || name.contains(".test.") || name.contains(".spec.") || name.ends_with("_test.rs")
+    // A file of test support named like such a folder: `tests.rs`,
+    // `test_utils.rs`, `testing.rs`.
+    let stem = name.split('.').next().unwrap_or_default();
+    let support = matches!(stem, "tests" | "test" | "testing" | "testutils") || test_folder_name(stem);
+    in_tests
+        || support
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.rs")
 }
 
 /// Whether a folder's name, in words split at `-` and `_`, ends with

@@ -291,9 +291,11 @@ pub fn sql_file_unit(text: &str, kind: FileKind) -> SqlUnit {
 /// Makes the placeholders of SQL templates parseable without moving a byte:
 /// a Go or Jinja expression `{{ ... }}` (`{{ index .Options "Namespace" }}`,
 /// `{{ ref('users') }}`) becomes an identifier of underscores of the same
-/// length, and a Jinja statement `{% ... %}` becomes spaces. An array literal
-/// such as `'{{1,2},{3,4}}'` is left alone: a placeholder starts with a
-/// letter, `.`, `-` or `_` and ends on the same line.
+/// length, and a Jinja statement `{% ... %}` becomes spaces, as does dbt's
+/// `{{ config(...) }}`, which renders as nothing; these two may span lines,
+/// whose line breaks stay. An array literal such as `'{{1,2},{3,4}}'` is
+/// left alone: any other placeholder starts with a letter, `.`, `-` or `_`
+/// and ends on the same line.
 pub fn blank_templates(text: &str) -> String {
     if !text.contains("{{") && !text.contains("{%") {
         return text.to_owned();
@@ -311,6 +313,24 @@ pub fn blank_templates(text: &str) -> String {
             }
         };
         let rest = &text[i + 2..];
+        // dbt's `{{ config(...) }}` and Jinja statements such as `{% set x =
+        // ... %}`, often written over several lines.
+        let inner = rest.trim_start_matches([' ', '\t', '\r', '\n', '-', '+']);
+        let spread = if fill == b'_' {
+            inner.starts_with("config(")
+        } else {
+            inner.starts_with(|c: char| c.is_ascii_alphabetic())
+        };
+        if spread && let Some(end) = rest.find(close) {
+            let stop = i + 2 + end + 2;
+            for b in &mut out[i..stop] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+            i = stop;
+            continue;
+        }
         let first = rest.trim_start_matches([' ', '-', '+']).chars().next();
         let line_end = rest.find('\n').unwrap_or(rest.len());
         match rest[..line_end].find(close) {
@@ -338,6 +358,20 @@ mod tests {
         assert!(out.starts_with("CREATE TABLE _______"), "{out}");
         assert!(out.contains("'{{1,2},{3,4}}'"));
         assert!(out.ends_with("          SELECT 1;           "), "{out}");
+        // dbt's model configuration renders as nothing.
+        let model = "{{ config(materialized='table') }}\nselect id from {{ ref('users') }}";
+        let out = blank_templates(model);
+        let (config, query) = out.split_once('\n').unwrap();
+        assert!(config.trim().is_empty(), "{out}");
+        let model = "{{\n  config(\n    materialized='incremental'\n  )\n}}\nselect 1";
+        let out = blank_templates(model);
+        assert_eq!(out.len(), model.len());
+        assert_eq!(out.lines().count(), model.lines().count());
+        assert_eq!(out.trim(), "select 1", "{out}");
+        let model = "{% set t = var('a') +\n  'b' %}\nselect 1";
+        assert_eq!(blank_templates(model).trim(), "select 1");
+        let reference = "{{ ref('users') }}";
+        assert_eq!(query, format!("select id from {}", "_".repeat(reference.len())));
     }
 
     #[test]

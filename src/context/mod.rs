@@ -210,8 +210,19 @@ impl<T> Fact<T> {
 
 /// Folder names that hold end-to-end tests.
 const E2E_DIRS: &[&str] = &["e2e", "playwright", "cypress", "e2e-tests", "e2e_tests"];
-/// Folder names that hold scripts and tools run by hand.
-const SCRIPT_DIRS: &[&str] = &["scripts", "script", "tools", "tooling", "bin-scripts"];
+/// Folder names that hold scripts and tools run by hand, developer tools
+/// among them (`dev-tools/`, a Cargo `xtask/`).
+const SCRIPT_DIRS: &[&str] = &[
+    "scripts",
+    "script",
+    "tools",
+    "tooling",
+    "bin-scripts",
+    "dev-tools",
+    "dev_tools",
+    "devtools",
+    "xtask",
+];
 /// Folder names that hold examples and demos: code shown to readers and
 /// run against sample data. Correctness and security rules apply (readers
 /// copy it), the performance rules do not.
@@ -320,8 +331,10 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
                     .map(|f| format!("folder `{f}/`"))
             })
             .or_else(|| {
-                (folders.first().map(String::as_str) == Some("integration"))
-                    .then(|| "folder `integration/`".to_owned())
+                folders
+                    .first()
+                    .filter(|f| matches!(f.as_str(), "integration" | "ci" | ".ci"))
+                    .map(|f| format!("folder `{f}/`"))
             })
             .unwrap_or_else(|| format!("name `{name}`"));
         return Some(Fact::new(Role::Test, why));
@@ -335,6 +348,17 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
     }
     if let Some(why) = folder(SCRIPT_DIRS) {
         return Some(Fact::new(Role::Script, why));
+    }
+    // A program of its own (Cargo's `src/bin/`) named for a repair run
+    // by hand: `src/bin/fix_blob_refs.rs`, `bin/backfill-owners.rs`.
+    let first_word = stem.split(['_', '-']).next().unwrap_or_default();
+    if folders.last().is_some_and(|f| f == "bin")
+        && matches!(first_word, "fix" | "repair" | "backfill" | "migrate" | "reindex")
+    {
+        return Some(Fact::new(
+            Role::Script,
+            format!("a program in `bin/` named `{name}`"),
+        ));
     }
     if let Some(why) = folder(EXAMPLE_DIRS) {
         return Some(Fact::new(Role::Example, why));
@@ -409,6 +433,15 @@ mod tests {
         assert_eq!(role("src/routes/users.ts"), None);
         assert_eq!(role("scripts/backfill-users.ts"), Some(Role::Script));
         assert_eq!(role("apps/web/tools/copy.ts"), Some(Role::Script));
+        assert_eq!(role("dev-tools/dbctl/src/inspect.rs"), Some(Role::Script));
+        assert_eq!(role("xtask/src/reset_db.rs"), Some(Role::Script));
+        assert_eq!(role("crates/indexer/src/bin/fix_orphans.rs"), Some(Role::Script));
+        assert_eq!(role("crates/indexer/src/bin/server.rs"), None);
+        assert_eq!(role("crates/store/src/fix_orphans.rs"), None);
+        // Test support in a file of its own.
+        assert_eq!(role("crates/store/src/test_utils.rs"), Some(Role::Test));
+        assert_eq!(role("crates/store/src/tests.rs"), Some(Role::Test));
+        assert_eq!(role("crates/store/src/testament.rs"), None);
         assert_eq!(
             role("apps/web/lib/cutover/rehash-tokens.ts"),
             Some(Role::DataMigration)
@@ -421,6 +454,11 @@ mod tests {
         assert_eq!(role("src/users.test.ts"), Some(Role::Test));
         // A project's integration tests, in a folder of their own.
         assert_eq!(role("integration/rust/src/setup.rs"), Some(Role::Test));
+        // What CI runs, and a benchmark suite's fixed query text.
+        assert_eq!(role("ci/scripts/sql/load/q7.sql"), Some(Role::Test));
+        assert_eq!(role("src/ci/pipelines.rs"), None);
+        assert_eq!(role("perf/nexmark/q104.sql"), Some(Role::Test));
+        assert_eq!(role("olap/queries/tpc-h/13.sql"), Some(Role::Test));
         assert_eq!(
             role("crates/api/integration-tests/users.rs"),
             Some(Role::Test)

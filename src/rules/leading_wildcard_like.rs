@@ -79,20 +79,23 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                         cases.extend(ctx.node(expr));
                         return ControlFlow::<()>::Continue(());
                     }
+                    // A negated match (`NOT LIKE '%x%'`) keeps most rows,
+                    // and no index serves it whatever its pattern: the
+                    // scan is the negation's, not the wildcard's.
                     Expr::Like {
                         expr,
                         pattern,
-                        negated,
+                        negated: false,
                         any: false,
                         ..
-                    } => (if *negated { "NOT LIKE" } else { "LIKE" }, expr, pattern),
+                    } => ("LIKE", expr, pattern),
                     Expr::ILike {
                         expr,
                         pattern,
-                        negated,
+                        negated: false,
                         any: false,
                         ..
-                    } => (if *negated { "NOT ILIKE" } else { "ILIKE" }, expr, pattern),
+                    } => ("ILIKE", expr, pattern),
                     _ => return ControlFlow::<()>::Continue(()),
                 };
                 let bound = |v: &ValueWithSpan| match &v.value {
@@ -285,6 +288,12 @@ fn check_tokens(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(next) = toks.get(i + 1).filter(|t| t.kind == TokKind::String) else {
             continue;
         };
+        if i.checked_sub(1)
+            .and_then(|p| toks.get(p))
+            .is_some_and(|t| t.is_keyword(Keyword::NOT))
+        {
+            continue;
+        }
         if wildcard_first(literal_body(ctx.text(next.range.clone()))) {
             out.push(Diagnostic::new(next.range.clone(), message(op)).help(help(ctx)));
         }
@@ -310,6 +319,7 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
             for p in &call.properties {
                 if p.path.starts_with("where")
                     && matches!(p.key.as_str(), "contains" | "endsWith")
+                    && !p.path.split('.').any(|s| s == "NOT")
                     && !ctx.catalog.is_some_and(|catalog| {
                         prisma_field(call, catalog, &p.path, &p.key)
                             .is_some_and(|(t, c)| catalog.searchable(t.as_deref(), c))
@@ -706,9 +716,10 @@ fn leading_wildcard_fragment(text: &str) -> bool {
 /// Whether source text calls `like(col, pattern)` or `ilike(...)` with a
 /// pattern that starts with `%`.
 fn leading_wildcard_call(text: &str) -> bool {
+    // `ilike(`, not Drizzle's negated `notIlike(`.
     calls_in(text, "like(")
         .into_iter()
-        .any(|(_, _, pattern)| quoted_wildcard(pattern))
+        .any(|(before, _, pattern)| before != Some('I') && quoted_wildcard(pattern))
 }
 
 /// Each `call` written in source text (`like(`, `eq(`): the character

@@ -381,7 +381,14 @@ impl<'a> StatementContext<'a> {
             (Some(k), None) => k,
             _ => self.first_token(),
         };
-        (range, table.map_or("the table", |t| self.text(t)))
+        // A name pasted in by the code or a template (`{table}`, masked as
+        // `__ql1`) is no name a reader would know.
+        let name = table.map(|t| self.text(t)).filter(|name| {
+            !name.split(['.', ' ']).any(|part| {
+                crate::mask::is_stand_in(part) || (!part.is_empty() && part.chars().all(|c| c == '_'))
+            })
+        });
+        (range, name.unwrap_or("the table"))
     }
 
     /// The statement's first token, for findings that have nothing more

@@ -258,59 +258,164 @@ fn grouped_argument<'q>(select: &'q sqlparser::ast::Select, column: &'q Expr) ->
     }
 }
 
-/// Whether the subquery's one column is declared `NOT NULL` (or is part of
-/// the primary key): `SELECT col FROM t ...` with `t.col NOT NULL`. In a
-/// migration, by the schema the migrations so far have built; in
-/// application code, or for a column no migration so far created, by what
-/// the project's `.sql` files create.
-fn declared_not_null(ctx: &StatementContext<'_>, query: &Query) -> bool {
+/// What querylint knows of whether a subquery's one column holds NULL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nulls {
+    /// It never does: the subquery says so, the column is NULL-free by
+    /// what it is, or the schema declares it `NOT NULL`.
+    Never,
+    /// It may: the schema declares it without `NOT NULL`, or it is not a
+    /// plain column of one table.
+    Maybe,
+    /// It is a column of a table the schema querylint reads does not
+    /// create (a table made by another tool or at run time).
+    Unknown,
+    /// It is a column of a table whose name the code or a template fills
+    /// in (`FROM ${staging}`, dbt's `{{ this }}`): no schema can say.
+    Unnamed,
+}
+
+/// The `WITH` tables of a statement, by name: a subquery reading one is
+/// judged by the column the CTE selects.
+fn ctes(stmt: &Statement) -> Vec<sqlparser::ast::Cte> {
+    struct Ctes(Vec<sqlparser::ast::Cte>);
+    impl Visitor for Ctes {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if let Some(with) = &query.with {
+                self.0.extend(with.cte_tables.iter().cloned());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut found = Ctes(Vec::new());
+    let _ = stmt.visit(&mut found);
+    found.0
+}
+
+/// Whether the subquery's one column holds NULL: never when it says so
+/// itself or is NULL-free by what it is, else by what the schema declares.
+fn nulls(ctx: &StatementContext<'_>, ctes: &[sqlparser::ast::Cte], query: &Query) -> Nulls {
+    if excludes_nulls(query) || never_null(query) || bound_list(query) {
+        return Nulls::Never;
+    }
+    match single_column(query) {
+        Some((select, column)) => column_nulls(ctx, ctes, select, column, 0),
+        None => Nulls::Maybe,
+    }
+}
+
+/// What the schema declares of `column` as `select` reads it: `SELECT col
+/// FROM t ...` with `t.col NOT NULL`. In a migration, by the schema the
+/// migrations so far have built; in application code, or for a column no
+/// migration so far created, by what the project's `.sql` files create. A
+/// derived table's column and a CTE's column are judged by what they
+/// select.
+fn column_nulls(
+    ctx: &StatementContext<'_>,
+    ctes: &[sqlparser::ast::Cte],
+    select: &sqlparser::ast::Select,
+    column: &Expr,
+    depth: usize,
+) -> Nulls {
     use crate::model::schema::ident_key;
-    let Some((select, column)) = single_column(query) else {
-        return false;
-    };
     let Some(column) = column_ident(column) else {
-        return false;
+        return Nulls::Maybe;
     };
     let [TableWithJoins { relation, joins }] = select.from.as_slice() else {
-        return false;
+        return Nulls::Maybe;
     };
+    if !joins.is_empty() || depth > 8 {
+        return Nulls::Maybe;
+    }
     let name = match relation {
         TableFactor::Table { name, .. } => name,
         // `SELECT id FROM (SELECT id FROM t WHERE ...) AS d`: what the
         // derived table's one column is.
         TableFactor::Derived { subquery, .. } => {
-            return joins.is_empty()
-                && single_column(subquery)
-                    .and_then(|(_, inner)| column_ident(inner))
-                    .is_some_and(|inner| inner.value.eq_ignore_ascii_case(&column.value))
-                && never_null_column(ctx, subquery);
+            let same = single_column(subquery)
+                .and_then(|(_, inner)| column_ident(inner))
+                .is_some_and(|inner| inner.value.eq_ignore_ascii_case(&column.value));
+            return if same {
+                nulls(ctx, ctes, subquery)
+            } else {
+                Nulls::Maybe
+            };
         }
-        _ => return false,
+        _ => return Nulls::Maybe,
     };
+    // `WITH recent AS (SELECT shard_id FROM shards ...) ... NOT IN (SELECT
+    // shard_id FROM recent)`: the column the CTE selects under that name.
+    if let [part] = name.0.as_slice()
+        && let Some(cte) = part
+            .as_ident()
+            .and_then(|i| ctes.iter().find(|c| c.alias.name.value.eq_ignore_ascii_case(&i.value)))
+    {
+        let SetExpr::Select(inner) = cte.query.body.as_ref() else {
+            return Nulls::Maybe;
+        };
+        if !cte.alias.columns.is_empty() {
+            return Nulls::Maybe;
+        }
+        let picked = inner.projection.iter().find_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias } if alias.value.eq_ignore_ascii_case(&column.value) => {
+                Some(expr)
+            }
+            SelectItem::UnnamedExpr(expr)
+                if column_ident(super::helpers::uncast(expr))
+                    .is_some_and(|i| i.value.eq_ignore_ascii_case(&column.value)) =>
+            {
+                Some(expr)
+            }
+            _ => None,
+        });
+        return match picked {
+            Some(expr) => column_nulls(ctx, ctes, inner, super::helpers::uncast(expr), depth + 1),
+            None => Nulls::Maybe,
+        };
+    }
+    // A name pasted in by the code (`FROM ${staging}`) or filled in by a
+    // template (`{{ this }}`), masked as a stand-in or as underscores.
+    let pasted = name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
+        crate::mask::is_stand_in(&i.value) || i.value.chars().all(|c| c == '_')
+    });
+    if pasted {
+        return Nulls::Unnamed;
+    }
     let column = ident_key(column);
     // A column the migrations so far never created was made elsewhere (a
     // baseline schema such as `LATEST.sql`, migrations squashed away): the
     // project's `.sql` files as a whole say what it holds.
-    joins.is_empty()
-        && match ctx
-            .schema
-            .and_then(|schema| schema.table(name))
-            .and_then(|t| t.column(&column))
-        {
-            Some(column) => column.not_null,
-            None => ctx.catalog.is_some_and(|c| c.not_null(name, &column)),
-        }
+    let declared = match ctx
+        .schema
+        .and_then(|schema| schema.table(name))
+        .and_then(|t| t.column(&column))
+    {
+        Some(column) => Some(column.not_null),
+        None => ctx.catalog.and_then(|c| c.not_null(name, &column)),
+    };
+    match declared {
+        Some(true) => Nulls::Never,
+        Some(false) => Nulls::Maybe,
+        None => Nulls::Unknown,
+    }
 }
 
-/// Whether the subquery's one column holds no NULL: it says so itself, is
-/// NULL-free by what it is, or the schema declares it `NOT NULL`.
-fn never_null_column(ctx: &StatementContext<'_>, query: &Query) -> bool {
-    excludes_nulls(query) || never_null(query) || bound_list(query) || declared_not_null(ctx, query)
+/// Whether a subquery column of unknown nullability is reported. In a
+/// migration it is, and in a file linted without a project schema: `NOT
+/// EXISTS` is the safe form. In a project whose `.sql` files create its
+/// tables, a table none of them creates is made where querylint does not
+/// look, and a finding would be a guess; so is one about a table whose
+/// name is only known at run time, whatever the project's schema.
+fn report_unknown(ctx: &StatementContext<'_>, nulls: Nulls) -> bool {
+    ctx.schema.is_some()
+        || nulls == Nulls::Unknown && !ctx.catalog.is_some_and(|c| c.knows_tables())
 }
 
 fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
     match &ctx.stmt.ast {
         Some(ast) => {
+            let mut with: Option<Vec<sqlparser::ast::Cte>> = None;
             let _ = visit_expressions(ast, |expr| {
                 if let Expr::In {
                     expr: left,
@@ -319,7 +424,11 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     ..
                 } = expr
                     && !is_row(left)
-                    && !never_null_column(ctx, query)
+                    && match nulls(ctx, with.get_or_insert_with(|| ctes(ast)), query) {
+                        Nulls::Never => false,
+                        Nulls::Maybe => true,
+                        unknown @ (Nulls::Unknown | Nulls::Unnamed) => report_unknown(ctx, unknown),
+                    }
                 {
                     let subquery = ctx.node(query.as_ref());
                     let operator = ctx.node(left.as_ref()).and_then(|left| {
@@ -350,7 +459,18 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     && toks.get(open + 1).is_some_and(|t| {
                         t.is_keyword(Keyword::SELECT) || t.is_keyword(Keyword::WITH)
                     });
-                if is_subquery {
+                // A subquery reading a table a template or the code names
+                // (`FROM {{ this }}`) is not judged, as with a syntax tree.
+                let unnamed = || {
+                    let end = ctx.matching_paren(open).unwrap_or(toks.len());
+                    let from = (open..end).find(|&k| toks[k].is_keyword(Keyword::FROM));
+                    from.and_then(|k| toks.get(k + 1)).is_some_and(|t| {
+                        let word = ctx.text(t.range.clone());
+                        matches!(t.kind, TokKind::Word(_))
+                            && (crate::mask::is_stand_in(word) || word.chars().all(|c| c == '_'))
+                    })
+                };
+                if is_subquery && (ctx.schema.is_some() || !unnamed()) {
                     let mut diag = Diagnostic::new(not_kw.start..in_kw.end, MESSAGE).help(HELP);
                     if let Some(close) = ctx.matching_paren(open) {
                         diag = diag.label(toks[open].range.start..toks[close].range.end, LABEL);
@@ -535,5 +655,44 @@ pub fn check_orm(call: &OrmCall, _ctx: &super::OrmContext<'_>, out: &mut Vec<Dia
                     .help("Use `notExists(db.select().from(t).where(eq(t.col, outer.col)))`, or filter NULLs out of the subquery."),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::discover::FileKind;
+
+    /// The findings of a query linted in a project whose `.sql` files
+    /// hold `schema`, or alone.
+    fn findings(sql: &str, schema: Option<&str>) -> usize {
+        let mut settings = Settings::only(vec![&super::RULE]);
+        if let Some(schema) = schema {
+            let mut project = crate::context::Project::default();
+            project.catalog.read_sql(schema);
+            settings.project = Some(std::sync::Arc::new(project));
+        }
+        crate::lint::lint_text(sql, FileKind::Sql, &settings).len()
+    }
+
+    #[test]
+    fn a_column_is_judged_by_what_the_schema_says_of_it() {
+        let schema = "CREATE TABLE jobs (id bigint PRIMARY KEY, task_id bigint NOT NULL, retry_of bigint);";
+        let q = |sub: &str| format!("SELECT id FROM tasks WHERE id NOT IN ({sub}) LIMIT 10;");
+        // Declared NOT NULL, or may be NULL.
+        assert_eq!(findings(&q("SELECT task_id FROM jobs"), Some(schema)), 0);
+        assert_eq!(findings(&q("SELECT retry_of FROM jobs"), Some(schema)), 1);
+        // Through a CTE of the statement, by the column it selects.
+        let cte = |col: &str| {
+            format!("WITH j AS (SELECT {col} AS c FROM jobs) SELECT id FROM tasks WHERE id NOT IN (SELECT c FROM j);")
+        };
+        assert_eq!(findings(&cte("task_id"), Some(schema)), 0);
+        assert_eq!(findings(&cte("retry_of"), Some(schema)), 1);
+        // A table the project's schema does not create: unknown, and not
+        // reported; alone, with no schema to ask, it is.
+        assert_eq!(findings(&q("SELECT owner FROM leases"), Some(schema)), 0);
+        assert_eq!(findings(&q("SELECT owner FROM leases"), None), 1);
+        // A table a template names is unknown to any schema.
+        assert_eq!(findings(&q("SELECT visit_id FROM {{ this }}"), None), 0);
     }
 }

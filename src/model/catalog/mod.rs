@@ -120,8 +120,10 @@ impl Catalog {
                 .any(|i| i.unique && !i.partial && covered(&i.columns))
     }
 
-    /// Whether the project's `.sql` files declare `column` of `table` `NOT
-    /// NULL` or part of its primary key (`column` as [`ident_key`] makes it).
+    /// What the project's `.sql` files declare of `column` of `table`
+    /// (`column` as [`ident_key`] makes it): `Some(true)` when it is `NOT
+    /// NULL` or part of the primary key, `Some(false)` when it may hold
+    /// NULL, `None` when no file creates the table or the column.
     ///
     /// [`ident_key`]: crate::model::schema::ident_key
     ///
@@ -129,9 +131,8 @@ impl Catalog {
     /// any table of that name the files create, in whichever schema (a psql
     /// script's `:schema.jobs` too): the column is NOT NULL when every such
     /// table says so.
-    pub fn not_null(&self, table: &sqlparser::ast::ObjectName, column: &str) -> bool {
-        let not_null =
-            |t: &crate::model::schema::Table| t.column(column).is_some_and(|c| c.not_null);
+    pub fn not_null(&self, table: &sqlparser::ast::ObjectName, column: &str) -> Option<bool> {
+        let not_null = |t: &crate::model::schema::Table| t.column(column).map(|c| c.not_null);
         if let Some(t) = self.sql.table(table) {
             return not_null(t);
         }
@@ -142,20 +143,27 @@ impl Catalog {
             .map(|i| i.value.as_str())
             .collect();
         let [schema, name] = parts.as_slice() else {
-            return false;
+            return None;
         };
         // The stand-in for a value pasted into code's SQL: a schema chosen
         // at run time.
         if !crate::mask::is_stand_in(schema) {
-            return false;
+            return None;
         }
         let name = crate::model::schema::ident_key(&sqlparser::ast::Ident::new(*name));
-        let mut same = self
+        let said: Option<Vec<bool>> = self
             .sql
             .tables()
             .filter(|(k, _)| k.rsplit('.').next() == Some(name.as_str()))
-            .peekable();
-        same.peek().is_some() && same.all(|(_, t)| not_null(t))
+            .map(|(_, t)| not_null(t))
+            .collect();
+        said.filter(|s| !s.is_empty()).map(|s| s.iter().all(|n| *n))
+    }
+
+    /// Whether the project's `.sql` files create any table: then a table
+    /// none of them creates is made somewhere querylint does not read.
+    pub fn knows_tables(&self) -> bool {
+        self.sql.tables().next().is_some()
     }
 
     /// Whether an index of any kind (a primary key, a unique constraint, a
@@ -847,19 +855,20 @@ CREATE INDEX plain_idx ON posts (title);"#,
              CREATE TABLE `settings` (`owner_id` INT NOT NULL, `note` TEXT);",
         );
         // The psql script's own name for it.
-        assert!(c.not_null(&name("_app_schema._jobs"), "task_id"));
+        assert_eq!(c.not_null(&name("_app_schema._jobs"), "task_id"), Some(true));
         // Code's `${schema}._jobs`, read as `__ql1._jobs`.
-        assert!(c.not_null(&name("__ql1._jobs"), "task_id"));
-        assert!(!c.not_null(&name("__ql1._jobs"), "retry_of"));
+        assert_eq!(c.not_null(&name("__ql1._jobs"), "task_id"), Some(true));
+        assert_eq!(c.not_null(&name("__ql1._jobs"), "retry_of"), Some(false));
+        assert_eq!(c.not_null(&name("__ql1._jobs"), "no_such_column"), None);
         // The name before the rename is gone; a real schema is not a stand-in.
-        assert!(!c.not_null(&name("__ql1.jobs"), "task_id"));
-        assert!(!c.not_null(&name("billing._jobs"), "task_id"));
+        assert_eq!(c.not_null(&name("__ql1.jobs"), "task_id"), None);
+        assert_eq!(c.not_null(&name("billing._jobs"), "task_id"), None);
         // A MySQL table beside the PostgreSQL ones.
-        assert!(c.not_null(&name("settings"), "owner_id"));
-        assert!(!c.not_null(&name("settings"), "note"));
+        assert_eq!(c.not_null(&name("settings"), "owner_id"), Some(true));
+        assert_eq!(c.not_null(&name("settings"), "note"), Some(false));
         // Two tables of one name in different schemas must agree.
         c.read_sql("create table audit._jobs (id bigint primary key, task_id int);");
-        assert!(!c.not_null(&name("__ql1._jobs"), "task_id"));
+        assert_eq!(c.not_null(&name("__ql1._jobs"), "task_id"), Some(false));
     }
 
     #[test]
