@@ -284,7 +284,11 @@ pub fn is_test_code(path: &Path) -> bool {
         p.components()
             .find(|c| matches!(c, std::path::Component::Normal(_)))
             .and_then(|c| c.as_os_str().to_str())
-            .is_some_and(|c| ["integration", "ci", ".ci"].iter().any(|n| c.eq_ignore_ascii_case(n)))
+            .is_some_and(|c| {
+                ["integration", "ci", ".ci"]
+                    .iter()
+                    .any(|n| c.eq_ignore_ascii_case(n))
+            })
     });
     let in_tests = in_tests || at_root;
     let name = path
@@ -295,7 +299,8 @@ pub fn is_test_code(path: &Path) -> bool {
     // A file of test support named like such a folder: `tests.rs`,
     // `test_utils.rs`, `testing.rs`.
     let stem = name.split('.').next().unwrap_or_default();
-    let support = matches!(stem, "tests" | "test" | "testing" | "testutils") || test_folder_name(stem);
+    let support =
+        matches!(stem, "tests" | "test" | "testing" | "testutils") || test_folder_name(stem);
     in_tests
         || support
         || name.contains(".test.")

@@ -371,7 +371,10 @@ mod tests {
         let model = "{% set t = var('a') +\n  'b' %}\nselect 1";
         assert_eq!(blank_templates(model).trim(), "select 1");
         let reference = "{{ ref('users') }}";
-        assert_eq!(query, format!("select id from {}", "_".repeat(reference.len())));
+        assert_eq!(
+            query,
+            format!("select id from {}", "_".repeat(reference.len()))
+        );
     }
 
     #[test]

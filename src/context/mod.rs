@@ -353,7 +353,10 @@ pub fn role_of_path(path: &Path, migration: bool) -> Option<Fact<Role>> {
     // by hand: `src/bin/fix_blob_refs.rs`, `bin/backfill-owners.rs`.
     let first_word = stem.split(['_', '-']).next().unwrap_or_default();
     if folders.last().is_some_and(|f| f == "bin")
-        && matches!(first_word, "fix" | "repair" | "backfill" | "migrate" | "reindex")
+        && matches!(
+            first_word,
+            "fix" | "repair" | "backfill" | "migrate" | "reindex"
+        )
     {
         return Some(Fact::new(
             Role::Script,
@@ -435,7 +438,10 @@ mod tests {
         assert_eq!(role("apps/web/tools/copy.ts"), Some(Role::Script));
         assert_eq!(role("dev-tools/dbctl/src/inspect.rs"), Some(Role::Script));
         assert_eq!(role("xtask/src/reset_db.rs"), Some(Role::Script));
-        assert_eq!(role("crates/indexer/src/bin/fix_orphans.rs"), Some(Role::Script));
+        assert_eq!(
+            role("crates/indexer/src/bin/fix_orphans.rs"),
+            Some(Role::Script)
+        );
         assert_eq!(role("crates/indexer/src/bin/server.rs"), None);
         assert_eq!(role("crates/store/src/fix_orphans.rs"), None);
         // Test support in a file of its own.

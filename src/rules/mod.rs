@@ -385,7 +385,8 @@ impl<'a> StatementContext<'a> {
         // `__ql1`) is no name a reader would know.
         let name = table.map(|t| self.text(t)).filter(|name| {
             !name.split(['.', ' ']).any(|part| {
-                crate::mask::is_stand_in(part) || (!part.is_empty() && part.chars().all(|c| c == '_'))
+                crate::mask::is_stand_in(part)
+                    || (!part.is_empty() && part.chars().all(|c| c == '_'))
             })
         });
         (range, name.unwrap_or("the table"))

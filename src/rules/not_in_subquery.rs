@@ -347,9 +347,10 @@ fn column_nulls(
     // `WITH recent AS (SELECT shard_id FROM shards ...) ... NOT IN (SELECT
     // shard_id FROM recent)`: the column the CTE selects under that name.
     if let [part] = name.0.as_slice()
-        && let Some(cte) = part
-            .as_ident()
-            .and_then(|i| ctes.iter().find(|c| c.alias.name.value.eq_ignore_ascii_case(&i.value)))
+        && let Some(cte) = part.as_ident().and_then(|i| {
+            ctes.iter()
+                .find(|c| c.alias.name.value.eq_ignore_ascii_case(&i.value))
+        })
     {
         let SetExpr::Select(inner) = cte.query.body.as_ref() else {
             return Nulls::Maybe;
@@ -358,7 +359,9 @@ fn column_nulls(
             return Nulls::Maybe;
         }
         let picked = inner.projection.iter().find_map(|item| match item {
-            SelectItem::ExprWithAlias { expr, alias } if alias.value.eq_ignore_ascii_case(&column.value) => {
+            SelectItem::ExprWithAlias { expr, alias }
+                if alias.value.eq_ignore_ascii_case(&column.value) =>
+            {
                 Some(expr)
             }
             SelectItem::UnnamedExpr(expr)
@@ -376,9 +379,10 @@ fn column_nulls(
     }
     // A name pasted in by the code (`FROM ${staging}`) or filled in by a
     // template (`{{ this }}`), masked as a stand-in or as underscores.
-    let pasted = name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
-        crate::mask::is_stand_in(&i.value) || i.value.chars().all(|c| c == '_')
-    });
+    let pasted =
+        name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
+            crate::mask::is_stand_in(&i.value) || i.value.chars().all(|c| c == '_')
+        });
     if pasted {
         return Nulls::Unnamed;
     }
@@ -677,14 +681,17 @@ mod tests {
 
     #[test]
     fn a_column_is_judged_by_what_the_schema_says_of_it() {
-        let schema = "CREATE TABLE jobs (id bigint PRIMARY KEY, task_id bigint NOT NULL, retry_of bigint);";
+        let schema =
+            "CREATE TABLE jobs (id bigint PRIMARY KEY, task_id bigint NOT NULL, retry_of bigint);";
         let q = |sub: &str| format!("SELECT id FROM tasks WHERE id NOT IN ({sub}) LIMIT 10;");
         // Declared NOT NULL, or may be NULL.
         assert_eq!(findings(&q("SELECT task_id FROM jobs"), Some(schema)), 0);
         assert_eq!(findings(&q("SELECT retry_of FROM jobs"), Some(schema)), 1);
         // Through a CTE of the statement, by the column it selects.
         let cte = |col: &str| {
-            format!("WITH j AS (SELECT {col} AS c FROM jobs) SELECT id FROM tasks WHERE id NOT IN (SELECT c FROM j);")
+            format!(
+                "WITH j AS (SELECT {col} AS c FROM jobs) SELECT id FROM tasks WHERE id NOT IN (SELECT c FROM j);"
+            )
         };
         assert_eq!(findings(&cte("task_id"), Some(schema)), 0);
         assert_eq!(findings(&cte("retry_of"), Some(schema)), 1);

@@ -855,7 +855,10 @@ CREATE INDEX plain_idx ON posts (title);"#,
              CREATE TABLE `settings` (`owner_id` INT NOT NULL, `note` TEXT);",
         );
         // The psql script's own name for it.
-        assert_eq!(c.not_null(&name("_app_schema._jobs"), "task_id"), Some(true));
+        assert_eq!(
+            c.not_null(&name("_app_schema._jobs"), "task_id"),
+            Some(true)
+        );
         // Code's `${schema}._jobs`, read as `__ql1._jobs`.
         assert_eq!(c.not_null(&name("__ql1._jobs"), "task_id"), Some(true));
         assert_eq!(c.not_null(&name("__ql1._jobs"), "retry_of"), Some(false));
