@@ -296,11 +296,13 @@ pub fn is_test_code(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    // A file of test support named like such a folder: `tests.rs`,
-    // `test_utils.rs`, `testing.rs`.
+    // A file of test support named like such a folder: `test_utils.rs`,
+    // `test-helpers.ts`; in Rust also `tests.rs` and `testing.rs`, the
+    // files of `mod tests;` and `mod testing;` (a route file `test.ts`
+    // is still served).
     let stem = name.split('.').next().unwrap_or_default();
-    let support =
-        matches!(stem, "tests" | "test" | "testing" | "testutils") || test_folder_name(stem);
+    let rust_module = name.ends_with(".rs") && matches!(stem, "tests" | "test" | "testing");
+    let support = rust_module || stem == "testutils" || test_folder_name(stem);
     in_tests
         || support
         || name.contains(".test.")

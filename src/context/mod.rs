@@ -448,6 +448,8 @@ mod tests {
         assert_eq!(role("crates/store/src/test_utils.rs"), Some(Role::Test));
         assert_eq!(role("crates/store/src/tests.rs"), Some(Role::Test));
         assert_eq!(role("crates/store/src/testament.rs"), None);
+        assert_eq!(role("src/pages/api/admin/test.ts"), None);
+        assert_eq!(role("src/lib/test-helpers.ts"), Some(Role::Test));
         assert_eq!(
             role("apps/web/lib/cutover/rehash-tokens.ts"),
             Some(Role::DataMigration)
