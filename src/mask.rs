@@ -23,6 +23,13 @@ pub fn is_stand_in(name: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Whether a name in a statement is one only known at run time: a value
+/// the host pastes in (a [`stand_in`]) or a template's placeholder, which
+/// masking leaves as underscores (`{{ this }}`).
+pub fn is_pasted_name(name: &str) -> bool {
+    is_stand_in(name) || (!name.is_empty() && name.bytes().all(|b| b == b'_'))
+}
+
 /// Masks, without moving a byte, the placeholders query files hold for
 /// their application to fill, so their statements parse and the rules
 /// see them:

@@ -383,12 +383,9 @@ impl<'a> StatementContext<'a> {
         };
         // A name pasted in by the code or a template (`{table}`, masked as
         // `__ql1`) is no name a reader would know.
-        let name = table.map(|t| self.text(t)).filter(|name| {
-            !name.split(['.', ' ']).any(|part| {
-                crate::mask::is_stand_in(part)
-                    || (!part.is_empty() && part.chars().all(|c| c == '_'))
-            })
-        });
+        let name = table
+            .map(|t| self.text(t))
+            .filter(|name| !name.split(['.', ' ']).any(crate::mask::is_pasted_name));
         (range, name.unwrap_or("the table"))
     }
 

@@ -379,10 +379,11 @@ fn column_nulls(
     }
     // A name pasted in by the code (`FROM ${staging}`) or filled in by a
     // template (`{{ this }}`), masked as a stand-in or as underscores.
-    let pasted =
-        name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
-            crate::mask::is_stand_in(&i.value) || i.value.chars().all(|c| c == '_')
-        });
+    let pasted = name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .is_some_and(|i| crate::mask::is_pasted_name(&i.value));
     if pasted {
         return Nulls::Unnamed;
     }
@@ -470,8 +471,7 @@ fn check(ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
                     let from = (open..end).find(|&k| toks[k].is_keyword(Keyword::FROM));
                     from.and_then(|k| toks.get(k + 1)).is_some_and(|t| {
                         let word = ctx.text(t.range.clone());
-                        matches!(t.kind, TokKind::Word(_))
-                            && (crate::mask::is_stand_in(word) || word.chars().all(|c| c == '_'))
+                        matches!(t.kind, TokKind::Word(_)) && crate::mask::is_pasted_name(word)
                     })
                 };
                 if is_subquery && (ctx.schema.is_some() || !unnamed()) {
