@@ -246,6 +246,15 @@ pub const TEST_DIRS: &[&str] = &[
     "integration_tests",
     "integration-test",
     "integration_test",
+    "testsuite",
+    // Data and stand-ins that tests load (Jest's folders, mocks).
+    "__fixtures__",
+    "mocks",
+    "__mocks__",
+    // Load tests (k6 scripts and the like) run against a test deployment.
+    "loadtest",
+    "loadtests",
+    "k6",
     // Benchmarks (Cargo's `benches/`), run by hand against a local database,
     // and the standard benchmark suites' query sets, whose text the suite
     // fixes: TPC-H, TPC-DS, Nexmark, ClickBench.
@@ -317,7 +326,7 @@ pub fn is_test_code(path: &Path) -> bool {
 pub fn test_folder_name(name: &str) -> bool {
     const SERVING: &[&str] = &[
         "cfg", "config", "common", "data", "fixtures", "harness", "helpers", "runner", "setup",
-        "support", "util", "utils",
+        "suite", "support", "util", "utils",
     ];
     let words: Vec<&str> = name.split(['-', '_']).collect();
     let test = |w: &&str| matches!(*w, "test" | "tests");

@@ -222,11 +222,29 @@ const SCRIPT_DIRS: &[&str] = &[
     "dev_tools",
     "devtools",
     "xtask",
+    // Kubernetes-style projects keep their developer scripts in `hack/`.
+    "hack",
 ];
 /// Folder names that hold examples and demos: code shown to readers and
-/// run against sample data. Correctness and security rules apply (readers
-/// copy it), the performance rules do not.
-const EXAMPLE_DIRS: &[&str] = &["examples", "example", "demo", "demos"];
+/// run against sample data, in documentation, samples and playgrounds
+/// too. Correctness and security rules apply (readers copy it), the
+/// performance rules do not.
+const EXAMPLE_DIRS: &[&str] = &[
+    "examples",
+    "example",
+    "demo",
+    "demos",
+    "docs",
+    "doc",
+    "documentation",
+    "samples",
+    "sample",
+    "playground",
+    "sandbox",
+    "tutorial",
+    "tutorials",
+    "cookbook",
+];
 /// Folder names that hold seeds.
 const SEED_DIRS: &[&str] = &[
     "seed",
@@ -522,6 +540,19 @@ mod tests {
         );
         assert_eq!(role("src/orders/1234-refunds.ts"), None);
         assert_eq!(role("src/reports/2024-01-summary.ts"), None);
+        // Test data, stand-ins and load tests.
+        assert_eq!(role("src/__fixtures__/orders.sql"), Some(Role::Test));
+        assert_eq!(role("src/__mocks__/db.ts"), Some(Role::Test));
+        assert_eq!(role("loadtest/scenarios/search.ts"), Some(Role::Test));
+        assert_eq!(role("crates/api/test_suite/src/lib.rs"), Some(Role::Test));
+        // Documentation, samples and playgrounds are shown to readers.
+        assert_eq!(role("docs/recipes/search.sql"), Some(Role::Example));
+        assert_eq!(role("samples/todo/src/main.rs"), Some(Role::Example));
+        assert_eq!(role("playground/query.ts"), Some(Role::Example));
+        assert_eq!(role("hack/reset-db.sh.sql"), Some(Role::Script));
+        // A word inside a folder's name is not the folder.
+        assert_eq!(role("src/docstore/users.rs"), None);
+        assert_eq!(role("src/mockingbird/users.rs"), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! changes. Bodies inside another function or inside a macro call are read
 //! with what holds them.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::ops::Range;
 
 /// Text that makes a body worth reading beyond the database signs: SQL
@@ -53,8 +53,8 @@ pub fn blank(
         let inner = &text[b.inner.clone()];
         b.keep = sign(inner) || SQL.is_match(inner) || b.words.iter().any(|w| linked(w));
     }
-    let mut kept_names: HashSet<&str> = HashSet::new();
-    let mut kept_words: HashSet<&str> = HashSet::new();
+    let mut kept_names: HashSet<&str> = HashSet::default();
+    let mut kept_words: HashSet<&str> = HashSet::default();
     for b in bodies.iter().filter(|b| b.keep) {
         kept_names.insert(b.name);
         kept_words.extend(b.words.iter().copied());
@@ -91,6 +91,30 @@ pub fn blank(
     }
     // Whole UTF-8 sequences were replaced by ASCII spaces.
     String::from_utf8(out).ok().map(|masked| (masked, blanked))
+}
+
+/// The blanked text with each blanked body's spaces dropped, but for
+/// its line breaks and the spaces of its last line: for syn, which skips
+/// whitespace a character at a time, a cheaper text that puts every token
+/// at the same line and column. Spans read from it are located in the
+/// blanked text (whose bytes are the original's) by line and column.
+pub fn compact(masked: &str, blanked: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(masked.len());
+    let mut at = 0;
+    for r in blanked {
+        out.push_str(&masked[at..r.start]);
+        let body = &masked[r.clone()];
+        match body.rfind('\n') {
+            Some(last) => {
+                out.extend(std::iter::repeat_n('\n', body.matches('\n').count()));
+                out.push_str(&body[last + 1..]);
+            }
+            None => out.push_str(body),
+        }
+        at = r.end;
+    }
+    out.push_str(&masked[at..]);
+    out
 }
 
 /// A token of the scan.
@@ -177,7 +201,7 @@ fn bodies(text: &str) -> Option<Vec<Body<'_>>> {
                     found.push(Body {
                         name,
                         inner: range.end..range.end,
-                        words: HashSet::new(),
+                        words: HashSet::default(),
                         keep: false,
                     });
                     current = Some(found.len() - 1);

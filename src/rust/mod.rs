@@ -28,10 +28,12 @@ use crate::units::UnitBuilder;
 mod bodies;
 mod callers;
 mod dsl;
+mod names;
 mod spans;
 mod values;
 
 pub use callers::{Callers, Wrappers};
+pub use names::Names;
 use spans::Located;
 use values::Val;
 pub use values::{Parameter, Pass, Pasted};
@@ -181,17 +183,62 @@ pub struct RsFile {
     pub blanked: Vec<Range<usize>>,
 }
 
-/// Whether attributes mark an item as test code: `#[cfg(test)]`, or an
-/// attribute whose last segment is `test` (`#[test]`, `#[tokio::test]`,
-/// `#[sqlx::test]`).
+/// Whether attributes mark an item as test code: an attribute whose last
+/// segment is `test` (`#[test]`, `#[tokio::test]`, `#[sqlx::test]`), or a
+/// `#[cfg(...)]` that only builds it for tests (see [`test_only`]).
 fn is_test_item(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let path = a.path();
         if path.is_ident("cfg") {
-            return a.parse_args::<syn::Ident>().is_ok_and(|arg| arg == "test");
+            return a.parse_args::<syn::Meta>().is_ok_and(|m| test_only(&m));
         }
         path.segments.last().is_some_and(|s| s.ident == "test")
     })
+}
+
+/// Whether a `cfg` predicate holds only in builds for tests: `test`, a
+/// feature named for tests (`feature = "test-utils"`, `"testing"`,
+/// `"mocks"`), `any(...)` of such predicates alone (`any(test, feature =
+/// "test-helpers")`), or `all(...)` with one among them (`all(test, unix)`).
+fn test_only(meta: &syn::Meta) -> bool {
+    match meta {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::NameValue(nv) => {
+            nv.path.is_ident("feature")
+                && matches!(&nv.value, syn::Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. })
+                    if test_feature(&s.value()))
+        }
+        syn::Meta::List(list) => {
+            let Ok(inner) =
+                list.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+            else {
+                return false;
+            };
+            if list.path.is_ident("any") {
+                !inner.is_empty() && inner.iter().all(test_only)
+            } else if list.path.is_ident("all") {
+                inner.iter().any(test_only)
+            } else {
+                false
+            }
+        }
+    }
+}
+
+/// Whether a Cargo feature's name, in words split at `-` and `_`, says it
+/// builds what tests use: `test`, `tests`, `testing`, `test-utils`,
+/// `integration-tests`, `mock`, `mocks`, `fixtures`. `latest` and
+/// `contest` are other words; `ab-test` is a product's feature.
+fn test_feature(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let words: Vec<&str> = name.split(['-', '_']).collect();
+    !matches!(words.as_slice(), [.., "ab" | "split", _])
+        && words.iter().any(|w| {
+            matches!(
+                *w,
+                "test" | "tests" | "testing" | "testutils" | "mock" | "mocks" | "fixtures"
+            )
+        })
 }
 
 /// A function or method a file defines.
@@ -333,6 +380,13 @@ impl CrateIndex {
     }
 
     /// The names of the functions that run a query.
+    /// Whether a function of the crate of that name runs a query.
+    pub fn runs_query(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .is_some_and(|defs| defs.iter().any(|f| f.runs.is_some()))
+    }
+
     pub fn query_functions(&self) -> Vec<&str> {
         self.by_name
             .iter()
@@ -520,7 +574,7 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
     let mut parsed = Err(None);
     let mut masked = None;
     if let Some((m, ranges)) = bodies::blank(body, &sign, &linked) {
-        parsed = parse(&m).map_err(|_| None);
+        parsed = parse(&bodies::compact(&m, &ranges)).map_err(|_| None);
         if parsed.is_err() {
             proc_macro2::extra::invalidate_current_thread_spans();
         }
@@ -1693,6 +1747,9 @@ impl Scan<'_> {
 
 impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if is_test_item(&i.attrs) {
+            self.tests.push(self.at(&i));
+        }
         let owner = match &*i.self_ty {
             syn::Type::Path(t) => Some(last_segment(&t.path)),
             _ => None,
@@ -2215,6 +2272,37 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_built_only_for_tests_is_test_code() {
+        let attrs = |src: &str| -> Vec<syn::Attribute> {
+            syn::parse_str::<syn::ItemFn>(&format!("{src} fn f() {{}}"))
+                .expect("an item")
+                .attrs
+        };
+        for test in [
+            "#[cfg(test)]",
+            "#[tokio::test]",
+            "#[cfg(feature = \"test-utils\")]",
+            "#[cfg(feature = \"testing\")]",
+            "#[cfg(feature = \"mocks\")]",
+            "#[cfg(any(test, feature = \"test_helpers\"))]",
+            "#[cfg(all(test, unix))]",
+        ] {
+            assert!(is_test_item(&attrs(test)), "{test}");
+        }
+        for product in [
+            "#[cfg(unix)]",
+            "#[cfg(not(test))]",
+            "#[cfg(feature = \"postgres\")]",
+            "#[cfg(feature = \"latest\")]",
+            "#[cfg(feature = \"ab-test\")]",
+            "#[cfg(any(test, feature = \"postgres\"))]",
+            "#[inline]",
+        ] {
+            assert!(!is_test_item(&attrs(product)), "{product}");
+        }
+    }
 
     /// The host text a unit range maps back to.
     fn host<'a>(src: &'a str, unit: &SqlUnit, needle: &str) -> &'a str {

@@ -81,6 +81,7 @@ spanned!(
     syn::LitStr,
     syn::ItemFn,
     syn::ImplItemFn,
+    syn::ItemImpl,
     syn::ItemMod,
     syn::Pat,
     syn::Path

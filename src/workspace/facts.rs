@@ -24,10 +24,10 @@ use crate::config::Limits;
 use crate::discover::{Candidate, FileKind, normalize};
 use crate::model::{Orm, OrmCall};
 use crate::rust::{
-    Callers, CrateIndex, Function, LoopedCall, Parameter, Pass, QueryFile, RsFile, Wrappers,
+    Callers, CrateIndex, Function, LoopedCall, Names, Parameter, Pass, QueryFile, RsFile, Wrappers,
 };
 use crate::typescript::tsconfig::Aliases;
-use crate::typescript::{Exports, Finder, ModuleIndex, Parsed, Project, Relation, Sink, TsFile};
+use crate::typescript::{Exports, ModuleIndex, Parsed, Project, Relation, Sink, TsFile};
 
 /// Reads a file of the workspace: its open buffer if any, else the disk.
 pub type Read<'a> = &'a (dyn Fn(&Path) -> Result<String, String> + Sync);
@@ -629,16 +629,18 @@ pub struct RsFileFacts {
 pub struct RustFacts {
     files: HashMap<PathBuf, RsFileFacts>,
     crates: HashMap<Option<PathBuf>, CrateIndex>,
-    finders: HashMap<Option<PathBuf>, Finder>,
     /// The calls of the workspace, to decide what public parameters hold.
     callers: Callers,
-    /// Finds the names of functions whose text parameters are pasted into
-    /// SQL: a file that names one is parsed for what it passes.
-    pasting: Option<Finder>,
-    /// The project's functions that run a text parameter as SQL, and a
-    /// finder of their names: a file that names one is read with them.
+    /// The names of functions whose text parameters are pasted into SQL:
+    /// a file that names one is parsed for what it passes.
+    pasting: Option<Names>,
+    /// The project's functions that run a text parameter as SQL: a file
+    /// that names one is read with them.
     wrappers: Wrappers,
-    wrapper_names: Option<Finder>,
+    /// Every name a file is searched for when it is linted: the query
+    /// functions of every crate, the pasting functions and the wrappers,
+    /// found in one reading of the file.
+    names: Option<Names>,
     migration_dirs: HashSet<PathBuf>,
     query_files: BTreeMap<PathBuf, Vec<QueryFile>>,
 }
@@ -751,21 +753,14 @@ impl RustFacts {
                     .push(q.clone());
             }
         }
-        let mut pasting: Vec<&str> = pasting.into_iter().collect();
-        pasting.sort_unstable();
-        self.pasting = (!pasting.is_empty()).then(|| Finder::new(&pasting));
         self.wrappers = Wrappers::new(sinks, &self.callers);
-        let mut names = self.wrappers.names();
-        names.sort_unstable();
-        self.wrapper_names = (!names.is_empty()).then(|| Finder::new(&names));
-        self.finders = self
-            .crates
-            .iter()
-            .filter_map(|(root, index)| {
-                let names = index.query_functions();
-                (!names.is_empty()).then(|| (root.clone(), Finder::new(&names)))
-            })
-            .collect();
+        let mut all: HashSet<&str> = pasting.clone();
+        all.extend(self.wrappers.names());
+        for index in self.crates.values() {
+            all.extend(index.query_functions());
+        }
+        self.pasting = (!pasting.is_empty()).then(|| Names::new(pasting));
+        self.names = (!all.is_empty()).then(|| Names::new(all));
     }
 
     /// Takes a file's new text (`None`: it is gone) into the facts.
@@ -780,13 +775,6 @@ impl RustFacts {
             Self::own(key, t, &file)
         });
         self.set_file(key, own)
-    }
-
-    /// Whether a file with no sign of a database names a function whose
-    /// text parameters are pasted into SQL, so what it passes matters.
-    fn names_pasting(&self, text: &str) -> bool {
-        !crate::rust::might_touch_database(text)
-            && self.pasting.as_ref().is_some_and(|f| f.is_match(text))
     }
 
     /// Whether `own` differs from what the facts hold for the file.
@@ -873,26 +861,33 @@ impl RustFacts {
         // of the crate's query functions in loops, of functions whose
         // parameters are pasted into SQL, or of the project's wrappers.
         let plain = !crate::rust::might_touch_database(text);
-        let calls_wrapper = self
-            .wrapper_names
-            .as_ref()
-            .is_some_and(|f| f.is_match(text));
-        let finder = self.finders.get(&root);
+        // The names the file holds, read once.
+        let found: Vec<(usize, &str)> = match &self.names {
+            Some(names) => names.found(text).collect(),
+            None => Vec::new(),
+        };
+        let calls_wrapper = found.iter().any(|(_, w)| self.wrappers.has(w));
+        let index = self.crates.get(&root);
+        let pasting = |w: &str| self.pasting.as_ref().is_some_and(|p| p.contains(w));
         // Calls of the crate's query functions and of the functions whose
         // parameters are pasted into SQL.
+        let wanted = |w: &str| index.is_some_and(|i| i.runs_query(w)) || pasting(w);
         let names = |b: &str| {
-            finder.is_some_and(|f| f.is_match(b))
-                || self.pasting.as_ref().is_some_and(|f| f.is_match(b))
+            self.names
+                .as_ref()
+                .is_some_and(|n| n.found(b).any(|(_, w)| wanted(w)))
         };
-        let reread = calls_wrapper
-            || (plain && (finder.is_some_and(|f| f.is_match(text)) || self.names_pasting(text)));
+        let names_pasting = plain && found.iter().any(|(_, w)| pasting(w));
+        let reread =
+            calls_wrapper || (plain && (names_pasting || found.iter().any(|(_, w)| wanted(w))));
         let mut file = if reread {
             // Read again with the wrappers, whose calls are queries too.
             crate::rust::scan_keeping(text, &self.wrappers, &names)
         } else {
             scanned.unwrap_or_else(|| rust_scan(text))
         };
-        if !reread && file.blanked.iter().any(|r| names(&text[r.clone()])) {
+        let unread = |at: usize| file.blanked.iter().any(|r| r.contains(&at));
+        if !reread && found.iter().any(|&(at, w)| wanted(w) && unread(at)) {
             // A body left unread calls one of them.
             file = crate::rust::scan_keeping(text, &self.wrappers, &names);
         }
@@ -900,7 +895,7 @@ impl RustFacts {
             // A file that does not parse went unread before, and still
             // holds no SQL to lint.
             file.parse_error = None;
-            if !self.names_pasting(text) {
+            if !names_pasting {
                 // What it passes is no fact of the workspace (see `build`).
                 file.passes.clear();
             }
@@ -938,7 +933,7 @@ fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usi
 /// not parsed, anywhere; else in a function body it left unread. What
 /// such a file passes to the functions whose parameters are pasted into
 /// SQL is read again with [`scan_naming`].
-fn names_unread(text: &str, file: Option<&RsFile>, pasting: &Finder) -> bool {
+fn names_unread(text: &str, file: Option<&RsFile>, pasting: &Names) -> bool {
     match file {
         Some(f) if crate::rust::might_touch_database(text) => hides(text, f, pasting),
         _ => pasting.is_match(text),
@@ -947,14 +942,14 @@ fn names_unread(text: &str, file: Option<&RsFile>, pasting: &Finder) -> bool {
 
 /// A scan that also reads the function bodies naming a function whose
 /// parameters are pasted into SQL.
-fn scan_naming(text: &str, pasting: &Finder) -> RsFile {
+fn scan_naming(text: &str, pasting: &Names) -> RsFile {
     let also = |b: &str| pasting.is_match(b);
     crate::rust::scan_keeping(text, &Wrappers::default(), &also)
 }
 
 /// Whether a function body the scan of `text` left unread holds what
 /// `finder` looks for.
-fn hides(text: &str, file: &RsFile, finder: &Finder) -> bool {
+fn hides(text: &str, file: &RsFile, finder: &Names) -> bool {
     file.blanked
         .iter()
         .any(|r| finder.is_match(&text[r.clone()]))
