@@ -188,6 +188,7 @@ pub fn context(
         .map(|r| Fact::new(r, said))
         .or_else(|| project.and_then(|p| p.script_role(&absolute)).cloned())
         .or_else(|| crate::context::role_of_path(&local, migration))
+        .or_else(|| project.and_then(|p| p.crate_role(&absolute)).cloned())
         .unwrap_or_else(|| Fact::new(Role::Application, "no other role applies"));
     let dialect = overrides
         .iter()

@@ -244,6 +244,7 @@ const EXAMPLE_DIRS: &[&str] = &[
     "tutorial",
     "tutorials",
     "cookbook",
+    "showcase",
 ];
 /// Folder names that hold seeds.
 const SEED_DIRS: &[&str] = &[
@@ -549,6 +550,7 @@ mod tests {
         assert_eq!(role("docs/recipes/search.sql"), Some(Role::Example));
         assert_eq!(role("samples/todo/src/main.rs"), Some(Role::Example));
         assert_eq!(role("playground/query.ts"), Some(Role::Example));
+        assert_eq!(role("packages/showcase/src/main.rs"), Some(Role::Example));
         assert_eq!(role("hack/reset-db.sh.sql"), Some(Role::Script));
         // A word inside a folder's name is not the folder.
         assert_eq!(role("src/docstore/users.rs"), None);

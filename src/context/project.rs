@@ -27,6 +27,11 @@ pub struct Project {
     folders: Vec<(PathBuf, Fact<Dialect>)>,
     /// Files `package.json` runs as seeds or data migrations.
     scripts: Vec<(PathBuf, Fact<Role>)>,
+    /// Crates of tests: their `Cargo.toml` builds a test harness into the
+    /// crate itself (see [`TEST_HARNESSES`]).
+    test_crates: Vec<(PathBuf, Fact<Role>)>,
+    /// The folder of every `Cargo.toml`: a file belongs to the nearest.
+    crates: Vec<PathBuf>,
     /// Packages whose `package.json` names a database driver, and whether
     /// every one it names runs the database in the process (see
     /// [`Project::database_in_process`]).
@@ -243,6 +248,20 @@ impl Project {
         self.scripts.iter().find(|(p, _)| p == path).map(|(_, f)| f)
     }
 
+    /// The role of the crate the file at `path` belongs to, if it is a
+    /// crate of tests.
+    pub fn crate_role(&self, path: &Path) -> Option<&Fact<Role>> {
+        let own = self
+            .crates
+            .iter()
+            .filter(|dir| path.starts_with(dir))
+            .max_by_key(|dir| dir.components().count())?;
+        self.test_crates
+            .iter()
+            .find(|(dir, _)| dir == own)
+            .map(|(_, f)| f)
+    }
+
     /// Whether a drizzle-kit journal for the migrations folder `root`
     /// lists the migration at `path`: `None` when no journal speaks for
     /// the folder.
@@ -396,6 +415,27 @@ impl Project {
         let Ok(value) = text.parse::<toml::Table>() else {
             return;
         };
+        self.crates.push(dir.to_path_buf());
+        // A crate that builds a test harness into itself, not only into
+        // its tests (`[dependencies]`, not `[dev-dependencies]`), is a
+        // crate of tests: integration tests kept in a crate of their own.
+        let harness = value
+            .get("dependencies")
+            .and_then(|d| d.as_table())
+            .into_iter()
+            .flatten()
+            .find(|(krate, spec)| {
+                TEST_HARNESSES.contains(&krate.as_str())
+                    && spec.get("optional").and_then(|o| o.as_bool()) != Some(true)
+            });
+        if let Some((krate, _)) = harness {
+            let evidence = format!(
+                "{}: dependency `{krate}`, which only tests use",
+                shown(dir.join("Cargo.toml"), &self.root)
+            );
+            self.test_crates
+                .push((dir.to_path_buf(), Fact::new(Role::Test, evidence)));
+        }
         let mut dialects: Vec<(Dialect, String)> = Vec::new();
         // The crate's dependencies, the workspace's, and those of each
         // target (`[target.'cfg(unix)'.dependencies]`).
@@ -538,6 +578,25 @@ impl Project {
         }
     }
 }
+
+/// Crates that only tests use: a test runner's attributes (`serial_test`,
+/// `rstest`, `test-case`, `test-log`), containers and HTTP stand-ins
+/// started for a test, and snapshot and assertion helpers. A product crate
+/// lists them under `[dev-dependencies]`. (`mockall` is left out: crates
+/// depend on it to write `#[cfg_attr(test, automock)]` in their own code.)
+const TEST_HARNESSES: &[&str] = &[
+    "serial_test",
+    "rstest",
+    "test-case",
+    "test-log",
+    "testcontainers",
+    "testcontainers-modules",
+    "wiremock",
+    "insta",
+    "pretty_assertions",
+    "cucumber",
+    "googletest",
+];
 
 /// JavaScript drivers of a database that runs in the application's own
 /// process.
@@ -702,6 +761,45 @@ mod tests {
         let root = crate::discover::normalize(dir.path());
         let p = Project::read(&root, &[], &|p| std::fs::read_to_string(p).ok());
         (dir, p)
+    }
+
+    #[test]
+    fn a_crate_that_builds_a_test_harness_into_itself_is_a_crate_of_tests() {
+        let (dir, p) = project(&[
+            (
+                "packages/proxy/Cargo.toml",
+                "[dependencies]\ntokio-postgres = \"0.7\"\n[dev-dependencies]\nserial_test = \"3\"\n",
+            ),
+            (
+                "packages/proxy-integration/Cargo.toml",
+                "[dependencies]\ntokio-postgres = \"0.7\"\nserial_test = \"3\"\n",
+            ),
+            (
+                "packages/proxy-integration/tools/Cargo.toml",
+                "[dependencies]\ntokio = \"1\"\n",
+            ),
+            (
+                "packages/report/Cargo.toml",
+                "[dependencies]\ninsta = { version = \"1\", optional = true }\n",
+            ),
+        ]);
+        let root = crate::discover::normalize(dir.path());
+        let role = |f: &str| p.crate_role(&root.join(f)).map(|r| r.value);
+        assert_eq!(
+            role("packages/proxy-integration/src/select.rs"),
+            Some(Role::Test)
+        );
+        assert_eq!(
+            p.crate_role(&root.join("packages/proxy-integration/src/lib.rs"))
+                .unwrap()
+                .evidence,
+            "packages/proxy-integration/Cargo.toml: dependency `serial_test`, which only tests use"
+        );
+        // Tests' own dependencies, a nested crate of its own, an optional
+        // harness: not crates of tests.
+        assert_eq!(role("packages/proxy/src/main.rs"), None);
+        assert_eq!(role("packages/proxy-integration/tools/src/main.rs"), None);
+        assert_eq!(role("packages/report/src/lib.rs"), None);
     }
 
     #[test]
