@@ -581,9 +581,10 @@ impl Project {
 
 /// Crates that only tests use: a test runner's attributes (`serial_test`,
 /// `rstest`, `test-case`, `test-log`), containers and HTTP stand-ins
-/// started for a test, and snapshot and assertion helpers. A product crate
-/// lists them under `[dev-dependencies]`. (`mockall` is left out: crates
-/// depend on it to write `#[cfg_attr(test, automock)]` in their own code.)
+/// started for a test, and snapshot tests. A product crate lists them under
+/// `[dev-dependencies]`. Left out: `mockall`, which crates depend on to
+/// write `#[cfg_attr(test, automock)]` in their own code, and assertion
+/// helpers such as `pretty_assertions`, which product crates also list.
 const TEST_HARNESSES: &[&str] = &[
     "serial_test",
     "rstest",
@@ -593,7 +594,6 @@ const TEST_HARNESSES: &[&str] = &[
     "testcontainers-modules",
     "wiremock",
     "insta",
-    "pretty_assertions",
     "cucumber",
     "googletest",
 ];

@@ -1621,6 +1621,13 @@ impl Scan<'_> {
         let mut unresolved = Vec::new();
         let mut busy = Vec::new();
         for call in std::mem::take(&mut self.looped_calls) {
+            // A function called once per chunk of a list is handed the
+            // chunk: how batches are sent (`for c in rows.chunks(500) {
+            // insert_rows(conn, c) }`). A query it runs per row is found
+            // in its own loop.
+            if self.chunked.contains(&call.each.head.start) {
+                continue;
+            }
             let body = self
                 .functions
                 .iter()
