@@ -379,7 +379,6 @@ impl CrateIndex {
         found.runs.as_deref()
     }
 
-    /// The names of the functions that run a query.
     /// Whether a function of the crate of that name runs a query.
     pub fn runs_query(&self, name: &str) -> bool {
         self.by_name
@@ -387,16 +386,16 @@ impl CrateIndex {
             .is_some_and(|defs| defs.iter().any(|f| f.runs.is_some()))
     }
 
+    /// The names of the functions that run a query.
     pub fn query_functions(&self) -> Vec<&str> {
         self.by_name
-            .iter()
-            .filter(|(_, defs)| defs.iter().any(|f| f.runs.is_some()))
-            .map(|(name, _)| name.as_str())
+            .keys()
+            .map(String::as_str)
+            .filter(|name| self.runs_query(name))
             .collect()
     }
 }
 
-/// Everything a Rust file sends to a database.
 /// Whether a file talks to an embedded SQLite database only (sqlx's
 /// `Sqlite` pool or connection, `rusqlite`): each query runs in the
 /// process, and one per item inside a transaction is how SQLite is fed.

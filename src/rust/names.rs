@@ -61,10 +61,6 @@ impl Names {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
-    }
-
     /// Whether `name` is one of the names.
     pub fn contains(&self, name: &str) -> bool {
         self.set.contains(name.as_bytes())
