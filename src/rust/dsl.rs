@@ -285,12 +285,37 @@ impl Scan<'_> {
     /// Records a run of a query-builder chain, with the loop it runs in.
     pub(super) fn builder_call(&mut self, mut chain: Chain, at: Range<usize>, name: Range<usize>) {
         // A batch per chunk of keys (`.filter(id.eq_any(chunk))`).
+        // So is a statement handed the chunk a loop over chunks of a list
+        // is at (`for chunk in rows.chunks(500) { insert_into(t)
+        // .values(chunk) }`).
         let batched = ["eq_any(", "is_in("]
             .iter()
-            .any(|k| self.text[at.clone()].contains(k));
-        let each = self
+            .any(|k| self.text[at.clone()].contains(k))
+            || (self.in_chunks()
+                && chain
+                    .links
+                    .iter()
+                    .flat_map(|l| &l.args)
+                    .any(|a| self.mentions_item(a)));
+        let mut each = self
             .current_loop()
             .filter(|each| !(batched && self.chunked.contains(&each.head.start)));
+        // Values written that change with the item: diesel's `.set(...)`,
+        // sea-orm's `col_expr`, or an `ActiveModel` made from the item
+        // (`let mut m: post::ActiveModel = p.into(); m.update(db)`).
+        let sets = chain
+            .links
+            .iter()
+            .filter(|l| matches!(l.method.as_str(), "set" | "col_expr"))
+            .flat_map(|l| &l.args)
+            .any(|a| self.mentions_item(a))
+            || (chain.orm == Orm::SeaOrm
+                && chain.links.is_empty()
+                && matches!(chain.method.as_str(), "update" | "save")
+                && self.mentions_item(&chain.receiver));
+        if let Some(each) = &mut each {
+            each.writes_per_item = sets;
+        }
         // A paginator read in a loop walks the table page after page; read
         // once, the page after the last one read is the first page.
         let mut walked_by = None;

@@ -28,6 +28,7 @@ use crate::units::UnitBuilder;
 mod bodies;
 mod callers;
 mod dsl;
+mod items;
 mod names;
 mod spans;
 mod values;
@@ -632,6 +633,8 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         fetches: HashMap::new(),
         pooled: HashSet::new(),
         chunked: HashSet::new(),
+        items: Vec::new(),
+        binds: HashMap::new(),
         embedded: embedded_database(text),
         orms,
         number_fields: HashSet::new(),
@@ -760,6 +763,13 @@ struct Scan<'t> {
     /// Loops over chunks of a list (`for ids in all.chunks(500)`), by the
     /// start of their head: a query per chunk is how batches are sent.
     chunked: HashSet<usize>,
+    /// The names each loop's item binds, and the locals made from them,
+    /// by the start of the loop's head, innermost last.
+    items: Vec<(usize, Vec<String>)>,
+    /// The values a query's placeholders are bound to, in order
+    /// (`.bind(a).bind(b)`, a macro's arguments), by the query
+    /// expression's start offset.
+    binds: HashMap<usize, Vec<String>>,
     /// Loops around the expression being read; `None` marks a function.
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
@@ -795,6 +805,8 @@ struct Assembly {
     of: String,
     /// Whether a push pasted text built at run time.
     runtime: bool,
+    /// The source texts of the values `push_bind` binds, in order.
+    binds: Vec<String>,
 }
 
 /// The unit a builder made, sent through `api`.
@@ -1088,6 +1100,27 @@ impl Scan<'_> {
                     .iter()
                     .any(|c| overlaps(at, &c.range))
         });
+        // A turn that writes a row of its own (values of the item, or a
+        // created row it goes on to use) is per-item work; the loop's
+        // other queries ride along.
+        let own_row = self.calls[calls..]
+            .iter()
+            .any(|c| c.in_loop.as_ref().is_some_and(|e| e.head == head) && c.writes_own_row());
+        if own_row {
+            for each in self.calls[calls..]
+                .iter_mut()
+                .filter_map(|c| c.in_loop.as_mut())
+            {
+                if each.head == head {
+                    each.writes_rows = true;
+                }
+            }
+            for call in &mut self.looped_calls[looped..] {
+                if call.each.head == head {
+                    call.each.writes_rows = true;
+                }
+            }
+        }
         if other {
             let mine = |each: &mut LoopInfo| {
                 if each.head == head {
@@ -1441,16 +1474,23 @@ impl Scan<'_> {
         let fetched = one_row.or_else(|| self.fetches.get(&at.start).copied());
         let mut found = unit(builder, api, runtime, fetched == Some(true));
         found.origin.pooled = self.pooled.contains(&at.start);
+        let binds = self.binds.get(&at.start).map_or(&[][..], Vec::as_slice);
         let batched = {
             let sql = found.text.to_ascii_lowercase();
-            sql.contains("any(") || sql.contains("unnest(")
+            sql.contains("any(")
+                || sql.contains("unnest(")
+                || (self.in_chunks() && binds.iter().any(|b| self.mentions_item(b)))
         };
         // Work on one object a statement names (a table to drop, a
         // catalog row, a lock) that no batched query over rows replaces.
         let per_object = crate::units::works_on_objects(&found.text);
+        let sets = self.sets_from_item(&found.text, binds);
         self.units.push(found);
         if fetched.is_some() {
             self.executed(at, name, api, batched, per_object);
+            if sets {
+                self.writes_from_item();
+            }
         }
         true
     }
@@ -1537,6 +1577,7 @@ impl Scan<'_> {
                 }
                 "push_bind" | "push_bind_unseparated" => {
                     let Some(arg) = arg else { continue };
+                    assembly.binds.push(self.text[self.at(&arg)].to_owned());
                     assembly
                         .builder
                         .placeholder(self.at(&arg), true, Provenance::BOUND);
@@ -1579,6 +1620,7 @@ impl Scan<'_> {
                         let batched = lower.contains("any(")
                             || lower.contains("unnest(")
                             || lower.contains(" values ($1)");
+                        let sets = self.sets_from_item(&found.text, &assembly.binds);
                         self.units.push(found);
                         if fetched.is_some() {
                             let per_object = crate::units::works_on_objects(&lower);
@@ -1589,6 +1631,9 @@ impl Scan<'_> {
                                 batched,
                                 per_object,
                             );
+                            if sets {
+                                self.writes_from_item();
+                            }
                         }
                     }
                 }
@@ -1823,9 +1868,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_local(&mut self, i: &'ast syn::Local) {
+        let calls = self.calls.len();
         syn::visit::visit_local(self, i);
         if let Some(init) = &i.init {
             self.bind(&i.pat, &init.expr);
+            self.derive_items(&i.pat, &init.expr);
+            self.keep_rows(&i.pat, &init.expr, calls);
         }
         let ident = match &i.pat {
             syn::Pat::Ident(p) => Some(&p.ident),
@@ -1890,6 +1938,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                         builder,
                         of,
                         runtime,
+                        binds: Vec::new(),
                     };
                     self.assembling.insert(name, assembly);
                 }
@@ -1907,6 +1956,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                         builder: UnitBuilder::default(),
                         of,
                         runtime: false,
+                        binds: Vec::new(),
                     },
                 );
             } else {
@@ -1944,9 +1994,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             }
             chunks = &m.receiver;
         }
-        let info = self.loop_info("for", head, literal);
+        let info = self.loop_info("for", head.clone(), literal);
         self.bind(&i.pat, &i.expr);
+        let mut names = Vec::new();
+        values::bound_names(&i.pat, &mut names);
+        self.enter_items(head.start, names);
         self.with_loop(info, |s| s.visit_block(&i.body));
+        self.leave_items();
     }
 
     fn visit_expr_while(&mut self, i: &'ast syn::ExprWhile) {
@@ -2036,6 +2090,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             }
             let at = self.at(&inner).start;
             self.fetches.insert(at, *one);
+            self.binds.insert(at, self.bound_values(&i.receiver));
             let on_pool = i.args.first().is_some_and(|a| {
                 let r = self.at(&a);
                 self.text[r].to_ascii_lowercase().contains("pool")
@@ -2100,12 +2155,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         {
             self.visit_expr(&i.receiver);
             let head = self.at(&i.method);
-            let info = self.loop_info(&format!(".{method}()"), head, false);
+            let info = self.loop_info(&format!(".{method}()"), head.clone(), false);
+            self.enter_items(head.start, Self::closure_items(i.args.iter()));
             self.with_loop(info, |s| {
                 for arg in &i.args {
                     s.visit_expr(arg);
                 }
             });
+            self.leave_items();
             return;
         }
         // `self.load(id)` calls a method of the file; `repo.user(id)` may
@@ -2229,6 +2286,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 };
                 let at = self.at(&i);
                 let name = self.at(&i.path);
+                let binds = args
+                    .iter()
+                    .skip(index + 1)
+                    .map(|a| self.text[self.at(a)].to_owned())
+                    .collect();
+                self.binds.insert(at.start, binds);
                 self.query(at, name, sql, &api, None);
                 for arg in args.iter().skip(index + 1) {
                     Visit::visit_expr(self, arg);
