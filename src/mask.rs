@@ -36,8 +36,8 @@ pub fn is_pasted_name(name: &str) -> bool {
 /// - sqlc's `sqlc.arg(name)`, `sqlc.narg(name)` and `sqlc.slice(name)`,
 ///   and named parameters `:name`, become a bind parameter `$1` padded
 ///   with spaces;
-/// - `%name%` (a value pasted in by the application, such as a sort
-///   order) becomes an identifier of underscores;
+/// - `%name%` and `{name}` (a value pasted in by the application, such
+///   as a sort order or a schema) become an identifier of underscores;
 /// - drizzle-kit's `--> statement-breakpoint` becomes a comment in every
 ///   dialect (MySQL needs a space after `--`);
 /// - MySQL's `BINARY` attribute after a character type (`VARCHAR(255)
@@ -162,6 +162,22 @@ pub fn mask_placeholders(text: &str) -> (String, Vec<Range<usize>>) {
                 out[i..i + 6].fill(b' ');
                 masked.push(i..i + 6);
                 i += 6;
+            }
+            // `{name}`, a name the application fills in with `replace` or
+            // `format!` (`CREATE SCHEMA {schema}`): an identifier of
+            // underscores.
+            b'{' if bytes
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                let len = 1 + rest[1..].bytes().take_while(|c| word(*c)).count();
+                if bytes.get(i + len) == Some(&b'}') {
+                    out[i..i + len + 1].fill(b'_');
+                    masked.push(i..i + len + 1);
+                    i += len + 1;
+                } else {
+                    i += len;
+                }
             }
             b'%' if bytes
                 .get(i + 1)
@@ -302,6 +318,26 @@ mod tests {
             "CAST(x AS BINARY)",
             "SELECT f(1) BINARY",
             "a BINARY_X",
+        ] {
+            assert_eq!(mask_placeholders(kept).0, kept);
+        }
+    }
+
+    #[test]
+    fn braced_names_are_masked_outside_strings() {
+        let sql = "CREATE SCHEMA IF NOT EXISTS {tenant};\nCREATE TABLE {tenant}.users (tags text[] DEFAULT '{a}', doc jsonb DEFAULT '{\"k\": 1}');";
+        let (out, masked) = mask_placeholders(sql);
+        assert_eq!(out.len(), sql.len());
+        assert_eq!(
+            out,
+            "CREATE SCHEMA IF NOT EXISTS ________;\nCREATE TABLE ________.users (tags text[] DEFAULT '{a}', doc jsonb DEFAULT '{\"k\": 1}');"
+        );
+        assert_eq!(masked.len(), 2);
+        // Not a name alone between braces: left as it is.
+        for kept in [
+            "SELECT {fn now()}",
+            "SELECT {d '2024-01-01'}",
+            "SELECT {a b}",
         ] {
             assert_eq!(mask_placeholders(kept).0, kept);
         }
