@@ -74,11 +74,33 @@ pub fn key(path: &Path) -> PathBuf {
     discover::absolute(path)
 }
 
+/// The files whose folder is the top of a project: a package manifest of
+/// a language or a migration tool's configuration.
+const MANIFESTS: &[&str] = &[
+    "Cargo.toml",
+    "package.json",
+    "deno.json",
+    "go.mod",
+    "pyproject.toml",
+    "requirements.txt",
+    "Gemfile",
+    "composer.json",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "mix.exs",
+    "flyway.conf",
+    "flyway.toml",
+];
+
 /// The folder of the project a file or folder belongs to: the top of its
 /// git work tree; else the nearest folder above it (or itself) that holds a
 /// querylint configuration file; else `fallback` (the working directory,
-/// an editor's workspace folder) if the path lies under it and it is
-/// neither the file system's root nor the home folder; else the path's own
+/// an editor's workspace folder) if the path lies under it, it is neither
+/// the file system's root nor the home folder, and it holds a project's
+/// manifest (`Cargo.toml`, `package.json`, ...): a folder that only holds
+/// other folders, such as `/tmp` or a folder of checkouts, is no project,
+/// and reading all of it would read other projects; else the path's own
 /// folder.
 pub fn project_root(path: &Path, fallback: Option<&Path>) -> PathBuf {
     let path = key(path);
@@ -99,7 +121,14 @@ pub fn project_root(path: &Path, fallback: Option<&Path>) -> PathBuf {
     }
     let home = std::env::var_os("HOME").map(|h| key(Path::new(&h)));
     match fallback.map(key) {
-        Some(f) if path.starts_with(&f) && f.parent().is_some() && Some(&f) != home.as_ref() => f,
+        Some(f)
+            if path.starts_with(&f)
+                && f.parent().is_some()
+                && Some(&f) != home.as_ref()
+                && has(&f, MANIFESTS) =>
+        {
+            f
+        }
         _ => start,
     }
 }
@@ -566,9 +595,15 @@ mod tests {
         // Outside one, the nearest configuration file's folder.
         assert_eq!(root("plain/app/src/route.ts", None), key(&at("plain/app")));
         assert_eq!(root("plain/app", Some(&at("plain"))), key(&at("plain/app")));
-        // Outside any project: the fallback if the path is under it, else
-        // the path's folder.
+        // Outside any project: the fallback if the path is under it and it
+        // holds a project's manifest, else the path's folder.
         let loose = at("loose");
+        assert_eq!(
+            root("loose/deep/q.sql", Some(&loose)),
+            key(&at("loose/deep"))
+        );
+        assert_eq!(root("loose/deep", Some(&loose)), key(&at("loose/deep")));
+        std::fs::write(at("loose/package.json"), "{}").unwrap();
         assert_eq!(root("loose/deep/q.sql", Some(&loose)), key(&loose));
         assert_eq!(
             root("loose/deep/q.sql", Some(&at("repo"))),
