@@ -416,7 +416,7 @@ fn show_config(show: bool, path: Option<PathBuf>) -> i32 {
     };
     let mut base = config.settings();
     let cwd = std::env::current_dir().ok();
-    let root = workspace::project_root(&path, cwd.as_deref());
+    let root = workspace::project_root(&path, working_directory(cwd.as_deref()));
     let read = |p: &Path| std::fs::read_to_string(p).ok();
     base.project = Some(Arc::new(crate::context::Project::read(
         &root,
@@ -686,7 +686,10 @@ fn groups(
             return Err(format!("{}: no such file or directory", path.display()));
         }
         by_root
-            .entry(workspace::project_root(path, cwd.as_deref()))
+            .entry(workspace::project_root(
+                path,
+                working_directory(cwd.as_deref()),
+            ))
             .or_default()
             .push(path.clone());
     }
@@ -755,7 +758,7 @@ fn check_stdin(
         eprintln!("error: {e}");
         return Err(EXIT_ERROR);
     }
-    let root = workspace::project_root(name, reporter.cwd.as_deref());
+    let root = workspace::project_root(name, working_directory(reporter.cwd.as_deref()));
     let ws = Workspace::new(&root, configs);
     match crate::source::decode(bytes) {
         Ok(text) if kind.is_supported() => {
@@ -1329,4 +1332,12 @@ fn print_out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+}
+
+/// The working directory as the fallback of [`workspace::project_root`].
+fn working_directory(cwd: Option<&std::path::Path>) -> workspace::Fallback<'_> {
+    cwd.map_or(
+        workspace::Fallback::None,
+        workspace::Fallback::WorkingDirectory,
+    )
 }

@@ -530,7 +530,12 @@ impl Server {
             .iter()
             .filter(|r| path.starts_with(r))
             .max_by_key(|r| r.as_os_str().len());
-        let root = crate::workspace::project_root(path, folder.map(PathBuf::as_path));
+        let root = crate::workspace::project_root(
+            path,
+            folder.map_or(crate::workspace::Fallback::None, |f| {
+                crate::workspace::Fallback::WorkspaceFolder(f)
+            }),
+        );
         if let Some(found) = self.workspaces.get(&root) {
             return Arc::clone(found);
         }

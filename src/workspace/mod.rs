@@ -93,16 +93,27 @@ const MANIFESTS: &[&str] = &[
     "flyway.toml",
 ];
 
+/// Where a path's project is looked for when nothing above it says.
+#[derive(Debug, Clone, Copy)]
+pub enum Fallback<'p> {
+    /// None: the path's own folder.
+    None,
+    /// The working directory of a command line: a project if it holds a
+    /// project's manifest (`Cargo.toml`, `package.json`, ...). A folder
+    /// that only holds other folders, such as `/tmp` or a folder of
+    /// checkouts, is no project, and reading all of it would read other
+    /// projects.
+    WorkingDirectory(&'p Path),
+    /// A workspace folder the editor opened: a project as it is.
+    WorkspaceFolder(&'p Path),
+}
+
 /// The folder of the project a file or folder belongs to: the top of its
 /// git work tree; else the nearest folder above it (or itself) that holds a
-/// querylint configuration file; else `fallback` (the working directory,
-/// an editor's workspace folder) if the path lies under it, it is neither
-/// the file system's root nor the home folder, and it holds a project's
-/// manifest (`Cargo.toml`, `package.json`, ...): a folder that only holds
-/// other folders, such as `/tmp` or a folder of checkouts, is no project,
-/// and reading all of it would read other projects; else the path's own
-/// folder.
-pub fn project_root(path: &Path, fallback: Option<&Path>) -> PathBuf {
+/// querylint configuration file; else the [`Fallback`] if the path lies
+/// under it and it is neither the file system's root nor the home folder;
+/// else the path's own folder.
+pub fn project_root(path: &Path, fallback: Fallback<'_>) -> PathBuf {
     let path = key(path);
     let start = if path.is_dir() {
         path.clone()
@@ -120,15 +131,13 @@ pub fn project_root(path: &Path, fallback: Option<&Path>) -> PathBuf {
         return dir.to_path_buf();
     }
     let home = std::env::var_os("HOME").map(|h| key(Path::new(&h)));
-    match fallback.map(key) {
-        Some(f)
-            if path.starts_with(&f)
-                && f.parent().is_some()
-                && Some(&f) != home.as_ref()
-                && has(&f, MANIFESTS) =>
-        {
-            f
-        }
+    let fallback = match fallback {
+        Fallback::None => None,
+        Fallback::WorkingDirectory(f) => Some(key(f)).filter(|f| has(f, MANIFESTS)),
+        Fallback::WorkspaceFolder(f) => Some(key(f)),
+    };
+    match fallback {
+        Some(f) if path.starts_with(&f) && f.parent().is_some() && Some(&f) != home.as_ref() => f,
         _ => start,
     }
 }
@@ -587,7 +596,12 @@ mod tests {
         std::fs::create_dir_all(at("plain/app/src")).unwrap();
         std::fs::write(at("repo/app/querylint.toml"), "").unwrap();
         std::fs::write(at("plain/app/querylint.toml"), "").unwrap();
-        let root = |p: &str, fallback: Option<&Path>| project_root(&at(p), fallback);
+        let root = |p: &str, fallback: Option<&Path>| {
+            project_root(
+                &at(p),
+                fallback.map_or(Fallback::None, Fallback::WorkingDirectory),
+            )
+        };
         // The git work tree is the project, whatever configuration files
         // lie inside it.
         assert_eq!(root("repo/app/src/route.ts", None), key(&at("repo")));
@@ -603,6 +617,11 @@ mod tests {
             key(&at("loose/deep"))
         );
         assert_eq!(root("loose/deep", Some(&loose)), key(&at("loose/deep")));
+        // An editor's workspace folder is a project as it is.
+        assert_eq!(
+            project_root(&at("loose/deep/q.sql"), Fallback::WorkspaceFolder(&loose)),
+            key(&loose)
+        );
         std::fs::write(at("loose/package.json"), "{}").unwrap();
         assert_eq!(root("loose/deep/q.sql", Some(&loose)), key(&loose));
         assert_eq!(
