@@ -134,6 +134,11 @@ const LOOP_METHODS: &[&str] = &[
 /// Macros whose arguments are plain expressions worth reading.
 const EXPRESSION_MACROS: &[&str] = &["join", "try_join", "vec", "assert", "assert_eq", "dbg"];
 
+/// Macros whose body is a block's statements: async-stream's `stream!`
+/// and `try_stream!`, which repositories return rows through
+/// (`Box::pin(stream! { let rows = sqlx::query!(..).fetch(..); ... })`).
+const STATEMENT_MACROS: &[&str] = &["stream", "try_stream"];
+
 /// Whether a Rust file can contain database code at all.
 pub fn might_touch_database(text: &str) -> bool {
     SIGNS.is_match(text)
@@ -436,8 +441,9 @@ pub fn scan(text: &str) -> RsFile {
 pub const MAX_NESTING: usize = 128;
 
 /// How many tokens may lie on one path into a Rust file's tree: along the
-/// nesting, the tokens of each enclosing list item (up to its `,` or `;`)
-/// before the nested one. A chain of unary operators, closures or method
+/// nesting, the tokens of each enclosing list item (up to its `,` or `;`,
+/// a block `{ ... }` that ends an item or a statement, or an attribute
+/// `#[...]`, doc comments included) before the nested one. A chain of unary operators, closures or method
 /// calls nests the tree once per link without a bracket; this bounds that
 /// too. Written code stays far below (a 100-call builder chain is about 300).
 pub const MAX_PATH: usize = 2_000;
@@ -448,8 +454,11 @@ fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, Str
     use proc_macro2::TokenTree;
     // For each open group: its tokens, the path length before it, and the
     // tokens of its current list item.
-    let mut stack = vec![(tokens.clone().into_iter(), 0usize, 0usize)];
-    while let Some((iter, before, item)) = stack.last_mut() {
+    use proc_macro2::Delimiter;
+    // For each open group, also whether the token before was the `#` (or
+    // `#!`) of an attribute.
+    let mut stack = vec![(tokens.clone().into_iter(), 0usize, 0usize, false)];
+    while let Some((iter, before, item, hash)) = stack.last_mut() {
         let Some(tree) = iter.next() else {
             stack.pop();
             continue;
@@ -462,16 +471,27 @@ fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, Str
                 format!("an expression nests more than {MAX_PATH} tokens deep"),
             ));
         }
+        let after_hash = std::mem::replace(hash, false);
         match tree {
             TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => *item = 0,
+            TokenTree::Punct(p) if p.as_char() == '#' => *hash = true,
+            TokenTree::Punct(p) if p.as_char() == '!' && after_hash => *hash = true,
             TokenTree::Group(group) => {
+                // A block ends an item or a statement, and an attribute
+                // stands apart from what follows: the next token starts a
+                // list item of its own.
+                let delimiter = group.delimiter();
+                if delimiter == Delimiter::Brace || (delimiter == Delimiter::Bracket && after_hash)
+                {
+                    *item = 0;
+                }
                 if stack.len() > MAX_NESTING {
                     return Some((
                         group.span_open(),
                         format!("brackets nest more than {MAX_NESTING} levels deep"),
                     ));
                 }
-                stack.push((group.stream().into_iter(), path, 0));
+                stack.push((group.stream().into_iter(), path, 0, false));
             }
             _ => {}
         }
@@ -1449,6 +1469,23 @@ impl Scan<'_> {
         flush(builder, run, body.end);
     }
 
+    /// A text local assigned again or added to (`sql.push_str(..)`, `sql
+    /// += ..`, `sql = format!("{sql} ..")`): the SQL it was bound to is only
+    /// the start of what is sent, which is built at run time, so it is no
+    /// longer read as that text.
+    fn grown(&mut self, target: &Expr) {
+        let target = match target {
+            Expr::Reference(r) => &*r.expr,
+            other => other,
+        };
+        if let Expr::Path(p) = target
+            && let Some(name) = p.path.get_ident()
+        {
+            let name = name.to_string();
+            self.locals.retain(|(n, _)| *n != name);
+        }
+    }
+
     /// Whether an expression holds SQL text this scan can read.
     fn is_text(&self, expr: &Expr) -> bool {
         let mut builder = UnitBuilder::default();
@@ -2057,8 +2094,27 @@ impl<'ast> Visit<'ast> for Scan<'_> {
         self.exits -= 1;
     }
 
+    fn visit_expr_assign(&mut self, i: &'ast syn::ExprAssign) {
+        syn::visit::visit_expr_assign(self, i);
+        self.grown(&i.left);
+    }
+
+    fn visit_expr_binary(&mut self, i: &'ast syn::ExprBinary) {
+        syn::visit::visit_expr_binary(self, i);
+        if matches!(i.op, syn::BinOp::AddAssign(_)) {
+            self.grown(&i.left);
+        }
+    }
+
     fn visit_expr_method_call(&mut self, i: &'ast syn::ExprMethodCall) {
         let method = i.method.to_string();
+        // `sql.push_str(...)` grows a text local past what it was bound to.
+        if matches!(
+            method.as_str(),
+            "push_str" | "push" | "insert_str" | "extend"
+        ) {
+            self.grown(&i.receiver);
+        }
         let on_self = matches!(&*i.receiver, Expr::Path(p) if p.path.is_ident("self"));
         // The whole call, chain and arguments.
         let whole = self.at(&i);
@@ -2335,6 +2391,13 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 Visit::visit_expr(self, arg);
             }
         }
+        if STATEMENT_MACROS.contains(&name.as_str())
+            && let Ok(stmts) = i.parse_body_with(syn::Block::parse_within)
+        {
+            for stmt in &stmts {
+                Visit::visit_stmt(self, stmt);
+            }
+        }
     }
 }
 
@@ -2507,6 +2570,16 @@ mod tests {
                     "fn f() {{ let x = a{links}; }}\nfn g() {{ sqlx::query(\"SELECT 1\"); }}"
                 );
                 assert!(scan_parsed(&unread).parse_error.is_none());
+                // Many items, attributes and doc comments one after the
+                // other are a long file, not a deep one.
+                let long = format!(
+                    "{}{}fn f() {{ sqlx::query(\"SELECT 1\").fetch_one(&p); }}\n",
+                    "//! A module of many parts.\n".repeat(3_000),
+                    "#[derive(Debug)]\npub struct S {}\nimpl S { fn g() {} }\n".repeat(1_000),
+                );
+                let read = scan(&long);
+                assert!(read.parse_error.is_none(), "{:?}", read.parse_error);
+                assert_eq!(read.units.len(), 1);
                 // Just inside the limit, the file is read.
                 let fine = scan(&nested(MAX_NESTING - 3));
                 assert!(fine.parse_error.is_none(), "{:?}", fine.parse_error);
