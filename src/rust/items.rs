@@ -39,9 +39,11 @@ impl Scan<'_> {
 
     /// A `let` in a loop whose value is made from the item makes more
     /// names of it.
+    /// In a loop over chunks of a list, every local a turn makes is made
+    /// for its chunk (a list of placeholders, the values to bind).
     pub(super) fn derive_items(&mut self, pat: &syn::Pat, expr: &Expr) {
         let text = &self.text[self.at(expr)];
-        if !self.mentions_item(text) {
+        if !self.mentions_item(text) && !self.in_chunks() {
             return;
         }
         let mut names = Vec::new();
@@ -65,6 +67,13 @@ impl Scan<'_> {
         for call in &mut self.calls[calls..] {
             if call.range.start == start && call.method != "execute" {
                 call.kept = true;
+                // SQL text's `INSERT ... RETURNING`: the row written is
+                // the item's, and the turn goes on to use it.
+                if call.orm == crate::model::Orm::Sql && self.inserts.contains(&start) {
+                    if let Some(each) = call.in_loop.as_mut() {
+                        each.writes_per_item = true;
+                    }
+                }
             }
         }
     }

@@ -655,6 +655,7 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         chunked: HashSet::new(),
         items: Vec::new(),
         binds: HashMap::new(),
+        inserts: HashSet::new(),
         embedded: embedded_database(text),
         orms,
         number_fields: HashSet::new(),
@@ -790,6 +791,8 @@ struct Scan<'t> {
     /// (`.bind(a).bind(b)`, a macro's arguments), by the query
     /// expression's start offset.
     binds: HashMap<usize, Vec<String>>,
+    /// SQL inserts that return their rows, by the query expression's start.
+    inserts: HashSet<usize>,
     /// Loops around the expression being read; `None` marks a function.
     loops: Vec<Option<LoopInfo>>,
     exits: usize,
@@ -1512,12 +1515,17 @@ impl Scan<'_> {
         let mut found = unit(builder, api, runtime, fetched == Some(true));
         found.origin.pooled = self.pooled.contains(&at.start);
         let binds = self.binds.get(&at.start).map_or(&[][..], Vec::as_slice);
-        let batched = {
-            let sql = found.text.to_ascii_lowercase();
-            sql.contains("any(")
-                || sql.contains("unnest(")
-                || (self.in_chunks() && binds.iter().any(|b| self.mentions_item(b)))
-        };
+        let lower = found.text.to_ascii_lowercase();
+        let batched = lower.contains("any(")
+            || lower.contains("unnest(")
+            || (self.in_chunks()
+                && (binds.iter().any(|b| self.mentions_item(b))
+                    || self.mentions_item(&self.text[self.at(sql)])));
+        // An insert that returns its row: a `let` that keeps it makes the
+        // turn per-item work (see `keep_rows`).
+        if lower.trim_start().starts_with("insert") && lower.contains("returning") {
+            self.inserts.insert(at.start);
+        }
         // Work on one object a statement names (a table to drop, a
         // catalog row, a lock) that no batched query over rows replaces.
         let per_object = crate::units::works_on_objects(&found.text);
@@ -2163,6 +2171,17 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             (Some((_, one)), Some(first)) => {
                 let at = whole.clone();
                 let name = self.at(&i.method);
+                // `client.query(sql, &[&a, &b])`: the values it binds.
+                // (`query(sql).bind(a).execute(&pool)` has them in its
+                // chain, noted with the fetch.)
+                if i.args.len() > 1 {
+                    let binds = i
+                        .args
+                        .iter()
+                        .skip(1)
+                        .map(|a| self.text[self.at(a)].to_owned());
+                    self.binds.insert(at.start, binds.collect());
+                }
                 let made = self.query(at, name.clone(), first, &format!(".{method}"), Some(*one));
                 if !made {
                     // `client.query(sql, &[])` in a function whose
