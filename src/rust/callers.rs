@@ -178,7 +178,7 @@ impl Wrappers {
 }
 
 /// How many calls deep a parameter is followed.
-const MAX_DEPTH: usize = 8;
+pub const MAX_DEPTH: usize = 8;
 
 /// The calls of a workspace, by the name of the function called.
 #[derive(Debug, Default)]

@@ -634,6 +634,10 @@ pub struct RustFacts {
     /// The names of functions whose text parameters are pasted into SQL:
     /// a file that names one is parsed for what it passes.
     pasting: Option<Names>,
+    /// The names of functions that hand a parameter of their own on to a
+    /// pasting function (a store method between a handler and the SQL):
+    /// pasting too, for which files are read for what they pass.
+    handing: HashSet<String>,
     /// The project's functions that run a text parameter as SQL: a file
     /// that names one is read with them.
     wrappers: Wrappers,
@@ -689,7 +693,13 @@ impl RustFacts {
         // into SQL: a handler calling a store. Only the files that name one
         // where the first reading did not look (a file with no sign of a
         // database, a function body left unread) are read again.
-        if let Some(pasting) = &facts.pasting {
+        // A function that hands its parameter on to a pasting function is
+        // followed the same way, to the call that decides it: as many
+        // rounds as the callers are followed deep.
+        for _ in 0..crate::rust::MAX_CALL_DEPTH {
+            let Some(pasting) = &facts.pasting else {
+                break;
+            };
             let again: Vec<(PathBuf, RsFile)> = files
                 .par_iter()
                 .zip(keys)
@@ -723,8 +733,35 @@ impl RustFacts {
                 }
                 facts.derive();
             }
+            if !facts.hand_on() {
+                break;
+            }
+            facts.derive();
         }
         (facts, scans)
+    }
+
+    /// Adds to [`RustFacts::handing`] the functions whose calls of a
+    /// pasting function pass one of their own parameters; returns whether
+    /// any was new.
+    fn hand_on(&mut self) -> bool {
+        let Some(pasting) = &self.pasting else {
+            return false;
+        };
+        let mut grew = false;
+        for own in self.files.values() {
+            for pass in &own.passes {
+                if !pasting.contains(&pass.function) {
+                    continue;
+                }
+                for through in &pass.through {
+                    if !pasting.contains(&through.function) {
+                        grew |= self.handing.insert(through.function.clone());
+                    }
+                }
+            }
+        }
+        grew
     }
 
     fn derive(&mut self) {
@@ -740,6 +777,7 @@ impl RustFacts {
             let own = &self.files[key];
             self.callers.add(key, &own.passes, &own.functions);
             pasting.extend(own.pasting.iter().map(String::as_str));
+            pasting.extend(self.handing.iter().map(String::as_str));
             sinks.extend(own.sinks.iter().cloned());
             self.crates
                 .entry(own.crate_root.clone())
