@@ -61,7 +61,7 @@ const API_METHODS: &[&str] = &[
 
 /// Whether a method call on a value (`store.drop_schema(..)`) may be
 /// resolved by its name.
-pub(super) fn resolvable_method(name: &str) -> bool {
+pub fn resolvable_method(name: &str) -> bool {
     !COMMON_METHODS.contains(&name) && !API_METHODS.contains(&name)
 }
 

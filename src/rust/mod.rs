@@ -33,7 +33,7 @@ mod names;
 mod spans;
 mod values;
 
-pub use callers::{Callers, MAX_DEPTH as MAX_CALL_DEPTH, Wrappers};
+pub use callers::{Callers, MAX_DEPTH as MAX_CALL_DEPTH, Wrappers, resolvable_method};
 pub use names::Names;
 use spans::Located;
 use values::Val;

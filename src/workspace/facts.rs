@@ -696,10 +696,14 @@ impl RustFacts {
         // A function that hands its parameter on to a pasting function is
         // followed the same way, to the call that decides it: as many
         // rounds as the callers are followed deep.
+        // After the first round, only the files that name a function
+        // added in the round before are read again.
+        let mut fresh: Option<Names> = None;
         for _ in 0..crate::rust::MAX_CALL_DEPTH {
             let Some(pasting) = &facts.pasting else {
                 break;
             };
+            let looking = fresh.as_ref().unwrap_or(pasting);
             let again: Vec<(PathBuf, RsFile)> = files
                 .par_iter()
                 .zip(keys)
@@ -711,7 +715,7 @@ impl RustFacts {
                         return None;
                     }
                     let text = read(&c.path).ok()?;
-                    if !names_unread(&text, file.as_ref(), pasting) {
+                    if !names_unread(&text, file.as_ref(), looking) {
                         return None;
                     }
                     let file =
@@ -733,35 +737,42 @@ impl RustFacts {
                 }
                 facts.derive();
             }
-            if !facts.hand_on() {
+            let added = facts.hand_on();
+            if added.is_empty() {
                 break;
             }
+            fresh = Some(Names::new(added.iter().map(String::as_str)));
             facts.derive();
         }
         (facts, scans)
     }
 
     /// Adds to [`RustFacts::handing`] the functions whose calls of a
-    /// pasting function pass one of their own parameters; returns whether
-    /// any was new.
-    fn hand_on(&mut self) -> bool {
+    /// pasting function pass one of their own parameters; returns the new
+    /// ones. A name as common as `new` or `get` is left out: its calls
+    /// cannot be told apart, and every file would be read for them.
+    fn hand_on(&mut self) -> Vec<String> {
         let Some(pasting) = &self.pasting else {
-            return false;
+            return Vec::new();
         };
-        let mut grew = false;
+        let mut added = Vec::new();
         for own in self.files.values() {
             for pass in &own.passes {
                 if !pasting.contains(&pass.function) {
                     continue;
                 }
                 for through in &pass.through {
-                    if !pasting.contains(&through.function) {
-                        grew |= self.handing.insert(through.function.clone());
+                    let name = &through.function;
+                    if !pasting.contains(name)
+                        && crate::rust::resolvable_method(name)
+                        && self.handing.insert(name.clone())
+                    {
+                        added.push(name.clone());
                     }
                 }
             }
         }
-        grew
+        added
     }
 
     fn derive(&mut self) {
