@@ -104,8 +104,8 @@ impl Scan<'_> {
 
     /// Whether the code being read is in a loop over chunks of a list.
     pub(super) fn in_chunks(&self) -> bool {
-        self.current_loop()
-            .is_some_and(|each| self.chunked.contains(&each.head.start))
+        self.current_head()
+            .is_some_and(|head| self.chunked.contains(&head))
     }
 
     /// Marks the query just recorded as writing values of the item.
@@ -118,10 +118,10 @@ impl Scan<'_> {
     /// Whether `text` names the item of the loop the code being read is
     /// in (the innermost one that counts items), or a local made from it.
     pub(super) fn mentions_item(&self, text: &str) -> bool {
-        let Some(each) = self.current_loop() else {
+        let Some(head) = self.current_head() else {
             return false;
         };
-        let Some((_, names)) = self.items.iter().rev().find(|(h, _)| *h == each.head.start) else {
+        let Some((_, names)) = self.items.iter().rev().find(|(h, _)| *h == head) else {
             return false;
         };
         words(text).any(|w| names.iter().any(|n| n == w && n != "_"))

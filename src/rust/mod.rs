@@ -443,20 +443,18 @@ pub const MAX_NESTING: usize = 128;
 /// How many tokens may lie on one path into a Rust file's tree: along the
 /// nesting, the tokens of each enclosing list item (up to its `,` or `;`,
 /// a block `{ ... }` that ends an item or a statement, or an attribute
-/// `#[...]`, doc comments included) before the nested one. A chain of unary operators, closures or method
-/// calls nests the tree once per link without a bracket; this bounds that
-/// too. Written code stays far below (a 100-call builder chain is about 300).
+/// `#[...]`, doc comments included) before the nested one. A chain of
+/// unary operators, closures or method calls nests the tree once per link
+/// without a bracket; this bounds that too. Written code stays far below (a 100-call builder chain is about 300).
 pub const MAX_PATH: usize = 2_000;
 
 /// The span where the file goes past [`MAX_NESTING`] or [`MAX_PATH`],
 /// found without recursion, and which limit it is.
 fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<(proc_macro2::Span, String)> {
-    use proc_macro2::TokenTree;
-    // For each open group: its tokens, the path length before it, and the
-    // tokens of its current list item.
-    use proc_macro2::Delimiter;
-    // For each open group, also whether the token before was the `#` (or
-    // `#!`) of an attribute.
+    use proc_macro2::{Delimiter, TokenTree};
+    // For each open group: its tokens, the path length before it, the
+    // tokens of its current list item, and whether the token before was
+    // the `#` (or `#!`) of an attribute.
     let mut stack = vec![(tokens.clone().into_iter(), 0usize, 0usize, false)];
     while let Some((iter, before, item, hash)) = stack.last_mut() {
         let Some(tree) = iter.next() else {
@@ -1094,8 +1092,15 @@ impl Scan<'_> {
     }
 
     fn current_loop(&self) -> Option<LoopInfo> {
-        let info = self.loops.last()?.clone()?;
-        (self.exits == info.exits_at).then_some(info)
+        self.current_head()?;
+        self.loops.last()?.clone()
+    }
+
+    /// Where the head of the loop around the code being read starts, as
+    /// [`Scan::current_loop`] sees it, without copying the loop.
+    fn current_head(&self) -> Option<usize> {
+        let info = self.loops.last()?.as_ref()?;
+        (self.exits == info.exits_at).then_some(info.head.start)
     }
 
     /// Reads the body of a loop that does not iterate over items.

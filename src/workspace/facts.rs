@@ -723,26 +723,29 @@ impl RustFacts {
                     Some((key.clone(), file))
                 })
                 .collect();
-            if !again.is_empty() {
-                for (key, file) in again {
-                    if let Some(own) = facts.files.get_mut(&key) {
-                        own.passes = file.passes.clone();
-                    }
-                    if !plain.contains(&key) {
-                        // This reading holds all the first one did, and more.
-                        if let Some(entry) = scans.get_mut(&key) {
-                            entry.1 = Some(file);
-                        }
+            let read_again = !again.is_empty();
+            for (key, file) in again {
+                if let Some(own) = facts.files.get_mut(&key) {
+                    own.passes = file.passes.clone();
+                }
+                if !plain.contains(&key) {
+                    // This reading holds all the first one did, and more.
+                    if let Some(entry) = scans.get_mut(&key) {
+                        entry.1 = Some(file);
                     }
                 }
+            }
+            // The passes just read may hand on to a pasting function; the
+            // pasting names themselves do not change with them. One
+            // derivation takes in both.
+            let added = facts.hand_on();
+            if read_again || !added.is_empty() {
                 facts.derive();
             }
-            let added = facts.hand_on();
             if added.is_empty() {
                 break;
             }
             fresh = Some(Names::new(added.iter().map(String::as_str)));
-            facts.derive();
         }
         (facts, scans)
     }
