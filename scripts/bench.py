@@ -154,6 +154,8 @@ def front_end_main(generate, size_mb, plain, pattern, prefix):
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--size-mb", type=int, default=size_mb)
     ap.add_argument("--keep")
+    ap.add_argument("--memory-sizes", help="also time querylint alone on corpora of these sizes "
+                    "in MB (comma-separated), to show how its memory grows with the number of files")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     querylint = os.path.join(ROOT, "target", "release", "querylint")
@@ -163,6 +165,15 @@ def front_end_main(generate, size_mb, plain, pattern, prefix):
     front_end_bench(querylint, root, [os.path.join(root, *p) for p in plain], pattern, args.runs)
     if not args.keep:
         shutil.rmtree(root)
+    if args.memory_sizes:
+        print("querylint (all cores) on corpora of other sizes:")
+        for mb in (int(m) for m in args.memory_sizes.split(",")):
+            scaled = tempfile.mkdtemp(prefix=prefix)
+            generate(scaled, mb)
+            size, count = tree_size([scaled])
+            measure(f"{count} files, {size / 1e6:.0f} MB", [querylint, "check", "--format", "json", scaled],
+                    args.runs, size, count)
+            shutil.rmtree(scaled)
 
 
 def front_end_bench(querylint, root, plain, pattern, runs):

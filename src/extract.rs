@@ -261,6 +261,26 @@ pub struct SqlUnit {
     pub call: Option<CallSite>,
 }
 
+impl SqlUnit {
+    /// About how many bytes the unit holds, itself and on the heap.
+    pub fn weight(&self) -> usize {
+        use std::mem::size_of;
+        size_of::<SqlUnit>()
+            + self.text.capacity()
+            + self.map.segments.capacity() * size_of::<Segment>()
+            + self.map.opaque.capacity() * size_of::<Opaque>()
+            + self.interpolations.capacity() * size_of::<Interpolation>()
+            + self.origin.api.as_ref().map_or(0, String::capacity)
+            + self.origin.masked.capacity() * size_of::<Range<usize>>()
+            + self
+                .origin
+                .wildcard_values
+                .iter()
+                .map(String::capacity)
+                .sum::<usize>()
+    }
+}
+
 const BOM: &str = "\u{feff}";
 
 /// The unit of a `.sql` file: the whole text, less a leading byte order mark,

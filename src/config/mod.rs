@@ -12,8 +12,9 @@ mod settings;
 
 pub use resolve::Resolver;
 pub use settings::{
-    DEFAULT_FILE_TIMEOUT, DEFAULT_MAX_FILE_SIZE, Effective, FileContext, FileOverride, Limits,
-    Options, Settings, context, for_migration, for_path, tool_override, with_context,
+    DEFAULT_FILE_TIMEOUT, DEFAULT_KEPT_SCANS, DEFAULT_MAX_FILE_SIZE, Effective, FileContext,
+    FileOverride, Limits, Options, Settings, context, for_migration, for_path, tool_override,
+    with_context,
 };
 
 use std::ops::Range;

@@ -18,12 +18,20 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// Files that take longer than this many seconds to lint are skipped
 /// unless `file-timeout` says otherwise.
 pub const DEFAULT_FILE_TIMEOUT: f64 = 10.0;
+/// How much memory the Rust scans made while the project's facts are
+/// built may keep for the files' lint, in bytes (see [`Limits::kept_scans`]).
+pub const DEFAULT_KEPT_SCANS: usize = 64 * 1024 * 1024;
 
 /// What a file may cost before it is skipped.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_file_size: u64,
     pub file_timeout: Duration,
+    /// What the scans of the Rust files, made while the project's facts
+    /// are built, may keep for the files' lint. Past it, a file's scan is
+    /// let go and the file is scanned again when it is linted, so a run's
+    /// memory does not grow with the number of files.
+    pub kept_scans: usize,
 }
 
 impl Default for Limits {
@@ -31,6 +39,7 @@ impl Default for Limits {
         Limits {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             file_timeout: Duration::from_secs_f64(DEFAULT_FILE_TIMEOUT),
+            kept_scans: DEFAULT_KEPT_SCANS,
         }
     }
 }
@@ -383,6 +392,7 @@ impl super::Config {
                     .or(self.file_timeout)
                     .unwrap_or(DEFAULT_FILE_TIMEOUT),
             ),
+            kept_scans: DEFAULT_KEPT_SCANS,
         };
         Ok(Effective {
             settings,

@@ -189,6 +189,49 @@ pub struct RsFile {
     pub blanked: Vec<Range<usize>>,
 }
 
+impl RsFile {
+    /// Gives back the room its lists grew into and will not use: a scan
+    /// kept for a later lint holds only what it found.
+    pub fn shrink(&mut self) {
+        for unit in &mut self.units {
+            unit.text.shrink_to_fit();
+            unit.interpolations.shrink_to_fit();
+        }
+        self.units.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.looped_calls.shrink_to_fit();
+        self.passes.shrink_to_fit();
+        self.pasted.shrink_to_fit();
+        self.blanked.shrink_to_fit();
+    }
+
+    /// About how many bytes the scan holds, itself and on the heap: what
+    /// keeping it costs (see `Limits::kept_scans`).
+    pub fn weight(&self) -> usize {
+        use std::mem::size_of;
+        fn vec<T>(v: &Vec<T>) -> usize {
+            v.capacity() * size_of::<T>()
+        }
+        size_of::<RsFile>()
+            + self.units.iter().map(SqlUnit::weight).sum::<usize>()
+            + vec(&self.query_files)
+            + vec(&self.calls)
+            + self
+                .calls
+                .iter()
+                .map(|c| c.method.capacity() + vec(&c.chain) + vec(&c.properties))
+                .sum::<usize>()
+            + vec(&self.functions)
+            + vec(&self.looped_calls)
+            + vec(&self.tests)
+            + vec(&self.pasted)
+            + vec(&self.passes)
+            + vec(&self.sinks)
+            + vec(&self.blanked)
+    }
+}
+
 /// Whether attributes mark an item as test code: an attribute whose last
 /// segment is `test` (`#[test]`, `#[tokio::test]`, `#[sqlx::test]`), or a
 /// `#[cfg(...)]` that only builds it for tests (see [`test_only`]).

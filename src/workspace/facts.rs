@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -66,7 +67,49 @@ pub enum TsScan {
 #[derive(Default)]
 pub struct Scans {
     pub ts: HashMap<PathBuf, (u64, TsScan)>,
-    pub rust: HashMap<PathBuf, (u64, Option<RsFile>)>,
+    pub rust: HashMap<PathBuf, (u64, RsScan)>,
+}
+
+/// How a Rust file's scan came out while the facts were built.
+pub enum RsScan {
+    /// Kept for the file's lint.
+    Kept(RsFile),
+    /// Let go, to keep the memory the kept scans take within
+    /// [`Limits::kept_scans`]: the file is scanned again when it is
+    /// linted. What is left is what the facts' later rounds read of the
+    /// scan: the function bodies it left unread.
+    Dropped(Vec<Range<usize>>),
+    /// The scan took longer than the file's budget.
+    TooSlow,
+}
+
+impl RsScan {
+    /// The function bodies the scan left unread, if it was made in time.
+    fn blanked(&self) -> Option<&[Range<usize>]> {
+        match self {
+            RsScan::Kept(file) => Some(&file.blanked),
+            RsScan::Dropped(blanked) => Some(blanked),
+            RsScan::TooSlow => None,
+        }
+    }
+}
+
+/// Keeps a file's scan for its lint if the scans kept so far, `kept`
+/// bytes, leave room for it within `limit`; else keeps only what the
+/// facts read of it again.
+fn keep(mut file: RsFile, kept: &AtomicUsize, limit: usize) -> RsScan {
+    file.shrink();
+    let weight = file.weight();
+    let fits = kept
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| {
+            k.checked_add(weight).filter(|&total| total <= limit)
+        })
+        .is_ok();
+    if fits {
+        RsScan::Kept(file)
+    } else {
+        RsScan::Dropped(file.blanked)
+    }
 }
 
 /// What one TypeScript or JavaScript file says for the others.
@@ -665,8 +708,9 @@ impl RustFacts {
         keys: &[PathBuf],
         read: Read,
         limits: &Limits,
-    ) -> (RustFacts, HashMap<PathBuf, (u64, Option<RsFile>)>) {
-        let scanned: Vec<(PathBuf, u64, Option<RsFile>, RsFileFacts, bool)> = files
+    ) -> (RustFacts, HashMap<PathBuf, (u64, RsScan)>) {
+        let kept = AtomicUsize::new(0);
+        let scanned: Vec<(PathBuf, u64, RsScan, RsFileFacts, bool)> = files
             .par_iter()
             .zip(keys)
             .with_max_len(1)
@@ -675,7 +719,11 @@ impl RustFacts {
                 let file = budget::within(limits.budget(1), || rust_scan(&text)).ok();
                 let own = rust_file_facts(key, &text, file.as_ref());
                 let plain = !crate::rust::might_touch_database(&text);
-                Some((key.clone(), digest(&text), file, own, plain))
+                let scan = match file {
+                    Some(file) => keep(file, &kept, limits.kept_scans),
+                    None => RsScan::TooSlow,
+                };
+                Some((key.clone(), digest(&text), scan, own, plain))
             })
             .collect();
         let mut facts = RustFacts::default();
@@ -710,12 +758,12 @@ impl RustFacts {
                 .with_max_len(1)
                 .filter_map(|(c, key)| {
                     let no_database = plain.contains(key);
-                    let file = &scans.get(key)?.1;
-                    if !no_database && file.as_ref().is_none_or(|f| f.blanked.is_empty()) {
+                    let blanked = scans.get(key)?.1.blanked();
+                    if !no_database && blanked.is_none_or(<[_]>::is_empty) {
                         return None;
                     }
                     let text = read(&c.path).ok()?;
-                    if !names_unread(&text, file.as_ref(), looking) {
+                    if !names_unread(&text, blanked, looking) {
                         return None;
                     }
                     let file =
@@ -731,7 +779,10 @@ impl RustFacts {
                 if !plain.contains(&key) {
                     // This reading holds all the first one did, and more.
                     if let Some(entry) = scans.get_mut(&key) {
-                        entry.1 = Some(file);
+                        entry.1 = match entry.1 {
+                            RsScan::Dropped(_) => RsScan::Dropped(file.blanked),
+                            _ => RsScan::Kept(file),
+                        };
                     }
                 }
             }
@@ -821,7 +872,7 @@ impl RustFacts {
         let own = text.map(|t| {
             let file = rust_scan(t);
             let file = match &self.pasting {
-                Some(p) if names_unread(t, Some(&file), p) => scan_naming(t, p),
+                Some(p) if names_unread(t, Some(&file.blanked), p) => scan_naming(t, p),
                 _ => file,
             };
             Self::own(key, t, &file)
@@ -980,14 +1031,14 @@ fn awaits_other_work(index: &CrateIndex, looped: &[LoopedCall], head: &Range<usi
         .any(|c| c.awaited && c.each.head == *head && index.resolve(c).is_none())
 }
 
-/// Whether the scan of `text` (`None`: it was not made) left unread a
-/// name `pasting` finds: in a file with no sign of a database, which is
+/// Whether the scan of `text`, which left the function bodies `blanked`
+/// unread (`None`: it was not made), left unread a name `pasting` finds: in a file with no sign of a database, which is
 /// not parsed, anywhere; else in a function body it left unread. What
 /// such a file passes to the functions whose parameters are pasted into
 /// SQL is read again with [`scan_naming`].
-fn names_unread(text: &str, file: Option<&RsFile>, pasting: &Names) -> bool {
-    match file {
-        Some(f) if crate::rust::might_touch_database(text) => hides(text, f, pasting),
+fn names_unread(text: &str, blanked: Option<&[Range<usize>]>, pasting: &Names) -> bool {
+    match blanked {
+        Some(b) if crate::rust::might_touch_database(text) => hides(text, b, pasting),
         _ => pasting.is_match(text),
     }
 }
@@ -999,12 +1050,10 @@ fn scan_naming(text: &str, pasting: &Names) -> RsFile {
     crate::rust::scan_keeping(text, &Wrappers::default(), &also)
 }
 
-/// Whether a function body the scan of `text` left unread holds what
+/// Whether one of the function bodies `blanked` of `text` holds what
 /// `finder` looks for.
-fn hides(text: &str, file: &RsFile, finder: &Names) -> bool {
-    file.blanked
-        .iter()
-        .any(|r| finder.is_match(&text[r.clone()]))
+fn hides(text: &str, blanked: &[Range<usize>], finder: &Names) -> bool {
+    blanked.iter().any(|r| finder.is_match(&text[r.clone()]))
 }
 
 /// The scan of a Rust file on its own: parsed only if it mentions a

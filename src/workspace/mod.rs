@@ -585,6 +585,48 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    /// Lints every file of a fixture project, the Rust scans made for the
+    /// facts kept for the lint up to `kept_scans` bytes.
+    fn lint_project(project: &str, kept_scans: usize) -> Vec<(PathBuf, Diagnostic)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/projects")
+            .join(project);
+        let configs = Arc::new(Resolver::nearest(crate::config::Options::default()));
+        let mut workspace = Workspace::new(&root, configs);
+        let mut config = (*workspace.config).clone();
+        config.limits.kept_scans = kept_scans;
+        workspace.config = Arc::new(config);
+        let files = crate::discover::discover(std::slice::from_ref(&root), &[])
+            .unwrap()
+            .files;
+        let sink = |p: &Path, _: &str, d: Vec<Diagnostic>| (p.to_path_buf(), d);
+        let (_, linted) = workspace.lint(files, std::slice::from_ref(&root), &sink);
+        linted
+            .into_iter()
+            .filter_map(|(_, outcome)| match outcome {
+                Outcome::Linted(found) => Some(found),
+                Outcome::Skipped(_) => None,
+            })
+            .flat_map(|(p, d)| d.into_iter().map(move |d| (p.clone(), d)))
+            .collect()
+    }
+
+    #[test]
+    fn scans_let_go_for_memory_are_made_again_with_the_same_findings() {
+        let mut in_rust = 0;
+        for project in ["rust-callers", "mailer", "rust-schema", "test-crates"] {
+            let kept = lint_project(project, crate::config::DEFAULT_KEPT_SCANS);
+            in_rust += kept
+                .iter()
+                .filter(|(p, _)| p.extension().is_some_and(|e| e == "rs"))
+                .count();
+            // No scan kept: every Rust file is scanned again for its lint.
+            assert_eq!(kept, lint_project(project, 0), "{project}");
+        }
+        assert!(in_rust >= 4, "{in_rust} findings in Rust files");
+    }
 
     #[test]
     fn the_root_is_the_git_top_else_the_configuration_s_folder_else_the_fallback() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::facts::{RustFacts, Scans, TsFacts, TsScan, digest};
+use super::facts::{RsScan, RustFacts, Scans, TsFacts, TsScan, digest};
 use super::plan::{Host, Work};
 use super::{Workspace, key};
 use crate::budget;
@@ -16,7 +16,6 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{Candidate, FileKind};
 use crate::lint;
 use crate::migrate::Chain;
-use crate::rust::RsFile;
 
 /// What became of a file.
 pub enum Outcome<T> {
@@ -34,7 +33,7 @@ pub type Sink<'a, T> = &'a (dyn Fn(&Path, &str, Vec<Diagnostic>) -> T + Sync);
 /// A scan made while the facts were built, for the file it is of.
 enum Cached {
     Ts(u64, TsScan),
-    Rust(u64, Option<RsFile>),
+    Rust(u64, RsScan),
 }
 
 impl Workspace {
@@ -149,7 +148,7 @@ impl Workspace {
             Some(Cached::Ts(_, TsScan::Clean)) => {
                 return Outcome::Linted(sink(path, "", Vec::new()));
             }
-            Some(Cached::Ts(_, TsScan::TooSlow) | Cached::Rust(_, None)) => {
+            Some(Cached::Ts(_, TsScan::TooSlow) | Cached::Rust(_, RsScan::TooSlow)) => {
                 return Outcome::Skipped(self.too_slow(path));
             }
             _ => {}
@@ -246,7 +245,9 @@ impl Workspace {
             }
             Host::File(FileKind::Rust) => {
                 let scanned = match cached {
-                    Some(Cached::Rust(sum, file)) if sum == digest(text) => file,
+                    Some(Cached::Rust(sum, RsScan::Kept(file))) if sum == digest(text) => {
+                        Some(file)
+                    }
                     _ => None,
                 };
                 let key = key(path);
