@@ -149,7 +149,9 @@ impl OrmCall {
     /// A call, in a loop, of a function whose body runs the query `via`:
     /// the function's name stands for the call.
     pub fn through(name: String, range: Range<usize>, each: LoopInfo, via: &OrmCall) -> Self {
-        Self::through_named(name, range, each, via.name(), via.orm)
+        let mut call = Self::through_named(name, range, each, via.name(), via.orm);
+        call.in_process = via.in_process;
+        call
     }
 
     /// A call, in a loop, of a function whose body runs the query named

@@ -57,11 +57,40 @@ impl Scan<'_> {
     /// the row it returns (`let id = insert_into(..)..get_result(conn)?`):
     /// the turn goes on to use it. `calls` is how many calls were known
     /// before the value was read.
-    pub(super) fn keep_rows(&mut self, pat: &syn::Pat, expr: &Expr, calls: usize) {
+    pub(super) fn keep_rows(
+        &mut self,
+        pat: &syn::Pat,
+        expr: &Expr,
+        (calls, looped): (usize, usize),
+    ) {
         let mut names = Vec::new();
         bound_names(pat, &mut names);
         if names.iter().all(|n| n.starts_with('_')) {
             return;
+        }
+        // A call of a project function whose result is kept: if that
+        // function's query creates a row, the turn uses it (decided with
+        // the crate's functions, see `RustFacts::scan`).
+        let mut core = expr;
+        loop {
+            match core {
+                Expr::Await(a) => core = &a.base,
+                Expr::Try(t) => core = &t.expr,
+                Expr::Paren(p) => core = &p.expr,
+                _ => break,
+            }
+        }
+        let named = match core {
+            Expr::MethodCall(m) => Some(self.at(&m.method)),
+            Expr::Call(c) => Some(self.at(&c.func)),
+            _ => None,
+        };
+        if let Some(named) = named {
+            for call in &mut self.looped_calls[looped..] {
+                if call.range == named {
+                    call.kept = true;
+                }
+            }
         }
         let start = self.at(expr).start;
         for call in &mut self.calls[calls..] {

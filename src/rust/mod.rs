@@ -303,6 +303,13 @@ pub struct Function {
     pub is_async: bool,
     /// The query its body runs outside any loop of its own, if any.
     pub runs: Option<String>,
+    /// Whether that query inserts a row and returns it (SQL text's
+    /// `INSERT ... RETURNING`): a caller that keeps the result goes on to
+    /// use the row.
+    pub creates: bool,
+    /// Whether its file talks to an embedded SQLite database only, so the
+    /// query runs in the process.
+    pub embedded: bool,
 }
 
 /// A call in a loop, by the name of the function it calls.
@@ -324,6 +331,8 @@ pub struct LoopedCall {
     /// which may pass a method's `self` first.
     pub args: usize,
     pub path: bool,
+    /// Whether a `let` keeps its result (`let id = self.insert(..).await?`).
+    pub kept: bool,
 }
 
 impl LoopedCall {
@@ -411,6 +420,12 @@ impl CrateIndex {
     /// function no other of the crate shares its name with (its name and
     /// type, when the call names the type) is taken to be the one called.
     pub fn resolve(&self, call: &LoopedCall) -> Option<&str> {
+        self.resolve_function(call)?.runs.as_deref()
+    }
+
+    /// The function of the crate a call is of, as [`CrateIndex::resolve`]
+    /// finds it.
+    pub fn resolve_function(&self, call: &LoopedCall) -> Option<&Function> {
         let defs = self.by_name.get(&call.name)?;
         let mut matching = defs.iter().filter(|f| {
             (call.owner.is_none() || f.owner == call.owner) && call.fits(f.arity, f.method)
@@ -425,7 +440,7 @@ impl CrateIndex {
         if call.method && found.is_async && !call.awaited {
             return None;
         }
-        found.runs.as_deref()
+        Some(found)
     }
 
     /// Whether a function of the crate of that name runs a query.
@@ -735,6 +750,10 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
             arity: signature.arity,
             is_async: *is_async,
             runs: scan.query_in(body).map(OrmCall::name),
+            creates: scan
+                .query_in(body)
+                .is_some_and(|c| scan.inserts.contains(&c.range.start)),
+            embedded: scan.embedded,
         })
         .collect();
     RsFile {
@@ -1757,6 +1776,7 @@ impl Scan<'_> {
         let mut found = Vec::new();
         let mut unresolved = Vec::new();
         let mut busy = Vec::new();
+        let mut created = Vec::new();
         for call in std::mem::take(&mut self.looped_calls) {
             // A function called once per chunk of a list is handed the
             // chunk: how batches are sent (`for c in rows.chunks(500) {
@@ -1778,7 +1798,17 @@ impl Scan<'_> {
             match body {
                 Some(body) if !call.method => match self.query_in(body) {
                     Some(inner) => {
-                        found.push(OrmCall::through(call.name, call.range, call.each, inner))
+                        let creates = call.kept && self.inserts.contains(&inner.range.start);
+                        let mut through = OrmCall::through(call.name, call.range, call.each, inner);
+                        // A row created and kept is the item's own.
+                        if creates {
+                            through.kept = true;
+                            if let Some(each) = through.in_loop.as_mut() {
+                                each.writes_per_item = true;
+                                created.push(each.head.clone());
+                            }
+                        }
+                        found.push(through)
                     }
                     // An awaited function of the file that runs no query:
                     // work outside the database in each iteration.
@@ -1789,11 +1819,15 @@ impl Scan<'_> {
             }
         }
         self.calls.extend(found);
+        // A turn that keeps a row a function of the file created is
+        // per-item work; the loop's other queries ride along.
         for each in self.calls.iter_mut().filter_map(|c| c.in_loop.as_mut()) {
             each.other_work |= busy.contains(&each.head);
+            each.writes_rows |= created.contains(&each.head);
         }
         for call in &mut unresolved {
             call.each.other_work |= busy.contains(&call.each.head);
+            call.each.writes_rows |= created.contains(&call.each.head);
         }
         unresolved
     }
@@ -1961,12 +1995,12 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     }
 
     fn visit_local(&mut self, i: &'ast syn::Local) {
-        let calls = self.calls.len();
+        let (calls, looped) = (self.calls.len(), self.looped_calls.len());
         syn::visit::visit_local(self, i);
         if let Some(init) = &i.init {
             self.bind(&i.pat, &init.expr);
             self.derive_items(&i.pat, &init.expr);
-            self.keep_rows(&i.pat, &init.expr, calls);
+            self.keep_rows(&i.pat, &init.expr, (calls, looped));
         }
         let ident = match &i.pat {
             syn::Pat::Ident(p) => Some(&p.ident),
@@ -2305,6 +2339,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                 awaited: self.awaited.contains(&whole),
                 args: i.args.len(),
                 path: false,
+                kept: false,
             });
         }
         syn::visit::visit_expr_method_call(self, i);
@@ -2388,6 +2423,7 @@ impl<'ast> Visit<'ast> for Scan<'_> {
                     method: false,
                     args: i.args.len(),
                     path: true,
+                    kept: false,
                 });
             }
         }

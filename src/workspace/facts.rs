@@ -939,14 +939,23 @@ impl RustFacts {
         looped
             .iter()
             .filter_map(|call| {
-                let runs = index.resolve(call)?;
-                Some(OrmCall::through_named(
+                let function = index.resolve_function(call)?;
+                let mut through = OrmCall::through_named(
                     call.name.clone(),
                     call.range.clone(),
                     call.each.clone(),
-                    runs.to_owned(),
+                    function.runs.clone()?,
                     Orm::Sql,
-                ))
+                );
+                through.in_process = function.embedded;
+                // A row created and kept is the item's own: per-item work.
+                if call.kept && function.creates {
+                    through.kept = true;
+                    if let Some(each) = through.in_loop.as_mut() {
+                        each.writes_per_item = true;
+                    }
+                }
+                Some(through)
             })
             .collect()
     }
@@ -1004,6 +1013,23 @@ impl RustFacts {
             }
         }
         let mut more = self.through(&root, &file.looped_calls);
+        // A turn that keeps a row a function of the crate created is
+        // per-item work; the loop's other queries ride along.
+        let creating: Vec<Range<usize>> = more
+            .iter()
+            .filter(|c| c.writes_own_row())
+            .filter_map(|c| c.in_loop.as_ref().map(|e| e.head.clone()))
+            .collect();
+        for each in file
+            .calls
+            .iter_mut()
+            .chain(more.iter_mut())
+            .filter_map(|c| c.in_loop.as_mut())
+        {
+            if creating.contains(&each.head) {
+                each.writes_rows = true;
+            }
+        }
         self.callers.link(&mut file);
         // A loop that also awaits a function of the crate that runs no
         // query (an HTTP request, a message pushed to a queue) does work
