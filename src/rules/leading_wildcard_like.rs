@@ -422,8 +422,59 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                 }
             }
         }
-        Orm::Sql | Orm::Diesel | Orm::SeaOrm => {}
+        Orm::Diesel => {
+            // A key compared in a filter of the chain narrows the rows
+            // first (`.filter(orders::tenant_id.eq(t))`); not one that is
+            // only one branch of an `.or(..)`.
+            let keyed = call
+                .chain
+                .iter()
+                .filter(|l| l.method == "filter")
+                .any(|l| l.args.iter().any(|a| diesel_key_filter(a)));
+            if keyed {
+                return;
+            }
+            // .filter(users::email.ilike(format!("%{q}%"))), or a local
+            // holding that pattern (the front end's `named_values`).
+            for link in call
+                .chain
+                .iter()
+                .filter(|l| matches!(l.method.as_str(), "filter" | "or_filter"))
+            {
+                let wild = link
+                    .args
+                    .iter()
+                    .flat_map(|a| crate::rust::like_arguments(a))
+                    .any(crate::rust::wildcard_text)
+                    || !link.named_values.is_empty();
+                if wild {
+                    out.push(
+                        Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
+                            .help("Match a prefix (`format!(\"{q}%\")`), or use full-text search or a trigram index (`pg_trgm`) for substring search."),
+                    );
+                }
+            }
+        }
+        Orm::Sql | Orm::SeaOrm => {}
     }
+}
+
+/// Whether a diesel filter compares a key column to a value or a list
+/// (`orders::tenant_id.eq(t)`, `id.eq_any(ids)`) outside any `.or(..)`.
+fn diesel_key_filter(text: &str) -> bool {
+    if text.contains(".or(") {
+        return false;
+    }
+    [".eq(", ".eq_any("].iter().any(|call| {
+        text.match_indices(call).any(|(at, _)| {
+            let before = &text[..at];
+            let column = before
+                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            is_key(column)
+        })
+    })
 }
 
 /// The model and the field a Prisma filter `key` at `path`

@@ -270,16 +270,38 @@ impl Scan<'_> {
     fn link(&self, m: &syn::ExprMethodCall) -> Link {
         let start = self.at(&m.method).start;
         let end = self.at(&m).end;
+        let args: Vec<String> = m
+            .args
+            .iter()
+            .map(|a| self.text[self.at(&a)].to_owned())
+            .collect();
+        // The patterns a filter's `.like(pattern)` names, when a local
+        // holds one that starts with a wildcard.
+        let named_values = args
+            .iter()
+            .flat_map(|a| like_arguments(a))
+            .filter_map(|p| self.wildcard(p).map(str::to_owned))
+            .collect();
         Link {
             method: m.method.to_string(),
             range: start..end,
-            args: m
-                .args
-                .iter()
-                .map(|a| self.text[self.at(&a)].to_owned())
-                .collect(),
-            named_values: Vec::new(),
+            args,
+            named_values,
         }
+    }
+
+    /// The text that starts with a `LIKE` wildcard a value is, written
+    /// there or held by a local (`pattern`, `&pattern`, `pattern.as_str()`).
+    pub(super) fn wildcard<'a>(&'a self, value: &'a str) -> Option<&'a str> {
+        if super::wildcard_text(value) {
+            return Some(value);
+        }
+        let name = value
+            .trim()
+            .trim_start_matches('&')
+            .trim_end_matches(".as_str()")
+            .trim_end_matches(".clone()");
+        self.wildcards.get(name).map(String::as_str)
     }
 
     /// Records a run of a query-builder chain, with the loop it runs in.
@@ -341,4 +363,35 @@ impl Scan<'_> {
             call.walked_by = Some(head);
         }
     }
+}
+
+/// The arguments of the `.like(..)` and `.ilike(..)` calls in Rust source
+/// text (diesel's `users::email.ilike(pattern)`), not of `.not_like(..)`.
+pub fn like_arguments(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for call in [".like(", ".ilike("] {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(call).map(|n| from + n) {
+            let open = at + call.len();
+            let mut depth = 1;
+            let mut end = None;
+            for (i, c) in text[open..].char_indices() {
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(open + i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(end) = end else { break };
+            found.push(text[open..end].trim());
+            from = end;
+        }
+    }
+    found
 }

@@ -34,6 +34,7 @@ mod spans;
 mod values;
 
 pub use callers::{Callers, MAX_DEPTH as MAX_CALL_DEPTH, Wrappers, resolvable_method};
+pub use dsl::like_arguments;
 pub use names::Names;
 use spans::Located;
 use values::Val;
@@ -711,6 +712,7 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         chunked: HashSet::new(),
         items: Vec::new(),
         binds: HashMap::new(),
+        wildcards: HashMap::new(),
         inserts: HashSet::new(),
         embedded: embedded_database(text),
         orms,
@@ -851,6 +853,9 @@ struct Scan<'t> {
     /// (`.bind(a).bind(b)`, a macro's arguments), by the query
     /// expression's start offset.
     binds: HashMap<usize, Vec<String>>,
+    /// Locals bound to text that starts with a `LIKE` wildcard
+    /// (`let pattern = format!("%{q}%")`), with that text.
+    wildcards: HashMap<String, String>,
     /// SQL inserts that return their rows, by the query expression's start.
     inserts: HashSet<usize>,
     /// Loops around the expression being read; `None` marks a function.
@@ -999,6 +1004,31 @@ fn type_names(ty: &syn::Type) -> Vec<String> {
     let mut names = Names(Vec::new());
     names.visit_type(ty);
     names.0
+}
+
+/// The name a `let` pattern binds, if it binds one (`x`, `mut x`, `x: T`).
+fn local_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(p) => Some(p.ident.to_string()),
+        syn::Pat::Type(t) => local_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// Whether Rust source text is a string that starts with a `LIKE`
+/// wildcard: `"%term"`, `format!("%{}%", q)`, a reference to one or a
+/// copy of one (`&format!(..)`, `format!(..).to_lowercase()`).
+pub fn wildcard_text(text: &str) -> bool {
+    let text = text.trim_start().trim_start_matches('&').trim_start();
+    let literal = match text.strip_prefix("format!") {
+        Some(rest) => rest
+            .trim_start()
+            .trim_start_matches(['(', '[', '{'])
+            .trim_start(),
+        None => text,
+    };
+    let literal = literal.trim_start_matches('r').trim_start_matches('#');
+    literal.starts_with("\"%") || literal.starts_with("\"_%")
 }
 
 fn last_segment(path: &syn::Path) -> String {
@@ -1582,6 +1612,13 @@ impl Scan<'_> {
         let mut found = unit(builder, api, runtime, fetched == Some(true));
         found.origin.pooled = self.pooled.contains(&at.start);
         let binds = self.binds.get(&at.start).map_or(&[][..], Vec::as_slice);
+        // `$n` bound to a pattern that starts with a wildcard.
+        found.origin.wildcard_values = binds
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| self.wildcard(b).is_some())
+            .map(|(n, _)| format!("${}", n + 1))
+            .collect();
         let lower = found.text.to_ascii_lowercase();
         let batched = lower.contains("any(")
             || lower.contains("unnest(")
@@ -1997,6 +2034,15 @@ impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_local(&mut self, i: &'ast syn::Local) {
         let (calls, looped) = (self.calls.len(), self.looped_calls.len());
         syn::visit::visit_local(self, i);
+        if let Some(init) = &i.init
+            && let Some(name) = local_name(&i.pat)
+        {
+            let value = &self.text[self.at(&init.expr)];
+            match wildcard_text(value) {
+                true => self.wildcards.insert(name, value.to_owned()),
+                false => self.wildcards.remove(&name),
+            };
+        }
         if let Some(init) = &i.init {
             self.bind(&i.pat, &init.expr);
             self.derive_items(&i.pat, &init.expr);
