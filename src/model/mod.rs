@@ -15,7 +15,7 @@ pub mod schema;
 
 pub use catalog::{Catalog, Relation, prisma_relations};
 pub use loops::{Collection, DataOrigin, Items, LoopInfo, PerItem};
-pub use orm::{Equalities, Link, Orm, OrmCall, Property};
+pub use orm::{Equalities, Link, Orm, OrmCall, Property, own_row_loops};
 
 /// Where a value comes from, as far as the front end could follow it: its
 /// provenance.

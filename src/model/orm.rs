@@ -60,6 +60,8 @@ pub struct Link {
     pub args: Vec<String>,
     /// For `where`: the source texts of the values its arguments name,
     /// such as the conditions pushed onto a list spread into `and(...)`.
+    /// For a diesel link: the patterns of its `.like(..)`/`.ilike(..)`
+    /// that start with a wildcard, written there or held by a local.
     pub named_values: Vec<String>,
 }
 
@@ -180,6 +182,15 @@ impl OrmCall {
             walked_by: None,
             table_named: None,
             in_process: false,
+        }
+    }
+
+    /// Marks a create whose row the turn keeps (`let id = ..`): the row is
+    /// the item's own, and the turn per-item work.
+    pub fn keeps_created(&mut self) {
+        self.kept = true;
+        if let Some(each) = self.in_loop.as_mut() {
+            each.writes_per_item = true;
         }
     }
 
@@ -317,5 +328,15 @@ fn calls_of<'t>(text: &'t str, name: &str) -> Vec<&'t str> {
             !text[..*at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         })
         .map(|(at, _)| &text[at + name.len()..])
+        .collect()
+}
+
+/// The heads of the loops whose turn writes a row of its own (see
+/// [`OrmCall::writes_own_row`]): the loop's other queries ride along.
+pub fn own_row_loops(calls: &[OrmCall]) -> Vec<Range<usize>> {
+    calls
+        .iter()
+        .filter(|c| c.writes_own_row())
+        .filter_map(|c| c.in_loop.as_ref().map(|e| e.head.clone()))
         .collect()
 }

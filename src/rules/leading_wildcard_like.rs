@@ -435,19 +435,14 @@ pub fn check_orm(call: &OrmCall, ctx: &super::OrmContext<'_>, out: &mut Vec<Diag
                 return;
             }
             // .filter(users::email.ilike(format!("%{q}%"))), or a local
-            // holding that pattern (the front end's `named_values`).
+            // holding that pattern: the front end gives a link the
+            // patterns of its `.like(..)`s that start with a wildcard.
             for link in call
                 .chain
                 .iter()
                 .filter(|l| matches!(l.method.as_str(), "filter" | "or_filter"))
             {
-                let wild = link
-                    .args
-                    .iter()
-                    .flat_map(|a| crate::rust::like_arguments(a))
-                    .any(crate::rust::wildcard_text)
-                    || !link.named_values.is_empty();
-                if wild {
+                if !link.named_values.is_empty() {
                     out.push(
                         Diagnostic::new(link.range.clone(), "`like`/`ilike` pattern starts with `%`: no B-tree index can serve it and every row is scanned")
                             .help("Match a prefix (`format!(\"{q}%\")`), or use full-text search or a trigram index (`pg_trgm`) for substring search."),

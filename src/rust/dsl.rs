@@ -275,8 +275,8 @@ impl Scan<'_> {
             .iter()
             .map(|a| self.text[self.at(&a)].to_owned())
             .collect();
-        // The patterns a filter's `.like(pattern)` names, when a local
-        // holds one that starts with a wildcard.
+        // The patterns of the link's `.like(..)`s that start with a
+        // wildcard, written there or held by a local.
         let named_values = args
             .iter()
             .flat_map(|a| like_arguments(a))
@@ -301,7 +301,11 @@ impl Scan<'_> {
             .trim_start_matches('&')
             .trim_end_matches(".as_str()")
             .trim_end_matches(".clone()");
-        self.wildcards.get(name).map(String::as_str)
+        self.wildcards
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Records a run of a query-builder chain, with the loop it runs in.
@@ -367,7 +371,7 @@ impl Scan<'_> {
 
 /// The arguments of the `.like(..)` and `.ilike(..)` calls in Rust source
 /// text (diesel's `users::email.ilike(pattern)`), not of `.not_like(..)`.
-pub fn like_arguments(text: &str) -> Vec<&str> {
+fn like_arguments(text: &str) -> Vec<&str> {
     let mut found = Vec::new();
     for call in [".like(", ".ilike("] {
         let mut from = 0;

@@ -99,9 +99,7 @@ impl Scan<'_> {
                 // SQL text's `INSERT ... RETURNING`: the row written is
                 // the item's, and the turn goes on to use it.
                 if call.orm == crate::model::Orm::Sql && self.inserts.contains(&start) {
-                    if let Some(each) = call.in_loop.as_mut() {
-                        each.writes_per_item = true;
-                    }
+                    call.keeps_created();
                 }
             }
         }

@@ -34,7 +34,6 @@ mod spans;
 mod values;
 
 pub use callers::{Callers, MAX_DEPTH as MAX_CALL_DEPTH, Wrappers, resolvable_method};
-pub use dsl::like_arguments;
 pub use names::Names;
 use spans::Located;
 use values::Val;
@@ -712,7 +711,7 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
         chunked: HashSet::new(),
         items: Vec::new(),
         binds: HashMap::new(),
-        wildcards: HashMap::new(),
+        wildcards: Vec::new(),
         inserts: HashSet::new(),
         embedded: embedded_database(text),
         orms,
@@ -745,17 +744,18 @@ pub fn scan_keeping(text: &str, wrappers: &Wrappers, also: &dyn Fn(&str) -> bool
     let functions = scan
         .functions
         .iter()
-        .map(|(signature, is_async, body)| Function {
-            name: signature.function.clone(),
-            owner: signature.owner.clone(),
-            method: signature.method,
-            arity: signature.arity,
-            is_async: *is_async,
-            runs: scan.query_in(body).map(OrmCall::name),
-            creates: scan
-                .query_in(body)
-                .is_some_and(|c| scan.inserts.contains(&c.range.start)),
-            embedded: scan.embedded,
+        .map(|(signature, is_async, body)| {
+            let query = scan.query_in(body);
+            Function {
+                name: signature.function.clone(),
+                owner: signature.owner.clone(),
+                method: signature.method,
+                arity: signature.arity,
+                is_async: *is_async,
+                runs: query.map(OrmCall::name),
+                creates: query.is_some_and(|c| scan.inserts.contains(&c.range.start)),
+                embedded: scan.embedded,
+            }
         })
         .collect();
     RsFile {
@@ -855,7 +855,7 @@ struct Scan<'t> {
     binds: HashMap<usize, Vec<String>>,
     /// Locals bound to text that starts with a `LIKE` wildcard
     /// (`let pattern = format!("%{q}%")`), with that text.
-    wildcards: HashMap<String, String>,
+    wildcards: Vec<(String, String)>,
     /// SQL inserts that return their rows, by the query expression's start.
     inserts: HashSet<usize>,
     /// Loops around the expression being read; `None` marks a function.
@@ -1018,7 +1018,7 @@ fn local_name(pat: &syn::Pat) -> Option<String> {
 /// Whether Rust source text is a string that starts with a `LIKE`
 /// wildcard: `"%term"`, `format!("%{}%", q)`, a reference to one or a
 /// copy of one (`&format!(..)`, `format!(..).to_lowercase()`).
-pub fn wildcard_text(text: &str) -> bool {
+fn wildcard_text(text: &str) -> bool {
     let text = text.trim_start().trim_start_matches('&').trim_start();
     let literal = match text.strip_prefix("format!") {
         Some(rest) => rest
@@ -1223,9 +1223,7 @@ impl Scan<'_> {
         // A turn that writes a row of its own (values of the item, or a
         // created row it goes on to use) is per-item work; the loop's
         // other queries ride along.
-        let own_row = self.calls[calls..]
-            .iter()
-            .any(|c| c.in_loop.as_ref().is_some_and(|e| e.head == head) && c.writes_own_row());
+        let own_row = crate::model::own_row_loops(&self.calls[calls..]).contains(&head);
         if own_row {
             for each in self.calls[calls..]
                 .iter_mut()
@@ -1813,7 +1811,6 @@ impl Scan<'_> {
         let mut found = Vec::new();
         let mut unresolved = Vec::new();
         let mut busy = Vec::new();
-        let mut created = Vec::new();
         for call in std::mem::take(&mut self.looped_calls) {
             // A function called once per chunk of a list is handed the
             // chunk: how batches are sent (`for c in rows.chunks(500) {
@@ -1837,13 +1834,8 @@ impl Scan<'_> {
                     Some(inner) => {
                         let creates = call.kept && self.inserts.contains(&inner.range.start);
                         let mut through = OrmCall::through(call.name, call.range, call.each, inner);
-                        // A row created and kept is the item's own.
                         if creates {
-                            through.kept = true;
-                            if let Some(each) = through.in_loop.as_mut() {
-                                each.writes_per_item = true;
-                                created.push(each.head.clone());
-                            }
+                            through.keeps_created();
                         }
                         found.push(through)
                     }
@@ -1855,9 +1847,10 @@ impl Scan<'_> {
                 _ => unresolved.push(call),
             }
         }
-        self.calls.extend(found);
         // A turn that keeps a row a function of the file created is
         // per-item work; the loop's other queries ride along.
+        let created = crate::model::own_row_loops(&found);
+        self.calls.extend(found);
         for each in self.calls.iter_mut().filter_map(|c| c.in_loop.as_mut()) {
             each.other_work |= busy.contains(&each.head);
             each.writes_rows |= created.contains(&each.head);
@@ -1896,7 +1889,7 @@ impl Scan<'_> {
         let body = self.at(&block);
         let is_async = sig.asyncness.is_some();
         self.functions.push((signature.clone(), is_async, body));
-        let locals = self.locals.len();
+        let (locals, wildcards) = (self.locals.len(), self.wildcards.len());
         let assembling = std::mem::take(&mut self.assembling);
         self.enclosing.push(signature);
         self.loops.push(None);
@@ -1905,6 +1898,7 @@ impl Scan<'_> {
         self.enclosing.pop();
         self.assembling = assembling;
         self.locals.truncate(locals);
+        self.wildcards.truncate(wildcards);
         self.values.truncate(values);
     }
 
@@ -2038,10 +2032,10 @@ impl<'ast> Visit<'ast> for Scan<'_> {
             && let Some(name) = local_name(&i.pat)
         {
             let value = &self.text[self.at(&init.expr)];
-            match wildcard_text(value) {
-                true => self.wildcards.insert(name, value.to_owned()),
-                false => self.wildcards.remove(&name),
-            };
+            self.wildcards.retain(|(n, _)| *n != name);
+            if wildcard_text(value) {
+                self.wildcards.push((name, value.to_owned()));
+            }
         }
         if let Some(init) = &i.init {
             self.bind(&i.pat, &init.expr);

@@ -948,12 +948,8 @@ impl RustFacts {
                     Orm::Sql,
                 );
                 through.in_process = function.embedded;
-                // A row created and kept is the item's own: per-item work.
                 if call.kept && function.creates {
-                    through.kept = true;
-                    if let Some(each) = through.in_loop.as_mut() {
-                        each.writes_per_item = true;
-                    }
+                    through.keeps_created();
                 }
                 Some(through)
             })
@@ -1015,11 +1011,7 @@ impl RustFacts {
         let mut more = self.through(&root, &file.looped_calls);
         // A turn that keeps a row a function of the crate created is
         // per-item work; the loop's other queries ride along.
-        let creating: Vec<Range<usize>> = more
-            .iter()
-            .filter(|c| c.writes_own_row())
-            .filter_map(|c| c.in_loop.as_ref().map(|e| e.head.clone()))
-            .collect();
+        let creating = crate::model::own_row_loops(&more);
         for each in file
             .calls
             .iter_mut()
